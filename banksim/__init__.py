@@ -1,0 +1,68 @@
+"""banksim: bank capital and liquidity analytics (Basel III) for Jupyter.
+
+``import banksim as bs`` gives the public API below; heavy optional pieces (DuckDB, widgets,
+plots) load only in the modules that need them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+__version__ = "0.1.0"
+
+from banksim.cache import CachedFunction, CallInfo, cached  # noqa: E402
+from banksim.errors import (  # noqa: E402
+    BanksimError,
+    InputError,
+    SchemaVersionError,
+    StoreError,
+    UnhashableArgumentError,
+)
+from banksim.hashing import compute_params_hash, frame_fingerprint  # noqa: E402
+from banksim.settings import Settings, get_settings, mask_url, override_settings  # noqa: E402
+from banksim.store import (  # noqa: E402
+    Store,
+    get_store,
+    load_artifact,
+    load_dataframe,
+    load_dict,
+    open_store,
+    save_artifact,
+    save_dataframe,
+    save_dict,
+    use_store,
+)
+
+logging.getLogger("banksim").addHandler(logging.NullHandler())
+
+__all__ = [
+    # settings
+    "Settings",
+    "get_settings",
+    "mask_url",
+    "override_settings",
+    # store and persistence API
+    "Store",
+    "get_store",
+    "open_store",
+    "use_store",
+    "save_dataframe",
+    "load_dataframe",
+    "save_dict",
+    "load_dict",
+    "save_artifact",
+    "load_artifact",
+    # hashing and caching
+    "compute_params_hash",
+    "frame_fingerprint",
+    "cached",
+    "CachedFunction",
+    "CallInfo",
+    # errors
+    "BanksimError",
+    "InputError",
+    "SchemaVersionError",
+    "StoreError",
+    "UnhashableArgumentError",
+    "__version__",
+]

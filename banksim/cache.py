@@ -1,0 +1,298 @@
+"""The ``@cached`` decorator: content-keyed results in the store, with hit/miss reporting.
+
+A call's key covers the function, its arguments bound to the signature with defaults applied
+(DataFrames by content) and the code version of everything it uses in banksim; the result goes
+to the active store (DataFrames as Parquet, dicts as JSON, bytes as artifacts, tuples of these).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from banksim import payloads
+from banksim.code_version import code_version
+from banksim.errors import BanksimError, InputError
+from banksim.hashing import KEY_SCHEME, compute_params_hash, describe_value
+from banksim.store import check_kind, get_store
+
+__all__ = ["CachedFunction", "CallInfo", "cached"]
+
+log = logging.getLogger("banksim.cache")
+
+
+class ResultTypeError(BanksimError, TypeError):
+    """A cached function returned something the store cannot keep."""
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """What happened on one call of a cached function."""
+
+    function: str
+    kind: str
+    key: str
+    hit: bool
+    seconds: float
+
+    def describe(self) -> str:
+        """One line, e.g. ``rwa 3f2a9c1b0d4e: loaded from cache in 0.214 s``."""
+        what = "loaded from cache" if self.hit else "computed and stored"
+        return f"{self.kind} {self.key[:12]}: {what} in {self.seconds:.3f} s"
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+@dataclass(frozen=True)
+class _Call:
+    key: str
+    arguments: dict[str, dict[str, Any]]
+
+
+class CachedFunction:
+    """A function whose results are kept in the store; see :func:`cached`."""
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        kind: str,
+        version: str | None,
+        parts: tuple[str, ...] | None,
+        mime: str,
+        ignore: tuple[str, ...],
+    ) -> None:
+        self.func = func
+        self.kind = check_kind(kind)
+        self.version = version
+        self.parts = parts
+        self.mime = mime
+        self.signature = inspect.signature(func)
+        unknown = sorted(set(ignore) - set(self.signature.parameters))
+        if unknown:
+            raise InputError("ignore", f"{unknown} are not parameters of {func.__qualname__}",
+                             allowed=list(self.signature.parameters))
+        if "use_cache" in self.signature.parameters:
+            raise InputError("func", f"{func.__qualname__} already has a 'use_cache' parameter")
+        self.ignore = ignore
+        self.name = f"{func.__module__}.{func.__qualname__}"
+        self.last_call: CallInfo | None = None
+        self._code_version: str | None = None
+        functools.update_wrapper(self, func)
+        self.__signature__ = self.signature.replace(
+            parameters=[
+                *self.signature.parameters.values(),
+                inspect.Parameter("use_cache", inspect.Parameter.KEYWORD_ONLY, default=True),
+            ]
+        )
+
+    def __repr__(self) -> str:
+        return f"<cached function {self.name} kind={self.kind!r}>"
+
+    @property
+    def code_version(self) -> str:
+        """Hash of the function's source and the banksim code it uses (computed once)."""
+        if self._code_version is None:
+            self._code_version = code_version(self.func, self.version)
+        return self._code_version
+
+    # -- keys -----------------------------------------------------------------------------------
+    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Call:
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        arguments = {
+            name: {
+                "hash": compute_params_hash(value, path=f"{self.func.__qualname__}() argument {name!r}"),
+                "value": describe_value(value),
+            }
+            for name, value in bound.arguments.items()
+            if name not in self.ignore
+        }
+        key = compute_params_hash(
+            {
+                "function": self.name,
+                "code_version": self.code_version,
+                "args": {name: argument["hash"] for name, argument in arguments.items()},
+            }
+        )
+        return _Call(key, arguments)
+
+    def key(self, *args: Any, **kwargs: Any) -> str:
+        """The cache key (``params_hash``) of a call, without computing anything."""
+        return self._call(args, kwargs).key
+
+    # -- storage --------------------------------------------------------------------------------
+    def _encode(self, result: Any) -> tuple[list[tuple[str, payloads.Payload, str | None]], bool]:
+        is_tuple = isinstance(result, tuple)
+        values = list(result) if is_tuple else [result]
+        if is_tuple:
+            names = self.parts or tuple(str(i) for i in range(len(values)))
+            if len(names) != len(values):
+                raise ResultTypeError(
+                    f"{self.name} returned {len(values)} values but declares parts {names}"
+                )
+            names = tuple(f"{self.kind}_{name}" for name in names)
+        else:
+            names = (self.kind,)
+        encoded = []
+        for name, value in zip(names, values, strict=True):
+            if isinstance(value, pd.DataFrame):
+                encoded.append((name, payloads.encode_dataframe(value, f"{self.name} result"), None))
+            elif isinstance(value, dict):
+                encoded.append((name, payloads.encode_dict(value, f"{self.name} result"), None))
+            elif isinstance(value, bytes | bytearray):
+                encoded.append((name, payloads.encode_bytes(value), self.mime))
+            else:
+                raise ResultTypeError(
+                    f"{self.name} returned a {type(value).__name__}; cached functions return a "
+                    "DataFrame, a dict, bytes, or a tuple of these"
+                )
+        return encoded, is_tuple
+
+    def _load(self, key: str) -> tuple[Any, ...] | None:
+        """The stored result of ``key`` as a tuple of parts, or None if absent or damaged."""
+        store = get_store()
+        configuration = store.configuration(key)
+        if configuration is None or not configuration.get("result_layout"):
+            return None
+        layout = json.loads(configuration["result_layout"])
+        values = []
+        for part in layout["parts"]:
+            value = store.load_part(part["name"], key, blob=part["format"] == "blob")
+            if value is None:
+                log.warning("%s %s: stored result is incomplete or damaged; recomputing", self.kind, key[:12])
+                return None
+            values.append(value)
+        return tuple(values) if layout["tuple"] else (values[0],)
+
+    # -- calling --------------------------------------------------------------------------------
+    def __call__(self, *args: Any, use_cache: bool = True, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        call = self._call(args, kwargs)
+        if use_cache:
+            stored = self._load(call.key)
+            if stored is not None:
+                get_store().record_hit(call.key)
+                return self._finish(call, stored, True, started)
+        result = self.func(*args, **kwargs)
+        compute_seconds = time.perf_counter() - started
+        encoded, is_tuple = self._encode(result)
+        layout = {"tuple": is_tuple, "parts": [{"name": n, "format": p.format} for n, p, _ in encoded]}
+        configuration = {
+            "kind": self.kind,
+            "function": self.name,
+            "code_version": self.code_version,
+            "compute_seconds": compute_seconds,
+            "result_layout": json.dumps(layout),
+            "params_json": json.dumps(
+                {
+                    "scheme": KEY_SCHEME,
+                    "function": self.name,
+                    "kind": self.kind,
+                    "code_version": self.code_version,
+                    "args": call.arguments,
+                },
+                sort_keys=True,
+                default=str,
+            ),
+        }
+        get_store().save_entry(call.key, configuration, encoded)
+        return self._finish(call, result if is_tuple else (result,), False, started)
+
+    def _finish(self, call: _Call, values: tuple[Any, ...], hit: bool, started: float) -> Any:
+        info = CallInfo(self.name, self.kind, call.key, hit, time.perf_counter() - started)
+        self.last_call = info
+        log.info("%s", info.describe())
+        return (*values, hit)
+
+    def is_cached(self, *args: Any, **kwargs: Any) -> bool:
+        """True if this call's result is stored and intact; computes nothing, writes nothing."""
+        return self._load(self._call(args, kwargs).key) is not None
+
+    def explain(self, *args: Any, **kwargs: Any) -> str:
+        """Say whether this call would hit, and if not, how it differs from the nearest entry."""
+        call = self._call(args, kwargs)
+        if self._load(call.key) is not None:
+            return f"hit: {self.kind} {call.key[:12]} is stored"
+        entries = [e for e in get_store().configurations(self.kind)
+                   if json.loads(e["params_json"]).get("function") == self.name]
+        if not entries:
+            return f"miss: no stored result of {self.name} yet"
+        ranked = []
+        for entry in entries:
+            differences = _differences(call, self.code_version, json.loads(entry["params_json"]))
+            age_rank = -pd.Timestamp(entry["updated_at"]).value  # newest first among equals
+            ranked.append((len(differences), age_rank, entry["params_hash"], differences))
+        _, _, nearest, differences = min(ranked, key=lambda item: item[:2])
+        if not differences:
+            return f"miss: {self.kind} {call.key[:12]} was stored but its payload is missing or damaged"
+        return f"miss: nearest stored entry {nearest[:12]} differs in " + "; ".join(differences)
+
+
+def _differences(call: _Call, current_code: str, stored: dict[str, Any]) -> list[str]:
+    differences = []
+    if stored.get("code_version") != current_code:
+        differences.append(
+            f"code version {str(stored.get('code_version'))[:12]} -> {current_code[:12]} "
+            "(the function or banksim code it uses changed)"
+        )
+    stored_args = stored.get("args", {})
+    for name in sorted(set(call.arguments) | set(stored_args)):
+        new, old = call.arguments.get(name), stored_args.get(name)
+        if new is None or old is None:
+            differences.append(f"argument {name!r} {'added' if old is None else 'removed'}")
+        elif new["hash"] != old["hash"]:
+            new_value = json.dumps(new["value"], default=str)
+            old_value = json.dumps(old["value"], default=str)
+            change = f"{old_value} -> {new_value}" if new_value != old_value else "content differs"
+            differences.append(f"argument {name!r}: {change}")
+    return differences
+
+
+def cached(
+    kind: str,
+    *,
+    version: str | None = None,
+    parts: tuple[str, ...] | None = None,
+    mime: str = "application/octet-stream",
+    ignore: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], CachedFunction]:
+    """Cache a function's results in the active store.
+
+    The wrapped function takes an extra keyword ``use_cache=True`` (``False`` recomputes and
+    replaces the stored result) and returns ``(result, cache_hit)``, or ``(*parts, cache_hit)``
+    when the function returns a tuple.
+
+    Parameters
+    ----------
+    kind : str
+        Name of the result (a lower-case identifier); tuple parts are stored as ``<kind>_<part>``.
+    version : str, optional
+        Bump to invalidate stored results by hand; source changes do so by themselves.
+    parts : tuple of str, optional
+        Names of the parts of a tuple result (default ``0``, ``1``, ...).
+    mime : str
+        MIME type recorded for ``bytes`` results.
+    ignore : tuple of str
+        Parameters left out of the key (for example a progress callback).
+
+    Examples
+    --------
+    >>> @cached(kind="squares")  # doctest: +SKIP
+    ... def squares(n: int) -> pd.DataFrame:
+    ...     return pd.DataFrame({"x": range(n), "y": [i * i for i in range(n)]})
+    >>> frame, hit = squares(3)  # doctest: +SKIP
+    """
+
+    def decorate(func: Callable[..., Any]) -> CachedFunction:
+        return CachedFunction(func, kind, version, parts, mime, ignore)
+
+    return decorate

@@ -1,0 +1,154 @@
+"""Payload encodings of the store: DataFrames as Parquet, dicts as JSON, files as raw bytes.
+
+Every payload is encoded in memory first, so its checksum (xxh3-128) is known before anything
+is written, and bad input (an unsupported value) fails before the store is touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xxhash
+
+from banksim.errors import InputError
+
+__all__ = ["Payload", "checksum_of", "decode", "encode_bytes", "encode_dataframe", "encode_dict"]
+
+CHECKSUM_ALGORITHM = "xxh3_128"
+FORMATS = ("parquet", "json", "blob")
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Encoded bytes ready to write, with what the store records about them."""
+
+    format: str
+    data: pa.Buffer | bytes
+    checksum: str
+    row_count: int | None
+
+    @property
+    def size_bytes(self) -> int:
+        return self.data.size if isinstance(self.data, pa.Buffer) else len(self.data)
+
+    def as_bytes(self) -> bytes:
+        return self.data.to_pybytes() if isinstance(self.data, pa.Buffer) else bytes(self.data)
+
+
+def checksum_of(data: Any) -> str:
+    """Return ``"xxh3_128:<hex>"`` of a bytes-like object (bytes, memoryview, Arrow buffer)."""
+    return f"{CHECKSUM_ALGORITHM}:{xxhash.xxh3_128(memoryview(data)).hexdigest()}"
+
+
+def _dictionary_columns(table: pa.Table) -> list[str]:
+    """Dictionary-encode string columns only: faster writes, same reads (see bench notes)."""
+    return [
+        field.name
+        for field in table.schema
+        if pa.types.is_string(field.type)
+        or pa.types.is_large_string(field.type)
+        or pa.types.is_dictionary(field.type)
+    ]
+
+
+def encode_dataframe(frame: pd.DataFrame, argument: str = "df") -> Payload:
+    """Encode a DataFrame as Parquet (snappy); dtypes, categoricals, tz and the index survive."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(argument, f"expected a pandas DataFrame, got {type(frame).__name__}")
+    if not frame.columns.is_unique:
+        duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
+        raise InputError(argument, "column labels must be unique", failure_cases=duplicated)
+    bad_labels = [label for label in frame.columns if not isinstance(label, str)]
+    if bad_labels:
+        raise InputError(
+            argument, "column labels must be strings to be stored as Parquet", failure_cases=bad_labels
+        )
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=None)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise InputError(argument, f"cannot be stored as Parquet: {exc}") from exc
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="snappy", use_dictionary=_dictionary_columns(table))
+    buffer = sink.getvalue()
+    return Payload("parquet", buffer, checksum_of(buffer), len(frame))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def _check_keys(value: Any, path: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InputError(path, f"dict keys must be strings to be stored as JSON, got {key!r}")
+            _check_keys(item, f"{path}[{key!r}]")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_keys(item, f"{path}[{i}]")
+
+
+def encode_dict(data: dict[str, Any], argument: str = "data") -> Payload:
+    """Encode a dict as UTF-8 JSON.
+
+    JSON values, numpy scalars and arrays are kept; dates become ISO strings and Decimals
+    strings; NaN and infinities are kept (as Python's ``json`` writes them). Other values are
+    an error.
+    """
+    if not isinstance(data, dict):
+        raise InputError(argument, f"expected a dict, got {type(data).__name__}")
+    _check_keys(data, argument)
+    try:
+        text = json.dumps(data, default=_json_default, ensure_ascii=False, allow_nan=True)
+    except TypeError as exc:
+        raise InputError(
+            argument,
+            f"holds a value of type {exc} that JSON cannot store",
+            allowed="str, int, float, bool, None, lists and dicts of these, numpy scalars, dates",
+        ) from exc
+    encoded = text.encode("utf-8")
+    return Payload("json", encoded, checksum_of(encoded), None)
+
+
+def encode_bytes(blob: bytes, argument: str = "blob") -> Payload:
+    """Wrap raw bytes (a workbook, a PNG) as a payload."""
+    if not isinstance(blob, bytes | bytearray | memoryview):
+        raise InputError(argument, f"expected bytes, got {type(blob).__name__}")
+    data = bytes(blob)
+    return Payload("blob", data, checksum_of(data), None)
+
+
+def decode(format: str, data: Any) -> Any:
+    """Turn stored bytes back into a DataFrame, a dict or bytes."""
+    if format == "parquet":
+        return pq.read_table(pa.BufferReader(data)).to_pandas()
+    if format == "json":
+        return json.loads(bytes(data).decode("utf-8"), parse_constant=_parse_constant)
+    if format == "blob":
+        return bytes(data)
+    raise ValueError(f"unknown payload format {format!r}")
+
+
+def _parse_constant(name: str) -> float:
+    return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[name]
