@@ -76,10 +76,37 @@ def encode_dataframe(frame: pd.DataFrame, argument: str = "df") -> Payload:
         table = pa.Table.from_pandas(frame, preserve_index=None)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
         raise InputError(argument, f"cannot be stored as Parquet: {exc}") from exc
+    table = _remember_categories(frame, table)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="snappy", use_dictionary=_dictionary_columns(table))
     buffer = sink.getvalue()
     return Payload("parquet", buffer, checksum_of(buffer), len(frame))
+
+
+CATEGORIES_KEY = b"banksim.categories"
+
+
+def _remember_categories(frame: pd.DataFrame, table: pa.Table) -> pa.Table:
+    """Parquet drops the categories of an empty categorical column; keep them in metadata."""
+    categories = {
+        name: {"values": series.cat.categories.tolist(), "dtype": str(series.cat.categories.dtype)}
+        for name, series in frame.items()
+        if isinstance(series.dtype, pd.CategoricalDtype) and len(series) == 0
+    }
+    if not categories:
+        return table
+    metadata = {**(table.schema.metadata or {}), CATEGORIES_KEY: json.dumps(categories, default=str).encode()}
+    return table.replace_schema_metadata(metadata)
+
+
+def _restore_categories(table: pa.Table, frame: pd.DataFrame) -> pd.DataFrame:
+    stored = (table.schema.metadata or {}).get(CATEGORIES_KEY)
+    if stored is None:
+        return frame
+    for name, spec in json.loads(stored).items():
+        categories = pd.Index(spec["values"], dtype=spec["dtype"])
+        frame[name] = frame[name].astype(pd.CategoricalDtype(categories, ordered=frame[name].cat.ordered))
+    return frame
 
 
 def _json_default(value: Any) -> Any:
@@ -142,7 +169,8 @@ def encode_bytes(blob: bytes, argument: str = "blob") -> Payload:
 def decode(format: str, data: Any) -> Any:
     """Turn stored bytes back into a DataFrame, a dict or bytes."""
     if format == "parquet":
-        return pq.read_table(pa.BufferReader(data)).to_pandas()
+        table = pq.read_table(pa.BufferReader(data))
+        return _restore_categories(table, table.to_pandas())
     if format == "json":
         return json.loads(bytes(data).decode("utf-8"), parse_constant=_parse_constant)
     if format == "blob":

@@ -1,0 +1,102 @@
+"""The ``banksim`` command: run the demo, migrate the database, inspect and purge the cache.
+
+Every sub-command acts on the store of the current settings (``DB_URL``, ``ARTIFACT_STORE``,
+``ARTIFACT_PATH`` from the environment or ``.env``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def _store(migrate: bool = True):  # type: ignore[no-untyped-def]
+    from banksim.settings import get_settings
+    from banksim.store import Store
+
+    settings = get_settings()
+    return Store(settings.db_url, settings.artifact_store, settings.artifact_path, migrate=migrate)
+
+
+def _db(args: argparse.Namespace) -> int:
+    store = _store(migrate=False)
+    if args.action == "upgrade":
+        revision = store.upgrade()
+        print(f"{store!r} is at schema revision {revision}")
+    else:
+        print(f"{store!r} is at schema revision {store.current_revision()}")
+    return 0
+
+
+def _cache(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    store = _store()
+    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 40):
+        if args.action == "ls":
+            listing = store.list_entries(args.kind)
+            columns = ["kind", "params_hash", "format", "rows", "bytes", "location", "created_at", "params"]
+            print(listing[columns].to_string(index=False) if len(listing) else "the cache is empty")
+        elif args.action == "stats":
+            print(store.stats().to_string())
+        else:
+            removed = store.purge(args.kind, args.older_than, dry_run=args.dry_run)
+            verb = "would remove" if args.dry_run else "removed"
+            print(f"{verb} {len(removed)} entries, {int(removed['bytes'].sum())} bytes")
+            if len(removed):
+                print(removed[["kind", "params_hash", "bytes", "created_at"]].to_string(index=False))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from banksim.demo import run_demo
+
+    run_demo(num_positions=args.num_positions, seed=args.seed)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="banksim", description=__doc__)
+    parser.add_argument("--log-level", default=None, help="override LOG_LEVEL for this command")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="generate a bank twice and show the cache at work")
+    demo.add_argument("--num-positions", type=int, default=10_000)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.set_defaults(run=_demo)
+
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "current"])
+    db.set_defaults(run=_db)
+
+    cache = commands.add_parser("cache", help="list, summarise or purge cached results")
+    cache.add_argument("action", choices=["ls", "stats", "purge"])
+    cache.add_argument("--kind", default=None, help="only entries of this kind")
+    cache.add_argument("--older-than", default=None, help="purge: only entries older than e.g. 7d, 12h")
+    cache.add_argument("--dry-run", action="store_true", help="purge: list, remove nothing")
+    cache.set_defaults(run=_cache)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``banksim`` console script."""
+    args = build_parser().parse_args(argv)
+    from banksim.errors import BanksimError
+    from banksim.settings import get_settings
+
+    level = (args.log_level or get_settings().log_level).upper()
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    try:
+        return int(args.run(args))
+    except BanksimError as exc:
+        print(f"banksim: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,289 @@
+"""Persistence API: round trips, replacement, validation, integrity, maintenance, migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import create_engine, text
+
+import banksim as bs
+from banksim.store import TEMP_PREFIX
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rich_frame(rows: int = 50) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(
+        {
+            "position_id": [f"POS-{i:06d}" for i in range(rows)],
+            "amount": rng.normal(1e6, 2e5, rows),
+            "count": rng.integers(0, 100, rows),
+            "small": rng.integers(0, 100, rows).astype("int32"),
+            "flag": rng.random(rows) > 0.5,
+            "rating": pd.Categorical(rng.choice(["AAA", "BBB", "CCC"], rows), categories=["CCC", "BBB", "AAA"], ordered=True),
+            "as_of": pd.date_range("2024-01-31", periods=rows, freq="D"),
+            "booked": pd.date_range("2024-01-31 09:30", periods=rows, freq="h", tz="Europe/Paris"),
+            "nullable": pd.array([None if i % 7 == 0 else i for i in range(rows)], dtype="Int64"),
+            "note": [None if i % 5 == 0 else f"n{i}" for i in range(rows)],
+        }
+    )
+    return frame.set_index(pd.Index(np.arange(rows) * 10, name="row"))
+
+
+def test_dataframe_round_trip_keeps_dtypes_values_and_index(store: bs.Store) -> None:
+    frame = rich_frame()
+    store.save_dataframe("positions", "run-1", frame)
+    back = store.load_dataframe("positions", "run-1")
+    pd.testing.assert_frame_equal(back, frame)
+    assert back["rating"].cat.ordered and list(back["rating"].cat.categories) == ["CCC", "BBB", "AAA"]
+    assert str(back["booked"].dt.tz) == "Europe/Paris"
+
+
+def test_range_index_and_empty_frame_round_trip(store: bs.Store) -> None:
+    frame = pd.DataFrame({"a": [1.5, 2.5]}, index=pd.RangeIndex(5, 7))
+    store.save_dataframe("small", "k", frame)
+    pd.testing.assert_frame_equal(store.load_dataframe("small", "k"), frame)
+    empty = rich_frame().iloc[:0]
+    store.save_dataframe("small", "empty", empty)
+    pd.testing.assert_frame_equal(store.load_dataframe("small", "empty"), empty)
+
+
+def test_dict_round_trip_including_non_finite_floats(store: bs.Store) -> None:
+    data = {"lcr": float("inf"), "nsfr": 1.25, "nested": {"met": True, "items": [1, 2, None]},
+            "count": np.int64(3), "text": "ünïcode"}
+    store.save_dict("summary", "k", data)
+    back = store.load_dict("summary", "k")
+    assert back == {"lcr": float("inf"), "nsfr": 1.25, "nested": {"met": True, "items": [1, 2, None]},
+                    "count": 3, "text": "ünïcode"}
+
+
+def test_artifact_round_trip(store: bs.Store) -> None:
+    blob = bytes(range(256)) * 100
+    store.save_artifact("k", "report.xlsx", blob, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert store.load_artifact("k", "report.xlsx") == (
+        blob, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def test_missing_entries_read_as_none(store: bs.Store) -> None:
+    assert store.load_dataframe("positions", "nothing") is None
+    assert store.load_dict("summary", "nothing") is None
+    assert store.load_artifact("nothing", "x.bin") is None
+
+
+def test_saving_again_replaces_the_value_and_keeps_one_row(store: bs.Store) -> None:
+    store.save_dataframe("positions", "k", pd.DataFrame({"a": [1]}))
+    first_files = sorted(store.artifact_root.rglob("*.parquet"))
+    store.save_dataframe("positions", "k", pd.DataFrame({"a": [2, 3]}))
+    pd.testing.assert_frame_equal(store.load_dataframe("positions", "k"), pd.DataFrame({"a": [2, 3]}))
+    with store.transaction() as conn:
+        assert conn.execute(text("SELECT count(*) FROM simulations")).scalar_one() == 1
+    files = sorted(store.artifact_root.rglob("*.parquet"))
+    if store.artifact_store == "file":
+        assert len(first_files) == 1 and len(files) == 1 and files != first_files
+    else:
+        assert files == []
+
+
+def test_file_layout_is_partitioned_by_kind_and_key(store: bs.Store) -> None:
+    if store.artifact_store != "file":
+        pytest.skip("file layout applies to ARTIFACT_STORE=file")
+    store.save_dataframe("positions", "run-1", pd.DataFrame({"x": [1, 2]}))
+    store.save_dataframe("positions", "run-2", pd.DataFrame({"x": [3]}))
+    files = sorted(p.relative_to(store.artifact_root).parent.as_posix() for p in store.artifact_root.rglob("*.parquet"))
+    assert files == ["kind=positions/params_hash=run-1", "kind=positions/params_hash=run-2"]
+    duckdb = pytest.importorskip("duckdb")
+    pattern = str(store.artifact_root / "kind=positions" / "*" / "*.parquet")
+    rows = duckdb.sql(
+        f"SELECT params_hash, sum(x) AS total FROM read_parquet('{pattern}', hive_partitioning=true) "
+        "GROUP BY params_hash ORDER BY params_hash"
+    ).fetchall()
+    assert rows == [("run-1", 3), ("run-2", 3)]
+
+
+@pytest.mark.parametrize("key", ["a", "A-b_9", "x" * 128])
+def test_valid_keys_are_accepted(sqlite_store: bs.Store, key: str) -> None:
+    sqlite_store.save_dict("k", key, {"ok": True})
+    assert sqlite_store.load_dict("k", key) == {"ok": True}
+
+
+@pytest.mark.parametrize("key", ["", "x" * 129, "a/b", "../up", "a b", "é", "a\x00b", "a.b"])
+def test_invalid_keys_are_rejected_and_nothing_is_written(sqlite_store: bs.Store, key: str) -> None:
+    with pytest.raises(bs.InputError, match="params_hash"):
+        sqlite_store.save_dataframe("positions", key, pd.DataFrame({"a": [1]}))
+    assert sqlite_store.list_entries().empty
+    assert not sqlite_store.artifact_root.exists() or not any(sqlite_store.artifact_root.rglob("*"))
+
+
+@pytest.mark.parametrize("name", ["../escape.txt", "/etc/passwd", "a/b.txt", "a\x00.txt", "..", ".hidden", "a..b"])
+def test_artifact_names_cannot_escape_the_artifact_folder(sqlite_store: bs.Store, name: str) -> None:
+    with pytest.raises(bs.InputError, match="name"):
+        sqlite_store.save_artifact("k", name, b"x", "text/plain")
+    assert sqlite_store.list_entries().empty
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda s: s.save_dataframe("Positions", "k", pd.DataFrame({"a": [1]})), "kind"),
+        (lambda s: s.save_dataframe("positions", "k", {"a": [1]}), "df"),
+        (lambda s: s.save_dataframe("positions", "k", pd.DataFrame([[1, 2]], columns=["a", "a"])), "df"),
+        (lambda s: s.save_dataframe("positions", "k", pd.DataFrame({0: [1]})), "df"),
+        (lambda s: s.save_dict("summary", "k", {"when": object()}), "data"),
+        (lambda s: s.save_dict("summary", "k", {1: "int key"}), "data"),
+        (lambda s: s.save_dict("summary", "k", [1, 2]), "data"),
+        (lambda s: s.save_artifact("k", "a.bin", "not bytes", "text/plain"), "blob"),
+        (lambda s: s.save_artifact("k", "a.bin", b"x", "not a mime"), "mime"),
+    ],
+)
+def test_bad_input_raises_a_named_error_and_writes_nothing(sqlite_store: bs.Store, call, argument: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(bs.InputError) as info:
+        call(sqlite_store)
+    assert info.value.argument == argument
+    assert sqlite_store.list_entries().empty
+
+
+def _payload_path(store: bs.Store, kind: str, key: str) -> Path:
+    with store.transaction() as conn:
+        relative = conn.execute(
+            text("SELECT data_path FROM simulations WHERE kind = :k AND params_hash = :h"), {"k": kind, "h": key}
+        ).scalar_one()
+    return store.artifact_root / relative
+
+
+def test_corrupted_payload_is_a_logged_miss_and_is_removed(store: bs.Store, caplog: pytest.LogCaptureFixture) -> None:
+    store.save_dataframe("positions", "k", rich_frame())
+    if store.artifact_store == "file":
+        path = _payload_path(store, "positions", "k")
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    else:
+        with store.transaction(write=True) as conn:
+            conn.execute(text("UPDATE simulations SET data_blob = :b"), {"b": b"PAR1 garbage"})
+    with caplog.at_level(logging.WARNING, logger="banksim.store"):
+        assert store.load_dataframe("positions", "k") is None
+    assert "checksum" in caplog.text
+    assert store.list_entries().empty  # repaired: the damaged row is gone, the next save starts clean
+    store.save_dataframe("positions", "k", rich_frame())
+    pd.testing.assert_frame_equal(store.load_dataframe("positions", "k"), rich_frame())
+
+
+def test_deleted_payload_file_is_a_logged_miss(sqlite_store: bs.Store, caplog: pytest.LogCaptureFixture) -> None:
+    sqlite_store.save_dict("summary", "k", {"a": 1})
+    path = sqlite_store.artifact_root / "kind=summary" / "params_hash=k"
+    next(path.glob("*.json")).unlink()
+    with caplog.at_level(logging.WARNING, logger="banksim.store"):
+        assert sqlite_store.load_dict("summary", "k") is None
+    assert "missing" in caplog.text
+    assert sqlite_store.list_entries().empty
+
+
+def test_a_failed_commit_leaves_no_file_and_no_row(sqlite_store: bs.Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_put(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("simulated crash between file and row")
+
+    monkeypatch.setattr(sqlite_store, "_put", broken_put)
+    with pytest.raises(RuntimeError):
+        sqlite_store.save_dataframe("positions", "k", rich_frame())
+    monkeypatch.undo()
+    assert sqlite_store.list_entries().empty
+    assert [p for p in sqlite_store.artifact_root.rglob("*") if p.is_file()] == []
+
+
+def test_purge_removes_stale_temp_files_and_orphans_but_not_live_files(sqlite_store: bs.Store) -> None:
+    sqlite_store.save_dataframe("positions", "k", pd.DataFrame({"a": [1]}))
+    folder = sqlite_store.artifact_root / "kind=positions" / "params_hash=k"
+    stale_temp = folder / f"{TEMP_PREFIX}crashed"
+    stale_temp.write_bytes(b"half a parquet file")
+    fresh_temp = folder / f"{TEMP_PREFIX}in-progress"
+    fresh_temp.write_bytes(b"another writer is busy")
+    old = (dt.datetime.now() - dt.timedelta(hours=2)).timestamp()
+    os.utime(stale_temp, (old, old))
+    assert sqlite_store.purge(kind="nothing-like-this").empty
+    assert not stale_temp.exists() and fresh_temp.exists()
+    pd.testing.assert_frame_equal(sqlite_store.load_dataframe("positions", "k"), pd.DataFrame({"a": [1]}))
+
+
+def test_list_stats_and_purge_by_kind_and_age(store: bs.Store) -> None:
+    store.save_dataframe("positions", "a", pd.DataFrame({"x": [1, 2, 3]}))
+    store.save_dataframe("rwa", "a", pd.DataFrame({"x": [1]}))
+    store.save_dict("summary", "a", {"x": 1})
+    listing = store.list_entries()
+    assert sorted(listing["kind"]) == ["positions", "rwa", "summary"]
+    assert listing.set_index("kind").loc["positions", "rows"] == 3
+    assert set(listing["location"]) == {store.artifact_store}
+    stats = store.stats()
+    assert stats.loc["(all)", "entries"] == 3 and stats.loc["positions", "entries"] == 1
+    assert stats.loc["(all)", "bytes"] == listing["bytes"].sum()
+
+    assert len(store.purge(kind="rwa", dry_run=True)) == 1
+    assert len(store.list_entries()) == 3  # a dry run removes nothing
+    assert store.purge(older_than="1d").empty  # everything is younger than a day
+    removed = store.purge(kind="rwa")
+    assert list(removed["kind"]) == ["rwa"]
+    assert sorted(store.list_entries()["kind"]) == ["positions", "summary"]
+    assert store.load_dataframe("rwa", "a") is None
+    assert len(store.purge(older_than=dt.timedelta(0))) == 2
+    assert store.list_entries().empty
+
+
+def test_purge_rejects_a_bad_age(sqlite_store: bs.Store) -> None:
+    with pytest.raises(bs.InputError, match="older_than"):
+        sqlite_store.purge(older_than="a week")
+
+
+def test_store_repr_masks_the_password() -> None:
+    store = bs.Store("postgresql+psycopg://alice:s3cret@127.0.0.1:1/none", migrate=False)
+    assert "s3cret" not in repr(store) and "alice:***@" in repr(store)
+
+
+# -- migrations -----------------------------------------------------------------------------------
+
+def test_an_empty_database_is_brought_to_head_on_first_use(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    store = bs.Store(url, artifact_path=tmp_path / "a")
+    assert store.current_revision() == "0001_initial"
+    with store.transaction() as conn:
+        tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+    assert {"configurations", "simulations", "artifacts", "alembic_version"} <= tables
+
+
+def test_postgres_empty_database_is_brought_to_head(pg_database_url: str, tmp_path: Path) -> None:
+    store = bs.Store(pg_database_url, artifact_path=tmp_path)
+    assert store.current_revision() == "0001_initial"
+    store.save_dict("summary", "pg", {"ok": True})
+    assert store.load_dict("summary", "pg") == {"ok": True}
+    with store.transaction(write=True) as conn:
+        conn.execute(text("DELETE FROM simulations WHERE params_hash = 'pg'"))
+
+
+def test_a_database_at_an_unknown_revision_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'future.db'}"
+    bs.Store(url, artifact_path=tmp_path).close()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    engine.dispose()
+    with pytest.raises(bs.SchemaVersionError, match="9999_from_the_future"):
+        bs.Store(url, artifact_path=tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [["alembic", "upgrade", "head"], ["banksim", "db", "upgrade"]])
+def test_command_line_migrations(tmp_path: Path, command: list[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {**os.environ, "DB_URL": url, "ARTIFACT_PATH": str(tmp_path / "a")}
+    executable = Path(sys.executable).parent / command[0]
+    done = subprocess.run([str(executable), *command[1:]], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    store = bs.Store(url, artifact_path=tmp_path / "a", migrate=False)
+    assert store.current_revision() == "0001_initial"
