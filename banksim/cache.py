@@ -250,8 +250,8 @@ def _differences(call: _Call, current_code: str, stored: dict[str, Any]) -> list
         if new is None or old is None:
             differences.append(f"argument {name!r} {'added' if old is None else 'removed'}")
         elif new["hash"] != old["hash"]:
-            new_value = json.dumps(new["value"], default=str)
-            old_value = json.dumps(old["value"], default=str)
+            new_value = json.dumps(new["value"], default=str, sort_keys=True)
+            old_value = json.dumps(old["value"], default=str, sort_keys=True)
             change = f"{old_value} -> {new_value}" if new_value != old_value else "content differs"
             differences.append(f"argument {name!r}: {change}")
     return differences

@@ -1,0 +1,298 @@
+"""The @cached decorator: keys, hits proven by counting real calls, misses, explain, code versions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import banksim as bs
+from banksim.cache import ResultTypeError
+
+calls: list[tuple] = []
+
+
+@bs.cached(kind="grid")
+def grid(n: int, scale: float = 1.0, label: str = "base") -> pd.DataFrame:
+    calls.append(("grid", n, scale, label))
+    return pd.DataFrame({"i": np.arange(n), "value": np.arange(n) * scale, "label": label})
+
+
+@bs.cached(kind="totals")
+def totals(frame: pd.DataFrame) -> dict:
+    calls.append(("totals", len(frame)))
+    return {"rows": len(frame), "sum": float(frame["value"].sum())}
+
+
+@bs.cached(kind="liquidity", parts=("lcr", "summary", "report"), mime="text/plain")
+def three_parts(n: int) -> tuple[pd.DataFrame, dict, bytes]:
+    calls.append(("three_parts", n))
+    return pd.DataFrame({"x": range(n)}), {"n": n}, f"report {n}".encode()
+
+
+@pytest.fixture(autouse=True)
+def _reset_calls() -> None:
+    calls.clear()
+
+
+def test_second_call_is_a_hit_and_does_not_compute(store: bs.Store) -> None:
+    first, hit1 = grid(5, 2.0)
+    second, hit2 = grid(5, 2.0)
+    assert (hit1, hit2) == (False, True)
+    assert calls == [("grid", 5, 2.0, "base")]
+    pd.testing.assert_frame_equal(first, second)
+    assert grid.last_call is not None and grid.last_call.hit
+    assert "loaded from cache" in grid.last_call.describe()
+
+
+def test_defaults_and_keywords_bind_to_one_key(sqlite_store: bs.Store) -> None:
+    assert grid.key(10) == grid.key(n=10) == grid.key(10, 1.0) == grid.key(10, label="base", scale=1.0)
+    assert grid.key(10) != grid.key(10, 1.5)
+    assert grid.key(10) != grid.key(10.0)  # an int and a float are different arguments
+    grid(10)
+    _, hit = grid(n=10, scale=1.0, label="base")
+    assert hit and len(calls) == 1
+
+
+def test_use_cache_false_recomputes_and_refreshes(sqlite_store: bs.Store) -> None:
+    grid(3)
+    _, hit = grid(3, use_cache=False)
+    assert not hit and len(calls) == 2
+    _, hit = grid(3)
+    assert hit and len(calls) == 2
+    assert len(sqlite_store.list_entries("grid")) == 1
+
+
+def test_frame_arguments_key_by_content(store: bs.Store) -> None:
+    frame, _ = grid(100)
+    totals(frame)
+    reloaded, hit = grid(100)  # the frame as it comes back from Parquet
+    assert hit
+    _, hit = totals(reloaded)
+    assert hit
+    _, hit = totals(frame.copy()[["i", "value", "label"]])
+    assert hit
+    _, hit = totals(frame.assign(value=frame["value"] + 1))
+    assert not hit
+    assert [c[0] for c in calls] == ["grid", "totals", "totals"]
+
+
+def test_tuple_results_store_every_part(store: bs.Store) -> None:
+    lcr, summary, report, hit = three_parts(4)
+    assert not hit
+    lcr2, summary2, report2, hit2 = three_parts(4)
+    assert hit2 and len(calls) == 1
+    pd.testing.assert_frame_equal(lcr, lcr2)
+    assert summary2 == {"n": 4} and report2 == b"report 4"
+    kinds = set(store.list_entries("liquidity")["kind"])
+    assert kinds == {"liquidity_lcr", "liquidity_summary", "liquidity_report"}
+    mime = store.load_artifact(three_parts.key(4), "liquidity_report")
+    assert mime == (b"report 4", "text/plain")
+
+
+def test_is_cached_answers_without_computing_or_writing(sqlite_store: bs.Store) -> None:
+    assert not grid.is_cached(7)
+    assert calls == [] and sqlite_store.list_entries().empty
+    grid(7)
+    assert grid.is_cached(7) and grid.is_cached(n=7, scale=1.0)
+    assert not grid.is_cached(8)
+    assert len(calls) == 1
+
+
+def test_explain_names_the_component_that_differs(sqlite_store: bs.Store) -> None:
+    assert "no stored result" in grid.explain(1)
+    grid(5, 2.0)
+    assert grid.explain(5, 2.0).startswith("hit")
+    assert "argument 'scale': 2.0 -> 3.0" in grid.explain(5, 3.0)
+    assert "argument 'n': 5 -> 6" in grid.explain(6, 2.0)
+    frame, _ = grid(5, 2.0)
+    totals(frame)
+    assert "argument 'frame': content differs" in totals.explain(frame.assign(value=0.0))
+
+
+def test_a_damaged_entry_is_recomputed_and_repaired(store: bs.Store, caplog: pytest.LogCaptureFixture) -> None:
+    grid(20)
+    key = grid.key(20)
+    if store.artifact_store == "file":
+        path = next((store.artifact_root / "kind=grid" / f"params_hash={key}").glob("*.parquet"))
+        path.write_bytes(path.read_bytes()[:-40])
+    else:
+        with store.transaction(write=True) as conn:
+            from sqlalchemy import text
+            conn.execute(text("UPDATE simulations SET data_blob = :b WHERE params_hash = :k"), {"b": b"x", "k": key})
+    with caplog.at_level(logging.WARNING):
+        frame, hit = grid(20)
+    assert not hit and len(calls) == 2
+    assert "checksum" in caplog.text
+    assert frame["value"].sum() == sum(range(20))
+    _, hit = grid(20)
+    assert hit and len(calls) == 2
+
+
+def test_hits_and_misses_are_counted_in_stats(sqlite_store: bs.Store) -> None:
+    grid(2)
+    grid(2)
+    grid(2)
+    grid(3)
+    stats = sqlite_store.stats()
+    assert stats.loc["grid", "hits"] == 2 and stats.loc["grid", "misses"] == 2
+    assert stats.loc["grid", "hit_rate"] == pytest.approx(0.5)
+    listing = sqlite_store.list_entries("grid")
+    assert sorted(json.loads(p)["n"] for p in listing["params"]) == [2, 3]
+
+
+def test_unhashable_arguments_are_named_and_nothing_runs(sqlite_store: bs.Store) -> None:
+    with pytest.raises(bs.UnhashableArgumentError, match="argument 'label'"):
+        grid(3, label=object())  # type: ignore[arg-type]
+    assert calls == [] and sqlite_store.list_entries().empty
+
+
+def test_a_failing_function_stores_nothing(sqlite_store: bs.Store) -> None:
+    @bs.cached(kind="boom")
+    def boom(n: int) -> pd.DataFrame:
+        raise bs.InputError("n", "must be positive", allowed="n > 0")
+
+    with pytest.raises(bs.InputError):
+        boom(-1)
+    assert sqlite_store.list_entries().empty
+
+
+def test_unsupported_results_are_refused_before_writing(sqlite_store: bs.Store) -> None:
+    @bs.cached(kind="number")
+    def number() -> float:
+        return 1.0
+
+    with pytest.raises(ResultTypeError, match="returned a float"):
+        number()
+    assert sqlite_store.list_entries().empty
+
+
+def test_decorator_arguments_are_validated() -> None:
+    with pytest.raises(bs.InputError, match="kind"):
+        bs.cached(kind="Bad Kind")(lambda: None)
+    with pytest.raises(bs.InputError, match="ignore"):
+        bs.cached(kind="ok", ignore=("nope",))(lambda x: x)
+
+
+def test_ignored_arguments_do_not_change_the_key(sqlite_store: bs.Store) -> None:
+    @bs.cached(kind="with_progress", ignore=("progress",))
+    def work(n: int, progress: object = None) -> dict:
+        return {"n": n}
+
+    assert work.key(1, progress=print) == work.key(1)
+
+
+def test_signature_shows_use_cache() -> None:
+    import inspect
+
+    assert "use_cache" in inspect.signature(grid).parameters
+    assert grid.__name__ == "grid" and grid.__wrapped__.__name__ == "grid"
+
+
+# -- code versions --------------------------------------------------------------------------------
+
+PACKAGE = {
+    "__init__.py": "",
+    "rules.py": '''
+        """Parameters."""
+        RISK_WEIGHT = 0.5  # a constant the result depends on
+
+
+        def weigh(x):
+            return x * RISK_WEIGHT
+        ''',
+    "unrelated.py": '''
+        def other():
+            return 1
+        ''',
+    "service.py": '''
+        import pandas as pd
+
+        import banksim as bs
+        from toypkg import rules
+
+
+        @bs.cached(kind="toy")
+        def compute(n: int) -> pd.DataFrame:
+            """Docstring."""
+            return pd.DataFrame({"rwa": [rules.weigh(float(i)) for i in range(n)]})
+        ''',
+}
+
+RUNNER = """
+import json, sys
+import banksim as bs
+from toypkg.service import compute
+with bs.open_store(sys.argv[1], artifact_path=sys.argv[2]):
+    frame, hit = compute(3)
+print(json.dumps({"hit": hit, "total": float(frame["rwa"].sum()), "code": compute.code_version}))
+"""
+
+
+def _write_package(root: Path, files: dict[str, str]) -> None:
+    package = root / "toypkg"
+    package.mkdir(exist_ok=True)
+    for name, source in files.items():
+        (package / name).write_text(textwrap.dedent(source))
+
+
+def _run(root: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, f"sqlite:///{root / 'store.db'}", str(root / "artifacts")],
+        env=env, capture_output=True, text=True, cwd=root,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.slow
+def test_code_changes_invalidate_exactly_what_they_should(tmp_path: Path) -> None:
+    _write_package(tmp_path, PACKAGE)
+    first = _run(tmp_path)
+    assert first == {"hit": False, "total": 1.5, "code": first["code"]}  # 0.5 * (0 + 1 + 2)
+    assert _run(tmp_path)["hit"]
+
+    cosmetic = {**PACKAGE, "service.py": PACKAGE["service.py"].replace('"""Docstring."""', "# a comment\n")}
+    cosmetic["rules.py"] = cosmetic["rules.py"].replace("x * RISK_WEIGHT", "x  *  RISK_WEIGHT  # same")
+    _write_package(tmp_path, cosmetic)
+    assert _run(tmp_path)["hit"], "comments, docstrings and spacing must not invalidate"
+
+    _write_package(tmp_path, {**cosmetic, "unrelated.py": "def other():\n    return 2\n"})
+    assert _run(tmp_path)["hit"], "an unrelated module must not invalidate"
+
+    _write_package(tmp_path, {**cosmetic, "rules.py": cosmetic["rules.py"].replace("0.5", "0.75")})
+    changed = _run(tmp_path)
+    assert changed["hit"] is False and changed["total"] == 2.25, "a constant in a helper module changed"
+
+    _write_package(tmp_path, cosmetic)
+    assert _run(tmp_path)["hit"], "switching the code back hits the old entry again"
+
+    bumped = {**cosmetic, "service.py": cosmetic["service.py"].replace('kind="toy"', 'kind="toy", version="2"')}
+    _write_package(tmp_path, bumped)
+    assert _run(tmp_path)["hit"] is False, "version= bumps the code version"
+
+
+def test_code_version_follows_local_helpers_and_constants() -> None:
+    from banksim.code_version import code_version
+
+    def make(weight: float):  # type: ignore[no-untyped-def]
+        def helper(x):  # type: ignore[no-untyped-def]
+            return x * weight
+
+        def compute(n):  # type: ignore[no-untyped-def]
+            return helper(n)
+
+        return compute
+
+    assert code_version(make(0.5)) == code_version(make(0.5))
+    assert code_version(make(0.5)) != code_version(make(0.75))
+    assert code_version(make(0.5)) != code_version(make(0.5), version="2")
