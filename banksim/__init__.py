@@ -10,17 +10,17 @@ import logging
 
 __version__ = "0.1.0"
 
-from banksim.cache import CachedFunction, CallInfo, cached  # noqa: E402
-from banksim.errors import (  # noqa: E402
+from banksim.cache import CachedFunction, CallInfo, cached
+from banksim.errors import (
     BanksimError,
     InputError,
     SchemaVersionError,
     StoreError,
     UnhashableArgumentError,
 )
-from banksim.hashing import compute_params_hash, frame_fingerprint  # noqa: E402
-from banksim.settings import Settings, get_settings, mask_url, override_settings  # noqa: E402
-from banksim.store import (  # noqa: E402
+from banksim.hashing import compute_params_hash, frame_fingerprint
+from banksim.settings import Settings, get_settings, mask_url, override_settings
+from banksim.store import (
     Store,
     get_store,
     load_artifact,

@@ -78,8 +78,11 @@ class CachedFunction:
         self.signature = inspect.signature(func)
         unknown = sorted(set(ignore) - set(self.signature.parameters))
         if unknown:
-            raise InputError("ignore", f"{unknown} are not parameters of {func.__qualname__}",
-                             allowed=list(self.signature.parameters))
+            raise InputError(
+                "ignore",
+                f"{unknown} are not parameters of {func.__qualname__}",
+                allowed=list(self.signature.parameters),
+            )
         if "use_cache" in self.signature.parameters:
             raise InputError("func", f"{func.__qualname__} already has a 'use_cache' parameter")
         self.ignore = ignore
@@ -136,20 +139,18 @@ class CachedFunction:
         if is_tuple:
             names = self.parts or tuple(str(i) for i in range(len(values)))
             if len(names) != len(values):
-                raise ResultTypeError(
-                    f"{self.name} returned {len(values)} values but declares parts {names}"
-                )
+                raise ResultTypeError(f"{self.name} returned {len(values)} values but declares parts {names}")
             names = tuple(f"{self.kind}_{name}" for name in names)
         else:
             names = (self.kind,)
-        encoded = []
+        encoded: list[tuple[str, payloads.Payload, str | None]] = []
         for name, value in zip(names, values, strict=True):
             if isinstance(value, pd.DataFrame):
                 encoded.append((name, payloads.encode_dataframe(value, f"{self.name} result"), None))
             elif isinstance(value, dict):
                 encoded.append((name, payloads.encode_dict(value, f"{self.name} result"), None))
             elif isinstance(value, bytes | bytearray):
-                encoded.append((name, payloads.encode_bytes(value), self.mime))
+                encoded.append((name, payloads.encode_bytes(bytes(value)), self.mime))
             else:
                 raise ResultTypeError(
                     f"{self.name} returned a {type(value).__name__}; cached functions return a "
@@ -222,8 +223,11 @@ class CachedFunction:
         call = self._call(args, kwargs)
         if self._load(call.key) is not None:
             return f"hit: {self.kind} {call.key[:12]} is stored"
-        entries = [e for e in get_store().configurations(self.kind)
-                   if json.loads(e["params_json"]).get("function") == self.name]
+        entries = [
+            e
+            for e in get_store().configurations(self.kind)
+            if json.loads(e["params_json"]).get("function") == self.name
+        ]
         if not entries:
             return f"miss: no stored result of {self.name} yet"
         ranked = []

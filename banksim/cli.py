@@ -10,11 +10,15 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from banksim.store import Store
 
 __all__ = ["main"]
 
 
-def _store(migrate: bool = True):  # type: ignore[no-untyped-def]
+def _store(migrate: bool = True) -> Store:
     from banksim.settings import get_settings
     from banksim.store import Store
 

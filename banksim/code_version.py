@@ -7,6 +7,7 @@ count), and, transitively, the project-local functions, classes, modules and con
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import inspect
 import sys
@@ -42,8 +43,12 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     for node in ast.walk(tree):
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
                 node.body = body[1:] or [ast.Pass()]
     return tree
 
@@ -69,8 +74,7 @@ def normalized_source(obj: Any) -> str:
 
 def _code_constants(code: types.CodeType) -> tuple[Any, ...]:
     return tuple(
-        _code_constants(const) if isinstance(const, types.CodeType) else const
-        for const in code.co_consts
+        _code_constants(const) if isinstance(const, types.CodeType) else const for const in code.co_consts
     )
 
 
@@ -122,10 +126,9 @@ class _Closure:
             return
         if callable(value):
             return
-        try:
+        # Loggers, locks, compiled patterns cannot be hashed: they are not data a result uses.
+        with contextlib.suppress(UnhashableArgumentError):
             self.parts[f"value {label}"] = compute_params_hash(value)
-        except UnhashableArgumentError:
-            pass  # loggers, locks, compiled patterns: not data a result depends on
 
     def visit_class(self, cls: type) -> None:
         label = f"class {cls.__module__}.{cls.__qualname__}"
@@ -147,8 +150,14 @@ class _Closure:
         members = [module, *(m for name, m in list(sys.modules.items()) if name.startswith(prefix) and m)]
         for member_module in members:
             for value in list(vars(member_module).values()):
-                owner = getattr(value, "__module__", None) if not isinstance(value, types.ModuleType) else value.__name__
-                if owner != member_module.__name__ and isinstance(value, types.FunctionType | type | types.ModuleType):
+                owner = (
+                    getattr(value, "__module__", None)
+                    if not isinstance(value, types.ModuleType)
+                    else value.__name__
+                )
+                if owner != member_module.__name__ and isinstance(
+                    value, types.FunctionType | type | types.ModuleType
+                ):
                     self.visit(value)
 
 

@@ -12,8 +12,8 @@ from typing import Any
 __all__ = [
     "BanksimError",
     "InputError",
-    "StoreError",
     "SchemaVersionError",
+    "StoreError",
     "UnhashableArgumentError",
 ]
 

@@ -39,7 +39,7 @@ class _Encoder:
     def tag(self, code: bytes, payload: bytes) -> None:
         self.sink.update(code + len(payload).to_bytes(8, "little") + payload)
 
-    def encode(self, value: Any, path: str) -> None:  # noqa: C901 - one dispatch table
+    def encode(self, value: Any, path: str) -> None:
         if value is None:
             self.tag(b"N", b"")
         elif isinstance(value, bool | np.bool_):
@@ -72,9 +72,7 @@ class _Encoder:
             self.encode(value.value, f"{path}.value")
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             self.tag(b"C", _qualname(type(value)).encode())
-            self.encode(
-                {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, path
-            )
+            self.encode({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, path)
         elif isinstance(value, Mapping):
             self._encode_mapping(value, path)
         elif isinstance(value, list):
@@ -149,6 +147,7 @@ def compute_params_hash(params: Any, *, path: str = "params") -> str:
 
 # -- DataFrames -----------------------------------------------------------------------------------
 
+
 def _check_label(label: Any, path: str) -> str:
     if isinstance(label, str | int | np.integer | float | bool | None.__class__):
         return repr(label)
@@ -183,17 +182,22 @@ def _string_streams(array: pa.ChunkedArray | pa.Array) -> bytes:
     return out + validity.digest() if has_nulls else out
 
 
-def _values_digest(series: pd.Series, path: str) -> bytes:  # noqa: C901 - one dispatch table
+def _xxh(values: Any) -> bytes:
+    """xxh3-128 of an array's raw bytes (any dtype, any memory layout)."""
+    return xxhash.xxh3_128(np.ascontiguousarray(values).view(np.uint8).data).digest()
+
+
+def _values_digest(series: pd.Series, path: str) -> bytes:
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         categories = series_fingerprint(pd.Series(dtype.categories), path=f"{path}.categories")
         codes = np.ascontiguousarray(series.cat.codes.to_numpy())
-        return categories + xxhash.xxh3_128(codes).digest() + (b"o" if dtype.ordered else b"u")
+        return categories + _xxh(codes) + (b"o" if dtype.ordered else b"u")
     if isinstance(dtype, pd.DatetimeTZDtype):
-        return xxhash.xxh3_128(np.ascontiguousarray(series.array.asi8)).digest()
+        return _xxh(series.array.asi8)
     if isinstance(dtype, np.dtype) and dtype.kind in "biufcmM":
-        return xxhash.xxh3_128(np.ascontiguousarray(series.to_numpy())).digest()
-    if isinstance(dtype, pd.StringDtype) or dtype == object:
+        return _xxh(series.to_numpy())
+    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
         try:
             arrow = pa.array(series.array, type=pa.large_string(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -208,10 +212,7 @@ def _values_digest(series: pd.Series, path: str) -> bytes:  # noqa: C901 - one d
         mask = series.isna().to_numpy()
         numpy_dtype = np.dtype(getattr(dtype, "numpy_dtype", "float64"))
         values = series.to_numpy(dtype=numpy_dtype, na_value=numpy_dtype.type(0))
-        return (
-            xxhash.xxh3_128(np.ascontiguousarray(values)).digest()
-            + xxhash.xxh3_128(mask.tobytes()).digest()
-        )
+        return _xxh(values) + xxhash.xxh3_128(mask.tobytes()).digest()
     raise UnhashableArgumentError(path, f"column of dtype {dtype}")
 
 
@@ -266,7 +267,7 @@ def series_fingerprint(series: pd.Series, *, path: str = "series") -> bytes:
 def _array_fingerprint(array: np.ndarray, path: str) -> bytes:
     header = f"{array.dtype.str}|{array.shape}".encode()
     if array.dtype.kind in "biufcmM":
-        return xxhash.xxh3_128(header + np.ascontiguousarray(array).tobytes()).digest()
+        return xxhash.xxh3_128(header + _xxh(array)).digest()
     if array.dtype.kind in "OUS":
         sink = xxhash.xxh3_128(header)
         encoder = _Encoder(sink)

@@ -47,18 +47,14 @@ class Configuration(Base):
     miss_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_hit_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
 class Simulation(Base):
     """A DataFrame (Parquet) or dict (JSON) payload, in a file or in ``data_blob``."""
 
     __tablename__ = "simulations"
-    __table_args__ = (
-        Index("ix_simulations_kind_params_hash", "kind", "params_hash", unique=True),
-    )
+    __table_args__ = (Index("ix_simulations_kind_params_hash", "kind", "params_hash", unique=True),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(64), nullable=False)

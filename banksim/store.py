@@ -76,6 +76,7 @@ CONFIGURATIONS: Table = Configuration.__table__  # type: ignore[assignment]
 
 # -- validation -----------------------------------------------------------------------------------
 
+
 def check_key(params_hash: str, argument: str = "params_hash") -> str:
     """Return ``params_hash`` if it is 1-128 letters, digits, ``_`` or ``-``; raise otherwise."""
     if not isinstance(params_hash, str) or not KEY_PATTERN.fullmatch(params_hash):
@@ -123,13 +124,16 @@ def parse_age(older_than: dt.timedelta | str | None) -> dt.timedelta | None:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", str(older_than))
     if not match:
         raise InputError(
-            "older_than", f"{older_than!r} is not an age", allowed="a timedelta or '90s', '30m', '12h', '7d', '2w'"
+            "older_than",
+            f"{older_than!r} is not an age",
+            allowed="a timedelta or '90s', '30m', '12h', '7d', '2w'",
         )
     unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match[2]]
     return dt.timedelta(**{unit: float(match[1])})
 
 
 # -- engine ---------------------------------------------------------------------------------------
+
 
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` for writes."""
@@ -164,6 +168,7 @@ def make_engine(url: str) -> Engine:
 
 
 # -- the store ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Row:
@@ -357,7 +362,7 @@ class Store:
             return _DAMAGED
         try:
             return payloads.decode(row.data_format, data)
-        except Exception as exc:  # noqa: BLE001 - a payload we cannot decode is a miss, not a crash
+        except Exception as exc:
             log.warning("payload %s could not be decoded (%s): %s", row.id, where, exc)
             return _DAMAGED
 
@@ -390,17 +395,22 @@ class Store:
         replaced = old.data_path if old.data_path != values.get("data_path") else None
         return old.id, replaced
 
-    def _stage(self, kind: str | None, params_hash: str, filename: str, payload: payloads.Payload) -> str | None:
+    def _stage(
+        self, kind: str | None, params_hash: str, filename: str, payload: payloads.Payload
+    ) -> str | None:
         if self.artifact_store == "db":
             return None
         return self._write_file(self._folder(kind, params_hash), filename, payload)
 
-    def _commit(self, writes: list[tuple[Table, dict[str, str], payloads.Payload, dict[str, Any]]],
-                configuration: dict[str, Any] | None = None) -> list[str]:
+    def _commit(
+        self,
+        writes: list[tuple[Table, dict[str, str], payloads.Payload, dict[str, Any]]],
+        configuration: dict[str, Any] | None = None,
+    ) -> list[str]:
         """Write payload files, then every row in one transaction; return the row ids."""
         staged: list[str | None] = []
         try:
-            for table, key, payload, extra in writes:
+            for _table, key, payload, _extra in writes:
                 kind = key.get("kind")
                 suffix = {"parquet": ".parquet", "json": ".json"}.get(payload.format, "")
                 name = f"{uuid.uuid4().hex}{suffix}" if kind else f"{uuid.uuid4().hex[:12]}-{key['name']}"
@@ -431,7 +441,9 @@ class Store:
             select(table.c.params_hash).where(table.c.params_hash == values["params_hash"])
         ).first()
         if exists is None:
-            conn.execute(table.insert().values(created_at=now, updated_at=now, hit_count=0, miss_count=1, **values))
+            conn.execute(
+                table.insert().values(created_at=now, updated_at=now, hit_count=0, miss_count=1, **values)
+            )
         else:
             conn.execute(
                 update(table)
@@ -449,8 +461,12 @@ class Store:
             if found is None:
                 return None
             row = Row(
-                found.id, getattr(found, "data_format", "blob"), found.data_path, found.checksum,
-                found.size_bytes, getattr(found, "mime_type", None),
+                found.id,
+                getattr(found, "data_format", "blob"),
+                found.data_path,
+                found.checksum,
+                found.size_bytes,
+                getattr(found, "mime_type", None),
             )
             value = self._read(row, found.data_blob)
             if value is None:  # file gone: replaced or purged since we read the row; look again
@@ -499,7 +515,9 @@ class Store:
         """Return the dict stored under ``(kind, params_hash)``, or None."""
         value = self._get(SIMULATIONS, {"kind": check_kind(kind), "params_hash": check_key(params_hash)})
         if value is not None and not isinstance(value, dict):
-            raise InputError("kind", f"{kind!r}/{params_hash!r} holds a DataFrame, not a dict; use load_dataframe")
+            raise InputError(
+                "kind", f"{kind!r}/{params_hash!r} holds a DataFrame, not a dict; use load_dataframe"
+            )
         return value
 
     def save_artifact(self, params_hash: str, name: str, blob: bytes, mime: str) -> str:
@@ -522,14 +540,26 @@ class Store:
         sims, arts, conf = SIMULATIONS, ARTIFACTS, CONFIGURATIONS
         shared = (conf.c.kind.label("function_kind"), conf.c.function, conf.c.params_json)
         sim_query = select(
-            sims.c.kind, sims.c.params_hash, sims.c.data_format.label("format"),
-            sims.c.row_count.label("rows"), sims.c.size_bytes.label("bytes"), sims.c.data_path,
-            sims.c.created_at, sims.c.code_version, *shared,
+            sims.c.kind,
+            sims.c.params_hash,
+            sims.c.data_format.label("format"),
+            sims.c.row_count.label("rows"),
+            sims.c.size_bytes.label("bytes"),
+            sims.c.data_path,
+            sims.c.created_at,
+            sims.c.code_version,
+            *shared,
         ).join_from(sims, conf, sims.c.params_hash == conf.c.params_hash, isouter=True)
         art_query = select(
-            arts.c.name.label("kind"), arts.c.params_hash, arts.c.mime_type.label("format"),
-            null().label("rows"), arts.c.size_bytes.label("bytes"), arts.c.data_path,
-            arts.c.created_at, arts.c.code_version, *shared,
+            arts.c.name.label("kind"),
+            arts.c.params_hash,
+            arts.c.mime_type.label("format"),
+            null().label("rows"),
+            arts.c.size_bytes.label("bytes"),
+            arts.c.data_path,
+            arts.c.created_at,
+            arts.c.code_version,
+            *shared,
         ).join_from(arts, conf, arts.c.params_hash == conf.c.params_hash, isouter=True)
         with self.transaction() as conn:
             records = [{"table": "simulations", **row} for row in conn.execute(sim_query).mappings()]
@@ -556,8 +586,12 @@ class Store:
                         CONFIGURATIONS.c.kind.label("group"),
                         func.sum(CONFIGURATIONS.c.hit_count).label("hits"),
                         func.sum(CONFIGURATIONS.c.miss_count).label("misses"),
-                    ).where(CONFIGURATIONS.c.kind.is_not(None)).group_by(CONFIGURATIONS.c.kind)
-                ).mappings().all(),
+                    )
+                    .where(CONFIGURATIONS.c.kind.is_not(None))
+                    .group_by(CONFIGURATIONS.c.kind)
+                )
+                .mappings()
+                .all(),
                 columns=["group", "hits", "misses"],
             ).set_index("group")
         table = by_kind.join(counts, how="outer").fillna(0).astype("int64")
@@ -590,16 +624,26 @@ class Store:
         with self.transaction(write=True, lock_keys=["banksim-purge"]) as conn:
             for row in listing.itertuples():
                 if row.table == "artifacts":
-                    conn.execute(delete(ARTIFACTS).where(ARTIFACTS.c.params_hash == row.params_hash,
-                                                         ARTIFACTS.c.name == row.kind))
+                    conn.execute(
+                        delete(ARTIFACTS).where(
+                            ARTIFACTS.c.params_hash == row.params_hash, ARTIFACTS.c.name == row.kind
+                        )
+                    )
                 else:
-                    conn.execute(delete(SIMULATIONS).where(SIMULATIONS.c.params_hash == row.params_hash,
-                                                           SIMULATIONS.c.kind == row.kind))
+                    conn.execute(
+                        delete(SIMULATIONS).where(
+                            SIMULATIONS.c.params_hash == row.params_hash, SIMULATIONS.c.kind == row.kind
+                        )
+                    )
             for params_hash in set(listing["params_hash"]):
-                left = conn.execute(select(func.count()).select_from(SIMULATIONS).where(
-                    SIMULATIONS.c.params_hash == params_hash)).scalar_one()
-                left += conn.execute(select(func.count()).select_from(ARTIFACTS).where(
-                    ARTIFACTS.c.params_hash == params_hash)).scalar_one()
+                left = conn.execute(
+                    select(func.count())
+                    .select_from(SIMULATIONS)
+                    .where(SIMULATIONS.c.params_hash == params_hash)
+                ).scalar_one()
+                left += conn.execute(
+                    select(func.count()).select_from(ARTIFACTS).where(ARTIFACTS.c.params_hash == params_hash)
+                ).scalar_one()
                 if not left:
                     conn.execute(delete(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash))
         self.remove_orphans()
@@ -611,8 +655,16 @@ class Store:
             return []
         with self.transaction() as conn:
             referenced = {
-                p for (p,) in conn.execute(select(SIMULATIONS.c.data_path).where(SIMULATIONS.c.data_path.is_not(None)))
-            } | {p for (p,) in conn.execute(select(ARTIFACTS.c.data_path).where(ARTIFACTS.c.data_path.is_not(None)))}
+                p
+                for (p,) in conn.execute(
+                    select(SIMULATIONS.c.data_path).where(SIMULATIONS.c.data_path.is_not(None))
+                )
+            } | {
+                p
+                for (p,) in conn.execute(
+                    select(ARTIFACTS.c.data_path).where(ARTIFACTS.c.data_path.is_not(None))
+                )
+            }
         cutoff = (utcnow() - TEMP_GRACE).timestamp()
         removed = []
         for path in self.artifact_root.rglob("*"):
@@ -630,15 +682,24 @@ class Store:
     # -- used by the cache ----------------------------------------------------------------------
     def configuration(self, params_hash: str) -> dict[str, Any] | None:
         with self.transaction() as conn:
-            row = conn.execute(select(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash)).first()
+            row = conn.execute(
+                select(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash)
+            ).first()
         return dict(row._mapping) if row is not None else None
 
     def configurations(self, kind: str) -> list[dict[str, Any]]:
         with self.transaction() as conn:
-            rows = conn.execute(
-                select(CONFIGURATIONS.c.params_hash, CONFIGURATIONS.c.params_json, CONFIGURATIONS.c.updated_at)
-                .where(CONFIGURATIONS.c.kind == kind)
-            ).mappings().all()
+            rows = (
+                conn.execute(
+                    select(
+                        CONFIGURATIONS.c.params_hash,
+                        CONFIGURATIONS.c.params_json,
+                        CONFIGURATIONS.c.updated_at,
+                    ).where(CONFIGURATIONS.c.kind == kind)
+                )
+                .mappings()
+                .all()
+            )
         return [dict(row) for row in rows]
 
     def record_hit(self, params_hash: str) -> None:
@@ -678,11 +739,23 @@ class Store:
         writes = []
         for name, payload, mime in parts:
             if payload.format == "blob":
-                writes.append((ARTIFACTS, {"params_hash": params_hash, "name": name}, payload,
-                               {"mime_type": mime, "code_version": configuration.get("code_version")}))
+                writes.append(
+                    (
+                        ARTIFACTS,
+                        {"params_hash": params_hash, "name": name},
+                        payload,
+                        {"mime_type": mime, "code_version": configuration.get("code_version")},
+                    )
+                )
             else:
-                writes.append((SIMULATIONS, {"kind": name, "params_hash": params_hash}, payload,
-                               {**_sim_extra(payload), "code_version": configuration.get("code_version")}))
+                writes.append(
+                    (
+                        SIMULATIONS,
+                        {"kind": name, "params_hash": params_hash},
+                        payload,
+                        {**_sim_extra(payload), "code_version": configuration.get("code_version")},
+                    )
+                )
         self._commit(writes, configuration={"params_hash": params_hash, **configuration})
 
     def load_part(self, name: str, params_hash: str, blob: bool) -> Any | None:
@@ -694,8 +767,18 @@ class Store:
 
 _DAMAGED = object()
 LISTING_COLUMNS = [
-    "table", "kind", "params_hash", "format", "rows", "bytes", "location", "created_at",
-    "code_version", "function", "function_kind", "params",
+    "table",
+    "kind",
+    "params_hash",
+    "format",
+    "rows",
+    "bytes",
+    "location",
+    "created_at",
+    "code_version",
+    "function",
+    "function_kind",
+    "params",
 ]
 
 
@@ -816,4 +899,3 @@ def save_artifact(params_hash: str, name: str, blob: bytes, mime: str) -> str:
 def load_artifact(params_hash: str, name: str) -> tuple[bytes, str] | None:
     """Load a file from the active store. See :meth:`Store.load_artifact`."""
     return get_store().load_artifact(params_hash, name)
-

@@ -86,7 +86,7 @@ def test_frame_arguments_key_by_content(store: bs.Store) -> None:
 
 
 def test_tuple_results_store_every_part(store: bs.Store) -> None:
-    lcr, summary, report, hit = three_parts(4)
+    lcr, _summary, _report, hit = three_parts(4)
     assert not hit
     lcr2, summary2, report2, hit2 = three_parts(4)
     assert hit2 and len(calls) == 1
@@ -118,7 +118,9 @@ def test_explain_names_the_component_that_differs(sqlite_store: bs.Store) -> Non
     assert "argument 'frame': content differs" in totals.explain(frame.assign(value=0.0))
 
 
-def test_a_damaged_entry_is_recomputed_and_repaired(store: bs.Store, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_damaged_entry_is_recomputed_and_repaired(
+    store: bs.Store, caplog: pytest.LogCaptureFixture
+) -> None:
     grid(20)
     key = grid.key(20)
     if store.artifact_store == "file":
@@ -127,7 +129,10 @@ def test_a_damaged_entry_is_recomputed_and_repaired(store: bs.Store, caplog: pyt
     else:
         with store.transaction(write=True) as conn:
             from sqlalchemy import text
-            conn.execute(text("UPDATE simulations SET data_blob = :b WHERE params_hash = :k"), {"b": b"x", "k": key})
+
+            conn.execute(
+                text("UPDATE simulations SET data_blob = :b WHERE params_hash = :k"), {"b": b"x", "k": key}
+            )
     with caplog.at_level(logging.WARNING):
         frame, hit = grid(20)
     assert not hit and len(calls) == 2
@@ -209,10 +214,10 @@ PACKAGE = {
         def weigh(x):
             return x * RISK_WEIGHT
         ''',
-    "unrelated.py": '''
+    "unrelated.py": """
         def other():
             return 1
-        ''',
+        """,
     "service.py": '''
         import pandas as pd
 
@@ -248,7 +253,10 @@ def _run(root: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(
         [sys.executable, "-c", RUNNER, f"sqlite:///{root / 'store.db'}", str(root / "artifacts")],
-        env=env, capture_output=True, text=True, cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=root,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -276,7 +284,10 @@ def test_code_changes_invalidate_exactly_what_they_should(tmp_path: Path) -> Non
     _write_package(tmp_path, cosmetic)
     assert _run(tmp_path)["hit"], "switching the code back hits the old entry again"
 
-    bumped = {**cosmetic, "service.py": cosmetic["service.py"].replace('kind="toy"', 'kind="toy", version="2"')}
+    bumped = {
+        **cosmetic,
+        "service.py": cosmetic["service.py"].replace('kind="toy"', 'kind="toy", version="2"'),
+    }
     _write_package(tmp_path, bumped)
     assert _run(tmp_path)["hit"] is False, "version= bumps the code version"
 

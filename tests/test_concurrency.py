@@ -47,7 +47,7 @@ def worker(url: str, artifact_path: str, mode: str, worker_id: int) -> list[str]
                 result, _ = hammered(key, use_cache=round_ % 3 != 0)
                 if not result.equals(frame_for(key)):
                     errors.append(f"wrong cached result for {key}")
-            except Exception as exc:  # noqa: BLE001 - the test reports every failure
+            except Exception as exc:
                 errors.append(f"{type(exc).__name__}: {exc}")
     store.close()
     return errors
@@ -98,8 +98,11 @@ while True:
 def test_a_writer_killed_mid_write_never_leaves_a_half_written_result(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'kill.db'}"
     store = bs.Store(url, "file", tmp_path / "artifacts")
-    process = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, url, str(tmp_path / "artifacts")],
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, url, str(tmp_path / "artifacts")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None and process.stdout.readline().strip() == "ready"
     time.sleep(1.5)  # several saves, the kill lands in one of them
     os.kill(process.pid, signal.SIGKILL)

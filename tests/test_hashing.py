@@ -55,13 +55,28 @@ def test_key_is_sha256_hex() -> None:
 @pytest.mark.parametrize(
     "a, b",
     [
-        (1, 1.0), (1, True), (0, False), (1, "1"), ("1", b"1"), (None, 0), (None, ""),
-        ([1, 2], (1, 2)), ([1, 2], [2, 1]), ({"a": 1}, {"a": 1.0}), ({1: "x"}, {"1": "x"}),
-        (0.0, -0.0), (Decimal("1.0"), Decimal("1.00")), (Decimal("1"), 1),
-        (dt.date(2026, 1, 1), "2026-01-01"), (dt.datetime(2026, 1, 1), dt.date(2026, 1, 1)),
-        (Approach.SA, "sa"), (Shock("a", 1.0), {"name": "a", "size": 1.0}),
+        (1, 1.0),
+        (1, True),
+        (0, False),
+        (1, "1"),
+        ("1", b"1"),
+        (None, 0),
+        (None, ""),
+        ([1, 2], (1, 2)),
+        ([1, 2], [2, 1]),
+        ({"a": 1}, {"a": 1.0}),
+        ({1: "x"}, {"1": "x"}),
+        (0.0, -0.0),
+        (Decimal("1.0"), Decimal("1.00")),
+        (Decimal("1"), 1),
+        (dt.date(2026, 1, 1), "2026-01-01"),
+        (dt.datetime(2026, 1, 1), dt.date(2026, 1, 1)),
+        (Approach.SA, "sa"),
+        (Shock("a", 1.0), {"name": "a", "size": 1.0}),
         (np.array([1, 2], dtype="int64"), np.array([1, 2], dtype="int32")),
-        (np.array([1, 2]), [1, 2]), ({"a": [1]}, {"a": [[1]]}), (["ab"], ["a", "b"]),
+        (np.array([1, 2]), [1, 2]),
+        ({"a": [1]}, {"a": [[1]]}),
+        (["ab"], ["a", "b"]),
     ],
 )
 def test_different_values_give_different_keys(a: object, b: object) -> None:
@@ -113,15 +128,22 @@ def test_keys_are_identical_in_other_processes() -> None:
     script = (
         "import sys, pickle, datetime as dt; sys.path.insert(0, 'tests');"
         "from test_hashing import positions; from banksim.hashing import compute_params_hash as h;"
-        "print(h({'seed': 42, 'cfg': {'mix': [0.2, 0.8], 'when': dt.date(2026, 11, 26)}, 'df': positions(200)}))"
+        "cfg = {'mix': [0.2, 0.8], 'when': dt.date(2026, 11, 26)};"
+        "print(h({'seed': 42, 'cfg': cfg, 'df': positions(200)}))"
     )
     for seed in ("1", "2"):
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                             env={"PYTHONHASHSEED": seed, "PATH": ""})
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        )
         assert out.stdout.strip() == h(value)
 
 
 # -- DataFrames -----------------------------------------------------------------------------------
+
 
 def test_frame_key_ignores_memory_layout() -> None:
     frame = positions()

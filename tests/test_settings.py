@@ -21,7 +21,10 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 def test_defaults_match_the_design(clean_env: Path) -> None:
     assert get_settings() == bs.Settings(
-        db_url="sqlite:///./data/app.db", artifact_store="file", artifact_path="./data/artifacts", log_level="INFO"
+        db_url="sqlite:///./data/app.db",
+        artifact_store="file",
+        artifact_path="./data/artifacts",
+        log_level="INFO",
     )
 
 
@@ -43,13 +46,17 @@ def test_override_settings_is_scoped(clean_env: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "value"), [("ARTIFACT_STORE", "s3"), ("LOG_LEVEL", "LOUD"), ("DB_URL", "not-a-url")]
 )
-def test_bad_settings_are_named(clean_env: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+def test_bad_settings_are_named(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(bs.InputError, match=name):
         get_settings()
 
 
-def test_passwords_never_show(clean_env: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_passwords_never_show(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     url = "postgresql+psycopg://risk:hunter2@127.0.0.1:9/nowhere"
     assert bs.mask_url(url) == "postgresql+psycopg://risk:***@127.0.0.1:9/nowhere"
     assert bs.mask_url("sqlite:///./data/app.db") == "sqlite:///./data/app.db"

@@ -29,7 +29,9 @@ def rich_frame(rows: int = 50) -> pd.DataFrame:
             "count": rng.integers(0, 100, rows),
             "small": rng.integers(0, 100, rows).astype("int32"),
             "flag": rng.random(rows) > 0.5,
-            "rating": pd.Categorical(rng.choice(["AAA", "BBB", "CCC"], rows), categories=["CCC", "BBB", "AAA"], ordered=True),
+            "rating": pd.Categorical(
+                rng.choice(["AAA", "BBB", "CCC"], rows), categories=["CCC", "BBB", "AAA"], ordered=True
+            ),
             "as_of": pd.date_range("2024-01-31", periods=rows, freq="D"),
             "booked": pd.date_range("2024-01-31 09:30", periods=rows, freq="h", tz="Europe/Paris"),
             "nullable": pd.array([None if i % 7 == 0 else i for i in range(rows)], dtype="Int64"),
@@ -58,19 +60,33 @@ def test_range_index_and_empty_frame_round_trip(store: bs.Store) -> None:
 
 
 def test_dict_round_trip_including_non_finite_floats(store: bs.Store) -> None:
-    data = {"lcr": float("inf"), "nsfr": 1.25, "nested": {"met": True, "items": [1, 2, None]},
-            "count": np.int64(3), "text": "ünïcode"}
+    data = {
+        "lcr": float("inf"),
+        "nsfr": 1.25,
+        "nested": {"met": True, "items": [1, 2, None]},
+        "count": np.int64(3),
+        "text": "ünïcode",
+    }
     store.save_dict("summary", "k", data)
     back = store.load_dict("summary", "k")
-    assert back == {"lcr": float("inf"), "nsfr": 1.25, "nested": {"met": True, "items": [1, 2, None]},
-                    "count": 3, "text": "ünïcode"}
+    assert back == {
+        "lcr": float("inf"),
+        "nsfr": 1.25,
+        "nested": {"met": True, "items": [1, 2, None]},
+        "count": 3,
+        "text": "ünïcode",
+    }
 
 
 def test_artifact_round_trip(store: bs.Store) -> None:
     blob = bytes(range(256)) * 100
-    store.save_artifact("k", "report.xlsx", blob, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    store.save_artifact(
+        "k", "report.xlsx", blob, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     assert store.load_artifact("k", "report.xlsx") == (
-        blob, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        blob,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 def test_missing_entries_read_as_none(store: bs.Store) -> None:
@@ -98,7 +114,9 @@ def test_file_layout_is_partitioned_by_kind_and_key(store: bs.Store) -> None:
         pytest.skip("file layout applies to ARTIFACT_STORE=file")
     store.save_dataframe("positions", "run-1", pd.DataFrame({"x": [1, 2]}))
     store.save_dataframe("positions", "run-2", pd.DataFrame({"x": [3]}))
-    files = sorted(p.relative_to(store.artifact_root).parent.as_posix() for p in store.artifact_root.rglob("*.parquet"))
+    files = sorted(
+        p.relative_to(store.artifact_root).parent.as_posix() for p in store.artifact_root.rglob("*.parquet")
+    )
     assert files == ["kind=positions/params_hash=run-1", "kind=positions/params_hash=run-2"]
     duckdb = pytest.importorskip("duckdb")
     pattern = str(store.artifact_root / "kind=positions" / "*" / "*.parquet")
@@ -123,7 +141,9 @@ def test_invalid_keys_are_rejected_and_nothing_is_written(sqlite_store: bs.Store
     assert not sqlite_store.artifact_root.exists() or not any(sqlite_store.artifact_root.rglob("*"))
 
 
-@pytest.mark.parametrize("name", ["../escape.txt", "/etc/passwd", "a/b.txt", "a\x00.txt", "..", ".hidden", "a..b"])
+@pytest.mark.parametrize(
+    "name", ["../escape.txt", "/etc/passwd", "a/b.txt", "a\x00.txt", "..", ".hidden", "a..b"]
+)
 def test_artifact_names_cannot_escape_the_artifact_folder(sqlite_store: bs.Store, name: str) -> None:
     with pytest.raises(bs.InputError, match="name"):
         sqlite_store.save_artifact("k", name, b"x", "text/plain")
@@ -144,7 +164,9 @@ def test_artifact_names_cannot_escape_the_artifact_folder(sqlite_store: bs.Store
         (lambda s: s.save_artifact("k", "a.bin", b"x", "not a mime"), "mime"),
     ],
 )
-def test_bad_input_raises_a_named_error_and_writes_nothing(sqlite_store: bs.Store, call, argument: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_raises_a_named_error_and_writes_nothing(
+    sqlite_store: bs.Store, call, argument: str
+) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(bs.InputError) as info:
         call(sqlite_store)
     assert info.value.argument == argument
@@ -154,12 +176,15 @@ def test_bad_input_raises_a_named_error_and_writes_nothing(sqlite_store: bs.Stor
 def _payload_path(store: bs.Store, kind: str, key: str) -> Path:
     with store.transaction() as conn:
         relative = conn.execute(
-            text("SELECT data_path FROM simulations WHERE kind = :k AND params_hash = :h"), {"k": kind, "h": key}
+            text("SELECT data_path FROM simulations WHERE kind = :k AND params_hash = :h"),
+            {"k": kind, "h": key},
         ).scalar_one()
     return store.artifact_root / relative
 
 
-def test_corrupted_payload_is_a_logged_miss_and_is_removed(store: bs.Store, caplog: pytest.LogCaptureFixture) -> None:
+def test_corrupted_payload_is_a_logged_miss_and_is_removed(
+    store: bs.Store, caplog: pytest.LogCaptureFixture
+) -> None:
     store.save_dataframe("positions", "k", rich_frame())
     if store.artifact_store == "file":
         path = _payload_path(store, "positions", "k")
@@ -177,7 +202,9 @@ def test_corrupted_payload_is_a_logged_miss_and_is_removed(store: bs.Store, capl
     pd.testing.assert_frame_equal(store.load_dataframe("positions", "k"), rich_frame())
 
 
-def test_deleted_payload_file_is_a_logged_miss(sqlite_store: bs.Store, caplog: pytest.LogCaptureFixture) -> None:
+def test_deleted_payload_file_is_a_logged_miss(
+    sqlite_store: bs.Store, caplog: pytest.LogCaptureFixture
+) -> None:
     sqlite_store.save_dict("summary", "k", {"a": 1})
     path = sqlite_store.artifact_root / "kind=summary" / "params_hash=k"
     next(path.glob("*.json")).unlink()
@@ -187,7 +214,9 @@ def test_deleted_payload_file_is_a_logged_miss(sqlite_store: bs.Store, caplog: p
     assert sqlite_store.list_entries().empty
 
 
-def test_a_failed_commit_leaves_no_file_and_no_row(sqlite_store: bs.Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_commit_leaves_no_file_and_no_row(
+    sqlite_store: bs.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken_put(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("simulated crash between file and row")
 
@@ -247,6 +276,7 @@ def test_store_repr_masks_the_password() -> None:
 
 
 # -- migrations -----------------------------------------------------------------------------------
+
 
 def test_an_empty_database_is_brought_to_head_on_first_use(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"

@@ -48,9 +48,7 @@ def upgrade() -> None:
         sa.Column("library_versions", sa.Text()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index(
-        "ix_simulations_kind_params_hash", "simulations", ["kind", "params_hash"], unique=True
-    )
+    op.create_index("ix_simulations_kind_params_hash", "simulations", ["kind", "params_hash"], unique=True)
     op.create_table(
         "artifacts",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -65,9 +63,7 @@ def upgrade() -> None:
         sa.Column("library_versions", sa.Text()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index(
-        "ix_artifacts_params_hash_name", "artifacts", ["params_hash", "name"], unique=True
-    )
+    op.create_index("ix_artifacts_params_hash_name", "artifacts", ["params_hash", "name"], unique=True)
 
 
 def downgrade() -> None:
