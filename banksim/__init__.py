@@ -58,6 +58,14 @@ __all__ = [
     "cached",
     "CachedFunction",
     "CallInfo",
+    # the synthetic bank
+    "POSITIONS_SCHEMA",
+    "generate_positions",
+    "own_funds",
+    "read_positions",
+    "run_simulation",
+    "schema_table",
+    "validate_positions",
     # errors
     "BanksimError",
     "InputError",

@@ -34,9 +34,7 @@ def make_frame(rows: int, seed: int = 0) -> pd.DataFrame:
             "exposure_class": pd.Series(classes[rng.integers(0, len(classes), rows)], dtype="str"),
             "rating": pd.Series(ratings[rng.integers(0, len(ratings), rows)], dtype="str"),
             "currency": pd.Series(currencies[rng.integers(0, len(currencies), rows)], dtype="str"),
-            "business_line": pd.Series(
-                np.char.add("BL", rng.integers(0, 30, rows).astype(str)), dtype="str"
-            ),
+            "business_line": pd.Series(np.char.add("BL", rng.integers(0, 30, rows).astype(str)), dtype="str"),
         }
     )
     for name in ("notional", "drawn", "undrawn", "ccf", "ead", "pd", "lgd", "maturity", "rw", "rwa", "ltv"):
