@@ -215,7 +215,7 @@ POSITIONS_SCHEMA: tuple[ColumnSpec, ...] = (
     _num("collateral_held", "Net collateral held for the netting set (C; positive = held).", "EUR"),
 )
 SCHEMA_BY_NAME = {spec.name: spec for spec in POSITIONS_SCHEMA}
-REQUIRED_COLUMNS = tuple(spec.name for spec in POSITIONS_SCHEMA if spec.required) + ("drawn_amount",)
+REQUIRED_COLUMNS = (*(spec.name for spec in POSITIONS_SCHEMA if spec.required), "drawn_amount")
 
 
 def schema_table() -> pd.DataFrame:
@@ -286,15 +286,18 @@ def validate_positions(positions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({**columns, **extras})
 
 
+def _categorical(codes: np.ndarray, categories: Any) -> Any:
+    """A Categorical from integer codes (no string work)."""
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(categories)))
+
+
 def _default_column(spec: ColumnSpec, rows: int) -> Any:
     if spec.dtype == "category":
-        return pd.Categorical.from_codes(
-            np.full(rows, spec.allowed.index(spec.default), dtype=np.int8), categories=list(spec.allowed)
-        )
+        return _categorical(np.full(rows, spec.allowed.index(spec.default), dtype=np.int8), spec.allowed)
     if spec.dtype == "bool":
         return np.full(rows, bool(spec.default))
     if spec.dtype == "label":
-        return pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), categories=[spec.default])
+        return _categorical(np.zeros(rows, dtype=np.int8), [spec.default])
     return np.full(rows, spec.default, dtype="float64")
 
 
@@ -315,7 +318,7 @@ def _normalise(frame: pd.DataFrame, spec: ColumnSpec) -> Any:
                 allowed=spec.allowed,
             )
         values = (
-            values.cat.rename_categories(categories)
+            values.cat.rename_categories(list(categories))
             if not categories.equals(values.cat.categories)
             else values
         )
@@ -685,9 +688,9 @@ class _Columns:
         for spec in POSITIONS_SCHEMA[1:]:
             values = self.data[spec.name]
             if spec.dtype == "category":
-                columns[spec.name] = pd.Categorical.from_codes(values, categories=list(spec.allowed))
+                columns[spec.name] = _categorical(values, list(spec.allowed))
             elif spec.dtype == "label":
-                columns[spec.name] = pd.Categorical.from_codes(values, categories=self.labels[spec.name])
+                columns[spec.name] = _categorical(values, self.labels[spec.name])
             else:
                 columns[spec.name] = values
         return pd.DataFrame(columns)
@@ -856,8 +859,10 @@ PRODUCT_ATTRIBUTES: dict[str, tuple[str, str, str, str, tuple[float, float] | No
     "other_liability": ("none", "none", "none", "none", None, 0.0),
     "cet1_capital": ("none", "none", "none", "none", None, 0.0),
     "at1_instrument": ("none", "none", "none", "none", None, 0.0),
-    "committed_credit_facility": ("corporate", "general", "corporate", "non_financial_corporate", (0.5, 5.0), 0.40),
-    "committed_liquidity_facility": ("corporate", "general", "corporate", "non_financial_corporate", (0.5, 3.0), 0.40),
+    "committed_credit_facility": ("corporate", "general", "corporate", "non_financial_corporate",
+                                  (0.5, 5.0), 0.40),
+    "committed_liquidity_facility": ("corporate", "general", "corporate", "non_financial_corporate",
+                                     (0.5, 3.0), 0.40),
     "guarantee": ("corporate", "general", "corporate", "non_financial_corporate", (0.5, 5.0), 0.40),
     "trade_letter_of_credit": ("bank", "general", "bank", "bank", (0.1, 0.5), 0.45),
     "performance_bond": ("corporate", "general", "corporate", "non_financial_corporate", (0.5, 3.0), 0.40),
