@@ -19,6 +19,15 @@ from banksim.errors import (
     UnhashableArgumentError,
 )
 from banksim.hashing import compute_params_hash, frame_fingerprint
+from banksim.portfolio import (
+    POSITIONS_SCHEMA,
+    generate_positions,
+    own_funds,
+    read_positions,
+    schema_table,
+    validate_positions,
+)
+from banksim.services import run_simulation
 from banksim.settings import Settings, get_settings, mask_url, override_settings
 from banksim.store import (
     Store,
@@ -65,6 +74,8 @@ __all__ = [
     "read_positions",
     "run_simulation",
     "schema_table",
+    "validate_positions",
+    # the synthetic bank
     "validate_positions",
     # errors
     "BanksimError",
