@@ -75,8 +75,6 @@ __all__ = [
     "run_simulation",
     "schema_table",
     "validate_positions",
-    # the synthetic bank
-    "validate_positions",
     # errors
     "BanksimError",
     "InputError",

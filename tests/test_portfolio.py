@@ -106,7 +106,7 @@ def test_bad_config_is_named(config: dict, argument: str) -> None:
 
 @pytest.mark.parametrize(("n", "seed"), [(0, 1), (-5, 1), (1.5, 1), (True, 1), (10, -1), (10, "x")])
 def test_bad_size_or_seed_is_named(n: object, seed: object) -> None:
-    with pytest.raises(bs.InputError, match="num_positions|seed"):
+    with pytest.raises(bs.InputError, match=r"num_positions|seed"):
         generate_positions(n, seed)  # type: ignore[arg-type]
 
 
