@@ -118,6 +118,7 @@ def test_file_layout_is_partitioned_by_kind_and_key(sqlite_store: bs.Store) -> N
     )
     assert files == ["kind=positions/params_hash=run-1", "kind=positions/params_hash=run-2"]
     import duckdb  # a test dependency: the layout must really be readable by DuckDB
+
     pattern = str(store.artifact_root / "kind=positions" / "*" / "*.parquet")
     rows = duckdb.sql(
         f"SELECT params_hash, sum(x) AS total FROM read_parquet('{pattern}', hive_partitioning=true) "
