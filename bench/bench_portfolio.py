@@ -28,8 +28,10 @@ def median_seconds(run, repeat: int) -> float:  # type: ignore[no-untyped-def]
 def main(sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000, 5_000_000)) -> None:
     generate_positions(1_000, 0)  # warm-up
     for size in sizes:
-        seconds = median_seconds(lambda n=size: generate_positions(n, 1), repeat=5 if size <= 1_000_000 else 3)
-        print(f"generate {size:>9,} positions: {seconds * 1e3:8.1f} ms  = {size / seconds / 1e3:8.0f} k rows/s")
+        repeat = 5 if size <= 1_000_000 else 3
+        seconds = median_seconds(lambda n=size: generate_positions(n, 1), repeat=repeat)
+        rate = size / seconds / 1e3
+        print(f"generate {size:>9,} positions: {seconds * 1e3:8.1f} ms  = {rate:8.0f} k rows/s")
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         with bs.open_store(f"sqlite:///{root / 'bench.db'}", artifact_path=root / "artifacts"):
