@@ -182,12 +182,14 @@ def test_validation_of_structure() -> None:
     assert list(bs.validate_positions(base_frame())["note"]) == ["kept", "as", "is"]
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
 def test_readers_validate_like_in_memory_frames(tmp_path: Path, suffix: str) -> None:
     frame = generate_positions(500, 4, include_derivatives=True)
     path = tmp_path / f"positions{suffix}"
     if suffix == ".csv":
         frame.to_csv(path, index=False)
+    elif suffix == ".xlsx":
+        frame.to_excel(path, index=False)
     else:
         frame.to_parquet(path)
     loaded = bs.read_positions(path)
