@@ -621,20 +621,14 @@ class Store:
             if not dry_run:
                 self.remove_orphans()
             return listing.reset_index(drop=True)
+        removed_paths: list[str | None] = []
         with self.transaction(write=True, lock_keys=["banksim-purge"]) as conn:
             for row in listing.itertuples():
-                if row.table == "artifacts":
-                    conn.execute(
-                        delete(ARTIFACTS).where(
-                            ARTIFACTS.c.params_hash == row.params_hash, ARTIFACTS.c.name == row.kind
-                        )
-                    )
-                else:
-                    conn.execute(
-                        delete(SIMULATIONS).where(
-                            SIMULATIONS.c.params_hash == row.params_hash, SIMULATIONS.c.kind == row.kind
-                        )
-                    )
+                table = ARTIFACTS if row.table == "artifacts" else SIMULATIONS
+                name_column = ARTIFACTS.c.name if table is ARTIFACTS else SIMULATIONS.c.kind
+                match = (table.c.params_hash == row.params_hash, name_column == row.kind)
+                removed_paths += conn.execute(select(table.c.data_path).where(*match)).scalars()
+                conn.execute(delete(table).where(*match))
             for params_hash in set(listing["params_hash"]):
                 left = conn.execute(
                     select(func.count())
@@ -646,6 +640,8 @@ class Store:
                 ).scalar_one()
                 if not left:
                     conn.execute(delete(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash))
+        for path in removed_paths:  # after the commit: no row points at these files any more
+            self._remove_file(path)
         self.remove_orphans()
         return listing.reset_index(drop=True)
 

@@ -263,6 +263,8 @@ def test_list_stats_and_purge_by_kind_and_age(store: bs.Store) -> None:
     assert store.load_dataframe("rwa", "a") is None
     assert len(store.purge(older_than=dt.timedelta(0))) == 2
     assert store.list_entries().empty
+    payload_files = [p for p in store.artifact_root.rglob("*") if p.is_file()]
+    assert payload_files == [], "purged entries leave no payload files behind, however young"
 
 
 def test_purge_rejects_a_bad_age(sqlite_store: bs.Store) -> None:
