@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from banksim.errors import InputError
 
@@ -45,7 +46,17 @@ SUB_CLASSES = (
     "project_finance_high_quality_operational", "object_finance", "commodities_finance",
     "regulatory_retail", "regulatory_retail_transactor", "other_retail", "income_producing",
     "residential_re_not_dependent", "listed", "speculative_unlisted", "legislated_programme", "cash",
-    "gold", "cash_items_in_collection", "other", "none",
+    "gold", "cash_items_in_collection", "other", "international_organisation", "eligible_mdb",
+    "investment_grade", "adc", "adc_residential_qualifying", "non_regulatory", "significant_investment",
+    "threshold_deduction_item", "none",
+)  # fmt: skip
+IRB_CLASSES = (
+    "corporate", "sovereign", "bank", "residential_mortgage", "qrre_revolver", "qrre_transactor",
+    "other_retail", "none",
+)  # fmt: skip
+SACCR_SUB_CLASSES = (
+    "AAA", "AA", "A", "BBB", "BB", "B", "CCC", "index_ig", "index_sg", "single_name", "index",
+    "electricity", "oil_gas", "metals", "agricultural", "other", "none",
 )  # fmt: skip
 COUNTERPARTY_TYPES = ("individual", "sme", "corporate", "bank", "sovereign", "pse", "mdb", "none")
 LCR_COUNTERPARTIES = (
@@ -67,6 +78,7 @@ PRODUCTS = (
     "committed_liquidity_facility", "guarantee", "trade_letter_of_credit", "performance_bond",
     "derivative",
 )  # fmt: skip
+SCRA_GRADES = ("A", "B", "C", "none")
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "JPY")
 COUNTRIES = ("DE", "FR", "NL", "IT", "ES", "GB", "US", "CH", "JP")
 
@@ -113,7 +125,7 @@ POSITIONS_SCHEMA: tuple[ColumnSpec, ...] = (
     _cat("exposure_class", EXPOSURE_CLASSES, "Basel SA exposure class (CRE20).", default="none"),
     _cat("sub_class", SUB_CLASSES, "SA sub-class within the exposure class.", default="none"),
     _cat("rating", RATINGS, "External rating (S&P notation) or 'unrated'.", default="unrated"),
-    _cat("scra_grade", ("A", "B", "C", "none"), "SCRA grade of an unrated bank (CRE20.21)."),
+    _cat("scra_grade", SCRA_GRADES, "SCRA grade of an unrated bank (CRE20.21)."),
     _num(
         "counterparty_cet1_ratio",
         "CET1 ratio of a bank counterparty (SCRA 30% test).",
@@ -128,7 +140,27 @@ POSITIONS_SCHEMA: tuple[ColumnSpec, ...] = (
         default=np.nan,
         minimum=0.0,
     ),
+    _num(
+        "issuer_risk_weight",
+        "SA risk weight of the issuing bank of an unrated covered bond (CRE20.38 Table 9).",
+        "decimal",
+        default=np.nan,
+        minimum=0.0,
+    ),
     _cat("approach", ("sa", "firb", "airb"), "Credit-risk approach of the line.", default="sa"),
+    _cat(
+        "irb_class",
+        IRB_CLASSES,
+        "IRB asset class (CRE31); 'none' derives it from the exposure class where unambiguous.",
+    ),
+    _num(
+        "elbe",
+        "Best estimate of expected loss of a defaulted IRB exposure (CRE31.3), share of EAD.",
+        "decimal",
+        default=np.nan,
+        minimum=0.0,
+        maximum=1.0,
+    ),
     _cat("currency", CURRENCIES, "Currency of the position.", default="EUR"),
     _cat("country", COUNTRIES, "Country of the obligor (ultimate risk; CCyB jurisdiction).", default="DE"),
     _num("drawn_amount", "On-balance amount (outstanding, or liability/equity balance).", "EUR", minimum=0.0),
@@ -196,23 +228,54 @@ POSITIONS_SCHEMA: tuple[ColumnSpec, ...] = (
         "Collateral of secured funding or lending.",
     ),
     _cat("facility_type", ("credit", "liquidity", "none"), "Committed facility type."),
-    _flag("performing", "The asset is performing (NSFR)."),
+    ColumnSpec("performing", "bool", "The asset is performing (NSFR, LCR inflows).", default=True),
     _cat(
         "saccr_asset_class",
         ("interest_rate", "fx", "credit", "equity", "commodity", "none"),
         "SA-CCR asset class of a derivative (CRE52).",
     ),
     ColumnSpec("netting_set", "label", "Netting set of a derivative ('' for other lines).", default=""),
-    ColumnSpec("hedging_set", "label", "Hedging set (currency, pair, entity, sector).", default=""),
-    _num("notional", "Adjusted notional of a derivative.", "EUR", minimum=0.0),
+    ColumnSpec(
+        "hedging_set",
+        "label",
+        "IR: currency; FX: pair 'BASE/QUOTE'; credit/equity: reference entity or index; "
+        "commodity: commodity type.",
+        default="",
+    ),
+    _cat(
+        "saccr_sub_class",
+        SACCR_SUB_CLASSES,
+        "Supervisory-factor row (CRE52.72): credit rating or index grade, equity single_name/index, "
+        "commodity type.",
+    ),
+    _num(
+        "notional",
+        "Trade notional (FX: the foreign leg; equity/commodity: price x units).",
+        "EUR",
+        minimum=0.0,
+    ),
     _num("mtm", "Market value of a derivative (signed).", "EUR"),
     _cat("trade_direction", ("long", "short", "none"), "Direction of a linear derivative."),
     _cat("option_type", ("call", "put", "none"), "Option type."),
     _cat("option_position", ("bought", "sold", "none"), "Bought or sold option."),
     _num("start_years", "S: start of the underlying period of an IR/credit trade.", "years", minimum=0.0),
     _num("end_years", "E: end of the underlying period of an IR/credit trade.", "years", minimum=0.0),
+    _num("underlying_price", "P: price (or rate) of an option's underlying.", "", default=np.nan),
+    _num("strike_price", "K: strike price (or rate) of an option.", "", default=np.nan),
+    _num("option_expiry", "T: latest exercise date of an option.", "years", default=np.nan, minimum=0.0),
     _flag("margined", "The netting set is margined."),
     _num("collateral_held", "Net collateral held for the netting set (C; positive = held).", "EUR"),
+    _num("threshold_amount", "Margin threshold TH of the netting set.", "EUR", minimum=0.0),
+    _num("minimum_transfer_amount", "Minimum transfer amount MTA of the netting set.", "EUR", minimum=0.0),
+    _num("nica", "Net independent collateral amount of the netting set.", "EUR"),
+    _num(
+        "mpor_days",
+        "Margin period of risk of a margined set; NaN means the floor.",
+        "business days",
+        default=np.nan,
+        minimum=0.0,
+    ),
+    _flag("mpor_extended", "Netting set > 5,000 trades or illiquid collateral (20-day MPOR floor)."),
 )
 SCHEMA_BY_NAME = {spec.name: spec for spec in POSITIONS_SCHEMA}
 REQUIRED_COLUMNS = (*(spec.name for spec in POSITIONS_SCHEMA if spec.required), "drawn_amount")
@@ -271,18 +334,26 @@ def validate_positions(positions: pd.DataFrame) -> pd.DataFrame:
     ids = frame["position_id"].astype("str")
     if ids.isna().any() or (ids == "").any():
         raise InputError("positions['position_id']", "has empty values")
-    duplicated = ids[ids.duplicated()]
-    if len(duplicated):
+    if not _strictly_increasing(ids) and ids.duplicated().any():
+        duplicated = ids[ids.duplicated()]
         raise InputError(
             "positions['position_id']", "must be unique", failure_cases=duplicated.unique()[:5].tolist()
         )
     columns: dict[str, Any] = {"position_id": ids}
+    unchanged = ids.dtype == frame["position_id"].dtype
     for spec in POSITIONS_SCHEMA[1:]:
         if spec.name not in frame.columns:
             columns[spec.name] = _default_column(spec, len(frame))
+            unchanged = False
+            continue
+        if _conforms(frame[spec.name], spec):
+            columns[spec.name] = frame[spec.name].array
             continue
         columns[spec.name] = _normalise(frame, spec)
+        unchanged = False
     extras = {name: frame[name] for name in frame.columns if name not in SCHEMA_BY_NAME}
+    if unchanged and list(frame.columns) == [*columns, *extras]:
+        return frame  # already in the schema's form: no copy of a large table
     return pd.DataFrame({**columns, **extras})
 
 
@@ -299,6 +370,40 @@ def _default_column(spec: ColumnSpec, rows: int) -> Any:
     if spec.dtype == "label":
         return _categorical(np.zeros(rows, dtype=np.int8), [spec.default])
     return np.full(rows, spec.default, dtype="float64")
+
+
+def _strictly_increasing(ids: pd.Series) -> bool:
+    """Sorted ids (as generated) are unique: one vectorised comparison instead of a hash table."""
+    array = pa.array(ids.array)
+    return len(array) < 2 or bool(pc.all(pc.less(array[:-1], array[1:])).as_py())
+
+
+def _conforms(values: pd.Series, spec: ColumnSpec) -> bool:
+    """The column already has the schema's dtype and no missing values: it can be used as is."""
+    dtype = values.dtype
+    if spec.dtype == "category":
+        return (
+            isinstance(dtype, pd.CategoricalDtype)
+            and tuple(dtype.categories) == spec.allowed
+            and not (values.cat.codes.to_numpy() < 0).any()
+        )
+    if spec.dtype == "label":
+        return (
+            isinstance(dtype, pd.CategoricalDtype)
+            and all(isinstance(c, str) for c in dtype.categories)
+            and not (values.cat.codes.to_numpy() < 0).any()
+        )
+    if spec.dtype == "bool":
+        return dtype == np.dtype(bool)
+    if dtype != np.float64:
+        return False
+    numbers = values.to_numpy()
+    finite_default = isinstance(spec.default, float) and not np.isnan(spec.default)
+    return not (
+        (spec.minimum is not None and (numbers < spec.minimum).any())
+        or (spec.maximum is not None and (numbers > spec.maximum).any())
+        or (finite_default and np.isnan(numbers).any())
+    )
 
 
 def _normalise(frame: pd.DataFrame, spec: ColumnSpec) -> Any:
@@ -672,7 +777,7 @@ class _Columns:
                 self.data[spec.name] = np.zeros(rows, dtype=np.int32)
                 self.labels[spec.name] = [spec.default]
             elif spec.dtype == "bool":
-                self.data[spec.name] = np.zeros(rows, dtype=bool)
+                self.data[spec.name] = np.full(rows, bool(spec.default))
             else:
                 self.data[spec.name] = np.full(rows, spec.default, dtype="float64")
 
@@ -868,6 +973,15 @@ PRODUCT_ATTRIBUTES: dict[str, tuple[str, str, str, str, tuple[float, float] | No
     "performance_bond": ("corporate", "general", "corporate", "non_financial_corporate", (0.5, 3.0), 0.40),
     "derivative": ("none", "none", "bank", "bank", (0.1, 10.0), 0.45),
 }  # fmt: skip
+IRB_CLASS_OF_PRODUCT = {
+    "central_bank_reserves": "sovereign", "government_bond": "sovereign", "covered_bond": "bank",
+    "corporate_bond": "corporate", "interbank_loan": "bank", "corporate_loan": "corporate",
+    "sme_loan": "corporate", "specialised_lending": "corporate",
+    "residential_mortgage": "residential_mortgage", "commercial_real_estate_loan": "corporate",
+    "retail_loan": "other_retail", "credit_card": "qrre_revolver", "reverse_repo": "bank",
+    "committed_credit_facility": "corporate", "committed_liquidity_facility": "corporate",
+    "guarantee": "corporate", "trade_letter_of_credit": "bank", "performance_bond": "corporate",
+}  # fmt: skip
 OFF_BALANCE_OF = {
     "committed_credit_facility": "commitment", "committed_liquidity_facility": "commitment",
     "guarantee": "direct_credit_substitute", "trade_letter_of_credit": "short_term_trade_letter_of_credit",
@@ -970,26 +1084,37 @@ def _describe_products(
                 base_pd = np.full(n, {"residential_mortgage": 0.008, "sme_loan": 0.02}.get(product, 0.025))
             pd_values = np.clip(base_pd * rng.lognormal(0, 0.5, n), 0.0003, 0.5)
             lgd_values = np.clip(lgd + rng.normal(0, 0.05, n), 0.05, 1.0) if lgd else np.zeros(n)
-            irb = rng.random(n) < cfg["irb_share"]
+            irb = (rng.random(n) < cfg["irb_share"]) & (product in IRB_CLASS_OF_PRODUCT)
             approach = np.where(
                 irb, "firb" if product in ("interbank_loan", "reverse_repo") else "airb", "sa"
             )
             cols.set(mask, rating=ratings, pd=pd_values, lgd=lgd_values, approach=approach, performing=True)
+            cols.set(mask[irb], irb_class=IRB_CLASS_OF_PRODUCT.get(product, "none"))
         if product in LOANS:
             defaulted = rng.random(n) < cfg["default_rate"]
             drawn = cols.data["drawn_amount"][mask]
             provisions = np.where(defaulted, drawn * rng.uniform(0.05, 0.6, n), 0.0).round(2)
-            d = mask[defaulted]
             cols.set(mask, specific_provisions=provisions, is_defaulted=defaulted, performing=~defaulted)
-            cols.set(
-                d,
-                pd=1.0,
-                rating="D",
-                exposure_class="defaulted",
-                sub_class="residential_re_not_dependent" if product == "residential_mortgage" else "general",
-            )
 
     _product_specifics(cols, blocks, rng)
+    _defaulted(cols, blocks)
+
+
+def _defaulted(cols: _Columns, blocks: dict[str, np.ndarray]) -> None:
+    """Defaulted loans leave their class for 'defaulted' (CRE20.104); IRB keeps its asset class."""
+    mortgages = blocks.get("residential_mortgage", np.zeros(0, dtype=np.int64))
+    not_dependent = np.zeros(cols.rows, dtype=bool)
+    not_dependent[mortgages] = ~cols.data["cash_flow_dependent"][mortgages]
+    defaulted = np.flatnonzero(cols.data["is_defaulted"])
+    exposure = cols.data["drawn_amount"][defaulted] + cols.data["off_balance_amount"][defaulted]
+    cols.set(
+        defaulted,
+        pd=1.0,
+        rating="D",
+        exposure_class="defaulted",
+        sub_class=np.where(not_dependent[defaulted], "residential_re_not_dependent", "general"),
+        elbe=np.minimum(cols.data["specific_provisions"][defaulted] / np.maximum(exposure, 1.0), 1.0),
+    )
 
 
 def _product_specifics(cols: _Columns, blocks: dict[str, np.ndarray], rng: np.random.Generator) -> None:
@@ -1057,6 +1182,11 @@ def _product_specifics(cols: _Columns, blocks: dict[str, np.ndarray], rng: np.ra
         off_balance_amount=(cols.data["drawn_amount"][r] * rng.uniform(0.5, 2.0, len(r))).round(2),
         sub_class=np.where(rng.random(len(r)) < 0.4, "regulatory_retail_transactor", "regulatory_retail"),
     )
+    transactor = r[(cols.data["sub_class"][r] == SUB_CLASSES.index("regulatory_retail_transactor"))]
+    cols.set(
+        transactor[cols.data["irb_class"][transactor] != IRB_CLASSES.index("none")],
+        irb_class="qrre_transactor",
+    )
     r = rows("retail_loan")
     cols.set(
         r,
@@ -1095,6 +1225,14 @@ def _product_specifics(cols: _Columns, blocks: dict[str, np.ndarray], rng: np.ra
             counterparty_leverage_ratio=rng.uniform(0.035, 0.07, len(r)).round(4),
         )
     cols.set(rows("interbank_loan"), large_financial_institution=True)
+    r = rows("covered_bond")  # an unrated covered bond takes its RW from the issuer's (CRE20.38 Table 9)
+    unrated = r[cols.data["rating"][r] == RATING_CODE["unrated"]]
+    grade = np.array(SCRA_GRADES)[cols.data["scra_grade"][unrated]]
+    strong = (cols.data["counterparty_cet1_ratio"][unrated] >= 0.14) & (
+        cols.data["counterparty_leverage_ratio"][unrated] >= 0.05
+    )
+    issuer = np.select([grade == "A", grade == "B"], [np.where(strong, 0.30, 0.40), 0.75], default=1.50)
+    cols.set(unrated, issuer_risk_weight=issuer)
 
     # Funding: deposits, secured funding and lending (LCR40, NSF30).
     r = rows("retail_deposit")
@@ -1131,25 +1269,78 @@ def _product_specifics(cols: _Columns, blocks: dict[str, np.ndarray], rng: np.ra
 
 
 def _derivatives(cols: _Columns, r: np.ndarray, rng: np.random.Generator, cfg: dict[str, Any]) -> None:
-    """SA-CCR trade fields: netting and hedging sets, notionals, MtM, dates, options, margining."""
+    """SA-CCR trade fields: netting sets with one counterparty each, hedging sets, options, margining."""
     n = len(r)
     if n == 0:
         return
+
+    def pick(size: int, values: tuple[str, ...], p: tuple[float, ...]) -> np.ndarray:
+        return np.array(values)[rng.choice(len(values), size=size, p=np.array(p))]
+
+    # Netting sets: a counterparty (bank or corporate) with its rating, and the margin agreement.
+    sets = max(1, n // 40)
+    set_of_trade = np.sort(rng.integers(0, sets, n))
+    bank = rng.random(sets) < 0.7
+    rating = _ratings(rng, sets, cfg["rating_distribution"], sovereign=False)
+    unrated_bank = bank & (rating == RATING_CODE["unrated"])
+    margined = rng.random(sets) < 0.7
+    notional = rng.lognormal(0, 1.0, n)
+    notional = (notional / notional.sum() * cfg["derivative_notional_share"] * cfg["total_assets"]).round(2)
+    set_notional = np.bincount(set_of_trade, weights=notional, minlength=sets)
+    collateral = np.where(margined, rng.normal(0.0, 0.01, sets) * set_notional, 0.0).round(2)
+    threshold = np.where(margined, (rng.integers(0, 3, sets) * 5e6).astype(float), 0.0)
+    mta = np.where(margined, 5e5, 0.0)
+    nica = np.where(margined, (rng.uniform(0, 0.005, sets) * set_notional).round(2), 0.0)
+    mpor = np.where(margined & (rng.random(sets) < 0.2), 15.0, np.nan)
+    cols.set(
+        r,
+        counterparty_type=np.where(bank, "bank", "corporate")[set_of_trade],
+        lcr_counterparty=np.where(bank, "bank", "non_financial_corporate")[set_of_trade],
+        rating=rating[set_of_trade],
+        scra_grade=np.where(unrated_bank, pick(sets, ("A", "B", "C"), (0.75, 0.2, 0.05)), "none")[
+            set_of_trade
+        ],
+        counterparty_cet1_ratio=np.where(bank, rng.uniform(0.09, 0.18, sets).round(4), np.nan)[set_of_trade],
+        counterparty_leverage_ratio=np.where(bank, rng.uniform(0.035, 0.07, sets).round(4), np.nan)[
+            set_of_trade
+        ],
+        country=cols.data["country"][r][0],
+        margined=margined[set_of_trade],
+        collateral_held=collateral[set_of_trade],
+        threshold_amount=threshold[set_of_trade],
+        minimum_transfer_amount=mta[set_of_trade],
+        nica=nica[set_of_trade],
+        mpor_days=mpor[set_of_trade],
+        mpor_extended=(margined & (rng.random(sets) < 0.05))[set_of_trade],
+    )
+
+    # Trades: asset class, hedging set and supervisory-factor row (CRE52.72).
     asset_class = np.array(["interest_rate", "fx", "credit", "equity", "commodity"])[
         rng.choice(5, size=n, p=[0.6, 0.25, 0.05, 0.05, 0.05])
     ]
-    notional = rng.lognormal(0, 1.0, n)
-    notional = (notional / notional.sum() * cfg["derivative_notional_share"] * cfg["total_assets"]).round(2)
-    maturity = cols.data["residual_maturity"][r]
-    forward = rng.random(n) < 0.1
-    start = np.where(forward & (asset_class == "interest_rate"), rng.uniform(0.25, 2.0, n), 0.0)
-    is_option = np.isin(asset_class, ("fx", "equity")) & (rng.random(n) < 0.2)
-    sets = max(1, n // 40)
-    set_of_trade = rng.integers(0, sets, n)
-    margined_sets = rng.random(sets) < 0.7
-    collateral = rng.normal(0, 0.01, sets) * notional.sum() / sets
-    currencies = np.array(CURRENCIES, dtype=object)
+    entity = rng.integers(0, 20, n)
+    credit_grade = np.array(["AA", "A", "BBB", "BBB", "BB", "B", "index_ig", "index_sg", "A", "AAA"] * 2)[
+        entity
+    ]
+    equity_kind = np.where(entity < 15, "single_name", "index")
+    commodity = pick(
+        n, ("electricity", "oil_gas", "metals", "agricultural", "other"), (0.2, 0.35, 0.2, 0.15, 0.1)
+    )
+    sub_class = np.select(
+        [asset_class == "credit", asset_class == "equity", asset_class == "commodity"],
+        [credit_grade, equity_kind, commodity],
+        default="none",
+    )
+    currencies = np.array(CURRENCIES[:3], dtype=object)
     pairs = np.array(["EUR/USD", "EUR/GBP", "USD/JPY", "EUR/CHF"], dtype=object)
+    commodity_types = {
+        "electricity": ("power_de", "power_fr"), "oil_gas": ("brent", "wti", "natural_gas"),
+        "metals": ("gold", "copper", "aluminium"), "agricultural": ("wheat", "corn"), "other": ("freight",),
+    }  # fmt: skip
+    commodity_type = np.array(
+        [commodity_types[c][k % len(commodity_types[c])] for c, k in zip(commodity, entity, strict=True)],
+        dtype=object,
+    )
     hedging = np.select(
         [
             asset_class == "interest_rate",
@@ -1160,26 +1351,35 @@ def _derivatives(cols: _Columns, r: np.ndarray, rng: np.random.Generator, cfg: d
         [
             currencies[rng.integers(0, 3, n)],
             pairs[rng.integers(0, 4, n)],
-            np.char.add("CDS-", rng.integers(0, 20, n).astype(str)).astype(object),
-            np.char.add("EQ-", rng.integers(0, 20, n).astype(str)).astype(object),
+            np.char.add("CDS-", entity.astype(str)).astype(object),
+            np.char.add("EQ-", entity.astype(str)).astype(object),
         ],
-        default=np.array(["energy", "metals", "agriculture"], dtype=object)[rng.integers(0, 3, n)],
+        default=commodity_type,
     )
+
+    # Dates, direction and options (CRE52.31-52.40).
+    maturity = cols.data["residual_maturity"][r]
+    forward = rng.random(n) < 0.1
+    start = np.where(forward & (asset_class == "interest_rate"), rng.uniform(0.25, 2.0, n), 0.0)
+    is_option = np.isin(asset_class, ("fx", "equity")) & (rng.random(n) < 0.2)
+    expiry = np.minimum(maturity, rng.uniform(0.1, 2.0, n))
     hedging_labels, hedging_codes = np.unique(hedging.astype(str), return_inverse=True)
     cols.labels["hedging_set"] = ["", *hedging_labels.tolist()]
     cols.labels["netting_set"] = ["", *[f"NS-{k:05d}" for k in range(sets)]]
     cols.set(
         r,
         saccr_asset_class=asset_class,
+        saccr_sub_class=sub_class,
         notional=notional,
         mtm=(notional * rng.normal(0, 0.02, n)).round(2),
         trade_direction=np.where(is_option, "none", np.where(rng.random(n) < 0.5, "long", "short")),
         option_type=np.where(is_option, np.where(rng.random(n) < 0.5, "call", "put"), "none"),
         option_position=np.where(is_option, np.where(rng.random(n) < 0.5, "bought", "sold"), "none"),
+        underlying_price=np.where(is_option, 100.0, np.nan),
+        strike_price=np.where(is_option, rng.uniform(80.0, 120.0, n).round(2), np.nan),
+        option_expiry=np.where(is_option, expiry, np.nan),
         start_years=start,
         end_years=np.where(np.isin(asset_class, ("interest_rate", "credit")), start + maturity, 0.0),
-        margined=margined_sets[set_of_trade],
-        collateral_held=collateral[set_of_trade].round(2),
     )
     cols.data["netting_set"][r] = set_of_trade + 1
     cols.data["hedging_set"][r] = hedging_codes + 1

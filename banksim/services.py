@@ -6,15 +6,16 @@ called alone with a user's own DataFrame.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from banksim.cache import cached
 from banksim.portfolio import generate_positions
+from banksim.regulation.rwa import risk_weighted_assets
 
-__all__ = ["run_simulation"]
+__all__ = ["compute_rwa", "run_simulation"]
 
 
 @cached(kind="positions")
@@ -47,3 +48,37 @@ def run_simulation(
         True if the frame was loaded from the store.
     """
     return generate_positions(num_positions, seed, config, include_derivatives)
+
+
+@cached(kind="rwa")
+def compute_rwa(
+    positions: pd.DataFrame,
+    parameters: Mapping[str, Any] | None = None,
+    business_indicator: pd.DataFrame | None = None,
+    annual_losses: Sequence[float] | None = None,
+) -> pd.DataFrame:
+    """Risk-weighted assets line by line (or from the cache): credit, counterparty, operational.
+
+    Parameters
+    ----------
+    positions : pandas.DataFrame
+        A positions table; keyed by content, so a changed value is a new entry.
+    parameters : dict, optional
+        Overrides of the Basel parameters (e.g. ``{"sa": {"ccf": {"commitment": 0.5}}}``);
+        part of the cache key.
+    business_indicator : pandas.DataFrame, optional
+        Three years of OPE25 items in EUR millions; derived from the balance sheet by default.
+    annual_losses : sequence of float, optional
+        Annual operational losses in EUR millions.
+    use_cache : bool
+        ``False`` recomputes and replaces the stored result.
+
+    Returns
+    -------
+    rwa : pandas.DataFrame
+        See :func:`banksim.regulation.risk_weighted_assets`; summarise with
+        :func:`banksim.rwa_summary`, floor with :func:`banksim.output_floor`.
+    cache_hit : bool
+        True if the result was loaded from the store.
+    """
+    return risk_weighted_assets(positions, parameters, business_indicator, annual_losses)

@@ -1,0 +1,29 @@
+"""Basel III: parameter tables as data and one module per metric (basel.md is the rulebook).
+
+Credit risk (``standardised``, ``irb``), counterparty credit risk (``saccr``), operational risk
+(``operational``) and their assembly into RWA with the output floor (``rwa``).
+"""
+
+from banksim.regulation.irb import irb_capital_requirement
+from banksim.regulation.operational import BI_ITEMS, business_indicator_proxy, operational_risk
+from banksim.regulation.parameters import DEFAULT_PARAMETERS, RATING_BUCKETS, regulatory_parameters
+from banksim.regulation.rwa import floor_rate, output_floor, risk_weighted_assets, rwa_summary
+from banksim.regulation.saccr import saccr_netting_sets, saccr_trades
+
+__all__ = [
+    # parameters
+    "DEFAULT_PARAMETERS",
+    "RATING_BUCKETS",
+    "regulatory_parameters",
+    # risk-weighted assets
+    "risk_weighted_assets",
+    "rwa_summary",
+    "output_floor",
+    "floor_rate",
+    "irb_capital_requirement",
+    "saccr_trades",
+    "saccr_netting_sets",
+    "BI_ITEMS",
+    "business_indicator_proxy",
+    "operational_risk",
+]

@@ -1,0 +1,98 @@
+"""Small vectorised helpers shared by the regulation modules: category tests, lookups, rule labels.
+
+All work is on the integer codes of the validated positions' categoricals; nothing loops per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from banksim.errors import InputError
+
+
+def is_in(frame: pd.DataFrame, column: str, *values: str) -> np.ndarray:
+    """Boolean mask of rows whose categorical ``column`` is one of ``values``."""
+    series = frame[column]
+    categories = series.cat.categories
+    wanted = [categories.get_loc(v) for v in values if v in categories]
+    codes = series.cat.codes.to_numpy()
+    if len(wanted) == 1:
+        return codes == wanted[0]
+    return np.isin(codes, wanted, kind="table") if wanted else np.zeros(len(codes), dtype=bool)
+
+
+def lookup(frame: pd.DataFrame, column: str, mapping: Mapping[str, Any], default: Any = np.nan) -> np.ndarray:
+    """Map a categorical column through ``mapping`` (applied to its few categories, then to codes)."""
+    series = frame[column]
+    table = np.array([mapping.get(str(c), default) for c in series.cat.categories] + [default])
+    return table[series.cat.codes.to_numpy()]  # code -1 (missing) takes the last entry: default
+
+
+def labels(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A categorical column as a numpy string array (built from codes: no Python object per row)."""
+    series = frame[column]
+    categories = np.asarray(series.cat.categories.astype(str), dtype=str)
+    return np.append(categories, "")[series.cat.codes.to_numpy()]
+
+
+def map_values(values: np.ndarray, mapping: Mapping[str, Any]) -> np.ndarray:
+    """Map a numpy array through ``mapping`` one distinct value at a time (keys must be present)."""
+    if not len(values):
+        return np.zeros(0)
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return np.array([mapping[str(v)] for v in distinct])[inverse]
+
+
+def concat_categorical(parts: Sequence[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
+    """Concatenate frames keeping ``columns`` categorical (one union of categories, no strings)."""
+    for column in columns:
+        values = [
+            part[column]
+            if isinstance(part[column].dtype, pd.CategoricalDtype)
+            else part[column].astype("category")
+            for part in parts
+        ]
+        categories = list(dict.fromkeys(str(c) for v in values for c in v.cat.categories))
+        for part, value in zip(parts, values, strict=True):
+            part[column] = value.cat.set_categories(categories)
+    return pd.concat(parts, ignore_index=True)
+
+
+class Rules:
+    """Per-row rule references (e.g. ``CRE20.42``) kept as codes, returned as a Categorical."""
+
+    def __init__(self, rows: int) -> None:
+        self.labels: list[str] = [""]
+        self.codes = np.zeros(rows, dtype=np.int16)
+
+    def set(self, mask: np.ndarray, rule: str) -> None:
+        if rule not in self.labels:
+            self.labels.append(rule)
+        self.codes[mask] = self.labels.index(rule)
+
+    def categorical(self) -> pd.Categorical:
+        return pd.Categorical.from_codes(self.codes, categories=self.labels)
+
+
+def fail(
+    frame: pd.DataFrame,
+    mask: np.ndarray,
+    column: str,
+    reason: str,
+    allowed: Sequence[Any] | str | None = None,
+) -> None:
+    """Raise an ``InputError`` naming ``column`` and the first offending positions, if any row fails."""
+    if not mask.any():
+        return
+    bad = frame.loc[mask]
+    cases = [f"{pid}: {value!r}" for pid, value in zip(bad["position_id"][:5], bad[column][:5], strict=False)]
+    raise InputError(
+        f"positions[{column!r}]",
+        f"{reason} ({int(mask.sum())} positions)",
+        failure_cases=cases,
+        allowed=allowed,
+    )

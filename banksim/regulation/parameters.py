@@ -1,0 +1,268 @@
+"""Basel III parameters as data: risk-weight tables, CCFs, IRB floors, SA-CCR factors, OPE25, floor.
+
+Every number comes from ``basel.md`` (paragraph in the comment); a jurisdiction's variant is an
+override of this nested dict via :func:`regulatory_parameters`, and the resolved dict is part of
+every cache key that depends on it.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from banksim.errors import InputError
+
+__all__ = ["DEFAULT_PARAMETERS", "RATING_BUCKETS", "regulatory_parameters"]
+
+# Rating bucket of each rating string (CRE21 / basel.md 2.1, 9.2).
+RATING_BUCKETS: dict[str, str] = {
+    **dict.fromkeys(("AAA", "AA+", "AA", "AA-"), "aaa_aa"),
+    **dict.fromkeys(("A+", "A", "A-"), "a"),
+    **dict.fromkeys(("BBB+", "BBB", "BBB-"), "bbb"),
+    **dict.fromkeys(("BB+", "BB", "BB-"), "bb"),
+    **dict.fromkeys(("B+", "B", "B-"), "b"),
+    **dict.fromkeys(("CCC+", "CCC", "CCC-", "CC", "C", "D"), "below_b"),
+    "unrated": "unrated",
+}
+BUCKETS = ("aaa_aa", "a", "bbb", "bb", "b", "below_b", "unrated")
+
+
+def _row(*weights: float) -> dict[str, float]:
+    return dict(zip(BUCKETS, weights, strict=True))
+
+
+NAN = math.nan
+
+DEFAULT_PARAMETERS: dict[str, Any] = {
+    "sa": {
+        # Rated tables by bucket: AAA..AA-, A, BBB, BB, B, below B-, unrated (basel.md 2.2).
+        "sovereign": _row(0.0, 0.20, 0.50, 1.00, 1.00, 1.50, 1.00),  # CRE20.7 Table 1
+        "pse": _row(0.20, 0.50, 0.50, 1.00, 1.00, 1.50, 0.50),  # CRE20.11 Table 4 (option 2)
+        "mdb": _row(0.20, 0.30, 0.50, 1.00, 1.00, 1.50, 0.50),  # CRE20.15 Table 5
+        "bank_ecra": _row(0.20, 0.30, 0.50, 1.00, 1.00, 1.50, NAN),  # CRE20.18 Table 6
+        "bank_ecra_short_term": _row(0.20, 0.20, 0.20, 0.50, 0.50, 1.50, NAN),  # CRE20.18-19
+        "covered_bond": _row(0.10, 0.20, 0.20, 0.50, 0.50, 1.00, NAN),  # CRE20.38 Table 8
+        "corporate": _row(0.20, 0.50, 0.75, 1.00, 1.50, 1.50, 1.00),  # CRE20.42-43 Table 10
+        "zero_weight": 0.0,  # CRE20.10 (BIS, IMF, ECB, EU, ESM, EFSF), CRE20.14 (eligible MDBs)
+        "scra": {"A": 0.40, "A_concession": 0.30, "B": 0.75, "C": 1.50},  # CRE20.21-22 Table 7
+        "scra_short_term": {"A": 0.20, "B": 0.50, "C": 1.50},  # CRE20.31
+        "scra_concession_cet1_ratio": 0.14,  # CRE20.22
+        "scra_concession_leverage_ratio": 0.05,  # CRE20.22
+        "short_term_maturity": 0.25,  # basel.md 9.4: original maturity <= 3 months
+        "short_term_trade_maturity": 0.50,  # goods-movement trade items <= 6 months
+        # Unrated covered bonds: issuer bank RW -> covered bond RW (CRE20.38 Table 9).
+        "covered_bond_unrated": {
+            "issuer_risk_weight": (0.20, 0.30, 0.40, 0.50, 0.75, 1.00, 1.50),
+            "risk_weight": (0.10, 0.15, 0.20, 0.25, 0.35, 0.50, 1.00),
+        },
+        "corporate_sme_unrated": 0.85,  # CRE20.47
+        "corporate_investment_grade": 0.65,  # CRE20.46 (non-ECAI jurisdictions)
+        "specialised_lending": {  # CRE20.51-52, lines without an issue rating
+            "object_finance": 1.00,
+            "commodities_finance": 1.00,
+            "project_finance_pre_operational": 1.30,
+            "project_finance_operational": 1.00,
+            "project_finance_high_quality_operational": 0.80,
+        },
+        "equity": {  # CRE20.57-62, CRE20.109
+            "general": 2.50,
+            "listed": 2.50,
+            "speculative_unlisted": 4.00,
+            "legislated_programme": 1.00,
+            "significant_investment": 12.50,
+            "threshold_deduction_item": 2.50,
+        },
+        "subordinated_debt": 1.50,  # CRE20.60
+        "retail": {  # CRE20.63-68
+            "regulatory_retail_transactor": 0.45,
+            "regulatory_retail": 0.75,
+            "other_retail": 1.00,
+        },
+        # Real estate, whole-loan approach; each band includes its upper bound (CRE20.82-87).
+        "rre_ltv_upper": (0.50, 0.60, 0.80, 0.90, 1.00, math.inf),
+        "rre_general": (0.20, 0.25, 0.30, 0.40, 0.50, 0.70),  # CRE20.82 Table 11
+        "rre_income_producing": (0.30, 0.35, 0.45, 0.60, 0.75, 1.05),  # CRE20.84 Table 12
+        "cre_ltv_upper": (0.60, 0.80, math.inf),
+        "cre_general_cap": 0.60,  # CRE20.85 Table 13: min(60%, counterparty RW) up to 60% LTV
+        "cre_income_producing": (0.70, 0.90, 1.10),  # CRE20.87 Table 14
+        "real_estate_other_dependent": 1.50,  # CRE20.88
+        "adc": 1.50,  # CRE20.90
+        "adc_residential_qualifying": 1.00,  # CRE20.91
+        "counterparty": {"individual": 0.75, "sme": 0.85},  # CRE20.89(1)
+        "defaulted": {  # CRE20.104-108 (the 50% national discretion is not applied)
+            "provision_threshold": 0.20,
+            "below_threshold": 1.50,
+            "at_or_above_threshold": 1.00,
+            "residential_re_not_dependent": 1.00,
+        },
+        "other_assets": {  # CRE20.109-110
+            "cash": 0.0,
+            "gold": 0.0,
+            "cash_items_in_collection": 0.20,
+            "other": 1.00,
+        },
+        "currency_mismatch_multiplier": 1.50,  # CRE20.92-93
+        "currency_mismatch_cap": 1.50,
+        "ccf": {  # CRE20.94-101
+            "none": 0.0,
+            "direct_credit_substitute": 1.00,
+            "repo_or_asset_sale_with_recourse": 1.00,
+            "securities_lending": 1.00,
+            "forward_asset_purchase": 1.00,
+            "nif_ruf": 0.50,
+            "transaction_related_contingent": 0.50,
+            "commitment": 0.40,
+            "short_term_trade_letter_of_credit": 0.20,
+            "unconditionally_cancellable_commitment": 0.10,
+        },
+    },
+    "irb": {
+        "confidence": 0.999,  # CRE31.4
+        "pd_floor": {  # CRE32.4, CRE32.58; none for sovereigns (basel.md 9.12)
+            "corporate": 0.0005,
+            "bank": 0.0005,
+            "sovereign": 0.0,
+            "residential_mortgage": 0.0005,
+            "qrre_revolver": 0.0010,
+            "qrre_transactor": 0.0005,
+            "other_retail": 0.0005,
+        },
+        "lgd_floor": {  # CRE32.16, CRE32.58-59 (all exposures treated as unsecured, 9.2)
+            "corporate": 0.25,
+            "bank": 0.0,
+            "sovereign": 0.0,
+            "residential_mortgage": 0.05,
+            "qrre_revolver": 0.50,
+            "qrre_transactor": 0.50,
+            "other_retail": 0.30,
+        },
+        "firb_lgd_financial": 0.45,  # CRE32.6 sovereigns, banks, FIs
+        "firb_lgd_corporate": 0.40,  # CRE32.6 other corporates
+        "firb_lgd_subordinated": 0.75,  # CRE32.7
+        "firb_maturity": 2.5,  # CRE32.44
+        "maturity_floor": 1.0,  # CRE32.46
+        "maturity_cap": 5.0,
+        "maturity_default": 2.5,  # CRE32.55
+        "large_corporate_sales": 500e6,  # CRE30.34: A-IRB not allowed above EUR 500m
+        "sme_sales_upper": 50e6,  # CRE31.8
+        "sme_sales_lower": 5e6,
+        "fi_correlation_multiplier": 1.25,  # CRE31.7
+        "residential_mortgage_correlation": 0.15,  # CRE31.14
+        "qrre_correlation": 0.04,  # CRE31.15
+    },
+    "saccr": {
+        "alpha": 1.4,  # CRE52.1
+        "floor_f": 0.05,  # CRE52.23
+        "days_per_year": 250.0,  # basel.md 9.13
+        "maturity_floor_days": 10.0,  # CRE52.48
+        "mpor_floor_days": 10.0,  # CRE52.50
+        "mpor_extended_floor_days": 20.0,  # CRE52.51
+        "ir_discount_rate": 0.05,  # CRE52.34
+        "ir_bucket_bounds": (1.0, 5.0),  # CRE52.56: B1 < 1y <= B2 <= 5y < B3
+        "ir_bucket_correlations": (1.4, 1.4, 0.6),  # 2*rho: D1D2, D2D3, D1D3
+        "supervisory_factor": {  # CRE52.72 Table 2
+            "interest_rate": 0.005,
+            "fx": 0.04,
+            "credit_AAA": 0.0038,
+            "credit_AA": 0.0038,
+            "credit_A": 0.0042,
+            "credit_BBB": 0.0054,
+            "credit_BB": 0.0106,
+            "credit_B": 0.016,
+            "credit_CCC": 0.06,
+            "credit_index_ig": 0.0038,
+            "credit_index_sg": 0.0106,
+            "equity_single_name": 0.32,
+            "equity_index": 0.20,
+            "commodity_electricity": 0.40,
+            "commodity_oil_gas": 0.18,
+            "commodity_metals": 0.18,
+            "commodity_agricultural": 0.18,
+            "commodity_other": 0.18,
+        },
+        "correlation": {  # CRE52.72 Table 2
+            "credit_single_name": 0.50,
+            "credit_index": 0.80,
+            "equity_single_name": 0.50,
+            "equity_index": 0.80,
+            "commodity": 0.40,
+        },
+        "option_volatility": {  # CRE52.72 Table 2
+            "interest_rate": 0.50,
+            "fx": 0.15,
+            "credit_single_name": 1.00,
+            "credit_index": 0.80,
+            "equity_single_name": 1.20,
+            "equity_index": 0.75,
+            "commodity_electricity": 1.50,
+            "commodity_other": 0.70,
+        },
+    },
+    "operational": {
+        "bucket_thresholds": (1_000.0, 30_000.0),  # OPE25.7, EUR millions
+        "marginal_coefficients": (0.12, 0.15, 0.18),  # OPE25.7 Table 1
+        "ildc_cap_rate": 0.0225,  # OPE25.5
+        "loss_multiplier": 15.0,  # OPE25.8
+        "loss_years": 10,  # OPE25.10
+        "minimum_loss_years": 5,  # OPE25.15, basel.md 9.2
+    },
+    "output_floor": {  # RBC90.1 phase-in by calendar year; 72.5% from 2028 (RBC20.11)
+        "schedule": {2023: 0.50, 2024: 0.55, 2025: 0.60, 2026: 0.65, 2027: 0.70, 2028: 0.725},
+    },
+}
+
+
+def regulatory_parameters(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The Basel parameters with a jurisdiction's ``overrides`` merged in.
+
+    Parameters
+    ----------
+    overrides : dict, optional
+        A nested dict shaped like :data:`DEFAULT_PARAMETERS`, e.g.
+        ``{"sa": {"ccf": {"commitment": 0.5}}}``. Only existing keys can be overridden, with a
+        value of the same shape (a number for a number, a tuple of the same length for a tuple).
+
+    Returns
+    -------
+    dict
+        A fresh copy of the full parameter set (safe to modify).
+
+    Raises
+    ------
+    InputError
+        For an unknown key or a value of the wrong shape, naming its path.
+    """
+    merged = copy.deepcopy(DEFAULT_PARAMETERS)
+    if overrides is not None:
+        if not isinstance(overrides, Mapping):
+            raise InputError("parameters", f"expected a dict, got {type(overrides).__name__}")
+        _merge(merged, overrides, "parameters")
+    return merged
+
+
+def _merge(target: dict[str, Any], overrides: Mapping[str, Any], path: str) -> None:
+    for key, value in overrides.items():
+        where = f"{path}[{key!r}]"
+        if key not in target:
+            raise InputError(where, "is not a parameter", allowed=sorted(map(str, target)))
+        current = target[key]
+        if isinstance(current, dict):
+            if not isinstance(value, Mapping):
+                raise InputError(where, f"expected a dict, got {type(value).__name__}")
+            _merge(current, value, where)
+        elif isinstance(current, tuple):
+            if not isinstance(value, list | tuple) or len(value) != len(current):
+                raise InputError(where, f"expected a sequence of {len(current)} numbers, got {value!r}")
+            target[key] = tuple(_number(v, where) for v in value)
+        else:
+            target[key] = _number(value, where)
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(where, f"expected a number, got {value!r}")
+    if math.isnan(value) or value < 0:
+        raise InputError(where, f"must be a number >= 0, got {value!r}")
+    return float(value)
