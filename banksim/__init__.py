@@ -27,7 +27,14 @@ from banksim.portfolio import (
     schema_table,
     validate_positions,
 )
-from banksim.services import run_simulation
+from banksim.regulation import (
+    DEFAULT_PARAMETERS,
+    output_floor,
+    regulatory_parameters,
+    risk_weighted_assets,
+    rwa_summary,
+)
+from banksim.services import compute_rwa, run_simulation
 from banksim.settings import Settings, get_settings, mask_url, override_settings
 from banksim.store import (
     Store,
@@ -75,6 +82,13 @@ __all__ = [
     "run_simulation",
     "schema_table",
     "validate_positions",
+    # regulation
+    "DEFAULT_PARAMETERS",
+    "regulatory_parameters",
+    "compute_rwa",
+    "risk_weighted_assets",
+    "rwa_summary",
+    "output_floor",
     # errors
     "BanksimError",
     "InputError",

@@ -10,7 +10,7 @@ import sys
 def test_import_banksim_does_not_load_heavy_optional_modules() -> None:
     script = (
         "import json, sys; import banksim;"
-        "print(json.dumps(sorted(m for m in ('duckdb', 'ipywidgets', 'matplotlib', 'openpyxl', 'alembic')"
+        "print(json.dumps(sorted(m for m in ('duckdb', 'ipywidgets', 'matplotlib', 'openpyxl', 'alembic', 'scipy')"
         " if m in sys.modules)))"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)

@@ -18,7 +18,7 @@ def is_in(frame: pd.DataFrame, column: str, *values: str) -> np.ndarray:
     """Boolean mask of rows whose categorical ``column`` is one of ``values``."""
     series = frame[column]
     categories = series.cat.categories
-    wanted = [categories.get_loc(v) for v in values if v in categories]
+    wanted = [int(categories.get_loc(v)) for v in values if v in categories]  # type: ignore[arg-type]
     codes = series.cat.codes.to_numpy()
     if len(wanted) == 1:
         return codes == wanted[0]
@@ -62,6 +62,11 @@ def concat_categorical(parts: Sequence[pd.DataFrame], columns: Sequence[str]) ->
     return pd.concat(parts, ignore_index=True)
 
 
+def categorical(codes: np.ndarray, categories: Sequence[str]) -> Any:
+    """A Categorical from integer codes (no string work per row)."""
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(categories)))
+
+
 class Rules:
     """Per-row rule references (e.g. ``CRE20.42``) kept as codes, returned as a Categorical."""
 
@@ -75,7 +80,7 @@ class Rules:
         self.codes[mask] = self.labels.index(rule)
 
     def categorical(self) -> pd.Categorical:
-        return pd.Categorical.from_codes(self.codes, categories=self.labels)
+        return categorical(self.codes, self.labels)
 
 
 def fail(

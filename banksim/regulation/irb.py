@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
 
 from banksim.portfolio import IRB_CLASSES
 from banksim.regulation._frame import Rules, fail, is_in, labels, lookup
@@ -46,6 +45,8 @@ def irb_capital_requirement(
     Inputs are arrays of equal length; PD and LGD already floored, ``sales_eur`` NaN when unknown.
     Returns ``correlation``, ``maturity_adjustment_b`` (NaN for retail) and ``k``.
     """
+    from scipy.special import ndtr, ndtri  # loaded on first use: keeps `import banksim` light
+
     irb = params["irb"]
     wholesale = (irb_class == "corporate") | (irb_class == "sovereign") | (irb_class == "bank")
     weight = (1 - np.exp(-50 * pd_)) / (1 - np.exp(-50))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from banksim.errors import InputError
 from banksim.portfolio import EXPOSURE_CLASSES, IRB_CLASSES, validate_positions
-from banksim.regulation._frame import concat_categorical, fail, is_in
+from banksim.regulation._frame import categorical, concat_categorical, fail, is_in
 from banksim.regulation.irb import irb_risk_weights
 from banksim.regulation.operational import business_indicator_proxy, operational_risk
 from banksim.regulation.parameters import regulatory_parameters
@@ -59,7 +59,8 @@ def risk_weighted_assets(
     pandas.DataFrame
         One row per credit line (assets and off-balance items), per derivative netting set and one
         ``operational_risk`` row; columns ``exposure`` (EAD), ``risk_weight``, ``rwa``,
-        ``sa_risk_weight``, ``rwa_standardised``, ``rule`` (paragraph applied), the CCF, the IRB
+        ``sa_exposure``, ``sa_risk_weight``, ``rwa_standardised`` (the SA view of every line, for
+        the output floor), ``rule`` (paragraph applied), the CCF, the IRB
         parameters used, and ``leverage_exposure`` for the leverage ratio.
     """
     params = regulatory_parameters(parameters)
@@ -113,7 +114,7 @@ def _credit_lines(credit: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFra
     out = pd.DataFrame(
         {
             "position_id": credit["position_id"].array,
-            "risk_type": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), ["credit"]),
+            "risk_type": categorical(np.zeros(n, dtype=np.int8), ["credit"]),
             "side": credit["side"].array,
             "product": credit["product"].array,
             "exposure_class": credit["exposure_class"].array,
@@ -129,13 +130,12 @@ def _credit_lines(credit: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFra
             "risk_weight": sa_rw,
             "rwa": rwa_standardised,
             "rule": sa_rule,
+            "sa_exposure": exposure,
             "sa_risk_weight": sa_rw,
             "rwa_standardised": rwa_standardised,
             "sa_rule": sa_rule,
             "currency_mismatch": mismatch,
-            "irb_class": pd.Categorical.from_codes(
-                np.full(n, IRB_CLASSES.index("none"), dtype=np.int8), IRB_CLASSES
-            ),
+            "irb_class": categorical(np.full(n, IRB_CLASSES.index("none"), dtype=np.int8), IRB_CLASSES),
             "pd_used": np.nan,
             "lgd_used": np.nan,
             "maturity_used": np.nan,
@@ -172,7 +172,7 @@ def _put_categorical(values: Any, where: np.ndarray, new: Any) -> pd.Categorical
     categories = list(dict.fromkeys([*values.categories, *new.categories]))
     codes = values.set_categories(categories).codes.copy()
     codes[where] = new.set_categories(categories).codes
-    return pd.Categorical.from_codes(codes, categories)
+    return categorical(codes, categories)
 
 
 def _counterparty_lines(derivatives: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
@@ -203,6 +203,7 @@ def _counterparty_lines(derivatives: pd.DataFrame, params: Mapping[str, Any]) ->
             "risk_weight": rw,
             "rwa": ead * rw,
             "rule": "CRE52.1",
+            "sa_exposure": ead,
             "sa_risk_weight": rw,
             "rwa_standardised": ead * rw,
             "sa_rule": "CRE52.1",
@@ -231,6 +232,7 @@ def _operational_line(op: Mapping[str, Any]) -> pd.DataFrame:
             "risk_weight": np.nan,
             "rwa": rwa,
             "rule": "OPE25.2",
+            "sa_exposure": op["bi"] * 1e6,
             "sa_risk_weight": np.nan,
             "rwa_standardised": rwa,
             "sa_rule": "OPE25.2",
