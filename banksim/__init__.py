@@ -29,12 +29,13 @@ from banksim.portfolio import (
 )
 from banksim.regulation import (
     DEFAULT_PARAMETERS,
+    liquidity,
     output_floor,
     regulatory_parameters,
     risk_weighted_assets,
     rwa_summary,
 )
-from banksim.services import compute_rwa, run_simulation
+from banksim.services import compute_liquidity, compute_rwa, run_simulation
 from banksim.settings import Settings, get_settings, mask_url, override_settings
 from banksim.store import (
     Store,
@@ -89,6 +90,8 @@ __all__ = [
     "risk_weighted_assets",
     "rwa_summary",
     "output_floor",
+    "compute_liquidity",
+    "liquidity",
     # errors
     "BanksimError",
     "InputError",

@@ -79,6 +79,10 @@ PRODUCTS = (
     "derivative",
 )  # fmt: skip
 SCRA_GRADES = ("A", "B", "C", "none")
+DEPOSIT_CLASSES = (
+    "stable_enhanced", "stable", "less_stable", "operational", "cooperative_network", "non_operational",
+    "none",
+)  # fmt: skip
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "JPY")
 COUNTRIES = ("DE", "FR", "NL", "IT", "ES", "GB", "US", "CH", "JP")
 
@@ -218,10 +222,14 @@ POSITIONS_SCHEMA: tuple[ColumnSpec, ...] = (
     ),
     _cat(
         "deposit_class",
-        ("stable", "less_stable", "operational", "non_operational", "none"),
-        "Deposit class for LCR run-off rates.",
+        DEPOSIT_CLASSES,
+        "Deposit class for LCR run-off rates (stable_enhanced: insurance meets LCR40.7-12's extra criteria).",
     ),
     _flag("deposit_insured", "Covered by an effective deposit insurance scheme."),
+    _flag(
+        "withdrawal_penalty",
+        "Early withdrawal of a term deposit carries a significant penalty (LCR40.14, NSF30.7).",
+    ),
     _cat(
         "collateral_level",
         ("1", "2A", "2B_rmbs", "2B", "domestic_sovereign_non_l1_l2a", "other", "none"),
@@ -295,6 +303,21 @@ def schema_table() -> pd.DataFrame:
         }
         for spec in POSITIONS_SCHEMA
     )
+
+
+def schema_markdown() -> str:
+    """The schema as the Markdown table of ``docs/positions_schema.md`` (regenerate it from this)."""
+    rows = [
+        "| column | dtype | required | unit | allowed | default | meaning |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in schema_table().itertuples():
+        required = "yes" if row.required else ""
+        rows.append(
+            f"| `{row.column}` | {row.dtype} | {required} | {row.unit} | {row.allowed} | {row.default} "
+            f"| {row.description} |"
+        )
+    return "\n".join(rows) + "\n"
 
 
 def _range_text(spec: ColumnSpec) -> str:
@@ -583,9 +606,9 @@ PROFILES: dict[str, dict[str, dict[str, float]]] = {
             "sme_deposit": 0.05,
             "operational_deposit": 0.18,
             "corporate_deposit": 0.20,
-            "wholesale_funding": 0.12,
+            "wholesale_funding": 0.08,
             "repo": 0.08,
-            "issued_bond": 0.32,
+            "issued_bond": 0.36,
             "other_liability": 0.05,
         },
         "off_balance": {
@@ -1243,6 +1266,7 @@ def _product_specifics(cols: _Columns, blocks: dict[str, np.ndarray], rng: np.ra
         deposit_class=np.where(stable, "stable", "less_stable"),
         deposit_insured=stable | (rng.random(len(r)) < 0.5),
         residual_maturity=np.where(term, rng.uniform(0.1, 3.0, len(r)), np.nan),
+        withdrawal_penalty=term & (rng.random(len(r)) < 0.8),
     )
     r = rows("sme_deposit")
     cols.set(
@@ -1252,7 +1276,9 @@ def _product_specifics(cols: _Columns, blocks: dict[str, np.ndarray], rng: np.ra
     )
     r = rows("operational_deposit")
     cols.set(r, deposit_class="operational", deposit_insured=rng.random(len(r)) < 0.1)
-    cols.set(rows("corporate_deposit"), deposit_class="non_operational")
+    r = rows("corporate_deposit")  # mostly sight deposits; the rest term deposits of up to 2 years
+    cols.set(r[rng.random(len(r)) < 0.7], residual_maturity=np.nan, original_maturity=np.nan)
+    cols.set(r, deposit_class="non_operational")
     r = rows("wholesale_funding")
     cols.set(
         r,

@@ -13,9 +13,10 @@ import pandas as pd
 
 from banksim.cache import cached
 from banksim.portfolio import generate_positions
+from banksim.regulation.liquidity import liquidity
 from banksim.regulation.rwa import risk_weighted_assets
 
-__all__ = ["compute_rwa", "run_simulation"]
+__all__ = ["compute_liquidity", "compute_rwa", "run_simulation"]
 
 
 @cached(kind="positions")
@@ -82,3 +83,32 @@ def compute_rwa(
         True if the result was loaded from the store.
     """
     return risk_weighted_assets(positions, parameters, business_indicator, annual_losses)
+
+
+@cached(kind="liquidity", parts=("lcr", "nsfr", "summary"))
+def compute_liquidity(
+    positions: pd.DataFrame, parameters: Mapping[str, Any] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """LCR and NSFR line by line, and their summary (or from the cache).
+
+    Parameters
+    ----------
+    positions : pandas.DataFrame
+        A positions table; keyed by content.
+    parameters : dict, optional
+        Overrides of the Basel parameters (e.g. ``{"lcr": {"inflow_cap": 0.9}}``); part of the key.
+    use_cache : bool
+        ``False`` recomputes and replaces the stored result.
+
+    Returns
+    -------
+    lcr : pandas.DataFrame
+        One row per position and derivative netting set with section, category, rate and rule.
+    nsfr : pandas.DataFrame
+        One row per position (and the derivative lines) with its ASF or RSF factor and rule.
+    summary : dict
+        HQLA before and after caps, outflows, inflows, LCR, ASF, RSF, NSFR and the minima met.
+    cache_hit : bool
+        True if the result was loaded from the store.
+    """
+    return liquidity(positions, parameters)

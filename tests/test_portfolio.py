@@ -12,7 +12,7 @@ import pytest
 
 import banksim as bs
 from banksim.hashing import frame_fingerprint
-from banksim.portfolio import DEFAULT_CONFIG, POSITIONS_SCHEMA, PROFILES, generate_positions
+from banksim.portfolio import DEFAULT_CONFIG, POSITIONS_SCHEMA, PROFILES, generate_positions, schema_markdown
 
 
 def cents(frame: pd.DataFrame, side: str) -> int:
@@ -205,3 +205,5 @@ def test_schema_table_documents_every_column() -> None:
     docs = (Path(__file__).resolve().parent.parent / "docs" / "positions_schema.md").read_text()
     for name in table["column"]:
         assert f"`{name}`" in docs, f"docs/positions_schema.md does not document {name}"
+    # The table in the docs is the one the code describes (regenerate with schema_markdown()).
+    assert schema_markdown() in docs

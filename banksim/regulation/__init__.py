@@ -1,10 +1,14 @@
 """Basel III: parameter tables as data and one module per metric (basel.md is the rulebook).
 
 Credit risk (``standardised``, ``irb``), counterparty credit risk (``saccr``), operational risk
-(``operational``) and their assembly into RWA with the output floor (``rwa``).
+(``operational``) and their assembly into RWA with the output floor (``rwa``); liquidity
+(``lcr``, ``nsfr``, assembled by ``liquidity``).
 """
 
 from banksim.regulation.irb import irb_capital_requirement
+from banksim.regulation.lcr import lcr_lines, lcr_summary
+from banksim.regulation.liquidity import liquidity
+from banksim.regulation.nsfr import nsfr_lines, nsfr_summary
 from banksim.regulation.operational import BI_ITEMS, business_indicator_proxy, operational_risk
 from banksim.regulation.parameters import DEFAULT_PARAMETERS, RATING_BUCKETS, regulatory_parameters
 from banksim.regulation.rwa import floor_rate, output_floor, risk_weighted_assets, rwa_summary
@@ -26,4 +30,10 @@ __all__ = [
     "BI_ITEMS",
     "business_indicator_proxy",
     "operational_risk",
+    # liquidity
+    "liquidity",
+    "lcr_lines",
+    "lcr_summary",
+    "nsfr_lines",
+    "nsfr_summary",
 ]

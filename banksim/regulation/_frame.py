@@ -101,3 +101,26 @@ def fail(
         failure_cases=cases,
         allowed=allowed,
     )
+
+
+class Decisions:
+    """A decision list over rows: the first matching rule wins.
+
+    Each row ends with a category, a factor (a run-off rate, an ASF/RSF factor...) and the
+    paragraph it comes from; rows no rule matched keep category ''.
+    """
+
+    def __init__(self, rows: int) -> None:
+        self.category = Rules(rows)
+        self.rule = Rules(rows)
+        self.factor = np.full(rows, np.nan)
+        self.decided = np.zeros(rows, dtype=bool)
+
+    def add(self, mask: np.ndarray, category: str, factor: float | np.ndarray, rule: str) -> None:
+        new = mask & ~self.decided
+        if not new.any():
+            return
+        self.category.set(new, category)
+        self.rule.set(new, rule)
+        self.factor[new] = factor[new] if isinstance(factor, np.ndarray) else factor
+        self.decided |= new

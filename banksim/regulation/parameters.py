@@ -208,6 +208,121 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
         "loss_years": 10,  # OPE25.10
         "minimum_loss_years": 5,  # OPE25.15, basel.md 9.2
     },
+    "lcr": {
+        "window_years": 30 / 365,  # the 30-calendar-day stress horizon (LCR20.5)
+        "haircut": {"1": 0.0, "2A": 0.15, "2B_rmbs": 0.25, "2B": 0.50},  # LCR30.40-45
+        "level2_cap_of_level1": 2 / 3,  # LCR30.35: adjusted L2 <= 2/3 x adjusted L1 (40% cap)
+        "level2b_cap_of_level1_and_2a": 15 / 85,  # LCR30.36 (15% cap)
+        "level2b_cap_of_level1": 15 / 60,  # LCR30.36, when the 40% cap binds
+        "inflow_cap": 0.75,  # LCR40.77
+        "retail_deposit": {  # LCR40.7-15, LCR99.1; small business likewise (LCR40.23-24)
+            "stable_enhanced": 0.03,
+            "stable": 0.05,
+            "less_stable": 0.10,
+            "term_with_penalty": 0.0,
+        },
+        "operational_deposit": 0.25,  # LCR40.26-36
+        "operational_deposit_insured": 0.05,  # basel.md 9.2 (the 3% rate is not used)
+        "cooperative_network_deposit": 0.25,  # LCR40.37-39
+        "unsecured_non_financial": 0.40,  # LCR40.40
+        "unsecured_non_financial_insured": 0.20,  # LCR40.41
+        "unsecured_financial": 1.00,  # LCR40.42-43
+        "secured_funding": {  # LCR40.47-48, by collateral; with a central bank: 0%
+            "1": 0.0,
+            "2A": 0.15,
+            "domestic_sovereign_non_l1_l2a": 0.25,
+            "2B_rmbs": 0.25,
+            "2B": 0.50,
+            "other": 1.00,
+            "central_bank": 0.0,
+        },
+        "committed_facility": {  # LCR40.64 by counterparty: (credit, liquidity)
+            "retail": {"credit": 0.05, "liquidity": 0.05},
+            "small_business": {"credit": 0.05, "liquidity": 0.05},
+            "non_financial_corporate": {"credit": 0.10, "liquidity": 0.30},
+            "sovereign": {"credit": 0.10, "liquidity": 0.30},
+            "central_bank": {"credit": 0.10, "liquidity": 0.30},
+            "mdb": {"credit": 0.10, "liquidity": 0.30},
+            "pse": {"credit": 0.10, "liquidity": 0.30},
+            "bank": {"credit": 0.40, "liquidity": 0.40},
+            "financial_institution": {"credit": 0.40, "liquidity": 1.00},
+            "other_legal_entity": {"credit": 1.00, "liquidity": 1.00},
+        },
+        "other_contingent": {  # LCR40.67-73: national discretion; banksim's defaults
+            "trade_finance": 0.05,
+            "guarantee": 0.05,
+            "revocable_facility": 0.05,
+        },
+        "other_contractual_outflow": 1.00,  # LCR40.74
+        "derivative_outflow": 1.00,  # LCR40.49
+        "derivative_inflow": 1.00,  # LCR99.1
+        "secured_lending": {  # LCR40.78-79, by collateral
+            "1": 0.0,
+            "2A": 0.15,
+            "2B_rmbs": 0.25,
+            "2B": 0.50,
+            "domestic_sovereign_non_l1_l2a": 1.00,
+            "other": 1.00,
+        },
+        "inflow": {  # LCR40.86-87, performing contractual inflows by counterparty
+            "retail": 0.50,
+            "small_business": 0.50,
+            "non_financial_corporate": 0.50,
+            "sovereign": 0.50,
+            "pse": 0.50,
+            "mdb": 0.50,
+            "central_bank": 1.00,
+            "bank": 1.00,
+            "financial_institution": 1.00,
+            "other_legal_entity": 1.00,
+        },
+        "operational_deposit_held": 0.0,  # LCR40.31
+    },
+    "nsfr": {
+        "bucket_bounds": (0.5, 1.0),  # residual maturity < 6m, 6m to < 1y, >= 1y (NSF30)
+        "asf": {  # NSF30.10-30.14
+            "regulatory_capital": 1.00,
+            "long_term": 1.00,
+            "stable_deposit": 0.95,
+            "less_stable_deposit": 0.90,
+            "operational_deposit": 0.50,
+            "non_financial_short_term": 0.50,
+            "financial_6m_to_1y": 0.50,
+            "financial_lt_6m": 0.0,
+            "tier2_6m_to_1y": 0.50,
+            "tier2_lt_6m": 0.0,
+            "other": 0.0,
+            "net_derivative_liabilities": 0.0,
+        },
+        "rsf": {  # NSF30.20-30.33
+            "cash_and_reserves": 0.0,
+            "central_bank_lt_6m": 0.0,
+            "level1": 0.05,
+            "fi_lt_6m_secured_by_level1": 0.10,
+            "level2a": 0.15,
+            "fi_lt_6m_other": 0.15,
+            "level2b": 0.50,
+            "fi_and_central_bank_6m_to_1y": 0.50,
+            "operational_deposit_held": 0.50,
+            "other_lt_1y": 0.50,
+            "loans_ge_1y_low_risk_weight": 0.65,
+            "loans_ge_1y_other": 0.85,
+            "securities_ge_1y_and_listed_equity": 0.85,
+            "commodities": 0.85,
+            "non_performing": 1.00,
+            "fi_ge_1y": 1.00,
+            "other": 1.00,
+            "encumbered_ge_1y": 1.00,
+            "encumbered_6m_to_1y_floor": 0.50,
+            "net_derivative_assets": 1.00,
+            "gross_derivative_liabilities": 0.05,  # national discretion 5%-20%
+        },
+        "low_risk_weight": 0.35,  # NSF30.30: SA risk weight <= 35%
+        "off_balance": {  # NSF30.34 Table 1
+            "committed_facility": 0.05,
+            "other_contingent": 0.05,  # national discretion; banksim's default
+        },
+    },
     "output_floor": {  # RBC90.1 phase-in by calendar year; 72.5% from 2028 (RBC20.11)
         "schedule": {2023: 0.50, 2024: 0.55, 2025: 0.60, 2026: 0.65, 2027: 0.70, 2028: 0.725},
     },

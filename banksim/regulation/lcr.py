@@ -1,0 +1,328 @@
+"""Liquidity Coverage Ratio (LCR20-LCR40): HQLA with haircuts and caps, outflows, inflows, the ratio.
+
+``lcr_lines`` classifies every position with a first-match decision list (section, category,
+rate, paragraph); ``lcr_summary`` applies the Level 2 / Level 2B caps with the unwinding
+adjustment (LCR30.35-36) and the 75% inflow cap (LCR40.77).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from banksim.regulation._frame import Decisions, categorical, concat_categorical, fail, is_in, lookup
+from banksim.regulation.saccr import netting_set_ids
+
+__all__ = ["lcr_lines", "lcr_summary"]
+
+NON_FINANCIAL = ("non_financial_corporate", "sovereign", "central_bank", "mdb", "pse")
+FINANCIAL = ("bank", "financial_institution", "other_legal_entity")
+RETAIL = ("retail", "small_business")
+HQLA_LEVELS = ("1", "2A", "2B")
+SECTIONS = ("hqla", "outflow", "inflow", "out_of_scope")
+OUT = "out_of_scope"
+
+
+def _hqla_levels(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Masks of the four haircut classes: Level 1, 2A, 2B RMBS and other 2B (LCR30.40-45)."""
+    rmbs = is_in(frame, "hqla_asset_type", "rmbs")
+    level2b = is_in(frame, "hqla_level", "2B")
+    return {
+        "1": is_in(frame, "hqla_level", "1"),
+        "2A": is_in(frame, "hqla_level", "2A"),
+        "2B_rmbs": level2b & rmbs,
+        "2B": level2b & ~rmbs,
+    }
+
+
+def lcr_lines(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per position (and per derivative netting set) with its LCR treatment.
+
+    Columns: ``section`` (hqla, outflow, inflow, out_of_scope), ``category``, ``hqla_level``,
+    ``amount`` (market value, balance or undrawn amount), ``factor`` (1 - haircut for HQLA, the
+    run-off or inflow rate otherwise), ``weighted_amount`` = amount x factor, and ``rule``.
+    Secured funding and lending maturing within 30 days also carry ``unwind_level`` and
+    ``unwind_amount`` (cash leg, + for funding, - for lending) for the cap adjustment.
+    """
+    p = params["lcr"]
+    n = len(frame)
+    asset, liability, off = (is_in(frame, "side", s) for s in ("asset", "liability", "off_balance"))
+    maturity = frame["residual_maturity"].to_numpy()
+    within = maturity <= p["window_years"]
+    due = within | np.isnan(maturity)  # non-maturity funding can leave at once
+    cp = {
+        name: is_in(frame, "lcr_counterparty", name) for name in (*NON_FINANCIAL, *FINANCIAL, *RETAIL, "none")
+    }
+    non_financial = np.logical_or.reduce([cp[c] for c in NON_FINANCIAL])
+    financial = np.logical_or.reduce([cp[c] for c in FINANCIAL])
+    retail = cp["retail"] | cp["small_business"]
+    small = cp["small_business"]
+    insured = frame["deposit_insured"].to_numpy()
+    secured = ~is_in(frame, "collateral_level", "none")
+    deposit = {c: is_in(frame, "deposit_class", c) for c in ("stable_enhanced", "stable", "less_stable")}
+    d = Decisions(n)
+
+    # HQLA: unencumbered securities, cash and reserves at market value after haircuts (LCR30).
+    levels = _hqla_levels(frame)
+    hqla = asset & np.logical_or.reduce(list(levels.values()))
+    stock = hqla & is_in(frame, "encumbrance_bucket", "unencumbered")
+    for level, rule in (
+        ("1", "LCR30.40-41"),
+        ("2A", "LCR30.43"),
+        ("2B_rmbs", "LCR30.45(1)"),
+        ("2B", "LCR30.45(2)-(3)"),
+    ):
+        d.add(stock & levels[level], f"hqla_level_{level.lower()}", 1 - p["haircut"][level], rule)
+    d.add(hqla, OUT, 0.0, "LCR30.16-25 (encumbered: not HQLA)")
+
+    # Outflows: liabilities (LCR40.4-40.74).
+    d.add(
+        liability & secured & within & cp["central_bank"],
+        "secured_funding_central_bank",
+        p["secured_funding"]["central_bank"],
+        "LCR40.48",
+    )
+    funding_rates = lookup(frame, "collateral_level", p["secured_funding"]).astype(float)
+    d.add(liability & secured & within, "secured_funding", funding_rates, "LCR40.47-48")
+    d.add(liability & secured, OUT, 0.0, "LCR40.47 (matures after 30 days)")
+    rd = p["retail_deposit"]
+    penalty = frame["withdrawal_penalty"].to_numpy() & (maturity > p["window_years"])
+    d.add(liability & retail & penalty, "retail_term_deposit", rd["term_with_penalty"], "LCR99.1, LCR40.14")
+    d.add(
+        liability & retail & deposit["stable_enhanced"],
+        "retail_stable_enhanced",
+        rd["stable_enhanced"],
+        "LCR40.7-12",
+    )
+    d.add(liability & retail & deposit["stable"] & ~small, "retail_stable", rd["stable"], "LCR40.7-12")
+    d.add(
+        liability & retail & deposit["less_stable"] & ~small,
+        "retail_less_stable",
+        rd["less_stable"],
+        "LCR40.13-15",
+    )
+    d.add(liability & small & deposit["stable"], "small_business_stable", rd["stable"], "LCR40.23-24")
+    d.add(
+        liability & small & deposit["less_stable"],
+        "small_business_less_stable",
+        rd["less_stable"],
+        "LCR40.23-24",
+    )
+    fail(
+        frame,
+        liability & retail & ~d.decided,
+        "deposit_class",
+        "must say how stable a retail or small-business deposit is",
+        allowed=list(deposit),
+    )
+    operational = is_in(frame, "deposit_class", "operational")
+    d.add(
+        liability & operational & insured,
+        "operational_deposit_insured",
+        p["operational_deposit_insured"],
+        "LCR40.26-36",
+    )
+    d.add(liability & operational, "operational_deposit", p["operational_deposit"], "LCR40.26-36")
+    d.add(
+        liability & is_in(frame, "deposit_class", "cooperative_network"),
+        "cooperative_network_deposit",
+        p["cooperative_network_deposit"],
+        "LCR40.37-39",
+    )
+    d.add(
+        liability & non_financial & due & insured,
+        "unsecured_non_financial_insured",
+        p["unsecured_non_financial_insured"],
+        "LCR40.41",
+    )
+    d.add(
+        liability & non_financial & due, "unsecured_non_financial", p["unsecured_non_financial"], "LCR40.40"
+    )
+    d.add(liability & financial & due, "unsecured_financial", p["unsecured_financial"], "LCR40.42-43")
+    d.add(
+        liability & cp["none"] & within,
+        "other_contractual_outflow",
+        p["other_contractual_outflow"],
+        "LCR40.74",
+    )
+    d.add(liability, OUT, 0.0, "LCR40 (no contractual outflow within 30 days)")
+
+    # Outflows: off-balance commitments and contingent funding (LCR40.64-73).
+    facility = ~is_in(frame, "facility_type", "none")
+    facility_rates = np.full(n, np.nan)
+    for counterparty, by_type in p["committed_facility"].items():
+        for kind, rate in by_type.items():
+            facility_rates[
+                is_in(frame, "lcr_counterparty", counterparty) & is_in(frame, "facility_type", kind)
+            ] = rate
+    fail(
+        frame,
+        off & facility & np.isnan(facility_rates),
+        "lcr_counterparty",
+        "has no committed-facility drawdown rate (LCR40.64)",
+        allowed=list(p["committed_facility"]),
+    )
+    d.add(off & facility, "committed_facility", facility_rates, "LCR40.64")
+    oc = p["other_contingent"]
+    d.add(
+        off & is_in(frame, "off_balance_type", "short_term_trade_letter_of_credit"),
+        "trade_finance",
+        oc["trade_finance"],
+        "LCR40.71 (national discretion)",
+    )
+    d.add(
+        off & is_in(frame, "off_balance_type", "unconditionally_cancellable_commitment"),
+        "revocable_facility",
+        oc["revocable_facility"],
+        "LCR40.67 (national discretion)",
+    )
+    d.add(off, "guarantees_and_other_contingent", oc["guarantee"], "LCR40.67-73 (national discretion)")
+
+    # Inflows: performing assets maturing within 30 days (LCR40.75-93).
+    loan = asset & ~hqla
+    d.add(loan & ~frame["performing"].to_numpy(), OUT, 0.0, "LCR40.75 (only performing exposures)")
+    lending_rates = lookup(frame, "collateral_level", p["secured_lending"]).astype(float)
+    d.add(loan & secured & within, "secured_lending", lending_rates, "LCR40.78-79")
+    d.add(loan & operational, "operational_deposit_held", p["operational_deposit_held"], "LCR40.31")
+    inflow_rates = lookup(frame, "lcr_counterparty", p["inflow"]).astype(float)
+    d.add(loan & within & retail, "inflow_retail", inflow_rates, "LCR40.86")
+    d.add(
+        loan & within & non_financial & ~cp["central_bank"],
+        "inflow_non_financial",
+        inflow_rates,
+        "LCR40.87(2)",
+    )
+    d.add(loan & within & (financial | cp["central_bank"]), "inflow_financial", inflow_rates, "LCR40.87(1)")
+    d.add(np.ones(n, dtype=bool), OUT, 0.0, "LCR40 (no contractual flow within 30 days)")
+
+    category = d.category.categorical()
+    labels = d.category.labels
+    in_scope = d.category.codes != (labels.index(OUT) if OUT in labels else -1)
+    section = np.select(
+        [stock & in_scope, (liability | off) & in_scope, loan & in_scope], [0, 1, 2], default=3
+    ).astype(np.int8)
+    level_code = np.select([stock & levels[k] for k in levels], [0, 1, 2, 3], default=4).astype(np.int8)
+    amount = np.where(off, frame["off_balance_amount"].to_numpy(), frame["drawn_amount"].to_numpy())
+    unwind = secured & within & (liability | loan)
+    collateral = frame["collateral_level"]
+    none_code = list(collateral.cat.categories).index("none")
+    lines = pd.DataFrame(
+        {
+            "position_id": frame["position_id"].array,
+            "side": frame["side"].array,
+            "product": frame["product"].array,
+            "section": categorical(section, SECTIONS),
+            "category": category,
+            "hqla_level": categorical(level_code, (*levels, "none")),
+            "amount": amount,
+            "factor": d.factor,
+            "weighted_amount": amount * d.factor,
+            "rule": d.rule.categorical(),
+            "unwind_level": categorical(
+                np.where(unwind, collateral.cat.codes.to_numpy(), none_code), list(collateral.cat.categories)
+            ),
+            "unwind_amount": np.where(unwind, np.where(liability, amount, -amount), 0.0),
+        }
+    )
+    derivatives = is_in(frame, "side", "derivative")
+    if derivatives.any():
+        lines = concat_categorical(
+            [lines, _derivative_lines(frame.loc[derivatives], p)],
+            ["side", "product", "section", "category", "hqla_level", "rule", "unwind_level"],
+        )
+    return lines
+
+
+def _derivative_lines(trades: pd.DataFrame, p: Mapping[str, Any]) -> pd.DataFrame:
+    """Net derivative cash flows within 30 days per netting set (LCR40.49, LCR99.1).
+
+    banksim takes a trade's MtM as its net payment at maturity: trades maturing within the window
+    contribute it, netted within their set; a net payment out is an outflow, in an inflow.
+    """
+    maturing = trades["residual_maturity"].to_numpy() <= p["window_years"]
+    sets = pd.Series(np.where(maturing, trades["mtm"].to_numpy(), 0.0)).groupby(netting_set_ids(trades)).sum()
+    net = sets.to_numpy()
+    outflow = net < 0
+    return pd.DataFrame(
+        {
+            "position_id": pd.Series(sets.index.astype(str), dtype="str").array,
+            "side": "derivative",
+            "product": "derivative",
+            "section": np.where(outflow, "outflow", np.where(net > 0, "inflow", "out_of_scope")),
+            "category": np.where(outflow, "net_derivative_outflow", "net_derivative_inflow"),
+            "hqla_level": "none",
+            "amount": np.abs(net),
+            "factor": np.where(outflow, p["derivative_outflow"], p["derivative_inflow"]),
+            "weighted_amount": np.abs(net)
+            * np.where(outflow, p["derivative_outflow"], p["derivative_inflow"]),
+            "rule": np.where(outflow, "LCR40.49", "LCR99.1"),
+            "unwind_level": "none",
+            "unwind_amount": 0.0,
+        }
+    )
+
+
+def lcr_summary(lines: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
+    """HQLA before and after caps, outflows, inflows (capped), net outflows and the LCR."""
+    p = params["lcr"]
+    hqla = lines[lines["section"] == "hqla"]
+    by_level = hqla.groupby("hqla_level")["weighted_amount"].sum()
+    level1 = float(by_level.get("1", 0.0))
+    level2a = float(by_level.get("2A", 0.0))
+    level2b = float(by_level.get("2B_rmbs", 0.0) + by_level.get("2B", 0.0))
+    # Unwinding secured transactions maturing within 30 days (LCR30.35-36): a repo returns its
+    # collateral (valued at the cash leg, after haircut) and pays back cash; a reverse repo the other way.
+    unwind = lines[lines["unwind_level"].isin(["1", "2A", "2B_rmbs", "2B"])]
+    keep = 1 - unwind["unwind_level"].map(p["haircut"]).to_numpy(dtype=float)
+    cash = float(unwind["unwind_amount"].sum())
+    returned = (
+        pd.Series(unwind["unwind_amount"].to_numpy() * keep).groupby(unwind["unwind_level"].to_numpy()).sum()
+    )
+    adjusted1 = level1 - cash + float(returned.get("1", 0.0))
+    adjusted2a = level2a + float(returned.get("2A", 0.0))
+    adjusted2b = level2b + float(returned.get("2B_rmbs", 0.0) + returned.get("2B", 0.0))
+    adjustment15 = max(
+        adjusted2b - p["level2b_cap_of_level1_and_2a"] * (adjusted1 + adjusted2a),
+        adjusted2b - p["level2b_cap_of_level1"] * adjusted1,
+        0.0,
+    )
+    adjustment40 = max(adjusted2a + adjusted2b - adjustment15 - p["level2_cap_of_level1"] * adjusted1, 0.0)
+    stock = level1 + level2a + level2b - adjustment15 - adjustment40
+
+    outflows = float(lines.loc[lines["section"] == "outflow", "weighted_amount"].sum())
+    inflows = float(lines.loc[lines["section"] == "inflow", "weighted_amount"].sum())
+    capped_inflows = min(inflows, p["inflow_cap"] * outflows)
+    net = outflows - capped_inflows
+    ratio = stock / net if net > 0 else math.inf  # basel.md 9.2: no outflows, LCR = +inf
+    return {
+        "hqla_level1": level1,
+        "hqla_level2a": level2a,
+        "hqla_level2b": level2b,
+        "hqla_before_caps": level1 + level2a + level2b,
+        "adjusted_level1": adjusted1,
+        "adjusted_level2a": adjusted2a,
+        "adjusted_level2b": adjusted2b,
+        "adjustment_15_percent_cap": adjustment15,
+        "adjustment_40_percent_cap": adjustment40,
+        "hqla": stock,
+        "outflows": outflows,
+        "inflows": inflows,
+        "inflows_capped": capped_inflows,
+        "inflow_cap_binding": inflows > capped_inflows,
+        "net_outflows": net,
+        "lcr": ratio,
+        "lcr_minimum": 1.0,
+        "lcr_met": ratio >= 1.0,
+        "outflows_by_category": _by_category(lines, "outflow"),
+        "inflows_by_category": _by_category(lines, "inflow"),
+    }
+
+
+def _by_category(lines: pd.DataFrame, section: str) -> dict[str, float]:
+    chosen = lines[lines["section"] == section]
+    sums = chosen.groupby("category", observed=True)["weighted_amount"].sum()
+    return {str(k): float(v) for k, v in sums.items()}

@@ -1,0 +1,49 @@
+"""Liquidity metrics of a positions table: the LCR and NSFR lines and one summary of both.
+
+``liquidity`` validates the positions once and runs :mod:`banksim.regulation.lcr` and
+:mod:`banksim.regulation.nsfr` with one resolved parameter set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from banksim.portfolio import validate_positions
+from banksim.regulation.lcr import lcr_lines, lcr_summary
+from banksim.regulation.nsfr import nsfr_lines, nsfr_summary
+from banksim.regulation.parameters import regulatory_parameters
+
+__all__ = ["liquidity"]
+
+
+def liquidity(
+    positions: pd.DataFrame, parameters: Mapping[str, Any] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """LCR lines, NSFR lines and their summary.
+
+    Parameters
+    ----------
+    positions : pandas.DataFrame
+        A positions table (validated here).
+    parameters : dict, optional
+        Overrides of the Basel parameters (``{"lcr": {...}, "nsfr": {...}}``).
+
+    Returns
+    -------
+    lcr : pandas.DataFrame
+        One row per position and per derivative netting set: section, category, factor,
+        weighted amount and rule (see :func:`banksim.regulation.lcr.lcr_lines`).
+    nsfr : pandas.DataFrame
+        One row per position plus the derivative lines (see :func:`banksim.regulation.nsfr.nsfr_lines`).
+    summary : dict
+        HQLA by level before and after the caps, outflows, inflows (capped and not), net
+        outflows, LCR, ASF, RSF, NSFR, whether each 100% minimum is met, and splits by category.
+    """
+    params = regulatory_parameters(parameters)
+    frame = validate_positions(positions)
+    lcr = lcr_lines(frame, params)
+    nsfr = nsfr_lines(frame, params)
+    return lcr, nsfr, {**lcr_summary(lcr, params), **nsfr_summary(nsfr)}

@@ -1,0 +1,287 @@
+"""Net Stable Funding Ratio (NSF20-NSF30): an ASF or RSF factor for every line, and the ratio.
+
+``nsfr_lines`` gives each position exactly one factor with a first-match decision list (basel.md
+7 and 9.10), then the encumbrance override; ``nsfr_summary`` adds them up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from banksim.regulation._frame import Decisions, categorical, concat_categorical, fail, is_in
+from banksim.regulation.rwa import CREDIT_COLUMNS
+from banksim.regulation.saccr import netting_set_ids
+from banksim.regulation.standardised import credit_conversion_factor, standardised_risk_weights
+
+__all__ = ["nsfr_lines", "nsfr_summary"]
+
+NON_FINANCIAL = ("non_financial_corporate", "sovereign", "pse", "mdb")
+FINANCIAL = ("bank", "financial_institution", "other_legal_entity")
+SECTIONS = ("asf", "rsf", "none")
+
+
+def nsfr_lines(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per position (and two for derivatives) with its ASF or RSF factor.
+
+    Columns: ``section`` (asf, rsf, none), ``category``, ``maturity_bucket`` (lt_6m, 6m_to_1y,
+    ge_1y, none), ``amount`` (carrying value, or undrawn amount off balance), ``factor``,
+    ``weighted_amount`` and ``rule``.
+    """
+    p = params["nsfr"]
+    asf, rsf = p["asf"], p["rsf"]
+    n = len(frame)
+    asset, liability, equity, off = (
+        is_in(frame, "side", s) for s in ("asset", "liability", "equity", "off_balance")
+    )
+    maturity = frame["residual_maturity"].to_numpy()
+    short_bound, long_bound = p["bucket_bounds"]
+    cp = {
+        name: is_in(frame, "lcr_counterparty", name) for name in (*NON_FINANCIAL, *FINANCIAL, "central_bank")
+    }
+    non_financial = np.logical_or.reduce([cp[c] for c in NON_FINANCIAL])
+    fi = cp["bank"] | cp["financial_institution"]
+    d = Decisions(n)
+
+    # Liabilities and capital (NSF30.10-30.14). Deposits count from the earliest date they can be
+    # withdrawn without a significant penalty (NSF30.7, basel.md 9.2); no stated maturity = now.
+    deposit = ~is_in(frame, "deposit_class", "none")
+    penalty = frame["withdrawal_penalty"].to_numpy()
+    funding_maturity = np.where(deposit & ~penalty, 0.0, np.nan_to_num(maturity, nan=0.0))
+    long_term = funding_maturity >= long_bound
+    medium = (funding_maturity >= short_bound) & ~long_term
+    capital = equity | is_in(frame, "product", "cet1_capital", "at1_instrument")
+    d.add(capital, "regulatory_capital", asf["regulatory_capital"], "NSF30.10(1)")
+    tier2 = is_in(frame, "product", "tier2_instrument")
+    fail(
+        frame,
+        tier2 & np.isnan(maturity),
+        "residual_maturity",
+        "is missing on a Tier 2 instrument (basel.md 9.2)",
+        allowed="years >= 0",
+    )
+    d.add(tier2 & long_term, "tier2_ge_1y", asf["long_term"], "NSF30.10(1)")
+    d.add(tier2 & medium, "tier2_6m_to_1y", asf["tier2_6m_to_1y"], "NSF30.13(4)")
+    d.add(tier2, "tier2_lt_6m", asf["tier2_lt_6m"], "NSF30.14")
+    d.add(liability & long_term, "funding_ge_1y", asf["long_term"], "NSF30.10(2)-(3)")
+    retail = is_in(frame, "lcr_counterparty", "retail", "small_business")
+    stable = is_in(frame, "deposit_class", "stable", "stable_enhanced")
+    d.add(liability & retail & stable, "stable_deposit", asf["stable_deposit"], "NSF30.11")
+    d.add(
+        liability & retail & is_in(frame, "deposit_class", "less_stable"),
+        "less_stable_deposit",
+        asf["less_stable_deposit"],
+        "NSF30.12",
+    )
+    fail(
+        frame,
+        liability & retail & deposit & ~d.decided,
+        "deposit_class",
+        "must say how stable a retail or small-business deposit is",
+        allowed=["stable", "less_stable"],
+    )
+    d.add(
+        liability & is_in(frame, "deposit_class", "operational"),
+        "operational_deposit",
+        asf["operational_deposit"],
+        "NSF30.13(2)",
+    )
+    d.add(
+        liability & non_financial,
+        "non_financial_funding_lt_1y",
+        asf["non_financial_short_term"],
+        "NSF30.13(1),(3)",
+    )
+    d.add(liability & medium, "other_funding_6m_to_1y", asf["financial_6m_to_1y"], "NSF30.13(4)")
+    d.add(
+        liability & ~is_in(frame, "lcr_counterparty", "none"),
+        "other_funding_lt_6m",
+        asf["financial_lt_6m"],
+        "NSF30.14",
+    )
+    d.add(liability, "other_liabilities", asf["other"], "NSF30.14")
+
+    # Assets (NSF30.25-30.33); the encumbrance override follows (NSF30.20).
+    asset_maturity = np.where(np.isnan(maturity), np.inf, maturity)  # no stated maturity: >= 1 year
+    lt_6m = asset_maturity < short_bound
+    lt_1y = asset_maturity < long_bound
+    performing = frame["performing"].to_numpy()
+    cash = is_in(frame, "hqla_asset_type", "cash", "central_bank_reserves") | (
+        is_in(frame, "exposure_class", "other_assets") & is_in(frame, "sub_class", "cash")
+    )
+    d.add(asset & cash, "cash_and_reserves", rsf["cash_and_reserves"], "NSF30.25(1)-(2)")
+    d.add(
+        asset & cp["central_bank"] & performing & lt_6m,
+        "central_bank_lt_6m",
+        rsf["central_bank_lt_6m"],
+        "NSF30.25(3)",
+    )
+    d.add(asset & ~performing, "non_performing", rsf["non_performing"], "NSF30.33")
+    level = {k: is_in(frame, "hqla_level", k) for k in ("1", "2A", "2B")}
+    d.add(asset & level["1"], "hqla_level_1", rsf["level1"], "NSF30.26(1)")
+    d.add(asset & level["2A"], "hqla_level_2a", rsf["level2a"], "NSF30.27(1)")
+    d.add(asset & level["2B"], "hqla_level_2b", rsf["level2b"], "NSF30.28(1)")
+    level1_collateral = is_in(frame, "collateral_level", "1")
+    d.add(
+        asset & fi & lt_6m & level1_collateral,
+        "fi_lt_6m_secured_by_level1",
+        rsf["fi_lt_6m_secured_by_level1"],
+        "NSF30.26(2)",
+    )
+    d.add(asset & fi & lt_6m, "fi_lt_6m_other", rsf["fi_lt_6m_other"], "NSF30.27(2)")
+    d.add(
+        asset & (fi | cp["central_bank"]) & lt_1y,
+        "fi_and_central_bank_6m_to_1y",
+        rsf["fi_and_central_bank_6m_to_1y"],
+        "NSF30.29(3)",
+    )
+    d.add(asset & fi, "fi_ge_1y", rsf["fi_ge_1y"], "NSF30.33")
+    d.add(
+        asset & is_in(frame, "deposit_class", "operational"),
+        "operational_deposit_held",
+        rsf["operational_deposit_held"],
+        "NSF30.29(2)",
+    )
+    d.add(
+        asset & lt_1y & ~is_in(frame, "exposure_class", "equity", "other_assets"),
+        "other_lt_1y",
+        rsf["other_lt_1y"],
+        "NSF30.29(4)",
+    )
+    d.add(
+        asset & is_in(frame, "sub_class", "listed"),
+        "listed_equity",
+        rsf["securities_ge_1y_and_listed_equity"],
+        "NSF30.31(3)",
+    )
+    d.add(asset & is_in(frame, "sub_class", "gold"), "commodities", rsf["commodities"], "NSF30.31(4)")
+    securities = is_in(frame, "product", "government_bond", "covered_bond", "corporate_bond")
+    d.add(asset & securities, "securities_ge_1y", rsf["securities_ge_1y_and_listed_equity"], "NSF30.31(3)")
+    loans = asset & ~d.decided & ~is_in(frame, "exposure_class", "equity", "other_assets")
+    if loans.any():
+        sa_rw = np.full(n, np.nan)
+        subset = frame[list(CREDIT_COLUMNS)].loc[loans]
+        gross = (
+            subset["drawn_amount"].to_numpy()
+            + credit_conversion_factor(subset, params) * subset["off_balance_amount"].to_numpy()
+        )
+        sa_rw[loans] = standardised_risk_weights(subset, gross, params)[
+            0
+        ]  # NSF30.15: SA RW even for IRB banks
+        low = sa_rw <= p["low_risk_weight"]
+        d.add(loans & low, "loans_ge_1y_rw_le_35", rsf["loans_ge_1y_low_risk_weight"], "NSF30.30")
+        d.add(loans, "loans_ge_1y_rw_gt_35", rsf["loans_ge_1y_other"], "NSF30.31(2)")
+    d.add(asset, "other_assets", rsf["other"], "NSF30.33")
+
+    # Off balance (NSF30.34 Table 1).
+    facility = ~is_in(frame, "facility_type", "none")
+    d.add(off & facility, "committed_facility", p["off_balance"]["committed_facility"], "NSF30.34")
+    d.add(off, "other_contingent", p["off_balance"]["other_contingent"], "NSF30.34 (national discretion)")
+    d.add(np.ones(n, dtype=bool), "not_in_nsfr", 0.0, "NSF30 (derivatives: see the net lines)")
+
+    # Encumbrance override (NSF30.20, basel.md 9.10): >= 1y -> 100%; 6m-1y -> at least 50%.
+    factor = d.factor.copy()
+    encumbered_long = asset & is_in(frame, "encumbrance_bucket", "ge_1y")
+    encumbered_medium = asset & is_in(frame, "encumbrance_bucket", "6m_to_1y")
+    factor = np.where(encumbered_long, rsf["encumbered_ge_1y"], factor)
+    factor = np.where(encumbered_medium, np.maximum(factor, rsf["encumbered_6m_to_1y_floor"]), factor)
+    rule = d.rule.categorical()
+    rule = _override_rule(rule, encumbered_long | encumbered_medium, "NSF30.20 (encumbered)")
+
+    section = np.select([liability | equity, asset | off], [0, 1], default=2).astype(np.int8)
+    bucket = np.select(
+        [np.isnan(maturity), maturity < short_bound, maturity < long_bound], [3, 0, 1], default=2
+    ).astype(np.int8)
+    amount = np.where(off, frame["off_balance_amount"].to_numpy(), frame["drawn_amount"].to_numpy())
+    lines = pd.DataFrame(
+        {
+            "position_id": frame["position_id"].array,
+            "side": frame["side"].array,
+            "product": frame["product"].array,
+            "section": categorical(section, SECTIONS),
+            "category": d.category.categorical(),
+            "maturity_bucket": categorical(bucket, ("lt_6m", "6m_to_1y", "ge_1y", "none")),
+            "amount": amount,
+            "factor": factor,
+            "weighted_amount": amount * factor,
+            "rule": rule,
+        }
+    )
+    derivatives = is_in(frame, "side", "derivative")
+    if derivatives.any():
+        lines = concat_categorical(
+            [lines, _derivative_lines(frame.loc[derivatives], p)],
+            ["side", "product", "section", "category", "maturity_bucket", "rule"],
+        )
+    return lines
+
+
+def _override_rule(rule: Any, mask: np.ndarray, label: str) -> Any:
+    categories = [*rule.categories, label] if label not in rule.categories else list(rule.categories)
+    codes = rule.set_categories(categories).codes.copy()
+    codes[mask] = categories.index(label)
+    return categorical(codes, categories)
+
+
+def _derivative_lines(trades: pd.DataFrame, p: Mapping[str, Any]) -> pd.DataFrame:
+    """NSFR derivative assets and liabilities (NSF30.14, NSF30.33 and the gross-liability add-on).
+
+    Per netting set, V = sum of MtM; derivative assets = sum of positive V, liabilities = sum of
+    negative V (banksim does not net collateral here). If assets exceed liabilities the net is
+    RSF 100%, otherwise the net liability gets ASF 0%; gross liabilities carry an RSF add-on.
+    """
+    value = pd.Series(trades["mtm"].to_numpy()).groupby(netting_set_ids(trades)).sum().to_numpy()
+    assets, liabilities = float(value[value > 0].sum()), float(-value[value < 0].sum())
+    net = assets - liabilities
+    rsf, asf = p["rsf"], p["asf"]
+    return pd.DataFrame(
+        {
+            "position_id": pd.array(
+                ["nsfr_net_derivatives", "nsfr_gross_derivative_liabilities"], dtype="str"
+            ),
+            "side": "derivative",
+            "product": "derivative",
+            "section": ["rsf" if net > 0 else "asf", "rsf"],
+            "category": [
+                "net_derivative_assets" if net > 0 else "net_derivative_liabilities",
+                "gross_derivative_liabilities",
+            ],
+            "maturity_bucket": "none",
+            "amount": [abs(net), liabilities],
+            "factor": [
+                rsf["net_derivative_assets"] if net > 0 else asf["net_derivative_liabilities"],
+                rsf["gross_derivative_liabilities"],
+            ],
+            "weighted_amount": [
+                abs(net) * (rsf["net_derivative_assets"] if net > 0 else asf["net_derivative_liabilities"]),
+                liabilities * rsf["gross_derivative_liabilities"],
+            ],
+            "rule": ["NSF30.33" if net > 0 else "NSF30.14", "NSF30.33 (national discretion 5%-20%)"],
+        }
+    )
+
+
+def nsfr_summary(lines: pd.DataFrame) -> dict[str, Any]:
+    """ASF, RSF (with their split by category) and the NSFR."""
+    available = float(lines.loc[lines["section"] == "asf", "weighted_amount"].sum())
+    required = float(lines.loc[lines["section"] == "rsf", "weighted_amount"].sum())
+    ratio = available / required if required > 0 else math.inf
+    return {
+        "asf": available,
+        "rsf": required,
+        "nsfr": ratio,
+        "nsfr_minimum": 1.0,
+        "nsfr_met": ratio >= 1.0,
+        "asf_by_category": _by_category(lines, "asf"),
+        "rsf_by_category": _by_category(lines, "rsf"),
+    }
+
+
+def _by_category(lines: pd.DataFrame, section: str) -> dict[str, float]:
+    chosen = lines[lines["section"] == section]
+    sums = chosen.groupby("category", observed=True)["weighted_amount"].sum()
+    return {str(k): float(v) for k, v in sums.items()}
