@@ -67,6 +67,16 @@ def categorical(codes: np.ndarray, categories: Sequence[str]) -> Any:
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(categories)))
 
 
+def sums_by_category(lines: pd.DataFrame, mask: np.ndarray) -> dict[str, float]:
+    """Sum of ``weighted_amount`` by ``category`` over the rows in ``mask`` (categories present only)."""
+    categories = lines["category"].cat.categories
+    codes = lines["category"].cat.codes.to_numpy()[mask]
+    weights = lines["weighted_amount"].to_numpy()[mask]
+    sums = np.bincount(codes, weights=weights, minlength=len(categories))
+    present = np.bincount(codes, minlength=len(categories)) > 0
+    return {str(categories[i]): float(sums[i]) for i in np.flatnonzero(present)}
+
+
 class Rules:
     """Per-row rule references (e.g. ``CRE20.42``) kept as codes, returned as a Categorical."""
 

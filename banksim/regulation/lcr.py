@@ -14,8 +14,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from banksim.regulation._frame import Decisions, categorical, concat_categorical, fail, is_in, lookup
-from banksim.regulation.saccr import netting_set_ids
+from banksim.regulation._frame import (
+    Decisions,
+    categorical,
+    concat_categorical,
+    fail,
+    is_in,
+    lookup,
+    sums_by_category,
+)
+from banksim.regulation.saccr import netting_set_codes
 
 __all__ = ["lcr_lines", "lcr_summary"]
 
@@ -244,12 +252,12 @@ def _derivative_lines(trades: pd.DataFrame, p: Mapping[str, Any]) -> pd.DataFram
     contribute it, netted within their set; a net payment out is an outflow, in an inflow.
     """
     maturing = trades["residual_maturity"].to_numpy() <= p["window_years"]
-    sets = pd.Series(np.where(maturing, trades["mtm"].to_numpy(), 0.0)).groupby(netting_set_ids(trades)).sum()
-    net = sets.to_numpy()
+    sets, names = netting_set_codes(trades)
+    net = np.bincount(sets, weights=np.where(maturing, trades["mtm"].to_numpy(), 0.0), minlength=len(names))
     outflow = net < 0
     return pd.DataFrame(
         {
-            "position_id": pd.Series(sets.index.astype(str), dtype="str").array,
+            "position_id": pd.Series(names.astype(str), dtype="str").array,
             "side": "derivative",
             "product": "derivative",
             "section": np.where(outflow, "outflow", np.where(net > 0, "inflow", "out_of_scope")),
@@ -269,22 +277,23 @@ def _derivative_lines(trades: pd.DataFrame, p: Mapping[str, Any]) -> pd.DataFram
 def lcr_summary(lines: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
     """HQLA before and after caps, outflows, inflows (capped), net outflows and the LCR."""
     p = params["lcr"]
-    hqla = lines[lines["section"] == "hqla"]
-    by_level = hqla.groupby("hqla_level")["weighted_amount"].sum()
-    level1 = float(by_level.get("1", 0.0))
-    level2a = float(by_level.get("2A", 0.0))
-    level2b = float(by_level.get("2B_rmbs", 0.0) + by_level.get("2B", 0.0))
+    weighted = lines["weighted_amount"].to_numpy()
+    hqla = is_in(lines, "section", "hqla")
+    level = {
+        k: float(weighted[hqla & is_in(lines, "hqla_level", k)].sum()) for k in ("1", "2A", "2B_rmbs", "2B")
+    }
+    level1, level2a, level2b = level["1"], level["2A"], level["2B_rmbs"] + level["2B"]
     # Unwinding secured transactions maturing within 30 days (LCR30.35-36): a repo returns its
     # collateral (valued at the cash leg, after haircut) and pays back cash; a reverse repo the other way.
-    unwind = lines[lines["unwind_level"].isin(["1", "2A", "2B_rmbs", "2B"])]
-    keep = 1 - unwind["unwind_level"].map(p["haircut"]).to_numpy(dtype=float)
-    cash = float(unwind["unwind_amount"].sum())
-    returned = (
-        pd.Series(unwind["unwind_amount"].to_numpy() * keep).groupby(unwind["unwind_level"].to_numpy()).sum()
-    )
-    adjusted1 = level1 - cash + float(returned.get("1", 0.0))
-    adjusted2a = level2a + float(returned.get("2A", 0.0))
-    adjusted2b = level2b + float(returned.get("2B_rmbs", 0.0) + returned.get("2B", 0.0))
+    unwind_amount = lines["unwind_amount"].to_numpy()
+    cash = float(unwind_amount.sum())
+    returned = {
+        k: float(unwind_amount[is_in(lines, "unwind_level", k)].sum()) * (1 - p["haircut"][k])
+        for k in ("1", "2A", "2B_rmbs", "2B")
+    }
+    adjusted1 = level1 - cash + returned["1"]
+    adjusted2a = level2a + returned["2A"]
+    adjusted2b = level2b + returned["2B_rmbs"] + returned["2B"]
     adjustment15 = max(
         adjusted2b - p["level2b_cap_of_level1_and_2a"] * (adjusted1 + adjusted2a),
         adjusted2b - p["level2b_cap_of_level1"] * adjusted1,
@@ -293,8 +302,10 @@ def lcr_summary(lines: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any
     adjustment40 = max(adjusted2a + adjusted2b - adjustment15 - p["level2_cap_of_level1"] * adjusted1, 0.0)
     stock = level1 + level2a + level2b - adjustment15 - adjustment40
 
-    outflows = float(lines.loc[lines["section"] == "outflow", "weighted_amount"].sum())
-    inflows = float(lines.loc[lines["section"] == "inflow", "weighted_amount"].sum())
+    outflow = is_in(lines, "section", "outflow")
+    inflow = is_in(lines, "section", "inflow")
+    outflows = float(weighted[outflow].sum())
+    inflows = float(weighted[inflow].sum())
     capped_inflows = min(inflows, p["inflow_cap"] * outflows)
     net = outflows - capped_inflows
     ratio = stock / net if net > 0 else math.inf  # basel.md 9.2: no outflows, LCR = +inf
@@ -317,12 +328,6 @@ def lcr_summary(lines: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any
         "lcr": ratio,
         "lcr_minimum": 1.0,
         "lcr_met": ratio >= 1.0,
-        "outflows_by_category": _by_category(lines, "outflow"),
-        "inflows_by_category": _by_category(lines, "inflow"),
+        "outflows_by_category": sums_by_category(lines, outflow),
+        "inflows_by_category": sums_by_category(lines, inflow),
     }
-
-
-def _by_category(lines: pd.DataFrame, section: str) -> dict[str, float]:
-    chosen = lines[lines["section"] == section]
-    sums = chosen.groupby("category", observed=True)["weighted_amount"].sum()
-    return {str(k): float(v) for k, v in sums.items()}

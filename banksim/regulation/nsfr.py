@@ -13,9 +13,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from banksim.regulation._frame import Decisions, categorical, concat_categorical, fail, is_in
+from banksim.regulation._frame import (
+    Decisions,
+    categorical,
+    concat_categorical,
+    fail,
+    is_in,
+    sums_by_category,
+)
 from banksim.regulation.rwa import CREDIT_COLUMNS
-from banksim.regulation.saccr import netting_set_ids
+from banksim.regulation.saccr import netting_set_codes
 from banksim.regulation.standardised import credit_conversion_factor, standardised_risk_weights
 
 __all__ = ["nsfr_lines", "nsfr_summary"]
@@ -234,7 +241,8 @@ def _derivative_lines(trades: pd.DataFrame, p: Mapping[str, Any]) -> pd.DataFram
     negative V (banksim does not net collateral here). If assets exceed liabilities the net is
     RSF 100%, otherwise the net liability gets ASF 0%; gross liabilities carry an RSF add-on.
     """
-    value = pd.Series(trades["mtm"].to_numpy()).groupby(netting_set_ids(trades)).sum().to_numpy()
+    sets, names = netting_set_codes(trades)
+    value = np.bincount(sets, weights=trades["mtm"].to_numpy(), minlength=len(names))
     assets, liabilities = float(value[value > 0].sum()), float(-value[value < 0].sum())
     net = assets - liabilities
     rsf, asf = p["rsf"], p["asf"]
@@ -267,8 +275,9 @@ def _derivative_lines(trades: pd.DataFrame, p: Mapping[str, Any]) -> pd.DataFram
 
 def nsfr_summary(lines: pd.DataFrame) -> dict[str, Any]:
     """ASF, RSF (with their split by category) and the NSFR."""
-    available = float(lines.loc[lines["section"] == "asf", "weighted_amount"].sum())
-    required = float(lines.loc[lines["section"] == "rsf", "weighted_amount"].sum())
+    weighted = lines["weighted_amount"].to_numpy()
+    asf, rsf = is_in(lines, "section", "asf"), is_in(lines, "section", "rsf")
+    available, required = float(weighted[asf].sum()), float(weighted[rsf].sum())
     ratio = available / required if required > 0 else math.inf
     return {
         "asf": available,
@@ -276,12 +285,6 @@ def nsfr_summary(lines: pd.DataFrame) -> dict[str, Any]:
         "nsfr": ratio,
         "nsfr_minimum": 1.0,
         "nsfr_met": ratio >= 1.0,
-        "asf_by_category": _by_category(lines, "asf"),
-        "rsf_by_category": _by_category(lines, "rsf"),
+        "asf_by_category": sums_by_category(lines, asf),
+        "rsf_by_category": sums_by_category(lines, rsf),
     }
-
-
-def _by_category(lines: pd.DataFrame, section: str) -> dict[str, float]:
-    chosen = lines[lines["section"] == section]
-    sums = chosen.groupby("category", observed=True)["weighted_amount"].sum()
-    return {str(k): float(v) for k, v in sums.items()}

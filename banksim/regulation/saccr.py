@@ -16,7 +16,7 @@ import pandas as pd
 from banksim.portfolio import SACCR_SUB_CLASSES
 from banksim.regulation._frame import fail, is_in
 
-__all__ = ["netting_set_ids", "saccr_netting_sets", "saccr_trades"]
+__all__ = ["netting_set_codes", "netting_set_ids", "saccr_netting_sets", "saccr_trades"]
 
 ASSET_CLASSES = ("interest_rate", "fx", "credit", "equity", "commodity")
 COMMODITY_HEDGING_SET = {
@@ -88,7 +88,7 @@ def netting_set_ids(frame: pd.DataFrame) -> np.ndarray:
     return np.where(names == "", frame["position_id"].to_numpy(dtype=object), names)
 
 
-def _set_codes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def netting_set_codes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Integer netting-set code per trade and each set's name (the label, or the position id)."""
     label = _codes(frame, "netting_set")
     categories = frame["netting_set"].cat.categories
@@ -286,7 +286,7 @@ def saccr_netting_sets(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.Dat
     """
     p = params["saccr"]
     trades = saccr_trades(frame, params)
-    sets, names = _set_codes(frame)
+    sets, names = netting_set_codes(frame)
     n_sets = len(names)
     order = np.argsort(sets, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(sets[order]) != 0])
