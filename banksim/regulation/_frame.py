@@ -74,7 +74,7 @@ def sums_by_category(lines: pd.DataFrame, mask: np.ndarray) -> dict[str, float]:
     weights = lines["weighted_amount"].to_numpy()[mask]
     sums = np.bincount(codes, weights=weights, minlength=len(categories))
     present = np.bincount(codes, minlength=len(categories)) > 0
-    return {str(categories[i]): float(sums[i]) for i in np.flatnonzero(present)}
+    return {str(categories[int(i)]): float(sums[i]) for i in np.flatnonzero(present)}
 
 
 class Rules:
