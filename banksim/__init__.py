@@ -29,13 +29,16 @@ from banksim.portfolio import (
 )
 from banksim.regulation import (
     DEFAULT_PARAMETERS,
+    BufferSettings,
+    capital_adequacy,
+    capital_statement,
     liquidity,
     output_floor,
     regulatory_parameters,
     risk_weighted_assets,
     rwa_summary,
 )
-from banksim.services import compute_liquidity, compute_rwa, run_simulation
+from banksim.services import compute_capital, compute_liquidity, compute_rwa, run_simulation
 from banksim.settings import Settings, get_settings, mask_url, override_settings
 from banksim.store import (
     Store,
@@ -92,6 +95,10 @@ __all__ = [
     "output_floor",
     "compute_liquidity",
     "liquidity",
+    "BufferSettings",
+    "compute_capital",
+    "capital_adequacy",
+    "capital_statement",
     # errors
     "BanksimError",
     "InputError",

@@ -6,6 +6,7 @@ called alone with a user's own DataFrame.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,10 +14,11 @@ import pandas as pd
 
 from banksim.cache import cached
 from banksim.portfolio import generate_positions
+from banksim.regulation.capital import BufferSettings, capital_adequacy
 from banksim.regulation.liquidity import liquidity
 from banksim.regulation.rwa import risk_weighted_assets
 
-__all__ = ["compute_liquidity", "compute_rwa", "run_simulation"]
+__all__ = ["compute_capital", "compute_liquidity", "compute_rwa", "run_simulation"]
 
 
 @cached(kind="positions")
@@ -112,3 +114,40 @@ def compute_liquidity(
         True if the result was loaded from the store.
     """
     return liquidity(positions, parameters)
+
+
+@cached(kind="capital")
+def compute_capital(
+    rwa: pd.DataFrame,
+    own_funds: Mapping[str, float] | pd.DataFrame,
+    buffers: BufferSettings | Mapping[str, Any] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    as_of: dt.date | None = None,
+) -> dict[str, Any]:
+    """The capital statement (or from the cache): ratios, buffers, MDA and leverage.
+
+    Parameters
+    ----------
+    rwa : pandas.DataFrame
+        The result of :func:`compute_rwa`.
+    own_funds : dict or DataFrame
+        ``cet1``, ``at1``, ``tier2`` and optional ``cet1_deductions`` (see :func:`banksim.own_funds`
+        for a generated bank).
+    buffers : BufferSettings or dict, optional
+        Countercyclical rates by jurisdiction, G-SIB bucket, D-SIB rate, Pillar 2 requirement.
+    parameters : dict, optional
+        Overrides of the Basel parameters; part of the key.
+    as_of : datetime.date, optional
+        Date of the output-floor phase-in; by default the full 72.5%.
+    use_cache : bool
+        ``False`` recomputes and replaces the stored result.
+
+    Returns
+    -------
+    capital : dict
+        See :func:`banksim.regulation.capital_adequacy`; :func:`banksim.capital_statement` shows it
+        as a table.
+    cache_hit : bool
+        True if the result was loaded from the store.
+    """
+    return capital_adequacy(rwa, own_funds, buffers, parameters, as_of)

@@ -2,9 +2,10 @@
 
 Credit risk (``standardised``, ``irb``), counterparty credit risk (``saccr``), operational risk
 (``operational``) and their assembly into RWA with the output floor (``rwa``); liquidity
-(``lcr``, ``nsfr``, assembled by ``liquidity``).
+(``lcr``, ``nsfr``, assembled by ``liquidity``); capital ratios, buffers and MDA (``capital``).
 """
 
+from banksim.regulation.capital import BufferSettings, capital_adequacy, capital_statement
 from banksim.regulation.irb import irb_capital_requirement
 from banksim.regulation.lcr import lcr_lines, lcr_summary
 from banksim.regulation.liquidity import liquidity
@@ -30,6 +31,10 @@ __all__ = [
     "BI_ITEMS",
     "business_indicator_proxy",
     "operational_risk",
+    # capital
+    "BufferSettings",
+    "capital_adequacy",
+    "capital_statement",
     # liquidity
     "liquidity",
     "lcr_lines",

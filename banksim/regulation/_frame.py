@@ -17,6 +17,8 @@ from banksim.errors import InputError
 def is_in(frame: pd.DataFrame, column: str, *values: str) -> np.ndarray:
     """Boolean mask of rows whose categorical ``column`` is one of ``values``."""
     series = frame[column]
+    if not isinstance(series.dtype, pd.CategoricalDtype):  # a user's or a reloaded table
+        return series.astype(str).isin(values).to_numpy()
     categories = series.cat.categories
     wanted = [int(categories.get_loc(v)) for v in values if v in categories]  # type: ignore[arg-type]
     codes = series.cat.codes.to_numpy()

@@ -323,6 +323,19 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
             "other_contingent": 0.05,  # national discretion; banksim's default
         },
     },
+    "capital": {
+        "minimum": {"cet1": 0.045, "tier1": 0.06, "total": 0.08},  # RBC20.1
+        "conservation_buffer": 0.025,  # RBC30.2
+        "countercyclical_maximum": 0.025,  # RBC30.9, RBC30.12 (reciprocity maximum)
+        "gsib_buffer": {"1": 0.010, "2": 0.015, "3": 0.020, "4": 0.025, "5": 0.035},  # RBC40.4
+        "dsib_maximum": 0.035,  # banksim's bound on a nationally set D-SIB rate (RBC40.7-23)
+        "pillar2_maximum": 0.10,  # banksim's bound on a Pillar 2 requirement
+        "pillar2_composition": {"cet1": 0.5625, "tier1": 0.75},  # share of P2R met with CET1 / Tier 1
+        "conservation_ratios": (1.0, 0.8, 0.6, 0.4, 0.0),  # RBC30.4 quartiles 1-4, then above the buffer
+        "leverage_minimum": 0.03,  # LEV40.4, LEV20
+        "leverage_buffer_share": 0.5,  # LEV40.1-2: 50% of the G-SIB HLA
+        "ratio_tolerance": 1e-12,  # basel.md 9.2
+    },
     "output_floor": {  # RBC90.1 phase-in by calendar year; 72.5% from 2028 (RBC20.11)
         "schedule": {2023: 0.50, 2024: 0.55, 2025: 0.60, 2026: 0.65, 2027: 0.70, 2028: 0.725},
     },

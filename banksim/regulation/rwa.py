@@ -273,13 +273,17 @@ def floor_rate(as_of: dt.date | None = None, params: Mapping[str, Any] | None = 
 
 
 def output_floor(
-    rwa: pd.DataFrame, as_of: dt.date | None = None, floor: float | None = None
+    rwa: pd.DataFrame,
+    as_of: dt.date | None = None,
+    floor: float | None = None,
+    parameters: Mapping[str, Any] | None = None,
 ) -> dict[str, float | bool]:
     """Pre-floor RWA, standardised RWA and the floored total (RBC20.11-20.13, RBC90.1).
 
     ``floor`` (a decimal) overrides the phase-in rate of ``as_of``; by default 72.5%.
+    ``parameters`` may override the phase-in schedule (``{"output_floor": {"schedule": ...}}``).
     """
-    rate = floor_rate(as_of) if floor is None else float(floor)
+    rate = floor_rate(as_of, regulatory_parameters(parameters)) if floor is None else float(floor)
     if not 0 <= rate <= 1:
         raise InputError("floor", f"must be between 0 and 1, got {floor!r}")
     pre_floor = float(rwa["rwa"].sum())

@@ -1,0 +1,197 @@
+"""Capital statements worked by hand (basel.md 1, 9.11, 9.2): ratios, buffers, MDA quartiles,
+the G-SIB leverage buffer and the output floor. RWA of 1,000 unless stated, so 1% = 10.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import banksim as bs
+from banksim.regulation import capital_adequacy, capital_statement
+
+
+def rwa_table(*rows: tuple[str, float, float, float], risk_type: str = "credit") -> pd.DataFrame:
+    """Rows of (country, RWA, standardised RWA, leverage exposure) for private-sector obligors."""
+    frame = pd.DataFrame(
+        [{"position_id": f"R{i}", "risk_type": risk_type, "counterparty_type": "corporate", "country": c,
+          "rwa": r, "rwa_standardised": s, "leverage_exposure": e} for i, (c, r, s, e) in enumerate(rows)]
+    )  # fmt: skip
+    for column in ("risk_type", "counterparty_type", "country"):
+        frame[column] = frame[column].astype("category")
+    return frame
+
+
+RWA_1000 = rwa_table(("DE", 1000.0, 1000.0, 5000.0))
+
+
+def statement(
+    cet1: float, at1: float = 0.0, tier2: float = 0.0, rwa: pd.DataFrame = RWA_1000, **kw: Any
+) -> dict[str, Any]:
+    return capital_adequacy(rwa, {"cet1": cet1, "at1": at1, "tier2": tier2}, **kw)
+
+
+def requirement(capital: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(r for r in capital["requirements"] if r["requirement"] == name)
+
+
+def test_comfortably_above() -> None:
+    """CET1 150, AT1 20, T2 30 on RWA 1,000: 15% / 17% / 20% (RBC20.1). CBR = 2.5% (CCB only).
+    CET1 used for minima = max(4.5%, 6% - 2%, 8% - 2% - 3%) = 4.5%: MDA ratio 15% > 7%: no limit."""
+    c = statement(150.0, 20.0, 30.0)
+    assert c["ratios"] == {"cet1_ratio": pytest.approx(0.15), "tier1_ratio": pytest.approx(0.17),
+                           "total_capital_ratio": pytest.approx(0.20)}  # fmt: skip
+    assert c["buffers"]["combined_buffer_requirement"] == pytest.approx(0.025)
+    assert c["mda"]["cet1_ratio_for_mda"] == pytest.approx(0.15)
+    assert (c["mda"]["quartile"], c["mda"]["maximum_payout_ratio"]) == (5, 1.0)
+    overall = requirement(c, "cet1_overall")  # 4.5% + 2.5% = 7%: surplus 8 points = 80
+    assert overall["surplus_points"] == pytest.approx(0.08)
+    assert overall["surplus_amount"] == pytest.approx(80.0)
+    assert requirement(c, "total_minimum")["surplus_amount"] == pytest.approx(120.0)
+
+
+@pytest.mark.parametrize(
+    ("cet1", "quartile", "payout"),
+    [
+        (45.0, 1, 0.0),  # 4.5%: the first quartile includes 4.5% (basel.md 9.11)
+        (50.0, 1, 0.0),  # 5.0% in [4.5, 5.125]
+        (51.25, 1, 0.0),  # 5.125% exactly: the upper bound stays in its band (9.2)
+        (55.0, 2, 0.2),  # 5.5% in (5.125, 5.75]
+        (60.0, 3, 0.4),  # 6.0% in (5.75, 6.375]
+        (65.0, 4, 0.6),  # 6.5% in (6.375, 7.0]
+        (70.0, 4, 0.6),  # 7.0% exactly
+        (70.1, 5, 1.0),  # above 4.5% + CBR
+    ],
+)
+def test_mda_quartiles_with_conservation_buffer_only(cet1: float, quartile: int, payout: float) -> None:
+    """RBC30.4 table: 4.5-5.125 -> 100% conserved; -5.75 -> 80%; -6.375 -> 60%; -7.0 -> 40%; above -> 0%.
+    AT1 15 and T2 20 (1.5% and 2%) so that no CET1 is used for the Tier 1 / Total minima."""
+    c = statement(cet1, 15.0, 20.0)
+    assert c["mda"]["cet1_used_for_minima"] == pytest.approx(0.045)
+    assert (c["mda"]["quartile"], c["mda"]["maximum_payout_ratio"]) == (quartile, pytest.approx(payout))
+
+
+def test_mda_quartiles_with_full_countercyclical_buffer() -> None:
+    """RBC30.18: with CCyB 2.5% the bands are 4.5-5.75 / 7.0 / 8.25 / 9.5: CET1 9.0% is the fourth."""
+    c = statement(90.0, 15.0, 20.0, buffers={"countercyclical_rates": {"DE": 0.025}})
+    assert c["buffers"]["combined_buffer_requirement"] == pytest.approx(0.05)
+    assert (c["mda"]["quartile"], c["mda"]["maximum_payout_ratio"]) == (4, pytest.approx(0.6))
+
+
+def test_cet1_used_for_tier1_and_total_minima_is_excluded() -> None:
+    """basel.md 1.4: 8% CET1 and no AT1 / T2 -> MDA ratio 4.5%, a zero buffer: first quartile."""
+    c = statement(80.0)
+    assert c["mda"]["cet1_used_for_minima"] == pytest.approx(0.08)
+    assert c["mda"]["cet1_ratio_for_mda"] == pytest.approx(0.045)
+    assert (c["mda"]["quartile"], c["mda"]["maximum_payout_ratio"]) == (1, 0.0)
+
+
+def test_below_the_minimum() -> None:
+    """CET1 40 = 4%: the 4.5% minimum is breached by 0.5 points = 5; all earnings conserved."""
+    c = statement(40.0, 15.0, 20.0)
+    assert c["mda"]["minimum_breached"] is True
+    assert c["mda"]["conservation_ratio"] == 1.0
+    minimum = requirement(c, "cet1_minimum")
+    assert minimum["met"] is False
+    assert minimum["surplus_amount"] == pytest.approx(-5.0)
+
+
+def test_countercyclical_buffer_is_weighted_by_private_sector_rwa() -> None:
+    """RBC30.13-14: DE 600 at 1%, FR 400 at 0.5%, a sovereign line in IT (3%... not private) ignored:
+    CCyB = 0.6 x 1% + 0.4 x 0.5% = 0.8%."""
+    rwa = pd.concat([rwa_table(("DE", 600.0, 600.0, 1.0), ("FR", 400.0, 400.0, 1.0)),
+                     rwa_table(("IT", 500.0, 500.0, 1.0)).assign(counterparty_type="sovereign")])  # fmt: skip
+    c = statement(200.0, rwa=rwa, buffers={"countercyclical_rates": {"DE": 0.01, "FR": 0.005, "IT": 0.025}})
+    assert c["buffers"]["countercyclical"] == pytest.approx(0.008)
+
+
+def test_gsib_and_dsib_take_the_higher() -> None:
+    """RBC40.18-19: G-SIB bucket 2 (1.5%) and D-SIB 2%: the systemic buffer is 2%, not 3.5%."""
+    c = statement(200.0, buffers={"gsib_bucket": 2, "dsib_rate": 0.02})
+    assert c["buffers"]["systemic"] == pytest.approx(0.02)
+    assert c["buffers"]["combined_buffer_requirement"] == pytest.approx(0.045)
+
+
+def test_gsib_with_binding_leverage_buffer() -> None:
+    """LEV40.5 bucket-1 G-SIB: HLA 1%, leverage buffer 0.5% on top of 3%, bands 3-3.125-3.25-3.375-3.5%.
+    CET1 120 (12%, above 4.5% + 3.5%: risk-based conservation 0%); Tier 1 = 120 + 40 = 160 on an
+    exposure measure of 5,000: leverage 3.2%, the second band -> 80% conserved, which binds (LEV40.4)."""
+    c = statement(120.0, 40.0, 0.0, buffers={"gsib_bucket": 1})
+    assert c["leverage"]["leverage_ratio"] == pytest.approx(0.032)
+    assert c["leverage"]["requirement"] == pytest.approx(0.035)
+    assert c["mda"]["risk_based_conservation_ratio"] == 0.0
+    assert (c["mda"]["leverage_quartile"], c["mda"]["conservation_ratio"]) == (2, pytest.approx(0.8))
+    assert c["mda"]["binding_constraint"] == "leverage"
+    assert requirement(c, "leverage_with_gsib_buffer")["surplus_amount"] == pytest.approx(-15.0)
+
+
+def test_non_gsib_leverage_below_minimum_is_a_breach_without_conservation() -> None:
+    """basel.md 9.2: for other banks a leverage ratio below 3% is reported, the MDA is risk-based only."""
+    c = statement(120.0, rwa=rwa_table(("DE", 1000.0, 1000.0, 5000.0)))  # Tier 1 120 / 5,000 = 2.4%
+    assert c["leverage"]["minimum_met"] is False
+    assert c["mda"]["leverage_conservation_ratio"] is None
+    assert c["mda"]["conservation_ratio"] == 0.0
+
+
+def test_output_floor_binding_and_not() -> None:
+    """RBC20.13: modelled 760, standardised 1,400: floored 72.5% x 1,400 = 1,015; CET1 101.5 -> 10%.
+    Modelled 1,200: the floor (1,015) does not bind."""
+    binding = statement(101.5, rwa=rwa_table(("DE", 760.0, 1400.0, 1.0)))
+    assert binding["rwa"]["floored_rwa"] == pytest.approx(1015.0)
+    assert binding["rwa"]["floor_binding"] is True
+    assert binding["ratios"]["cet1_ratio"] == pytest.approx(0.10)
+    free = statement(120.0, rwa=rwa_table(("DE", 1200.0, 1400.0, 1.0)))
+    assert (free["rwa"]["floored_rwa"], free["rwa"]["floor_binding"]) == (1200.0, False)
+    phased = statement(101.5, rwa=rwa_table(("DE", 760.0, 1400.0, 1.0)), as_of=dt.date(2025, 6, 30))
+    assert phased["rwa"]["floored_rwa"] == pytest.approx(0.60 * 1400.0)  # RBC90.1: 60% in 2025
+
+
+def test_pillar2_requirement_split() -> None:
+    """P2R 2%: CET1 needs 4.5% + 56.25% x 2% = 5.625% before buffers; Total 8% + 2% = 10%."""
+    c = statement(150.0, 20.0, 30.0, buffers={"pillar2_rate": 0.02})
+    assert requirement(c, "cet1_minimum_and_pillar2")["required_ratio"] == pytest.approx(0.05625)
+    assert requirement(c, "total_overall")["required_ratio"] == pytest.approx(0.08 + 0.02 + 0.025)
+
+
+def test_deductions_reduce_cet1() -> None:
+    c = capital_adequacy(RWA_1000, {"cet1": 150.0, "cet1_deductions": 30.0})
+    assert c["own_funds"]["cet1"] == 120.0
+    assert c["ratios"]["cet1_ratio"] == pytest.approx(0.12)
+    table = capital_statement(c)
+    assert table.loc[table["row"] == "CET1 Capital ratio", "value"].item() == pytest.approx(0.12)
+
+
+@pytest.mark.parametrize(
+    ("own_funds", "buffers", "argument"),
+    [
+        ({"cet1": -1.0}, None, "own_funds"),
+        ({"cet1": 10.0, "tier3": 1.0}, None, "own_funds"),
+        ({"cet1": 10.0}, {"countercyclical_rates": {"DE": 0.03}}, "buffers.countercyclical_rates"),
+        ({"cet1": 10.0}, {"gsib_bucket": 6}, "buffers.gsib_bucket"),
+        ({"cet1": 10.0}, {"dsib_rate": -0.01}, "buffers.dsib_rate"),
+        ({"cet1": 10.0}, {"systemic_risk": 0.01}, "buffers"),
+    ],
+)
+def test_bad_input(own_funds: dict[str, float], buffers: Any, argument: str) -> None:
+    with pytest.raises(bs.InputError) as error:
+        capital_adequacy(RWA_1000, own_funds, buffers)
+    assert error.value.argument == argument
+
+
+def test_zero_rwa_is_an_error() -> None:
+    with pytest.raises(bs.InputError, match="zero"):
+        capital_adequacy(rwa_table(("DE", 0.0, 0.0, 1.0)), {"cet1": 10.0})
+
+
+def test_pipeline_on_the_generated_bank_is_cached(sqlite_store: bs.Store) -> None:
+    bank, _ = bs.run_simulation(5_000, 11)
+    rwa, _ = bs.compute_rwa(bank)
+    capital, hit = bs.compute_capital(rwa, bs.own_funds(bank), {"countercyclical_rates": {"DE": 0.0075}})
+    again, hit2 = bs.compute_capital(rwa, bs.own_funds(bank), {"countercyclical_rates": {"DE": 0.0075}})
+    assert (hit, hit2) == (False, True)
+    assert again == capital
+    assert 0.10 <= capital["ratios"]["cet1_ratio"] <= 0.18
+    assert capital["mda"]["maximum_payout_ratio"] == 1.0
