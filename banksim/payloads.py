@@ -170,7 +170,8 @@ def decode(format: str, data: Any) -> Any:
     """Turn stored bytes back into a DataFrame, a dict or bytes."""
     if format == "parquet":
         table = pq.read_table(pa.BufferReader(data))
-        return _restore_categories(table, table.to_pandas())
+        # One block per column: no copy to consolidate same-typed columns into 2-D blocks.
+        return _restore_categories(table, table.to_pandas(split_blocks=True))
     if format == "json":
         return json.loads(bytes(data).decode("utf-8"), parse_constant=_parse_constant)
     if format == "blob":

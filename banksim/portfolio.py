@@ -669,7 +669,7 @@ RATING_GRADES = {
     "BBB": ("BBB+", "BBB", "BBB-"),
     "BB": ("BB+", "BB", "BB-"),
     "B": ("B+", "B", "B-"),
-    "CCC": ("CCC+", "CCC", "CCC-"),
+    "CCC": ("CCC+", "CCC", "CCC-", "CC", "C"),
     "unrated": ("unrated",),
 }
 BASE_PD = {
@@ -1047,14 +1047,18 @@ PD_OF_CODE = np.array([BASE_PD.get(g, 1.0) for g in GRADE_OF_CODE])
 
 
 def _ratings(rng: np.random.Generator, n: int, weights: Mapping[str, float], sovereign: bool) -> np.ndarray:
-    """Rating codes drawn by grade, then notch (+, flat, -) uniformly."""
+    """Rating codes drawn by grade, then a notch of that grade (+, flat, -; CCC+ to C) uniformly."""
     if sovereign:  # the bank's bonds and reserves are mostly on its own, highly rated sovereign
         weights = {"AAA": 0.55, "AA": 0.3, "A": 0.1, "BBB": 0.05}
     grades = [g for g, w in weights.items() if w > 0]
     p = np.array([weights[g] for g in grades], dtype=float)
     grade = rng.choice(len(grades), size=n, p=p / p.sum())
-    notch = rng.integers(0, 3, n)
-    table = np.array([[RATING_CODE[r] for r in (RATING_GRADES[g] * 3)[:3]] for g in grades], dtype=np.int16)
+    counts = np.array([len(RATING_GRADES[g]) for g in grades])
+    notch = (rng.random(n) * counts[grade]).astype(np.int64)
+    width = int(counts.max())
+    table = np.array(
+        [[RATING_CODE[r] for r in (RATING_GRADES[g] * width)[:width]] for g in grades], dtype=np.int16
+    )
     return table[grade, notch]
 
 
@@ -1120,14 +1124,96 @@ def _describe_products(
             cols.set(mask, specific_provisions=provisions, is_defaulted=defaulted, performing=~defaulted)
 
     _product_specifics(cols, blocks, rng)
+    _long_tail(cols, blocks, rng)
     _defaulted(cols, blocks)
+
+
+def _long_tail(cols: _Columns, blocks: dict[str, np.ndarray], rng: np.random.Generator) -> None:
+    """Small shares of the rarer classes, so that every value of the schema occurs in a large bank."""
+
+    def share(product: str, fraction: float, exclude: np.ndarray | None = None) -> np.ndarray:
+        rows = blocks.get(product, np.zeros(0, dtype=np.int64))
+        if exclude is not None:
+            rows = rows[~np.isin(rows, exclude)]
+        return rows[rng.random(len(rows)) < fraction]
+
+    def set_irb_class(rows: np.ndarray, irb_class: str) -> None:
+        cols.set(rows[cols.data["irb_class"][rows] != IRB_CLASSES.index("none")], irb_class=irb_class)
+
+    # Public sector: PSEs, MDBs (some on the 0% list, then Level 1) and international organisations.
+    pse = share("government_bond", 0.05)
+    cols.set(pse, exposure_class="pse", counterparty_type="pse", lcr_counterparty="pse")
+    mdb = share("government_bond", 0.04, exclude=pse)
+    eligible = mdb[rng.random(len(mdb)) < 0.5]
+    cols.set(mdb, exposure_class="mdb", counterparty_type="mdb", lcr_counterparty="mdb")
+    cols.set(eligible, sub_class="eligible_mdb", hqla_level="1", hqla_asset_type="sovereign")
+    organisation = share("government_bond", 0.02, exclude=np.concatenate([pse, mdb]))
+    cols.set(
+        organisation, sub_class="international_organisation", hqla_level="1", hqla_asset_type="sovereign"
+    )
+
+    # Corporates: subordinated debt, RMBS held as Level 2B (risk-weighted as corporate bonds), and
+    # unrated investment-grade corporates of a non-ECAI jurisdiction (CRE20.46).
+    subordinated = share("corporate_bond", 0.05)
+    cols.set(subordinated, exposure_class="subordinated_debt", sub_class="general", hqla_level="none",
+             hqla_asset_type="none")  # fmt: skip
+    rmbs = share("corporate_bond", 0.03, exclude=subordinated)
+    cols.set(rmbs, rating="AA", hqla_level="2B", hqla_asset_type="rmbs")
+    loans = blocks.get("corporate_loan", np.zeros(0, dtype=np.int64))
+    unrated = loans[cols.data["rating"][loans] == RATING_CODE["unrated"]]
+    cols.set(unrated[rng.random(len(unrated)) < 0.05], sub_class="investment_grade")
+
+    # Equity and other assets (CRE20.57-62, CRE20.109).
+    unlisted = blocks.get("equity_holding", np.zeros(0, dtype=np.int64))
+    unlisted = unlisted[cols.data["sub_class"][unlisted] == SUB_CLASSES.index("speculative_unlisted")]
+    kind = rng.random(len(unlisted))
+    cols.set(unlisted[kind < 0.15], sub_class="legislated_programme")
+    cols.set(unlisted[(kind >= 0.15) & (kind < 0.25)], sub_class="significant_investment")
+    cols.set(unlisted[(kind >= 0.25) & (kind < 0.40)], sub_class="threshold_deduction_item")
+    other = blocks.get("other_asset", np.zeros(0, dtype=np.int64))
+    kind = rng.random(len(other))
+    cols.set(other[kind < 0.15], sub_class="gold")
+    cols.set(other[(kind >= 0.15) & (kind < 0.35)], sub_class="cash_items_in_collection")
+
+    # Real estate: land acquisition, development and construction, and non-regulatory loans.
+    for product, adc_share in (("residential_mortgage", 0.02), ("commercial_real_estate_loan", 0.05)):
+        adc = share(product, adc_share)
+        developer = {"counterparty_type": "corporate", "lcr_counterparty": "non_financial_corporate"}
+        cols.set(adc, sub_class="adc", currency_mismatch_unhedged=False, **developer)
+        set_irb_class(adc, "corporate")
+        other_re = share(product, 0.03, exclude=adc)
+        cols.set(other_re, sub_class="non_regulatory")
+    qualifying = share(
+        "residential_mortgage",
+        0.01,
+        exclude=np.flatnonzero(cols.data["sub_class"] != SUB_CLASSES.index("general")),
+    )
+    cols.set(qualifying, sub_class="adc_residential_qualifying", counterparty_type="corporate",
+             lcr_counterparty="non_financial_corporate", currency_mismatch_unhedged=False)  # fmt: skip
+    set_irb_class(qualifying, "corporate")
+
+    # Off-balance items of the rarer CCF types (CRE20.94-101) and the rarer deposit classes (LCR40).
+    cols.set(share("committed_credit_facility", 0.05), off_balance_type="nif_ruf")
+    guarantees = blocks.get("guarantee", np.zeros(0, dtype=np.int64))
+    kind = rng.random(len(guarantees))
+    cols.set(guarantees[kind < 0.05], off_balance_type="repo_or_asset_sale_with_recourse")
+    cols.set(guarantees[(kind >= 0.05) & (kind < 0.10)], off_balance_type="securities_lending")
+    cols.set(guarantees[(kind >= 0.10) & (kind < 0.15)], off_balance_type="forward_asset_purchase")
+    deposits = blocks.get("retail_deposit", np.zeros(0, dtype=np.int64))
+    stable = deposits[cols.data["deposit_class"][deposits] == DEPOSIT_CLASSES.index("stable")]
+    cols.set(stable[rng.random(len(stable)) < 0.2], deposit_class="stable_enhanced")
+    funding = blocks.get("wholesale_funding", np.zeros(0, dtype=np.int64))
+    banks = funding[cols.data["lcr_counterparty"][funding] == LCR_COUNTERPARTIES.index("bank")]
+    cols.set(banks[rng.random(len(banks)) < 0.1], deposit_class="cooperative_network")
 
 
 def _defaulted(cols: _Columns, blocks: dict[str, np.ndarray]) -> None:
     """Defaulted loans leave their class for 'defaulted' (CRE20.104); IRB keeps its asset class."""
     mortgages = blocks.get("residential_mortgage", np.zeros(0, dtype=np.int64))
     not_dependent = np.zeros(cols.rows, dtype=bool)
-    not_dependent[mortgages] = ~cols.data["cash_flow_dependent"][mortgages]
+    not_dependent[mortgages] = ~cols.data["cash_flow_dependent"][mortgages] & (
+        cols.data["sub_class"][mortgages] == SUB_CLASSES.index("general")
+    )
     defaulted = np.flatnonzero(cols.data["is_defaulted"])
     exposure = cols.data["drawn_amount"][defaulted] + cols.data["off_balance_amount"][defaulted]
     cols.set(
@@ -1287,7 +1373,14 @@ def _product_specifics(cols: _Columns, blocks: dict[str, np.ndarray], rng: np.ra
     )
     for product in ("repo", "reverse_repo"):
         r = rows(product)
-        cols.set(r, collateral_level=pick(len(r), ("1", "2A", "2B", "other"), (0.7, 0.15, 0.05, 0.1)))
+        cols.set(
+            r,
+            collateral_level=pick(
+                len(r),
+                ("1", "2A", "2B_rmbs", "2B", "domestic_sovereign_non_l1_l2a", "other"),
+                (0.65, 0.15, 0.03, 0.05, 0.02, 0.1),
+            ),
+        )
     cols.set(rows("committed_credit_facility"), facility_type="credit")
     cols.set(rows("committed_liquidity_facility"), facility_type="liquidity")
     r = rows("tier2_instrument")
@@ -1345,7 +1438,7 @@ def _derivatives(cols: _Columns, r: np.ndarray, rng: np.random.Generator, cfg: d
         rng.choice(5, size=n, p=[0.6, 0.25, 0.05, 0.05, 0.05])
     ]
     entity = rng.integers(0, 20, n)
-    credit_grade = np.array(["AA", "A", "BBB", "BBB", "BB", "B", "index_ig", "index_sg", "A", "AAA"] * 2)[
+    credit_grade = np.array(["AA", "A", "BBB", "BBB", "BB", "B", "index_ig", "index_sg", "CCC", "AAA"] * 2)[
         entity
     ]
     equity_kind = np.where(entity < 15, "single_name", "index")

@@ -207,3 +207,32 @@ def test_schema_table_documents_every_column() -> None:
         assert f"`{name}`" in docs, f"docs/positions_schema.md does not document {name}"
     # The table in the docs is the one the code describes (regenerate with schema_markdown()).
     assert schema_markdown() in docs
+
+
+def test_every_allowed_value_of_every_categorical_column_is_reachable() -> None:
+    """One large universal bank with IRB lines and derivatives uses every value the schema allows."""
+    bank = generate_positions(200_000, 1, config={"irb_share": 0.3}, include_derivatives=True)
+    missing = {
+        spec.name: sorted(set(spec.allowed) - set(bank[spec.name].astype(str).unique()))
+        for spec in POSITIONS_SCHEMA
+        if spec.dtype == "category"
+    }
+    assert {name: values for name, values in missing.items() if values} == {}
+
+
+def test_generated_bank_composition_is_coherent() -> None:
+    """Classes and attributes agree: sub-classes belong to their class, real estate has an LTV,
+    unrated banks have an SCRA grade, retail deposits say how stable they are."""
+    from banksim.regulation.standardised import SUB_CLASSES_BY_EXPOSURE_CLASS
+
+    bank = generate_positions(50_000, 4, config={"irb_share": 0.2}, include_derivatives=True)
+    credit = bank[bank["side"].isin(["asset", "off_balance"])]
+    for klass, allowed in SUB_CLASSES_BY_EXPOSURE_CLASS.items():
+        subs = set(credit.loc[credit["exposure_class"] == klass, "sub_class"].astype(str))
+        assert subs <= set(allowed), klass
+    real_estate = credit["exposure_class"].isin(["residential_real_estate", "commercial_real_estate"])
+    assert credit.loc[real_estate & credit["sub_class"].isin(["general", "income_producing"]), "ltv"].notna().all()
+    banks = credit[(credit["exposure_class"] == "bank") & (credit["rating"] == "unrated")]
+    assert (banks["scra_grade"] != "none").all()
+    retail = bank[(bank["side"] == "liability") & bank["lcr_counterparty"].isin(["retail", "small_business"])]
+    assert retail["deposit_class"].isin(["stable_enhanced", "stable", "less_stable"]).all()
