@@ -26,6 +26,9 @@ test: lint
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_store.py
+	$(BIN)/python bench/bench_portfolio.py
+	$(BIN)/python bench/bench_rwa.py
+	$(BIN)/python bench/bench_liquidity.py
 
 clean:
 	rm -rf $(VENV) data

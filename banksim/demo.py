@@ -1,13 +1,14 @@
-"""The ``banksim demo`` job: generate a bank twice on the configured store and show the cache.
+"""The ``banksim demo`` job: run a synthetic bank through the whole cached pipeline twice.
 
-The first call computes and stores the positions, the second loads them; the balance sheet and
-the cache statistics are printed.
+The first pass computes and stores positions, RWA, liquidity and the capital statement; the
+second loads every step from the store. Headline ratios and the cache statistics are printed.
 """
 
 from __future__ import annotations
 
 from banksim.portfolio import own_funds
-from banksim.services import run_simulation
+from banksim.regulation.rwa import rwa_summary
+from banksim.services import compute_capital, compute_liquidity, compute_rwa, run_simulation
 from banksim.store import get_store
 
 
@@ -19,11 +20,25 @@ def run_demo(num_positions: int = 10_000, seed: int = 42) -> None:
         positions, hit = run_simulation(num_positions, seed, include_derivatives=True)
         assert run_simulation.last_call is not None
         print(f"{attempt} call: {run_simulation.last_call.describe()} (cache hit: {hit})")
+        rwa, _ = compute_rwa(positions)
+        *_, liquidity, _ = compute_liquidity(positions)
+        capital, _ = compute_capital(rwa, own_funds(positions))
+        for step in (compute_rwa, compute_liquidity, compute_capital):
+            assert step.last_call is not None
+            print(f"  {step.last_call.describe()}")
     by_side = positions.groupby("side", observed=True)[["drawn_amount", "off_balance_amount"]].sum()
     print("\nbalance sheet (EUR):")
     print(by_side.map(lambda amount: f"{amount:,.2f}").to_string())
-    capital = own_funds(positions)
-    print("\nown funds (EUR): " + ", ".join(f"{name} {amount:,.0f}" for name, amount in capital.items()))
+    summary = rwa_summary(rwa).groupby("risk_type", observed=True)[["exposure", "rwa"]].sum()
+    print("\nRWA by risk type (EUR):")
+    print(summary.map(lambda amount: f"{amount:,.0f}").to_string())
+    ratios = capital["ratios"]
+    print(
+        f"\nCET1 {ratios['cet1_ratio']:.2%}  Tier 1 {ratios['tier1_ratio']:.2%}  "
+        f"Total {ratios['total_capital_ratio']:.2%}  leverage {capital['leverage']['leverage_ratio']:.2%}  "
+        f"LCR {liquidity['lcr']:.0%}  NSFR {liquidity['nsfr']:.0%}  "
+        f"max payout {capital['mda']['maximum_payout_ratio']:.0%}"
+    )
     print(f"\n{run_simulation.explain(num_positions, seed + 1, include_derivatives=True)}")
     print("\ncache statistics:")
     print(store.stats().to_string())

@@ -524,13 +524,13 @@ PROFILES: dict[str, dict[str, dict[str, float]]] = {
     "universal": {
         "asset": {
             "cash": 0.01,
-            "central_bank_reserves": 0.08,
-            "government_bond": 0.10,
+            "central_bank_reserves": 0.06,
+            "government_bond": 0.09,
             "covered_bond": 0.02,
             "corporate_bond": 0.03,
             "equity_holding": 0.01,
             "interbank_loan": 0.04,
-            "corporate_loan": 0.18,
+            "corporate_loan": 0.21,
             "sme_loan": 0.06,
             "specialised_lending": 0.03,
             "residential_mortgage": 0.25,

@@ -50,3 +50,10 @@ def test_demo_shows_a_miss_then_a_hit(configured: Path, capsys: pytest.CaptureFi
     assert "first call: positions" in out and "(cache hit: False)" in out
     assert "second call: positions" in out and "(cache hit: True)" in out
     assert "argument 'seed': 3 -> 4" in out
+
+
+def test_demo_runs_the_whole_pipeline(configured: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--num-positions", "2000", "--seed", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "rwa " in out and "liquidity " in out and "capital " in out
+    assert "CET1 " in out and "LCR " in out and "NSFR " in out

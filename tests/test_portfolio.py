@@ -231,7 +231,11 @@ def test_generated_bank_composition_is_coherent() -> None:
         subs = set(credit.loc[credit["exposure_class"] == klass, "sub_class"].astype(str))
         assert subs <= set(allowed), klass
     real_estate = credit["exposure_class"].isin(["residential_real_estate", "commercial_real_estate"])
-    assert credit.loc[real_estate & credit["sub_class"].isin(["general", "income_producing"]), "ltv"].notna().all()
+    assert (
+        credit.loc[real_estate & credit["sub_class"].isin(["general", "income_producing"]), "ltv"]
+        .notna()
+        .all()
+    )
     banks = credit[(credit["exposure_class"] == "bank") & (credit["rating"] == "unrated")]
     assert (banks["scra_grade"] != "none").all()
     retail = bank[(bank["side"] == "liability") & bank["lcr_counterparty"].isin(["retail", "small_business"])]

@@ -113,3 +113,16 @@ def test_bad_input_writes_nothing(sqlite_store: bs.Store) -> None:
     with pytest.raises(bs.InputError):
         bs.compute_rwa(bad)
     assert sqlite_store.list_entries().empty
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("num_positions", [1, 50, 3_000])
+def test_any_generated_bank_goes_through_the_pipeline(seed: int, num_positions: int) -> None:
+    """Small and odd banks (one position, few netting sets) still give finite, non-negative results."""
+    bank = bs.generate_positions(num_positions, seed, config={"irb_share": 0.3}, include_derivatives=True)
+    rwa = risk_weighted_assets(bank)
+    assert np.isfinite(rwa["rwa"]).all() and (rwa["rwa"] >= 0).all()
+    *_, summary = bs.liquidity(bank)
+    assert summary["hqla"] >= 0 and summary["rsf"] >= 0
+    capital = bs.capital_adequacy(rwa, bs.own_funds(bank))
+    assert capital["ratios"]["cet1_ratio"] > 0

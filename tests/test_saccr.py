@@ -208,3 +208,26 @@ def test_saccr_bad_input(trades: list[dict[str, Any]], column: str) -> None:
     with pytest.raises(bs.InputError) as error:
         ead(*trades)
     assert error.value.argument == f"positions[{column!r}]"
+
+
+def test_commodity_hedging_sets_in_several_netting_sets() -> None:
+    """Every commodity group (energy, metals, agricultural, other) in the last of two netting sets:
+    four hedging sets of one type each, so the add-on is the sum of |SF x notional|:
+    0.4 x 100 + 0.18 x (100 + 100 + 100) = 94; the other set holds one IR swap."""
+    commodity = {
+        "saccr_asset_class": "commodity",
+        "trade_direction": "long",
+        "notional": 100.0,
+        "residual_maturity": 1.0,
+    }
+    trades = [
+        {**TRADE, **IRS, "netting_set": "NS-0"},
+        {**TRADE, **commodity, "saccr_sub_class": "electricity", "hedging_set": "power"},
+        {**TRADE, **commodity, "saccr_sub_class": "metals", "hedging_set": "copper"},
+        {**TRADE, **commodity, "saccr_sub_class": "agricultural", "hedging_set": "wheat"},
+        {**TRADE, **commodity, "saccr_sub_class": "other", "hedging_set": "freight"},
+    ]
+    sets = saccr_netting_sets(positions(*trades), PARAMS).set_index("netting_set")
+    assert sets.loc["NS-1", "add_on_commodity"] == pytest.approx(94.0, rel=1e-12)
+    assert sets.loc["NS-0", "add_on_commodity"] == 0.0
+    assert sets.loc["NS-0", "ead"] == pytest.approx(519_678.904, rel=2e-9)

@@ -258,21 +258,21 @@ def _add_ons(
         out[name] = np.sqrt(systematic**2 + idiosyncratic)
 
     commodity = klass == ASSET_CLASSES.index("commodity")
-    group_of_sub = {
-        s: list(COMMODITY_HEDGING_SET.values()).index(g) for s, g in COMMODITY_HEDGING_SET.items()
-    }
+    groups = list(dict.fromkeys(COMMODITY_HEDGING_SET.values()))  # energy, metals, agricultural, other
+    group_of_sub = {sub: groups.index(group) for sub, group in COMMODITY_HEDGING_SET.items()}
     sub = trades["sub_class"]
     group_table = np.array([group_of_sub.get(str(c), 0) for c in sub.cat.categories] + [0])
     group = group_table[sub.cat.codes.to_numpy()[commodity]]
+    n_groups = len(groups)
     type_keys, type_add_on = _sum_by(
-        (sets[commodity] * 4 + group) * n_hedges + hedge[commodity], sfd[commodity]
+        (sets[commodity] * n_groups + group) * n_hedges + hedge[commodity], sfd[commodity]
     )
     set_group = type_keys // n_hedges
     keys, total = _sum_by(set_group, type_add_on)
     _, squares = _sum_by(set_group, type_add_on**2)
     c = p["correlation"]["commodity"]
     per_group = np.sqrt((c * total) ** 2 + (1 - c**2) * squares)
-    out["commodity"] = np.bincount(keys // 4, weights=per_group, minlength=n_sets)
+    out["commodity"] = np.bincount(keys // n_groups, weights=per_group, minlength=n_sets)
     return out
 
 
