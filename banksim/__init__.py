@@ -19,6 +19,7 @@ from banksim.errors import (
     UnhashableArgumentError,
 )
 from banksim.hashing import compute_params_hash, frame_fingerprint
+from banksim.pipeline import PipelineResult, run_pipeline, sweep
 from banksim.portfolio import (
     POSITIONS_SCHEMA,
     generate_positions,
@@ -27,6 +28,7 @@ from banksim.portfolio import (
     schema_table,
     validate_positions,
 )
+from banksim.query import headline_by_scenario, liquidity_by_scenario, query, rwa_by_class_across_scenarios
 from banksim.regulation import (
     DEFAULT_PARAMETERS,
     BufferSettings,
@@ -38,7 +40,8 @@ from banksim.regulation import (
     risk_weighted_assets,
     rwa_summary,
 )
-from banksim.services import compute_capital, compute_liquidity, compute_rwa, run_simulation
+from banksim.scenarios import SCENARIOS, Scenario, Shocks, scenario_grid
+from banksim.services import apply_scenario, compute_capital, compute_liquidity, compute_rwa, run_simulation
 from banksim.settings import Settings, get_settings, mask_url, override_settings
 from banksim.store import (
     Store,
@@ -99,6 +102,20 @@ __all__ = [
     "compute_capital",
     "capital_adequacy",
     "capital_statement",
+    # scenarios, the pipeline, sweeps
+    "Scenario",
+    "Shocks",
+    "SCENARIOS",
+    "scenario_grid",
+    "apply_scenario",
+    "run_pipeline",
+    "PipelineResult",
+    "sweep",
+    # SQL across results (DuckDB, loaded on first query)
+    "query",
+    "headline_by_scenario",
+    "rwa_by_class_across_scenarios",
+    "liquidity_by_scenario",
     # errors
     "BanksimError",
     "InputError",

@@ -889,6 +889,10 @@ def generate_positions(
         catalogue.append("derivative")
     count_weights = np.array([COUNT_WEIGHT[p] for p in catalogue])
     counts = rng.multinomial(int(num_positions), count_weights / count_weights.sum())
+    if num_positions >= 4 * len(catalogue):  # a bank of some size holds every product of its profile
+        for i in np.flatnonzero(counts == 0):
+            counts[int(np.argmax(counts))] -= 1
+            counts[i] = 1
     if not any(counts[i] for i, p in enumerate(catalogue) if PRODUCT_SIDE[p] == "asset"):
         donor = int(np.argmax(counts))
         counts[donor] -= 1

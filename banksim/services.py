@@ -13,12 +13,14 @@ from typing import Any
 import pandas as pd
 
 from banksim.cache import cached
+from banksim.errors import InputError
 from banksim.portfolio import generate_positions
 from banksim.regulation.capital import BufferSettings, capital_adequacy
 from banksim.regulation.liquidity import liquidity
 from banksim.regulation.rwa import risk_weighted_assets
+from banksim.scenarios import Scenario, Shocks, shock_positions
 
-__all__ = ["compute_capital", "compute_liquidity", "compute_rwa", "run_simulation"]
+__all__ = ["apply_scenario", "compute_capital", "compute_liquidity", "compute_rwa", "run_simulation"]
 
 
 @cached(kind="positions")
@@ -151,3 +153,36 @@ def compute_capital(
         True if the result was loaded from the store.
     """
     return capital_adequacy(rwa, own_funds, buffers, parameters, as_of)
+
+
+@cached(kind="scenario_positions")
+def apply_scenario(positions: pd.DataFrame, scenario: Scenario | Shocks | Mapping[str, Any]) -> pd.DataFrame:
+    """The positions after a scenario's balance-sheet shocks (or from the cache).
+
+    Parameters
+    ----------
+    positions : pandas.DataFrame
+        A positions table.
+    scenario : Scenario, Shocks or dict
+        A scenario, its shocks, or a dict of shocks (unknown names are an error). Only the
+        balance-sheet shocks act here; run-off, haircut and buffer shocks act in
+        :func:`banksim.run_pipeline` through parameters.
+    use_cache : bool
+        ``False`` recomputes and replaces the stored result.
+
+    Returns
+    -------
+    positions : pandas.DataFrame
+        The shocked positions (still balanced: cash moves through central bank reserves).
+    cache_hit : bool
+        True if the result was loaded from the store.
+    """
+    if isinstance(scenario, Scenario):
+        shocks = scenario.shocks
+    elif isinstance(scenario, Shocks):
+        shocks = scenario
+    elif isinstance(scenario, Mapping):
+        shocks = Scenario.from_dict({"name": "shocks", "shocks": scenario}).shocks
+    else:
+        raise InputError("scenario", f"expected a Scenario, Shocks or a dict, got {type(scenario).__name__}")
+    return shock_positions(positions, shocks)

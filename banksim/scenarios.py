@@ -1,0 +1,447 @@
+"""Stress scenarios as data: shocks to positions, to liquidity parameters and to buffers.
+
+A :class:`Scenario` is a name and a :class:`Shocks` record; :func:`shock_positions` applies the
+balance-sheet shocks (vectorised, balance sheet kept balanced through central bank reserves),
+:func:`scenario_parameters` and :func:`scenario_buffers` turn the others into parameter
+overrides. ``SCENARIOS`` is the library of named scenarios with their assumptions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from banksim.errors import InputError
+from banksim.portfolio import (
+    DEPOSIT_CLASSES,
+    EXPOSURE_CLASSES,
+    PRODUCTS,
+    RATINGS,
+    validate_positions,
+)
+from banksim.regulation._frame import categorical, is_in
+
+__all__ = [
+    "SCENARIOS",
+    "Scenario",
+    "Shocks",
+    "scenario_buffers",
+    "scenario_grid",
+    "scenario_parameters",
+    "shock_positions",
+]
+
+HQLA_LEVELS = ("1", "2A", "2B")
+RUN_OFF_CLASSES = tuple(c for c in DEPOSIT_CLASSES if c != "none")
+WINDOW = 15 / 365  # funding that is not rolled over matures in the middle of the LCR window
+
+
+@dataclass(frozen=True)
+class Shocks:
+    """What a scenario changes; the defaults change nothing.
+
+    Parameters
+    ----------
+    rating_downgrade : dict
+        Exposure class -> notches of downgrade (0 to 10) for rated lines (at most to 'C').
+    pd_multiplier, lgd_multiplier : float
+        Multipliers of PD (performing lines) and LGD, capped at 1.
+    house_price_change : float
+        Relative change of property values (-0.2 = a 20% fall): LTV / (1 + change).
+    deposit_run_off_multiplier : dict
+        Deposit class -> multiplier of its LCR run-off rate (capped at 100%).
+    hqla_haircut : dict
+        HQLA level ('1', '2A', '2B') -> extra market-value haircut on top of the LCR30 haircut.
+    wholesale_not_rolled : float
+        Share (by amount, soonest maturing first) of term wholesale funding from financial
+        counterparties that matures within the LCR window and is not rolled over.
+    facility_drawdown : float
+        Share of undrawn committed facilities drawn (funded from central bank reserves).
+    product_growth : dict
+        Product -> relative growth of its lines (+0.1 = 10% more), funded through reserves.
+    dividend : float
+        Share of CET1 paid out (cash from reserves).
+    at1_issuance : float
+        New AT1 issued, as a share of CET1 (cash to reserves).
+    countercyclical_rates : dict
+        Jurisdiction -> CCyB rate (0 to 2.5%).
+    """
+
+    rating_downgrade: Mapping[str, int] = field(default_factory=dict)
+    pd_multiplier: float = 1.0
+    lgd_multiplier: float = 1.0
+    house_price_change: float = 0.0
+    deposit_run_off_multiplier: Mapping[str, float] = field(default_factory=dict)
+    hqla_haircut: Mapping[str, float] = field(default_factory=dict)
+    wholesale_not_rolled: float = 0.0
+    facility_drawdown: float = 0.0
+    product_growth: Mapping[str, float] = field(default_factory=dict)
+    dividend: float = 0.0
+    at1_issuance: float = 0.0
+    countercyclical_rates: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_shocks(self)
+
+    def changed(self) -> dict[str, Any]:
+        """The shocks that differ from 'no change', by name."""
+        neutral = Shocks()
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) != getattr(neutral, f.name)
+        }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of shocks, with the assumptions written down."""
+
+    name: str
+    shocks: Shocks = field(default_factory=Shocks)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InputError("scenario.name", "must be a non-empty string")
+        if not isinstance(self.shocks, Shocks):
+            raise InputError("scenario.shocks", f"expected Shocks, got {type(self.shocks).__name__}")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
+        """Build from ``{"name": ..., "shocks": {...}, "description": ...}``; unknown names are errors."""
+        unknown = sorted(set(data) - {"name", "shocks", "description"})
+        if unknown:
+            raise InputError("scenario", f"unknown keys {unknown}", allowed=["name", "shocks", "description"])
+        shocks = data.get("shocks", {})
+        if not isinstance(shocks, Mapping):
+            raise InputError("scenario['shocks']", f"expected a dict, got {type(shocks).__name__}")
+        names = [f.name for f in dataclasses.fields(Shocks)]
+        unknown = sorted(set(shocks) - set(names))
+        if unknown:
+            raise InputError("scenario['shocks']", f"unknown shocks {unknown}", allowed=names)
+        return cls(str(data.get("name", "")), Shocks(**shocks), str(data.get("description", "")))
+
+    def with_shocks(self, name: str | None = None, **shocks: Any) -> Scenario:
+        """A copy with some shocks replaced (and a new name if given)."""
+        return Scenario(name or self.name, dataclasses.replace(self.shocks, **shocks), self.description)
+
+
+def _number(where: str, value: Any, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise InputError(where, f"must be a number in [{low:g}, {high:g}], got {value!r}")
+
+
+def _mapping(
+    where: str, value: Any, keys: tuple[str, ...], low: float, high: float, integer: bool = False
+) -> None:
+    if not isinstance(value, Mapping):
+        raise InputError(where, f"expected a dict, got {type(value).__name__}")
+    unknown = sorted(set(value) - set(keys))
+    if unknown:
+        raise InputError(where, f"unknown keys {unknown}", allowed=keys)
+    for key, item in value.items():
+        if integer and (isinstance(item, bool) or not isinstance(item, int)):
+            raise InputError(f"{where}[{key!r}]", f"must be a whole number, got {item!r}")
+        _number(f"{where}[{key!r}]", item, low, high)
+
+
+def _check_shocks(s: Shocks) -> None:
+    _mapping("shocks.rating_downgrade", s.rating_downgrade, EXPOSURE_CLASSES[:-1], 0, 10, integer=True)
+    _number("shocks.pd_multiplier", s.pd_multiplier, 0.0, 100.0)
+    _number("shocks.lgd_multiplier", s.lgd_multiplier, 0.0, 10.0)
+    _number("shocks.house_price_change", s.house_price_change, -0.95, 1.0)
+    _mapping("shocks.deposit_run_off_multiplier", s.deposit_run_off_multiplier, RUN_OFF_CLASSES, 0.0, 20.0)
+    _mapping("shocks.hqla_haircut", s.hqla_haircut, HQLA_LEVELS, 0.0, 1.0)
+    _number("shocks.wholesale_not_rolled", s.wholesale_not_rolled, 0.0, 1.0)
+    _number("shocks.facility_drawdown", s.facility_drawdown, 0.0, 1.0)
+    _mapping("shocks.product_growth", s.product_growth, PRODUCTS, -1.0, 10.0)
+    _number("shocks.dividend", s.dividend, 0.0, 1.0)
+    _number("shocks.at1_issuance", s.at1_issuance, 0.0, 1.0)
+    if not isinstance(s.countercyclical_rates, Mapping):
+        raise InputError("shocks.countercyclical_rates", "expected a dict of jurisdiction -> rate")
+    for country, rate in s.countercyclical_rates.items():
+        _number(f"shocks.countercyclical_rates[{country!r}]", rate, 0.0, 0.025)
+
+
+# -- balance-sheet shocks -------------------------------------------------------------------------
+
+POSITION_SHOCKS = (
+    "rating_downgrade",
+    "pd_multiplier",
+    "lgd_multiplier",
+    "house_price_change",
+    "wholesale_not_rolled",
+    "facility_drawdown",
+    "product_growth",
+    "dividend",
+    "at1_issuance",
+)
+FINANCIAL = ("bank", "financial_institution", "other_legal_entity")
+
+
+def position_shocks(shocks: Shocks) -> dict[str, Any]:
+    """The balance-sheet shocks only (what :func:`shock_positions` reads), as a plain dict."""
+    return {name: getattr(shocks, name) for name in POSITION_SHOCKS}
+
+
+def shock_positions(positions: pd.DataFrame, shocks: Shocks) -> pd.DataFrame:
+    """Apply the balance-sheet shocks to a positions table and return the shocked copy.
+
+    Assets = liabilities + equity still holds: drawdowns, growth, dividends and AT1 issuance move
+    cash through the central bank reserves (an error if they would go negative).
+    """
+    frame = validate_positions(positions).copy()
+    asset = is_in(frame, "side", "asset")
+
+    # Ratings, PD, LGD, LTV.
+    rating = frame["rating"].cat.codes.to_numpy().copy()
+    worst, default = RATINGS.index("C"), RATINGS.index("D")  # D and 'unrated' are never downgraded
+    for klass, notches in shocks.rating_downgrade.items():
+        rows = is_in(frame, "exposure_class", klass) & (rating < default)
+        rating[rows] = np.minimum(rating[rows] + notches, worst)
+    frame["rating"] = categorical(rating, RATINGS)
+    performing = frame["pd"].to_numpy() < 1
+    frame["pd"] = np.where(
+        performing, np.minimum(frame["pd"].to_numpy() * shocks.pd_multiplier, 1.0), frame["pd"]
+    )
+    frame["lgd"] = np.minimum(frame["lgd"].to_numpy() * shocks.lgd_multiplier, 1.0)
+    frame["ltv"] = frame["ltv"].to_numpy() / (1.0 + shocks.house_price_change)
+
+    # Wholesale funding that is not rolled over: the soonest-maturing share matures within 30 days.
+    if shocks.wholesale_not_rolled > 0:
+        maturity = frame["residual_maturity"].to_numpy()
+        eligible = np.flatnonzero(
+            is_in(frame, "side", "liability")
+            & is_in(frame, "lcr_counterparty", *FINANCIAL)
+            & is_in(frame, "collateral_level", "none")
+            & ~is_in(frame, "product", "tier2_instrument")
+            & (maturity > 30 / 365)
+        )
+        order = eligible[np.argsort(maturity[eligible], kind="stable")]
+        amounts = frame["drawn_amount"].to_numpy()[order]
+        cumulative = np.cumsum(amounts) - amounts  # amount before each line
+        chosen = order[cumulative < shocks.wholesale_not_rolled * amounts.sum()]
+        maturity = maturity.copy()
+        maturity[chosen] = WINDOW
+        frame["residual_maturity"] = maturity
+
+    drawn = frame["drawn_amount"].to_numpy().copy()
+    off = frame["off_balance_amount"].to_numpy().copy()
+    cash_out = 0.0  # paid out of central bank reserves (negative: received)
+
+    # Growth or shrinkage of product lines.
+    for product, growth in shocks.product_growth.items():
+        rows = is_in(frame, "product", product)
+        delta = np.round(drawn[rows] * growth, 2)
+        funded = is_in(frame, "side", "liability", "equity")[rows]  # more funding brings cash in
+        cash_out += float(delta[asset[rows]].sum() - delta[funded].sum())
+        drawn[rows] += delta
+        off[rows] = np.round(off[rows] * (1 + growth), 2)
+        for column in ("specific_provisions", "notional", "mtm"):
+            values = frame[column].to_numpy().copy()
+            values[rows] = np.round(values[rows] * (1 + growth), 2)
+            frame[column] = values
+
+    # Capital actions.
+    cet1 = is_in(frame, "product", "cet1_capital")
+    cet1_amount = float(drawn[cet1].sum())
+    if shocks.dividend:
+        paid = np.round(drawn[cet1] * shocks.dividend, 2)
+        drawn[cet1] -= paid
+        cash_out += float(paid.sum())
+    if shocks.at1_issuance:
+        at1 = np.flatnonzero(is_in(frame, "product", "at1_instrument"))
+        if not len(at1):
+            raise InputError(
+                "shocks.at1_issuance", "the positions have no 'at1_instrument' line to issue into"
+            )
+        issued = round(cet1_amount * shocks.at1_issuance, 2)
+        drawn[at1[0]] += issued
+        cash_out -= issued
+
+    # Drawdowns of committed facilities: new loans, funded from reserves.
+    new_rows = None
+    if shocks.facility_drawdown > 0:
+        facility = is_in(frame, "side", "off_balance") & ~is_in(frame, "facility_type", "none")
+        amount = np.round(off * shocks.facility_drawdown, 2) * facility
+        off = off - amount
+        chosen = np.flatnonzero(amount > 0)
+        new_rows = frame.iloc[chosen].copy()
+        new_rows["position_id"] = new_rows["position_id"].astype(str) + "-DRAWN"
+        new_rows["side"] = "asset"
+        new_rows["product"] = "corporate_loan"
+        new_rows["drawn_amount"] = amount[chosen]
+        new_rows["off_balance_amount"] = 0.0
+        new_rows["off_balance_type"] = "none"
+        new_rows["facility_type"] = "none"
+        cash_out += float(amount.sum())
+
+    reserves = np.flatnonzero(is_in(frame, "product", "central_bank_reserves"))
+    if cash_out:
+        available = drawn[reserves].sum()
+        if not len(reserves) or available < cash_out - 0.005:
+            raise InputError(
+                "shocks",
+                f"need {cash_out:,.2f} of central bank reserves to fund the shocks; "
+                f"the bank holds {available:,.2f}",
+            )
+        paid = (
+            np.round(drawn[reserves] / available * cash_out, 2) if available > 0 else np.zeros(len(reserves))
+        )
+        paid[np.argmax(drawn[reserves])] += round(cash_out - paid.sum(), 2)
+        drawn[reserves] -= paid
+    frame["drawn_amount"] = np.round(drawn, 2)
+    frame["off_balance_amount"] = off
+    if new_rows is not None and len(new_rows):
+        frame = pd.concat([frame, new_rows], ignore_index=True)
+    return validate_positions(frame)
+
+
+# -- parameter and buffer shocks ------------------------------------------------------------------
+
+
+def scenario_parameters(shocks: Shocks, base: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """LCR parameter overrides for run-off multipliers and HQLA market-value haircuts."""
+    from banksim.regulation.parameters import regulatory_parameters
+
+    lcr = regulatory_parameters(base)["lcr"]
+    overrides: dict[str, Any] = {}
+    m = shocks.deposit_run_off_multiplier
+
+    def scaled(rate: float, klass: str) -> float:
+        return min(rate * m.get(klass, 1.0), 1.0)
+
+    if m:
+        retail = lcr["retail_deposit"]
+        overrides["retail_deposit"] = {
+            "stable_enhanced": scaled(retail["stable_enhanced"], "stable_enhanced"),
+            "stable": scaled(retail["stable"], "stable"),
+            "less_stable": scaled(retail["less_stable"], "less_stable"),
+        }
+        overrides["operational_deposit"] = scaled(lcr["operational_deposit"], "operational")
+        overrides["operational_deposit_insured"] = scaled(lcr["operational_deposit_insured"], "operational")
+        overrides["cooperative_network_deposit"] = scaled(
+            lcr["cooperative_network_deposit"], "cooperative_network"
+        )
+        for key in ("unsecured_non_financial", "unsecured_non_financial_insured", "unsecured_financial"):
+            overrides[key] = scaled(lcr[key], "non_operational")
+    if shocks.hqla_haircut:
+        haircut = dict(lcr["haircut"])
+        for level, extra in shocks.hqla_haircut.items():
+            for key in ("2B", "2B_rmbs") if level == "2B" else (level,):
+                haircut[key] = 1 - (1 - haircut[key]) * (1 - extra)
+        overrides["haircut"] = haircut
+    return {"lcr": overrides} if overrides else {}
+
+
+def scenario_buffers(shocks: Shocks) -> dict[str, Any]:
+    """Buffer settings of the scenario (the countercyclical rates)."""
+    return (
+        {"countercyclical_rates": dict(shocks.countercyclical_rates)} if shocks.countercyclical_rates else {}
+    )
+
+
+def scenario_grid(base: Scenario | None = None, **axes: list[Any]) -> list[Scenario]:
+    """Scenarios for every combination of the given shock values, named after them.
+
+    ``scenario_grid(pd_multiplier=[1, 1.5, 2], house_price_change=[0, -0.2])`` gives six scenarios.
+    """
+    base = base or SCENARIOS["baseline"]
+    names = [f.name for f in dataclasses.fields(Shocks)]
+    unknown = sorted(set(axes) - set(names))
+    if unknown:
+        raise InputError("axes", f"unknown shocks {unknown}", allowed=names)
+    scenarios = []
+    for values in itertools.product(*axes.values()):
+        chosen = dict(zip(axes, values, strict=True))
+        label = ",".join(f"{k}={v}" for k, v in chosen.items())
+        scenarios.append(base.with_shocks(name=f"{base.name}[{label}]", **chosen))
+    return scenarios
+
+
+# -- the library ----------------------------------------------------------------------------------
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("baseline", Shocks(), "The bank as generated: no shock."),
+        Scenario(
+            "mild_recession",
+            Shocks(
+                rating_downgrade={"corporate": 1, "specialised_lending": 1, "commercial_real_estate": 1},
+                pd_multiplier=1.5,
+                lgd_multiplier=1.1,
+                house_price_change=-0.10,
+                facility_drawdown=0.10,
+                dividend=0.10,
+            ),
+            "GDP -1%: corporates one notch lower, PDs x1.5, LGDs +10%, house prices -10%; "
+            "corporates draw 10% of their committed lines; the bank still pays a 10%-of-CET1 dividend.",
+        ),
+        Scenario(
+            "severe_recession",
+            Shocks(
+                rating_downgrade={
+                    "corporate": 2,
+                    "specialised_lending": 2,
+                    "commercial_real_estate": 2,
+                    "bank": 1,
+                    "sovereign": 1,
+                },
+                pd_multiplier=2.5,
+                lgd_multiplier=1.25,
+                house_price_change=-0.25,
+                facility_drawdown=0.25,
+                product_growth={"corporate_loan": -0.05},
+                dividend=0.10,
+            ),
+            "GDP -4%: corporates two notches lower, banks and sovereigns one; PDs x2.5, LGDs +25%; "
+            "house prices -25%; a quarter of committed lines drawn; corporate lending shrinks 5%; "
+            "the 10%-of-CET1 dividend is still paid.",
+        ),
+        Scenario(
+            "idiosyncratic_liquidity_run",
+            Shocks(
+                deposit_run_off_multiplier={
+                    "stable": 2.0,
+                    "less_stable": 2.0,
+                    "operational": 1.5,
+                    "non_operational": 1.5,
+                },
+                wholesale_not_rolled=0.5,
+                facility_drawdown=0.10,
+            ),
+            "Name-specific run: retail run-off rates doubled, wholesale +50%; half of the term "
+            "wholesale funding from financial counterparties is not rolled over; 10% of lines drawn.",
+        ),
+        Scenario(
+            "market_wide_liquidity_stress",
+            Shocks(
+                hqla_haircut={"1": 0.02, "2A": 0.10, "2B": 0.25},
+                deposit_run_off_multiplier={"non_operational": 1.25},
+                wholesale_not_rolled=0.25,
+                facility_drawdown=0.20,
+            ),
+            "Market-wide stress: HQLA market values fall (L1 -2%, L2A -10%, L2B -25%); "
+            "non-operational wholesale run-off +25%; a quarter of term wholesale funding not rolled; "
+            "20% of committed lines drawn.",
+        ),
+    )
+}
+SCENARIOS["combined"] = Scenario(
+    "combined",
+    dataclasses.replace(
+        SCENARIOS["severe_recession"].shocks,
+        deposit_run_off_multiplier=SCENARIOS["idiosyncratic_liquidity_run"].shocks.deposit_run_off_multiplier,
+        hqla_haircut=SCENARIOS["market_wide_liquidity_stress"].shocks.hqla_haircut,
+        wholesale_not_rolled=0.5,
+    ),
+    "Severe recession together with the idiosyncratic run and the market-wide HQLA haircuts.",
+)

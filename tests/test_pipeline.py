@@ -1,0 +1,132 @@
+"""The pipeline as one call, sweeps in several processes, and SQL across results on every backend."""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import banksim as bs
+from banksim.pipeline import HEADLINE_COLUMNS
+from banksim.query import _identifier
+
+SMALL = {"num_positions": 1_500, "seed": 3}
+
+
+def test_pipeline_recomputes_only_what_a_changed_shock_touches(sqlite_store: bs.Store) -> None:
+    base = bs.SCENARIOS["severe_recession"]
+    first = bs.run_pipeline(**SMALL, scenario=base)
+    assert first.hits() == {
+        "positions": False,
+        "scenario": False,
+        "rwa": False,
+        "liquidity": False,
+        "capital": False,
+    }
+    again = bs.run_pipeline(**SMALL, scenario=base)
+    assert set(again.hits().values()) == {True}
+    assert again.headline() == first.headline()
+    # A buffer shock: only the capital statement is recomputed.
+    ccyb = bs.run_pipeline(**SMALL, scenario=base.with_shocks(countercyclical_rates={"DE": 0.02}))
+    assert ccyb.hits() == {
+        "positions": True,
+        "scenario": True,
+        "rwa": True,
+        "liquidity": True,
+        "capital": False,
+    }
+    assert ccyb.capital["buffers"]["countercyclical"] > 0
+    # A run-off shock: only liquidity.
+    run = bs.run_pipeline(**SMALL, scenario=base.with_shocks(deposit_run_off_multiplier={"stable": 3.0}))
+    assert run.hits() == {
+        "positions": True,
+        "scenario": True,
+        "rwa": True,
+        "liquidity": False,
+        "capital": True,
+    }
+    assert run.liquidity["lcr"] < first.liquidity["lcr"]
+    # A balance-sheet shock: the shocked positions and everything after them.
+    hpi = bs.run_pipeline(**SMALL, scenario=base.with_shocks(house_price_change=-0.4))
+    assert hpi.hits() == {
+        "positions": True,
+        "scenario": False,
+        "rwa": False,
+        "liquidity": False,
+        "capital": False,
+    }
+    assert hpi.capital["ratios"]["cet1_ratio"] < first.capital["ratios"]["cet1_ratio"]
+
+
+def test_baseline_skips_the_scenario_step(sqlite_store: bs.Store) -> None:
+    result = bs.run_pipeline(**SMALL)
+    assert result.steps["scenario"] == {"hit": None, "seconds": 0.0, "key": None}
+    assert result.scenario.name == "baseline"
+    with pytest.raises(bs.InputError, match="unknown scenario"):
+        bs.run_pipeline(**SMALL, scenario="apocalypse")
+
+
+def grid() -> list[bs.Scenario]:
+    scenarios = bs.scenario_grid(pd_multiplier=[1.0, 2.0], house_price_change=[0.0, -0.2],
+                                 deposit_run_off_multiplier=[{}, {"stable": 2.0}],
+                                 dividend=[0.0, 0.1, 0.2])[:19]  # fmt: skip
+    return [*scenarios, bs.Scenario("too_much_growth", bs.Shocks(product_growth={"corporate_loan": 9.0}))]
+
+
+def test_sweep_in_two_processes_matches_a_serial_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """20 scenarios (one failing) on one store from two worker processes give the serial table."""
+    scenarios = grid()
+    assert len(scenarios) == 20
+    with bs.open_store(f"sqlite:///{tmp_path / 'serial.db'}", artifact_path=tmp_path / "serial"):
+        serial = bs.sweep(scenarios, **SMALL, progress=False)
+    with bs.open_store(f"sqlite:///{tmp_path / 'shared.db'}", artifact_path=tmp_path / "shared"):
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(2, mp_context=context) as pool:
+            parallel = bs.sweep(scenarios, **SMALL, executor=pool, progress=False)
+        again = bs.sweep(scenarios, **SMALL, executor="process", progress=False)
+    assert list(parallel["scenario"]) == [s.name for s in scenarios]
+    assert parallel["pid"].nunique() == 2
+    columns = ["scenario", "status", *HEADLINE_COLUMNS]
+    pd.testing.assert_frame_equal(parallel[columns], serial[columns])
+    failed = serial.set_index("scenario").loc["too_much_growth"]
+    assert failed["status"] == "failed" and "central bank reserves" in failed["error"]
+    assert (serial["status"] == "ok").sum() == 19
+    assert (again.loc[again["status"] == "ok", "hits"] >= 4).all()  # re-run: served from the shared store
+
+
+def test_queries_agree_with_the_results(store: bs.Store) -> None:
+    """On every backend and payload mode, SQL over the store gives the numbers the pipeline returned."""
+    runs = [bs.run_pipeline(**SMALL, scenario=name) for name in ("baseline", "mild_recession")]
+    by_class = bs.rwa_by_class_across_scenarios()
+    for run in runs:
+        expected = run.rwa.groupby(run.rwa["exposure_class"].astype(str))["rwa"].sum()
+        got = by_class[by_class["scenario"] == run.scenario.name].set_index("exposure_class")["rwa"]
+        assert sorted(got.index) == sorted(expected.index)
+        np.testing.assert_allclose(got[expected.index].to_numpy(), expected.to_numpy(), rtol=1e-12)
+    headline = bs.headline_by_scenario().set_index("scenario")
+    assert headline.loc["mild_recession", "cet1_ratio"] == pytest.approx(
+        runs[1].capital["ratios"]["cet1_ratio"]
+    )
+    assert pd.api.types.is_integer_dtype(headline["seed"])  # typed, not text or float
+    liquidity = bs.liquidity_by_scenario().set_index("scenario")
+    assert liquidity.loc["baseline", "lcr"] == pytest.approx(runs[0].liquidity["lcr"])
+    counts = bs.query("SELECT count(DISTINCT params_hash) AS runs FROM pipeline")
+    assert counts["runs"].item() == 2
+    shocks = bs.query("SELECT scenario_shocks_pd_multiplier AS pd FROM configurations WHERE kind = 'pipeline' "
+                      "ORDER BY pd")  # fmt: skip
+    assert list(shocks["pd"]) == [1.0, 1.5]
+    assert np.isclose(
+        bs.query("SELECT sum(rwa) AS s FROM rwa")["s"].item(), sum(r.rwa["rwa"].sum() for r in runs)
+    )
+
+
+def test_identifiers_are_validated() -> None:
+    assert _identifier("rwa") == '"rwa"'
+    for bad in ('rwa"; DROP TABLE x; --', "Rwa", "1rwa", ""):
+        with pytest.raises(bs.InputError):
+            _identifier(bad)
+    with pytest.raises(bs.InputError, match="sql"):
+        bs.query("   ")
