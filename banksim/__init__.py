@@ -40,8 +40,16 @@ from banksim.regulation import (
     risk_weighted_assets,
     rwa_summary,
 )
+from banksim.reporting import export
 from banksim.scenarios import SCENARIOS, Scenario, Shocks, scenario_grid
-from banksim.services import apply_scenario, compute_capital, compute_liquidity, compute_rwa, run_simulation
+from banksim.services import (
+    apply_scenario,
+    compute_capital,
+    compute_liquidity,
+    compute_rwa,
+    create_excel_export,
+    run_simulation,
+)
 from banksim.settings import Settings, get_settings, mask_url, override_settings
 from banksim.store import (
     Store,
@@ -111,6 +119,9 @@ __all__ = [
     "run_pipeline",
     "PipelineResult",
     "sweep",
+    # reports and exports
+    "create_excel_export",
+    "export",
     # SQL across results (DuckDB, loaded on first query)
     "query",
     "headline_by_scenario",

@@ -18,9 +18,19 @@ from banksim.portfolio import generate_positions
 from banksim.regulation.capital import BufferSettings, capital_adequacy
 from banksim.regulation.liquidity import liquidity
 from banksim.regulation.rwa import risk_weighted_assets
+from banksim.reporting import excel_workbook
 from banksim.scenarios import Scenario, Shocks, shock_positions
 
-__all__ = ["apply_scenario", "compute_capital", "compute_liquidity", "compute_rwa", "run_simulation"]
+__all__ = [
+    "apply_scenario",
+    "compute_capital",
+    "compute_liquidity",
+    "compute_rwa",
+    "create_excel_export",
+    "run_simulation",
+]
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @cached(kind="positions")
@@ -186,3 +196,55 @@ def apply_scenario(positions: pd.DataFrame, scenario: Scenario | Shocks | Mappin
     else:
         raise InputError("scenario", f"expected a Scenario, Shocks or a dict, got {type(scenario).__name__}")
     return shock_positions(positions, shocks)
+
+
+@cached(kind="excel_export", mime=XLSX, ignore=("params_hash",))
+def _excel_export(
+    positions: pd.DataFrame,
+    rwa: pd.DataFrame,
+    lcr: pd.DataFrame,
+    nsfr: pd.DataFrame,
+    capital: Mapping[str, Any],
+    liquidity: Mapping[str, Any] | None,
+    scenario: str,
+    params_hash: str,
+) -> bytes:
+    return excel_workbook(positions, rwa, lcr, nsfr, capital, liquidity, scenario, params_hash)
+
+
+def create_excel_export(
+    positions: pd.DataFrame,
+    rwa: pd.DataFrame,
+    lcr: pd.DataFrame,
+    nsfr: pd.DataFrame,
+    capital: Mapping[str, Any],
+    liquidity: Mapping[str, Any] | None = None,
+    scenario: str = "baseline",
+    use_cache: bool = True,
+) -> tuple[bytes, bool]:
+    """The management workbook (``.xlsx`` bytes), cached as an artifact.
+
+    Parameters
+    ----------
+    positions, rwa, lcr, nsfr, capital
+        One bank's results (see :func:`banksim.run_pipeline`).
+    liquidity : dict, optional
+        The liquidity summary of :func:`compute_liquidity` (recomputed from the lines if omitted).
+    scenario : str
+        Scenario name shown on the summary sheet.
+    use_cache : bool
+        ``False`` rebuilds the workbook.
+
+    Returns
+    -------
+    workbook : bytes
+        Write it with ``Path("report.xlsx").write_bytes(workbook)``; its summary sheet names the
+        cache key and the banksim version.
+    cache_hit : bool
+        True if the workbook was loaded from the store.
+    """
+    key = _excel_export.key(positions, rwa, lcr, nsfr, capital, liquidity, scenario, "")
+    workbook, hit = _excel_export(
+        positions, rwa, lcr, nsfr, capital, liquidity, scenario, key, use_cache=use_cache
+    )
+    return workbook, hit

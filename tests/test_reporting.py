@@ -1,0 +1,185 @@
+"""The management workbook and the open exports: read back, the numbers are the library's."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import banksim as bs
+from banksim import reporting
+from banksim.reporting import excel_workbook
+
+
+@pytest.fixture(scope="module")
+def run() -> bs.PipelineResult:
+    positions = bs.generate_positions(3_000, 8, include_derivatives=True)
+    rwa = bs.risk_weighted_assets(positions)
+    lcr, nsfr, liquidity = bs.liquidity(positions)
+    capital = bs.capital_adequacy(rwa, bs.own_funds(positions), {"countercyclical_rates": {"DE": 0.01}})
+    return bs.PipelineResult(bs.SCENARIOS["baseline"], positions, rwa, lcr, nsfr, liquidity, capital, {})
+
+
+@pytest.fixture(scope="module")
+def book(run: bs.PipelineResult) -> openpyxl.Workbook:
+    data = excel_workbook(
+        run.positions, run.rwa, run.lcr, run.nsfr, run.capital, run.liquidity, "baseline", "abc123"
+    )
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def values(sheet: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, object]:
+    """First column -> second column of a two-column sheet."""
+    return {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0] is not None}
+
+
+def test_sheets_in_order(book: openpyxl.Workbook) -> None:
+    assert book.sheetnames == ["Summary", "RWA", "LCR", "NSFR", "Capital", "RWA detail"]
+
+
+def test_summary_shows_ratios_against_requirements_with_formulas_and_traffic_lights(
+    book: openpyxl.Workbook, run: bs.PipelineResult
+) -> None:
+    sheet = book["Summary"]
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=5, max_row=10)}
+    cet1 = rows["CET1 ratio"]
+    assert cet1[1].value == pytest.approx(run.capital["ratios"]["cet1_ratio"], rel=1e-12)
+    # 4.5% + 2.5% CCB + 1% CCyB on DE exposures, weighted by DE's share of private-sector RWA.
+    assert cet1[2].value == pytest.approx(
+        0.045 + run.capital["buffers"]["combined_buffer_requirement"], rel=1e-12
+    )
+    assert cet1[3].value == "=B5-C5"
+    assert cet1[1].number_format == "0.00%"
+    assert cet1[4].value == "met" and cet1[4].fill.start_color.rgb.endswith("C6EFCE")
+    assert rows["LCR"][1].value == pytest.approx(run.liquidity["lcr"], rel=1e-12)
+    assert rows["NSFR"][1].value == pytest.approx(run.liquidity["nsfr"], rel=1e-12)
+    assert sheet.freeze_panes == "A5"
+    text = " ".join(str(c) for row in sheet.iter_rows(max_row=2, values_only=True) for c in row if c)
+    assert (
+        "scenario: baseline" in text and "params hash: abc123" in text and f"banksim {bs.__version__}" in text
+    )
+
+
+def test_a_breach_is_red(run: bs.PipelineResult) -> None:
+    capital = bs.capital_adequacy(run.rwa, {"cet1": 1.0})  # a bank with almost no capital
+    data = excel_workbook(run.positions, run.rwa, run.lcr, run.nsfr, capital, run.liquidity)
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["Summary"]
+    status = sheet["E5"]
+    assert status.value == "BREACH" and status.fill.start_color.rgb.endswith("FFC7CE")
+
+
+def test_rwa_sheet_matches_the_summary_and_has_a_chart(
+    book: openpyxl.Workbook, run: bs.PipelineResult
+) -> None:
+    sheet = book["RWA"]
+    frame = pd.DataFrame(
+        list(sheet.iter_rows(min_row=2, values_only=True)), columns=[c.value for c in sheet[1]]
+    )
+    body = frame[frame["risk_type"] != "Total"]
+    expected = bs.rwa_summary(run.rwa)
+    assert body["rwa"].sum() == pytest.approx(expected["rwa"].sum(), rel=1e-12)
+    assert frame.iloc[-1]["rwa"] == f"=SUM(F2:F{len(body) + 1})"
+    assert sheet.auto_filter.ref == f"A1:H{len(body) + 1}"
+    assert sheet["F2"].number_format == "#,##0" and sheet["H2"].number_format == "0.00%"
+    assert len(sheet._charts) == 1
+
+
+def test_lcr_nsfr_and_capital_sheets(book: openpyxl.Workbook, run: bs.PipelineResult) -> None:
+    lcr = values(book["LCR"])
+    assert lcr["HQLA after caps"] == pytest.approx(run.liquidity["hqla"], rel=1e-12)
+    assert lcr["Adjustment for the 15% Level 2B cap"] == pytest.approx(
+        run.liquidity["adjustment_15_percent_cap"]
+    )
+    assert lcr["Net cash outflows"] == pytest.approx(run.liquidity["net_outflows"], rel=1e-12)
+    assert lcr["LCR"] == pytest.approx(run.liquidity["lcr"], rel=1e-12)
+    nsfr = values(book["NSFR"])
+    assert nsfr["Available stable funding"] == pytest.approx(run.liquidity["asf"], rel=1e-12)
+    assert nsfr["NSFR"] == pytest.approx(run.liquidity["nsfr"], rel=1e-12)
+    capital = {row[1]: row[2] for row in book["Capital"].iter_rows(min_row=2, max_row=22, values_only=True)}
+    assert capital["Common Equity Tier 1 capital"] == pytest.approx(run.capital["own_funds"]["cet1"])
+    assert capital["Total risk exposure amount"] == pytest.approx(run.capital["rwa"]["floored_rwa"])
+    assert capital["Leverage ratio"] == pytest.approx(run.capital["leverage"]["leverage_ratio"])
+
+
+def test_detail_sheet_holds_every_line(book: openpyxl.Workbook, run: bs.PipelineResult) -> None:
+    frame = pd.read_excel(io.BytesIO(_save(book)), sheet_name="RWA detail")
+    assert len(frame) == len(run.rwa)
+    assert frame["rwa"].sum() == pytest.approx(run.rwa["rwa"].sum(), rel=1e-12)
+    assert list(frame["position_id"][:3]) == list(run.rwa["position_id"][:3].astype(str))
+
+
+def _save(book: openpyxl.Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_row_limit_splits_the_detail_or_leaves_it_out_with_a_note(
+    run: bs.PipelineResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reporting, "EXCEL_MAX_ROWS", 1_001)  # 1,000 lines per sheet
+    lines = len(run.rwa)
+    data = excel_workbook(run.positions, run.rwa, run.lcr, run.nsfr, run.capital, run.liquidity)
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    parts = [name for name in book.sheetnames if name.startswith("RWA detail")]
+    assert len(parts) == -(-lines // 1_000)
+    assert sum(sum(1 for _ in book[name].iter_rows(min_row=2)) for name in parts) == lines  # nothing lost
+    monkeypatch.setattr(reporting, "EXCEL_MAX_ROWS", 101)  # would need more than MAX_DETAIL_SHEETS sheets
+    data = excel_workbook(run.positions, run.rwa, run.lcr, run.nsfr, run.capital, run.liquidity)
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    assert book["RWA detail"]["A1"].value.startswith(f"Left out: {lines:,} lines")
+
+
+def test_mismatched_or_missing_inputs_are_errors(run: bs.PipelineResult) -> None:
+    other = bs.generate_positions(50, 99)
+    with pytest.raises(bs.InputError, match="mismatched"):
+        excel_workbook(other, run.rwa, run.lcr, run.nsfr, run.capital)
+    with pytest.raises(bs.InputError) as error:
+        excel_workbook(run.positions, run.rwa.drop(columns="rwa"), run.lcr, run.nsfr, run.capital)
+    assert error.value.argument == "rwa"
+    with pytest.raises(bs.InputError, match="compute_capital"):
+        excel_workbook(run.positions, run.rwa, run.lcr, run.nsfr, {"cet1": 1})
+
+
+def test_workbook_is_cached_as_an_artifact(sqlite_store: bs.Store, run: bs.PipelineResult) -> None:
+    args = (run.positions, run.rwa, run.lcr, run.nsfr, run.capital, run.liquidity)
+    first, hit = bs.create_excel_export(*args)
+    again, hit2 = bs.create_excel_export(*args)
+    assert (hit, hit2) == (False, True) and first == again
+    key = openpyxl.load_workbook(io.BytesIO(first))["Summary"]["C2"].value
+    assert key.startswith("params hash: ") and len(key) > 30
+
+
+@pytest.mark.parametrize("compression", [None, "gzip"])
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "json"])
+def test_exports_round_trip(tmp_path, run: bs.PipelineResult, fmt: str, compression: str | None) -> None:  # type: ignore[no-untyped-def]
+    table = (
+        run.rwa[["position_id", "exposure_class", "rwa"]].head(50).assign(as_of=pd.Timestamp("2026-11-26"))
+    )
+    path = bs.export(table, tmp_path / f"rwa.{fmt}", format=fmt, compression=compression)
+    if fmt == "parquet":
+        back = pd.read_parquet(path)
+    elif fmt == "csv":
+        back = pd.read_csv(path, compression="gzip" if compression else None)
+    else:
+        raw = path.read_bytes()
+        records = json.loads(gzip.decompress(raw) if compression else raw)
+        assert records[0]["as_of"].startswith("2026-11-26T00:00:00")  # ISO dates
+        back = pd.DataFrame(records)
+    assert list(back["position_id"].astype(str)) == list(table["position_id"].astype(str))
+    assert back["rwa"].to_numpy() == pytest.approx(table["rwa"].to_numpy(), rel=1e-12)
+
+
+def test_dict_exports_and_bad_formats(tmp_path, run: bs.PipelineResult) -> None:  # type: ignore[no-untyped-def]
+    path = bs.export(run.capital, tmp_path / "capital.json.gz", format="json", compression="gzip")
+    assert json.loads(gzip.decompress(path.read_bytes()))["ratios"] == run.capital["ratios"]
+    with pytest.raises(bs.InputError, match="format"):
+        bs.export(run.rwa, tmp_path / "x.xml", format="xml")
+    with pytest.raises(bs.InputError, match="JSON"):
+        bs.export(run.capital, tmp_path / "x.csv", format="csv")
+    with pytest.raises(bs.InputError, match="compression"):
+        bs.export(run.rwa, tmp_path / "x.csv", format="csv", compression="zip")
