@@ -1,4 +1,4 @@
-"""The ``banksim`` command: run the demo, migrate the database, inspect and purge the cache.
+"""The ``banksim`` command: run the demo, serve the explorer, migrate the database, manage the cache.
 
 Every sub-command acts on the store of the current settings (``DB_URL``, ``ARTIFACT_STORE``,
 ``ARTIFACT_PATH`` from the environment or ``.env``).
@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from banksim.errors import InputError
 
 if TYPE_CHECKING:
     from banksim.store import Store
@@ -63,6 +68,31 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+APP_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "explorer_app.ipynb"
+
+
+def explore_command(port: int, positions: int) -> list[str]:
+    """The Voila command that serves the scenario explorer on localhost."""
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(APP_NOTEBOOK),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--theme=light",
+    ]
+
+
+def _explore(args: argparse.Namespace) -> int:
+    if not APP_NOTEBOOK.exists():
+        raise InputError("explore", f"the app notebook {APP_NOTEBOOK} is missing (install banksim editable)")
+    env = {**os.environ, "BANKSIM_APP_POSITIONS": str(args.num_positions)}
+    print(f"serving the scenario explorer on http://127.0.0.1:{args.port}/ (Ctrl+C to stop)")
+    return subprocess.call(explore_command(args.port, args.num_positions), env=env)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="banksim", description=__doc__)
     parser.add_argument("--log-level", default=None, help="override LOG_LEVEL for this command")
@@ -72,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--num-positions", type=int, default=10_000)
     demo.add_argument("--seed", type=int, default=42)
     demo.set_defaults(run=_demo)
+
+    explore = commands.add_parser("explore", help="serve the scenario explorer as a web app (Voila)")
+    explore.add_argument("--port", type=int, default=8866)
+    explore.add_argument("--num-positions", type=int, default=2_000)
+    explore.set_defaults(run=_explore)
 
     db = commands.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])

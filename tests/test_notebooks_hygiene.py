@@ -1,0 +1,36 @@
+"""Notebooks are stored clean: python3 kernel, no widget state, outputs only in golden cells."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+EXPECTED = {"01_quickstart", "02_scenario_explorer", "03_sql_across_results", "04_stress_testing",
+            "05_bring_your_own_data", "explorer_app"}  # fmt: skip
+
+
+def test_every_notebook_is_there() -> None:
+    assert {path.stem for path in NOTEBOOKS} == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_clean(path: Path) -> None:
+    book = nbformat.read(path, as_version=4)
+    assert book.metadata["kernelspec"]["name"] == "python3"
+    assert "widgets" not in book.metadata
+    code = [cell for cell in book.cells if cell.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    for cell in code:
+        golden = "nbval-check-output" in cell.metadata.get("tags", [])
+        if golden:
+            assert cell.outputs and cell.execution_count is not None, cell.source[:60]
+        else:
+            assert not cell.outputs, f"unexpected stored output in {path.name}: {cell.source[:60]}"
+        assert sum(len(str(output)) for output in cell.outputs) < 20_000
+    if path.stem != "explorer_app":
+        asserts = sum("assert " in cell.source for cell in code)
+        assert asserts >= 2, f"{path.name} checks too little ({asserts} assert cells)"
+        assert sum("nbval-check-output" in cell.metadata.get("tags", []) for cell in code) >= 1

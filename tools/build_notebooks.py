@@ -1,0 +1,419 @@
+"""Write the notebooks under notebooks/ from the cells below (the single source of their content).
+
+Run ``make notebooks`` (``python tools/build_notebooks.py``) after editing: it writes, executes and
+keeps the outputs of the golden cells only (tagged ``nbval-check-output``), which nbval compares in CI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent / "notebooks"
+GOLDEN = ["nbval-check-output", "keep_output"]
+
+SETUP = """import os
+import tempfile
+
+# Each run of this notebook uses a fresh, temporary store, unless you point DB_URL at your own
+# (for example a shared PostgreSQL store: DB_URL=postgresql+psycopg://user@host/db).
+workdir = tempfile.mkdtemp(prefix="banksim-notebook-")
+os.environ.setdefault("DB_URL", f"sqlite:///{workdir}/notebook.db")
+os.environ.setdefault("ARTIFACT_PATH", f"{workdir}/artifacts")
+NUM_POSITIONS = int(os.environ.get("BANKSIM_NB_POSITIONS", "5000"))
+
+import banksim as bs
+from banksim import plots"""
+
+
+def md(text: str) -> nbformat.NotebookNode:
+    return new_markdown_cell(text.strip())
+
+
+def code(text: str, tags: list[str] | None = None) -> nbformat.NotebookNode:
+    cell = new_code_cell(text.strip())
+    if tags:
+        cell.metadata["tags"] = tags
+    return cell
+
+
+def notebook(cells: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
+    book = new_notebook(cells=cells)
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    book.metadata["language_info"] = {"name": "python"}
+    return book
+
+
+QUICKSTART = [
+    md("""
+# 1. Quick start: a bank, every metric, and the cache
+
+This notebook builds a synthetic universal bank, computes its risk-weighted assets, liquidity ratios
+and capital statement, shows that asking twice costs nothing (the second call is read from the
+cache), and writes an Excel workbook for management. Every figure traces back to a rule in the
+Basel Framework (`rule` column), and every step can be fed with your own data (notebook 5).
+"""),
+    code(SETUP, tags=["parameters"]),
+    md("""
+## The bank
+
+`run_simulation` generates the balance sheet: loans, securities, deposits, funding, off-balance
+commitments, derivatives and own funds. It returns the positions and whether they came from the
+cache. The first call computes; the second one is a cache hit.
+"""),
+    code("""
+positions, hit = bs.run_simulation(NUM_POSITIONS, seed=42, include_derivatives=True)
+print(bs.run_simulation.last_call.describe().split(":")[0], "cache hit:", hit)
+positions_again, hit_again = bs.run_simulation(NUM_POSITIONS, seed=42, include_derivatives=True)
+assert hit is False and hit_again is True
+"""),
+    code("""
+sides = positions.groupby("side", observed=True)["drawn_amount"].sum()
+# The balance sheet balances to the cent: assets = liabilities + equity.
+assert abs(sides["asset"] - sides["liability"] - sides["equity"]) < 0.01
+sides.map("{:,.0f}".format)
+"""),
+    md("""
+## Risk-weighted assets
+
+One row per exposure, per derivative netting set and one for operational risk, each with its
+exposure, risk weight, RWA and the paragraph applied. The summary adds them up by class.
+"""),
+    code("""
+rwa, _ = bs.compute_rwa(positions)
+summary = bs.rwa_summary(rwa)
+assert abs(summary["rwa"].sum() - rwa["rwa"].sum()) < 1e-3
+summary.style.format({"exposure": "{:,.0f}", "rwa": "{:,.0f}", "rwa_standardised": "{:,.0f}",
+                      "average_risk_weight": "{:.1%}"})
+"""),
+    code("""
+plots.rwa_by_class(rwa)
+"""),
+    md("""
+## Liquidity and capital
+
+The LCR compares high-quality liquid assets with 30 days of stressed net outflows; the NSFR
+compares available with required stable funding. The capital statement puts CET1, Tier 1 and
+total capital against the minima and buffers, and says how much of its earnings the bank may pay out.
+"""),
+    code("""
+lcr, nsfr, liquidity, _ = bs.compute_liquidity(positions)
+capital, _ = bs.compute_capital(rwa, bs.own_funds(positions))
+ratios = capital["ratios"]
+# A plausible bank: CET1 10-18%, LCR 110-250%, NSFR 100-140%.
+assert 0.10 <= ratios["cet1_ratio"] <= 0.18
+assert 1.10 <= liquidity["lcr"] <= 2.50 and 1.00 <= liquidity["nsfr"] <= 1.40
+assert capital["mda"]["maximum_payout_ratio"] == 1.0
+"""),
+    code(
+        """
+print(f"CET1 {ratios['cet1_ratio']:.1%} | Tier 1 {ratios['tier1_ratio']:.1%} | "
+      f"Total {ratios['total_capital_ratio']:.1%} | LCR {liquidity['lcr']:.0%} | NSFR {liquidity['nsfr']:.0%}")
+""",
+        tags=GOLDEN,
+    ),
+    code("""
+bs.capital_statement(capital)
+"""),
+    md("""
+## Everything again, from the cache
+
+The same calls with the same inputs are read back from the store: the positions are keyed by
+their content, so RWA, liquidity and capital are hits too.
+"""),
+    code(
+        """
+_, rwa_hit = bs.compute_rwa(positions)
+*_, liquidity_hit = bs.compute_liquidity(positions)
+_, capital_hit = bs.compute_capital(rwa, bs.own_funds(positions))
+assert rwa_hit and liquidity_hit and capital_hit
+print(bs.compute_rwa.last_call.describe().split(":")[1].strip().split(" in ")[0])
+""",
+        tags=GOLDEN,
+    ),
+    md("""
+## An Excel workbook for management
+
+A summary sheet with the ratios against their requirements (red when breached), then RWA, LCR,
+NSFR and the capital statement, and the position-level detail.
+"""),
+    code(
+        """
+from pathlib import Path
+
+import openpyxl
+
+workbook, _ = bs.create_excel_export(positions, rwa, lcr, nsfr, capital, liquidity)
+path = Path(workdir) / "banksim_report.xlsx"
+path.write_bytes(workbook)
+sheets = openpyxl.load_workbook(path, read_only=True).sheetnames
+assert sheets[:5] == ["Summary", "RWA", "LCR", "NSFR", "Capital"]
+print(sheets)
+""",
+        tags=GOLDEN,
+    ),
+]
+
+EXPLORER = [
+    md("""
+# 2. Scenario explorer
+
+Move a slider and the bank is re-run under the new shock: only the steps that depend on it are
+recomputed, and the status says which steps were *loaded from cache* and which were *computed*.
+*Force recompute* ignores the cache. Below the explorer, cells drive it the way you would with
+the mouse, and check what it shows.
+"""),
+    code(SETUP, tags=["parameters"]),
+    code("""
+from banksim.widgets import ScenarioExplorer
+
+explorer = ScenarioExplorer(num_positions=NUM_POSITIONS, seed=42)
+explorer
+"""),
+    md("A first run computes every step:"),
+    code("""
+assert explorer.last.summary().startswith("computed"), explorer.last.summary()
+baseline = explorer.last.result.headline()
+"""),
+    md("""
+Doubling PDs changes the balance sheet inputs (for IRB lines) and everything downstream; moving the
+slider back finds every step in the cache.
+"""),
+    code("""
+explorer.controls["pd_multiplier"].value = 2.0
+assert explorer.last.status["scenario"].startswith("computed")
+explorer.controls["pd_multiplier"].value = 1.0
+assert explorer.last.summary() == "loaded from cache"
+assert explorer.last.result.headline() == baseline
+"""),
+    md("A countercyclical buffer only touches the capital statement: the other steps are hits."),
+    code(
+        """
+explorer.controls["countercyclical_rates"].value = 0.01
+status = explorer.last.status
+assert status["rwa"] == "loaded from cache" and status["capital"].startswith("computed")
+assert explorer.last.result.capital["buffers"]["countercyclical"] > 0
+print({step: text.split(" in ")[0] for step, text in status.items()})
+""",
+        tags=GOLDEN,
+    ),
+    code("""
+explorer.force_button.click()
+assert explorer.last.summary().startswith("computed")
+assert explorer.error.value == ""
+"""),
+]
+
+SQL = [
+    md("""
+# 3. SQL across every cached result
+
+Every result the cache holds is a table DuckDB can query: `rwa`, `liquidity_lcr`, `positions`,
+the capital statements (`capital`), the liquidity summaries and a `pipeline` table with one row
+per scenario run; `configurations` lists every cached call with its parameters as columns.
+"""),
+    code(SETUP, tags=["parameters"]),
+    code("""
+runs = {name: bs.run_pipeline(NUM_POSITIONS, seed=7, scenario=name)
+        for name in ("baseline", "mild_recession", "severe_recession")}
+"""),
+    code("""
+by_class = bs.query('''
+    SELECT c.scenario_name AS scenario, r.exposure_class, SUM(r.rwa) / 1e9 AS rwa_bn
+    FROM pipeline p
+    JOIN configurations c USING (params_hash)
+    JOIN rwa r ON r.params_hash = p.steps_rwa_key
+    GROUP BY ALL ORDER BY scenario, rwa_bn DESC
+''')
+wide = by_class.pivot(index="exposure_class", columns="scenario", values="rwa_bn")
+# SQL over the store gives what the pipeline returned.
+for name, run in runs.items():
+    assert abs(wide[name].sum() * 1e9 - run.rwa["rwa"].sum()) < 1.0
+wide.style.format("{:.2f}")
+"""),
+    code(
+        """
+headline = bs.headline_by_scenario().set_index("scenario")
+assert headline.loc["severe_recession", "cet1_ratio"] < headline.loc["baseline", "cet1_ratio"]
+print(headline[["cet1_ratio", "lcr", "nsfr"]].to_string(float_format="{:.3f}".format))
+""",
+        tags=GOLDEN,
+    ),
+    code("""
+bs.liquidity_by_scenario()[["scenario", "hqla", "net_outflows", "lcr", "asf", "rsf", "nsfr"]]
+"""),
+    code("""
+shocks = bs.query('''
+    SELECT scenario_name, scenario_shocks_pd_multiplier AS pd_multiplier,
+           scenario_shocks_house_price_change AS house_price_change
+    FROM configurations WHERE kind = 'pipeline' ORDER BY scenario_name
+''')
+assert list(shocks["pd_multiplier"]) == [1.0, 1.5, 2.5]
+shocks
+"""),
+]
+
+STRESS = [
+    md("""
+# 4. Stress testing with the scenario library
+
+Six named scenarios ship with banksim, each with its assumptions written down. A sweep runs them
+all through the cached pipeline and returns one row of headline metrics per scenario; a scenario
+that fails is reported with its error and does not stop the others.
+"""),
+    code(SETUP, tags=["parameters"]),
+    code("""
+for scenario in bs.SCENARIOS.values():
+    print(f"{scenario.name}: {scenario.description}")
+"""),
+    code("""
+table = bs.sweep(list(bs.SCENARIOS), NUM_POSITIONS, seed=11, progress=False)
+assert (table["status"] == "ok").all()
+rows = table.set_index("scenario")
+assert rows.loc["severe_recession", "cet1_ratio"] < rows.loc["mild_recession", "cet1_ratio"] < rows.loc["baseline", "cet1_ratio"]
+assert rows.loc["idiosyncratic_liquidity_run", "lcr"] < rows.loc["baseline", "lcr"]
+assert rows.loc["combined", "lcr"] <= rows.loc["idiosyncratic_liquidity_run", "lcr"] + 1e-9
+table[["scenario", "cet1_ratio", "leverage_ratio", "lcr", "nsfr", "maximum_payout_ratio"]]
+"""),
+    code("""
+plots.scenario_comparison(table)
+"""),
+    md("""
+## A grid of shocks
+
+`scenario_grid` crosses shock values; here PD multipliers against house-price falls, on a bank
+with half of its loans on the IRB approach (PDs move IRB risk weights; house prices move the
+standardised real-estate weights through LTVs). The second sweep is served from the cache.
+"""),
+    code(
+        """
+grid = bs.scenario_grid(pd_multiplier=[1.0, 2.0], house_price_change=[0.0, -0.3])
+irb_bank = {"irb_share": 0.5}
+first = bs.sweep(grid, NUM_POSITIONS, seed=11, config=irb_bank, progress=False)
+again = bs.sweep(grid, NUM_POSITIONS, seed=11, config=irb_bank, progress=False)
+cet1 = first.set_index("scenario")["cet1_ratio"]
+assert cet1.iloc[2] < cet1.iloc[0] and cet1.iloc[1] < cet1.iloc[0]  # each shock lowers CET1
+assert (again["hits"] >= 4).all()
+print(first[["scenario", "cet1_ratio"]].to_string(index=False, float_format="{:.4f}".format))
+""",
+        tags=GOLDEN,
+    ),
+    code(
+        """
+failing = bs.Scenario("too_much_growth", bs.Shocks(product_growth={"corporate_loan": 9.0}))
+result = bs.sweep(["baseline", failing], NUM_POSITIONS, seed=11, progress=False).set_index("scenario")
+assert result.loc["baseline", "status"] == "ok" and result.loc["too_much_growth", "status"] == "failed"
+print(result.loc["too_much_growth", "error"].split(";")[0])
+""",
+        tags=GOLDEN,
+    ),
+]
+
+BYOD = [
+    md("""
+# 5. Bring your own data
+
+Your positions go through the same functions as the synthetic bank. Only `position_id`, `side`
+and `drawn_amount` are required; every other column has a documented default
+(`docs/positions_schema.md`, or `bs.schema_table()`). Errors name the column, the positions and
+what is allowed.
+"""),
+    code(SETUP, tags=["parameters"]),
+    code("""
+import pandas as pd
+from pathlib import Path
+
+csv = Path(workdir) / "my_positions.csv"
+pd.DataFrame([
+    {"position_id": "LOAN-1", "side": "asset", "drawn_amount": 1_000_000, "exposure_class": "corporate",
+     "sub_class": "general", "rating": "BBB", "counterparty_type": "corporate"},
+    {"position_id": "MORT-1", "side": "asset", "drawn_amount": 400_000, "exposure_class": "residential_real_estate",
+     "sub_class": "general", "ltv": 0.75, "counterparty_type": "individual"},
+    {"position_id": "LINE-1", "side": "off_balance", "drawn_amount": 0, "off_balance_amount": 500_000,
+     "off_balance_type": "commitment", "exposure_class": "corporate", "sub_class": "general"},
+]).to_csv(csv, index=False)
+positions = bs.read_positions(csv)
+positions[["position_id", "side", "exposure_class", "rating", "drawn_amount", "off_balance_amount"]]
+"""),
+    md("""
+Worked by hand from the Basel tables: the BBB corporate loan takes 75% (CRE20.42), the mortgage
+at 75% LTV 30% (CRE20.82), the undrawn commitment a 40% CCF (CRE20.94) and 100% as an unrated
+corporate (CRE20.43): 750,000 + 120,000 + 200,000.
+"""),
+    code(
+        """
+rwa = bs.risk_weighted_assets(positions)
+credit = rwa[rwa["risk_type"] == "credit"].set_index("position_id")
+assert abs(credit.loc["LOAN-1", "rwa"] - 750_000) < 1e-6
+assert abs(credit.loc["MORT-1", "rwa"] - 120_000) < 1e-6
+assert abs(credit.loc["LINE-1", "rwa"] - 200_000) < 1e-6
+print(credit[["exposure", "risk_weight", "rwa", "rule"]].to_string(float_format="{:,.2f}".format))
+""",
+        tags=GOLDEN,
+    ),
+    md("A line the rules cannot place is an error that says what to fix, never a default weight:"),
+    code(
+        """
+bad = pd.DataFrame([{"position_id": "X-1", "side": "asset", "drawn_amount": 100.0, "exposure_class": "corporate",
+                     "sub_class": "general", "rating": "Baa1"}])
+try:
+    bs.risk_weighted_assets(bad)
+except bs.InputError as error:
+    message = str(error)
+assert "positions['rating']" in message and "X-1" in message
+print(message.split("; allowed")[0])
+""",
+        tags=GOLDEN,
+    ),
+]
+
+APP = [
+    code(SETUP, tags=["parameters"]),
+    code("""
+from banksim.widgets import ScenarioExplorer
+
+ScenarioExplorer(num_positions=int(os.environ.get("BANKSIM_APP_POSITIONS", "2000")), seed=42)
+"""),
+]
+
+NOTEBOOKS = {
+    "01_quickstart.ipynb": QUICKSTART,
+    "02_scenario_explorer.ipynb": EXPLORER,
+    "03_sql_across_results.ipynb": SQL,
+    "04_stress_testing.ipynb": STRESS,
+    "05_bring_your_own_data.ipynb": BYOD,
+    "explorer_app.ipynb": APP,
+}
+
+
+def execute_and_strip(book: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Run the notebook, then keep the outputs (and counts) of the golden cells only."""
+    from nbclient import NotebookClient
+
+    NotebookClient(
+        book, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
+    ).execute()
+    for cell in book.cells:
+        if cell.cell_type != "code":
+            continue
+        if "nbval-check-output" not in cell.metadata.get("tags", []):
+            cell.outputs = []
+            cell.execution_count = None
+    book.metadata.pop("widgets", None)
+    return book
+
+
+def main(execute: bool = True) -> None:
+    ROOT.mkdir(exist_ok=True)
+    for name, cells in NOTEBOOKS.items():
+        book = notebook(cells)
+        nbformat.write(execute_and_strip(book) if execute else book, ROOT / name)
+        print(f"wrote notebooks/{name}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(execute="--no-execute" not in sys.argv)
