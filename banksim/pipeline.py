@@ -83,6 +83,7 @@ class PipelineResult:
         return headline(self.liquidity, self.capital)
 
     def hits(self) -> dict[str, bool | None]:
+        """Step name -> cache hit (None for a step the scenario did not need)."""
         return {name: step["hit"] for name, step in self.steps.items()}
 
 

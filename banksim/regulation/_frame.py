@@ -41,14 +41,6 @@ def labels(frame: pd.DataFrame, column: str) -> np.ndarray:
     return np.append(categories, "")[series.cat.codes.to_numpy()]
 
 
-def map_values(values: np.ndarray, mapping: Mapping[str, Any]) -> np.ndarray:
-    """Map a numpy array through ``mapping`` one distinct value at a time (keys must be present)."""
-    if not len(values):
-        return np.zeros(0)
-    distinct, inverse = np.unique(values, return_inverse=True)
-    return np.array([mapping[str(v)] for v in distinct])[inverse]
-
-
 def concat_categorical(parts: Sequence[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
     """Concatenate frames keeping ``columns`` categorical (one union of categories, no strings)."""
     for column in columns:
