@@ -13,16 +13,13 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (banksim)" >/dev/null
 	touch $@
 
 run: $(BIN)/.installed
 	$(BIN)/banksim demo
 
-$(BIN)/.kernel: $(BIN)/.installed
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (banksim)"
-	touch $@
-
-lab: $(BIN)/.kernel
+lab: $(BIN)/.installed
 	$(BIN)/jupyter lab notebooks/01_quickstart.ipynb
 
 explore: $(BIN)/.installed
