@@ -20,8 +20,7 @@ from banksim.regulation._frame import categorical, concat_categorical, fail, is_
 from banksim.regulation.irb import irb_risk_weights
 from banksim.regulation.operational import business_indicator_proxy, operational_risk
 from banksim.regulation.parameters import regulatory_parameters
-from banksim.regulation.saccr import netting_set_ids as saccr_trades_netting_set
-from banksim.regulation.saccr import saccr_netting_sets
+from banksim.regulation.saccr import netting_set_ids, saccr_netting_sets
 from banksim.regulation.standardised import (
     counterparty_risk_weight,
     credit_conversion_factor,
@@ -178,7 +177,7 @@ def _put_categorical(values: Any, where: np.ndarray, new: Any) -> pd.Categorical
 def _counterparty_lines(derivatives: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
     sets = saccr_netting_sets(derivatives, params)
     first_trade = (
-        derivatives.assign(_set=saccr_trades_netting_set(derivatives))
+        derivatives.assign(_set=netting_set_ids(derivatives))
         .drop_duplicates("_set")
         .set_index("_set")
         .loc[sets["netting_set"]]
