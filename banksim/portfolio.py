@@ -83,6 +83,11 @@ DEPOSIT_CLASSES = (
     "stable_enhanced", "stable", "less_stable", "operational", "cooperative_network", "non_operational",
     "none",
 )  # fmt: skip
+UNDERLYING_OFF_BALANCE_TYPES = (
+    "none", "direct_credit_substitute", "repo_or_asset_sale_with_recourse", "securities_lending",
+    "forward_asset_purchase", "nif_ruf", "transaction_related_contingent",
+    "short_term_trade_letter_of_credit",
+)  # fmt: skip
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "JPY")
 COUNTRIES = ("DE", "FR", "NL", "IT", "ES", "GB", "US", "CH", "JP")
 
@@ -170,6 +175,11 @@ POSITIONS_SCHEMA: tuple[ColumnSpec, ...] = (
     _num("drawn_amount", "On-balance amount (outstanding, or liability/equity balance).", "EUR", minimum=0.0),
     _num("off_balance_amount", "Undrawn or off-balance nominal amount.", "EUR", minimum=0.0),
     _cat("off_balance_type", OFF_BALANCE_TYPES, "Off-balance item type for the CCF (CRE20.94-101)."),
+    _cat(
+        "underlying_off_balance_type",
+        UNDERLYING_OFF_BALANCE_TYPES,
+        "For a commitment to provide an off-balance item, that item: the lower CCF applies (CRE20.101).",
+    ),
     _num("specific_provisions", "Specific provisions and partial write-offs.", "EUR", minimum=0.0),
     _num(
         "ltv",
@@ -1197,7 +1207,12 @@ def _long_tail(cols: _Columns, blocks: dict[str, np.ndarray], rng: np.random.Gen
     set_irb_class(qualifying, "corporate")
 
     # Off-balance items of the rarer CCF types (CRE20.94-101) and the rarer deposit classes (LCR40).
-    cols.set(share("committed_credit_facility", 0.05), off_balance_type="nif_ruf")
+    nif_ruf = share("committed_credit_facility", 0.05)
+    cols.set(nif_ruf, off_balance_type="nif_ruf")
+    for product in ("committed_credit_facility", "credit_card"):  # commitments to issue other items
+        rows = share(product, 0.05, exclude=nif_ruf)
+        underlying = np.array(UNDERLYING_OFF_BALANCE_TYPES[1:])[rng.integers(0, 7, len(rows))]
+        cols.set(rows, underlying_off_balance_type=underlying)
     guarantees = blocks.get("guarantee", np.zeros(0, dtype=np.int64))
     kind = rng.random(len(guarantees))
     cols.set(guarantees[kind < 0.05], off_balance_type="repo_or_asset_sale_with_recourse")

@@ -279,8 +279,8 @@ def shock_positions(positions: pd.DataFrame, shocks: Shocks) -> pd.DataFrame:
         new_rows["product"] = "corporate_loan"
         new_rows["drawn_amount"] = amount[chosen]
         new_rows["off_balance_amount"] = 0.0
-        new_rows["off_balance_type"] = "none"
-        new_rows["facility_type"] = "none"
+        for column in ("off_balance_type", "underlying_off_balance_type", "facility_type"):
+            new_rows[column] = "none"  # the drawn part is a loan
         cash_out += float(amount.sum())
 
     reserves = np.flatnonzero(is_in(frame, "product", "central_bank_reserves"))

@@ -146,7 +146,14 @@ def test_wholesale_funding_not_rolled_is_the_soonest_maturing_share() -> None:
 
 
 def test_facility_drawdown_becomes_a_loan_funded_from_reserves() -> None:
-    frame = shocked(facility_drawdown=0.5)
+    frame = shock_positions(
+        bank().assign(
+            underlying_off_balance_type=lambda f: f["product"].map({"committed_credit_facility": "nif_ruf"})
+        ),
+        Shocks(facility_drawdown=0.5),
+    ).set_index("position_id", drop=False)
+    assert frame.loc["FAC-DRAWN", "underlying_off_balance_type"] == "none"  # the drawn part is a plain loan
+    risk_weighted_assets(frame)  # and risk-weights as one
     assert frame.loc["FAC", "off_balance_amount"] == pytest.approx(500.0)
     assert frame.loc["FAC-DRAWN", "drawn_amount"] == pytest.approx(500.0)
     assert frame.loc["FAC-DRAWN", "side"] == "asset"

@@ -379,3 +379,67 @@ def test_parameters_override_a_table_and_unknown_keys_are_errors() -> None:
         risk_weighted_assets(positions(line), parameters={"sa": {"ccf": {"commitmnt": 0.5}}})
     with pytest.raises(bs.InputError, match="expected a number"):
         risk_weighted_assets(positions(line), parameters={"sa": {"ccf": {"commitment": "high"}}})
+
+
+# -- CRE20.101 and CRE20.32 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("off_balance_type", "underlying", "ccf"),
+    [
+        ("commitment", "direct_credit_substitute", 0.40),  # min(40%, 100%)
+        ("unconditionally_cancellable_commitment", "direct_credit_substitute", 0.10),  # basel.md 2.9 example
+        ("commitment", "short_term_trade_letter_of_credit", 0.20),  # min(40%, 20%)
+        ("commitment", "transaction_related_contingent", 0.40),  # min(40%, 50%)
+    ],
+)
+def test_commitment_to_provide_an_item_takes_the_lower_ccf(
+    off_balance_type: str, underlying: str, ccf: float
+) -> None:
+    """CRE20.101: an unrated corporate (100%) with EUR 1m undrawn: RWA = the lower CCF x 1m."""
+    row = rwa_lines({"side": "off_balance", **CORP, "sub_class": "general", "off_balance_amount": AMOUNT,
+                     "off_balance_type": off_balance_type, "underlying_off_balance_type": underlying}).loc["L1"]  # fmt: skip
+    assert row["ccf"] == ccf
+    assert row["rwa"] == pytest.approx(ccf * AMOUNT)
+
+
+def test_underlying_item_only_on_commitments() -> None:
+    with pytest.raises(bs.InputError) as error:
+        rwa_lines({"side": "off_balance", **CORP, "sub_class": "general", "off_balance_amount": AMOUNT,
+                   "off_balance_type": "direct_credit_substitute", "underlying_off_balance_type": "nif_ruf"})  # fmt: skip
+    assert error.value.argument == "positions['underlying_off_balance_type']"
+
+
+SCRA_A = {
+    **BANK,
+    "scra_grade": "A",
+    "country": "IT",
+    "original_maturity": 1.0,
+}  # IT sovereign BBB by default: 50%
+
+
+@pytest.mark.parametrize(
+    ("line", "risk_weight", "rule"),
+    [
+        ({**SCRA_A, "currency": "USD"}, 0.50, "CRE20.32"),  # SCRA A 40% floored at the BBB sovereign's 50%
+        ({**SCRA_A, "currency": "EUR"}, 0.40, "CRE20.21"),  # local currency: no floor
+        ({**SCRA_A, "currency": "USD", "scra_grade": "B"}, 0.75, "CRE20.21"),  # 75% is above the floor
+        ({**SCRA_A, "currency": "USD", "country": "DE"}, 0.40, "CRE20.21"),  # AAA sovereign: 0% floor
+        ({**SCRA_A, "currency": "USD", "side": "off_balance", "drawn_amount": 0.0, "off_balance_amount": AMOUNT / 0.2,
+          "off_balance_type": "short_term_trade_letter_of_credit", "original_maturity": 0.5}, 0.20, "CRE20.31"),
+        ({**SCRA_A, "currency": "USD", "rating": "A"}, 0.30, "CRE20.18"),  # rated: ECRA, no SCRA floor
+    ],
+)  # fmt: skip
+def test_scra_sovereign_floor(line: dict[str, Any], risk_weight: float, rule: str) -> None:
+    """CRE20.32: under SCRA the RW is at least the sovereign's when the exposure is in a foreign currency,
+    except short-term self-liquidating trade items (their 20% short-term weight stands)."""
+    row = rwa_lines({"drawn_amount": AMOUNT, **line}).loc["L1"]
+    assert (row["sa_risk_weight"], row["rule"]) == (pytest.approx(risk_weight), rule)
+
+
+def test_sovereign_ratings_are_parameters() -> None:
+    line = {**SCRA_A, "currency": "USD", "drawn_amount": AMOUNT}
+    row = rwa_lines(line, parameters={"sa": {"sovereign_rating": {"IT": "B"}}}).loc["L1"]
+    assert row["sa_risk_weight"] == pytest.approx(1.00)  # a B sovereign: 100% (Table 1)
+    with pytest.raises(bs.InputError, match="sovereign_rating"):
+        rwa_lines(line, parameters={"sa": {"sovereign_rating": {"IT": "Baa2"}}})

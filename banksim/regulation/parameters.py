@@ -52,6 +52,30 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
         "scra_concession_leverage_ratio": 0.05,  # CRE20.22
         "short_term_maturity": 0.25,  # basel.md 9.4: original maturity <= 3 months
         "short_term_trade_maturity": 0.50,  # goods-movement trade items <= 6 months
+        # SCRA sovereign floor (CRE20.32): the rating of each jurisdiction's sovereign (illustrative
+        # defaults: set the ratings in force) and its local currency.
+        "sovereign_rating": {
+            "DE": "AAA",
+            "FR": "AA-",
+            "NL": "AAA",
+            "IT": "BBB",
+            "ES": "A",
+            "GB": "AA",
+            "US": "AA+",
+            "CH": "AAA",
+            "JP": "A+",
+        },
+        "local_currency": {
+            "DE": "EUR",
+            "FR": "EUR",
+            "NL": "EUR",
+            "IT": "EUR",
+            "ES": "EUR",
+            "GB": "GBP",
+            "US": "USD",
+            "CH": "CHF",
+            "JP": "JPY",
+        },
         # Unrated covered bonds: issuer bank RW -> covered bond RW (CRE20.38 Table 9).
         "covered_bond_unrated": {
             "issuer_risk_weight": (0.20, 0.30, 0.40, 0.50, 0.75, 1.00, 1.50),
@@ -380,6 +404,10 @@ def _merge(target: dict[str, Any], overrides: Mapping[str, Any], path: str) -> N
             if not isinstance(value, Mapping):
                 raise InputError(where, f"expected a dict, got {type(value).__name__}")
             _merge(current, value, where)
+        elif isinstance(current, str):
+            if not isinstance(value, str):
+                raise InputError(where, f"expected a string, got {value!r}")
+            target[key] = value
         elif isinstance(current, tuple):
             if not isinstance(value, list | tuple) or len(value) != len(current):
                 raise InputError(where, f"expected a sequence of {len(current)} numbers, got {value!r}")

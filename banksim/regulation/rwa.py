@@ -89,7 +89,8 @@ def risk_weighted_assets(
 CREDIT_COLUMNS = (
     "position_id", "side", "product", "counterparty_type", "exposure_class", "sub_class", "rating",
     "scra_grade", "counterparty_cet1_ratio", "counterparty_leverage_ratio", "issuer_risk_weight", "approach",
-    "irb_class", "elbe", "country", "drawn_amount", "off_balance_amount", "off_balance_type",
+    "irb_class", "elbe", "country", "currency", "drawn_amount", "off_balance_amount", "off_balance_type",
+    "underlying_off_balance_type",
     "specific_provisions", "ltv", "cash_flow_dependent", "annual_sales", "residual_maturity",
     "original_maturity", "pd", "lgd", "is_defaulted", "currency_mismatch_unhedged",
     "large_financial_institution",

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from banksim.regulation._frame import Rules, fail, is_in, lookup
+from banksim.errors import InputError
+from banksim.regulation._frame import Rules, fail, is_in, labels, lookup
 from banksim.regulation.parameters import BUCKETS, RATING_BUCKETS
 
 __all__ = [
@@ -72,9 +73,26 @@ def _table(sa: Mapping[str, Any], name: str) -> np.ndarray:
     return np.array([sa[name][bucket] for bucket in BUCKETS], dtype=float)
 
 
+COMMITMENTS = ("commitment", "unconditionally_cancellable_commitment")
+
+
 def credit_conversion_factor(frame: pd.DataFrame, params: Mapping[str, Any]) -> np.ndarray:
-    """CCF of each line's ``off_balance_type`` (CRE20.94-101)."""
+    """CCF of each line's ``off_balance_type`` (CRE20.94-101).
+
+    A commitment to provide another off-balance item takes the lower of the two CCFs (CRE20.101).
+    """
     ccf = lookup(frame, "off_balance_type", params["sa"]["ccf"]).astype(float)
+    underlying = ~is_in(frame, "underlying_off_balance_type", "none")
+    fail(
+        frame,
+        underlying & ~is_in(frame, "off_balance_type", *COMMITMENTS),
+        "underlying_off_balance_type",
+        "is set on a line that is not a commitment (only commitments provide another item)",
+        allowed="'none' unless off_balance_type is a commitment",
+    )
+    if underlying.any():
+        other = lookup(frame, "underlying_off_balance_type", params["sa"]["ccf"]).astype(float)
+        ccf = np.where(underlying, np.minimum(ccf, other), ccf)
     fail(
         frame,
         (frame["off_balance_amount"].to_numpy() > 0) & is_in(frame, "off_balance_type", "none"),
@@ -97,7 +115,7 @@ def bank_risk_weight(frame: pd.DataFrame, params: Mapping[str, Any]) -> tuple[np
     """RW of an exposure to a bank: ECRA when rated (Table 6), SCRA otherwise (Table 7).
 
     Returns the risk weights and an integer code per row: 0 ECRA, 1 ECRA short-term, 2 SCRA,
-    3 SCRA 30% concession, 4 SCRA short-term.
+    3 SCRA 30% concession, 4 SCRA short-term, 5 SCRA at the sovereign floor.
     """
     sa = params["sa"]
     bucket = rating_bucket(frame)
@@ -116,10 +134,31 @@ def bank_risk_weight(frame: pd.DataFrame, params: Mapping[str, Any]) -> tuple[np
     scra = np.where(is_short, short, np.where(concession, sa["scra"]["A_concession"], base))
     rw = np.where(rated, rw, scra)
     code = np.where(rated, code, np.where(is_short, 4, np.where(concession, 3, 2)))
+    # CRE20.32: under SCRA, not below the RW of the sovereign of incorporation when the exposure is
+    # not in its local currency (short-term self-liquidating trade items excepted).
+    sovereign = _table(sa, "sovereign")
+    ratings = sa["sovereign_rating"]
+    unknown = sorted(
+        {r for r in ratings.values() if r.strip().upper() not in {k.upper() for k in RATING_BUCKETS}}
+    )
+    if unknown:
+        raise InputError(
+            "parameters['sa']['sovereign_rating']", f"unknown ratings {unknown}", allowed=list(RATING_BUCKETS)
+        )
+    upper = {k.upper(): BUCKETS.index(b) for k, b in RATING_BUCKETS.items()}
+    sovereign_rw = lookup(
+        frame, "country", {c: sovereign[upper[r.strip().upper()]] for c, r in ratings.items()}
+    )
+    local = lookup(frame, "country", sa["local_currency"], "").astype(str)
+    foreign = (local != "") & (labels(frame, "currency") != local)
+    trade = is_short & is_in(frame, "off_balance_type", "short_term_trade_letter_of_credit")
+    floored = ~rated & foreign & ~trade & (sovereign_rw.astype(float) > rw)
+    rw = np.where(floored, sovereign_rw.astype(float), rw)
+    code = np.where(floored, 5, code)
     return rw, code
 
 
-BANK_RULES = ("CRE20.18", "CRE20.19", "CRE20.21", "CRE20.22", "CRE20.31")
+BANK_RULES = ("CRE20.18", "CRE20.19", "CRE20.21", "CRE20.22", "CRE20.31", "CRE20.32")
 
 
 def counterparty_risk_weight(frame: pd.DataFrame, params: Mapping[str, Any], argument: str) -> np.ndarray:
