@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from banksim.portfolio import IRB_CLASSES
-from banksim.regulation._frame import Rules, fail, is_in, labels, lookup
+from banksim.regulation._frame import Rules, categorical, fail, is_in, labels, lookup
 
 __all__ = ["irb_capital_requirement", "irb_class", "irb_risk_weights"]
 
@@ -78,6 +78,11 @@ def irb_capital_requirement(
 
 def irb_class(frame: pd.DataFrame) -> np.ndarray:
     """The IRB asset class of each line: ``irb_class`` if given, else derived where unambiguous."""
+    return np.asarray(IRB_CLASSES)[irb_class_codes(frame)]
+
+
+def irb_class_codes(frame: pd.DataFrame) -> np.ndarray:
+    """:func:`irb_class` as positions in ``IRB_CLASSES`` (no string per row)."""
     none = IRB_CLASSES.index("none")
     given = frame["irb_class"].cat.codes.to_numpy()
     derived = lookup(
@@ -99,14 +104,12 @@ def irb_class(frame: pd.DataFrame) -> np.ndarray:
         "defaulted, PSE, MDB and other real-estate lines need it explicitly)",
         allowed=[*WHOLESALE, *RETAIL],
     )
-    return np.asarray(IRB_CLASSES)[codes]
+    return codes
 
 
-def _by_class(klass: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
-    values = np.zeros(len(klass))
-    for name, value in table.items():
-        values[klass == name] = value
-    return values
+def _by_class(codes: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
+    """Look up a per-class parameter for IRB class codes (positions in ``IRB_CLASSES``)."""
+    return np.array([table.get(name, 0.0) for name in IRB_CLASSES])[codes]
 
 
 def irb_risk_weights(frame: pd.DataFrame, ead: np.ndarray, params: Mapping[str, Any]) -> pd.DataFrame:
@@ -119,8 +122,9 @@ def irb_risk_weights(frame: pd.DataFrame, ead: np.ndarray, params: Mapping[str, 
     """
     irb = params["irb"]
     n = len(frame)
-    klass = irb_class(frame)
-    retail = ~((klass == "corporate") | (klass == "sovereign") | (klass == "bank"))
+    codes = irb_class_codes(frame)
+    is_class = {name: codes == IRB_CLASSES.index(name) for name in ("corporate", "sovereign", "bank")}
+    retail = ~(is_class["corporate"] | is_class["sovereign"] | is_class["bank"])
     approach = labels(frame, "approach")
     fail(frame, retail & (approach == "firb"), "approach", "is 'firb' on a retail line (no F-IRB for retail)",
          allowed=["airb", "sa"])  # fmt: skip
@@ -131,9 +135,9 @@ def irb_risk_weights(frame: pd.DataFrame, ead: np.ndarray, params: Mapping[str, 
     subordinated = is_in(frame, "exposure_class", "subordinated_debt")
     foundation = (approach == "firb") | (
         ~retail
-        & ((klass == "bank") | large_fi | ((klass == "corporate") & (sales > irb["large_corporate_sales"])))
+        & (is_class["bank"] | large_fi | (is_class["corporate"] & (sales > irb["large_corporate_sales"])))
     )
-    financial = (klass == "bank") | (klass == "sovereign") | large_fi
+    financial = is_class["bank"] | is_class["sovereign"] | large_fi
     firb_lgd = np.select(
         [subordinated, financial],
         [irb["firb_lgd_subordinated"], irb["firb_lgd_financial"]],
@@ -143,9 +147,9 @@ def irb_risk_weights(frame: pd.DataFrame, ead: np.ndarray, params: Mapping[str, 
     fail(
         frame, ~foundation & np.isnan(lgd_input), "lgd", "is missing on A-IRB lines", allowed="0 <= lgd <= 1"
     )
-    lgd_floor = _by_class(klass, irb["lgd_floor"])
+    lgd_floor = _by_class(codes, irb["lgd_floor"])
     lgd = np.where(foundation, firb_lgd, np.maximum(lgd_input, lgd_floor))
-    pd_floor = _by_class(klass, irb["pd_floor"])
+    pd_floor = _by_class(codes, irb["pd_floor"])
     defaulted = frame["is_defaulted"].to_numpy() | (pd_input >= 1)
     pd_used = np.where(defaulted, 1.0, np.maximum(pd_input, pd_floor))
     maturity_input = frame["residual_maturity"].to_numpy()
@@ -165,9 +169,14 @@ def irb_risk_weights(frame: pd.DataFrame, ead: np.ndarray, params: Mapping[str, 
 
     performing = ~defaulted
     formula = irb_capital_requirement(
-        klass[performing], pd_used[performing], lgd[performing], np.nan_to_num(maturity[performing], nan=2.5),
-        sales[performing], large_fi[performing], params,
-    )  # fmt: skip
+        np.asarray(IRB_CLASSES)[codes[performing]],
+        pd_used[performing],
+        lgd[performing],
+        np.nan_to_num(maturity[performing], nan=2.5),
+        sales[performing],
+        large_fi[performing],
+        params,
+    )
     k = np.maximum(lgd - np.nan_to_num(elbe), 0.0)  # CRE31.3 for defaulted lines
     correlation = np.full(n, np.nan)
     b = np.full(n, np.nan)
@@ -185,12 +194,12 @@ def irb_risk_weights(frame: pd.DataFrame, ead: np.ndarray, params: Mapping[str, 
         ("qrre_transactor", "CRE31.15"),
         ("other_retail", "CRE31.16"),
     ):
-        rules.set(klass == name, rule)
+        rules.set(codes == IRB_CLASSES.index(name), rule)
     rules.set(defaulted, "CRE31.3")
     risk_weight = 12.5 * k
     return pd.DataFrame(
         {
-            "irb_class": pd.Categorical(klass, categories=IRB_CLASSES),
+            "irb_class": categorical(codes, IRB_CLASSES),
             "irb_foundation": foundation,
             "pd_used": pd_used,
             "lgd_used": lgd,
