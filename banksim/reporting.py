@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from banksim.errors import InputError
+from banksim.regulation.rwa import rwa_summary
 
 __all__ = ["EXCEL_MAX_ROWS", "MAX_DETAIL_SHEETS", "excel_workbook", "export"]
 
@@ -236,15 +237,10 @@ def _rwa_sheet(book: Any, rwa: pd.DataFrame) -> None:
         "average_risk_weight",
     ]
     sheet.append(_header(sheet, columns))
-    groups = rwa.groupby(["risk_type", "exposure_class", "approach"], observed=True, sort=True)
-    table = groups.agg(
-        lines=("position_id", "size"),
-        exposure=("exposure", "sum"),
-        rwa=("rwa", "sum"),
-        rwa_standardised=("rwa_standardised", "sum"),
-    ).reset_index()
+    table = rwa_summary(rwa)[columns]
     formats = [None, None, None, "0", MONEY, MONEY, MONEY, PERCENT]
     for record in table.itertuples(index=False):
+        average = float(record[7]) if record[4] else 0.0  # no exposure: 0%, as a number
         values = [
             str(record[0]),
             str(record[1]),
@@ -253,10 +249,9 @@ def _rwa_sheet(book: Any, rwa: pd.DataFrame) -> None:
             float(record[4]),
             float(record[5]),
             float(record[6]),
+            average,
         ]
-        exposure, amount = float(record[4]), float(record[5])
-        average = amount / exposure if exposure else 0.0
-        sheet.append([_cell(sheet, v, f) for v, f in zip([*values, average], formats, strict=True)])
+        sheet.append([_cell(sheet, v, f) for v, f in zip(values, formats, strict=True)])
     last = len(table) + 1
     sheet.append(
         [
@@ -281,11 +276,17 @@ def _rwa_sheet(book: Any, rwa: pd.DataFrame) -> None:
     sheet.add_chart(chart, "J2")
 
 
-def _lcr_sheet(book: Any, s: Mapping[str, Any]) -> None:
-    sheet = book.create_sheet("LCR")
+def _item_sheet(book: Any, name: str, title: str, rows: list[tuple[str, Any, str]]) -> None:
+    """A titled two-column sheet: item, then its amount or ratio in the given number format."""
+    sheet = book.create_sheet(name)
     _widths(sheet, [44, 18])
-    sheet.append([_cell(sheet, "LCR (simplified C 72.00 - C 74.00)", bold=True)])
+    sheet.append([_cell(sheet, title, bold=True)])
     sheet.append(_header(sheet, ["item", "EUR / ratio"]))
+    for item, value, number_format in rows:
+        sheet.append([_cell(sheet, item), _cell(sheet, value, number_format)])
+
+
+def _lcr_sheet(book: Any, s: Mapping[str, Any]) -> None:
     rows: list[tuple[str, Any, str]] = [
         ("C 72.00 Level 1 assets (after haircut)", s["hqla_level1"], MONEY),
         ("C 72.00 Level 2A assets (after haircut)", s["hqla_level2a"], MONEY),
@@ -302,24 +303,18 @@ def _lcr_sheet(book: Any, s: Mapping[str, Any]) -> None:
         ("Net cash outflows", s["net_outflows"], MONEY),
         ("LCR", s["lcr"], PERCENT),
     ]
-    for name, value, number_format in rows:
-        sheet.append([_cell(sheet, name), _cell(sheet, value, number_format)])
+    _item_sheet(book, "LCR", "LCR (simplified C 72.00 - C 74.00)", rows)
 
 
 def _nsfr_sheet(book: Any, s: Mapping[str, Any]) -> None:
-    sheet = book.create_sheet("NSFR")
-    _widths(sheet, [44, 18])
-    sheet.append([_cell(sheet, "NSFR (simplified C 80.00 - C 81.00)", bold=True)])
-    sheet.append(_header(sheet, ["item", "EUR / ratio"]))
-    rows = [
+    rows: list[tuple[str, Any, str]] = [
         *[(f"C 81.00 ASF: {k}", v, MONEY) for k, v in s["asf_by_category"].items()],
         ("Available stable funding", s["asf"], MONEY),
         *[(f"C 80.00 RSF: {k}", v, MONEY) for k, v in s["rsf_by_category"].items()],
         ("Required stable funding", s["rsf"], MONEY),
         ("NSFR", s["nsfr"], PERCENT),
     ]
-    for name, value, number_format in rows:
-        sheet.append([_cell(sheet, name), _cell(sheet, value, number_format)])
+    _item_sheet(book, "NSFR", "NSFR (simplified C 80.00 - C 81.00)", rows)
 
 
 def _capital_sheet(book: Any, capital: Mapping[str, Any]) -> None:

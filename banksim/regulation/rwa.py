@@ -245,7 +245,7 @@ def _operational_line(op: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def rwa_summary(rwa: pd.DataFrame) -> pd.DataFrame:
-    """Exposure, RWA and standardised RWA by risk type, exposure class and approach (with totals)."""
+    """Lines, exposure, RWA, standardised RWA and average risk weight by risk type, class and approach."""
     groups = rwa.groupby(["risk_type", "exposure_class", "approach"], observed=True, sort=True)
     summary = groups.agg(
         lines=("position_id", "size"),
