@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from banksim.errors import InputError
 
@@ -23,6 +24,7 @@ DEFAULTS = {
     "ARTIFACT_STORE": "file",
     "ARTIFACT_PATH": "./data/artifacts",
     "LOG_LEVEL": "INFO",
+    "MEMORY_CACHE_MB": "1024",
 }
 ARTIFACT_STORES = ("file", "db")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -53,14 +55,28 @@ class Settings:
         Root folder of payload files (``ARTIFACT_PATH``).
     log_level : str
         Level of the ``banksim`` logger (``LOG_LEVEL``).
+    memory_cache_mb : int
+        MiB of recently read results each store keeps in memory, so a repeated hit skips the
+        payload read (``MEMORY_CACHE_MB``); 0 turns the in-memory tier off.
     """
 
     db_url: str = DEFAULTS["DB_URL"]
     artifact_store: str = DEFAULTS["ARTIFACT_STORE"]
     artifact_path: str = DEFAULTS["ARTIFACT_PATH"]
     log_level: str = DEFAULTS["LOG_LEVEL"]
+    memory_cache_mb: int = int(DEFAULTS["MEMORY_CACHE_MB"])
 
     def __post_init__(self) -> None:
+        if (
+            isinstance(self.memory_cache_mb, bool)
+            or not isinstance(self.memory_cache_mb, int)
+            or (self.memory_cache_mb < 0)
+        ):
+            raise InputError(
+                "MEMORY_CACHE_MB",
+                f"{self.memory_cache_mb!r} is not a size in MiB",
+                allowed="a whole number >= 0 (0 turns the in-memory tier off)",
+            )
         if self.artifact_store not in ARTIFACT_STORES:
             raise InputError(
                 "ARTIFACT_STORE", f"unknown value {self.artifact_store!r}", allowed=ARTIFACT_STORES
@@ -78,7 +94,8 @@ class Settings:
     def __repr__(self) -> str:
         return (
             f"Settings(db_url={mask_url(self.db_url)!r}, artifact_store={self.artifact_store!r}, "
-            f"artifact_path={self.artifact_path!r}, log_level={self.log_level!r})"
+            f"artifact_path={self.artifact_path!r}, log_level={self.log_level!r}, "
+            f"memory_cache_mb={self.memory_cache_mb!r})"
         )
 
 
@@ -107,18 +124,28 @@ def get_settings() -> Settings:
         artifact_store=values["ARTIFACT_STORE"].strip().lower(),
         artifact_path=values["ARTIFACT_PATH"],
         log_level=values["LOG_LEVEL"].strip().upper(),
+        memory_cache_mb=_whole_number("MEMORY_CACHE_MB", values["MEMORY_CACHE_MB"]),
     )
 
 
+def _whole_number(name: str, text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise InputError(
+            name, f"{text!r} is not a whole number", allowed="a whole number >= 0, e.g. 1024"
+        ) from None
+
+
 @contextlib.contextmanager
-def override_settings(**changes: str) -> Iterator[Settings]:
+def override_settings(**changes: Any) -> Iterator[Settings]:
     """Use other settings inside a ``with`` block.
 
     Parameters
     ----------
     **changes
         Field names of :class:`Settings` (``db_url``, ``artifact_store``, ``artifact_path``,
-        ``log_level``) and their new values.
+        ``log_level``, ``memory_cache_mb``) and their new values.
 
     Examples
     --------

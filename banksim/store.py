@@ -44,6 +44,7 @@ from sqlalchemy.exc import OperationalError
 from banksim import payloads
 from banksim.errors import InputError, SchemaVersionError, StoreError
 from banksim.models import Artifact, Configuration, Simulation, utcnow
+from banksim.recent import RecentPayloads, footprint
 from banksim.settings import ARTIFACT_STORES, get_settings, mask_url
 
 __all__ = [
@@ -198,6 +199,9 @@ class Store:
         Root folder of payload files.
     migrate : bool
         Bring the schema to the latest revision on open (an empty database included).
+    memory_cache_mb : int, optional
+        MiB of recently read payloads kept decoded in memory (:attr:`recent`); default from the
+        ``MEMORY_CACHE_MB`` setting, 0 for none.
 
     Examples
     --------
@@ -212,6 +216,7 @@ class Store:
         artifact_path: str | os.PathLike[str] = "./data/artifacts",
         *,
         migrate: bool = True,
+        memory_cache_mb: int | None = None,
     ) -> None:
         if artifact_store not in ARTIFACT_STORES:
             raise InputError("artifact_store", f"unknown value {artifact_store!r}", allowed=ARTIFACT_STORES)
@@ -221,6 +226,9 @@ class Store:
         self.engine = make_engine(db_url)
         self.dialect = self.engine.dialect.name
         self._token: contextvars.Token[Store | None] | None = None
+        if memory_cache_mb is None:
+            memory_cache_mb = get_settings().memory_cache_mb
+        self.recent = RecentPayloads(memory_cache_mb * 2**20)
         _all_stores.add(self)
         if migrate:
             self.upgrade()
@@ -243,7 +251,8 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        """Release database connections."""
+        """Release database connections and the in-memory tier."""
+        self.recent.clear()
         self.engine.dispose()
 
     # -- transactions ---------------------------------------------------------------------------
@@ -452,28 +461,43 @@ class Store:
             )
 
     def _get(self, table: Table, key: dict[str, str]) -> Any | None:
-        """Load the payload of ``key``; a damaged one is removed (logged) and reads as None."""
+        """Load the payload of ``key``; a damaged one is removed (logged) and reads as None.
+
+        The row is looked up every time; its payload comes from the in-memory tier when that
+        holds the same row id and checksum, else from its file or blob (then kept in the tier).
+        """
+        columns = [column for column in table.c if column.name != "data_blob"]
         for _attempt in range(3):
             with self.transaction() as conn:
                 found = conn.execute(
-                    select(table).where(*[table.c[name] == value for name, value in key.items()])
+                    select(*columns).where(*[table.c[name] == value for name, value in key.items()])
                 ).first()
-            if found is None:
-                return None
-            row = Row(
-                found.id,
-                getattr(found, "data_format", "blob"),
-                found.data_path,
-                found.checksum,
-                found.size_bytes,
-                getattr(found, "mime_type", None),
-            )
-            value = self._read(row, found.data_blob)
-            if value is None:  # file gone: replaced or purged since we read the row; look again
-                continue
-            if value is _DAMAGED:
-                self._discard(table, row)
-                return None
+                if found is None:
+                    return None
+                row = Row(
+                    found.id,
+                    getattr(found, "data_format", "blob"),
+                    found.data_path,
+                    found.checksum,
+                    found.size_bytes,
+                    getattr(found, "mime_type", None),
+                )
+                value = self.recent.get(row.id, row.checksum)
+                blob = None
+                if value is None and row.data_path is None:
+                    blob = conn.execute(
+                        select(table.c.data_blob).where(table.c.id == row.id)
+                    ).scalar_one_or_none()
+                    if blob is None:  # the row was replaced or purged a moment ago; look again
+                        continue
+            if value is None:
+                value = self._read(row, blob)
+                if value is None:  # file gone: replaced or purged since we read the row; look again
+                    continue
+                if value is _DAMAGED:
+                    self._discard(table, row)
+                    return None
+                value = self.recent.put(row.id, row.checksum, value, footprint(value, row.size_bytes))
             return (value, row.mime_type) if table is ARTIFACTS else value
         log.warning("payload for %s is missing on disk; treating it as missing", key)
         self._discard(table, row)
@@ -640,6 +664,7 @@ class Store:
                 ).scalar_one()
                 if not left:
                     conn.execute(delete(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash))
+        self.recent.clear()
         for path in removed_paths:  # after the commit: no row points at these files any more
             self._remove_file(path)
         self.remove_orphans()
@@ -821,6 +846,7 @@ def open_store(
     *,
     artifact_store: str | None = None,
     artifact_path: str | os.PathLike[str] | None = None,
+    memory_cache_mb: int | None = None,
 ) -> Store:
     """Open a store; unspecified parts come from the settings (``DB_URL`` and friends).
 
@@ -831,6 +857,7 @@ def open_store(
         db_url or settings.db_url,
         artifact_store or settings.artifact_store,
         artifact_path if artifact_path is not None else settings.artifact_path,
+        memory_cache_mb=memory_cache_mb,
     )
 
 

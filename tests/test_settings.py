@@ -13,7 +13,7 @@ from banksim.settings import get_settings
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for name in ("DB_URL", "ARTIFACT_STORE", "ARTIFACT_PATH", "LOG_LEVEL"):
+    for name in ("DB_URL", "ARTIFACT_STORE", "ARTIFACT_PATH", "LOG_LEVEL", "MEMORY_CACHE_MB"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -25,6 +25,7 @@ def test_defaults_match_the_design(clean_env: Path) -> None:
         artifact_store="file",
         artifact_path="./data/artifacts",
         log_level="INFO",
+        memory_cache_mb=1024,
     )
 
 
@@ -44,7 +45,14 @@ def test_override_settings_is_scoped(clean_env: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("ARTIFACT_STORE", "s3"), ("LOG_LEVEL", "LOUD"), ("DB_URL", "not-a-url")]
+    ("name", "value"),
+    [
+        ("ARTIFACT_STORE", "s3"),
+        ("LOG_LEVEL", "LOUD"),
+        ("DB_URL", "not-a-url"),
+        ("MEMORY_CACHE_MB", "lots"),
+        ("MEMORY_CACHE_MB", "-1"),
+    ],
 )
 def test_bad_settings_are_named(
     clean_env: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
@@ -52,6 +60,18 @@ def test_bad_settings_are_named(
     monkeypatch.setenv(name, value)
     with pytest.raises(bs.InputError, match=name):
         get_settings()
+
+
+def test_memory_cache_size_from_environment_and_override(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEMORY_CACHE_MB", " 64 ")
+    assert get_settings().memory_cache_mb == 64
+    assert bs.Store(f"sqlite:///{clean_env / 's.db'}").recent.limit_bytes == 64 * 2**20
+    with bs.override_settings(memory_cache_mb=0):
+        assert bs.Store(f"sqlite:///{clean_env / 's.db'}").recent.limit_bytes == 0
+    with pytest.raises(bs.InputError, match="MEMORY_CACHE_MB"), bs.override_settings(memory_cache_mb=-5):
+        pass
 
 
 def test_passwords_never_show(
