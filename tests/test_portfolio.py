@@ -240,3 +240,18 @@ def test_generated_bank_composition_is_coherent() -> None:
     assert (banks["scra_grade"] != "none").all()
     retail = bank[(bank["side"] == "liability") & bank["lcr_counterparty"].isin(["retail", "small_business"])]
     assert retail["deposit_class"].isin(["stable_enhanced", "stable", "less_stable"]).all()
+
+
+@pytest.mark.parametrize("include_derivatives", [False, True])
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_every_profile_yields_plausible_metrics(
+    sqlite_store: bs.Store, profile: str, include_derivatives: bool
+) -> None:
+    """The ranges the synthetic bank promises (CET1 10-18%, LCR 110-250%, NSFR 100-140%) hold
+    for every profile, with and without a derivatives book, and every minimum is met."""
+    result = bs.run_pipeline(30_000, 11, config={"profile": profile}, include_derivatives=include_derivatives)
+    cet1 = result.capital["ratios"]["cet1_ratio"]
+    assert 0.10 <= cet1 <= 0.18, cet1
+    assert 1.10 <= result.liquidity["lcr"] <= 2.50, result.liquidity["lcr"]
+    assert 1.00 <= result.liquidity["nsfr"] <= 1.40, result.liquidity["nsfr"]
+    assert result.liquidity["lcr_met"] and result.liquidity["nsfr_met"]
