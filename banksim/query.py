@@ -1,8 +1,8 @@
 """SQL across every cached result with DuckDB: one view per result kind, plus the call parameters.
 
 ``query(sql)`` opens an in-memory DuckDB connection with a view per stored table kind (Parquet
-payloads, whether they live in files or in the database), a table per dict kind (JSON flattened
-to columns) and ``configurations`` with each call's parameters as typed columns. The ready-made
+payloads, whether they live in files or in the database, each checked against its checksum
+first), a table per dict kind (JSON flattened to columns) and ``configurations`` with each call's parameters as typed columns. The ready-made
 queries compare scenarios recorded by :func:`banksim.run_pipeline`.
 """
 
@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from banksim.errors import InputError
-from banksim.store import CONFIGURATIONS, SIMULATIONS, Store, get_store
+from banksim.store import CONFIGURATIONS, SIMULATIONS, Row, Store, get_store
 
 __all__ = [
     "connect",
@@ -49,11 +49,14 @@ def connect(store: Store | None = None) -> Any:
     with store.transaction() as conn:
         rows = conn.execute(
             select(
+                SIMULATIONS.c.id,
                 SIMULATIONS.c.kind,
                 SIMULATIONS.c.params_hash,
                 SIMULATIONS.c.data_format,
                 SIMULATIONS.c.data_path,
                 SIMULATIONS.c.data_blob,
+                SIMULATIONS.c.checksum,
+                SIMULATIONS.c.size_bytes,
             )
         ).all()
         configurations = conn.execute(
@@ -90,6 +93,11 @@ def connect(store: Store | None = None) -> Any:
 
 
 def _parquet_view(connection: Any, store: Store, view: str, kind: str, entries: list[Any]) -> None:
+    entries = [
+        e
+        for e in entries
+        if store.payload_intact(Row(e.id, e.data_format, e.data_path, e.checksum, e.size_bytes), e.data_blob)
+    ]
     files = [str(store.artifact_root / e.data_path) for e in entries if e.data_path]
     parts = []
     if files:
@@ -106,7 +114,8 @@ def _parquet_view(connection: Any, store: Store, view: str, kind: str, entries: 
             tables.append(table.append_column("params_hash", pa.array([entry.params_hash] * table.num_rows)))
         connection.register(f"_{kind}_blobs", pa.concat_tables(tables, promote_options="default"))
         parts.append(f'SELECT * FROM "_{kind}_blobs"')
-    connection.execute(f"CREATE VIEW {view} AS " + " UNION ALL BY NAME ".join(parts))
+    if parts:
+        connection.execute(f"CREATE VIEW {view} AS " + " UNION ALL BY NAME ".join(parts))
 
 
 def _configurations_frame(rows: Sequence[Any]) -> pd.DataFrame:

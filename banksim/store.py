@@ -229,6 +229,7 @@ class Store:
         if memory_cache_mb is None:
             memory_cache_mb = get_settings().memory_cache_mb
         self.recent = RecentPayloads(memory_cache_mb * 2**20)
+        self._verified_files: dict[str, tuple[int, int, str]] = {}  # path -> (size, mtime, checksum)
         _all_stores.add(self)
         if migrate:
             self.upgrade()
@@ -374,6 +375,36 @@ class Store:
         except Exception as exc:
             log.warning("payload %s could not be decoded (%s): %s", row.id, where, exc)
             return _DAMAGED
+
+    def payload_intact(self, row: Row, blob: bytes | None = None) -> bool:
+        """True if the payload of a ``simulations`` row is there and matches its checksum.
+
+        For readers that take the bytes without decoding them here (DuckDB). A damaged payload
+        is removed with its row (logged); a file checked before is not read again while its
+        size and modification time are unchanged.
+        """
+        if row.data_path is None:
+            if blob is not None and payloads.checksum_of(blob) == row.checksum:
+                return True
+        else:
+            path = self.artifact_root / row.data_path
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # replaced or purged since the row was read
+                return False
+            seen = (stat.st_size, stat.st_mtime_ns, row.checksum)
+            if self._verified_files.get(row.data_path) == seen:
+                return True
+            try:
+                data = pa.memory_map(str(path)).read_buffer()
+            except FileNotFoundError:
+                return False
+            if payloads.checksum_of(data) == row.checksum:
+                self._verified_files[row.data_path] = seen
+                return True
+        log.warning("payload %s failed its checksum; leaving it out and removing it", row.id)
+        self._discard(SIMULATIONS, row)
+        return False
 
     # -- generic row operations -----------------------------------------------------------------
     def _put(

@@ -26,6 +26,11 @@ def main(runs: int = 100, size: int = 100_000) -> None:
                 positions = bs.generate_positions(size, seed)
                 bs.compute_rwa(positions)
             print(f"stored {runs} RWA results of {size:,} positions in {time.perf_counter() - start:.0f} s")
+        # A fresh store object has checked no payload yet: its first query reads every file once.
+        with bs.open_store(f"sqlite:///{root / 'bench.db'}", artifact_path=root / "artifacts"):
+            start = time.perf_counter()
+            bs.query(AGGREGATE)
+            first = time.perf_counter() - start
             times = []
             for _ in range(5):
                 start = time.perf_counter()
@@ -33,7 +38,8 @@ def main(runs: int = 100, size: int = 100_000) -> None:
                 times.append(time.perf_counter() - start)
             print(
                 f"query RWA by class across {table['params_hash'].nunique()} runs ({len(table)} rows): "
-                f"median {statistics.median(times) * 1e3:.0f} ms (views built and query run)"
+                f"first {first * 1e3:.0f} ms (every payload's checksum verified), then median "
+                f"{statistics.median(times) * 1e3:.0f} ms (views built and query run)"
             )
 
         with bs.open_store(f"sqlite:///{root / 'sweep.db'}", artifact_path=root / "sweep"):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import text
 
 import banksim as bs
 from banksim.pipeline import HEADLINE_COLUMNS
@@ -130,3 +132,27 @@ def test_identifiers_are_validated() -> None:
             _identifier(bad)
     with pytest.raises(bs.InputError, match="sql"):
         bs.query("   ")
+
+
+def test_sql_leaves_out_a_damaged_payload_and_removes_it(
+    store: bs.Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """DuckDB reads payload files itself, so query() checks each checksum before the view is built."""
+    for key, amount in (("k1", 1.0), ("k2", 2.0)):
+        store.save_dataframe("lines", key, pd.DataFrame({"amount": [amount] * 1_000}))
+    if store.artifact_store == "file":
+        path = next((store.artifact_root / "kind=lines" / "params_hash=k2").glob("*.parquet"))
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    else:
+        with store.transaction(write=True) as conn:
+            conn.execute(
+                text("UPDATE simulations SET data_blob = :b WHERE params_hash = 'k2'"), {"b": b"PAR1 x"}
+            )
+    with caplog.at_level(logging.WARNING, logger="banksim.store"):
+        totals = bs.query("SELECT params_hash, sum(amount) AS total FROM lines GROUP BY ALL")
+    assert totals.to_dict("records") == [{"params_hash": "k1", "total": 1_000.0}]
+    assert "checksum" in caplog.text
+    assert list(store.list_entries()["params_hash"]) == ["k1"]
+    assert bs.query("SELECT count(*) AS n FROM lines")["n"].item() == 1_000  # checked files are remembered
