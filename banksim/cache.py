@@ -215,13 +215,25 @@ class CachedFunction:
         return (*values, hit)
 
     def is_cached(self, *args: Any, **kwargs: Any) -> bool:
-        """True if this call's result is stored and intact; computes nothing, writes nothing."""
-        return self._load(self._call(args, kwargs).key) is not None
+        """True if this call's result is stored and intact; computes nothing, writes nothing.
+
+        Every part's checksum is verified, but nothing is decoded (a damaged part is removed,
+        as a load would remove it).
+        """
+        return self._stored(self._call(args, kwargs).key)
+
+    def _stored(self, key: str) -> bool:
+        store = get_store()
+        configuration = store.configuration(key)
+        if configuration is None or not configuration.get("result_layout"):
+            return False
+        parts = json.loads(configuration["result_layout"])["parts"]
+        return all(store.has_part(part["name"], key, blob=part["format"] == "blob") for part in parts)
 
     def explain(self, *args: Any, **kwargs: Any) -> str:
         """Say whether this call would hit, and if not, how it differs from the nearest entry."""
         call = self._call(args, kwargs)
-        if self._load(call.key) is not None:
+        if self._stored(call.key):
             return f"hit: {self.kind} {call.key[:12]} is stored"
         entries = [
             e

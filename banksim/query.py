@@ -2,8 +2,9 @@
 
 ``query(sql)`` opens an in-memory DuckDB connection with a view per stored table kind (Parquet
 payloads, whether they live in files or in the database, each checked against its checksum
-first), a table per dict kind (JSON flattened to columns) and ``configurations`` with each call's parameters as typed columns. The ready-made
-queries compare scenarios recorded by :func:`banksim.run_pipeline`.
+first), a table per dict kind (JSON flattened to columns) and ``configurations`` with each
+call's parameters as typed columns. The ready-made queries compare scenarios recorded by
+:func:`banksim.run_pipeline`.
 """
 
 from __future__ import annotations

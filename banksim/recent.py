@@ -73,6 +73,10 @@ class RecentPayloads:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, key: object) -> bool:
+        """True if ``(row_id, checksum)`` is held (without counting a hit)."""
+        return key in self._entries
+
     def __repr__(self) -> str:
         return (
             f"RecentPayloads({len(self)} entries, {self.size_bytes / 2**20:.1f} of "

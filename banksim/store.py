@@ -376,8 +376,8 @@ class Store:
             log.warning("payload %s could not be decoded (%s): %s", row.id, where, exc)
             return _DAMAGED
 
-    def payload_intact(self, row: Row, blob: bytes | None = None) -> bool:
-        """True if the payload of a ``simulations`` row is there and matches its checksum.
+    def payload_intact(self, row: Row, blob: bytes | None = None, table: Table = SIMULATIONS) -> bool:
+        """True if the payload of a row of ``table`` is there and matches its checksum.
 
         For readers that take the bytes without decoding them here (DuckDB). A damaged payload
         is removed with its row (logged); a file checked before is not read again while its
@@ -403,7 +403,7 @@ class Store:
                 self._verified_files[row.data_path] = seen
                 return True
         log.warning("payload %s failed its checksum; leaving it out and removing it", row.id)
-        self._discard(SIMULATIONS, row)
+        self._discard(table, row)
         return False
 
     # -- generic row operations -----------------------------------------------------------------
@@ -809,6 +809,25 @@ class Store:
                     )
                 )
         self._commit(writes, configuration={"params_hash": params_hash, **configuration})
+
+    def has_part(self, name: str, params_hash: str, blob: bool) -> bool:
+        """True if a result part is stored intact; checks its checksum without decoding it."""
+        table = ARTIFACTS if blob else SIMULATIONS
+        name_column = table.c.name if blob else table.c.kind
+        with self.transaction() as conn:
+            found = conn.execute(
+                select(table.c.id, table.c.data_path, table.c.checksum, table.c.size_bytes).where(
+                    table.c.params_hash == params_hash, name_column == name
+                )
+            ).first()
+            if found is None:
+                return False
+            row = Row(found.id, "", found.data_path, found.checksum, found.size_bytes)
+            if row.data_path is not None or (row.id, row.checksum) in self.recent:
+                data = None
+            else:
+                data = conn.execute(select(table.c.data_blob).where(table.c.id == row.id)).scalar()
+        return (row.id, row.checksum) in self.recent or self.payload_intact(row, data, table)
 
     def load_part(self, name: str, params_hash: str, blob: bool) -> Any | None:
         if blob:

@@ -107,6 +107,33 @@ def test_is_cached_answers_without_computing_or_writing(sqlite_store: bs.Store) 
     assert len(calls) == 1
 
 
+def test_is_cached_verifies_checksums_without_decoding(
+    store: bs.Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy import text
+
+    from banksim import payloads
+
+    three_parts(3)
+    decoded: list[str] = []
+    real = payloads.decode
+    monkeypatch.setattr(payloads, "decode", lambda f, d: decoded.append(f) or real(f, d))
+    assert three_parts.is_cached(3) and decoded == []  # three parts checked, none decoded
+    key = three_parts.key(3)
+    if store.artifact_store == "file":
+        path = next((store.artifact_root / "kind=liquidity_lcr" / f"params_hash={key}").glob("*.parquet"))
+        path.write_bytes(path.read_bytes()[:-40])
+    else:
+        with store.transaction(write=True) as conn:
+            conn.execute(
+                text("UPDATE simulations SET data_blob = :b WHERE kind = 'liquidity_lcr'"), {"b": b"x"}
+            )
+    with caplog.at_level(logging.WARNING, logger="banksim.store"):
+        assert not three_parts.is_cached(3)
+    assert "checksum" in caplog.text and decoded == []
+    assert "liquidity_lcr" not in set(store.list_entries()["kind"])  # removed, as a load would
+
+
 def test_explain_names_the_component_that_differs(sqlite_store: bs.Store) -> None:
     assert "no stored result" in grid.explain(1)
     grid(5, 2.0)
