@@ -1,4 +1,4 @@
-"""RWA assembly: the output floor (RBC20.13, RBC90.1), summaries, the cached service and the generated bank."""
+"""RWA assembly: the output floor (RBC20.13, RBC90.1-90.2), summaries, the cached service and the generated bank."""
 
 from __future__ import annotations
 
@@ -41,6 +41,30 @@ def test_phase_in_by_date(as_of: dt.date, rate: float) -> None:
     assert output_floor(frame(76.0, 140.0), as_of=as_of)["floored_rwa"] == pytest.approx(
         max(76.0, rate * 140.0)
     )
+
+
+CAP = {"output_floor": {"transitional_cap": 0.25}}
+
+
+@pytest.mark.parametrize(
+    ("as_of", "floored", "cap_binding"),
+    [
+        (dt.date(2027, 6, 30), 95.0, True),  # 70% x 140 = 98 > 76 x 1.25 = 95: capped at 95
+        (dt.date(2025, 6, 30), 84.0, False),  # 60% x 140 = 84 < 95: the cap does not bind
+        (dt.date(2028, 1, 1), 101.5, False),  # phase-in over: 72.5% x 140 = 101.5, no cap
+        (None, 101.5, False),  # fully phased in
+    ],
+)
+def test_rbc90_2_transitional_cap(as_of: dt.date | None, floored: float, cap_binding: bool) -> None:
+    """RBC90.2 on the RBC20.13 bank (basel.md 1.2): the floor may raise RWA by at most 25% of
+    pre-floor RWA (76 x 1.25 = 95) during the phase-in, where a supervisor applies the cap."""
+    floor = output_floor(frame(76.0, 140.0), as_of=as_of, parameters=CAP)
+    assert floor["floored_rwa"] == pytest.approx(floored)
+    assert floor["transitional_cap_binding"] is cap_binding
+    assert floor["floor_add_on"] == pytest.approx(floored - 76.0)
+    uncapped = output_floor(frame(76.0, 140.0), as_of=as_of)  # Basel default: no cap
+    assert uncapped["transitional_cap_binding"] is False
+    assert uncapped["floored_rwa"] == pytest.approx(max(76.0, floor_rate(as_of) * 140.0))
 
 
 def test_floor_rate_is_validated() -> None:

@@ -362,6 +362,9 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     },
     "output_floor": {  # RBC90.1 phase-in by calendar year; 72.5% from 2028 (RBC20.11)
         "schedule": {2023: 0.50, 2024: 0.55, 2025: 0.60, 2026: 0.65, 2027: 0.70, 2028: 0.725},
+        # RBC90.2, national discretion: during the phase-in the floor may raise RWA by at most
+        # this share of pre-floor RWA (0.25 where applied); infinity = not applied.
+        "transitional_cap": math.inf,
     },
 }
 

@@ -8,6 +8,7 @@ for operational risk, each with its exposure, risk weight, RWA, standardised RWA
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -278,23 +279,32 @@ def output_floor(
     floor: float | None = None,
     parameters: Mapping[str, Any] | None = None,
 ) -> dict[str, float | bool]:
-    """Pre-floor RWA, standardised RWA and the floored total (RBC20.11-20.13, RBC90.1).
+    """Pre-floor RWA, standardised RWA and the floored total (RBC20.11-20.13, RBC90.1-90.2).
 
     ``floor`` (a decimal) overrides the phase-in rate of ``as_of``; by default 72.5%.
-    ``parameters`` may override the phase-in schedule (``{"output_floor": {"schedule": ...}}``).
+    ``parameters`` may override the phase-in schedule (``{"output_floor": {"schedule": ...}}``)
+    and apply the RBC90.2 transitional cap (``{"output_floor": {"transitional_cap": 0.25}}``):
+    while ``as_of`` falls before the last year of the schedule, the floor then raises RWA by at
+    most that share of pre-floor RWA.
     """
-    rate = floor_rate(as_of, regulatory_parameters(parameters)) if floor is None else float(floor)
+    params = regulatory_parameters(parameters)
+    rate = floor_rate(as_of, params) if floor is None else float(floor)
     if not 0 <= rate <= 1:
         raise InputError("floor", f"must be between 0 and 1, got {floor!r}")
     pre_floor = float(rwa["rwa"].sum())
     standardised = float(rwa["rwa_standardised"].sum())
     floored = max(pre_floor, rate * standardised)
+    final_year = max(int(year) for year in params["output_floor"]["schedule"])
+    cap_share = params["output_floor"]["transitional_cap"]
+    in_phase_in = as_of is not None and as_of.year < final_year
+    cap = pre_floor * (1 + cap_share) if in_phase_in and math.isfinite(cap_share) else math.inf
     return {
         "pre_floor_rwa": pre_floor,
         "standardised_rwa": standardised,
         "floor_rate": rate,
         "floor_amount": rate * standardised,
-        "floored_rwa": floored,
+        "floored_rwa": min(floored, cap),
         "floor_binding": rate * standardised > pre_floor,
-        "floor_add_on": floored - pre_floor,
+        "transitional_cap_binding": floored > cap,
+        "floor_add_on": min(floored, cap) - pre_floor,
     }
