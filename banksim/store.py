@@ -823,11 +823,14 @@ class Store:
             if found is None:
                 return False
             row = Row(found.id, "", found.data_path, found.checksum, found.size_bytes)
-            if row.data_path is not None or (row.id, row.checksum) in self.recent:
-                data = None
-            else:
+            if (row.id, row.checksum) in self.recent:
+                return True
+            data = None
+            if row.data_path is None:
                 data = conn.execute(select(table.c.data_blob).where(table.c.id == row.id)).scalar()
-        return (row.id, row.checksum) in self.recent or self.payload_intact(row, data, table)
+                if data is None:  # replaced or purged a moment ago
+                    return False
+        return self.payload_intact(row, data, table)
 
     def load_part(self, name: str, params_hash: str, blob: bool) -> Any | None:
         if blob:
