@@ -528,7 +528,8 @@ class Store:
                 if value is _DAMAGED:
                     self._discard(table, row)
                     return None
-                value = self.recent.put(row.id, row.checksum, value, footprint(value, row.size_bytes))
+                if self.recent.limit_bytes:
+                    value = self.recent.put(row.id, row.checksum, value, footprint(value, row.size_bytes))
             return (value, row.mime_type) if table is ARTIFACTS else value
         log.warning("payload for %s is missing on disk; treating it as missing", key)
         self._discard(table, row)
