@@ -53,7 +53,13 @@ def _cache(args: argparse.Namespace) -> int:
         elif args.action == "stats":
             print(store.stats().to_string())
         else:
-            removed = store.purge(args.kind, args.older_than, dry_run=args.dry_run)
+            if args.max_size is None or args.older_than is not None:
+                removed = store.purge(args.kind, args.older_than, dry_run=args.dry_run)
+            else:
+                removed = store.list_entries().iloc[:0]
+            if args.max_size is not None:
+                shrunk = store.shrink(args.max_size, args.kind, dry_run=args.dry_run)
+                removed = pd.concat([removed, shrunk[removed.columns]], ignore_index=True)
             verb = "would remove" if args.dry_run else "removed"
             print(f"{verb} {len(removed)} entries, {int(removed['bytes'].sum())} bytes")
             if len(removed):
@@ -116,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=["ls", "stats", "purge"])
     cache.add_argument("--kind", default=None, help="only entries of this kind")
     cache.add_argument("--older-than", default=None, help="purge: only entries older than e.g. 7d, 12h")
+    cache.add_argument(
+        "--max-size",
+        default=None,
+        help="purge: then remove least recently used calls until the cache fits, e.g. 5GB, 500MB",
+    )
     cache.add_argument("--dry-run", action="store_true", help="purge: list, remove nothing")
     cache.set_defaults(run=_cache)
     return parser

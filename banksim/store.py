@@ -133,6 +133,22 @@ def parse_age(older_than: dt.timedelta | str | None) -> dt.timedelta | None:
     return dt.timedelta(**{unit: float(match[1])})
 
 
+SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+              "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}  # fmt: skip
+
+
+def parse_size(size: int | str) -> int:
+    """Accept bytes or ``"500MB"``, ``"5GB"``, ``"2GiB"`` (decimal and binary units)."""
+    if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+        return size
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", size) if isinstance(size, str) else None
+    if not match or match[2].upper() not in SIZE_UNITS:
+        raise InputError(
+            "max_bytes", f"{size!r} is not a size", allowed="bytes >= 0 or '500MB', '5GB', '2GiB'"
+        )
+    return int(float(match[1]) * SIZE_UNITS[match[2].upper()])
+
+
 # -- engine ---------------------------------------------------------------------------------------
 
 
@@ -677,6 +693,52 @@ class Store:
             if not dry_run:
                 self.remove_orphans()
             return listing.reset_index(drop=True)
+        self._remove(listing)
+        self.remove_orphans()
+        return listing.reset_index(drop=True)
+
+    def shrink(self, max_bytes: int | str, kind: str | None = None, *, dry_run: bool = False) -> pd.DataFrame:
+        """Remove the least recently used cached calls until their payloads fit in ``max_bytes``.
+
+        A call is removed whole (every part and its configuration row), least recently used
+        first; "used" is its last hit, or its creation if it was never hit. ``kind`` limits the
+        size counted and the calls considered. Returns what was (or, with ``dry_run``, would be)
+        removed, one row per payload, with ``last_used``.
+
+        Parameters
+        ----------
+        max_bytes : int or str
+            Bytes, or a size such as ``"500MB"``, ``"5GB"``, ``"2GiB"``.
+        kind : str, optional
+            Only entries of this kind (payload kind or cached function kind).
+        dry_run : bool
+            List, remove nothing.
+        """
+        limit = parse_size(max_bytes)
+        listing = self.list_entries(kind)
+        with self.transaction() as conn:
+            last_hits = dict(
+                conn.execute(select(CONFIGURATIONS.c.params_hash, CONFIGURATIONS.c.last_hit_at)).all()
+            )
+        hits = pd.to_datetime(listing["params_hash"].map(last_hits), utc=True)
+        listing["last_used"] = hits.where(hits > listing["created_at"], listing["created_at"])
+        calls = listing.groupby("params_hash").agg(bytes=("bytes", "sum"), last_used=("last_used", "max"))
+        calls = calls.sort_values(["last_used", "bytes"], ascending=[True, False])
+        excess = int(calls["bytes"].sum()) - limit
+        if excess <= 0:
+            return listing.iloc[:0].reset_index(drop=True)
+        freed_before = calls["bytes"].cumsum().shift(fill_value=0)
+        chosen = set(calls.index[freed_before < excess])
+        everything = listing if kind is None else self.list_entries()  # whole calls, every part
+        everything = everything.assign(last_used=everything["params_hash"].map(calls["last_used"]))
+        removed = everything[everything["params_hash"].isin(chosen)]
+        removed = removed.sort_values(["last_used", "params_hash"], ignore_index=True)
+        if not dry_run:
+            self._remove(removed)
+        return removed
+
+    def _remove(self, listing: pd.DataFrame) -> None:
+        """Delete the rows of a :meth:`list_entries` listing, then their files and empty calls."""
         removed_paths: list[str | None] = []
         with self.transaction(write=True, lock_keys=["banksim-purge"]) as conn:
             for row in listing.itertuples():
@@ -699,8 +761,6 @@ class Store:
         self.recent.clear()
         for path in removed_paths:  # after the commit: no row points at these files any more
             self._remove_file(path)
-        self.remove_orphans()
-        return listing.reset_index(drop=True)
 
     def remove_orphans(self) -> list[str]:
         """Delete payload files no row points at, and temp files older than an hour."""

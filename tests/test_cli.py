@@ -37,11 +37,20 @@ def test_cache_commands(configured: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "removed 1 entries" in capsys.readouterr().out
     assert bs.get_store().load_dict("summary", "k1") is None
     assert bs.get_store().load_dict("other", "k2") == {"b": 2}
+    assert main(["cache", "purge", "--max-size", "1TB"]) == 0
+    assert "removed 0 entries" in capsys.readouterr().out
+    assert main(["cache", "purge", "--max-size", "0", "--dry-run"]) == 0
+    assert "would remove 1 entries" in capsys.readouterr().out
+    assert main(["cache", "purge", "--max-size", "0"]) == 0
+    assert "removed 1 entries" in capsys.readouterr().out
+    assert bs.get_store().list_entries().empty
 
 
 def test_bad_input_is_a_message_not_a_traceback(configured: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cache", "purge", "--older-than", "soon"]) == 2
     assert "older_than" in capsys.readouterr().err
+    assert main(["cache", "purge", "--max-size", "huge"]) == 2
+    assert "max_bytes" in capsys.readouterr().err
 
 
 def test_demo_shows_a_miss_then_a_hit(configured: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 import banksim as bs
-from banksim.store import TEMP_PREFIX
+from banksim.store import TEMP_PREFIX, parse_size
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -319,3 +320,47 @@ def test_command_line_migrations(tmp_path: Path, command: list[str]) -> None:
     assert done.returncode == 0, done.stderr
     store = bs.Store(url, artifact_path=tmp_path / "a", migrate=False)
     assert store.current_revision() == "0001_initial"
+
+
+@bs.cached(kind="block", parts=("lines", "summary"))
+def block(n: int) -> tuple[pd.DataFrame, dict]:
+    return pd.DataFrame({"x": np.arange(n, dtype="float64")}), {"n": n}
+
+
+def test_shrink_removes_least_recently_used_calls_whole(store: bs.Store) -> None:
+    for n in (100_000, 50_000, 20_000):  # created in this order, a little apart
+        block(n)
+        time.sleep(0.02)
+    assert block(100_000)[-1]  # a hit: now the most recently used
+    sizes = store.list_entries().groupby("params_hash")["bytes"].sum()
+    size = {n: int(sizes[block.key(n)]) for n in (100_000, 50_000, 20_000)}
+
+    would = store.shrink(size[100_000] + size[20_000], dry_run=True)
+    assert set(would["params_hash"]) == {block.key(50_000)}  # least recently used: created, never hit
+    assert sorted(would["kind"]) == ["block_lines", "block_summary"]  # the whole call, every part
+    assert len(store.list_entries()) == 6  # a dry run removes nothing
+
+    removed = store.shrink(size[100_000] + size[20_000])
+    assert set(removed["params_hash"]) == {block.key(50_000)}
+    assert not block.is_cached(50_000) and store.configuration(block.key(50_000)) is None
+    assert block.is_cached(100_000) and block.is_cached(20_000)
+    assert store.shrink("1TB").empty  # fits already
+    assert set(store.shrink(size[100_000], kind="block")["params_hash"]) == {block.key(20_000)}
+    last = store.shrink(0, kind="block_summary")  # counts the summaries, removes whole calls
+    assert sorted(last["kind"]) == ["block_lines", "block_summary"]
+    assert store.list_entries().empty
+    assert [p for p in store.artifact_root.rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [(123, 123), ("500MB", 500_000_000), ("2GiB", 2 * 2**30), (" 1.5 kb ", 1_500), ("7", 7)],
+)
+def test_sizes_are_parsed(size: int | str, expected: int) -> None:
+    assert parse_size(size) == expected
+
+
+@pytest.mark.parametrize("size", ["lots", "5 parsecs", -1, "-3MB", True])
+def test_bad_sizes_are_named(sqlite_store: bs.Store, size: object) -> None:
+    with pytest.raises(bs.InputError, match="max_bytes"):
+        sqlite_store.shrink(size)  # type: ignore[arg-type]
