@@ -647,7 +647,8 @@ class Store:
         return listing[LISTING_COLUMNS].sort_values("created_at", ignore_index=True)
 
     def stats(self) -> pd.DataFrame:
-        """Entries, bytes, hits, misses and hit rate per kind, with an ``(all)`` total row."""
+        """Entries, bytes, hits, misses, hit rate and the compute time hits avoided (hits x the
+        stored compute time) per kind, with an ``(all)`` total row."""
         listing = self.list_entries()
         listing["group"] = listing["function_kind"].fillna(listing["kind"])
         by_kind = listing.groupby("group").agg(entries=("kind", "size"), bytes=("bytes", "sum"))
@@ -658,18 +659,24 @@ class Store:
                         CONFIGURATIONS.c.kind.label("group"),
                         func.sum(CONFIGURATIONS.c.hit_count).label("hits"),
                         func.sum(CONFIGURATIONS.c.miss_count).label("misses"),
+                        func.sum(
+                            CONFIGURATIONS.c.hit_count * func.coalesce(CONFIGURATIONS.c.compute_seconds, 0.0)
+                        ).label("compute_seconds_avoided"),
                     )
                     .where(CONFIGURATIONS.c.kind.is_not(None))
                     .group_by(CONFIGURATIONS.c.kind)
                 )
                 .mappings()
                 .all(),
-                columns=["group", "hits", "misses"],
+                columns=["group", "hits", "misses", "compute_seconds_avoided"],
             ).set_index("group")
+        avoided = counts.pop("compute_seconds_avoided").astype("float64")
         table = by_kind.join(counts, how="outer").fillna(0).astype("int64")
         table.loc["(all)"] = table.sum()
         calls = table["hits"] + table["misses"]
         table["hit_rate"] = (table["hits"] / calls.where(calls > 0)).astype("float64")
+        table["compute_seconds_avoided"] = avoided.reindex(table.index).fillna(0.0)
+        table.loc["(all)", "compute_seconds_avoided"] = avoided.sum()
         table.index.name = "kind"
         return table
 

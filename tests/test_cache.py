@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -167,6 +168,28 @@ def test_a_damaged_entry_is_recomputed_and_repaired(
     assert frame["value"].sum() == sum(range(20))
     _, hit = grid(20)
     assert hit and len(calls) == 2
+
+
+@bs.cached(kind="slow")
+def slow(n: int) -> dict:
+    time.sleep(0.2)
+    return {"n": n}
+
+
+def test_a_hit_reports_the_compute_time_it_avoided(sqlite_store: bs.Store) -> None:
+    slow(1)
+    miss = slow.last_call
+    assert miss is not None and not miss.hit and miss.compute_seconds is not None
+    assert miss.compute_seconds >= 0.2 and miss.seconds_saved == 0.0
+    slow(1)
+    slow(1)
+    hit = slow.last_call
+    assert hit is not None and hit.hit
+    assert hit.compute_seconds == pytest.approx(miss.compute_seconds)  # the stored one
+    assert hit.seconds_saved == pytest.approx(hit.compute_seconds - hit.seconds)
+    assert f"computing took {miss.compute_seconds:.3f} s" in hit.describe()
+    avoided = sqlite_store.stats()["compute_seconds_avoided"]
+    assert avoided["slow"] == pytest.approx(2 * miss.compute_seconds) and avoided["(all)"] >= avoided["slow"]
 
 
 def test_hits_and_misses_are_counted_in_stats(sqlite_store: bs.Store) -> None:
