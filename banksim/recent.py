@@ -115,3 +115,10 @@ class RecentPayloads:
         with self._lock:
             self._entries.clear()
             self.size_bytes = 0
+
+    def reset_after_fork(self) -> None:
+        """In a forked child: a new lock (another thread may have held the old one at the fork)
+        and no entries (that thread may have been half-way through changing them)."""
+        self._lock = threading.Lock()
+        self._entries = OrderedDict()
+        self.size_bytes = 0

@@ -1009,6 +1009,7 @@ def get_store() -> Store:
 def _after_fork() -> None:
     for store in list(_all_stores):
         store.engine.dispose(close=False)
+        store.recent.reset_after_fork()
 
 
 if hasattr(os, "register_at_fork"):

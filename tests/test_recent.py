@@ -149,3 +149,25 @@ def test_cached_function_hits_come_from_memory_after_the_first(
     assert reads == ["parquet"]
     again.loc[0, "drawn_amount"] = np.float64(-1.0)
     assert bs.run_simulation(2_000, 5)[0].loc[0, "drawn_amount"] == positions.loc[0, "drawn_amount"]
+
+
+def test_a_forked_child_starts_with_a_free_lock_and_an_empty_tier(sqlite_store: bs.Store) -> None:
+    """A thread holding the tier's lock at fork time must not deadlock the child."""
+    import multiprocessing
+
+    sqlite_store.save_dataframe("positions", "k1", frame())
+    sqlite_store.load_dataframe("positions", "k1")
+    assert len(sqlite_store.recent) == 1
+    context = multiprocessing.get_context("fork")
+    with sqlite_store.recent._lock:  # as if another thread were inside get() at the fork
+        child = context.Process(target=_load_in_child, args=(sqlite_store,))
+        child.start()
+    child.join(timeout=20)
+    assert child.exitcode == 0
+
+
+def _load_in_child(store: bs.Store) -> None:
+    assert len(store.recent) == 0
+    loaded = store.load_dataframe("positions", "k1")
+    assert loaded is not None and loaded["amount"].tolist() == [1.0, 2.0, 3.0]
+    assert len(store.recent) == 1
