@@ -19,6 +19,7 @@ from banksim.errors import (
     UnhashableArgumentError,
 )
 from banksim.hashing import compute_params_hash, frame_fingerprint
+from banksim.lineage import lineage, used_by
 from banksim.pipeline import PipelineResult, run_pipeline, sweep
 from banksim.portfolio import (
     POSITIONS_SCHEMA,
@@ -89,6 +90,8 @@ __all__ = [
     "cached",
     "CachedFunction",
     "CallInfo",
+    "lineage",
+    "used_by",
     # the synthetic bank
     "POSITIONS_SCHEMA",
     "generate_positions",

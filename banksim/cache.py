@@ -156,6 +156,12 @@ class CachedFunction:
         """The cache key (``params_hash``) of a call, without computing anything."""
         return self._call(args, kwargs).key
 
+    def lineage(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        """The stored results this call's result was computed from; see :func:`banksim.lineage`."""
+        from banksim.lineage import lineage
+
+        return lineage(self.key(*args, **kwargs))
+
     # -- storage --------------------------------------------------------------------------------
     def _encode(self, result: Any) -> tuple[list[tuple[str, payloads.Payload, str | None]], bool]:
         is_tuple = isinstance(result, tuple)

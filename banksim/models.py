@@ -54,7 +54,10 @@ class Simulation(Base):
     """A DataFrame (Parquet) or dict (JSON) payload, in a file or in ``data_blob``."""
 
     __tablename__ = "simulations"
-    __table_args__ = (Index("ix_simulations_kind_params_hash", "kind", "params_hash", unique=True),)
+    __table_args__ = (
+        Index("ix_simulations_kind_params_hash", "kind", "params_hash", unique=True),
+        Index("ix_simulations_content_hash", "content_hash"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -68,6 +71,9 @@ class Simulation(Base):
     code_version: Mapped[str | None] = mapped_column(String(64))
     library_versions: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A table's key as an argument of a cached call, so a result can name the results it was
+    # computed from (banksim.lineage); None for dicts and rows written before revision 0002.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Artifact(Base):

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 
-from banksim.errors import InputError
+from banksim.errors import BanksimError, InputError
 
 __all__ = ["Payload", "checksum_of", "decode", "encode_bytes", "encode_dataframe", "encode_dict"]
 
@@ -38,6 +38,7 @@ class Payload:
     data: pa.Buffer | bytes
     checksum: str
     row_count: int | None
+    content_hash: str | None = None  # a table's key as an argument (compute_params_hash): lineage
 
     @property
     def size_bytes(self) -> int:
@@ -83,7 +84,17 @@ def encode_dataframe(frame: pd.DataFrame, argument: str = "df") -> Payload:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression=PARQUET_COMPRESSION, use_dictionary=_dictionary_columns(table))
     buffer = sink.getvalue()
-    return Payload("parquet", buffer, checksum_of(buffer), len(frame))
+    return Payload("parquet", buffer, checksum_of(buffer), len(frame), _content_hash(frame))
+
+
+def _content_hash(frame: pd.DataFrame) -> str | None:
+    """What ``frame`` hashes to as an argument of a cached call; None if it cannot be hashed."""
+    from banksim.hashing import compute_params_hash
+
+    try:
+        return compute_params_hash(frame)
+    except BanksimError:
+        return None
 
 
 CATEGORIES_KEY = b"banksim.categories"

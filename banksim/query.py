@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from banksim.errors import InputError
+from banksim.lineage import input_edges
 from banksim.store import CONFIGURATIONS, SIMULATIONS, Row, Store, get_store
 
 __all__ = [
@@ -90,6 +91,8 @@ def connect(store: Store | None = None) -> Any:
             connection.execute(f'CREATE VIEW {view} AS SELECT * FROM "_{kind}_table"')
     connection.register("_configurations_table", _configurations_frame(configurations))
     connection.execute('CREATE VIEW "configurations" AS SELECT * FROM "_configurations_table"')
+    connection.register("_inputs_table", input_edges(store))
+    connection.execute('CREATE VIEW "inputs" AS SELECT * FROM "_inputs_table"')
     return connection
 
 
@@ -154,7 +157,9 @@ def query(sql: str, store: Store | None = None) -> pd.DataFrame:
     ``scenario_positions``...; each row carries the ``params_hash`` of its entry), one table per
     dict kind (``capital``, ``liquidity_summary``, ``pipeline``; nested keys joined by ``_``), and
     ``configurations`` (every cached call with its arguments as columns: ``seed``,
-    ``num_positions``, ``scenario_name``, ``scenario_shocks_pd_multiplier``, ...).
+    ``num_positions``, ``scenario_name``, ``scenario_shocks_pd_multiplier``, ...) and ``inputs``
+    (which stored table each call took as which argument: ``params_hash``, ``argument``,
+    ``input_params_hash``, ``input_kind``; see :func:`banksim.lineage`).
     """
     if not isinstance(sql, str) or not sql.strip():
         raise InputError("sql", "expected a SQL query string")

@@ -925,7 +925,11 @@ LISTING_COLUMNS = [
 
 
 def _sim_extra(payload: payloads.Payload) -> dict[str, Any]:
-    return {"data_format": payload.format, "row_count": payload.row_count}
+    return {
+        "data_format": payload.format,
+        "row_count": payload.row_count,
+        "content_hash": payload.content_hash,
+    }
 
 
 def _params_of(params_json: Any) -> Any:

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 import banksim as bs
+from banksim import payloads
 from banksim.store import TEMP_PREFIX, parse_size
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -284,7 +285,7 @@ def test_store_repr_masks_the_password() -> None:
 def test_an_empty_database_is_brought_to_head_on_first_use(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     store = bs.Store(url, artifact_path=tmp_path / "a")
-    assert store.current_revision() == "0001_initial"
+    assert store.current_revision() == "0002_content_hash"
     with store.transaction() as conn:
         tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
     assert {"configurations", "simulations", "artifacts", "alembic_version"} <= tables
@@ -292,7 +293,7 @@ def test_an_empty_database_is_brought_to_head_on_first_use(tmp_path: Path) -> No
 
 def test_postgres_empty_database_is_brought_to_head(pg_database_url: str, tmp_path: Path) -> None:
     store = bs.Store(pg_database_url, artifact_path=tmp_path)
-    assert store.current_revision() == "0001_initial"
+    assert store.current_revision() == "0002_content_hash"
     store.save_dict("summary", "pg", {"ok": True})
     assert store.load_dict("summary", "pg") == {"ok": True}
     with store.transaction(write=True) as conn:
@@ -319,7 +320,7 @@ def test_command_line_migrations(tmp_path: Path, command: list[str]) -> None:
     done = subprocess.run([str(executable), *command[1:]], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     store = bs.Store(url, artifact_path=tmp_path / "a", migrate=False)
-    assert store.current_revision() == "0001_initial"
+    assert store.current_revision() == "0002_content_hash"
 
 
 @bs.cached(kind="block", parts=("lines", "summary"))
@@ -364,3 +365,31 @@ def test_sizes_are_parsed(size: int | str, expected: int) -> None:
 def test_bad_sizes_are_named(sqlite_store: bs.Store, size: object) -> None:
     with pytest.raises(bs.InputError, match="max_bytes"):
         sqlite_store.shrink(size)  # type: ignore[arg-type]
+
+
+def test_a_store_at_the_first_revision_is_upgraded_with_its_data(tmp_path: Path) -> None:
+    """Revision 0002 adds content_hash; rows written before keep their payloads and read back."""
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = bs.Store(url, artifact_path=tmp_path / "a", migrate=False)
+    config = old._alembic_config()
+    with old.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001_initial")
+    with old.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO simulations (id, kind, params_hash, data_format, data_blob, size_bytes, "
+                "checksum, created_at) VALUES ('r1', 'summary', 'k', 'json', :blob, 2, :sum, '2026-01-01')"
+            ),
+            {"blob": b"{}", "sum": payloads.checksum_of(b"{}")},
+        )
+    old.close()
+    store = bs.Store(url, artifact_path=tmp_path / "a")  # opening brings it to head
+    assert store.current_revision() == "0002_content_hash"
+    assert store.load_dict("summary", "k") == {}
+    store.save_dataframe("positions", "k", pd.DataFrame({"a": [1.0]}))
+    with store.transaction() as conn:
+        hashes = dict(conn.execute(text("SELECT kind, content_hash FROM simulations")).all())
+    assert hashes == {"summary": None, "positions": bs.compute_params_hash(pd.DataFrame({"a": [1.0]}))}
