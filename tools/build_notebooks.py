@@ -253,6 +253,23 @@ shocks = bs.query('''
 assert list(shocks["pd_multiplier"]) == [1.0, 1.5, 2.5]
 shocks
 """),
+    md("""
+## Where did this number come from?
+
+Every stored table records its content hash, so a result can name the results it was computed
+from: the severe-recession capital statement came from an RWA table, computed from the shocked
+positions, derived from the generated bank. `bs.used_by` walks the other way, and the `inputs`
+view holds the same edges for SQL.
+"""),
+    code(
+        """
+capital_key = runs["severe_recession"].steps["capital"]["key"]
+trail = bs.lineage(capital_key)
+assert list(trail["input_kind"]) == ["rwa", "scenario_positions", "positions"]
+print(trail[["depth", "argument", "input_kind", "input_function"]].to_string(index=False))
+""",
+        tags=GOLDEN,
+    ),
 ]
 
 STRESS = [
