@@ -108,11 +108,24 @@ def test_is_cached_answers_without_computing_or_writing(sqlite_store: bs.Store) 
     assert len(calls) == 1
 
 
+def damage(store: bs.Store, kind: str, key: str) -> None:
+    """Cut the end off a stored Parquet payload, in its file or in its database row."""
+    if store.artifact_store == "file":
+        path = next((store.artifact_root / f"kind={kind}" / f"params_hash={key}").glob("*.parquet"))
+        path.write_bytes(path.read_bytes()[:-40])
+    else:
+        from sqlalchemy import text
+
+        with store.transaction(write=True) as conn:
+            conn.execute(
+                text("UPDATE simulations SET data_blob = :b WHERE kind = :kind AND params_hash = :k"),
+                {"b": b"x", "kind": kind, "k": key},
+            )
+
+
 def test_is_cached_verifies_checksums_without_decoding(
     store: bs.Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from sqlalchemy import text
-
     from banksim import payloads
 
     three_parts(3)
@@ -120,15 +133,7 @@ def test_is_cached_verifies_checksums_without_decoding(
     real = payloads.decode
     monkeypatch.setattr(payloads, "decode", lambda f, d: decoded.append(f) or real(f, d))
     assert three_parts.is_cached(3) and decoded == []  # three parts checked, none decoded
-    key = three_parts.key(3)
-    if store.artifact_store == "file":
-        path = next((store.artifact_root / "kind=liquidity_lcr" / f"params_hash={key}").glob("*.parquet"))
-        path.write_bytes(path.read_bytes()[:-40])
-    else:
-        with store.transaction(write=True) as conn:
-            conn.execute(
-                text("UPDATE simulations SET data_blob = :b WHERE kind = 'liquidity_lcr'"), {"b": b"x"}
-            )
+    damage(store, "liquidity_lcr", three_parts.key(3))
     with caplog.at_level(logging.WARNING, logger="banksim.store"):
         assert not three_parts.is_cached(3)
     assert "checksum" in caplog.text and decoded == []
@@ -150,17 +155,7 @@ def test_a_damaged_entry_is_recomputed_and_repaired(
     store: bs.Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     grid(20)
-    key = grid.key(20)
-    if store.artifact_store == "file":
-        path = next((store.artifact_root / "kind=grid" / f"params_hash={key}").glob("*.parquet"))
-        path.write_bytes(path.read_bytes()[:-40])
-    else:
-        with store.transaction(write=True) as conn:
-            from sqlalchemy import text
-
-            conn.execute(
-                text("UPDATE simulations SET data_blob = :b WHERE params_hash = :k"), {"b": b"x", "k": key}
-            )
+    damage(store, "grid", grid.key(20))
     with caplog.at_level(logging.WARNING):
         frame, hit = grid(20)
     assert not hit and len(calls) == 2
