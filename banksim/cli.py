@@ -52,6 +52,12 @@ def _cache(args: argparse.Namespace) -> int:
             print(listing[columns].to_string(index=False) if len(listing) else "the cache is empty")
         elif args.action == "stats":
             print(store.stats().to_string())
+        elif args.action == "verify":
+            damaged = store.verify(args.kind, dry_run=args.dry_run)
+            verb = "found" if args.dry_run else "removed"
+            print(f"{verb} {len(damaged)} damaged payloads")
+            if len(damaged):
+                print(damaged.to_string(index=False))
         else:
             if args.max_size is None or args.older_than is not None:
                 removed = store.purge(args.kind, args.older_than, dry_run=args.dry_run)
@@ -118,8 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "current"])
     db.set_defaults(run=_db)
 
-    cache = commands.add_parser("cache", help="list, summarise or purge cached results")
-    cache.add_argument("action", choices=["ls", "stats", "purge"])
+    cache = commands.add_parser("cache", help="list, summarise, verify or purge cached results")
+    cache.add_argument("action", choices=["ls", "stats", "verify", "purge"])
     cache.add_argument("--kind", default=None, help="only entries of this kind")
     cache.add_argument("--older-than", default=None, help="purge: only entries older than e.g. 7d, 12h")
     cache.add_argument(
@@ -127,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="purge: then remove least recently used calls until the cache fits, e.g. 5GB, 500MB",
     )
-    cache.add_argument("--dry-run", action="store_true", help="purge: list, remove nothing")
+    cache.add_argument("--dry-run", action="store_true", help="purge, verify: list, remove nothing")
     cache.set_defaults(run=_cache)
     return parser
 

@@ -397,30 +397,100 @@ class Store:
 
         For readers that take the bytes without decoding them here (DuckDB). A damaged payload
         is removed with its row (logged); a file checked before is not read again while its
-        size and modification time are unchanged.
+        size and modification time are unchanged. A missing file reads as False and is left
+        alone: its row may have been replaced or purged a moment ago.
         """
-        if row.data_path is None:
-            if blob is not None and payloads.checksum_of(blob) == row.checksum:
-                return True
-        else:
-            path = self.artifact_root / row.data_path
-            try:
-                stat = path.stat()
-            except FileNotFoundError:  # replaced or purged since the row was read
+        if row.data_path is not None:
+            seen = self._file_state(row)
+            if seen is None:
                 return False
-            seen = (stat.st_size, stat.st_mtime_ns, row.checksum)
             if self._verified_files.get(row.data_path) == seen:
                 return True
-            try:
-                data = pa.memory_map(str(path)).read_buffer()
-            except FileNotFoundError:
-                return False
-            if payloads.checksum_of(data) == row.checksum:
-                self._verified_files[row.data_path] = seen
-                return True
+        if self._checksum_matches(row, blob):
+            return True
         log.warning("payload %s failed its checksum; leaving it out and removing it", row.id)
         self._discard(table, row)
         return False
+
+    def verify(self, kind: str | None = None, *, dry_run: bool = False) -> pd.DataFrame:
+        """Read every payload and check it against its checksum; remove the damaged ones.
+
+        Unlike a cache hit, which checks only what it reads, this checks the whole store (or
+        one ``kind``), files and database blobs alike, whatever was checked before.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per damaged payload (``table``, ``kind``, ``params_hash``, ``location``,
+            ``problem``: ``"missing"`` or ``"checksum"``), removed unless ``dry_run``.
+        """
+        problems = []
+        for table, name_column in ((SIMULATIONS, SIMULATIONS.c.kind), (ARTIFACTS, ARTIFACTS.c.name)):
+            query = select(
+                table.c.id, name_column.label("kind"), table.c.params_hash, table.c.data_path,
+                table.c.checksum, table.c.size_bytes,
+            )  # fmt: skip
+            if kind is not None:
+                query = query.where(name_column == kind)
+            with self.transaction() as conn:
+                rows = conn.execute(query).all()
+            for found in rows:
+                row = Row(found.id, "", found.data_path, found.checksum, found.size_bytes)
+                blob = None
+                if row.data_path is None:
+                    with self.transaction() as conn:
+                        blob = conn.execute(select(table.c.data_blob).where(table.c.id == row.id)).scalar()
+                if row.data_path is not None and self._file_state(row) is None:
+                    problem = "missing"
+                elif self._checksum_matches(row, blob):
+                    continue
+                else:
+                    problem = "checksum"
+                if not self._row_unchanged(table, row):  # replaced or purged meanwhile: not damage
+                    continue
+                problems.append(
+                    {
+                        "table": table.name,
+                        "kind": found.kind,
+                        "params_hash": found.params_hash,
+                        "location": "file" if row.data_path else "db",
+                        "problem": problem,
+                    }
+                )
+                if not dry_run:
+                    log.warning("payload %s: %s; removing it", row.id, problem)
+                    self._discard(table, row)
+        return pd.DataFrame(problems, columns=["table", "kind", "params_hash", "location", "problem"])
+
+    def _file_state(self, row: Row) -> tuple[int, int, str] | None:
+        """Size, modification time and checksum of a payload file; None if it is missing."""
+        try:
+            stat = (self.artifact_root / str(row.data_path)).stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_size, stat.st_mtime_ns, row.checksum)
+
+    def _checksum_matches(self, row: Row, blob: bytes | None) -> bool:
+        """Read a payload (file or blob) and compare it with the row's checksum."""
+        if row.data_path is None:
+            return blob is not None and payloads.checksum_of(blob) == row.checksum
+        try:
+            seen = self._file_state(row)
+            data = pa.memory_map(str(self.artifact_root / row.data_path)).read_buffer()
+        except FileNotFoundError:
+            return False
+        if payloads.checksum_of(data) != row.checksum:
+            return False
+        if seen is not None:
+            self._verified_files[row.data_path] = seen
+        return True
+
+    def _row_unchanged(self, table: Table, row: Row) -> bool:
+        with self.transaction() as conn:
+            found = conn.execute(
+                select(table.c.id).where(table.c.id == row.id, table.c.checksum == row.checksum)
+            ).first()
+        return found is not None
 
     # -- generic row operations -----------------------------------------------------------------
     def _put(

@@ -30,6 +30,8 @@ def test_cache_commands(configured: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "k1" in listing and "k2" not in listing
     assert main(["cache", "stats"]) == 0
     assert "(all)" in capsys.readouterr().out
+    assert main(["cache", "verify", "--dry-run"]) == 0
+    assert "found 0 damaged payloads" in capsys.readouterr().out
     assert main(["cache", "purge", "--kind", "summary", "--dry-run"]) == 0
     assert "would remove 1 entries" in capsys.readouterr().out
     assert bs.get_store().load_dict("summary", "k1") == {"a": 1}

@@ -393,3 +393,28 @@ def test_a_store_at_the_first_revision_is_upgraded_with_its_data(tmp_path: Path)
     with store.transaction() as conn:
         hashes = dict(conn.execute(text("SELECT kind, content_hash FROM simulations")).all())
     assert hashes == {"summary": None, "positions": bs.compute_params_hash(pd.DataFrame({"a": [1.0]}))}
+
+
+def test_verify_finds_and_removes_every_damaged_payload(store: bs.Store) -> None:
+    store.save_dataframe("positions", "good", pd.DataFrame({"a": [1.0, 2.0]}))
+    store.save_dataframe("positions", "bad", pd.DataFrame({"a": [3.0, 4.0]}))
+    store.save_dict("summary", "gone", {"a": 1})
+    store.save_artifact("good", "report.txt", b"fine", "text/plain")
+    if store.artifact_store == "file":
+        _payload_path(store, "positions", "bad").write_bytes(b"PAR1 not what was stored")
+        next((store.artifact_root / "kind=summary" / "params_hash=gone").glob("*.json")).unlink()
+        expected = {("positions", "bad", "checksum"), ("summary", "gone", "missing")}
+    else:
+        with store.transaction(write=True) as conn:
+            conn.execute(text("UPDATE simulations SET data_blob = :b WHERE params_hash = 'bad'"), {"b": b"x"})
+        expected = {("positions", "bad", "checksum")}
+    found = store.verify(dry_run=True)
+    assert set(zip(found["kind"], found["params_hash"], found["problem"], strict=True)) == expected
+    assert len(store.list_entries()) == 4  # a dry run removes nothing
+    assert store.verify(kind="report.txt").empty
+    removed = store.verify()
+    assert set(zip(removed["kind"], removed["params_hash"], removed["problem"], strict=True)) == expected
+    assert store.verify().empty
+    assert store.load_dataframe("positions", "good") is not None
+    assert store.load_artifact("good", "report.txt") == (b"fine", "text/plain")
+    assert len(store.list_entries()) == 4 - len(expected)
