@@ -1,11 +1,13 @@
 """The ``banksim demo`` job: run a synthetic bank through the whole cached pipeline twice.
 
 The first pass computes and stores positions, RWA, liquidity and the capital statement; the
-second loads every step from the store. Headline ratios and the cache statistics are printed.
+second loads every step from the store. Headline ratios, the capital statement's lineage and the
+cache statistics are printed.
 """
 
 from __future__ import annotations
 
+from banksim.lineage import lineage
 from banksim.portfolio import own_funds
 from banksim.regulation.rwa import rwa_summary
 from banksim.services import compute_capital, compute_liquidity, compute_rwa, run_simulation
@@ -39,6 +41,10 @@ def run_demo(num_positions: int = 10_000, seed: int = 42) -> None:
         f"LCR {liquidity['lcr']:.0%}  NSFR {liquidity['nsfr']:.0%}  "
         f"max payout {capital['mda']['maximum_payout_ratio']:.0%}"
     )
+    trail = lineage(compute_capital.key(rwa, own_funds(positions)))
+    chain = " <- ".join(["capital", *(f"{kind} ({name})" for kind, name in zip(
+        trail["input_kind"], trail["argument"], strict=True))])  # fmt: skip
+    print(f"\nlineage: {chain}")
     print(f"\n{run_simulation.explain(num_positions, seed + 1, include_derivatives=True)}")
     print("\ncache statistics:")
     print(store.stats().to_string())

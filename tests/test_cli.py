@@ -68,3 +68,4 @@ def test_demo_runs_the_whole_pipeline(configured: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "rwa " in out and "liquidity " in out and "capital " in out
     assert "CET1 " in out and "LCR " in out and "NSFR " in out
+    assert "lineage: capital <- rwa (rwa) <- positions (positions)" in out
