@@ -42,9 +42,8 @@ def run_demo(num_positions: int = 10_000, seed: int = 42) -> None:
         f"max payout {capital['mda']['maximum_payout_ratio']:.0%}"
     )
     trail = lineage(compute_capital.key(rwa, own_funds(positions)))
-    chain = " <- ".join(["capital", *(f"{kind} ({name})" for kind, name in zip(
-        trail["input_kind"], trail["argument"], strict=True))])  # fmt: skip
-    print(f"\nlineage: {chain}")
+    inputs = zip(trail["input_kind"], trail["argument"], strict=True)
+    print("\nlineage: " + " <- ".join(["capital", *(f"{kind} ({argument})" for kind, argument in inputs)]))
     print(f"\n{run_simulation.explain(num_positions, seed + 1, include_derivatives=True)}")
     print("\ncache statistics:")
     print(store.stats().to_string())
