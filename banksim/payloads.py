@@ -186,13 +186,25 @@ def decode(format: str, data: Any) -> Any:
         # ParquetFile.read gives one chunk per row group; read_table (the dataset reader) splits
         # columns into 128k-row chunks that to_pandas must then stitch (about 2x slower here).
         table = pq.ParquetFile(pa.BufferReader(data)).read()
-        # One block per column: no copy to consolidate same-typed columns into 2-D blocks.
-        return _restore_categories(table, table.to_pandas(split_blocks=True))
+        return _restore_categories(table, _writable(table.to_pandas()))
     if format == "json":
         return json.loads(bytes(data).decode("utf-8"), parse_constant=_parse_constant)
     if format == "blob":
         return bytes(data)
     raise ValueError(f"unknown payload format {format!r}")
+
+
+def _writable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy the columns Arrow handed over without copying, so callers can assign in place.
+
+    Same-typed numeric columns are consolidated into 2-D blocks (a copy); categorical codes come
+    straight from a single-chunk dictionary column and are read-only, which pandas does not
+    expect of a column nobody else holds.
+    """
+    categorical = [name for name, dtype in frame.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)]
+    for name in categorical:
+        frame[name] = frame[name].array.copy()
+    return frame
 
 
 def _parse_constant(name: str) -> float:

@@ -894,12 +894,13 @@ class Store:
 
     def record_hit(self, params_hash: str) -> None:
         """Count a cache hit; best effort, waits at most 0.2 s for a busy database."""
-        sqlite = self.dialect == "sqlite"
         with self.engine.connect() as conn:
+            # SQLite: the short timeout is set on the driver connection itself (autocommit, outside
+            # any transaction) and restored the same way, so a pooled connection never keeps it.
+            driver = conn.connection.driver_connection if self.dialect == "sqlite" else None
             try:
-                if sqlite:
-                    conn.exec_driver_sql("PRAGMA busy_timeout = 200")
-                    conn.commit()
+                if driver is not None:
+                    driver.execute("PRAGMA busy_timeout = 200")
                 with conn.execution_options(banksim_write=True).begin():
                     if self.dialect == "postgresql":
                         conn.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
@@ -911,10 +912,8 @@ class Store:
             except OperationalError as exc:
                 log.debug("hit count for %s not recorded: %s", params_hash, exc)
             finally:
-                if sqlite:
-                    conn.rollback()
-                    conn.exec_driver_sql("PRAGMA busy_timeout = 60000")
-                    conn.commit()
+                if driver is not None:
+                    driver.execute("PRAGMA busy_timeout = 60000")
 
     def save_entry(
         self,

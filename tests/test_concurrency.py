@@ -115,3 +115,29 @@ def test_a_writer_killed_mid_write_never_leaves_a_half_written_result(tmp_path: 
     store.save_dataframe("big", "victim", pd.DataFrame({"x": [1.0]}))  # the store still works
     assert store.load_dataframe("big", "victim").equals(pd.DataFrame({"x": [1.0]}))
     store.close()
+
+
+def test_threads_sharing_a_store_and_a_small_memory_tier_get_right_answers(tmp_path: Path) -> None:
+    """Eight threads, six keys, a tier that holds about two frames: constant eviction, no mix-ups."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = bs.Store(f"sqlite:///{tmp_path / 's.db'}", "file", tmp_path / "a", memory_cache_mb=0)
+    frame_bytes = int(frame_for(0).memory_usage(index=True).sum())
+    store.recent.limit_bytes = 2 * frame_bytes + 1
+
+    def run(worker_id: int) -> list[str]:
+        errors = []
+        with bs.use_store(store):
+            for round_ in range(ROUNDS):
+                key = (worker_id + round_) % KEYS
+                got, _ = hammered(key)
+                if not got.equals(frame_for(key)):
+                    errors.append(f"thread {worker_id} round {round_}: wrong frame for key {key}")
+                got.loc[0, "value"] = -1.0  # a caller changing its copy must not reach the others
+        return errors
+
+    with ThreadPoolExecutor(8) as pool:
+        errors = [e for found in pool.map(run, range(8)) for e in found]
+    assert errors == []
+    assert store.recent.hits > 0 and store.recent.size_bytes <= store.recent.limit_bytes
+    store.close()

@@ -43,6 +43,23 @@ def rich_frame(rows: int = 50) -> pd.DataFrame:
     return frame.set_index(pd.Index(np.arange(rows) * 10, name="row"))
 
 
+def test_every_column_of_a_loaded_frame_can_be_assigned_in_place(tmp_path: Path) -> None:
+    """Arrow hands some columns over without copying (read-only); a hit must still be a frame
+    the caller can change, with or without the in-memory tier."""
+    for memory_cache_mb in (0, 64):
+        store = bs.Store(f"sqlite:///{tmp_path / f'{memory_cache_mb}.db'}", "file", tmp_path / str(memory_cache_mb),
+                         memory_cache_mb=memory_cache_mb)  # fmt: skip
+        store.save_dataframe("positions", "k", rich_frame(2_000))
+        for _ in range(2):  # the second load comes from memory when the tier is on
+            loaded = store.load_dataframe("positions", "k")
+            assert loaded is not None
+            for column in loaded.columns:
+                loaded.loc[loaded.index[0], column] = loaded.loc[loaded.index[1], column]
+                assert loaded[column].iloc[0] == loaded[column].iloc[1] or pd.isna(loaded[column].iloc[1])
+        pd.testing.assert_frame_equal(store.load_dataframe("positions", "k"), rich_frame(2_000))
+        store.close()
+
+
 def test_dataframe_round_trip_keeps_dtypes_values_and_index(store: bs.Store) -> None:
     frame = rich_frame()
     store.save_dataframe("positions", "run-1", frame)
