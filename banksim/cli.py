@@ -59,13 +59,12 @@ def _cache(args: argparse.Namespace) -> int:
             if len(damaged):
                 print(damaged.to_string(index=False))
         else:
+            parts = []  # by kind and age, then least recently used until the cache fits
             if args.max_size is None or args.older_than is not None:
-                removed = store.purge(args.kind, args.older_than, dry_run=args.dry_run)
-            else:
-                removed = store.list_entries().iloc[:0]
+                parts.append(store.purge(args.kind, args.older_than, dry_run=args.dry_run))
             if args.max_size is not None:
-                shrunk = store.shrink(args.max_size, args.kind, dry_run=args.dry_run)
-                removed = pd.concat([removed, shrunk[removed.columns]], ignore_index=True)
+                parts.append(store.shrink(args.max_size, args.kind, dry_run=args.dry_run))
+            removed = pd.concat(parts, ignore_index=True)
             verb = "would remove" if args.dry_run else "removed"
             print(f"{verb} {len(removed)} entries, {int(removed['bytes'].sum())} bytes")
             if len(removed):
