@@ -373,24 +373,32 @@ class Store:
 
     def _read(self, row: Row, blob: bytes | None) -> Any | None:
         """Read a payload and verify its checksum; ``None`` if it is missing or damaged."""
-        if row.data_path is None:
-            data: Any = blob
-            where = "database blob"
-        else:
-            path = self.artifact_root / row.data_path
-            where = str(path)
-            try:
-                data = pa.memory_map(str(path)).read_buffer()
-            except FileNotFoundError:
-                return None
-        if data is None or payloads.checksum_of(data) != row.checksum:
-            log.warning("payload %s failed its checksum (%s); treating it as missing", row.id, where)
-            return _DAMAGED
+        data = self._verified_bytes(row, blob)
+        if data is None or data is _DAMAGED:
+            return data
         try:
             return payloads.decode(row.data_format, data)
         except Exception as exc:
-            log.warning("payload %s could not be decoded (%s): %s", row.id, where, exc)
+            log.warning("payload %s could not be decoded (%s): %s", row.id, self._where(row), exc)
             return _DAMAGED
+
+    def _verified_bytes(self, row: Row, blob: bytes | None) -> Any:
+        """The payload's bytes if they match the row's checksum; ``None`` if its file is
+        missing, ``_DAMAGED`` (logged) if they do not match."""
+        if row.data_path is None:
+            data: Any = blob
+        else:
+            try:
+                data = pa.memory_map(str(self.artifact_root / row.data_path)).read_buffer()
+            except FileNotFoundError:
+                return None
+        if data is None or payloads.checksum_of(data) != row.checksum:
+            log.warning("payload %s failed its checksum (%s)", row.id, self._where(row))
+            return _DAMAGED
+        return data
+
+    def _where(self, row: Row) -> str:
+        return "database blob" if row.data_path is None else str(self.artifact_root / row.data_path)
 
     def payload_intact(self, row: Row, blob: bytes | None = None, table: Table = SIMULATIONS) -> bool:
         """True if the payload of a row of ``table`` is there and matches its checksum.
@@ -408,8 +416,7 @@ class Store:
                 return True
         if self._checksum_matches(row, blob):
             return True
-        log.warning("payload %s failed its checksum; leaving it out and removing it", row.id)
-        self._discard(table, row)
+        self._discard(table, row)  # logged by _verified_bytes
         return False
 
     def verify(self, kind: str | None = None, *, dry_run: bool = False) -> pd.DataFrame:
@@ -472,17 +479,12 @@ class Store:
 
     def _checksum_matches(self, row: Row, blob: bytes | None) -> bool:
         """Read a payload (file or blob) and compare it with the row's checksum."""
-        if row.data_path is None:
-            return blob is not None and payloads.checksum_of(blob) == row.checksum
-        try:
-            seen = self._file_state(row)
-            data = pa.memory_map(str(self.artifact_root / row.data_path)).read_buffer()
-        except FileNotFoundError:
-            return False
-        if payloads.checksum_of(data) != row.checksum:
+        seen = self._file_state(row) if row.data_path is not None else None
+        data = self._verified_bytes(row, blob)
+        if data is None or data is _DAMAGED:
             return False
         if seen is not None:
-            self._verified_files[row.data_path] = seen
+            self._verified_files[str(row.data_path)] = seen
         return True
 
     def _row_unchanged(self, table: Table, row: Row) -> bool:
