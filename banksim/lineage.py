@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from banksim.errors import InputError
 from banksim.store import CONFIGURATIONS, SIMULATIONS, Store, check_key, get_store
 
-__all__ = ["input_edges", "lineage", "used_by"]
+__all__ = ["edges_between", "input_edges", "lineage", "used_by"]
 
 EDGE_COLUMNS = ["params_hash", "function", "argument", "input_params_hash", "input_kind", "input_function"]
 
@@ -31,14 +32,19 @@ def input_edges(store: Store | None = None) -> pd.DataFrame:
             select(CONFIGURATIONS.c.params_hash, CONFIGURATIONS.c.function, CONFIGURATIONS.c.params_json)
         ).all()
         tables = conn.execute(
-            select(SIMULATIONS.c.content_hash, SIMULATIONS.c.params_hash, SIMULATIONS.c.kind).where(
-                SIMULATIONS.c.content_hash.is_not(None)
-            )
+            select(SIMULATIONS.c.content_hash, SIMULATIONS.c.params_hash, SIMULATIONS.c.kind)
         ).all()
+    return edges_between(calls, tables)
+
+
+def edges_between(calls: Sequence[Any], tables: Sequence[Any]) -> pd.DataFrame:
+    """The edges of :func:`input_edges` from rows already read: ``calls`` with ``params_hash``,
+    ``function`` and ``params_json``; ``tables`` with ``content_hash``, ``params_hash``, ``kind``."""
     functions = {call.params_hash: call.function for call in calls}
     producers: dict[str, list[Any]] = {}
     for table in tables:
-        producers.setdefault(table.content_hash, []).append(table)
+        if table.content_hash is not None:
+            producers.setdefault(table.content_hash, []).append(table)
     edges = []
     for call in calls:
         arguments = _arguments(call.params_json)

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from banksim.errors import InputError
-from banksim.lineage import input_edges
+from banksim.lineage import edges_between
 from banksim.store import CONFIGURATIONS, SIMULATIONS, Row, Store, get_store
 
 __all__ = [
@@ -59,6 +59,7 @@ def connect(store: Store | None = None) -> Any:
                 SIMULATIONS.c.data_blob,
                 SIMULATIONS.c.checksum,
                 SIMULATIONS.c.size_bytes,
+                SIMULATIONS.c.content_hash,
             )
         ).all()
         configurations = conn.execute(
@@ -91,7 +92,7 @@ def connect(store: Store | None = None) -> Any:
             connection.execute(f'CREATE VIEW {view} AS SELECT * FROM "_{kind}_table"')
     connection.register("_configurations_table", _configurations_frame(configurations))
     connection.execute('CREATE VIEW "configurations" AS SELECT * FROM "_configurations_table"')
-    connection.register("_inputs_table", input_edges(store))
+    connection.register("_inputs_table", edges_between(configurations, rows))
     connection.execute('CREATE VIEW "inputs" AS SELECT * FROM "_inputs_table"')
     return connection
 
