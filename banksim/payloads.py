@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import xxhash
 
 from banksim.errors import BanksimError, InputError
+from banksim.hashing import compute_params_hash
 
 __all__ = ["Payload", "checksum_of", "decode", "encode_bytes", "encode_dataframe", "encode_dict"]
 
@@ -89,8 +90,6 @@ def encode_dataframe(frame: pd.DataFrame, argument: str = "df") -> Payload:
 
 def _content_hash(frame: pd.DataFrame) -> str | None:
     """What ``frame`` hashes to as an argument of a cached call; None if it cannot be hashed."""
-    from banksim.hashing import compute_params_hash
-
     try:
         return compute_params_hash(frame)
     except BanksimError:
