@@ -1,13 +1,16 @@
 """Runtime settings: where the store lives and how loud banksim logs.
 
-Values come from the environment, then a ``.env`` file in the working directory, then the
-defaults below; :func:`override_settings` changes them for a block of code.
+Values come from the environment, then the project's ``.env`` file, then the defaults below;
+relative paths in them are relative to the project root (:func:`project_root`), so a notebook
+kernel started in ``notebooks/`` uses the same ``./data`` as ``banksim demo`` run from the
+project folder. :func:`override_settings` changes them for a block of code.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -17,7 +20,7 @@ from typing import Any
 
 from banksim.errors import InputError
 
-__all__ = ["Settings", "get_settings", "mask_url", "override_settings"]
+__all__ = ["Settings", "get_settings", "mask_url", "override_settings", "project_root"]
 
 DEFAULTS = {
     "DB_URL": "sqlite:///./data/app.db",
@@ -29,16 +32,27 @@ DEFAULTS = {
 ARTIFACT_STORES = ("file", "db")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?=@)")
+DB_SCHEMES = ("sqlite", "postgresql")  # a driver may follow: postgresql+psycopg, sqlite+pysqlite
+# user:password@ in the authority. The password runs to the *last* '@': a password with an
+# unencoded '@', ':', '/', '?' or space is hidden whole (a later '@' in the path over-masks, safely).
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/]*:)(?P<pw>.*)(?=@)", re.DOTALL)
+# password=... (and sslpassword=, passwd=, ...) in the query string, which libpq and psycopg accept.
+_QUERY_SECRET = re.compile(r"(?P<head>(?:^|[?&;\s])[^=&?#;\s]*(?:password|passwd|pwd|secret|token)=)(?P<pw>[^&;#]*)", re.I)
 
 
 def mask_url(url: str) -> str:
     """Return ``url`` with any password replaced by ``***``.
 
+    Both places a password can sit are masked: the ``user:password@`` part (whatever characters
+    the password holds, encoded or not) and a ``password=`` parameter of the query string.
+
     >>> mask_url("postgresql+psycopg://alice:s3cret@db:5432/risk")
     'postgresql+psycopg://alice:***@db:5432/risk'
+    >>> mask_url("postgresql+psycopg://alice@db/risk?password=s3cret&sslmode=require")
+    'postgresql+psycopg://alice@db/risk?password=***&sslmode=require'
     """
-    return _URL_PASSWORD.sub(lambda m: m.group("head") + "***", url)
+    masked = _QUERY_SECRET.sub(lambda m: m.group("head") + "***", str(url))
+    return _URL_PASSWORD.sub(lambda m: m.group("head") + "***", masked, count=1)
 
 
 @dataclass(frozen=True)
@@ -83,13 +97,7 @@ class Settings:
             )
         if self.log_level.upper() not in LOG_LEVELS:
             raise InputError("LOG_LEVEL", f"unknown value {self.log_level!r}", allowed=LOG_LEVELS)
-        if "://" not in self.db_url:
-            raise InputError(
-                "DB_URL",
-                f"{mask_url(self.db_url)!r} is not a database URL",
-                allowed="an SQLAlchemy URL such as sqlite:///./data/app.db or "
-                "postgresql+psycopg://user:password@host:5432/db",
-            )
+        _check_db_url(self.db_url)
 
     def __repr__(self) -> str:
         return (
@@ -97,6 +105,19 @@ class Settings:
             f"artifact_path={self.artifact_path!r}, log_level={self.log_level!r}, "
             f"memory_cache_mb={self.memory_cache_mb!r})"
         )
+
+
+def _check_db_url(url: Any) -> None:
+    allowed = (
+        f"an SQLAlchemy URL of {' or '.join(DB_SCHEMES)} (a driver may follow the '+'), such as "
+        "sqlite:///./data/app.db or postgresql+psycopg://user:password@host:5432/db"
+    )
+    if not isinstance(url, str) or "://" not in url:
+        shown = mask_url(url) if isinstance(url, str) else type(url).__name__
+        raise InputError("DB_URL", f"{shown!r} is not a database URL", allowed=allowed)
+    scheme = url.split("://", 1)[0].strip()
+    if scheme.split("+", 1)[0] not in DB_SCHEMES:
+        raise InputError("DB_URL", f"unsupported database scheme {scheme!r}", allowed=allowed)
 
 
 _override: contextvars.ContextVar[Settings | None] = contextvars.ContextVar(
@@ -112,20 +133,88 @@ def _read_dotenv(path: Path) -> dict[str, str]:
     return {k: v for k, v in dotenv_values(path).items() if v is not None}
 
 
+PROJECT_MARKERS = (".env", "pyproject.toml", ".git")
+
+
+def project_root(start: str | os.PathLike[str] | None = None) -> Path:
+    """The folder that relative settings paths and ``.env`` belong to.
+
+    ``BANKSIM_PROJECT_ROOT`` if set; otherwise the nearest of ``start`` (the working directory by
+    default) and its parents that holds a ``.env``, ``pyproject.toml`` or ``.git``, not looking
+    above the home directory; otherwise ``start`` itself. It is the user's project folder (where
+    the notebook or script lives), never banksim's install folder.
+    """
+    explicit = os.environ.get("BANKSIM_PROJECT_ROOT", "").strip()
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    here = Path(start if start is not None else Path.cwd()).expanduser().resolve()
+    home = Path.home().resolve()
+    for folder in (here, *here.parents):
+        if folder == home and here != home:
+            break  # a dotfile in the home folder does not make every folder below one project
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+            return folder
+    return here
+
+
+def _under_root(path: str, root: Path) -> str:
+    """``path`` made absolute against ``root`` (``~`` expanded; an absolute path is kept)."""
+    expanded = Path(path).expanduser()
+    return str(expanded if expanded.is_absolute() else Path(os.path.normpath(root / expanded)))
+
+
+def _sqlite_under_root(url: str, root: Path) -> str:
+    """A SQLite URL whose relative database file is made absolute against ``root``."""
+    if not url.startswith("sqlite") or "///" not in url:
+        return url  # another database, or SQLite in memory (sqlite://)
+    head, rest = url.split("///", 1)
+    database, _, query = rest.partition("?")
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return url
+    return f"{head}///{_under_root(database, root)}" + (f"?{query}" if query else "")
+
+
 def get_settings() -> Settings:
-    """Return the settings in force (an override if one is active, else env, ``.env``, defaults)."""
+    """Return the settings in force (an override if one is active, else env, ``.env``, defaults).
+
+    Relative paths (``DB_URL=sqlite:///./data/app.db``, ``ARTIFACT_PATH=./data/artifacts``) come
+    back absolute, resolved against :func:`project_root`, whichever source they came from.
+    """
     active = _override.get()
     if active is not None:
+        apply_log_level(active.log_level)
         return active
-    dotenv = _read_dotenv(Path.cwd() / ".env")
+    root = project_root()
+    dotenv = _read_dotenv(root / ".env")
     values = {name: os.environ.get(name, dotenv.get(name, default)) for name, default in DEFAULTS.items()}
-    return Settings(
-        db_url=values["DB_URL"],
+    settings = Settings(
+        db_url=_sqlite_under_root(values["DB_URL"].strip(), root),
         artifact_store=values["ARTIFACT_STORE"].strip().lower(),
-        artifact_path=values["ARTIFACT_PATH"],
+        artifact_path=_under_root(values["ARTIFACT_PATH"].strip(), root),
         log_level=values["LOG_LEVEL"].strip().upper(),
         memory_cache_mb=_whole_number("MEMORY_CACHE_MB", values["MEMORY_CACHE_MB"]),
     )
+    apply_log_level(settings.log_level)
+    return settings
+
+
+_applied_level: int | None = None  # the level apply_log_level last gave the banksim logger
+
+
+def apply_log_level(level: str) -> None:
+    """Give the ``banksim`` logger the level ``level`` (``LOG_LEVEL``); :func:`get_settings` calls it.
+
+    Only the level changes: no handler is added, so nothing is printed twice in a notebook. A
+    level that other code set on the logger (``logging.getLogger("banksim").setLevel(...)``,
+    pytest's ``caplog``) is left alone: the setting replaces only its own earlier value, or none.
+    """
+    global _applied_level
+    wanted = logging.getLevelName(level.upper())
+    logger = logging.getLogger("banksim")
+    if logger.level == wanted or logger.level not in (logging.NOTSET, _applied_level):
+        return
+    logger.setLevel(wanted)
+    _applied_level = wanted
 
 
 def _whole_number(name: str, text: str) -> int:

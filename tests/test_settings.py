@@ -13,17 +13,18 @@ from banksim.settings import get_settings
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for name in ("DB_URL", "ARTIFACT_STORE", "ARTIFACT_PATH", "LOG_LEVEL", "MEMORY_CACHE_MB"):
+    for name in ("DB_URL", "ARTIFACT_STORE", "ARTIFACT_PATH", "LOG_LEVEL", "MEMORY_CACHE_MB", "BANKSIM_PROJECT_ROOT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
 def test_defaults_match_the_design(clean_env: Path) -> None:
+    # sqlite:///./data/app.db and ./data/artifacts, in the project folder (here: the working directory)
     assert get_settings() == bs.Settings(
-        db_url="sqlite:///./data/app.db",
+        db_url=f"sqlite:///{clean_env}/data/app.db",
         artifact_store="file",
-        artifact_path="./data/artifacts",
+        artifact_path=f"{clean_env}/data/artifacts",
         log_level="INFO",
         memory_cache_mb=1024,
     )
@@ -31,9 +32,10 @@ def test_defaults_match_the_design(clean_env: Path) -> None:
 
 def test_dotenv_then_environment(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (clean_env / ".env").write_text("DB_URL=sqlite:///from_dotenv.db\nARTIFACT_STORE=db\n")
-    assert get_settings().db_url == "sqlite:///from_dotenv.db" and get_settings().artifact_store == "db"
+    assert get_settings().db_url == f"sqlite:///{clean_env}/from_dotenv.db"
+    assert get_settings().artifact_store == "db"
     monkeypatch.setenv("DB_URL", "sqlite:///from_env.db")
-    assert get_settings().db_url == "sqlite:///from_env.db"
+    assert get_settings().db_url == f"sqlite:///{clean_env}/from_env.db"
 
 
 def test_override_settings_is_scoped(clean_env: Path) -> None:
