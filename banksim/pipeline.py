@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
@@ -156,6 +156,7 @@ def run_pipeline(
     scenario: Scenario | str | Mapping[str, Any] | None = None,
     include_derivatives: bool = True,
     use_cache: bool = True,
+    on_step: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> PipelineResult:
     """Generate a bank, apply a scenario and compute RWA, liquidity and capital, each step cached.
 
@@ -168,6 +169,9 @@ def run_pipeline(
         form; by default the baseline.
     use_cache : bool
         ``False`` recomputes every step (and replaces the stored results).
+    on_step : callable, optional
+        Called after each step of ``STEPS`` (a step the scenario does not need included) with its
+        name and ``{"hit", "seconds", "key"}``, e.g. to advance a progress bar.
 
     Returns
     -------
@@ -183,6 +187,8 @@ def run_pipeline(
         *values, hit = function(*args, use_cache=use_cache, **kwargs)
         info = function.last_call
         steps[name] = {"hit": hit, "seconds": info.seconds, "key": info.key}
+        if on_step is not None:
+            on_step(name, steps[name])
         return values[0] if len(values) == 1 else tuple(values)
 
     positions = step("positions", run_simulation, num_positions, seed, config, include_derivatives)
@@ -191,6 +197,8 @@ def run_pipeline(
         positions = step("scenario", apply_scenario, positions, moves)
     else:
         steps["scenario"] = {"hit": None, "seconds": 0.0, "key": None}
+        if on_step is not None:
+            on_step("scenario", steps["scenario"])
     rwa = step("rwa", compute_rwa, positions)
     lcr, nsfr, liquidity = step(
         "liquidity", compute_liquidity, positions, scenario_parameters(shocks) or None
