@@ -97,7 +97,7 @@ class CachedFunction:
         self.func = func
         self.kind = check_kind(kind)
         self.version = version
-        self.parts = parts
+        self.parts = _check_parts(self.kind, parts)
         self.mime = mime
         self.signature = inspect.signature(func)
         unknown = sorted(set(ignore) - set(self.signature.parameters))
@@ -170,7 +170,7 @@ class CachedFunction:
             names = self.parts or tuple(str(i) for i in range(len(values)))
             if len(names) != len(values):
                 raise ResultTypeError(f"{self.name} returned {len(values)} values but declares parts {names}")
-            names = tuple(f"{self.kind}_{name}" for name in names)
+            names = tuple(check_kind(f"{self.kind}_{name}", "parts") for name in names)
         else:
             names = (self.kind,)
         encoded: list[tuple[str, payloads.Payload, str | None]] = []
@@ -290,6 +290,19 @@ class CachedFunction:
         if not differences:
             return f"miss: {self.kind} {call.key[:12]} was stored but its payload is missing or damaged"
         return f"miss: nearest stored entry {nearest[:12]} differs in " + "; ".join(differences)
+
+
+def _check_parts(kind: str, parts: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Validate part names now: each becomes the kind ``<kind>_<part>``, a folder and a view name."""
+    if parts is None:
+        return None
+    if isinstance(parts, str) or not all(isinstance(part, str) for part in parts):
+        raise InputError("parts", f"{parts!r} is not a tuple of names", allowed="a tuple of str")
+    if len(set(parts)) != len(parts):
+        raise InputError("parts", f"{parts!r} repeats a name", allowed="distinct names")
+    for part in parts:
+        check_kind(f"{kind}_{part}", "parts")
+    return tuple(parts)
 
 
 def _differences(call: _Call, current_code: str, stored: dict[str, Any]) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import errno
 import functools
 import json
 import logging
@@ -63,9 +64,16 @@ __all__ = [
 log = logging.getLogger("banksim.store")
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
-KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
+KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,62}")  # a folder name and a DuckDB view name
+# View names bs.query gives its own tables: a kind of the same name would hide them.
+RESERVED_KINDS = frozenset({"configurations", "inputs"})
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 MIME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")
+# Where a row's data_path may point: a file in its kind's or the artifacts' key folder. Paths read
+# back from the database are checked against this and against the resolved root before any use.
+PAYLOAD_PATH = re.compile(
+    r"(?:kind=[a-z][a-z0-9_]{0,63}|artifacts)/params_hash=[A-Za-z0-9_-]{1,128}/[A-Za-z0-9][A-Za-z0-9._-]{0,255}"
+)
 TEMP_PREFIX = ".tmp-"
 TEMP_GRACE = dt.timedelta(hours=1)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "db"
@@ -89,13 +97,14 @@ def check_key(params_hash: str, argument: str = "params_hash") -> str:
     return params_hash
 
 
-def check_kind(kind: str) -> str:
+def check_kind(kind: str, argument: str = "kind") -> str:
     """Return ``kind`` if it is a lower-case identifier (it names a folder and a SQL view)."""
-    if not isinstance(kind, str) or not KIND_PATTERN.fullmatch(kind):
+    if not isinstance(kind, str) or not KIND_PATTERN.fullmatch(kind) or kind in RESERVED_KINDS:
         raise InputError(
-            "kind",
+            argument,
             f"{kind!r} is not a valid kind",
-            allowed="a lower-case letter, then up to 63 of a-z, 0-9 and '_'",
+            allowed="a lower-case letter, then up to 62 of a-z, 0-9 and '_'; "
+            f"not {' or '.join(sorted(RESERVED_KINDS))} (bs.query's own views)",
         )
     return kind
 
@@ -197,6 +206,8 @@ class Row:
     checksum: str
     size_bytes: int
     mime_type: str | None = None
+    name: str = ""  # the kind (simulations) or the artifact name
+    params_hash: str = ""
 
 
 _all_stores: weakref.WeakSet[Store] = weakref.WeakSet()
@@ -245,7 +256,7 @@ class Store:
         if memory_cache_mb is None:
             memory_cache_mb = get_settings().memory_cache_mb
         self.recent = RecentPayloads(memory_cache_mb * 2**20)
-        self._verified_files: dict[str, tuple[int, int, str]] = {}  # path -> (size, mtime, checksum)
+        self._verified_files: dict[str, tuple[int | str, ...]] = {}  # path -> _file_state
         _all_stores.add(self)
         if migrate:
             self.upgrade()
@@ -338,31 +349,59 @@ class Store:
         return self.artifact_root / f"kind={kind}" / f"params_hash={params_hash}"
 
     def _write_file(self, folder: Path, filename: str, payload: payloads.Payload) -> str:
-        """Write atomically (temp, fsync, rename); return the path relative to the root."""
-        folder.mkdir(parents=True, exist_ok=True)
+        """Write atomically (temp, fsync, rename); return the path relative to the root.
+
+        A failure (disk full, no permission) removes the temp file and raises a StoreError that
+        names ``ARTIFACT_PATH``.
+        """
         target = folder / filename
         temp = folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}"
         try:
+            folder.mkdir(parents=True, exist_ok=True)
             with open(temp, "wb") as handle:
                 handle.write(memoryview(payload.data))
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, target)
-        except BaseException:
-            temp.unlink(missing_ok=True)
+            if sys.platform != "win32":
+                fd = os.open(folder, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+                raise StoreError(
+                    f"could not write a payload under ARTIFACT_PATH={self.artifact_root}: {reason}; "
+                    "nothing was stored"
+                ) from exc
             raise
-        if sys.platform != "win32":
-            fd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
         return target.relative_to(self.artifact_root).as_posix()
 
-    def _remove_file(self, relative: str | None) -> None:
-        if not relative:
-            return
+    def _payload_path(self, relative: str | None) -> Path | None:
+        """The file a row's ``data_path`` names, or None if it is not a payload path inside the
+        root (absolute, ``..``, another folder, a symlink out): such a row is damage, and nothing
+        outside the root is ever read or removed for it."""
+        if not isinstance(relative, str) or not PAYLOAD_PATH.fullmatch(relative) or ".." in relative:
+            return None
         path = self.artifact_root / relative
+        try:
+            inside = path.resolve().is_relative_to(self.artifact_root)
+        except (OSError, RuntimeError):  # a symlink loop
+            return None
+        return path if inside else None
+
+    def _remove_file(self, relative: str | None) -> None:
+        """Remove the payload file a row named (nothing if the path is not a payload path)."""
+        path = self._payload_path(relative)
+        if path is not None:
+            self._unlink(path)
+
+    def _unlink(self, path: Path) -> None:
+        """Remove a file inside the root, and its folder once empty."""
         try:
             path.unlink(missing_ok=True)
             folder = path.parent
@@ -384,14 +423,24 @@ class Store:
 
     def _verified_bytes(self, row: Row, blob: bytes | None) -> Any:
         """The payload's bytes if they match the row's checksum; ``None`` if its file is
-        missing, ``_DAMAGED`` (logged) if they do not match."""
+        missing, ``_DAMAGED`` (logged) if they do not match, cannot be read (no permission,
+        I/O error, a folder in its place) or the row's path leads outside the root."""
         if row.data_path is None:
             data: Any = blob
         else:
+            path = self._payload_path(row.data_path)
+            if path is None:
+                log.warning(
+                    "payload %s: its path %r is not inside the store; ignoring it", row.id, row.data_path
+                )
+                return _DAMAGED
             try:
-                data = pa.memory_map(str(self.artifact_root / row.data_path)).read_buffer()
+                data = pa.memory_map(str(path)).read_buffer()
             except FileNotFoundError:
                 return None
+            except OSError as exc:
+                log.warning("payload %s could not be read (%s): %s", row.id, path, exc)
+                return _DAMAGED
         if data is None or payloads.checksum_of(data) != row.checksum:
             log.warning("payload %s failed its checksum (%s)", row.id, self._where(row))
             return _DAMAGED
@@ -412,7 +461,7 @@ class Store:
             seen = self._file_state(row)
             if seen is None:
                 return False
-            if self._verified_files.get(row.data_path) == seen:
+            if seen and self._verified_files.get(row.data_path) == seen:
                 return True
         if self._checksum_matches(row, blob):
             return True
@@ -429,7 +478,9 @@ class Store:
         -------
         pandas.DataFrame
             One row per damaged payload (``table``, ``kind``, ``params_hash``, ``location``,
-            ``problem``: ``"missing"`` or ``"checksum"``), removed unless ``dry_run``.
+            ``problem``: ``"missing"``, ``"checksum"`` (also: unreadable) or ``"outside"`` (a
+            path that leads out of the store; nothing there is touched)), removed unless
+            ``dry_run``.
         """
         problems = []
         for table, name_column in ((SIMULATIONS, SIMULATIONS.c.kind), (ARTIFACTS, ARTIFACTS.c.name)):
@@ -442,18 +493,23 @@ class Store:
             with self.transaction() as conn:
                 rows = conn.execute(query).all()
             for found in rows:
-                row = Row(found.id, "", found.data_path, found.checksum, found.size_bytes)
+                row = Row(
+                    found.id, "", found.data_path, found.checksum, found.size_bytes,
+                    name=found.kind, params_hash=found.params_hash,
+                )  # fmt: skip
                 blob = None
                 if row.data_path is None:
                     with self.transaction() as conn:
                         blob = conn.execute(select(table.c.data_blob).where(table.c.id == row.id)).scalar()
-                if row.data_path is not None and self._file_state(row) is None:
+                if row.data_path is not None and self._payload_path(row.data_path) is None:
+                    problem = "outside"
+                elif row.data_path is not None and self._file_state(row) is None:
                     problem = "missing"
                 elif self._checksum_matches(row, blob):
                     continue
                 else:
                     problem = "checksum"
-                if not self._row_unchanged(table, row):  # replaced or purged meanwhile: not damage
+                if not self._row_unchanged(table, row):  # replaced, rewritten or purged meanwhile
                     continue
                 problems.append(
                     {
@@ -469,13 +525,21 @@ class Store:
                     self._discard(table, row)
         return pd.DataFrame(problems, columns=["table", "kind", "params_hash", "location", "problem"])
 
-    def _file_state(self, row: Row) -> tuple[int, int, str] | None:
-        """Size, modification time and checksum of a payload file; None if it is missing."""
+    def _file_state(self, row: Row) -> tuple[int | str, ...] | None:
+        """What identifies a payload file's current content without reading it: device, inode,
+        size, modification and change times (an in-place write changes the change time, even
+        with the modification time set back), and the row's checksum. None if the file is
+        missing; ``()`` if it cannot be looked at (read it to find out why)."""
+        path = self._payload_path(row.data_path)
+        if path is None:
+            return ()
         try:
-            stat = (self.artifact_root / str(row.data_path)).stat()
+            stat = path.stat()
         except FileNotFoundError:
             return None
-        return (stat.st_size, stat.st_mtime_ns, row.checksum)
+        except OSError:
+            return ()
+        return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, row.checksum)
 
     def _checksum_matches(self, row: Row, blob: bytes | None) -> bool:
         """Read a payload (file or blob) and compare it with the row's checksum."""
@@ -483,15 +547,15 @@ class Store:
         data = self._verified_bytes(row, blob)
         if data is None or data is _DAMAGED:
             return False
-        if seen is not None:
+        if seen:
             self._verified_files[str(row.data_path)] = seen
         return True
 
     def _row_unchanged(self, table: Table, row: Row) -> bool:
+        """True if the row still points at the payload that was checked (same id, checksum and
+        file: rewriting identical content keeps the id and checksum but moves the file)."""
         with self.transaction() as conn:
-            found = conn.execute(
-                select(table.c.id).where(table.c.id == row.id, table.c.checksum == row.checksum)
-            ).first()
+            found = conn.execute(select(table.c.id).where(*_same_payload(table, row))).first()
         return found is not None
 
     # -- generic row operations -----------------------------------------------------------------
@@ -515,13 +579,14 @@ class Store:
             "created_at": utcnow(),
             **extra,
         }
-        if old is None:
-            row_id = str(uuid.uuid4())
-            conn.execute(table.insert().values(id=row_id, **key, **values))
-            return row_id, None
-        conn.execute(update(table).where(table.c.id == old.id).values(**values))
-        replaced = old.data_path if old.data_path != values.get("data_path") else None
-        return old.id, replaced
+        if old is not None:
+            updated = conn.execute(update(table).where(table.c.id == old.id).values(**values))
+            if updated.rowcount == 1:
+                replaced = old.data_path if old.data_path != values.get("data_path") else None
+                return old.id, replaced
+        row_id = str(uuid.uuid4())
+        conn.execute(table.insert().values(id=row_id, **key, **values))
+        return row_id, None
 
     def _stage(
         self, kind: str | None, params_hash: str, filename: str, payload: payloads.Payload
@@ -543,9 +608,12 @@ class Store:
                 suffix = {"parquet": ".parquet", "json": ".json"}.get(payload.format, "")
                 name = f"{uuid.uuid4().hex}{suffix}" if kind else f"{uuid.uuid4().hex[:12]}-{key['name']}"
                 staged.append(self._stage(kind, key["params_hash"], name, payload))
-            lock_keys = [":".join(key.values()) for _, key, _, _ in writes]
+            lock_keys = [
+                _lock_key(table, key.get("kind") or key["name"], key["params_hash"])
+                for table, key, _, _ in writes
+            ]
             if configuration is not None:
-                lock_keys.append("config:" + configuration["params_hash"])
+                lock_keys.append(_config_lock_key(configuration["params_hash"]))
             with self.transaction(write=True, lock_keys=lock_keys) as conn:
                 ids, replaced = [], []
                 for (table, key, payload, extra), path in zip(writes, staged, strict=True):
@@ -568,16 +636,17 @@ class Store:
         exists = conn.execute(
             select(table.c.params_hash).where(table.c.params_hash == values["params_hash"])
         ).first()
-        if exists is None:
-            conn.execute(
-                table.insert().values(created_at=now, updated_at=now, hit_count=0, miss_count=1, **values)
-            )
-        else:
-            conn.execute(
+        if exists is not None:
+            updated = conn.execute(
                 update(table)
                 .where(table.c.params_hash == values["params_hash"])
                 .values(updated_at=now, miss_count=table.c.miss_count + 1, **values)
             )
+            if updated.rowcount == 1:
+                return
+        conn.execute(
+            table.insert().values(created_at=now, updated_at=now, hit_count=0, miss_count=1, **values)
+        )
 
     def _get(self, table: Table, key: dict[str, str]) -> Any | None:
         """Load the payload of ``key``; a damaged one is removed (logged) and reads as None.
@@ -600,6 +669,8 @@ class Store:
                     found.checksum,
                     found.size_bytes,
                     getattr(found, "mime_type", None),
+                    name=key.get("kind") or key["name"],
+                    params_hash=key["params_hash"],
                 )
                 value = self.recent.get(row.id, row.checksum)
                 blob = None
@@ -624,10 +695,13 @@ class Store:
         return None
 
     def _discard(self, table: Table, row: Row) -> None:
-        """Delete a damaged row, unless a writer has replaced it meanwhile."""
-        with self.transaction(write=True, lock_keys=[row.id]) as conn:
-            conn.execute(delete(table).where(table.c.id == row.id, table.c.checksum == row.checksum))
-        self._remove_file(row.data_path)
+        """Delete a damaged row, unless a writer has replaced or rewritten it meanwhile; then its
+        file (only if it is inside the store). It takes the key's writer lock: every mutation of
+        a key takes the same one (:func:`_lock_key`)."""
+        with self.transaction(write=True, lock_keys=[_lock_key(table, row.name, row.params_hash)]) as conn:
+            deleted = conn.execute(delete(table).where(*_same_payload(table, row))).rowcount
+        if deleted:
+            self._remove_file(row.data_path)
 
     # -- the persistence API --------------------------------------------------------------------
     def save_dataframe(self, kind: str, params_hash: str, df: pd.DataFrame) -> str:
@@ -817,29 +891,45 @@ class Store:
         return removed
 
     def _remove(self, listing: pd.DataFrame) -> None:
-        """Delete the rows of a :meth:`list_entries` listing, then their files and empty calls."""
+        """Delete the rows of a :meth:`list_entries` listing, then their files and empty calls.
+
+        Calls go in batches, each under the writer locks of every key it deletes (the same
+        locks a writer of those keys takes), so a write racing a purge is never lost.
+        """
         removed_paths: list[str | None] = []
-        with self.transaction(write=True, lock_keys=["banksim-purge"]) as conn:
-            for row in listing.itertuples():
-                table = ARTIFACTS if row.table == "artifacts" else SIMULATIONS
-                name_column = ARTIFACTS.c.name if table is ARTIFACTS else SIMULATIONS.c.kind
-                match = (table.c.params_hash == row.params_hash, name_column == row.kind)
-                removed_paths += conn.execute(select(table.c.data_path).where(*match)).scalars()
-                conn.execute(delete(table).where(*match))
-            for params_hash in set(listing["params_hash"]):
-                left = conn.execute(
-                    select(func.count())
-                    .select_from(SIMULATIONS)
-                    .where(SIMULATIONS.c.params_hash == params_hash)
-                ).scalar_one()
-                left += conn.execute(
-                    select(func.count()).select_from(ARTIFACTS).where(ARTIFACTS.c.params_hash == params_hash)
-                ).scalar_one()
-                if not left:
-                    conn.execute(delete(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash))
+        calls = [rows for _, rows in listing.groupby("params_hash", sort=False)]
+        for start in range(0, len(calls), PURGE_BATCH):
+            batch = calls[start : start + PURGE_BATCH]
+            parts = [
+                (_table_of(str(table)), str(name), str(params_hash))
+                for rows in batch
+                for table, name, params_hash in zip(
+                    rows["table"], rows["kind"], rows["params_hash"], strict=True
+                )
+            ]
+            lock_keys = [_lock_key(*part) for part in parts]
+            lock_keys += [_config_lock_key(rows["params_hash"].iloc[0]) for rows in batch]
+            with self.transaction(write=True, lock_keys=lock_keys) as conn:
+                for table, name, params_hash in parts:
+                    name_column = table.c.name if table is ARTIFACTS else table.c.kind
+                    match = (table.c.params_hash == params_hash, name_column == name)
+                    removed_paths += conn.execute(select(table.c.data_path).where(*match)).scalars()
+                    conn.execute(delete(table).where(*match))
+                for rows in batch:
+                    self._delete_configuration_if_empty(conn, rows["params_hash"].iloc[0])
         self.recent.clear()
         for path in removed_paths:  # after the commit: no row points at these files any more
             self._remove_file(path)
+
+    @staticmethod
+    def _delete_configuration_if_empty(conn: Connection, params_hash: str) -> None:
+        left = 0
+        for table in (SIMULATIONS, ARTIFACTS):
+            left += conn.execute(
+                select(func.count()).select_from(table).where(table.c.params_hash == params_hash)
+            ).scalar_one()
+        if not left:
+            conn.execute(delete(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash))
 
     def remove_orphans(self) -> list[str]:
         """Delete payload files no row points at, and temp files older than an hour."""
@@ -860,15 +950,17 @@ class Store:
         cutoff = (utcnow() - TEMP_GRACE).timestamp()
         removed = []
         for path in self.artifact_root.rglob("*"):
-            if not path.is_file():
-                continue
             relative = path.relative_to(self.artifact_root).as_posix()
             top = relative.split("/", 1)[0]
             if not (top.startswith("kind=") or top == "artifacts") or relative in referenced:
                 continue
-            if path.stat().st_mtime < cutoff:  # young files may belong to a write in progress
-                self._remove_file(relative)
-                removed.append(relative)
+            try:
+                if not path.is_file() or path.is_symlink() or path.stat().st_mtime >= cutoff:
+                    continue  # young files may belong to a write in progress
+            except OSError:
+                continue
+            self._unlink(path)
+            removed.append(relative)
         return removed
 
     # -- used by the cache ----------------------------------------------------------------------
@@ -961,7 +1053,15 @@ class Store:
             ).first()
             if found is None:
                 return False
-            row = Row(found.id, "", found.data_path, found.checksum, found.size_bytes)
+            row = Row(
+                found.id,
+                "",
+                found.data_path,
+                found.checksum,
+                found.size_bytes,
+                name=name,
+                params_hash=params_hash,
+            )
             if (row.id, row.checksum) in self.recent:
                 return True
             data = None
@@ -979,6 +1079,7 @@ class Store:
 
 
 _DAMAGED = object()
+PURGE_BATCH = 100  # calls per purge transaction: bounds the locks one transaction holds
 LISTING_COLUMNS = [
     "table",
     "kind",
@@ -993,6 +1094,25 @@ LISTING_COLUMNS = [
     "function_kind",
     "params",
 ]
+
+
+def _lock_key(table: Table, name: str, params_hash: str) -> str:
+    """The lock every mutation of one stored key takes (write, replace, discard, purge)."""
+    return f"{table.name}:{name}:{params_hash}"
+
+
+def _table_of(name: str) -> Table:
+    return ARTIFACTS if name == "artifacts" else SIMULATIONS
+
+
+def _config_lock_key(params_hash: str) -> str:
+    return f"configurations:{params_hash}"
+
+
+def _same_payload(table: Table, row: Row) -> tuple[Any, ...]:
+    """Conditions that match a row only while it still points at the payload ``row`` describes."""
+    path = table.c.data_path.is_(None) if row.data_path is None else table.c.data_path == row.data_path
+    return (table.c.id == row.id, table.c.checksum == row.checksum, path)
 
 
 def _sim_extra(payload: payloads.Payload) -> dict[str, Any]:
