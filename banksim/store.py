@@ -299,15 +299,6 @@ class Store:
                 yield conn
 
     # -- migrations -----------------------------------------------------------------------------
-    def _alembic_config(self) -> Any:
-        from alembic.config import Config
-
-        if not (MIGRATIONS_DIR / "env.py").is_file():
-            raise StoreError(f"banksim's migrations were not found at {MIGRATIONS_DIR}")
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        return config
-
     def current_revision(self) -> str | None:
         """The schema revision of the database (None for an empty database)."""
         from alembic.runtime.migration import MigrationContext
@@ -321,7 +312,7 @@ class Store:
         from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
 
-        config = self._alembic_config()
+        config = alembic_config()
         script = ScriptDirectory.from_config(config)
         head = script.get_current_head()
         assert head is not None
@@ -336,11 +327,34 @@ class Store:
                     f"which this banksim does not know (latest known: {head!r}); "
                     "upgrade banksim or use another DB_URL"
                 )
+            config.attributes["connection"] = conn
+            if current is None:
+                current = self._adopt_unstamped(conn, config)
             if current != head:
                 log.info("migrating %s from %s to %s", mask_url(self.url), current, head)
-                config.attributes["connection"] = conn
                 command.upgrade(config, "head")
         return head
+
+    def _adopt_unstamped(self, conn: Connection, config: Any) -> str | None:
+        """A database with banksim's tables but no revision stamp (made by ``create_all``):
+        stamp the revision whose schema its tables match exactly, or refuse, saying how."""
+        from alembic import command
+
+        found = _table_columns(conn)
+        if not found:
+            return None
+        for revision, expected in _schema_of_each_revision().items():
+            if found == expected:
+                log.info("adopting %s: its tables match revision %s", mask_url(self.url), revision)
+                command.stamp(config, revision)
+                return revision
+        raise SchemaVersionError(
+            f"the database at {mask_url(self.url)} has the tables {sorted(found)} but no banksim "
+            "schema revision, and their columns match no banksim revision "
+            f"({_schema_difference(found, _schema_of_each_revision())}); banksim does "
+            "not change tables it did not create: set DB_URL to a new database, or rename or drop "
+            "those tables (after saving what you need) and open the store again"
+        )
 
     # -- files ----------------------------------------------------------------------------------
     def _folder(self, kind: str | None, params_hash: str) -> Path:
@@ -1076,6 +1090,70 @@ class Store:
             found = self._get(ARTIFACTS, {"params_hash": params_hash, "name": name})
             return None if found is None else found[0]
         return self._get(SIMULATIONS, {"kind": name, "params_hash": params_hash})
+
+
+def _table_columns(conn: Connection) -> dict[str, frozenset[str]]:
+    """The columns of banksim's tables that exist in a database."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(conn)
+    names = set(inspector.get_table_names())
+    return {
+        table: frozenset(column["name"] for column in inspector.get_columns(table))
+        for table in (CONFIGURATIONS.name, SIMULATIONS.name, ARTIFACTS.name)
+        if table in names
+    }
+
+
+def alembic_config() -> Any:
+    """An Alembic configuration for banksim's migrations (``db/``)."""
+    from alembic.config import Config
+
+    if not (MIGRATIONS_DIR / "env.py").is_file():
+        raise StoreError(f"banksim's migrations were not found at {MIGRATIONS_DIR}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+@functools.cache
+def _schema_of_each_revision() -> dict[str, dict[str, frozenset[str]]]:
+    """Each revision's tables and columns, newest first, read off an in-memory database that
+    the migrations bring up one revision at a time."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config()
+    schemas = {}
+    scratch = create_engine("sqlite://")
+    try:
+        with scratch.begin() as conn:
+            config.attributes["connection"] = conn
+            for revision in reversed(list(ScriptDirectory.from_config(config).walk_revisions())):
+                command.upgrade(config, revision.revision)
+                schemas[revision.revision] = _table_columns(conn)
+    finally:
+        scratch.dispose()
+    return dict(reversed(schemas.items()))
+
+
+def _schema_difference(
+    found: dict[str, frozenset[str]], schemas: dict[str, dict[str, frozenset[str]]]
+) -> str:
+    """How the tables differ from the latest revision, e.g. ``simulations lacks checksum``."""
+    expected = next(iter(schemas.values()))
+    notes = []
+    for table in sorted(set(found) | set(expected)):
+        missing = sorted(expected.get(table, frozenset()) - found.get(table, frozenset()))
+        extra = sorted(found.get(table, frozenset()) - expected.get(table, frozenset()))
+        if table not in found:
+            notes.append(f"no table {table}")
+            continue
+        if missing:
+            notes.append(f"{table} lacks {', '.join(missing)}")
+        if extra:
+            notes.append(f"{table} has {', '.join(extra)}")
+    return "; ".join(notes)
 
 
 _DAMAGED = object()
