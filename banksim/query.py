@@ -9,11 +9,13 @@ call's parameters as typed columns. The ready-made queries compare scenarios rec
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import re
+import logging
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -21,7 +23,7 @@ from sqlalchemy import select
 
 from banksim.errors import InputError
 from banksim.lineage import edges_between
-from banksim.store import CONFIGURATIONS, SIMULATIONS, Row, Store, get_store
+from banksim.store import CONFIGURATIONS, SIMULATIONS, Row, Store, check_kind, get_store
 
 __all__ = [
     "connect",
@@ -31,23 +33,57 @@ __all__ = [
     "rwa_by_class_across_scenarios",
 ]
 
-INTEGER_ARGUMENTS = ("seed", "num_positions")
-IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}")
+log = logging.getLogger("banksim.query")
+INT64 = np.iinfo(np.int64)
+
+# The columns every row of ``configurations`` has; an argument of the same name is prefixed.
+CALL_COLUMNS = ("params_hash", "kind", "function", "created_at", "code_version", "hits", "misses")
 
 
-def _identifier(name: str) -> str:
-    """A kind used as a view name: validated, then quoted (no SQL through a kind name)."""
-    if not IDENTIFIER.fullmatch(name):
-        raise InputError("kind", f"{name!r} cannot be a view name", allowed="lowercase letters, digits, '_'")
-    return f'"{name}"'
+def connect(store: Store | None = None, *, read_only: bool = False) -> Any:
+    """A DuckDB connection with the views of ``store`` (the active store by default).
 
-
-def connect(store: Store | None = None) -> Any:
-    """A DuckDB connection with the views of ``store`` (the active store by default)."""
+    One stored value never breaks the others: a kind that cannot be a view name, or whose
+    payloads cannot be read together, is left out and logged. With ``read_only`` the SQL can
+    read these views and nothing else: no file access (``read_csv``, ``COPY ... TO``,
+    ``ATTACH``), no extensions, no Python variables, and the settings are locked.
+    """
     import duckdb  # loaded on use: keeps `import banksim` light
 
     store = store or get_store()
     connection = duckdb.connect()
+    rows, configurations = _stored_rows(store)
+    by_kind: dict[str, list[Any]] = {}
+    for row in rows:
+        by_kind.setdefault(row.kind, []).append(row)
+    for number, (kind, entries) in enumerate(sorted(by_kind.items())):
+        if not _view_name_ok(kind):
+            continue
+        try:
+            _kind_view(connection, store, f"__banksim_{number}", kind, entries)
+        except (duckdb.Error, pa.ArrowException, ValueError, OSError) as exc:
+            log.warning(
+                "bs.query: kind %r is left out: its payloads cannot be read as one view (%s)", kind, exc
+            )
+    _frame_view(connection, "configurations", _configurations_frame(configurations))
+    _frame_view(connection, "inputs", edges_between(configurations, rows))
+    if read_only:
+        for setting in READ_ONLY_SETTINGS:
+            connection.execute(setting)
+    return connection
+
+
+# DuckDB settings of a read-only connection; the views read their data through Arrow, not DuckDB.
+READ_ONLY_SETTINGS = (
+    "SET enable_external_access = false",
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+    "SET python_enable_replacements = false",
+    "SET lock_configuration = true",
+)
+
+
+def _stored_rows(store: Store) -> tuple[list[Any], list[Any]]:
     with store.transaction() as conn:
         rows = conn.execute(
             select(
@@ -74,84 +110,166 @@ def connect(store: Store | None = None) -> Any:
                 CONFIGURATIONS.c.miss_count,
             )
         ).all()
-    by_kind: dict[str, list[Any]] = {}
-    for row in rows:
-        by_kind.setdefault(row.kind, []).append(row)
-    for kind, entries in sorted(by_kind.items()):
-        view = _identifier(kind)
-        if entries[0].data_format == "parquet":
-            _parquet_view(connection, store, view, kind, entries)
-        elif entries[0].data_format == "json":
-            records = []
-            for entry in entries:
-                data = store.load_part(kind, entry.params_hash, blob=False)
-                if data is not None:
-                    records.append({"params_hash": entry.params_hash, **data})
-            frame = pd.json_normalize(records, sep="_") if records else pd.DataFrame({"params_hash": []})
-            connection.register(f"_{kind}_table", frame)
-            connection.execute(f'CREATE VIEW {view} AS SELECT * FROM "_{kind}_table"')
-    connection.register("_configurations_table", _configurations_frame(configurations))
-    connection.execute('CREATE VIEW "configurations" AS SELECT * FROM "_configurations_table"')
-    connection.register("_inputs_table", edges_between(configurations, rows))
-    connection.execute('CREATE VIEW "inputs" AS SELECT * FROM "_inputs_table"')
-    return connection
+    return list(rows), list(configurations)
 
 
-def _parquet_view(connection: Any, store: Store, view: str, kind: str, entries: list[Any]) -> None:
+def _view_name_ok(kind: str) -> bool:
+    """Kinds follow the store's rule (:func:`banksim.store.check_kind`); rows written before it
+    (a 64-character kind, capitals, ``inputs``) are left out of the views, logged."""
+    try:
+        check_kind(kind)
+    except InputError:
+        log.warning("bs.query: stored kind %r cannot be a view name; its results are left out", kind)
+        return False
+    return True
+
+
+def _kind_view(connection: Any, store: Store, source: str, kind: str, entries: list[Any]) -> None:
+    """The view of one kind: its Parquet payloads, or its JSON payloads flattened to columns."""
+    formats = {entry.data_format for entry in entries}
+    if "parquet" in formats:
+        if len(formats) > 1:
+            log.warning("bs.query: kind %r holds tables and dicts; its view shows the tables", kind)
+        _parquet_view(connection, store, source, kind, [e for e in entries if e.data_format == "parquet"])
+    elif "json" in formats:
+        records = []
+        for entry in entries:
+            data = store.load_part(kind, entry.params_hash, blob=False)
+            if isinstance(data, dict):
+                records.append(_flatten(data) | {"params_hash": entry.params_hash})
+        _frame_view(connection, kind, _typed_frame(records, ["params_hash"]), source)
+
+
+def _frame_view(connection: Any, view: str, frame: Any, source: str | None = None) -> None:
+    source = source or f"__banksim_{view}"
+    connection.register(source, frame)
+    connection.execute(f'CREATE VIEW "{view}" AS SELECT * FROM "{source}"')
+
+
+def _parquet_view(connection: Any, store: Store, source: str, kind: str, entries: list[Any]) -> None:
+    """Checked payloads only; files are read through Arrow (DuckDB itself opens no file), blobs
+    from memory; columns are united by name across entries."""
+    import pyarrow.dataset as ds
+
     entries = [
         e
         for e in entries
-        if store.payload_intact(Row(e.id, e.data_format, e.data_path, e.checksum, e.size_bytes), e.data_blob)
-    ]
-    files = [str(store.artifact_root / e.data_path) for e in entries if e.data_path]
-    parts = []
-    if files:
-        listing = ", ".join("'" + path.replace("'", "''") + "'" for path in files)
-        parts.append(
-            f"SELECT * EXCLUDE (kind) FROM read_parquet([{listing}], hive_partitioning = true, "
-            "hive_types = {'kind': VARCHAR, 'params_hash': VARCHAR}, union_by_name = true)"
+        if store.payload_intact(
+            Row(
+                e.id,
+                e.data_format,
+                e.data_path,
+                e.checksum,
+                e.size_bytes,
+                name=kind,
+                params_hash=e.params_hash,
+            ),
+            e.data_blob,
         )
+    ]
+    parts = []
+    files = [str(store.artifact_root / e.data_path) for e in entries if e.data_path]
+    if files:
+        schemas = [pq.read_schema(path) for path in files]
+        schema = pa.unify_schemas([*schemas, KEY_SCHEMA], promote_options="permissive")
+        dataset = ds.dataset(
+            files,
+            schema=schema,
+            format="parquet",
+            partitioning=ds.partitioning(KEY_SCHEMA, flavor="hive"),
+            partition_base_dir=str(store.artifact_root / f"kind={kind}"),
+        )
+        connection.register(f"{source}_files", dataset)
+        parts.append(f'SELECT * FROM "{source}_files"')
     blobs = [e for e in entries if e.data_blob is not None]
     if blobs:
         tables = []
         for entry in blobs:
             table = pq.read_table(pa.BufferReader(entry.data_blob))
             tables.append(table.append_column("params_hash", pa.array([entry.params_hash] * table.num_rows)))
-        connection.register(f"_{kind}_blobs", pa.concat_tables(tables, promote_options="default"))
-        parts.append(f'SELECT * FROM "_{kind}_blobs"')
+        connection.register(f"{source}_blobs", pa.concat_tables(tables, promote_options="permissive"))
+        parts.append(f'SELECT * FROM "{source}_blobs"')
     if parts:
-        connection.execute(f"CREATE VIEW {view} AS " + " UNION ALL BY NAME ".join(parts))
+        connection.execute(f'CREATE VIEW "{kind}" AS ' + " UNION ALL BY NAME ".join(parts))
+
+
+KEY_SCHEMA = pa.schema([("params_hash", pa.string())])
 
 
 def _configurations_frame(rows: Sequence[Any]) -> pd.DataFrame:
     """One row per cached call; each argument's value becomes columns (nested dicts flattened)."""
     records = []
     for row in rows:
-        params = json.loads(row.params_json or "{}")
-        arguments = {name: argument.get("value") for name, argument in params.get("args", {}).items()}
-        records.append(
-            {
-                "params_hash": row.params_hash,
-                "kind": row.kind,
-                "function": row.function,
-                "created_at": row.created_at,
-                "code_version": row.code_version,
-                "hits": row.hit_count,
-                "misses": row.miss_count,
-                **arguments,
-            }
-        )
-    frame = pd.json_normalize(records, sep="_") if records else pd.DataFrame(columns=["params_hash", "kind"])
-    for column in INTEGER_ARGUMENTS:  # missing in other functions' calls, so read back as float
-        if column in frame:
-            frame[column] = frame[column].astype("Int64")
-    for column in frame.columns:  # lists and dicts left after flattening become JSON text
-        if frame[column].map(lambda v: isinstance(v, list | dict)).any():
-            frame[column] = frame[column].map(lambda v: json.dumps(v) if isinstance(v, list | dict) else v)
-    return frame
+        try:
+            params = json.loads(row.params_json or "{}")
+            arguments = {name: argument.get("value") for name, argument in params.get("args", {}).items()}
+        except (ValueError, AttributeError):
+            log.warning("bs.query: the parameters of call %s are not readable JSON", row.params_hash)
+            arguments = {}
+        fixed = (row.params_hash, row.kind, row.function, row.created_at, row.code_version,
+                 row.hit_count, row.miss_count)  # fmt: skip
+        record = dict(zip(CALL_COLUMNS, fixed, strict=True))
+        for name, value in _flatten(arguments).items():
+            record.setdefault(name if name not in CALL_COLUMNS else f"argument_{name}", value)
+        records.append(record)
+    return _typed_frame(records, CALL_COLUMNS)
 
 
-def query(sql: str, store: Store | None = None) -> pd.DataFrame:
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dicts as ``outer_inner`` keys (the first of two equal names wins); lists stay."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            for inner, inner_value in _flatten(value, f"{name}_").items():
+                flat.setdefault(inner, inner_value)
+        else:
+            flat.setdefault(name, value)
+    return flat
+
+
+def _typed_frame(records: list[dict[str, Any]], first: Sequence[str]) -> pd.DataFrame:
+    """Records as a frame DuckDB can always read: each column gets one type all its values fit
+    (:func:`_sql_column`); a name equal to an earlier one but for case gets a suffix."""
+    columns: dict[str, str] = {}  # record key -> column name
+    taken: set[str] = set()  # DuckDB compares column names without case
+    for key in [*first, *(key for record in records for key in record)]:
+        if key in columns:
+            continue
+        column, number = key, 1
+        while column.lower() in taken:
+            number += 1
+            column = f"{key}_{number}"
+        taken.add(column.lower())
+        columns[key] = column
+    data = {column: _sql_column([record.get(key) for record in records]) for key, column in columns.items()}
+    return pd.DataFrame(data, index=pd.RangeIndex(len(records)))
+
+
+def _sql_column(values: list[Any]) -> pd.Series:
+    """One type for a column of JSON values: boolean, 64-bit integer, double (integers and
+    floats together, while exact), timestamp, text; anything else mixed (``"many"`` and ``1``,
+    ``2**63`` and ``0.5``) or nested becomes JSON text."""
+    present = [value for value in values if value is not None]
+    numbers = [value for value in present if isinstance(value, int | float) and not isinstance(value, bool)]
+    if all(isinstance(value, bool) for value in present):
+        return pd.Series(values, dtype="boolean")
+    if len(numbers) == len(present):
+        if all(isinstance(value, int) and INT64.min <= value <= INT64.max for value in numbers):
+            return pd.Series(values, dtype="Int64")
+        if all(isinstance(value, float) or abs(value) <= 2**53 for value in numbers):
+            return pd.Series([np.nan if value is None else float(value) for value in values], dtype="float64")
+    if all(isinstance(value, dt.datetime) for value in present):
+        return pd.Series(pd.to_datetime(values, utc=True))
+    if all(isinstance(value, str) for value in present):
+        return pd.Series(values, dtype="object")
+    return pd.Series(
+        [None if value is None else json.dumps(value, sort_keys=True, default=str) for value in values],
+        dtype="object",
+    )
+
+
+def query(sql: str, store: Store | None = None, *, read_only: bool = False) -> pd.DataFrame:
     """Run ``sql`` with DuckDB over every cached result of ``store`` and return a DataFrame.
 
     Views: one per stored kind (``positions``, ``rwa``, ``liquidity_lcr``, ``liquidity_nsfr``,
@@ -161,10 +279,15 @@ def query(sql: str, store: Store | None = None) -> pd.DataFrame:
     ``num_positions``, ``scenario_name``, ``scenario_shocks_pd_multiplier``, ...) and ``inputs``
     (which stored table each call took as which argument: ``params_hash``, ``argument``,
     ``input_params_hash``, ``input_kind``; see :func:`banksim.lineage`).
+
+    ``read_only=True`` is for SQL text that comes from someone else (a web page, a form): it
+    can read these views and nothing else (see :func:`connect`).
     """
     if not isinstance(sql, str) or not sql.strip():
         raise InputError("sql", "expected a SQL query string")
-    connection = connect(store)
+    if not isinstance(read_only, bool):
+        raise InputError("read_only", f"{read_only!r} is not a bool", allowed=[True, False])
+    connection = connect(store, read_only=read_only)
     try:
         return connection.execute(sql).df()
     finally:
