@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from banksim import payloads
-from banksim.code_version import code_version
+from banksim.code_version import CodeVersion
 from banksim.errors import BanksimError, InputError
 from banksim.hashing import KEY_SCHEME, compute_params_hash, describe_value
 from banksim.store import check_kind, get_store
@@ -46,7 +46,8 @@ class CallInfo:
     seconds : float
         Wall time of the call (hashing and loading included).
     compute_seconds : float or None
-        Wall time of the computation: this call's on a miss, the stored one on a hit.
+        Wall time of the computation alone (not hashing, lookup or storing): this call's on a
+        miss, the stored one on a hit.
     """
 
     function: str
@@ -80,6 +81,7 @@ class CallInfo:
 class _Call:
     key: str
     arguments: dict[str, dict[str, Any]]
+    code_version: str
 
 
 class CachedFunction:
@@ -112,7 +114,7 @@ class CachedFunction:
         self.ignore = ignore
         self.name = f"{func.__module__}.{func.__qualname__}"
         self.last_call: CallInfo | None = None
-        self._code_version: str | None = None
+        self._code = CodeVersion(func, version)
         functools.update_wrapper(self, func)
         self.__signature__ = self.signature.replace(
             parameters=[
@@ -126,10 +128,10 @@ class CachedFunction:
 
     @property
     def code_version(self) -> str:
-        """Hash of the function's source and the banksim code it uses (computed once)."""
-        if self._code_version is None:
-            self._code_version = code_version(self.func, self.version)
-        return self._code_version
+        """Hash of the function's source and the local code and constants it uses, as they are
+        now: an edited helper, constant or parameter table, a notebook cell run again or a
+        reloaded module changes it (see :class:`banksim.code_version.CodeVersion`)."""
+        return self._code.current()
 
     # -- keys -----------------------------------------------------------------------------------
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Call:
@@ -143,14 +145,18 @@ class CachedFunction:
             for name, value in bound.arguments.items()
             if name not in self.ignore
         }
+        return self._keyed(arguments)
+
+    def _keyed(self, arguments: dict[str, dict[str, Any]]) -> _Call:
+        code = self.code_version
         key = compute_params_hash(
             {
                 "function": self.name,
-                "code_version": self.code_version,
+                "code_version": code,
                 "args": {name: argument["hash"] for name, argument in arguments.items()},
             }
         )
-        return _Call(key, arguments)
+        return _Call(key, arguments, code)
 
     def key(self, *args: Any, **kwargs: Any) -> str:
         """The cache key (``params_hash``) of a call, without computing anything."""
@@ -215,14 +221,19 @@ class CachedFunction:
                 values, configuration = stored
                 get_store().record_hit(call.key)
                 return self._finish(call, values, True, started, configuration.get("compute_seconds"))
+        computing = time.perf_counter()
         result = self.func(*args, **kwargs)
-        compute_seconds = time.perf_counter() - started
+        compute_seconds = time.perf_counter() - computing
+        written = self._code.settle()
+        if written:  # globals the run itself changed are state it writes, not inputs: key without them
+            log.info("%s changes %s when it runs; they are left out of its code version", self.name, written)
+            call = self._keyed(call.arguments)
         encoded, is_tuple = self._encode(result)
         layout = {"tuple": is_tuple, "parts": [{"name": n, "format": p.format} for n, p, _ in encoded]}
         configuration = {
             "kind": self.kind,
             "function": self.name,
-            "code_version": self.code_version,
+            "code_version": call.code_version,
             "compute_seconds": compute_seconds,
             "result_layout": json.dumps(layout),
             "params_json": json.dumps(
@@ -230,7 +241,7 @@ class CachedFunction:
                     "scheme": KEY_SCHEME,
                     "function": self.name,
                     "kind": self.kind,
-                    "code_version": self.code_version,
+                    "code_version": call.code_version,
                     "args": call.arguments,
                 },
                 sort_keys=True,
@@ -261,6 +272,24 @@ class CachedFunction:
         """
         return self._stored(self._call(args, kwargs).key)
 
+    def load(self, *args: Any, **kwargs: Any) -> Any | None:
+        """The stored result of this call (without the hit flag), or None if it is not stored
+        intact; computes nothing and writes nothing but the hit count."""
+        started = time.perf_counter()
+        call = self._call(args, kwargs)
+        stored = self._load(call.key)
+        if stored is None:
+            return None
+        values, configuration = stored
+        get_store().record_hit(call.key)
+        self._finish(call, values, True, started, configuration.get("compute_seconds"))
+        return values if json.loads(configuration["result_layout"])["tuple"] else values[0]
+
+    def is_stored(self, key: str) -> bool:
+        """True if the result stored under ``key`` (a :meth:`key` of this function) is intact;
+        checks every part's checksum, decodes nothing."""
+        return self._stored(key)
+
     def _stored(self, key: str) -> bool:
         store = get_store()
         configuration = store.configuration(key)
@@ -283,7 +312,7 @@ class CachedFunction:
             return f"miss: no stored result of {self.name} yet"
         ranked = []
         for entry in entries:
-            differences = _differences(call, self.code_version, json.loads(entry["params_json"]))
+            differences = _differences(call, json.loads(entry["params_json"]))
             age_rank = -pd.Timestamp(entry["updated_at"]).value  # newest first among equals
             ranked.append((len(differences), age_rank, entry["params_hash"], differences))
         _, _, nearest, differences = min(ranked, key=lambda item: item[:2])
@@ -296,8 +325,8 @@ def _check_parts(kind: str, parts: tuple[str, ...] | None) -> tuple[str, ...] | 
     """Validate part names now: each becomes the kind ``<kind>_<part>``, a folder and a view name."""
     if parts is None:
         return None
-    if isinstance(parts, str) or not all(isinstance(part, str) for part in parts):
-        raise InputError("parts", f"{parts!r} is not a tuple of names", allowed="a tuple of str")
+    if isinstance(parts, str) or not all(isinstance(part, str) and part for part in parts):
+        raise InputError("parts", f"{parts!r} is not a tuple of names", allowed="a tuple of non-empty str")
     if len(set(parts)) != len(parts):
         raise InputError("parts", f"{parts!r} repeats a name", allowed="distinct names")
     for part in parts:
@@ -305,11 +334,11 @@ def _check_parts(kind: str, parts: tuple[str, ...] | None) -> tuple[str, ...] | 
     return tuple(parts)
 
 
-def _differences(call: _Call, current_code: str, stored: dict[str, Any]) -> list[str]:
+def _differences(call: _Call, stored: dict[str, Any]) -> list[str]:
     differences = []
-    if stored.get("code_version") != current_code:
+    if stored.get("code_version") != call.code_version:
         differences.append(
-            f"code version {str(stored.get('code_version'))[:12]} -> {current_code[:12]} "
+            f"code version {str(stored.get('code_version'))[:12]} -> {call.code_version[:12]} "
             "(the function or banksim code it uses changed)"
         )
     stored_args = stored.get("args", {})

@@ -2,27 +2,38 @@
 
 The version covers the function's normalized source (comments, docstrings and formatting do not
 count), and, transitively, the project-local functions, classes, modules and constants it uses.
+:class:`CodeVersion` keeps it current in a live process: each call re-checks, cheaply, that every
+code object, name binding and constant it was computed from is still the same.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import copy
+import dataclasses
+import datetime as dt
+import decimal
+import enum
 import hashlib
 import inspect
-import sys
+import linecache
 import textwrap
+import threading
 import types
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from banksim.errors import UnhashableArgumentError
 from banksim.hashing import compute_params_hash
 
-__all__ = ["code_version", "normalized_source"]
+__all__ = ["CodeVersion", "code_version", "normalized_source"]
 
-CODE_SCHEME = "banksim-code-v1"
+CODE_SCHEME = "banksim-code-v2"
 # The caching machinery itself does not shape any result: editing it must not invalidate entries.
 INFRASTRUCTURE = frozenset(
     {
@@ -37,6 +48,12 @@ INFRASTRUCTURE = frozenset(
         "banksim.store",
     }
 )
+_MISSING = object()
+# Digests of code objects and classes by id(), with a weak reference that proves the id still
+# names the same object (code objects compare by value, so they cannot be dictionary keys here).
+_CODE_DIGESTS: dict[int, tuple[weakref.ref[types.CodeType], str]] = {}
+_CLASS_DIGESTS: dict[int, tuple[weakref.ref[type], str]] = {}
+_FILE_DIGESTS: dict[tuple[str, int, int], str] = {}  # (path, mtime_ns, size) -> normalized text
 
 
 def _strip_docstrings(tree: ast.AST) -> ast.AST:
@@ -60,16 +77,55 @@ def _normalize(text: str) -> str:
 def normalized_source(obj: Any) -> str:
     """Return the AST dump of ``obj``'s source without docstrings, comments or layout.
 
-    Functions whose source is not available (built in a REPL without history) fall back to
-    their bytecode and constants.
+    Functions whose source is not available (built in a REPL without history) fall back to their
+    bytecode and constants; so do functions whose source file no longer matches the running code
+    (edited on disk but not reloaded, or ``exec``'d under the file's name), with the source too.
     """
+    code = getattr(obj, "__code__", None)
     try:
-        return _normalize(inspect.getsource(obj))
+        normalized = _normalize(inspect.getsource(obj))
     except (OSError, TypeError, SyntaxError, IndentationError):
-        code = getattr(obj, "__code__", None)
         if code is None:
             return f"<no source: {getattr(obj, '__qualname__', type(obj).__qualname__)}>"
-        return f"<bytecode {code.co_code.hex()} {_code_constants(code)!r}>"
+        return _bytecode(code)
+    if code is not None and not _matches_source_file(obj, code):
+        return normalized + _bytecode(code)
+    return normalized
+
+
+def _bytecode(code: types.CodeType) -> str:
+    return f"<bytecode {code.co_code.hex()} {_code_constants(code)!r}>"
+
+
+# (file, source digest) -> {(name, first line): bytecode} of every code object the file compiles to
+_COMPILED: dict[tuple[str, str], dict[tuple[str, int], bytes]] = {}
+
+
+def _matches_source_file(func: Any, code: types.CodeType) -> bool:
+    """True if the source ``inspect`` reads for ``func`` compiles to the bytecode it runs.
+
+    The whole file is compiled (once per content): a function compiled alone can differ (3.11
+    compiles ``np.f()`` differently when it cannot see that ``np`` is an import).
+    """
+    try:
+        file = inspect.getsourcefile(func) or inspect.getfile(func)
+    except TypeError:
+        return False
+    text = "".join(linecache.getlines(file, getattr(func, "__globals__", None)))
+    memo_key = (file, hashlib.sha256(text.encode()).hexdigest())
+    if memo_key not in _COMPILED:
+        try:
+            compiled = compile(text, file, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return False
+        index: dict[tuple[str, int], bytes] = {}
+        pending = [compiled]
+        while pending:
+            candidate = pending.pop()
+            index[(candidate.co_name, candidate.co_firstlineno)] = candidate.co_code
+            pending.extend(c for c in candidate.co_consts if isinstance(c, types.CodeType))
+        _COMPILED[memo_key] = index
+    return _COMPILED[memo_key].get((code.co_name, code.co_firstlineno)) == code.co_code
 
 
 def _code_constants(code: types.CodeType) -> tuple[Any, ...]:
@@ -85,19 +141,162 @@ def _names(code: types.CodeType) -> Iterator[str]:
             yield from _names(const)
 
 
+def _function_digest(func: types.FunctionType) -> str:
+    code = func.__code__
+    memo = _CODE_DIGESTS.get(id(code))
+    if memo is None or memo[0]() is not code:
+        memo = _CODE_DIGESTS[id(code)] = (weakref.ref(code), normalized_source(func))
+    return memo[1]
+
+
+def _class_digest(cls: type) -> str:
+    memo = _CLASS_DIGESTS.get(id(cls))
+    if memo is None or memo[0]() is not cls:
+        memo = _CLASS_DIGESTS[id(cls)] = (weakref.ref(cls), normalized_source(cls))
+    return memo[1]
+
+
+def _file_digest(path: Path) -> str:
+    stat = path.stat()
+    memo_key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if memo_key not in _FILE_DIGESTS:
+        _FILE_DIGESTS[memo_key] = _normalize(path.read_text("utf-8"))
+    return _FILE_DIGESTS[memo_key]
+
+
+# -- constants: which can change in place, and how to notice it cheaply -----------------------------
+
+_ATOMS = (
+    type(None),
+    bool,
+    int,
+    float,
+    complex,
+    str,
+    bytes,
+    range,
+    enum.Enum,
+    decimal.Decimal,
+    dt.date,
+    dt.time,
+    dt.timedelta,
+    np.generic,
+)
+
+
+def _immutable(value: Any) -> bool:
+    """True if ``value`` cannot change in place (so its identity stands for its content)."""
+    if isinstance(value, _ATOMS):
+        return True
+    if isinstance(value, tuple | frozenset):
+        return all(_immutable(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return type(value).__dataclass_params__.frozen and all(  # type: ignore[attr-defined]
+            _immutable(getattr(value, field.name)) for field in dataclasses.fields(value)
+        )
+    return False
+
+
+def _plain(value: Any) -> bool:
+    """True if ``value`` is built of containers and atoms, so ``==`` against a deep copy is exact."""
+    if isinstance(value, _ATOMS):
+        return not isinstance(value, np.generic)
+    if isinstance(value, dict):
+        return all(_plain(k) and _plain(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return all(_plain(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return type(value).__dataclass_params__.eq and all(  # type: ignore[attr-defined]
+            _plain(getattr(value, field.name)) for field in dataclasses.fields(value)
+        )
+    return False
+
+
+def _snapshot(value: Any) -> _Copy | _Digest | None:
+    """What a later call compares ``value`` with: None (immutable), a deep copy, or a digest."""
+    if _immutable(value):
+        return None
+    if _plain(value):
+        with contextlib.suppress(Exception):
+            twin = copy.deepcopy(value)
+            if twin == value:
+                return _Copy(twin)
+    return _Digest(compute_params_hash(value))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Copy:
+    value: Any
+
+    def holds(self, current: Any) -> bool:
+        return bool(current == self.value)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Digest:
+    digest: str
+
+    def holds(self, current: Any) -> bool:
+        try:
+            return compute_params_hash(current) == self.digest
+        except UnhashableArgumentError:
+            return False
+
+
+Memo = dict[int, tuple[Any, _Copy | _Digest | None, str]]  # id -> (value, snapshot, digest)
+
+
+def _value_digest(
+    value: Any, known: tuple[Any, _Copy | _Digest | None, str] | None
+) -> tuple[str, _Copy | _Digest | None]:
+    """The content hash of ``value`` and its snapshot, reusing ``known`` while it still holds."""
+    if known is not None and known[0] is value and (known[1] is None or known[1].holds(value)):
+        return known[2], known[1]
+    return compute_params_hash(value), _snapshot(value)
+
+
+# -- the walk ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Watch:
+    """What a code version was computed from; ``unchanged()`` re-checks it in microseconds."""
+
+    codes: list[tuple[types.FunctionType, types.CodeType]] = dataclasses.field(default_factory=list)
+    bindings: list[tuple[Mapping[str, Any], str, Any]] = dataclasses.field(default_factory=list)
+    cells: list[tuple[types.CellType, Any]] = dataclasses.field(default_factory=list)
+    members: list[tuple[Mapping[str, Any], tuple[str, ...]]] = dataclasses.field(default_factory=list)
+    constants: list[tuple[str, Any, _Copy | _Digest]] = dataclasses.field(default_factory=list)
+
+    def unchanged(self) -> bool:
+        return (
+            all(func.__code__ is code for func, code in self.codes)
+            and all(space.get(name, _MISSING) is value for space, name, value in self.bindings)
+            and all(_cell_contents(cell) is value for cell, value in self.cells)
+            and all(tuple(space) == names for space, names in self.members)
+            and all(snapshot.holds(value) for _, value, snapshot in self.constants)
+        )
+
+
 class _Closure:
     """Walks what a function reaches in project-local code and records a digest of each piece."""
 
-    def __init__(self, roots: set[str]) -> None:
+    def __init__(self, roots: set[str], memo: Memo, state: Mapping[int, Any]) -> None:
         self.roots = roots
+        self.state = state
         self.parts: dict[str, str] = {}
+        self.watch = _Watch()
+        self.previous = memo
+        self.values: Memo = {}
+        self.seen: set[int] = set()
+        self.module_names: dict[str, set[str]] = {}
 
     def is_local(self, module_name: str | None) -> bool:
         if not module_name or module_name in INFRASTRUCTURE:
             return False
         return any(module_name == root or module_name.startswith(root + ".") for root in self.roots)
 
-    def visit(self, obj: Any) -> None:
+    def visit(self, obj: Any, names: frozenset[str] = frozenset()) -> None:
         wrapped = getattr(obj, "__wrapped__", None)
         if wrapped is not None and callable(obj) and not isinstance(obj, type):
             obj = wrapped
@@ -106,67 +305,82 @@ class _Closure:
         elif isinstance(obj, type):
             self.visit_class(obj)
         elif isinstance(obj, types.ModuleType):
-            self.visit_module(obj)
+            self.visit_module(obj, names)
 
     def visit_function(self, func: types.FunctionType) -> None:
-        label = f"function {func.__module__}.{func.__qualname__}"
-        if label in self.parts or not self.is_local(func.__module__):
+        if not self.is_local(func.__module__) or id(func) in self.seen:
             return
-        self.parts[label] = normalized_source(func)
-        for name in dict.fromkeys(_names(func.__code__)):
-            if name in func.__globals__:
-                self.visit_value(f"{func.__module__}.{name}", func.__globals__[name])
+        self.seen.add(id(func))
+        self.watch.codes.append((func, func.__code__))
+        label = f"function {func.__module__}.{func.__qualname__}"
+        self.parts[label] = _function_digest(func)
+        names = frozenset(_names(func.__code__))
+        namespace = func.__globals__
+        for name in sorted(names):  # a later global may shadow a builtin: watch absent names too
+            value = namespace.get(name, _MISSING)
+            self.watch.bindings.append((namespace, name, value))
+            if value is not _MISSING:
+                self.visit_value(f"{func.__module__}.{name}", value, names)
         for name, cell in zip(func.__code__.co_freevars, func.__closure__ or (), strict=True):
-            if _filled(cell):
-                self.visit_value(f"{label} closure {name}", cell.cell_contents)
+            value = _cell_contents(cell)
+            self.watch.cells.append((cell, value))
+            if value is not _MISSING:
+                self.visit_value(f"{label} closure {name}", value, names)
 
-    def visit_value(self, label: str, value: Any) -> None:
+    def visit_value(self, label: str, value: Any, names: frozenset[str] = frozenset()) -> None:
         if isinstance(value, types.FunctionType | types.ModuleType | type) or hasattr(value, "__wrapped__"):
-            self.visit(value)
+            self.visit(value, names)
             return
         if callable(value):
             return
+        if id(value) in self.state:  # written by the function itself: not an input
+            self.parts[f"state {label}"] = ""
+            return
         # Loggers, locks, compiled patterns cannot be hashed: they are not data a result uses.
         with contextlib.suppress(UnhashableArgumentError):
-            self.parts[f"value {label}"] = compute_params_hash(value)
+            if id(value) not in self.values:  # checked once per walk, however often it is used
+                digest, snapshot = _value_digest(value, self.previous.get(id(value)))
+                self.values[id(value)] = (value, snapshot, digest)
+                if snapshot is not None:
+                    self.watch.constants.append((label, value, snapshot))
+            self.parts[f"value {label}"] = self.values[id(value)][2]
 
     def visit_class(self, cls: type) -> None:
-        label = f"class {cls.__module__}.{cls.__qualname__}"
-        if label in self.parts or not self.is_local(cls.__module__):
+        if not self.is_local(cls.__module__) or id(cls) in self.seen:
             return
-        self.parts[label] = normalized_source(cls)
-        for member in vars(cls).values():
+        self.seen.add(id(cls))
+        self.parts[f"class {cls.__module__}.{cls.__qualname__}"] = _class_digest(cls)
+        self.watch.members.append((cls.__dict__, tuple(cls.__dict__)))
+        for name, member in vars(cls).items():
+            self.watch.bindings.append((cls.__dict__, name, member))
             target = member.__func__ if isinstance(member, classmethod | staticmethod) else member
             if isinstance(target, types.FunctionType):
                 self.visit_function(target)
 
-    def visit_module(self, module: types.ModuleType) -> None:
-        label = f"module {module.__name__}"
-        if label in self.parts or not self.is_local(module.__name__):
+    def visit_module(self, module: types.ModuleType, names: frozenset[str]) -> None:
+        """A module used as a namespace (``rules.weigh``): its source, and the members named in
+        the code that uses it."""
+        if not self.is_local(module.__name__):
             return
-        files = _module_files(module)
-        self.parts[label] = "\n".join(f"{p.name}:{_normalize(p.read_text('utf-8'))}" for p in files)
-        prefix = module.__name__ + "."
-        members = [module, *(m for name, m in list(sys.modules.items()) if name.startswith(prefix) and m)]
-        for member_module in members:
-            for value in list(vars(member_module).values()):
-                owner = (
-                    getattr(value, "__module__", None)
-                    if not isinstance(value, types.ModuleType)
-                    else value.__name__
-                )
-                if owner != member_module.__name__ and isinstance(
-                    value, types.FunctionType | type | types.ModuleType
-                ):
-                    self.visit(value)
+        label = f"module {module.__name__}"
+        if label not in self.parts:
+            files = _module_files(module)
+            self.parts[label] = "\n".join(f"{p.name}:{_file_digest(p)}" for p in files)
+        done = self.module_names.setdefault(module.__name__, set())
+        namespace = vars(module)
+        for name in sorted(names - done):
+            done.add(name)
+            value = namespace.get(name, _MISSING)
+            self.watch.bindings.append((namespace, name, value))
+            if value is not _MISSING:
+                self.visit_value(f"{module.__name__}.{name}", value, names)
 
 
-def _filled(cell: types.CellType) -> bool:
+def _cell_contents(cell: types.CellType) -> Any:
     try:
-        cell.cell_contents  # noqa: B018 - probing an empty cell raises
-    except ValueError:
-        return False
-    return True
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return _MISSING
 
 
 def _module_files(module: types.ModuleType) -> list[Path]:
@@ -177,6 +391,29 @@ def _module_files(module: types.ModuleType) -> list[Path]:
     if path.name == "__init__.py":
         return sorted(path.parent.rglob("*.py"))
     return [path]
+
+
+@dataclasses.dataclass(frozen=True)
+class _State:
+    version: str
+    watch: _Watch
+    values: Memo
+
+
+def _walk(
+    func: Callable[..., Any],
+    version: str | None,
+    memo: Memo | None = None,
+    state: Mapping[int, Any] | None = None,
+) -> _State:
+    module = getattr(func, "__module__", "") or ""
+    closure = _Closure({"banksim", module.split(".")[0]}, memo or {}, state or {})
+    closure.visit(func)
+    sink = hashlib.sha256(CODE_SCHEME.encode())
+    sink.update(f"version={version!r}".encode())
+    for label in sorted(closure.parts):
+        sink.update(label.encode() + b"\x00" + closure.parts[label].encode() + b"\x00")
+    return _State(sink.hexdigest(), closure.watch, closure.values)
 
 
 def code_version(func: Callable[..., Any], version: str | None = None) -> str:
@@ -195,11 +432,62 @@ def code_version(func: Callable[..., Any], version: str | None = None) -> str:
     ``__main__``). Library code (pandas, numpy) is not hashed; the library versions are recorded
     with every stored payload instead.
     """
-    module = getattr(func, "__module__", "") or ""
-    closure = _Closure({"banksim", module.split(".")[0]})
-    closure.visit(func)
-    sink = hashlib.sha256(CODE_SCHEME.encode())
-    sink.update(f"version={version!r}".encode())
-    for label in sorted(closure.parts):
-        sink.update(label.encode() + b"\x00" + closure.parts[label].encode() + b"\x00")
-    return sink.hexdigest()
+    return _walk(func, version).version
+
+
+class CodeVersion:
+    """The code version of one function, kept current in a live process.
+
+    :meth:`current` returns the version computed last time unless something it was computed from
+    changed since: a function's code object (redefined in a notebook cell, reloaded, patched), a
+    name a function reads (a helper or constant rebound), a closure cell, a class's members, or
+    the content of a mutable constant (a parameter table edited in place). Then it walks again.
+
+    A mutable global that the function's own run changes (a call log, a memo dict) is state it
+    writes, not an input: :meth:`settle`, called after each run, leaves it out from then on.
+
+    Parameters
+    ----------
+    func : callable
+        The function whose results are cached.
+    version : str, optional
+        An explicit version, as in :func:`code_version`.
+    """
+
+    def __init__(self, func: Callable[..., Any], version: str | None = None) -> None:
+        self.func = func
+        self.version = version
+        self._lock = threading.Lock()
+        self._state: _State | None = None
+        self._written: dict[int, Any] = {}  # id -> value (kept alive so that the id stays its own)
+
+    def current(self) -> str:
+        """The code version now: 64 hex characters of SHA-256."""
+        state = self._state
+        if state is not None and state.watch.unchanged():
+            return state.version
+        with self._lock:  # constants that did not change keep their digests from the last walk
+            state = self._state = _walk(
+                self.func, self.version, state.values if state else None, self._written
+            )
+        return state.version
+
+    def settle(self) -> list[str]:
+        """After a run of the function: leave out the globals the run itself changed in place.
+
+        Returns
+        -------
+        list of str
+            The names of those globals (empty if none; then the version did not change).
+        """
+        state = self._state
+        if state is None:
+            return []
+        changed = [
+            (label, value) for label, value, snapshot in state.watch.constants if not snapshot.holds(value)
+        ]
+        if changed:
+            with self._lock:
+                self._written.update((id(value), value) for _, value in changed)
+                self._state = _walk(self.func, self.version, state.values, self._written)
+        return [label for label, _ in changed]
