@@ -11,6 +11,7 @@ import logging
 __version__ = "0.1.0"
 
 from banksim.cache import CachedFunction, CallInfo, cached
+from banksim.display import styled
 from banksim.errors import (
     BanksimError,
     InputError,
@@ -123,6 +124,7 @@ __all__ = [
     "PipelineResult",
     "sweep",
     # reports and exports
+    "styled",
     "create_excel_export",
     "export",
     # SQL across results (DuckDB, loaded on first query)

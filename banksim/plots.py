@@ -1,48 +1,105 @@
 """Figures for a notebook or the explorer: RWA by class, the LCR waterfall, NSFR, the capital stack.
 
-Every function returns a ``matplotlib.figure.Figure`` built with the object-oriented API (no
-pyplot state, safe in widget callbacks and servers), titled, with labelled axes and units.
-matplotlib loads only when this module is imported.
+Every function returns a :class:`Chart`: a ``matplotlib.figure.Figure`` built with the
+object-oriented API (no pyplot state, safe in widget callbacks and servers) that shows itself as
+a PNG image wherever IPython displays it (JupyterLab, Voila, nbconvert, nbval) without
+``display`` or ``%matplotlib``. matplotlib loads only when this module is imported.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["capital_stack", "lcr_waterfall", "nsfr_bars", "rwa_by_class", "scenario_comparison", "to_png"]
+from banksim.display import label
+
+__all__ = [
+    "Chart",
+    "capital_stack",
+    "lcr_waterfall",
+    "nsfr_bars",
+    "rwa_by_class",
+    "scenario_comparison",
+    "to_png",
+]
 
 BILLION = 1e9
+PNG_DPI = 100
 COLOURS = {"credit": "#4C72B0", "counterparty": "#DD8452", "operational": "#55A868", "floor": "#C44E52"}
+MINIMA = {"lcr": 1.0, "nsfr": 1.0, "leverage_ratio": 0.03}  # LCR30.2, NSF20.2, LEV20.2 (Pillar 1)
+BELOW_MINIMUM, ABOVE_MINIMUM = "#C44E52", "#4C72B0"
 
 
-def rwa_by_class(rwa: pd.DataFrame, title: str = "RWA by exposure class") -> Figure:
+class Chart(Figure):
+    """A figure that shows itself as a PNG image in Jupyter, Voila and nbconvert.
+
+    IPython asks an object for ``_repr_png_``; a plain ``Figure`` has none unless pyplot's inline
+    backend is loaded, so it shows as ``<Figure size 700x450 with 1 Axes>`` text. A ``Chart``
+    renders through the Agg canvas at :data:`PNG_DPI` without touching pyplot. In a plain Python
+    session its repr says what it is and how to keep it: ``chart.savefig("chart.png")``.
+    """
+
+    def _repr_png_(self) -> bytes:
+        return to_png(self, dpi=PNG_DPI)
+
+    def __repr__(self) -> str:
+        width, height = (round(x * PNG_DPI) for x in self.get_size_inches())
+        return (
+            f"<Chart {self.heading()!r}, {width}x{height} px: Jupyter shows it as an image; "
+            "elsewhere chart.savefig('chart.png') writes it>"
+        )
+
+    def heading(self) -> str:
+        """The chart's title (the figure's, else its first panel's)."""
+        text = self.get_suptitle()
+        if not text and self.axes:
+            text = self.axes[0].get_title()
+        return text
+
+    def show(self, warn: bool = True) -> None:
+        """Show the chart as an image in IPython or Jupyter; elsewhere, raise saying how to save it."""
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:
+            get_ipython = None
+        if get_ipython is not None and get_ipython() is not None:
+            display(self)
+            return
+        raise RuntimeError(
+            "a Chart shows itself in IPython or Jupyter; in a plain Python session save it with "
+            "chart.savefig('chart.png') and open the file"
+        )
+
+
+def _chart(width: float, height: float) -> Chart:
+    return Chart(figsize=(width, height), layout="constrained")
+
+
+def rwa_by_class(rwa: pd.DataFrame, title: str = "RWA by exposure class") -> Chart:
     """Horizontal bars of RWA (EUR bn) per exposure class, coloured by risk type."""
     table = rwa.groupby(["exposure_class", "risk_type"], observed=True)["rwa"].sum().unstack(fill_value=0)
     table = table.loc[table.sum(axis=1).sort_values().index] / BILLION
-    figure = Figure(figsize=(7, 4.5), layout="constrained")
+    figure = _chart(7, 4.5)
     axes = figure.add_subplot()
+    names = [label(name) for name in table.index]
     left = pd.Series(0.0, index=table.index)
     for risk_type in table.columns:
-        axes.barh(
-            table.index.astype(str),
-            table[risk_type],
-            left=left,
-            label=str(risk_type),
-            color=COLOURS.get(str(risk_type)),
-        )
+        axes.barh(names, table[risk_type], left=left, label=str(risk_type), color=COLOURS.get(str(risk_type)))
         left += table[risk_type]
+    axes.set_xlim(0, max(left.max(), 1e-9) * 1.08)  # room after the longest bar
     axes.set_title(title)
     axes.set_xlabel("RWA (EUR bn)")
     axes.set_ylabel("exposure class")
-    axes.legend(title="risk type", fontsize="small")
+    axes.legend(title="risk type", fontsize="small", loc="lower right")
     return figure
 
 
-def lcr_waterfall(liquidity: Mapping[str, Any], title: str = "LCR: HQLA against net cash outflows") -> Figure:
+def lcr_waterfall(liquidity: Mapping[str, Any], title: str = "LCR: HQLA against net cash outflows") -> Chart:
     """HQLA, outflows, capped inflows and net outflows (EUR bn), with the ratio in the title."""
     steps = [
         ("HQLA", liquidity["hqla"], "#55A868"),
@@ -50,46 +107,63 @@ def lcr_waterfall(liquidity: Mapping[str, Any], title: str = "LCR: HQLA against 
         ("inflows (capped)", -liquidity["inflows_capped"], "#4C72B0"),
         ("net outflows", liquidity["net_outflows"], "#8172B3"),
     ]
-    figure = Figure(figsize=(7, 4), layout="constrained")
+    figure = _chart(7, 4)
     axes = figure.add_subplot()
     bottoms = [0.0, 0.0, liquidity["outflows"] - liquidity["inflows_capped"], 0.0]
-    for (label, value, colour), bottom in zip(steps, bottoms, strict=True):
+    for (name, value, colour), bottom in zip(steps, bottoms, strict=True):
         height = abs(value) / BILLION
-        axes.bar(label, height, bottom=bottom / BILLION, color=colour)
+        axes.bar(name, height, bottom=bottom / BILLION, color=colour)
         top = bottom / BILLION + height
-        axes.annotate(f"{value / BILLION:,.2f}", (label, top), ha="center", va="bottom", fontsize="small")
+        axes.annotate(f"{value / BILLION:,.2f}", (name, top), ha="center", va="bottom", fontsize="small")
+    axes.margins(y=0.1)
     axes.set_title(f"{title} (LCR {liquidity['lcr']:.0%})")
     axes.set_ylabel("EUR bn")
     axes.set_xlabel("LCR component (30-day stress)")
     return figure
 
 
+def _largest(values: Mapping[str, float], keep: int) -> dict[str, float]:
+    """The ``keep`` largest positive entries, the rest summed as "other"."""
+    ranked = sorted(((k, v) for k, v in values.items() if v > 0), key=lambda item: -item[1])
+    kept = dict(ranked[:keep])
+    rest = sum(v for _, v in ranked[keep:])
+    return {**kept, "other": rest} if rest > 0 else kept
+
+
 def nsfr_bars(
     liquidity: Mapping[str, Any], title: str = "NSFR: available against required stable funding"
-) -> Figure:
-    """ASF and RSF (EUR bn) stacked by category, with the ratio in the title."""
-    figure = Figure(figsize=(7, 4.5), layout="constrained")
+) -> Chart:
+    """ASF and RSF (EUR bn) stacked by their largest categories, with the ratio in the title."""
+    figure = _chart(8, 4.5)
     axes = figure.add_subplot()
+    palettes = {
+        "ASF": ["#4C72B0", "#55A868", "#64B5CD", "#8172B3", "#2E8B57"],
+        "RSF": ["#DD8452", "#C44E52", "#DA8BC3", "#937860", "#CCB974"],
+    }
     for column, key in (("ASF", "asf_by_category"), ("RSF", "rsf_by_category")):
         bottom = 0.0
-        for category, value in sorted(liquidity[key].items(), key=lambda item: -item[1]):
-            if value <= 0:
-                continue
-            axes.bar(column, value / BILLION, bottom=bottom, label=f"{column}: {category}")
+        colours = iter(palettes[column])
+        for category, value in _largest(liquidity[key], keep=len(palettes[column])).items():
+            colour = "#DDDDDD" if category == "other" else next(colours)
+            axes.bar(
+                column, value / BILLION, bottom=bottom, label=f"{column}: {label(category)}", color=colour
+            )
             bottom += value / BILLION
-    axes.set_title(f"{title} (NSFR {liquidity['nsfr']:.0%})")
+        axes.annotate(f"{bottom:,.1f}", (column, bottom), ha="center", va="bottom", fontsize="small")
+    axes.margins(y=0.08)
+    figure.suptitle(f"{title} (NSFR {liquidity['nsfr']:.0%})")
     axes.set_ylabel("EUR bn")
-    axes.set_xlabel("stable funding")
-    axes.legend(fontsize="x-small", ncols=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axes.set_xlabel("stable funding (the five largest categories each)")
+    axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return figure
 
 
-def capital_stack(capital: Mapping[str, Any], title: str = "Capital against requirements") -> Figure:
+def capital_stack(capital: Mapping[str, Any], title: str = "Capital against requirements") -> Chart:
     """CET1, AT1 and Tier 2 ratios stacked beside the requirement stack (minima, P2R, buffers)."""
     rwa = capital["rwa"]["floored_rwa"]
     own = capital["own_funds"]
     buffers = capital["buffers"]
-    figure = Figure(figsize=(6, 4.5), layout="constrained")
+    figure = _chart(7, 4.5)
     axes = figure.add_subplot()
     held = [
         ("CET1", own["cet1"] / rwa, "#4C72B0"),
@@ -105,16 +179,20 @@ def capital_stack(capital: Mapping[str, Any], title: str = "Capital against requ
     ]
     for column, parts in (("held", held), ("required", required)):
         bottom = 0.0
-        for label, value, colour in parts:
+        for name, value, colour in parts:
             if value > 0:
-                axes.bar(column, value * 100, bottom=bottom * 100, label=label, color=colour)
+                axes.bar(column, value * 100, bottom=bottom * 100, label=name, color=colour)
                 bottom += value
+        axes.annotate(f"{bottom:.1%}", (column, bottom * 100), ha="center", va="bottom", fontsize="small")
+    axes.margins(y=0.08)
+    figure.suptitle(title)
     axes.set_title(
-        f"{title} (CET1 {capital['ratios']['cet1_ratio']:.1%}, "
-        f"max payout {capital['mda']['maximum_payout_ratio']:.0%})"
+        f"CET1 ratio {capital['ratios']['cet1_ratio']:.1%}, "
+        f"maximum payout {capital['mda']['maximum_payout_ratio']:.0%}",
+        fontsize="medium",
     )
     axes.set_ylabel("% of risk-weighted assets")
-    axes.set_xlabel("capital")
+    axes.set_xlabel("total capital")
     axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return figure
 
@@ -123,27 +201,43 @@ def scenario_comparison(
     table: pd.DataFrame,
     metrics: tuple[str, ...] = ("cet1_ratio", "lcr", "nsfr"),
     title: str = "Headline ratios by scenario",
-) -> Figure:
-    """One panel per metric (in %) across the scenarios of a :func:`banksim.sweep` table."""
+) -> Chart:
+    """One panel per metric (in %) across the scenarios of a :func:`banksim.sweep` table.
+
+    LCR, NSFR and leverage panels mark their Pillar 1 minimum and colour the bars below it red.
+    """
     ok = table[table["status"] == "ok"] if "status" in table else table
-    figure = Figure(figsize=(4 * len(metrics), 4), layout="constrained")
+    names = [label(name) for name in ok["scenario"].astype(str)]
+    figure = _chart(1.5 + 3.4 * len(metrics), 0.9 + 0.45 * max(len(ok), 3))
     for i, metric in enumerate(metrics, start=1):
         axes = figure.add_subplot(1, len(metrics), i)
-        axes.barh(ok["scenario"].astype(str), ok[metric] * 100)
-        axes.set_title(metric)
-        axes.set_xlabel(f"{metric} (%)")
+        values = ok[metric].to_numpy() * 100
+        minimum = MINIMA.get(metric)
+        colours = [
+            BELOW_MINIMUM if minimum is not None and v < minimum * 100 else ABOVE_MINIMUM for v in values
+        ]
+        axes.barh(names, values, color=colours)
+        for y, value in enumerate(values):
+            axes.annotate(f" {value:.1f}%", (value, y), va="center", fontsize="small")
+        if minimum is not None:
+            axes.axvline(minimum * 100, color="#333333", linestyle="--", linewidth=1)
+            axes.annotate("minimum", (minimum * 100, 1.0), xycoords=("data", "axes fraction"),
+                          ha="center", va="bottom", fontsize="x-small")  # fmt: skip
+        axes.margins(x=0.25)
+        axes.set_xlim(left=0)
+        axes.invert_yaxis()  # the scenarios read top-down, in the table's order
+        axes.set_title(label(metric), pad=12)
+        axes.set_xlabel(f"{label(metric)} (%)")
         if i == 1:
             axes.set_ylabel("scenario")
         else:
-            axes.set_yticklabels([])
+            axes.tick_params(labelleft=False)
     figure.suptitle(title)
     return figure
 
 
 def to_png(figure: Figure, dpi: int = 96) -> bytes:
     """The figure as PNG bytes (for an Output widget or a file)."""
-    import io
-
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
