@@ -20,7 +20,7 @@ import pandas as pd
 
 from banksim.cache import cached
 from banksim.errors import InputError
-from banksim.portfolio import own_funds
+from banksim.portfolio import check_bank_arguments, own_funds
 from banksim.scenarios import (
     SCENARIOS,
     Scenario,
@@ -299,6 +299,7 @@ def sweep(
         One row per scenario in the given order: ``scenario``, ``status`` ('ok' or 'failed'),
         ``error``, the headline metrics, cache ``hits`` out of the steps, ``seconds``.
     """
+    check_bank_arguments(num_positions, seed, config, include_derivatives)  # one error, not one per row
     chosen = [_scenario(s) for s in scenarios]
     names = [s.name for s in chosen]
     if len(set(names)) != len(names):

@@ -24,6 +24,7 @@ __all__ = [
     "POSITIONS_SCHEMA",
     "PROFILES",
     "DEFAULT_CONFIG",
+    "check_bank_arguments",
     "generate_positions",
     "own_funds",
     "read_positions",
@@ -352,6 +353,10 @@ def validate_positions(positions: pd.DataFrame) -> pd.DataFrame:
     Required columns must be present; missing optional columns get their documented default;
     categorical columns become ``category`` with the allowed values as categories; numeric
     columns ``float64``; flags ``bool``. Extra columns are kept after the schema's columns.
+    Numbers must be finite (no ±inf anywhere). A blank (NaN) cell of an optional column takes the
+    column's documented default, as a missing column does (NaN itself where it means "not
+    applicable": ``ltv``, ``pd``, ...); a required column has no default, so a NaN
+    ``drawn_amount`` is an error, never 0.
 
     Raises
     ------
@@ -431,12 +436,16 @@ def _conforms(values: pd.Series, spec: ColumnSpec) -> bool:
     if dtype != np.float64:
         return False
     numbers = values.to_numpy()
-    finite_default = isinstance(spec.default, float) and not np.isnan(spec.default)
     return not (
         (spec.minimum is not None and (numbers < spec.minimum).any())
         or (spec.maximum is not None and (numbers > spec.maximum).any())
-        or (finite_default and np.isnan(numbers).any())
+        or (np.isinf(numbers).any() if _nan_allowed(spec) else not np.isfinite(numbers).all())
     )
+
+
+def _nan_allowed(spec: ColumnSpec) -> bool:
+    """NaN means "not applicable" in a column whose default is NaN (ltv, pd, ...)."""
+    return isinstance(spec.default, float) and np.isnan(spec.default)
 
 
 def _normalise(frame: pd.DataFrame, spec: ColumnSpec) -> Any:
@@ -495,6 +504,17 @@ def _normalise(frame: pd.DataFrame, spec: ColumnSpec) -> Any:
     if bad.any():
         raise InputError(column, "is not numeric", failure_cases=_failures(frame, bad, spec.name))
     numbers = numbers.astype("float64")
+    finite = "finite numbers" + (" or NaN (not applicable)" if _nan_allowed(spec) else "")
+    bad = np.isinf(numbers.to_numpy())
+    if bad.any():
+        raise InputError(
+            column, "has infinite values", failure_cases=_failures(frame, bad, spec.name), allowed=finite
+        )
+    bad = numbers.isna().to_numpy()
+    if spec.name in REQUIRED_COLUMNS and bad.any():  # a required amount has no default: never 0
+        raise InputError(
+            column, "has missing values (NaN)", failure_cases=_failures(frame, bad, spec.name), allowed=finite
+        )
     if spec.minimum is not None:
         bad = (numbers < spec.minimum).to_numpy()
         if bad.any():
@@ -507,8 +527,8 @@ def _normalise(frame: pd.DataFrame, spec: ColumnSpec) -> Any:
             raise InputError(
                 column, f"must be <= {spec.maximum:g}", failure_cases=_failures(frame, bad, spec.name)
             )
-    if not np.isnan(spec.default if isinstance(spec.default, float) else 0.0):
-        numbers = numbers.fillna(spec.default)
+    if not _nan_allowed(spec):
+        numbers = numbers.fillna(spec.default)  # a blank cell of an optional column: its default
     return numbers.to_numpy()
 
 
@@ -528,6 +548,8 @@ def read_positions(path: str | Path, **kwargs: Any) -> pd.DataFrame:
 
 
 # -- the generator --------------------------------------------------------------------------------
+
+MAX_SEED = 2**63 - 1  # the largest signed 64-bit integer (BIGINT in the store, in DuckDB)
 
 # Share of each side's total amount (assets, liabilities before own funds, off-balance) by profile.
 PROFILES: dict[str, dict[str, dict[str, float]]] = {
@@ -850,6 +872,30 @@ def _codes(value: Any, spec: ColumnSpec) -> Any:
     return order[position]
 
 
+def check_bank_arguments(
+    num_positions: Any, seed: Any, config: Any, include_derivatives: Any
+) -> dict[str, Any]:
+    """Check the arguments of :func:`generate_positions` and return the resolved config.
+
+    Callers that fan out (a sweep) call it first, so a bad argument is one clear error up front.
+    """
+    if (
+        isinstance(num_positions, bool)
+        or not isinstance(num_positions, int | np.integer)
+        or not 1 <= num_positions <= 10_000_000
+    ):
+        raise InputError(
+            "num_positions", f"got {num_positions!r}", allowed="a whole number from 1 to 10,000,000"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
+        raise InputError(
+            "seed", f"got {seed!r}", allowed=f"a whole number from 0 to 2**63 - 1 ({MAX_SEED:,})"
+        )
+    if not isinstance(include_derivatives, bool | np.bool_):
+        raise InputError("include_derivatives", f"got {include_derivatives!r}", allowed="True or False")
+    return resolve_config(config)
+
+
 def generate_positions(
     num_positions: int,
     seed: int,
@@ -867,7 +913,8 @@ def generate_positions(
     num_positions : int
         Business positions (1 to 10 million); the frame has three more rows (CET1, AT1, Tier 2).
     seed : int
-        Seed of the numpy ``Generator``.
+        Seed of the numpy ``Generator``, 0 to 2**63 - 1: the seed is a cache-key argument, kept in a
+        64-bit integer column by the store and its queries.
     config : dict, optional
         Overrides of ``DEFAULT_CONFIG`` (profile, size, mix, ratings, currency, own funds).
     include_derivatives : bool
@@ -887,15 +934,7 @@ def generate_positions(
     (``tests/test_portfolio.py``); seen at 50k positions: universal 13% / 190-199% / 115%,
     retail 11-12% / 214-219% / 126%, wholesale 14% / 216-225% / 106%.
     """
-    if (
-        isinstance(num_positions, bool)
-        or not isinstance(num_positions, int | np.integer)
-        or not 1 <= num_positions <= 10_000_000
-    ):
-        raise InputError("num_positions", f"must be an integer from 1 to 10,000,000, got {num_positions!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError("seed", f"must be an integer >= 0, got {seed!r}")
-    cfg = resolve_config(config)
+    cfg = check_bank_arguments(num_positions, seed, config, include_derivatives)
     rng = np.random.default_rng(int(seed))
 
     shares = {side: dict(weights) for side, weights in PROFILES[cfg["profile"]].items()}

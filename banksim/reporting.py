@@ -12,10 +12,12 @@ import gzip
 import io
 import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
@@ -120,18 +122,50 @@ def excel_workbook(
 def _cell(
     sheet: Any, value: Any, number_format: str | None = None, bold: bool = False, fill: str | None = None
 ) -> Any:
+    """A styled cell; a string is always text, never a formula (see :func:`_formula`)."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
 
     if isinstance(value, float) and not math.isfinite(value):
         value = "inf" if value > 0 else ("-inf" if value < 0 else "")
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = _text(sheet, value) if isinstance(value, str) else WriteOnlyCell(sheet, value=value)
     if number_format:
         cell.number_format = number_format
     if bold:
         cell.font = Font(bold=True)
     if fill:
         cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
+    return cell
+
+
+FORMULA_LIKE = ("=", "+", "-", "@")  # a spreadsheet app may read these as the start of a formula
+
+
+def _text(sheet: Any, value: str) -> Any:
+    """A cell holding ``value`` as literal text, whatever it starts with.
+
+    openpyxl turns a string starting with '=' into a formula and '#N/A' and the like into error
+    values; data (position ids, categories, scenario names) must stay text, so the type is set
+    back to string. A value that looks like a formula also gets Excel's quote prefix, so that
+    editing the cell keeps it text.
+    """
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    if value.startswith(FORMULA_LIKE) or value in ERROR_CODES:
+        cell.quotePrefix = True
+    return cell
+
+
+def _formula(sheet: Any, formula: str, number_format: str) -> Any:
+    """A live formula written by banksim itself (never built from data)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=formula)
+    cell.data_type = "f"
+    cell.number_format = number_format
     return cell
 
 
@@ -189,9 +223,7 @@ def _summary_sheet(
                 _cell(sheet, name),
                 _cell(sheet, value, PERCENT),
                 _cell(sheet, requirement, PERCENT),
-                _cell(
-                    sheet, f"=B{row}-C{row}", PERCENT
-                ),  # a live formula: edit a requirement, see the surplus
+                _formula(sheet, f"=B{row}-C{row}", PERCENT),  # edit a requirement, see the surplus
                 _cell(sheet, "met" if met else "BREACH", bold=not met, fill=GREEN if met else RED),
             ]
         )
@@ -259,9 +291,9 @@ def _rwa_sheet(book: Any, rwa: pd.DataFrame) -> None:
             None,
             None,
             None,
-            _cell(sheet, f"=SUM(E2:E{last})", MONEY),
-            _cell(sheet, f"=SUM(F2:F{last})", MONEY),
-            _cell(sheet, f"=SUM(G2:G{last})", MONEY),
+            _formula(sheet, f"=SUM(E2:E{last})", MONEY),
+            _formula(sheet, f"=SUM(F2:F{last})", MONEY),
+            _formula(sheet, f"=SUM(G2:G{last})", MONEY),
         ]
     )
     sheet.auto_filter.ref = f"A1:H{last}"
@@ -385,8 +417,7 @@ def _detail_sheets(book: Any, rwa: pd.DataFrame) -> None:
         sheet.append(_header(sheet, columns))
         chunk = detail.iloc[part * per_sheet : (part + 1) * per_sheet]
         arrays = [
-            chunk[c].to_numpy(dtype=float) if c in formats else chunk[c].astype(str).to_numpy()
-            for c in columns
+            chunk[c].to_numpy(dtype=float) if c in formats else _text_column(sheet, chunk[c]) for c in columns
         ]
         styled = [(i, formats[c]) for i, c in enumerate(columns) if c in formats]
         for values in zip(*arrays, strict=True):
@@ -395,6 +426,20 @@ def _detail_sheets(book: Any, rwa: pd.DataFrame) -> None:
                 row[i] = _cell(sheet, float(row[i]), number_format) if math.isfinite(row[i]) else None
             sheet.append(row)
         sheet.auto_filter.ref = f"A1:{chr(ord('A') + len(columns) - 1)}{len(chunk) + 1}"
+
+
+def _text_column(sheet: Any, values: pd.Series) -> Any:
+    """A column of strings for ``sheet.append``: plain strings, except that values openpyxl would
+    turn into a formula or an error value become text cells (found vectorised, so a million
+    ordinary ids cost no cell objects)."""
+    from openpyxl.cell.cell import ERROR_CODES
+
+    text = values.astype(str)
+    risky = text.str.startswith(FORMULA_LIKE) | text.isin(ERROR_CODES)
+    array = text.to_numpy(dtype=object)
+    for i in np.flatnonzero(risky.to_numpy()):
+        array[i] = _text(sheet, array[i])
+    return array
 
 
 # -- open exports -----------------------------------------------------------------------------------
@@ -415,7 +460,8 @@ def export(
     result : DataFrame or dict
         Any banksim result; dicts can be written as JSON only.
     path : str or Path
-        Where to write (parent folders are created).
+        The file to write (missing parent folders are created, once every argument is checked);
+        an existing file is replaced whole, an existing directory is an error.
     format : {"parquet", "csv", "json"}
         JSON is records-oriented with ISO dates (a dict is written as one JSON object).
     compression : {None, "gzip"}
@@ -430,29 +476,53 @@ def export(
         raise InputError("format", f"unknown format {format!r}", allowed=FORMATS)
     if compression not in (None, "gzip"):
         raise InputError("compression", f"unknown compression {compression!r}", allowed=[None, "gzip"])
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(result, Mapping) and not isinstance(result, pd.DataFrame):
-        if format != "json":
-            raise InputError("format", "a dict result can only be written as JSON", allowed=["json"])
-        text = json.dumps(result, default=_json_value, indent=1, allow_nan=True)
-        _write_text(path, text, compression)
-        return path
-    if not isinstance(result, pd.DataFrame):
+    is_dict = isinstance(result, Mapping) and not isinstance(result, pd.DataFrame)
+    if not is_dict and not isinstance(result, pd.DataFrame):
         raise InputError("result", f"expected a DataFrame or a dict, got {type(result).__name__}")
-    if format == "parquet":
-        result.to_parquet(path, compression="gzip" if compression else "snappy", index=False)
+    if is_dict and format != "json":
+        raise InputError("format", "a dict result can only be written as JSON", allowed=["json"])
+    target = _check_path(path)
+    data = _encode(result, format, compression)  # a result that cannot be written fails here
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, target)  # the file appears whole or not at all
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def _check_path(path: Any) -> Path:
+    """``path`` as a file path that can be written, or an InputError; creates nothing."""
+    if not isinstance(path, str | os.PathLike) or not str(path).strip():
+        raise InputError(
+            "path", f"expected a file path, got {path!r}", allowed="a str or Path such as 'rwa.parquet'"
+        )
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise InputError(
+            "path", f"{str(target)!r} is an existing directory", allowed="a file path such as 'rwa.parquet'"
+        )
+    blocking = next((p for p in (target.parent, *target.parent.parents) if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise InputError("path", f"{str(blocking)!r} is a file, so {str(target)!r} cannot be created in it")
+    return target
+
+
+def _encode(result: pd.DataFrame | Mapping[str, Any], format: str, compression: str | None) -> bytes:
+    if not isinstance(result, pd.DataFrame):
+        text = json.dumps(result, default=_json_value, indent=1, allow_nan=True)
+    elif format == "parquet":
+        buffer = io.BytesIO()
+        result.to_parquet(buffer, compression="gzip" if compression else "snappy", index=False)
+        return buffer.getvalue()
     elif format == "csv":
-        result.to_csv(path, index=False, compression="gzip" if compression else None)
+        text = result.to_csv(index=False)
     else:
         text = result.to_json(orient="records", date_format="iso", date_unit="s")
-        _write_text(path, text, compression)
-    return path
-
-
-def _write_text(path: Path, text: str, compression: str | None) -> None:
     data = text.encode("utf-8")
-    path.write_bytes(gzip.compress(data) if compression == "gzip" else data)
+    return gzip.compress(data) if compression == "gzip" else data
 
 
 def _json_value(value: Any) -> Any:

@@ -116,17 +116,27 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
         """Build from ``{"name": ..., "shocks": {...}, "description": ...}``; unknown names are errors."""
-        unknown = sorted(set(data) - {"name", "shocks", "description"})
+        if not isinstance(data, Mapping):
+            raise InputError(
+                "scenario",
+                f"expected a dict, got {type(data).__name__}",
+                allowed='{"name": str, "shocks": {shock: value}, "description": str}',
+            )
+        unknown = sorted(set(data) - {"name", "shocks", "description"}, key=str)
         if unknown:
             raise InputError("scenario", f"unknown keys {unknown}", allowed=["name", "shocks", "description"])
         shocks = data.get("shocks", {})
         if not isinstance(shocks, Mapping):
             raise InputError("scenario['shocks']", f"expected a dict, got {type(shocks).__name__}")
         names = [f.name for f in dataclasses.fields(Shocks)]
-        unknown = sorted(set(shocks) - set(names))
+        unknown = sorted(set(shocks) - set(names), key=str)
         if unknown:
             raise InputError("scenario['shocks']", f"unknown shocks {unknown}", allowed=names)
-        return cls(str(data.get("name", "")), Shocks(**shocks), str(data.get("description", "")))
+        name, description = data.get("name", ""), data.get("description", "")
+        for key, value in (("name", name), ("description", description)):
+            if not isinstance(value, str):
+                raise InputError(f"scenario[{key!r}]", f"expected a str, got {type(value).__name__}")
+        return cls(name, Shocks(**shocks), description)
 
     def with_shocks(self, name: str | None = None, **shocks: Any) -> Scenario:
         """A copy with some shocks replaced (and a new name if given)."""

@@ -33,6 +33,12 @@ __all__ = [
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _require_rows(positions: Any) -> None:
+    """An empty table has no metrics: RWA would be an operational-risk line alone, LCR 0/0."""
+    if isinstance(positions, pd.DataFrame) and positions.empty:
+        raise InputError("positions", "is empty (no rows)", allowed="a positions table with at least one row")
+
+
 @cached(kind="positions")
 def run_simulation(
     num_positions: int,
@@ -96,6 +102,7 @@ def compute_rwa(
     cache_hit : bool
         True if the result was loaded from the store.
     """
+    _require_rows(positions)
     return risk_weighted_assets(positions, parameters, business_indicator, annual_losses)
 
 
@@ -125,6 +132,7 @@ def compute_liquidity(
     cache_hit : bool
         True if the result was loaded from the store.
     """
+    _require_rows(positions)
     return liquidity(positions, parameters)
 
 

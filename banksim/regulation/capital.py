@@ -118,6 +118,35 @@ def _check_own_funds(own_funds: Mapping[str, float] | pd.DataFrame) -> dict[str,
     return {k: float(v) for k, v in values.items()}
 
 
+RWA_COLUMNS = ("risk_type", "rwa", "rwa_standardised", "counterparty_type", "country", "leverage_exposure")
+RWA_AMOUNTS = ("rwa", "rwa_standardised", "leverage_exposure")
+
+
+def _check_rwa(rwa: Any) -> None:
+    """The RWA table has its columns, and its amounts are numbers >= 0: a NaN, a negative or a
+    text amount would give a plausible but wrong ratio, so each is an error naming the column."""
+    if not isinstance(rwa, pd.DataFrame) or not set(RWA_COLUMNS) <= set(rwa.columns):
+        raise InputError("rwa", "expected the table of risk_weighted_assets()", allowed=sorted(RWA_COLUMNS))
+    for column in RWA_AMOUNTS:
+        values = rwa[column]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            raise InputError(
+                f"rwa[{column!r}]",
+                f"holds {values.dtype} values, not numbers",
+                allowed="numbers >= 0 (the table of risk_weighted_assets())",
+            )
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        bad = ~(np.isfinite(numbers) & (numbers >= 0))
+        if bad.any():
+            ids = rwa["position_id"] if "position_id" in rwa.columns else pd.Series(rwa.index)
+            raise InputError(
+                f"rwa[{column!r}]",
+                "has missing (NaN), infinite or negative amounts",
+                failure_cases=[f"{i}: {v!r}" for i, v in zip(ids[bad][:5], numbers[bad][:5], strict=False)],
+                allowed="finite numbers >= 0",
+            )
+
+
 def _band(ratio: float, start: float, width: float, tolerance: float) -> int:
     """Quartile 1-4 of ``ratio`` in (start + (k-1) width/4, start + k width/4], 5 above, 0 below start."""
     if ratio < start - tolerance:
@@ -165,18 +194,7 @@ def capital_adequacy(
     tolerance = cap["ratio_tolerance"]
     settings = _check_settings(buffers, cap)
     funds = _check_own_funds(own_funds)
-    required_columns = {
-        "risk_type",
-        "rwa",
-        "rwa_standardised",
-        "counterparty_type",
-        "country",
-        "leverage_exposure",
-    }
-    if not isinstance(rwa, pd.DataFrame) or not required_columns <= set(rwa.columns):
-        raise InputError(
-            "rwa", "expected the table of risk_weighted_assets()", allowed=sorted(required_columns)
-        )
+    _check_rwa(rwa)
 
     # Own funds (C 01.00) and RWA with the output floor (C 02.00, RBC20.11).
     cet1 = funds["cet1"] - funds["cet1_deductions"]
