@@ -352,3 +352,48 @@ def test_code_version_follows_local_helpers_and_constants() -> None:
     assert code_version(make(0.5)) == code_version(make(0.5))
     assert code_version(make(0.5)) != code_version(make(0.75))
     assert code_version(make(0.5)) != code_version(make(0.5), version="2")
+
+
+def test_compute_seconds_counts_the_computation_only(
+    sqlite_store: bs.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clock that only the function body and argument hashing advance: hashing a big frame
+    argument takes 10 s, the body 1 s; compute_seconds is the body's second, on a miss and a hit."""
+    import banksim.cache as cache_module
+
+    clock = [0.0]
+    hash_value = cache_module.compute_params_hash
+
+    def slow_hash(value: object, **kwargs: object) -> str:
+        clock[0] += 10.0
+        return hash_value(value, **kwargs)
+
+    monkeypatch.setattr(
+        cache_module, "time", type("Clock", (), {"perf_counter": staticmethod(lambda: clock[0])})
+    )
+    monkeypatch.setattr(cache_module, "compute_params_hash", slow_hash)
+
+    @bs.cached(kind="trivial")
+    def trivial(frame: pd.DataFrame) -> dict:
+        clock[0] += 1.0
+        return {"rows": len(frame)}
+
+    frame = pd.DataFrame({"x": np.arange(100_000)})
+    assert trivial(frame) == ({"rows": 100_000}, False)
+    miss = trivial.last_call
+    assert miss is not None and miss.compute_seconds == 1.0 and miss.seconds >= 21.0
+    assert trivial(frame)[1]
+    hit = trivial.last_call
+    assert hit is not None and hit.compute_seconds == 1.0 and hit.seconds_saved == 0.0  # hashing took longer
+
+
+def test_load_returns_what_is_stored_and_computes_nothing(sqlite_store: bs.Store) -> None:
+    assert grid.load(4) is None and three_parts.load(2) is None
+    assert calls == [] and sqlite_store.list_entries().empty
+    frame, _ = grid(4)
+    three_parts(2)
+    pd.testing.assert_frame_equal(grid.load(4), frame)
+    lcr, summary, report = three_parts.load(2)
+    assert summary == {"n": 2} and report == b"report 2" and len(lcr) == 2
+    assert len(calls) == 2
+    assert grid.is_stored(grid.key(4)) and not grid.is_stored(grid.key(5))

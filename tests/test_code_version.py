@@ -1,0 +1,237 @@
+"""Code versions in one live process: every edit, redefinition or reload turns a hit into a miss.
+
+The cross-process checks are in test_cache.py; here the edits happen in the running process, the
+way a notebook user works: patch a helper, rebind or mutate a constant, re-run a cell, reload.
+"""
+
+from __future__ import annotations
+
+import importlib
+import linecache
+import sys
+import textwrap
+import types
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import banksim as bs
+import banksim.code_version as code_version_module
+from banksim.code_version import code_version
+from banksim.regulation.parameters import DEFAULT_PARAMETERS
+
+RULES = """
+    RISK_WEIGHT = 0.5
+    TABLE = {"corporate": {"bbb": 1.0}}
+
+
+    def weigh(x):
+        return x * RISK_WEIGHT * TABLE["corporate"]["bbb"]
+    """
+SERVICE = """
+    import pandas as pd
+
+    import banksim as bs
+    from {package} import rules
+
+    LOG = []
+
+
+    @bs.cached(kind="live")
+    def compute(n: int) -> pd.DataFrame:
+        return pd.DataFrame({{"rwa": [rules.weigh(float(i)) for i in range(n)]}})
+
+
+    @bs.cached(kind="logged")
+    def logged(n: int) -> pd.DataFrame:
+        LOG.append(n)  # state the function writes, not an input
+        return pd.DataFrame({{"n": [n]}})
+    """
+
+
+@pytest.fixture
+def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[types.SimpleNamespace]:
+    """A fresh package on sys.path (``rules`` and ``service``), imported, removed afterwards."""
+    name = f"livepkg_{uuid.uuid4().hex[:8]}"
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    (folder / "rules.py").write_text(textwrap.dedent(RULES))
+    (folder / "service.py").write_text(textwrap.dedent(SERVICE.format(package=name)))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # a rewritten file is read, not a .pyc
+    importlib.invalidate_caches()
+    rules = importlib.import_module(f"{name}.rules")
+    service = importlib.import_module(f"{name}.service")
+    yield types.SimpleNamespace(name=name, folder=folder, rules=rules, service=service)
+    for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+        del sys.modules[module]
+
+
+def total(function: Any, n: int = 3) -> tuple[float, bool]:
+    frame, hit = function(n)
+    return float(frame.iloc[:, 0].sum()), hit
+
+
+def test_patching_a_helper_is_a_miss_and_patching_it_back_a_hit(
+    sqlite_store: bs.Store, package: types.SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compute = package.service.compute
+    assert total(compute) == (1.5, False)  # 0.5 * (0 + 1 + 2)
+    assert total(compute) == (1.5, True)
+
+    def weigh(x: float) -> float:
+        return 2 * x
+
+    monkeypatch.setattr(package.rules, "weigh", weigh)
+    assert total(compute) == (6.0, False)
+    assert total(compute) == (6.0, True)
+    monkeypatch.undo()
+    assert total(compute) == (1.5, True), "the original helper hits its old entry again"
+
+
+def test_the_running_code_not_the_file_decides(
+    sqlite_store: bs.Store, package: types.SimpleNamespace
+) -> None:
+    """New code exec'd under the module's file name, at the line of the old definition: the
+    file still shows the old source, so only the bytecode can tell."""
+    compute, rules = package.service.compute, package.rules
+    assert total(compute) == (1.5, False)
+    line = rules.weigh.__code__.co_firstlineno
+    edited = "\n" * (line - 1) + 'def weigh(x):\n    return x * RISK_WEIGHT + TABLE["corporate"]["bbb"]\n'
+    exec(compile(edited, rules.__file__, "exec"), vars(rules))
+    assert rules.weigh.__code__.co_firstlineno == line  # same names and constants, + for *
+    assert total(compute) == (4.5, False)  # 1.5 + 3 * 1.0
+
+
+def test_rebinding_a_module_constant_is_a_miss(
+    sqlite_store: bs.Store, package: types.SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compute = package.service.compute
+    assert total(compute) == (1.5, False)
+    monkeypatch.setattr(package.rules, "RISK_WEIGHT", 0.75)
+    assert total(compute) == (2.25, False)
+    monkeypatch.undo()
+    assert total(compute) == (1.5, True)
+
+
+def test_mutating_a_table_in_place_is_a_miss(sqlite_store: bs.Store, package: types.SimpleNamespace) -> None:
+    compute, table = package.service.compute, package.rules.TABLE
+    assert total(compute) == (1.5, False)
+    table["corporate"]["bbb"] = 2.0  # the same dict object, one nested value changed
+    assert total(compute) == (3.0, False)
+    assert total(compute) == (3.0, True)
+    table["corporate"]["bbb"] = 1.0
+    assert total(compute) == (1.5, True)
+
+
+def test_editing_the_regulatory_parameter_table_in_place_is_a_miss(sqlite_store: bs.Store) -> None:
+    positions, _ = bs.run_simulation(300, 5)
+    rwa, hit = bs.compute_rwa(positions)
+    assert not hit and bs.compute_rwa(positions)[1]
+    corporate = DEFAULT_PARAMETERS["sa"]["corporate"]
+    original = corporate["bbb"]
+    corporate["bbb"] = 1.5  # BBB corporates: 75% -> 150% (CRE20.42 table edited in place)
+    try:
+        edited, hit = bs.compute_rwa(positions)
+        assert not hit
+        assert edited["rwa"].sum() > rwa["rwa"].sum()
+    finally:
+        corporate["bbb"] = original
+    again, hit = bs.compute_rwa(positions)
+    assert hit
+    assert again["rwa"].sum() == rwa["rwa"].sum()
+
+
+def _run_cell(namespace: dict[str, Any], source: str) -> None:
+    """Run a notebook cell the way IPython does: its source in linecache under a fresh name."""
+    filename = f"<ipython-input-{uuid.uuid4().hex[:8]}>"
+    source = textwrap.dedent(source)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+
+
+HELPER_CELL = """
+    def rate():
+        return {rate}
+    """
+CACHED_CELL = """
+    import pandas as pd
+
+    import banksim as bs
+
+
+    @bs.cached(kind="cell")
+    def priced(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"x": [rate() * n]})
+    """
+
+
+def test_rerunning_a_notebook_cell_with_an_edit_is_a_miss(sqlite_store: bs.Store) -> None:
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    _run_cell(namespace, HELPER_CELL.format(rate=0.5))
+    _run_cell(namespace, CACHED_CELL)
+    priced = namespace["priced"]
+    assert total(priced, 4) == (2.0, False)
+    assert total(priced, 4) == (2.0, True)
+    _run_cell(namespace, HELPER_CELL.format(rate=0.5))  # the same cell again: a new function object
+    assert total(priced, 4) == (2.0, True), "re-running an unchanged cell must not invalidate"
+    _run_cell(namespace, HELPER_CELL.format(rate=0.25))
+    assert total(priced, 4) == (1.0, False)
+    _run_cell(namespace, CACHED_CELL)  # the cached function's own cell re-run, unchanged
+    assert total(namespace["priced"], 4) == (1.0, True)
+
+
+def test_reloading_a_rewritten_module_is_a_miss(
+    sqlite_store: bs.Store, package: types.SimpleNamespace
+) -> None:
+    compute, rules = package.service.compute, package.rules
+    assert total(compute) == (1.5, False)
+    importlib.reload(rules)  # unchanged file: new objects, same code and values
+    assert total(compute) == (1.5, True)
+    path = package.folder / "rules.py"
+    path.write_text(path.read_text().replace("RISK_WEIGHT = 0.5", "RISK_WEIGHT = 0.25"))
+    importlib.reload(rules)
+    assert total(compute) == (0.75, False)
+    assert total(compute) == (0.75, True)
+
+
+def test_state_a_function_writes_is_not_an_input(
+    sqlite_store: bs.Store, package: types.SimpleNamespace
+) -> None:
+    logged = package.service.logged
+    assert total(logged, 7) == (7.0, False)
+    assert total(logged, 7) == (7.0, True)
+    assert package.service.LOG == [7]  # computed once
+    assert total(logged, 8) == (8.0, False)
+    assert total(logged, 7) == (7.0, True)
+
+
+def test_an_unchanged_function_is_checked_without_walking_again(
+    sqlite_store: bs.Store, package: types.SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compute = package.service.compute
+    walks = []
+    walk = code_version_module._walk
+    monkeypatch.setattr(code_version_module, "_walk", lambda *a, **k: walks.append(1) or walk(*a, **k))
+    total(compute)
+    for _ in range(5):
+        assert total(compute)[1]
+    assert len(walks) == 1
+    package.rules.TABLE["corporate"]["bbb"] = 2.0
+    assert total(compute) == (3.0, False)
+    assert len(walks) == 2
+    assert compute.code_version == code_version(compute.func), "the live version is the fresh one"
+
+
+def test_names_a_function_does_not_use_do_not_count(package: types.SimpleNamespace) -> None:
+    compute = package.service.compute
+    before = compute.code_version
+    package.rules.UNUSED = {"x": 1}
+    package.service.ALSO_UNUSED = [1, 2]
+    assert compute.code_version == before
+    package.rules.RISK_WEIGHT = 0.5000001
+    assert compute.code_version != before
