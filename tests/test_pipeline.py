@@ -96,7 +96,39 @@ def test_sweep_in_two_processes_matches_a_serial_run(tmp_path) -> None:  # type:
     failed = serial.set_index("scenario").loc["too_much_growth"]
     assert failed["status"] == "failed" and "central bank reserves" in failed["error"]
     assert (serial["status"] == "ok").sum() == 19
-    assert (again.loc[again["status"] == "ok", "hits"] >= 4).all()  # re-run: served from the shared store
+    ok = again[again["status"] == "ok"]
+    assert ok["record"].all() and (ok["hits"] == ok["steps"]).all()  # re-run: served from the shared store
+    assert set(ok["steps"]) == {4, 5}
+
+
+def test_sweep_counts_what_it_loaded(sqlite_store: bs.Store) -> None:
+    """A stored run record is used only while every step result it names is stored; after the
+    RWA results are purged the re-run recomputes RWA and reports one hit fewer per scenario."""
+    scenarios = ["baseline", "severe_recession"]
+    columns = ["hits", "steps", "record"]
+
+    def run() -> pd.DataFrame:
+        return bs.sweep(scenarios, **SMALL, progress=False).set_index("scenario")
+
+    first = run()
+    # baseline runs 4 steps (no balance-sheet shock); severe_recession reuses baseline's positions
+    assert first[columns].to_dict("index") == {
+        "baseline": {"hits": 0, "steps": 4, "record": False},
+        "severe_recession": {"hits": 1, "steps": 5, "record": False},
+    }
+    again = run()
+    assert again[columns].to_dict("index") == {
+        "baseline": {"hits": 4, "steps": 4, "record": True},
+        "severe_recession": {"hits": 5, "steps": 5, "record": True},
+    }
+    assert len(sqlite_store.purge("rwa")) == 2
+    purged = run()
+    assert purged[columns].to_dict("index") == {
+        "baseline": {"hits": 3, "steps": 4, "record": False},
+        "severe_recession": {"hits": 4, "steps": 5, "record": False},
+    }
+    pd.testing.assert_frame_equal(purged[list(HEADLINE_COLUMNS)], first[list(HEADLINE_COLUMNS)])
+    assert run()["record"].all()  # RWA stored again: the records serve once more
 
 
 def test_queries_agree_with_the_results(store: bs.Store) -> None:
