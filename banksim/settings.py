@@ -37,7 +37,9 @@ DB_SCHEMES = ("sqlite", "postgresql")  # a driver may follow: postgresql+psycopg
 # unencoded '@', ':', '/', '?' or space is hidden whole (a later '@' in the path over-masks, safely).
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/]*:)(?P<pw>.*)(?=@)", re.DOTALL)
 # password=... (and sslpassword=, passwd=, ...) in the query string, which libpq and psycopg accept.
-_QUERY_SECRET = re.compile(r"(?P<head>(?:^|[?&;\s])[^=&?#;\s]*(?:password|passwd|pwd|secret|token)=)(?P<pw>[^&;#]*)", re.I)
+_QUERY_SECRET = re.compile(
+    r"(?P<head>(?:^|[?&;\s])[^=&?#;\s]*(?:password|passwd|pwd|secret|token)=)(?P<pw>[^&;#\s]*)", re.I
+)
 
 
 def mask_url(url: str) -> str:
@@ -53,6 +55,22 @@ def mask_url(url: str) -> str:
     """
     masked = _QUERY_SECRET.sub(lambda m: m.group("head") + "***", str(url))
     return _URL_PASSWORD.sub(lambda m: m.group("head") + "***", masked, count=1)
+
+
+def mask_secrets(text: str, url: str) -> str:
+    """``text`` (a driver's error message, say) with ``url``'s password masked wherever it shows.
+
+    The password is masked as a whole word; a password with an unencoded ``@`` is cut there by the
+    URL parser, whose "host" then starts with the rest of it (``ss@db`` for ``p@ss``), so that
+    rest is masked too. URLs in ``text`` are masked with :func:`mask_url`.
+    """
+    secrets = {m.group("pw") for m in _QUERY_SECRET.finditer(url)}
+    secrets |= {m.group("pw") for m in _URL_PASSWORD.finditer(url)}
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        if "@" in secret:
+            text = text.replace(secret.split("@", 1)[1] + "@", "***@")
+        text = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", "***", text)
+    return mask_url(text)
 
 
 @dataclass(frozen=True)
@@ -118,6 +136,14 @@ def _check_db_url(url: Any) -> None:
     scheme = url.split("://", 1)[0].strip()
     if scheme.split("+", 1)[0] not in DB_SCHEMES:
         raise InputError("DB_URL", f"unsupported database scheme {scheme!r}", allowed=allowed)
+    from sqlalchemy.engine import make_url  # already loaded by the store
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        reason = f"{mask_url(url)!r} cannot be parsed ({mask_secrets(str(exc), url)})"
+        raise InputError("DB_URL", reason, allowed=allowed) from None
 
 
 _override: contextvars.ContextVar[Settings | None] = contextvars.ContextVar(

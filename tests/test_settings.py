@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import logging
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
 
 import banksim as bs
 from banksim.settings import get_settings
 
+PG_URL = os.environ.get("TEST_PG_URL")
+
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for name in ("DB_URL", "ARTIFACT_STORE", "ARTIFACT_PATH", "LOG_LEVEL", "MEMORY_CACHE_MB", "BANKSIM_PROJECT_ROOT"):
+    for name in (
+        "DB_URL",
+        "ARTIFACT_STORE",
+        "ARTIFACT_PATH",
+        "LOG_LEVEL",
+        "MEMORY_CACHE_MB",
+        "BANKSIM_PROJECT_ROOT",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -101,3 +114,90 @@ def test_the_default_store_follows_the_settings(clean_env: Path) -> None:
         assert bs.get_store() is other
         assert bs.load_dict("note", "k") is None
     assert bs.get_store() is not other
+
+
+# Passwords in every place and shape a database URL can carry one (issue 15, point 10).
+MASKED = [
+    ("postgresql+psycopg://risk:p w@db:5432/risk", "postgresql+psycopg://risk:***@db:5432/risk"),
+    (
+        "postgresql+psycopg://risk@db/risk?password=hunter2&sslmode=require",
+        "postgresql+psycopg://risk@db/risk?password=***&sslmode=require",
+    ),
+    (
+        "postgresql+psycopg://risk@db/risk?sslmode=require&password=hunter2",
+        "postgresql+psycopg://risk@db/risk?sslmode=require&password=***",
+    ),
+    ("postgresql://risk:p@ss@db/risk", "postgresql://risk:***@db/risk"),
+    ("postgresql://risk:a:b/c@db:5432/risk", "postgresql://risk:***@db:5432/risk"),
+    ("postgresql://risk:x?y#z@db/risk", "postgresql://risk:***@db/risk"),
+    ("postgresql://risk:%40enc%2F@db/risk", "postgresql://risk:***@db/risk"),
+    ("postgresql://risk:pw1@db/risk?sslpassword=key1", "postgresql://risk:***@db/risk?sslpassword=***"),
+    ("sqlite:////tmp/a:b/store.db", "sqlite:////tmp/a:b/store.db"),
+    ("postgresql://db:5432/risk", "postgresql://db:5432/risk"),
+]
+
+
+def test_every_password_shape_is_masked_in_urls_and_reprs(clean_env: Path) -> None:
+    for url, expected in MASKED:
+        assert bs.mask_url(url) == expected, url
+        secrets = {"p w", "hunter2", "p@ss", "a:b/c", "x?y#z", "%40enc%2F", "pw1", "key1"}
+        shown = [repr(bs.Settings(db_url=url)), repr(bs.Store(url, migrate=False))]
+        assert not [s for s in secrets for text in shown if s in text], (url, shown)
+
+
+def test_a_query_string_password_never_shows_in_log_lines(caplog: pytest.LogCaptureFixture) -> None:
+    """Opening an empty PostgreSQL database logs its migration with the URL: masked, also when the
+    password sits in the query string (the test server trusts local users and ignores it)."""
+    if not PG_URL:
+        pytest.skip("TEST_PG_URL is not set; PostgreSQL store tests run in CI")
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"banksim_mask_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        with caplog.at_level(logging.INFO, logger="banksim"):
+            bs.Store(f"{base}?password=hunter2&application_name=banksim_test").close()
+        assert "migrating" in caplog.text and "password=***" in caplog.text
+        assert "hunter2" not in caplog.text
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_db_url_must_be_sqlite_or_postgresql(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for url in ("foo://bar", "mysql://u:pw@h/db", "postgres://u:pw@h/db", "postgresql://u:pw@h:notaport/db"):
+        monkeypatch.setenv("DB_URL", url)
+        with pytest.raises(bs.InputError) as info:
+            get_settings()
+        message = str(info.value)
+        assert message.startswith("DB_URL: ") and "sqlite" in message and "postgresql" in message, message
+        assert ":pw@" not in message
+
+
+@pytest.fixture
+def banksim_logger() -> Iterator[logging.Logger]:
+    logger = logging.getLogger("banksim")
+    level, handlers = logger.level, list(logger.handlers)
+    logger.setLevel(logging.NOTSET)  # as in a fresh notebook
+    yield logger
+    logger.setLevel(level)
+    assert logger.handlers == handlers  # the setting never adds a handler (no doubled output)
+
+
+def test_log_level_acts_outside_the_cli(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, banksim_logger: logging.Logger
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    get_settings()
+    assert banksim_logger.level == logging.WARNING
+    with bs.override_settings(log_level="DEBUG"):
+        bs.get_settings()
+        assert banksim_logger.level == logging.DEBUG
+    get_settings()
+    assert banksim_logger.level == logging.WARNING
+    banksim_logger.setLevel(logging.ERROR)  # set in code by the user: the setting leaves it alone
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    get_settings()
+    assert banksim_logger.level == logging.ERROR
