@@ -7,15 +7,19 @@ Every sub-command acts on the store of the current settings (``DB_URL``, ``ARTIF
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from banksim.errors import InputError
+from sqlalchemy.exc import SQLAlchemyError
+
+from banksim.errors import BanksimError, InputError
+from banksim.settings import LOG_LEVELS
 
 if TYPE_CHECKING:
     from banksim.store import Store
@@ -44,6 +48,8 @@ def _db(args: argparse.Namespace) -> int:
 def _cache(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    if args.action == "purge":
+        _check_purge(args)  # before the store opens: a refused purge touches nothing
     store = _store()
     with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 40):
         if args.action == "ls":
@@ -58,6 +64,11 @@ def _cache(args: argparse.Namespace) -> int:
             print(f"{verb} {len(damaged)} damaged payloads")
             if len(damaged):
                 print(damaged.to_string(index=False))
+        elif args.orphans:
+            orphans = store.remove_orphans()
+            print(f"removed {len(orphans)} orphan or stale temp files")
+            for path in orphans:
+                print(f"  {path}")
         else:
             parts = []  # by kind and age, then least recently used until the cache fits
             if args.max_size is None or args.older_than is not None:
@@ -70,6 +81,29 @@ def _cache(args: argparse.Namespace) -> int:
             if len(removed):
                 print(removed[["kind", "params_hash", "bytes", "created_at"]].to_string(index=False))
     return 0
+
+
+def _check_purge(args: argparse.Namespace) -> None:
+    """``cache purge`` empties the whole cache only when asked to with ``--all``."""
+    given = {"--kind": args.kind, "--older-than": args.older_than, "--max-size": args.max_size}
+    filters = [flag for flag, value in given.items() if value is not None]
+    if args.orphans:
+        others = [*filters, *(["--all"] if args.all else []), *(["--dry-run"] if args.dry_run else [])]
+        if others:
+            raise InputError(
+                "--orphans",
+                f"cannot be combined with {others}",
+                allowed="--orphans alone: it removes only files no entry points at and stale temp files",
+            )
+    elif args.all and filters:
+        raise InputError("--all", f"cannot be combined with the filters {filters}", allowed="--all alone")
+    elif not (filters or args.all):
+        raise InputError(
+            "purge",
+            "no filter given; emptying the whole cache needs --all",
+            allowed="--kind, --older-than and/or --max-size; --all for every entry; "
+            "--orphans for only stray payload files and stale temp files",
+        )
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -106,7 +140,13 @@ def _explore(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="banksim", description=__doc__)
-    parser.add_argument("--log-level", default=None, help="override LOG_LEVEL for this command")
+    parser.add_argument(
+        "--log-level",
+        default=None,
+        type=str.upper,
+        choices=LOG_LEVELS,
+        help="override LOG_LEVEL for this command",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="generate a bank twice and show the cache at work")
@@ -133,24 +173,62 @@ def build_parser() -> argparse.ArgumentParser:
         help="purge: then remove least recently used calls until the cache fits, e.g. 5GB, 500MB",
     )
     cache.add_argument("--dry-run", action="store_true", help="purge, verify: list, remove nothing")
+    cache.add_argument(
+        "--all", action="store_true", help="purge: every entry (needed when no filter is given)"
+    )
+    cache.add_argument(
+        "--orphans",
+        action="store_true",
+        help="purge: only payload files no entry points at and temp files of crashed writes (> 1 h old)",
+    )
     cache.set_defaults(run=_cache)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``banksim`` console script."""
-    args = build_parser().parse_args(argv)
-    from banksim.errors import BanksimError
-    from banksim.settings import get_settings
+    """Entry point of the ``banksim`` console script.
 
-    level = (args.log_level or get_settings().log_level).upper()
+    Bad settings, bad arguments and an unreachable database end in one line on stderr,
+    ``banksim: error: <message>`` (passwords masked), and exit code 2; never a traceback.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        with _configured(args.log_level):
+            return int(args.run(args))
+    except BanksimError as exc:
+        return _fail(str(exc))
+    except SQLAlchemyError as exc:
+        return _fail(_database_message(exc))
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+
+
+@contextlib.contextmanager
+def _configured(log_level: str | None) -> Iterator[None]:
+    """Read the settings (a bad one raises here), set up logging, pin the level for the command."""
+    from banksim.settings import get_settings, override_settings
+
+    level = (log_level or get_settings().log_level).upper()
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
-    try:
-        return int(args.run(args))
-    except BanksimError as exc:
-        print(f"banksim: {exc}", file=sys.stderr)
-        return 2
+    with override_settings(log_level=level):
+        yield
+
+
+def _fail(message: str) -> int:
+    print(f"banksim: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _database_message(exc: SQLAlchemyError) -> str:
+    """One line saying which database (password masked) and what its driver said."""
+    from banksim.settings import get_settings, mask_secrets, mask_url
+
+    url = get_settings().db_url
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    said = lines[0].strip() if lines else type(cause).__name__
+    return f"cannot use the database DB_URL={mask_url(url)}: {mask_secrets(said, url)}"
 
 
 if __name__ == "__main__":
