@@ -312,7 +312,7 @@ first = bs.sweep(grid, NUM_POSITIONS, seed=11, config=irb_bank, progress=False)
 again = bs.sweep(grid, NUM_POSITIONS, seed=11, config=irb_bank, progress=False)
 cet1 = first.set_index("scenario")["cet1_ratio"]
 assert cet1.iloc[2] < cet1.iloc[0] and cet1.iloc[1] < cet1.iloc[0]  # each shock lowers CET1
-assert (again["hits"] >= 4).all()
+assert again["record"].all() and (again["hits"] == again["steps"]).all()  # nothing recomputed
 print(first[["scenario", "cet1_ratio"]].to_string(index=False, float_format="{:.4f}".format))
 """,
         tags=GOLDEN,
