@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,87 @@ def test_demo_runs_the_whole_pipeline(configured: Path, capsys: pytest.CaptureFi
     assert "rwa " in out and "liquidity " in out and "capital " in out
     assert "CET1 " in out and "LCR " in out and "NSFR " in out
     assert "lineage: capital <- rwa (rwa) <- positions (positions)" in out
+
+
+# -- errors are one line, never a traceback (issue 15) ------------------------------------------------
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("banksim: error: ") and "\n" not in err and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "named"),
+    [
+        ("DB_URL", "notaurl", "DB_URL"),
+        ("DB_URL", "foo://bar", "DB_URL"),
+        ("MEMORY_CACHE_MB", "lots", "MEMORY_CACHE_MB"),
+        ("DB_URL", "postgresql+psycopg://risk:hunter2@127.0.0.1:9/nowhere", "DB_URL"),
+        ("DB_URL", "postgresql+psycopg://risk@127.0.0.1:9/nowhere?password=hunter2", "DB_URL"),
+        ("DB_URL", "postgresql+psycopg://risk:hun ter2@127.0.0.1:9/nowhere", "DB_URL"),
+        ("DB_URL", "postgresql+psycopg://risk:hunter2@ss@127.0.0.1:9/nowhere", "DB_URL"),
+    ],
+)
+def test_bad_settings_and_unreachable_databases_exit_2_with_one_masked_line(
+    configured: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    value: str,
+    named: str,
+) -> None:
+    monkeypatch.setenv(name, value)
+    for command in (["cache", "ls"], ["db", "current"]):
+        assert main(command) == 2
+        err = one_line_error(capsys)
+        assert named in err
+        assert not any(secret in err for secret in ("hunter2", "hun ter2", "ss@127")), err
+
+
+def test_an_unknown_log_level_is_a_usage_error(configured: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--log-level", "LOUD", "cache", "ls"])
+    assert info.value.code == 2 and "--log-level" in capsys.readouterr().err
+
+
+def two_entries() -> bs.Store:
+    store = bs.get_store()
+    store.save_dict("summary", "k1", {"a": 1})
+    store.save_dict("other", "k2", {"b": 2})
+    return store
+
+
+def test_purge_without_a_filter_asks_for_all(configured: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = two_entries()
+    assert main(["cache", "purge"]) == 2
+    err = one_line_error(capsys)
+    assert "--all" in err and "--kind" in err and "--orphans" in err
+    assert len(store.list_entries()) == 2
+    assert main(["cache", "purge", "--all", "--kind", "summary"]) == 2
+    assert "--all" in one_line_error(capsys) and len(store.list_entries()) == 2
+    assert main(["cache", "purge", "--all", "--dry-run"]) == 0
+    assert "would remove 2 entries" in capsys.readouterr().out and len(store.list_entries()) == 2
+    assert main(["cache", "purge", "--all"]) == 0
+    assert "removed 2 entries" in capsys.readouterr().out
+    assert store.list_entries().empty
+
+
+def test_purge_orphans_removes_only_stray_files(configured: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = two_entries()
+    kept = sorted(p for p in store.artifact_root.rglob("*") if p.is_file())
+    stale = store.artifact_root / "kind=summary" / "crashed-writer.json.tmp"
+    young = store.artifact_root / "kind=summary" / "write-in-progress.json.tmp"
+    stale.write_bytes(b"half a payload")
+    young.write_bytes(b"being written")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    assert main(["cache", "purge", "--orphans", "--kind", "summary"]) == 2
+    assert "--orphans" in one_line_error(capsys) and stale.exists()
+    assert main(["cache", "purge", "--orphans"]) == 0
+    out = capsys.readouterr().out
+    assert "removed 1 orphan" in out and "crashed-writer.json.tmp" in out
+    assert not stale.exists() and young.exists()  # a young file may belong to a write in progress
+    assert sorted(p for p in store.artifact_root.rglob("*") if p.is_file() and p != young) == kept
+    assert len(store.list_entries()) == 2
