@@ -18,8 +18,8 @@ import enum
 import hashlib
 import inspect
 import linecache
+import sys
 import textwrap
-import threading
 import types
 import weakref
 from collections.abc import Callable, Iterator, Mapping
@@ -351,11 +351,17 @@ class _Closure:
         self.seen.add(id(cls))
         self.parts[f"class {cls.__module__}.{cls.__qualname__}"] = _class_digest(cls)
         self.watch.members.append((cls.__dict__, tuple(cls.__dict__)))
+        defined_in_file = bool(getattr(sys.modules.get(cls.__module__), "__file__", None))
         for name, member in vars(cls).items():
             self.watch.bindings.append((cls.__dict__, name, member))
             target = member.__func__ if isinstance(member, classmethod | staticmethod) else member
-            if isinstance(target, types.FunctionType):
-                self.visit_function(target)
+            with contextlib.suppress(ValueError):  # a cycle of __wrapped__
+                target = inspect.unwrap(target)
+            if not isinstance(target, types.FunctionType):
+                continue
+            if defined_in_file and target.__code__.co_filename.startswith("<"):
+                continue  # generated from the class body (dataclass __init__, __repr__): its source counts
+            self.visit_function(target)
 
     def visit_module(self, module: types.ModuleType, names: frozenset[str]) -> None:
         """A module used as a namespace (``rules.weigh``): its source, and the members named in
@@ -457,7 +463,6 @@ class CodeVersion:
     def __init__(self, func: Callable[..., Any], version: str | None = None) -> None:
         self.func = func
         self.version = version
-        self._lock = threading.Lock()
         self._state: _State | None = None
         self._written: dict[int, Any] = {}  # id -> value (kept alive so that the id stays its own)
 
@@ -466,10 +471,9 @@ class CodeVersion:
         state = self._state
         if state is not None and state.watch.unchanged():
             return state.version
-        with self._lock:  # constants that did not change keep their digests from the last walk
-            state = self._state = _walk(
-                self.func, self.version, state.values if state else None, self._written
-            )
+        # Constants that did not change keep their digests from the last walk. Two threads may
+        # walk at once: both get the same answer, and no lock can be left held across a fork.
+        state = self._state = _walk(self.func, self.version, state.values if state else None, self._written)
         return state.version
 
     def settle(self) -> list[str]:
@@ -487,7 +491,6 @@ class CodeVersion:
             (label, value) for label, value, snapshot in state.watch.constants if not snapshot.holds(value)
         ]
         if changed:
-            with self._lock:
-                self._written.update((id(value), value) for _, value in changed)
-                self._state = _walk(self.func, self.version, state.values, self._written)
+            self._written.update((id(value), value) for _, value in changed)
+            self._state = _walk(self.func, self.version, state.values, self._written)
         return [label for label, _ in changed]
