@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -114,28 +114,99 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 APP_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "explorer_app.ipynb"
+CULL_IDLE_SECONDS = 600  # a kernel with no page connected, idle this long, is shut down
+CULL_INTERVAL_SECONDS = 60
+STOP_SECONDS = 15  # Voila's time to shut its kernels down before they are killed
+SERVE = "import sys; from banksim.cli import serve_voila; sys.exit(serve_voila(sys.argv[1:]))"
 
 
-def explore_command(port: int, positions: int) -> list[str]:
-    """The Voila command that serves the scenario explorer on localhost."""
+def explore_command(
+    port: int, cull_idle: int = CULL_IDLE_SECONDS, cull_interval: int = CULL_INTERVAL_SECONDS
+) -> list[str]:
+    """The command that serves the scenario explorer with Voila on localhost (see :func:`serve_voila`).
+
+    Kernels idle for ``cull_idle`` seconds with no page connected are shut down (checked every
+    ``cull_interval`` seconds): the safety net for a page that closed without saying so.
+    """
     return [
-        sys.executable,
-        "-m",
-        "voila",
-        str(APP_NOTEBOOK),
-        "--no-browser",
-        f"--port={port}",
-        "--Voila.ip=127.0.0.1",
-        "--theme=light",
-    ]
+        sys.executable, "-c", SERVE, str(APP_NOTEBOOK), "--no-browser", f"--port={port}",
+        "--Voila.ip=127.0.0.1", "--theme=light",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+        f"--MappingKernelManager.cull_interval={cull_interval}",
+        "--MappingKernelManager.cull_connected=False",
+    ]  # fmt: skip
+
+
+def _set_xsrf_cookie(handler: Any, notebook: Any, cwd: str) -> Any:
+    """Voila prelaunch hook: give the page the ``_xsrf`` cookie.
+
+    When a page closes, Voila's front end posts its kernel's shutdown with the ``_xsrf`` cookie's
+    value, but Voila's page handler never sets that cookie, so the post was refused (403) and
+    the kernel kept running. Reading ``xsrf_token`` sets the cookie; XSRF checks stay on.
+    """
+    _ = handler.xsrf_token
+    return notebook
+
+
+def serve_voila(argv: list[str]) -> int:
+    """Run Voila in this process with the prelaunch hook that lets a closed page stop its kernel."""
+    from traitlets.config import Config
+    from voila.app import Voila
+
+    config = Config()
+    config.VoilaConfiguration.prelaunch_hook = _set_xsrf_cookie
+    Voila.launch_instance(argv, config=config)
+    return 0
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop Voila and every kernel it started: SIGTERM (Voila shuts its kernels down), then kill."""
+    from contextlib import suppress
+
+    import psutil  # comes with ipykernel, which Voila's kernels need
+
+    try:
+        family = psutil.Process(server.pid).children(recursive=True)  # kernels run in their own sessions
+    except psutil.NoSuchProcess:
+        family = []
+    if server.poll() is None:
+        server.terminate()
+    try:
+        server.wait(STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(server.pid, 9)
+        server.wait()
+    _, alive = psutil.wait_procs(family, timeout=STOP_SECONDS)
+    for process in alive:
+        with suppress(psutil.NoSuchProcess):
+            process.kill()
 
 
 def _explore(args: argparse.Namespace) -> int:
+    import signal
+
     if not APP_NOTEBOOK.exists():
         raise InputError("explore", f"the app notebook {APP_NOTEBOOK} is missing (install banksim editable)")
+    # The environment passes through: Voila's kernels read the same settings, hence the same store.
     env = {**os.environ, "BANKSIM_APP_POSITIONS": str(args.num_positions)}
-    print(f"serving the scenario explorer on http://127.0.0.1:{args.port}/ (Ctrl+C to stop)")
-    return subprocess.call(explore_command(args.port, args.num_positions), env=env)
+    print(f"serving the scenario explorer on http://127.0.0.1:{args.port}/ (Ctrl+C to stop)", flush=True)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    server = subprocess.Popen(explore_command(args.port), env=env, start_new_session=True)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for sig in previous:  # a second Ctrl+C must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
+        _stop(server)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,8 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
 
     explore = commands.add_parser("explore", help="serve the scenario explorer as a web app (Voila)")
-    explore.add_argument("--port", type=int, default=8866)
-    explore.add_argument("--num-positions", type=int, default=2_000)
+    explore.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
+    explore.add_argument(
+        "--num-positions", type=int, default=2_000, help="positions of the bank the page opens with"
+    )
     explore.set_defaults(run=_explore)
 
     db = commands.add_parser("db", help="database schema")

@@ -1,63 +1,312 @@
-"""The scenario explorer's logic, in plain Python: control values in, a pipeline run and its status out.
+"""The scenario explorer's logic, in plain Python: control values in, headlines with their status out.
 
-``ScenarioController`` holds one value per control (profile, size, seed and one per shock), runs
-:func:`banksim.run_pipeline` and says for each step whether it was loaded from the cache or computed.
-:mod:`banksim.widgets` is a thin ipywidgets view over it; tests drive it without a browser.
+``ScenarioController`` holds one value per control (in the units the user sees), starts from a library
+scenario, runs :func:`banksim.run_pipeline` for it and for the baseline, and turns the results into
+headlines (value, requirement, surplus, red/amber/green, change against the baseline). Thresholds are
+data (``METRICS``) naming the rule each requirement comes from. :mod:`banksim.widgets` is a thin view.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from banksim.errors import BanksimError, InputError
 from banksim.pipeline import STEPS, PipelineResult, run_pipeline
 from banksim.portfolio import PROFILES
-from banksim.scenarios import RUN_OFF_CLASSES, Scenario, Shocks
+from banksim.scenarios import RUN_OFF_CLASSES, SCENARIOS, Scenario, Shocks
 
-__all__ = ["CONTROLS", "ControlSpec", "ExplorerRun", "ScenarioController"]
+__all__ = [
+    "CONTROLS",
+    "METRICS",
+    "ControlSpec",
+    "ExplorerRun",
+    "Headline",
+    "MetricRule",
+    "ScenarioController",
+    "amounts",
+    "headlines",
+    "scenario_label",
+    "status_colour",
+]
+
+CORPORATE_CLASSES = ("corporate", "specialised_lending", "commercial_real_estate")
+GREEN, AMBER, RED = "green", "amber", "red"
 
 
 @dataclass(frozen=True)
 class ControlSpec:
-    """One control: its range, step and default, and how its value becomes a shock."""
+    """One control: its label and unit, range and default, and the shock it sets.
+
+    ``shock`` names a :class:`~banksim.scenarios.Shocks` field (None for the bank's size and seed);
+    for a shock given per key (exposure class, deposit class, HQLA level ...), ``keys`` are the keys
+    the control sets, all to the same value. ``percent`` controls show 100 x the shock's value.
+    """
 
     name: str
     label: str
+    unit: str
     minimum: float
     maximum: float
     step: float
     default: float
+    shock: str | None = None
+    keys: tuple[str, ...] = ()
+    percent: bool = False
     integer: bool = False
+
+    @property
+    def decimals(self) -> int:
+        """Decimals the step needs (0.05 -> 2, 5 -> 0): how many the readout shows."""
+        return 0 if self.integer else len(f"{self.step:g}".partition(".")[2])
+
+    def to_shock(self, value: float) -> float:
+        """The shock's value for the control's value (percent controls divide by 100)."""
+        return value / 100 if self.percent else value
+
+    def from_shock(self, value: float) -> float:
+        """The control's value for a shock's value."""
+        shown = round(value * 100, 9) if self.percent else value
+        return int(shown) if self.integer else float(shown)
 
 
 CONTROLS: tuple[ControlSpec, ...] = (
-    ControlSpec("num_positions", "positions", 500, 200_000, 500, 5_000, integer=True),
-    ControlSpec("seed", "seed", 0, 10_000, 1, 42, integer=True),
-    ControlSpec("rating_downgrade", "corporate downgrade (notches)", 0, 6, 1, 0, integer=True),
-    ControlSpec("pd_multiplier", "PD multiplier", 0.5, 5.0, 0.1, 1.0),
-    ControlSpec("lgd_multiplier", "LGD multiplier", 0.5, 2.0, 0.05, 1.0),
-    ControlSpec("house_price_change", "house prices", -0.5, 0.2, 0.05, 0.0),
-    ControlSpec("deposit_run_off_multiplier", "deposit run-off x", 1.0, 5.0, 0.25, 1.0),
-    ControlSpec("hqla_haircut", "Level 2 HQLA haircut", 0.0, 0.5, 0.05, 0.0),
-    ControlSpec("wholesale_not_rolled", "wholesale not rolled", 0.0, 1.0, 0.05, 0.0),
-    ControlSpec("facility_drawdown", "facility drawdown", 0.0, 1.0, 0.05, 0.0),
-    ControlSpec("product_growth", "corporate loan growth", -0.5, 0.5, 0.05, 0.0),
-    ControlSpec("dividend", "dividend (share of CET1)", 0.0, 0.5, 0.05, 0.0),
-    ControlSpec("at1_issuance", "AT1 issued (share of CET1)", 0.0, 0.3, 0.05, 0.0),
-    ControlSpec("countercyclical_rates", "CCyB rate (home)", 0.0, 0.025, 0.0025, 0.0),
-)
+    ControlSpec("num_positions", "Positions", "", 500, 200_000, 500, 5_000, integer=True),
+    ControlSpec("seed", "Random seed", "", 0, 10_000, 1, 42, integer=True),
+    ControlSpec(
+        "rating_downgrade", "Corporate downgrade", "notches", 0, 6, 1, 0,
+        "rating_downgrade", CORPORATE_CLASSES, integer=True,
+    ),
+    ControlSpec("pd_multiplier", "PD multiplier", "×", 0.5, 5.0, 0.1, 1.0, "pd_multiplier"),
+    ControlSpec("lgd_multiplier", "LGD multiplier", "×", 0.5, 2.0, 0.05, 1.0, "lgd_multiplier"),
+    ControlSpec(
+        "house_price_change", "House prices", "% change", -50, 20, 5, 0, "house_price_change", percent=True
+    ),
+    ControlSpec(
+        "deposit_run_off_multiplier", "Deposit run-off", "× LCR rate", 1.0, 5.0, 0.25, 1.0,
+        "deposit_run_off_multiplier", RUN_OFF_CLASSES,
+    ),
+    ControlSpec(
+        "hqla_haircut", "Level 2 HQLA haircut", "%", 0, 50, 5, 0, "hqla_haircut", ("2A", "2B"), percent=True
+    ),
+    ControlSpec(
+        "wholesale_not_rolled", "Wholesale not rolled", "%", 0, 100, 5, 0,
+        "wholesale_not_rolled", percent=True,
+    ),
+    ControlSpec(
+        "facility_drawdown", "Facilities drawn", "%", 0, 100, 5, 0, "facility_drawdown", percent=True
+    ),
+    ControlSpec(
+        "product_growth", "Corporate loan growth", "%", -50, 50, 5, 0,
+        "product_growth", ("corporate_loan",), percent=True,
+    ),
+    ControlSpec("dividend", "Dividend", "% of CET1", 0, 50, 5, 0, "dividend", percent=True),
+    ControlSpec("at1_issuance", "AT1 issued", "% of CET1", 0, 30, 5, 0, "at1_issuance", percent=True),
+    ControlSpec(
+        "countercyclical_rates", "CCyB rate (home)", "%", 0, 2.5, 0.25, 0,
+        "countercyclical_rates", ("{home}",), percent=True,
+    ),
+)  # fmt: skip
 CONTROL_BY_NAME = {spec.name: spec for spec in CONTROLS}
-CORPORATE_CLASSES = ("corporate", "specialised_lending", "commercial_real_estate")
+SCENARIO_LABELS = {
+    "baseline": "Baseline (no shock)",
+    "mild_recession": "Mild recession",
+    "severe_recession": "Severe recession",
+    "idiosyncratic_liquidity_run": "Idiosyncratic liquidity run",
+    "market_wide_liquidity_stress": "Market-wide liquidity stress",
+    "combined": "Combined (recession, liquidity)",
+}
+STEP_LABELS = {
+    "positions": "Bank generated",
+    "scenario": "Scenario applied",
+    "rwa": "Risk-weighted assets",
+    "liquidity": "Liquidity (LCR, NSFR)",
+    "capital": "Capital, buffers and MDA",
+}
+
+
+def scenario_label(name: str) -> str:
+    """A library scenario's name as a reader writes it ('severe_recession' -> 'Severe recession')."""
+    return SCENARIO_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+# -- headlines: the thresholds as data ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricRule:
+    """A headline metric, where its requirement comes from, and the amber margin above it.
+
+    ``requirement`` says which requirement of the results the metric is held against (the rule
+    paragraphs come with the result where it carries them); ``amber_margin`` is the surplus (as a
+    ratio, 0.01 = 1 percentage point) under which a met requirement shows amber.
+    """
+
+    key: str
+    label: str
+    requirement: str
+    amber_margin: float
+
+
+METRICS: tuple[MetricRule, ...] = (
+    MetricRule("cet1_ratio", "CET1 ratio", "overall CET1 requirement", 0.01),
+    MetricRule("tier1_ratio", "Tier 1 ratio", "overall Tier 1 requirement", 0.01),
+    MetricRule("total_capital_ratio", "Total capital ratio", "overall total capital requirement", 0.01),
+    MetricRule("leverage_ratio", "Leverage ratio", "leverage requirement", 0.005),
+    MetricRule("lcr", "Liquidity coverage ratio (LCR)", "LCR minimum", 0.10),
+    MetricRule("nsfr", "Net stable funding ratio (NSFR)", "NSFR minimum", 0.05),
+    MetricRule("mda", "CET1 ratio for MDA", "MDA trigger (CET1 minimum + buffers)", 0.01),
+)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline metric against its requirement, with its status and change against the baseline."""
+
+    key: str
+    label: str
+    value: float
+    requirement: float
+    requirement_label: str
+    rule: str
+    status: str
+    baseline: float | None
+    note: str = ""
+
+    @property
+    def surplus(self) -> float:
+        """Value minus requirement (a ratio: 0.012 = 1.2 percentage points)."""
+        return self.value - self.requirement
+
+    @property
+    def change(self) -> float | None:
+        """Value minus the baseline's value (None when there is no baseline run)."""
+        return None if self.baseline is None else self.value - self.baseline
+
+    def cells(self) -> dict[str, str]:
+        """The row as shown: percentages, surplus and change in percentage points, status in words."""
+        change = self.change
+        return {
+            "Metric": self.label,
+            "Value": percent(self.value),
+            "Requirement": f"{percent(self.requirement)} {self.requirement_label}",
+            "Surplus": points(self.surplus),
+            "Status": STATUS_WORDS[self.status],
+            "Change vs baseline": "no baseline" if change is None else points(change),
+        }
+
+
+STATUS_WORDS = {GREEN: "Met", AMBER: "Close to requirement", RED: "Breached"}
+
+
+def percent(value: float) -> str:
+    """A ratio as a percentage: 0.06389 -> '6.39%'; infinite (no outflows) -> '∞'."""
+    return "∞" if math.isinf(value) else f"{value:.2%}"
+
+
+def points(value: float) -> str:
+    """A difference of ratios in percentage points: -0.0127 -> '−1.27 pp'; 0 -> '±0.00 pp'."""
+    if math.isinf(value) or math.isnan(value):
+        return "n/a"
+    text = f"{value * 100:+.2f} pp"
+    return "±0.00 pp" if text in ("+0.00 pp", "-0.00 pp") else text.replace("-", "−")
+
+
+def status_colour(value: float, requirement: float, amber_margin: float) -> str:
+    """'red' below the requirement, 'amber' within ``amber_margin`` above it, 'green' otherwise."""
+    if math.isnan(value):
+        return RED
+    surplus = value - requirement
+    if surplus < 0:
+        return RED
+    return AMBER if surplus < amber_margin else GREEN
+
+
+def _requirement(capital: Mapping[str, Any], name: str) -> tuple[float, str]:
+    entry = next(r for r in capital["requirements"] if r["requirement"] == name)
+    return float(entry["required_ratio"]), str(entry["rule"])
+
+
+def _measure(key: str, result: PipelineResult) -> tuple[float, float, str, str]:
+    """(value, requirement, rule, note) of one metric, read from the results."""
+    capital, liquidity = result.capital, result.liquidity
+    if key in ("cet1_ratio", "tier1_ratio", "total_capital_ratio"):
+        tier = {"cet1_ratio": "cet1", "tier1_ratio": "tier1", "total_capital_ratio": "total"}[key]
+        required, rule = _requirement(capital, f"{tier}_overall")
+        return capital["ratios"][key], required, rule, ""
+    if key == "leverage_ratio":
+        leverage = capital["leverage"]
+        rule = "LEV20 + LEV40.1-2 (G-SIB buffer)" if leverage["gsib_buffer"] else "LEV20 (LEV40.4)"
+        return leverage["leverage_ratio"], leverage["requirement"], rule, ""
+    if key == "lcr":
+        return liquidity["lcr"], liquidity["lcr_minimum"], "LCR20.5", ""
+    if key == "nsfr":
+        return liquidity["nsfr"], liquidity["nsfr_minimum"], "NSF20.2", ""
+    mda = capital["mda"]
+    payout = mda["maximum_payout_ratio"]
+    note = "payouts unrestricted" if payout >= 1 else f"payouts limited to {payout:.0%} of profits"
+    return mda["cet1_ratio_for_mda"], mda["buffer_range"][1], "RBC30.4", note
+
+
+def headlines(
+    result: PipelineResult, baseline: PipelineResult | None = None, margins: Mapping[str, float] | None = None
+) -> tuple[Headline, ...]:
+    """Every metric of ``METRICS`` for ``result``, against its requirement and the baseline's value.
+
+    ``margins`` overrides the amber margin of some metrics, by key (a ratio: 0.02 = 2 points).
+    """
+    margins = dict(margins or {})
+    unknown = sorted(set(margins) - {m.key for m in METRICS})
+    if unknown:
+        raise InputError("margins", f"unknown metrics {unknown}", allowed=[m.key for m in METRICS])
+    rows = []
+    for metric in METRICS:
+        value, required, rule, note = _measure(metric.key, result)
+        margin = margins.get(metric.key, metric.amber_margin)
+        before = _measure(metric.key, baseline)[0] if baseline is not None else None
+        status = status_colour(value, required, margin)
+        rows.append(
+            Headline(
+                metric.key, metric.label, value, required, metric.requirement, rule, status, before, note
+            )
+        )
+    return tuple(rows)
+
+
+AMOUNTS: tuple[tuple[str, Callable[[PipelineResult], float]], ...] = (
+    ("Risk-weighted assets (after output floor)", lambda r: r.capital["rwa"]["floored_rwa"]),
+    ("CET1 capital", lambda r: r.capital["own_funds"]["cet1"]),
+    ("High-quality liquid assets", lambda r: r.liquidity["hqla"]),
+    ("Net cash outflows (30 days)", lambda r: r.liquidity["net_outflows"]),
+)
+
+
+def amounts(result: PipelineResult, baseline: PipelineResult | None = None) -> list[dict[str, str]]:
+    """Key amounts in EUR bn, with the change against the baseline."""
+    rows = []
+    for label, amount in AMOUNTS:
+        value = amount(result)
+        change = "no baseline"
+        if baseline is not None:
+            change = f"{(value - amount(baseline)) / 1e9:+,.2f}".replace("-", "−")
+        rows.append({"Amount": label, "EUR bn": f"{value / 1e9:,.2f}", "Change vs baseline": change})
+    return rows
+
+
+# -- the controller ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ExplorerRun:
-    """What one refresh produced: the result (None on error), a status line per step, the error."""
+    """What one refresh produced: results (None on error), headlines, a status line per step, the error."""
 
     result: PipelineResult | None
+    baseline: PipelineResult | None
+    headlines: tuple[Headline, ...]
     status: dict[str, str]
     error: str | None
     seconds: float
@@ -74,8 +323,11 @@ class ExplorerRun:
         return "loaded from cache" if self.from_cache else f"computed in {self.seconds:.2f} s"
 
 
+Progress = Callable[[int, int, str], None]
+
+
 class ScenarioController:
-    """Control values, the scenario they describe, and runs of the pipeline for it.
+    """Control values, the scenario they describe, and runs of the pipeline for it and the baseline.
 
     Parameters
     ----------
@@ -85,8 +337,12 @@ class ScenarioController:
         Generate derivative trades (SA-CCR).
     home_country : str
         Jurisdiction of the CCyB control.
+    scenario : str
+        The library scenario (``banksim.SCENARIOS``) the shock controls start from.
+    margins : dict, optional
+        Amber margins by metric key, overriding those of ``METRICS``.
     **values
-        Initial control values by name (see ``CONTROLS``).
+        Initial control values by name, in the units shown (see ``CONTROLS``).
     """
 
     def __init__(
@@ -94,19 +350,24 @@ class ScenarioController:
         profile: str = "universal",
         include_derivatives: bool = True,
         home_country: str = "DE",
+        scenario: str = "baseline",
+        margins: Mapping[str, float] | None = None,
         **values: Any,
     ) -> None:
         self.include_derivatives = include_derivatives
         self.home_country = home_country
+        self.margins = dict(margins or {})
         self.profile = "universal"
+        self.base = SCENARIOS["baseline"]
         self.values: dict[str, float] = {spec.name: spec.default for spec in CONTROLS}
         self.set("profile", profile)
+        self.load_scenario(scenario)
         for name, value in values.items():
             self.set(name, value)
         self.last: ExplorerRun | None = None
 
     def set(self, name: str, value: Any) -> None:
-        """Set one control; out-of-range values and unknown names are errors."""
+        """Set one control (in the units shown); out-of-range values and unknown names are errors."""
         if name == "profile":
             if value not in PROFILES:
                 raise InputError("profile", f"unknown profile {value!r}", allowed=sorted(PROFILES))
@@ -123,58 +384,138 @@ class ScenarioController:
             raise InputError(name, f"must be between {spec.minimum:g} and {spec.maximum:g}, got {value!r}")
         self.values[name] = int(value) if spec.integer else float(value)
 
-    def scenario(self) -> Scenario:
-        """The scenario the shock controls describe."""
-        v = self.values
-        notches, run_off, haircut = (
-            int(v["rating_downgrade"]),
-            v["deposit_run_off_multiplier"],
-            v["hqla_haircut"],
-        )
-        growth, ccyb = v["product_growth"], v["countercyclical_rates"]
-        shocks = Shocks(
-            rating_downgrade=dict.fromkeys(CORPORATE_CLASSES, notches) if notches else {},
-            pd_multiplier=v["pd_multiplier"],
-            lgd_multiplier=v["lgd_multiplier"],
-            house_price_change=v["house_price_change"],
-            deposit_run_off_multiplier=dict.fromkeys(RUN_OFF_CLASSES, run_off) if run_off != 1 else {},
-            hqla_haircut={"2A": haircut, "2B": haircut} if haircut else {},
-            wholesale_not_rolled=v["wholesale_not_rolled"],
-            facility_drawdown=v["facility_drawdown"],
-            product_growth={"corporate_loan": growth} if growth else {},
-            dividend=v["dividend"],
-            at1_issuance=v["at1_issuance"],
-            countercyclical_rates={self.home_country: ccyb} if ccyb else {},
-        )
-        return Scenario("explorer", shocks, "Shocks set in the scenario explorer.")
+    def load_scenario(self, name: str) -> dict[str, float]:
+        """Start from a library scenario: every shock control takes the value it has there.
 
-    def run(self, force: bool = False, progress: Callable[[int, int], None] | None = None) -> ExplorerRun:
-        """Run the pipeline for the current values; errors are captured in the result, not raised."""
-        started = time.perf_counter()
-        if progress:
-            progress(0, len(STEPS))
-        try:
-            result = run_pipeline(
-                int(self.values["num_positions"]),
-                int(self.values["seed"]),
-                {"profile": self.profile},
-                self.scenario(),
-                self.include_derivatives,
-                use_cache=not force,
-            )
-        except (BanksimError, ValueError, TypeError) as exc:
-            self.last = ExplorerRun(None, {}, f"{type(exc).__name__}: {exc}", time.perf_counter() - started)
-            return self.last
-        finally:
-            if progress:
-                progress(len(STEPS), len(STEPS))
-        status = {}
-        for name, step in result.steps.items():
-            if step["hit"] is None:
-                status[name] = "not needed"
-            elif step["hit"]:
-                status[name] = "loaded from cache"
+        A shock given per key shows its largest value over the keys the control sets; the
+        scenario's own per-key values are kept until that control is moved.
+        """
+        if name not in SCENARIOS:
+            raise InputError("scenario", f"unknown scenario {name!r}", allowed=sorted(SCENARIOS))
+        self.base = SCENARIOS[name]
+        shown = self._shown(self.base.shocks)
+        self.values.update(shown)
+        return shown
+
+    def _keys(self, spec: ControlSpec) -> tuple[str, ...]:
+        return tuple(key.format(home=self.home_country) for key in spec.keys)
+
+    def _shown(self, shocks: Shocks) -> dict[str, float]:
+        """The control values that show ``shocks``."""
+        shown = {}
+        for spec in CONTROLS:
+            if spec.shock is None:
+                continue
+            value = getattr(shocks, spec.shock)
+            if spec.keys:
+                given = [value[k] for k in self._keys(spec) if k in value]
+                value = max(given) if given else spec.to_shock(spec.default)
+            shown[spec.name] = spec.from_shock(value)
+        return shown
+
+    def adjusted(self) -> list[str]:
+        """Labels of the shock controls moved away from the library scenario's values."""
+        shown = self._shown(self.base.shocks)
+        return [CONTROL_BY_NAME[n].label for n, v in shown.items() if self.values[n] != v]
+
+    def scenario(self) -> Scenario:
+        """The library scenario with the shocks of every moved control replaced."""
+        shown = self._shown(self.base.shocks)
+        changes: dict[str, Any] = {}
+        for spec in CONTROLS:
+            if spec.shock is None or self.values[spec.name] == shown[spec.name]:
+                continue
+            value = spec.to_shock(self.values[spec.name])
+            if spec.keys:
+                keyed = {
+                    k: v
+                    for k, v in getattr(self.base.shocks, spec.shock).items()
+                    if k not in self._keys(spec)
+                }
+                if value != spec.to_shock(spec.default):  # a neutral value is no entry at all
+                    keyed.update(dict.fromkeys(self._keys(spec), value))
+                changes[spec.shock] = keyed
             else:
-                status[name] = f"computed in {step['seconds']:.2f} s"
-        self.last = ExplorerRun(result, status, None, time.perf_counter() - started)
+                changes[spec.shock] = value
+        if not changes:
+            return self.base
+        shocks = dataclasses.replace(self.base.shocks, **changes)
+        moved = ", ".join(self.adjusted()).lower()
+        return Scenario(
+            f"{self.base.name}-adjusted", shocks, f"{scenario_label(self.base.name)}; changed: {moved}"
+        )
+
+    def title(self) -> str:
+        """The scenario as a heading: 'Severe recession', 'Severe recession (changed: house prices)'."""
+        moved = ", ".join(self.adjusted()).lower()
+        if not moved:
+            return scenario_label(self.base.name)
+        label = "Custom scenario" if self.base.name == "baseline" else scenario_label(self.base.name)
+        return f"{label} (changed: {moved})"
+
+    def workbook(self) -> tuple[str, bytes]:
+        """File name and bytes of the management workbook of the last run (built once, then cached)."""
+        from banksim.services import create_excel_export
+
+        if self.last is None or self.last.result is None:
+            raise InputError("workbook", "there is no result to export yet", allowed="a successful run first")
+        result = self.last.result
+        workbook, _ = create_excel_export(
+            result.positions, result.rwa, result.lcr, result.nsfr, result.capital, result.liquidity,
+            result.scenario.name,
+        )  # fmt: skip
+        return f"banksim-{result.scenario.name}.xlsx", workbook
+
+    def _pipeline(self, scenario: Scenario, force: bool, on_step: Callable[..., None]) -> PipelineResult:
+        return run_pipeline(
+            int(self.values["num_positions"]),
+            int(self.values["seed"]),
+            {"profile": self.profile},
+            scenario,
+            self.include_derivatives,
+            use_cache=not force,
+            on_step=on_step,
+        )
+
+    def run(self, force: bool = False, progress: Progress | None = None) -> ExplorerRun:
+        """Run the baseline (for the comparison) and the scenario; errors are captured, not raised.
+
+        ``progress(done, total, label)`` is called before the first step and after every step;
+        ``force`` recomputes the scenario's steps (the baseline comes from the cache when it can).
+        """
+        started = time.perf_counter()
+        scenario = self.scenario()
+        runs = (
+            [scenario]
+            if scenario.shocks == SCENARIOS["baseline"].shocks
+            else [SCENARIOS["baseline"], scenario]
+        )
+        total, done = len(STEPS) * len(runs), 0
+
+        def on_step(name: str, *_: Any, **__: Any) -> None:
+            nonlocal done
+            done += 1
+            if progress:
+                prefix = "Baseline: " if len(runs) == 2 and done <= len(STEPS) else ""
+                progress(done, total, prefix + STEP_LABELS.get(name, name))
+
+        if progress:
+            progress(0, total, "Starting")
+        try:
+            results = [self._pipeline(s, force and s is scenario, on_step) for s in runs]
+        except (BanksimError, ValueError, TypeError) as exc:
+            self.last = ExplorerRun(
+                None, None, (), {}, f"{type(exc).__name__}: {exc}", time.perf_counter() - started
+            )
+            return self.last
+        result, baseline = results[-1], results[0]
+        status = {STEP_LABELS[name]: _step_status(step) for name, step in result.steps.items()}
+        lines = headlines(result, baseline, self.margins)
+        self.last = ExplorerRun(result, baseline, lines, status, None, time.perf_counter() - started)
         return self.last
+
+
+def _step_status(step: Mapping[str, Any]) -> str:
+    if step["hit"] is None:
+        return "not needed (no balance-sheet shock)"
+    return "loaded from cache" if step["hit"] else f"computed in {step['seconds']:.2f} s"

@@ -1,17 +1,35 @@
-"""The scenario explorer: the controller, the ipywidgets view driven headless, and the plots."""
+"""The scenario explorer: the controller without a browser (statuses, deltas, labels, scenarios, runs),
+and the ipywidgets view driven headless."""
 
 from __future__ import annotations
 
+import base64
+import io
+import math
+from typing import Any
+
 import ipywidgets
+import openpyxl
+import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 
 import banksim as bs
-from banksim import plots
-from banksim.explorer import CONTROLS, ScenarioController
+from banksim.explorer import (
+    CONTROLS,
+    METRICS,
+    SCENARIO_LABELS,
+    STEP_LABELS,
+    ScenarioController,
+    headlines,
+    points,
+    scenario_label,
+    status_colour,
+)
+from banksim.pipeline import HEADLINE_COLUMNS, PipelineResult
+from banksim.scenarios import RUN_OFF_CLASSES, SCENARIOS, Scenario
 from banksim.widgets import ScenarioExplorer
 
-SMALL = {"num_positions": 1_000, "seed": 5}
+SMALL: dict[str, Any] = {"num_positions": 1_000, "seed": 5}
 
 
 @pytest.fixture(autouse=True)
@@ -20,91 +38,267 @@ def _close_widgets():  # type: ignore[no-untyped-def]
     ipywidgets.Widget.close_all()
 
 
-def test_controller_maps_every_control_to_the_scenario(sqlite_store: bs.Store) -> None:
+# -- statuses, deltas and labels from hand-worked cases ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "requirement", "margin", "expected"),
+    [
+        (0.6389, 1.00, 0.10, "red"),  # the LCR of the issue: 36 points short
+        (0.0699, 0.07, 0.01, "red"),  # a hair below the overall CET1 requirement
+        (0.0700, 0.07, 0.01, "amber"),  # met exactly: no surplus
+        (0.0750, 0.07, 0.01, "amber"),  # 0.5 points above, margin 1 point
+        (0.0850, 0.07, 0.01, "green"),  # 1.5 points above
+        (0.0750, 0.07, 0.002, "green"),  # the same 0.5 points with a margin of 0.2 points
+        (1.0500, 1.00, 0.10, "amber"),
+        (1.2500, 1.00, 0.10, "green"),
+        (math.inf, 1.00, 0.10, "green"),  # LCR with no net outflows
+        (math.nan, 1.00, 0.10, "red"),  # no number is no comfort
+    ],
+)
+def test_status_colour_from_hand_worked_cases(
+    value: float, requirement: float, margin: float, expected: str
+) -> None:
+    assert status_colour(value, requirement, margin) == expected
+
+
+def _result(cet1: float, lcr: float, payout: float = 1.0) -> PipelineResult:
+    """A result with hand-set numbers: requirements 7 / 8.5 / 10.5%, leverage 3%, LCR and NSFR 100%."""
+    requirements = [
+        {
+            "requirement": f"{tier}_overall",
+            "required_ratio": required,
+            "rule": "RBC20.1 + Pillar 2 + RBC30 buffers",
+        }
+        for tier, required in (("cet1", 0.07), ("tier1", 0.085), ("total", 0.105))
+    ]
+    capital = {
+        "ratios": {"cet1_ratio": cet1, "tier1_ratio": cet1 + 0.025, "total_capital_ratio": cet1 + 0.045},
+        "requirements": requirements,
+        "leverage": {"leverage_ratio": 0.031, "requirement": 0.03, "gsib_buffer": 0.0},
+        "mda": {"cet1_ratio_for_mda": cet1, "buffer_range": [0.045, 0.07], "maximum_payout_ratio": payout},
+    }
+    liquidity = {"lcr": lcr, "lcr_minimum": 1.0, "nsfr": 1.2, "nsfr_minimum": 1.0}
+    empty = pd.DataFrame()
+    return PipelineResult(Scenario("hand"), empty, empty, empty, empty, liquidity, capital, {})
+
+
+def test_headlines_hold_each_metric_against_its_requirement() -> None:
+    stressed, baseline = _result(cet1=0.075, lcr=0.6389, payout=0.6), _result(cet1=0.085, lcr=1.30)
+    lines = {line.key: line for line in headlines(stressed, baseline)}
+    assert [line.label for line in lines.values()] == [m.label for m in METRICS]
+    cet1 = lines["cet1_ratio"]
+    assert (cet1.requirement, cet1.rule, cet1.status) == (0.07, "RBC20.1 + Pillar 2 + RBC30 buffers", "amber")
+    assert cet1.surplus == pytest.approx(0.005) and cet1.change == pytest.approx(-0.01)
+    assert cet1.cells() == {
+        "Metric": "CET1 ratio",
+        "Value": "7.50%",
+        "Requirement": "7.00% overall CET1 requirement",
+        "Surplus": "+0.50 pp",
+        "Status": "Close to requirement",
+        "Change vs baseline": "−1.00 pp",
+    }
+    lcr = lines["lcr"]
+    assert (lcr.status, lcr.rule) == ("red", "LCR20.5")
+    assert lcr.cells()["Value"] == "63.89%" and lcr.cells()["Surplus"] == "−36.11 pp"
+    assert lcr.cells()["Status"] == "Breached" and lcr.cells()["Change vs baseline"] == "−66.11 pp"
+    assert lines["tier1_ratio"].status == "green"  # 10% against 8.5%: 1.5 points over a 1-point margin
+    assert (
+        lines["total_capital_ratio"].requirement == 0.105 and lines["total_capital_ratio"].status == "green"
+    )
+    assert lines["leverage_ratio"].status == "amber"  # 3.1% against 3%, margin 0.5 points
+    assert lines["nsfr"].status == "green"  # 120% against 100%, margin 5 points
+    mda = lines["mda"]
+    assert (mda.requirement, mda.status, mda.rule) == (0.07, "amber", "RBC30.4")
+    assert mda.note == "payouts limited to 60% of profits"
+    # The margin is a parameter: 0.2 points turns the CET1 surplus of 0.5 points green.
+    relaxed = {line.key: line for line in headlines(stressed, baseline, margins={"cet1_ratio": 0.002})}
+    assert relaxed["cet1_ratio"].status == "green"
+    with pytest.raises(bs.InputError, match="unknown metrics"):
+        headlines(stressed, baseline, margins={"cet1": 0.01})
+    alone = headlines(stressed)[0]
+    assert alone.change is None and alone.cells()["Change vs baseline"] == "no baseline"
+
+
+def test_points_and_percent_formatting() -> None:
+    assert points(-0.0127) == "−1.27 pp" and points(0.0) == "±0.00 pp" and points(1e-7) == "±0.00 pp"
+    assert points(math.inf) == "n/a"
+    line = headlines(_result(cet1=0.075, lcr=math.inf))[4]
+    assert line.cells()["Value"] == "∞" and line.status == "green"
+
+
+def test_labels_are_words_not_identifiers() -> None:
+    words = [
+        *(spec.label for spec in CONTROLS),
+        *(spec.unit for spec in CONTROLS),
+        *(m.label for m in METRICS),
+        *(m.requirement for m in METRICS),
+        *STEP_LABELS.values(),
+        *(scenario_label(name) for name in SCENARIOS),
+    ]
+    assert all("_" not in text for text in words), [t for t in words if "_" in t]
+    assert set(SCENARIO_LABELS) == set(SCENARIOS)
+    assert scenario_label("house_price_shock") == "House price shock"  # a scenario added later
+
+
+# -- scenarios and controls ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_a_library_scenario_sets_the_controls_and_runs_unchanged(name: str) -> None:
     controller = ScenarioController(**SMALL)
-    assert controller.scenario().shocks.changed() == {}
+    shown = controller.load_scenario(name)
+    assert {k: controller.values[k] for k in shown} == shown
+    assert controller.scenario() is SCENARIOS[name]  # the scenario itself, per-key values and all
+    assert controller.adjusted() == [] and controller.title() == scenario_label(name)
+
+
+def test_moving_a_control_replaces_only_its_shock() -> None:
+    controller = ScenarioController(**SMALL, scenario="severe_recession")
+    assert controller.values["house_price_change"] == -25 and controller.values["rating_downgrade"] == 2
+    controller.set("house_price_change", -30)  # percent, as shown
+    shocks = controller.scenario().shocks
+    assert shocks.house_price_change == -0.3
+    assert (
+        shocks.rating_downgrade == SCENARIOS["severe_recession"].shocks.rating_downgrade
+    )  # bank 1, sovereign 1
+    assert controller.title() == "Severe recession (changed: house prices)"
+    controller.set("rating_downgrade", 0)  # neutral: the corporate classes leave the mapping
+    assert controller.scenario().shocks.rating_downgrade == {"bank": 1, "sovereign": 1}
+    controller.set("house_price_change", -25)
     controller.set("rating_downgrade", 2)
-    controller.set("deposit_run_off_multiplier", 2.0)
-    controller.set("countercyclical_rates", 0.01)
-    changed = controller.scenario().shocks.changed()
-    assert changed["rating_downgrade"]["corporate"] == 2
-    assert set(changed["deposit_run_off_multiplier"].values()) == {2.0}
-    assert changed["countercyclical_rates"] == {"DE": 0.01}
+    assert controller.scenario() is SCENARIOS["severe_recession"]
+
+    controller.load_scenario("idiosyncratic_liquidity_run")
+    assert controller.values["deposit_run_off_multiplier"] == 2.0  # the largest of 2.0 and 1.5
+    controller.set("deposit_run_off_multiplier", 3.0)
+    assert controller.scenario().shocks.deposit_run_off_multiplier == dict.fromkeys(RUN_OFF_CLASSES, 3.0)
+    controller.load_scenario("baseline")
+    controller.set("countercyclical_rates", 1.0)
+    assert controller.scenario().shocks.countercyclical_rates == {"DE": 0.01}
+    assert controller.title() == "Custom scenario (changed: ccyb rate (home))"
+
+
+def test_controls_refuse_bad_values() -> None:
+    controller = ScenarioController(**SMALL)
     with pytest.raises(bs.InputError, match="between"):
         controller.set("pd_multiplier", 50.0)
+    with pytest.raises(bs.InputError, match="between"):
+        controller.set("house_price_change", -0.9 * 100)
     with pytest.raises(bs.InputError, match="unknown control"):
         controller.set("weather", 1.0)
+    with pytest.raises(bs.InputError, match="unknown scenario"):
+        controller.load_scenario("apocalypse")
+    with pytest.raises(bs.InputError, match="unknown profile"):
+        controller.set("profile", "hedge fund")
 
 
-def test_controller_reports_cache_status_per_step(sqlite_store: bs.Store) -> None:
+# -- runs ------------------------------------------------------------------------------------------------
+
+
+def test_runs_report_every_step_and_compare_with_the_baseline(sqlite_store: bs.Store) -> None:
     controller = ScenarioController(**SMALL)
-    first = controller.run()
-    assert first.summary().startswith("computed") and first.status["scenario"] == "not needed"
-    again = controller.run()
-    assert again.summary() == "loaded from cache" and again.from_cache
+    calls: list[tuple[int, int, str]] = []
+    first = controller.run(progress=lambda *call: calls.append(call))
+    assert [c[:2] for c in calls] == [(i, 5) for i in range(6)]  # one tick per step, not 0 then 5
+    assert first.summary().startswith("computed") and first.baseline is first.result
+    assert all(line.change == 0 for line in first.headlines)
+    assert first.status["Scenario applied"] == "not needed (no balance-sheet shock)"
+    assert controller.run().summary() == "loaded from cache"
+
+    calls.clear()
+    controller.set("house_price_change", -30)
+    shocked = controller.run(progress=lambda *call: calls.append(call))
+    assert [c[:2] for c in calls] == [(i, 10) for i in range(11)]  # the baseline's steps, then the scenario's
+    assert calls[1][2] == "Baseline: Bank generated" and calls[-1][2] == "Capital, buffers and MDA"
+    assert shocked.status["Bank generated"] == "loaded from cache"
+    assert shocked.status["Scenario applied"].startswith("computed")
+    expected = bs.run_pipeline(**SMALL, config={"profile": "universal"}, scenario=Scenario("check").with_shocks(
+        house_price_change=-0.3)).headline()["cet1_ratio"]  # fmt: skip
+    cet1 = shocked.headlines[0]
+    assert cet1.value == pytest.approx(expected, rel=1e-12)
+    assert cet1.change == pytest.approx(expected - first.headlines[0].value, rel=1e-12) and cet1.change < 0
     forced = controller.run(force=True)
-    assert not forced.from_cache and forced.status["rwa"].startswith("computed")
-    calls = []
-    controller.run(progress=lambda done, total: calls.append((done, total)))
-    assert calls[0] == (0, 5) and calls[-1] == (5, 5)
+    assert forced.status["Risk-weighted assets"].startswith("computed") and not forced.from_cache
 
 
-def test_controller_captures_errors(sqlite_store: bs.Store) -> None:
+def test_errors_are_captured_not_raised(sqlite_store: bs.Store) -> None:
     controller = ScenarioController(**SMALL)
-    controller.set("product_growth", 0.5)
-    controller.set("facility_drawdown", 1.0)
     controller.values["num_positions"] = 0  # bypassing set(): the pipeline itself refuses
     run = controller.run()
-    assert run.result is None and "num_positions" in (run.error or "")
+    assert run.result is None and run.headlines == () and "num_positions" in (run.error or "")
     assert run.summary().startswith("error:")
+    with pytest.raises(bs.InputError, match="no result"):
+        controller.workbook()
 
 
-def test_view_sliders_drive_the_controller(sqlite_store: bs.Store) -> None:
+def test_workbook_of_the_current_scenario(sqlite_store: bs.Store) -> None:
+    controller = ScenarioController(**SMALL, scenario="mild_recession")
+    controller.run()
+    name, data = controller.workbook()
+    assert name == "banksim-mild_recession.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    assert "Summary" in book.sheetnames
+    summary = " ".join(str(c) for row in book["Summary"].iter_rows(values_only=True) for c in row if c)
+    assert "mild_recession" in summary
+
+
+# -- the view, headless ----------------------------------------------------------------------------------
+
+
+def _runs(explorer: ScenarioExplorer) -> list[Any]:
+    calls: list[Any] = []
+    run = explorer.controller.run
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return run(*args, **kwargs)
+
+    explorer.controller.run = counted  # type: ignore[method-assign]
+    return calls
+
+
+def test_view_shows_headlines_in_words_with_status_and_change(sqlite_store: bs.Store) -> None:
     explorer = ScenarioExplorer(**SMALL)
-    assert set(explorer.controls) == {"profile", *(spec.name for spec in CONTROLS)}
-    assert all(c.continuous_update is False for n, c in explorer.controls.items() if n != "profile")
-    assert explorer.last is not None and "computed" in explorer.status.value
-    baseline = explorer.last.result.headline()
-    explorer.controls["house_price_change"].value = -0.3
-    assert explorer.last.status["scenario"].startswith("computed")
-    assert explorer.last.result.headline()["cet1_ratio"] < baseline["cet1_ratio"]
-    explorer.controls["house_price_change"].value = 0.0
-    assert "loaded from cache" in explorer.status.value
-    explorer.force_button.click()
-    assert explorer.last.summary().startswith("computed")
-    assert explorer.progress.value == explorer.progress.max
-    # Each chart is a PNG written into its Output widget.
+    assert all(
+        c.continuous_update is False for n, c in explorer.controls.items() if n not in ("scenario", "profile")
+    )
+    page = explorer.headline.value + explorer.amounts.value + explorer.status.value
+    assert not [key for key in (*HEADLINE_COLUMNS, *(m.key for m in METRICS)) if key in page]
+    assert "CET1 ratio" in page and "overall CET1 requirement" in page and "±0.00 pp" in page
+    assert explorer.progress.value == explorer.progress.max == 5
+    assert explorer.progress_label.value.startswith("5/5")
+    explorer.controls["house_price_change"].value = -30
+    assert "−" in explorer.headline.value and "changed: house prices" in explorer.title.value
     for out in explorer.charts.values():
         assert out.outputs[0]["data"]["image/png"]
-    assert "cet1_ratio" in explorer.headline.value
+
+
+def test_choosing_a_library_scenario_sets_the_sliders_and_runs_once(sqlite_store: bs.Store) -> None:
+    explorer = ScenarioExplorer(**SMALL)
+    runs = _runs(explorer)
+    explorer.controls["scenario"].value = "combined"
+    assert len(runs) == 1
+    assert explorer.controls["pd_multiplier"].value == 2.5 and explorer.controls["hqla_haircut"].value == 25
+    assert explorer.last.result.scenario is SCENARIOS["combined"]
+    assert "bs-status-red" in explorer.headline.value  # the combined run breaks the LCR of this bank
+    assert "Combined (recession, liquidity)" in explorer.title.value
+
+
+def test_view_offers_the_workbook_and_withdraws_it_when_the_scenario_moves(sqlite_store: bs.Store) -> None:
+    explorer = ScenarioExplorer(**SMALL)
+    explorer.workbook_button.click()
+    link = explorer.download.value
+    assert "download='banksim-baseline.xlsx'" in link
+    data = base64.b64decode(link.split("base64,")[1].split("'")[0])
+    assert "Summary" in openpyxl.load_workbook(io.BytesIO(data), read_only=True).sheetnames
+    explorer.controls["dividend"].value = 10
+    assert explorer.download.value == ""
 
 
 def test_view_shows_errors_instead_of_raising(sqlite_store: bs.Store) -> None:
     explorer = ScenarioExplorer(**SMALL, run=False)
-    explorer.controls["product_growth"].value = 0.5  # needs more reserves than a small bank has
-    explorer.controls["facility_drawdown"].value = 1.0
+    explorer.controls["product_growth"].value = 50  # needs more reserves than a small bank has
+    explorer.controls["facility_drawdown"].value = 100
     assert "central bank reserves" in explorer.error.value
     assert explorer.status.value.startswith("<b>error")
-
-
-def test_plots_have_titles_axes_and_the_plotted_values(sqlite_store: bs.Store) -> None:
-    run = bs.run_pipeline(**SMALL)
-    figure = plots.rwa_by_class(run.rwa)
-    assert isinstance(figure, Figure)
-    axes = figure.axes[0]
-    assert axes.get_title() == "RWA by exposure class" and axes.get_xlabel() == "RWA (EUR bn)"
-    total = sum(patch.get_width() for patch in axes.patches)
-    assert total == pytest.approx(run.rwa["rwa"].sum() / 1e9, rel=1e-9)
-    waterfall = plots.lcr_waterfall(run.liquidity).axes[0]
-    heights = [patch.get_height() for patch in waterfall.patches]
-    assert heights[0] == pytest.approx(run.liquidity["hqla"] / 1e9)
-    assert heights[3] == pytest.approx(run.liquidity["net_outflows"] / 1e9)
-    assert "LCR" in waterfall.get_title() and waterfall.get_ylabel() == "EUR bn"
-    stack = plots.capital_stack(run.capital).axes[0]
-    cet1 = stack.patches[0].get_height()
-    assert cet1 == pytest.approx(run.capital["ratios"]["cet1_ratio"] * 100)
-    assert stack.get_ylabel() == "% of risk-weighted assets"
-    nsfr = plots.nsfr_bars(run.liquidity).axes[0]
-    asf = sum(p.get_height() for p in nsfr.patches if p.get_x() < 0.5)
-    assert asf == pytest.approx(run.liquidity["asf"] / 1e9, rel=1e-9)
-    assert plots.to_png(figure)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -160,10 +160,13 @@ EXPLORER = [
     md("""
 # 2. Scenario explorer
 
-Move a slider and the bank is re-run under the new shock: only the steps that depend on it are
-recomputed, and the status says which steps were *loaded from cache* and which were *computed*.
-*Force recompute* ignores the cache. Below the explorer, cells drive it the way you would with
-the mouse, and check what it shows.
+Pick a scenario from the library or move a slider: the bank is re-run under the new shocks, only the
+steps that depend on them are recomputed, and the status says which steps were *loaded from cache*
+and which were *computed*. Each headline shows its requirement (with the rule it comes from), the
+surplus, a red/amber/green status (amber: met by less than a margin) and the change against the
+baseline. *Excel workbook* offers the scenario's workbook as a download; *Force recompute* ignores
+the cache. Below the explorer, cells drive it the way you would with the mouse, and check what it
+shows.
 """),
     code(SETUP, tags=["parameters"]),
     code("""
@@ -172,33 +175,57 @@ from banksim.widgets import ScenarioExplorer
 explorer = ScenarioExplorer(num_positions=NUM_POSITIONS, seed=42)
 explorer
 """),
-    md("A first run computes every step:"),
+    md("The page opens on the baseline, so every change against the baseline is zero:"),
     code("""
-assert explorer.last.summary().startswith("computed"), explorer.last.summary()
-baseline = explorer.last.result.headline()
+assert explorer.last.error is None, explorer.last.error
+assert [line.label for line in explorer.last.headlines][:2] == ["CET1 ratio", "Tier 1 ratio"]
+assert all(line.change == 0 for line in explorer.last.headlines)
 """),
     md("""
-Doubling PDs changes the balance sheet inputs (for IRB lines) and everything downstream; moving the
-slider back finds every step in the cache.
+House prices 30% lower raise the loan-to-value of every mortgage, hence its risk weight: CET1 falls.
+Moving the slider back finds every step in the cache.
 """),
     code("""
-explorer.controls["pd_multiplier"].value = 2.0
-assert explorer.last.status["scenario"].startswith("computed")
-explorer.controls["pd_multiplier"].value = 1.0
+explorer.controls["house_price_change"].value = -30
+cet1 = explorer.last.headlines[0]
+assert cet1.label == "CET1 ratio" and cet1.change < 0, cet1
+explorer.controls["house_price_change"].value = 0
 assert explorer.last.summary() == "loaded from cache"
-assert explorer.last.result.headline() == baseline
 """),
-    md("A countercyclical buffer only touches the capital statement: the other steps are hits."),
+    md("""
+Choosing a library scenario sets the sliders to its shocks. The combined scenario breaks the
+liquidity minima while the capital ratios still meet their overall requirements:
+"""),
     code(
         """
-explorer.controls["countercyclical_rates"].value = 0.01
-status = explorer.last.status
-assert status["rwa"] == "loaded from cache" and status["capital"].startswith("computed")
-assert explorer.last.result.capital["buffers"]["countercyclical"] > 0
-print({step: text.split(" in ")[0] for step, text in status.items()})
+explorer.controls["scenario"].value = "combined"
+assert explorer.controls["pd_multiplier"].value == 2.5 and explorer.controls["house_price_change"].value == -25
+for line in explorer.last.headlines:
+    print(f"{line.label:32} {line.cells()['Status']}")
 """,
         tags=GOLDEN,
     ),
+    md("A countercyclical buffer only raises the capital requirements: RWA and liquidity are cache hits."),
+    code("""
+explorer.controls["scenario"].value = "baseline"
+before = explorer.last.headlines[0].requirement
+explorer.controls["countercyclical_rates"].value = 1.0  # percent
+assert explorer.last.status["Risk-weighted assets"] == "loaded from cache"
+assert explorer.last.headlines[0].requirement > before
+"""),
+    md("*Excel workbook* builds the current scenario's workbook and offers it as a download link:"),
+    code("""
+import base64
+import io
+
+import openpyxl
+
+explorer.workbook_button.click()
+link = explorer.download.value
+assert "banksim-baseline-adjusted.xlsx" in link, link[:200]
+data = base64.b64decode(link.split("base64,")[1].split("'")[0])
+assert "Summary" in openpyxl.load_workbook(io.BytesIO(data), read_only=True).sheetnames
+"""),
     code("""
 explorer.force_button.click()
 assert explorer.last.summary().startswith("computed")
@@ -387,12 +414,17 @@ print(message.split("; allowed")[0])
 ]
 
 APP = [
-    code(SETUP, tags=["parameters"]),
-    code("""
+    code(
+        """
+import os
+
 from banksim.widgets import ScenarioExplorer
 
+# The configured store: DB_URL and ARTIFACT_PATH from the environment, the project's .env, or ./data.
 ScenarioExplorer(num_positions=int(os.environ.get("BANKSIM_APP_POSITIONS", "2000")), seed=42)
-"""),
+""",
+        tags=["parameters"],
+    ),
 ]
 
 NOTEBOOKS = {
