@@ -45,7 +45,7 @@ LABELS = {
 # Words inside identifiers (categories such as "loans_ge_1y_rw_gt_35", "fi_lt_6m_other").
 WORDS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<", "rw": "RW", "fi": "FI", "hqla": "HQLA", "mdb": "MDB",
          "pse": "PSE", "sme": "SME", "ccp": "CCP", "cva": "CVA", "irb": "IRB", "rwa": "RWA",
-         "ltv": "LTV"}  # fmt: skip
+         "ltv": "LTV", "lcr": "LCR", "nsfr": "NSFR", "asf": "ASF", "rsf": "RSF", "cet1": "CET1"}  # fmt: skip
 # Shares of something: shown as percentages (a name ending in _ratio, _rate, _weight or _change too).
 PERCENT = frozenset(
     {"lcr", "nsfr", "factor", "risk_weight", "average_risk_weight", "combined_buffer_requirement",
@@ -108,14 +108,20 @@ def styled(
     styler = _table_class()(frame, na_rep="–")
     for rows, column, formatter in cells:
         styler = styler.format(formatter, subset=pd.IndexSlice[rows, [column]], na_rep="–")
-    hide_index = isinstance(frame.index, pd.RangeIndex)
+    text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c].dtype)]
+    if text_columns:
+        styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
+    hide_index = frame.index.name is None and pd.api.types.is_integer_dtype(frame.index.dtype)  # row numbers
     if hide_index:
         styler = styler.hide(axis="index")
-    hidden = ["unit"] if isinstance(table, Mapping) else []  # the units of a dict are shown by its format
+    from_dict = isinstance(table, Mapping)
+    hidden = ["unit"] if from_dict else []  # a dict's units show in its formats
     if hidden:
         styler = styler.hide(hidden, axis="columns")
     if labels:
         styler = styler.format_index(label, axis="columns")
+        if from_dict:
+            styler = styler.format_index(label, axis="index")
     styler.text = _text(frame, cells, labels, hide_index, hidden)
     return styler
 
@@ -202,4 +208,6 @@ def _text(
     shown = shown.drop(columns=hidden)
     if labels:
         shown.columns = [label(column) for column in shown.columns]
+        if hidden:  # from a dict: its index holds the metric names
+            shown.index = pd.Index([label(name) for name in shown.index], name=shown.index.name)
     return shown.to_string(index=not hide_index)

@@ -32,6 +32,7 @@ PNG_DPI = 100
 COLOURS = {"credit": "#4C72B0", "counterparty": "#DD8452", "operational": "#55A868", "floor": "#C44E52"}
 MINIMA = {"lcr": 1.0, "nsfr": 1.0, "leverage_ratio": 0.03}  # LCR30.2, NSF20.2, LEV20.2 (Pillar 1)
 BELOW_MINIMUM, ABOVE_MINIMUM = "#C44E52", "#4C72B0"
+LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
 
 
 class Chart(Figure):
@@ -218,7 +219,7 @@ def scenario_comparison(
         ]
         axes.barh(names, values, color=colours)
         for y, value in enumerate(values):
-            axes.annotate(f" {value:.1f}%", (value, y), va="center", fontsize="small")
+            axes.annotate(f" {value:.1f}%", (value, y), va="center", fontsize="small", bbox=LABEL_BOX)
         if minimum is not None:
             axes.axvline(minimum * 100, color="#333333", linestyle="--", linewidth=1)
             axes.annotate("minimum", (minimum * 100, 1.0), xycoords=("data", "axes fraction"),

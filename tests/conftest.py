@@ -1,4 +1,7 @@
-"""Shared fixtures: stores on SQLite and, when TEST_PG_URL is set, on PostgreSQL.
+"""Shared fixtures: stores on SQLite and, when TEST_PG_URL is set, on PostgreSQL; notebooks on a shared store.
+
+The whole session already runs on a temporary store (``conftest.py`` at the project root sets
+``DB_URL`` and ``ARTIFACT_PATH`` and removes the folder at the end).
 
 With TEST_PG_URL set, an unreachable server fails the PostgreSQL tests; it never skips them.
 Each test session creates its own PostgreSQL database and drops it at the end.
@@ -7,8 +10,13 @@ Each test session creates its own PostgreSQL database and drops it at the end.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
@@ -64,3 +72,45 @@ def sqlite_store(tmp_path) -> Iterator[bs.Store]:  # type: ignore[no-untyped-def
     with bs.use_store(store):
         yield store
     store.close()
+
+
+# -- notebooks executed on a store that already holds other runs ------------------------------------
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+OTHER_RUNS = """
+import banksim as bs
+bs.run_simulation(2000, seed=42, include_derivatives=True)  # notebook 1's bank: reopening is a hit
+for seed, size in ((7, 1500), (8, 2000)):  # notebook 3's seed at another size, another seed at its size
+    for name in ("baseline", "severe_recession", "combined"):
+        bs.run_pipeline(size, seed=seed, scenario=name)
+bs.sweep(["baseline", "mild_recession"], 1500, seed=11, progress=False)  # notebook 4's seed, another bank
+bs.sweep(bs.scenario_grid(pd_multiplier=[1.0, 3.0]), 2000, seed=12, progress=False)  # another sweep
+"""
+
+
+@pytest.fixture(scope="session")
+def notebooks_on_a_shared_store() -> Iterator[dict[str, Any]]:
+    """Notebooks 01, 03, 04 and 05 executed, in that order, on a store pre-filled with other runs.
+
+    Yields the executed notebooks by name; the store's folder is removed at the end.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    with tempfile.TemporaryDirectory(prefix="banksim-shared-store-") as folder:
+        env = {
+            **os.environ,
+            "DB_URL": f"sqlite:///{folder}/store.db",
+            "ARTIFACT_PATH": f"{folder}/artifacts",
+            "BANKSIM_NB_POSITIONS": "2000",
+        }
+        subprocess.run([sys.executable, "-c", OTHER_RUNS], env=env, check=True, timeout=300)
+        executed = {}
+        for name in ("01_quickstart", "03_sql_across_results", "04_stress_testing", "05_bring_your_own_data"):
+            book = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+            client = NotebookClient(
+                book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+            )
+            client.execute(env=env)  # a failing cell raises CellExecutionError, naming the cell
+            executed[name] = book
+        yield executed

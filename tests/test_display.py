@@ -76,9 +76,9 @@ def test_a_summary_dict_becomes_a_table_of_its_scalars() -> None:
     assert [line.split() for line in lines] == [
         ["value"],
         ["metric"],
-        ["hqla", "8,117,344,817"],
-        ["lcr", "206.44%"],
-        ["lcr_met", "True"],
+        ["HQLA", "8,117,344,817"],
+        ["LCR", "206.44%"],
+        ["LCR", "met", "True"],
     ]
 
 

@@ -11,7 +11,14 @@ import pytest
 
 from banksim.settings import get_settings, project_root
 
-SETTINGS = ("DB_URL", "ARTIFACT_STORE", "ARTIFACT_PATH", "LOG_LEVEL", "MEMORY_CACHE_MB", "BANKSIM_PROJECT_ROOT")
+SETTINGS = (
+    "DB_URL",
+    "ARTIFACT_STORE",
+    "ARTIFACT_PATH",
+    "LOG_LEVEL",
+    "MEMORY_CACHE_MB",
+    "BANKSIM_PROJECT_ROOT",
+)
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Write the notebooks under notebooks/ from the cells below (the single source of their content).
 
 Run ``make notebooks`` (``python tools/build_notebooks.py``) after editing: it writes, executes and
-keeps the outputs of the golden cells only (tagged ``nbval-check-output``), which nbval compares in CI.
+keeps the outputs of the golden cells (tagged ``nbval-check-output``), which nbval compares in CI, and
+the images of the chart cells (tagged ``chart``), which nbval never compares. It executes on a
+temporary store that it removes, so the project's ``./data`` is never touched.
 """
 
 from __future__ import annotations
@@ -13,15 +15,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parent.parent / "notebooks"
 GOLDEN = ["nbval-check-output", "keep_output"]
+CHART = ["chart"]  # the cell's image/png output is kept in the committed notebook
 
 SETUP = """import os
-import tempfile
 
-# Each run of this notebook uses a fresh, temporary store, unless you point DB_URL at your own
-# (for example a shared PostgreSQL store: DB_URL=postgresql+psycopg://user@host/db).
-workdir = tempfile.mkdtemp(prefix="banksim-notebook-")
-os.environ.setdefault("DB_URL", f"sqlite:///{workdir}/notebook.db")
-os.environ.setdefault("ARTIFACT_PATH", f"{workdir}/artifacts")
+# Results are kept in the project's store: DB_URL and ARTIFACT_PATH from the environment, else from
+# the project's .env, else ./data in the project folder (the nearest folder above this notebook with
+# a .env, pyproject.toml or .git). Reopening the notebook is served from that cache; point DB_URL at a
+# shared PostgreSQL store (DB_URL=postgresql+psycopg://user@host/db) to share results with your team.
 NUM_POSITIONS = int(os.environ.get("BANKSIM_NB_POSITIONS", "5000"))
 
 import banksim as bs
@@ -57,23 +58,30 @@ Basel Framework (`rule` column), and every step can be fed with your own data (n
 """),
     code(SETUP, tags=["parameters"]),
     md("""
+Everything computed below is kept in this store, so the next time you open the notebook (or run
+`banksim demo` from the project folder) it is read back instead of recomputed:
+"""),
+    code("""
+bs.get_store()
+"""),
+    md("""
 ## The bank
 
 `run_simulation` generates the balance sheet: loans, securities, deposits, funding, off-balance
 commitments, derivatives and own funds. It returns the positions and whether they came from the
-cache. The first call computes; the second one is a cache hit.
+cache. The first call on a new store computes; asking again is a cache hit.
 """),
     code("""
 positions, hit = bs.run_simulation(NUM_POSITIONS, seed=42, include_derivatives=True)
 print(bs.run_simulation.last_call.describe().split(":")[0], "cache hit:", hit)
 positions_again, hit_again = bs.run_simulation(NUM_POSITIONS, seed=42, include_derivatives=True)
-assert hit is False and hit_again is True
+assert hit_again is True and positions_again.equals(positions)
 """),
     code("""
 sides = positions.groupby("side", observed=True)["drawn_amount"].sum()
 # The balance sheet balances to the cent: assets = liabilities + equity.
 assert abs(sides["asset"] - sides["liability"] - sides["equity"]) < 0.01
-sides.map("{:,.0f}".format)
+bs.styled(sides)
 """),
     md("""
 ## Risk-weighted assets
@@ -85,12 +93,14 @@ exposure, risk weight, RWA and the paragraph applied. The summary adds them up b
 rwa, _ = bs.compute_rwa(positions)
 summary = bs.rwa_summary(rwa)
 assert abs(summary["rwa"].sum() - rwa["rwa"].sum()) < 1e-3
-summary.style.format({"exposure": "{:,.0f}", "rwa": "{:,.0f}", "rwa_standardised": "{:,.0f}",
-                      "average_risk_weight": "{:.1%}"})
+bs.styled(summary)
 """),
-    code("""
+    code(
+        """
 plots.rwa_by_class(rwa)
-"""),
+""",
+        tags=CHART,
+    ),
     md("""
 ## Liquidity and capital
 
@@ -114,9 +124,30 @@ print(f"CET1 {ratios['cet1_ratio']:.1%} | Tier 1 {ratios['tier1_ratio']:.1%} | "
 """,
         tags=GOLDEN,
     ),
-    code("""
-bs.capital_statement(capital)
+    code(
+        """
+plots.lcr_waterfall(liquidity)
+""",
+        tags=CHART,
+    ),
+    md("""
+`bs.styled` shows a table the way a report does (amounts with thousands separators, ratios in %);
+the frame itself keeps its numbers for code. The liquidity summary, then the capital statement:
 """),
+    code("""
+bs.styled(liquidity)
+"""),
+    code("""
+statement = bs.capital_statement(capital)
+assert statement["value"].dtype == "float64"
+bs.styled(statement)
+"""),
+    code(
+        """
+plots.capital_stack(capital)
+""",
+        tags=CHART,
+    ),
     md("""
 ## Everything again, from the cache
 
@@ -146,7 +177,9 @@ from pathlib import Path
 import openpyxl
 
 workbook, _ = bs.create_excel_export(positions, rwa, lcr, nsfr, capital, liquidity)
-path = Path(workdir) / "banksim_report.xlsx"
+reports = Path(bs.get_settings().artifact_path).parent / "reports"  # ./data/reports by default
+reports.mkdir(parents=True, exist_ok=True)
+path = reports / "banksim_report.xlsx"
 path.write_bytes(workbook)
 sheets = openpyxl.load_workbook(path, read_only=True).sheetnames
 assert sheets[:5] == ["Summary", "RWA", "LCR", "NSFR", "Capital"]
@@ -246,39 +279,67 @@ per scenario run; `configurations` lists every cached call with its parameters a
 runs = {name: bs.run_pipeline(NUM_POSITIONS, seed=7, scenario=name)
         for name in ("baseline", "mild_recession", "severe_recession")}
 """),
+    md("""
+The store may hold many other runs (other banks, other sweeps, a team's shared store), so the
+queries below keep to the runs this notebook made: the pipeline records whose step results are the
+ones `runs` returned, found by their keys.
+"""),
     code("""
-by_class = bs.query('''
-    SELECT c.scenario_name AS scenario, r.exposure_class, SUM(r.rwa) / 1e9 AS rwa_bn
-    FROM pipeline p
-    JOIN configurations c USING (params_hash)
-    JOIN rwa r ON r.params_hash = p.steps_rwa_key
+def keys(step):
+    return ", ".join(f"'{run.steps[step]['key']}'" for run in runs.values())
+
+OURS = f'''p.steps_rwa_key IN ({keys("rwa")}) AND p.steps_liquidity_key IN ({keys("liquidity")})
+          AND p.steps_capital_key IN ({keys("capital")})'''
+"""),
+    code("""
+by_class = bs.query(f'''
+    WITH ours AS (
+        SELECT DISTINCT c.scenario_name AS scenario, p.steps_rwa_key AS rwa_key
+        FROM pipeline p JOIN configurations c USING (params_hash) WHERE {OURS})
+    SELECT o.scenario, r.exposure_class, SUM(r.rwa) / 1e9 AS rwa_bn
+    FROM ours o JOIN rwa r ON r.params_hash = o.rwa_key
     GROUP BY ALL ORDER BY scenario, rwa_bn DESC
 ''')
 wide = by_class.pivot(index="exposure_class", columns="scenario", values="rwa_bn")
 # SQL over the store gives what the pipeline returned.
+assert sorted(wide.columns) == sorted(runs)
 for name, run in runs.items():
     assert abs(wide[name].sum() * 1e9 - run.rwa["rwa"].sum()) < 1.0
-wide.style.format("{:.2f}")
+bs.styled(wide, labels=False)
 """),
     code(
         """
-headline = bs.headline_by_scenario().set_index("scenario")
+headline = bs.query(f'''
+    SELECT DISTINCT c.scenario_name AS scenario, p.headline_cet1_ratio AS cet1_ratio,
+           p.headline_lcr AS lcr, p.headline_nsfr AS nsfr
+    FROM pipeline p JOIN configurations c USING (params_hash) WHERE {OURS} ORDER BY scenario
+''').set_index("scenario")
+assert len(headline) == len(runs)
 assert headline.loc["severe_recession", "cet1_ratio"] < headline.loc["baseline", "cet1_ratio"]
 print(headline[["cet1_ratio", "lcr", "nsfr"]].to_string(float_format="{:.3f}".format))
 """,
         tags=GOLDEN,
     ),
-    code("""
-bs.liquidity_by_scenario()[["scenario", "hqla", "net_outflows", "lcr", "asf", "rsf", "nsfr"]]
+    md("""
+The ready-made queries cover every recorded run (`seed` and `num_positions` tell them apart):
+`bs.headline_by_scenario()`, `bs.rwa_by_class_across_scenarios()`, `bs.liquidity_by_scenario()`.
 """),
     code("""
-shocks = bs.query('''
-    SELECT scenario_name, scenario_shocks_pd_multiplier AS pd_multiplier,
+liquidity = bs.liquidity_by_scenario()
+ours = liquidity[(liquidity["seed"] == 7) & (liquidity["num_positions"] == NUM_POSITIONS)]
+assert set(ours["scenario"]) == set(runs)
+bs.styled(ours[["scenario", "hqla", "net_outflows", "lcr", "asf", "rsf", "nsfr"]].drop_duplicates())
+"""),
+    code("""
+shocks = bs.query(f'''
+    SELECT DISTINCT scenario_name, scenario_shocks_pd_multiplier AS pd_multiplier,
            scenario_shocks_house_price_change AS house_price_change
-    FROM configurations WHERE kind = 'pipeline' ORDER BY scenario_name
+    FROM configurations
+    WHERE params_hash IN (SELECT params_hash FROM pipeline p WHERE {OURS})
+    ORDER BY scenario_name
 ''')
 assert list(shocks["pd_multiplier"]) == [1.0, 1.5, 2.5]
-shocks
+bs.styled(shocks)
 """),
     md("""
 ## Where did this number come from?
@@ -319,11 +380,14 @@ rows = table.set_index("scenario")
 assert rows.loc["severe_recession", "cet1_ratio"] < rows.loc["mild_recession", "cet1_ratio"] < rows.loc["baseline", "cet1_ratio"]
 assert rows.loc["idiosyncratic_liquidity_run", "lcr"] < rows.loc["baseline", "lcr"]
 assert rows.loc["combined", "lcr"] <= rows.loc["idiosyncratic_liquidity_run", "lcr"] + 1e-9
-table[["scenario", "cet1_ratio", "leverage_ratio", "lcr", "nsfr", "maximum_payout_ratio"]]
+bs.styled(table[["scenario", "cet1_ratio", "leverage_ratio", "lcr", "nsfr", "maximum_payout_ratio"]])
 """),
-    code("""
+    code(
+        """
 plots.scenario_comparison(table)
-"""),
+""",
+        tags=CHART,
+    ),
     md("""
 ## A grid of shocks
 
@@ -369,7 +433,8 @@ what is allowed.
 import pandas as pd
 from pathlib import Path
 
-csv = Path(workdir) / "my_positions.csv"
+csv = Path(bs.get_settings().artifact_path).parent / "my_positions.csv"  # ./data by default
+csv.parent.mkdir(parents=True, exist_ok=True)
 pd.DataFrame([
     {"position_id": "LOAN-1", "side": "asset", "drawn_amount": 1_000_000, "exposure_class": "corporate",
      "sub_class": "general", "rating": "BBB", "counterparty_type": "corporate"},
@@ -437,32 +502,58 @@ NOTEBOOKS = {
 }
 
 
-def execute_and_strip(book: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Run the notebook, then keep the outputs (and counts) of the golden cells only."""
+def execute_and_strip(
+    book: nbformat.NotebookNode, env: dict[str, str] | None = None
+) -> nbformat.NotebookNode:
+    """Run the notebook (in ``env``), then keep the golden cells' outputs and the chart cells' images."""
     from nbclient import NotebookClient
 
     NotebookClient(
         book, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
-    ).execute()
+    ).execute(env=env)
     for cell in book.cells:
         if cell.cell_type != "code":
             continue
-        if "nbval-check-output" not in cell.metadata.get("tags", []):
+        tags = cell.metadata.get("tags", [])
+        if "chart" in tags:
+            cell.outputs = [chart_image(cell)]
+        elif "nbval-check-output" not in tags:
             cell.outputs = []
             cell.execution_count = None
     book.metadata.pop("widgets", None)
     return book
 
 
-def main(execute: bool = True) -> None:
+def chart_image(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The chart cell's result, reduced to its PNG (an error if it produced none)."""
+    for output in cell.outputs:
+        if "image/png" in output.get("data", {}):
+            output.data = {"image/png": output.data["image/png"]}
+            output.metadata = {}
+            return output
+    raise RuntimeError(f"chart cell produced no image/png: {cell.source[:80]!r}")
+
+
+def main(execute: bool = True, only: tuple[str, ...] = ()) -> None:
+    """Write (and execute) the notebooks, or only those whose names start with one of ``only``."""
+    import os
+    import tempfile
+
     ROOT.mkdir(exist_ok=True)
-    for name, cells in NOTEBOOKS.items():
-        book = notebook(cells)
-        nbformat.write(execute_and_strip(book) if execute else book, ROOT / name)
-        print(f"wrote notebooks/{name}")
+    with tempfile.TemporaryDirectory(prefix="banksim-build-") as folder:
+        env = {**os.environ, "DB_URL": f"sqlite:///{folder}/store.db", "ARTIFACT_PATH": f"{folder}/artifacts"}
+        for name, cells in NOTEBOOKS.items():
+            if only and not name.startswith(only):
+                continue
+            book = notebook(cells)
+            nbformat.write(execute_and_strip(book, env) if execute else book, ROOT / name)
+            print(f"wrote notebooks/{name}")
 
 
 if __name__ == "__main__":
     import sys
 
-    main(execute="--no-execute" not in sys.argv)
+    # python tools/build_notebooks.py [--no-execute] [01 03 ...]: all notebooks, or those named
+    main(
+        execute="--no-execute" not in sys.argv, only=tuple(a for a in sys.argv[1:] if not a.startswith("--"))
+    )
