@@ -43,6 +43,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_liquidity.py
 	$(BIN)/python bench/bench_query.py
 	$(BIN)/python bench/bench_reporting.py
+	$(BIN)/python bench/bench_code_version.py
 
 clean:
 	rm -rf $(VENV) data
