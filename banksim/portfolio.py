@@ -7,6 +7,7 @@ checks and normalises a user's own table; ``read_positions`` loads CSV, Parquet 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -772,8 +773,10 @@ def resolve_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
             failure_cases=sorted(set(own) - set(OWN_FUNDS_KEYS)) if isinstance(own, Mapping) else [own],
         )
     for key, value in own.items():
-        if value is not None and (not isinstance(value, int | float) or value < 0):
-            raise InputError(f"config['own_funds'][{key!r}]", f"must be a number >= 0, got {value!r}")
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf
+        ):
+            raise InputError(f"config['own_funds'][{key!r}]", f"must be a finite number >= 0, got {value!r}")
     return merged
 
 

@@ -101,6 +101,16 @@ def test_an_empty_positions_table_is_an_error(
         ({"num_positions": 5, "seed": 1, "include_derivatives": 1}, "include_derivatives", "True or False"),
         ({"num_positions": 5.0, "seed": 1}, "num_positions", "whole number from 1"),
         ({"num_positions": "many", "seed": 1}, "num_positions", "whole number from 1"),
+        (
+            {"num_positions": 5, "seed": 1, "config": {"own_funds": {"cet1_ratio": float("nan")}}},
+            "config['own_funds']['cet1_ratio']",
+            "finite number",
+        ),
+        (
+            {"num_positions": 5, "seed": 1, "config": {"own_funds": {"cet1": float("inf")}}},
+            "config['own_funds']['cet1']",
+            "finite number",
+        ),
     ],
 )
 def test_bad_simulation_arguments_are_named_and_store_nothing(
