@@ -48,6 +48,10 @@ def _label(text: str, width: str = "180px") -> w.HTML:
     return w.HTML(f"<span style='line-height:1.2'>{html.escape(text)}</span>", layout=w.Layout(width=width))
 
 
+def _section(text: str) -> w.HTML:
+    return w.HTML(f"<div class='bs-section'>{html.escape(text)}</div>")
+
+
 def _table(rows: Iterable[Mapping[str, str]], numeric: tuple[str, ...] = ()) -> str:
     rows = list(rows)
     head = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0])
@@ -145,12 +149,11 @@ class ScenarioExplorer:
         tabs = w.Tab(children=list(self.charts.values()))
         for i, title in enumerate(("Capital stack", "LCR waterfall", "NSFR", "RWA by class")):
             tabs.set_title(i, title)
-        section = lambda text: w.HTML(f"<div class='bs-section'>{text}</div>")  # noqa: E731
         sidebar = w.VBox(
             [
-                section("Scenario"), rows["scenario"], self.scenario_note,
-                section("Bank"), rows["profile"], rows["num_positions"], rows["seed"],
-                section("Shocks"), *(rows[s.name] for s in CONTROLS if s.shock),
+                _section("Scenario"), rows["scenario"], self.scenario_note,
+                _section("Bank"), rows["profile"], rows["num_positions"], rows["seed"],
+                _section("Shocks"), *(rows[s.name] for s in CONTROLS if s.shock),
                 w.HBox([self.force_button, self.workbook_button]), self.download,
                 w.HBox([self.progress, self.progress_label]),
             ],

@@ -122,8 +122,8 @@ def _start_explore(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return server
 
 
-def _stop_explore(server: subprocess.Popen[bytes]) -> int:
-    server.send_signal(signal.SIGTERM)
+def _stop_explore(server: subprocess.Popen[bytes], signum: int = signal.SIGTERM) -> int:
+    server.send_signal(signum)
     try:
         return server.wait(timeout=60)
     except subprocess.TimeoutExpired:
@@ -206,10 +206,12 @@ def test_explorer_in_a_real_browser(tmp_path: Path, store_env: dict[str, str], l
             browser.close()
         assert (tmp_path / "explorer.png").stat().st_size > 10_000
     finally:
-        assert _stop_explore(server) == 0
+        stopped = _stop_explore(server)
+    assert stopped == 0  # SIGTERM is a clean stop
 
 
-def test_sigterm_stops_voila_and_its_kernels(store_env: dict[str, str], leak_check) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_voila_and_its_kernels(signum: int, store_env: dict[str, str], leak_check) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("voila")
     port = _free_port()
     server = _start_explore(port, store_env)
@@ -219,7 +221,8 @@ def test_sigterm_stops_voila_and_its_kernels(store_env: dict[str, str], leak_che
         leak_check(server)
         assert len(_kernels(server)) == 1
     finally:
-        assert _stop_explore(server) == 0
+        stopped = _stop_explore(server, signum)
+    assert stopped == 0  # a clean stop; leak_check then finds Voila and the kernel gone
 
 
 def test_idle_kernels_are_culled(store_env: dict[str, str], leak_check) -> None:  # type: ignore[no-untyped-def]
