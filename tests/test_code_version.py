@@ -235,3 +235,32 @@ def test_names_a_function_does_not_use_do_not_count(package: types.SimpleNamespa
     assert compute.code_version == before
     package.rules.RISK_WEIGHT = 0.5000001
     assert compute.code_version != before
+
+
+@pytest.mark.slow
+def test_in_a_real_kernel_edited_cells_miss_and_unchanged_cells_hit(tmp_path: Path) -> None:
+    """The same edits in a Jupyter kernel (nbclient starts it and shuts it down)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    url, artifacts = f"sqlite:///{tmp_path / 'store.db'}", str(tmp_path / "artifacts")
+    cells = [
+        f"import banksim as bs, pandas as pd\nbs.open_store({url!r}, artifact_path={artifacts!r}).__enter__()",
+        "RATES = {'a': 0.5}\ndef rate():\n    return RATES['a']",
+        "@bs.cached(kind='cell')\ndef priced(n: int) -> pd.DataFrame:\n    return pd.DataFrame({'x': [rate() * n]})",
+        "print(priced(4)[1], priced(4)[1])",
+        "def rate():\n    return RATES['a']",
+        "print(priced(4)[1])",
+        "def rate():\n    return RATES['a'] * 2",
+        "print(priced(4)[1], float(priced(4)[0]['x'].sum()))",
+        "RATES['a'] = 1.0\nprint(priced(4)[1], float(priced(4)[0]['x'].sum()))",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in cells])
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    printed = ["".join(o.get("text", "") for o in cell.outputs).strip() for cell in notebook.cells]
+    assert [line for line in printed if line] == [
+        "False True",  # first call computes, the second hits
+        "True",  # the helper's cell re-run unchanged
+        "False 4.0",  # the helper edited: 1.0 * 4
+        "False 8.0",  # its table edited in place: 2.0 * 4
+    ]
