@@ -469,8 +469,9 @@ class CodeVersion:
     def current(self) -> str:
         """The code version now: 64 hex characters of SHA-256."""
         state = self._state
-        if state is not None and state.watch.unchanged():
-            return state.version
+        with contextlib.suppress(RuntimeError):  # a dict resized by another thread mid-check
+            if state is not None and state.watch.unchanged():
+                return state.version
         # Constants that did not change keep their digests from the last walk. Two threads may
         # walk at once: both get the same answer, and no lock can be left held across a fork.
         state = self._state = _walk(self.func, self.version, state.values if state else None, self._written)

@@ -5,7 +5,9 @@ function with a dozen dependencies. Side by side, for the real ``bs.compute_rwa`
 function with 12 dependencies (6 helpers, 6 constants: a 1,000-entry dict, a nested table, a list,
 a 1,000-row DataFrame, a tuple, a float): the full walk (what the old code paid once per function
 object; cold = first in the process, warm = after an edit, code digests memoised) and the
-per-call check (median of a warm process), next to a cache hit of ``compute_rwa`` for scale.
+per-call check (median of a warm process), next to a cache hit of ``compute_rwa`` for scale. A
+mutable DataFrame constant is re-hashed on every call (in-place edits must miss), as a DataFrame
+argument is: the last row swaps in a 1M-row frame to show that cost.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 import banksim as bs
 import banksim.code_version as cv
@@ -113,6 +118,8 @@ def main() -> None:
         print(f"{'':<26} {'':>5} {'':>8} {'':>9} {'ms':>10} {'ms':>10} {'us':>12}")
         row("bs.compute_rwa", bs.compute_rwa)
         row("synthetic, 12 dependencies", synthetic.compute)
+        synthetic.FRAME = pd.DataFrame({"bucket": range(1_000_000), "factor": np.linspace(0, 1, 1_000_000)})
+        row("same, 1M-row frame constant", synthetic.compute)
         with bs.open_store(f"sqlite:///{root / 'bench.db'}", artifact_path=root / "artifacts"):
             positions, _ = bs.run_simulation(10_000, 1)
             bs.compute_rwa(positions)
