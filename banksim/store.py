@@ -44,7 +44,7 @@ from sqlalchemy.exc import OperationalError
 
 from banksim import payloads
 from banksim.errors import InputError, SchemaVersionError, StoreError
-from banksim.models import Artifact, Configuration, Simulation, utcnow
+from banksim.models import SCHEMA_REVISION, Artifact, Configuration, Simulation, utcnow
 from banksim.recent import RecentPayloads, footprint
 from banksim.settings import ARTIFACT_STORES, get_settings, mask_url
 
@@ -300,14 +300,22 @@ class Store:
 
     # -- migrations -----------------------------------------------------------------------------
     def current_revision(self) -> str | None:
-        """The schema revision of the database (None for an empty database)."""
-        from alembic.runtime.migration import MigrationContext
-
+        """The schema revision of the database (None for an empty database); one query, no
+        Alembic."""
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not conn.dialect.has_table(conn, "alembic_version"):
+                return None
+            revisions = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+        return revisions[0] if len(revisions) == 1 else None
 
     def upgrade(self) -> str:
-        """Bring the schema to the latest revision; return it. Safe with concurrent callers."""
+        """Bring the schema to the latest revision; return it. Safe with concurrent callers.
+
+        A database already at :data:`~banksim.models.SCHEMA_REVISION` costs one query; Alembic
+        is loaded only to migrate.
+        """
+        if self.current_revision() == SCHEMA_REVISION:
+            return SCHEMA_REVISION
         from alembic import command
         from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
@@ -316,8 +324,6 @@ class Store:
         script = ScriptDirectory.from_config(config)
         head = script.get_current_head()
         assert head is not None
-        if self.current_revision() == head:
-            return head
         with self.transaction(write=True, lock_keys=["banksim-schema-migration"]) as conn:
             current = MigrationContext.configure(conn).get_current_revision()
             known = {rev.revision for rev in script.walk_revisions()}

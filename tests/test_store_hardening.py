@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -443,3 +445,27 @@ def test_read_only_sql_reads_the_views_and_nothing_else(store: bs.Store, tmp_pat
 def test_read_only_is_a_bool(sqlite_store: bs.Store) -> None:
     with pytest.raises(bs.InputError, match="read_only"):
         bs.query("SELECT 1", read_only="yes")  # type: ignore[arg-type]
+
+
+# -- opening a store ---------------------------------------------------------------------------------
+
+
+def test_schema_revision_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from banksim.models import SCHEMA_REVISION
+
+    assert ScriptDirectory.from_config(store_module.alembic_config()).get_current_head() == SCHEMA_REVISION
+
+
+def test_opening_a_store_at_head_does_not_load_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    bs.Store(url, artifact_path=tmp_path / "a").close()  # migrates
+    code = (
+        "import sys, banksim as bs\n"
+        f"store = bs.Store({url!r}, artifact_path={str(tmp_path / 'a')!r})\n"
+        "assert store.current_revision() == '0002_content_hash'\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
