@@ -36,7 +36,7 @@ CSS = """<style>
 .bs-table {border-collapse: collapse; font-size: 13px; margin: 0 0 8px 0;}
 .bs-table th {text-align: left; border-bottom: 2px solid #999; padding: 3px 10px 3px 0;}
 .bs-table td {border-bottom: 1px solid #ddd; padding: 3px 10px 3px 0; vertical-align: top; line-height: 1.3;}
-.bs-table td.num {text-align: right; font-variant-numeric: tabular-nums;}
+.bs-table td.num {text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap;}
 .bs-rule {color: #666; font-size: 11px; line-height: 1.3;}
 .bs-badge {color: white; border-radius: 3px; padding: 1px 6px; white-space: nowrap;}
 .bs-section {font-weight: bold; margin: 8px 0 2px 0;}
