@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 import banksim as bs
 from banksim import payloads
-from banksim.store import TEMP_PREFIX, parse_size
+from banksim.store import TEMP_PREFIX, alembic_config, parse_size
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -390,7 +390,7 @@ def test_a_store_at_the_first_revision_is_upgraded_with_its_data(tmp_path: Path)
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = bs.Store(url, artifact_path=tmp_path / "a", migrate=False)
-    config = old._alembic_config()
+    config = alembic_config()
     with old.engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "0001_initial")
