@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import copy
 import dataclasses
 import datetime as dt
 import decimal
@@ -18,6 +17,8 @@ import enum
 import hashlib
 import inspect
 import linecache
+import marshal
+import operator
 import sys
 import textwrap
 import types
@@ -197,43 +198,61 @@ def _immutable(value: Any) -> bool:
     return False
 
 
-def _plain(value: Any) -> bool:
-    """True if ``value`` is built of containers and atoms, so ``==`` against a deep copy is exact."""
-    if isinstance(value, _ATOMS):
-        return not isinstance(value, np.generic)
-    if isinstance(value, dict):
-        return all(_plain(k) and _plain(v) for k, v in value.items())
-    if isinstance(value, list | tuple | set | frozenset):
-        return all(_plain(item) for item in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return type(value).__dataclass_params__.eq and all(  # type: ignore[attr-defined]
-            _plain(getattr(value, field.name)) for field in dataclasses.fields(value)
-        )
-    return False
+def _snapshot(value: Any) -> _Check | None:
+    """What a later call compares a mutable ``value`` with (None if it cannot change in place).
 
-
-def _snapshot(value: Any) -> _Copy | _Digest | None:
-    """What a later call compares ``value`` with: None (immutable), a deep copy, or a digest."""
+    Each check is exact: equal-but-different values (``1`` and ``1.0``, ``0.0`` and ``-0.0``)
+    count as changes, which ``==`` against a copy would miss.
+    """
     if _immutable(value):
         return None
-    if _plain(value):
-        with contextlib.suppress(Exception):
-            twin = copy.deepcopy(value)
-            if twin == value:
-                return _Copy(twin)
+    with contextlib.suppress(ValueError):  # marshal takes only core types (dict, list, str, float, ...)
+        return _Marshalled(marshal.dumps(value, _MARSHAL_VERSION))
+    if isinstance(value, dict) and all(_immutable(k) and _immutable(v) for k, v in value.items()):
+        return _Members(tuple(value), tuple(value.values()))
+    if isinstance(value, list) and all(_immutable(item) for item in value):
+        return _Members((), tuple(value))
     return _Digest(compute_params_hash(value))
 
 
+_MARSHAL_VERSION = 2  # no back-references, whose use depends on reference counts
+
+
 @dataclasses.dataclass(frozen=True)
-class _Copy:
-    value: Any
+class _Marshalled:
+    """Containers of core types: their marshal bytes (C speed, type-exact)."""
+
+    data: bytes
 
     def holds(self, current: Any) -> bool:
-        return bool(current == self.value)
+        try:
+            return marshal.dumps(current, _MARSHAL_VERSION) == self.data
+        except ValueError:
+            return False
+
+
+@dataclasses.dataclass(frozen=True)
+class _Members:
+    """A dict or list of immutable objects (frozen dataclasses): the same keys and the same
+    objects in the same order."""
+
+    keys: tuple[Any, ...]
+    values: tuple[Any, ...]
+
+    def holds(self, current: Any) -> bool:
+        values = current.values() if isinstance(current, dict) else current
+        keys = current if isinstance(current, dict) else ()
+        return (
+            len(values) == len(self.values)
+            and all(map(operator.is_, keys, self.keys))
+            and all(map(operator.is_, values, self.values))
+        )
 
 
 @dataclasses.dataclass(frozen=True)
 class _Digest:
+    """Anything else (DataFrames, arrays, mutable dataclasses): its content hash."""
+
     digest: str
 
     def holds(self, current: Any) -> bool:
@@ -243,12 +262,13 @@ class _Digest:
             return False
 
 
-Memo = dict[int, tuple[Any, _Copy | _Digest | None, str]]  # id -> (value, snapshot, digest)
+_Check = _Marshalled | _Members | _Digest
 
 
-def _value_digest(
-    value: Any, known: tuple[Any, _Copy | _Digest | None, str] | None
-) -> tuple[str, _Copy | _Digest | None]:
+Memo = dict[int, tuple[Any, _Check | None, str]]  # id -> (value, snapshot, digest)
+
+
+def _value_digest(value: Any, known: tuple[Any, _Check | None, str] | None) -> tuple[str, _Check | None]:
     """The content hash of ``value`` and its snapshot, reusing ``known`` while it still holds."""
     if known is not None and known[0] is value and (known[1] is None or known[1].holds(value)):
         return known[2], known[1]
@@ -266,7 +286,7 @@ class _Watch:
     bindings: list[tuple[Mapping[str, Any], str, Any]] = dataclasses.field(default_factory=list)
     cells: list[tuple[types.CellType, Any]] = dataclasses.field(default_factory=list)
     members: list[tuple[Mapping[str, Any], tuple[str, ...]]] = dataclasses.field(default_factory=list)
-    constants: list[tuple[str, Any, _Copy | _Digest]] = dataclasses.field(default_factory=list)
+    constants: list[tuple[str, Any, _Check]] = dataclasses.field(default_factory=list)
 
     def unchanged(self) -> bool:
         return (

@@ -6,6 +6,7 @@ way a notebook user works: patch a helper, rebind or mutate a constant, re-run a
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import linecache
 import sys
@@ -20,7 +21,7 @@ import pytest
 
 import banksim as bs
 import banksim.code_version as code_version_module
-from banksim.code_version import code_version
+from banksim.code_version import CodeVersion, code_version
 from banksim.regulation.parameters import DEFAULT_PARAMETERS
 
 RULES = """
@@ -264,3 +265,34 @@ def test_in_a_real_kernel_edited_cells_miss_and_unchanged_cells_hit(tmp_path: Pa
         "False 4.0",  # the helper edited: 1.0 * 4
         "False 8.0",  # its table edited in place: 2.0 * 4
     ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    weight: float
+
+
+SPECS = {"a": Spec(1.0)}
+FLAGS = {"x": 1.0, "y": [0.0]}
+
+
+def reads_tables() -> float:
+    return SPECS["a"].weight * FLAGS["x"] + FLAGS["y"][0]
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "edit"),
+    [(FLAGS, "x", 1), (FLAGS, "y", [-0.0]), (SPECS, "a", Spec(1))],  # equal to the old, not the same
+)
+def test_in_place_edits_are_seen_exactly(table: dict[str, Any], key: str, edit: Any) -> None:
+    version = CodeVersion(reads_tables)
+    before = version.current()
+    original = table[key]
+    table[key] = edit
+    try:
+        assert edit == original and version.current() != before
+    finally:
+        table[key] = original
+    assert version.current() == before
+    SPECS["a"] = Spec(1.0)  # a new object with the same content: checked again, same version
+    assert version.current() == before
