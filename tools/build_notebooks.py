@@ -511,7 +511,9 @@ def execute_and_strip(
     NotebookClient(
         book, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
     ).execute(env=env)
-    for cell in book.cells:
+    for number, cell in enumerate(book.cells):
+        cell.id = f"cell-{number}"  # stable ids and no timings: a rebuild changes only what changed
+        cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue
         tags = cell.metadata.get("tags", [])
