@@ -312,8 +312,8 @@ class _Closure:
         self.module_names: dict[str, set[str]] = {}
 
     def is_local(self, module_name: str | None) -> bool:
-        if not module_name or module_name in INFRASTRUCTURE:
-            return False
+        if not module_name or _within(module_name, INFRASTRUCTURE):
+            return False  # the caching machinery, the store package's modules included
         return any(module_name == root or module_name.startswith(root + ".") for root in self.roots)
 
     def visit(self, obj: Any, names: frozenset[str] = frozenset()) -> None:
@@ -515,3 +515,8 @@ class CodeVersion:
             self._written.update((id(value), value) for _, value in changed)
             self._state = _walk(self.func, self.version, state.values, self._written)
         return [label for label, _ in changed]
+
+
+def _within(module_name: str, packages: frozenset[str]) -> bool:
+    """True if ``module_name`` is one of ``packages`` or inside one of them."""
+    return any(module_name == package or module_name.startswith(package + ".") for package in packages)

@@ -15,12 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow
 import pytest
 from sqlalchemy import create_engine, event, make_url, text
 
 import banksim as bs
 from banksim import store as store_module
-from banksim.models import Base
+from banksim.models import Base, utcnow
+from banksim.store.engine import lock_key
 
 PG_URL = os.environ.get("TEST_PG_URL")
 FRAME = pd.DataFrame({"amount": [1.0, 2.0, 3.0]})
@@ -57,7 +59,7 @@ def _insert_row(store: bs.Store, kind: str, key: str, frame: pd.DataFrame) -> No
             ),
             {"id": f"id-{kind[:20]}-{key}", "kind": kind, "key": key, "blob": payload.as_bytes(),
              "rows": len(frame), "size": payload.size_bytes, "checksum": payload.checksum,
-             "now": store_module.utcnow()},
+             "now": utcnow()},
         )  # fmt: skip
 
 
@@ -217,7 +219,7 @@ def test_discarding_a_damaged_row_waits_for_the_writer_of_that_key(
         (store.artifact_root / relative).write_bytes(b"damaged")
         released = threading.Event()
         with store.transaction(
-            write=True, lock_keys=[store_module._lock_key(store_module.SIMULATIONS, "t", "k")]
+            write=True, lock_keys=[lock_key(store_module.SIMULATIONS, "t", "k")]
         ):
             loader = threading.Thread(target=lambda: (store.load_dataframe("t", "k"), released.set()))
             loader.start()
@@ -330,7 +332,7 @@ def test_an_io_error_reading_a_payload_is_a_logged_miss(
     def failing(*_args: object, **_kwargs: object) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(store_module.pa, "memory_map", failing)
+    monkeypatch.setattr(pyarrow, "memory_map", failing)
     assert store.load_dataframe("t", "k") is None
     assert "could not be read" in caplog.text
 
@@ -403,7 +405,7 @@ def test_a_full_disk_names_artifact_path_and_leaves_nothing(
     def full(_fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(store_module.os, "fsync", full)
+    monkeypatch.setattr(os, "fsync", full)
     with pytest.raises(bs.StoreError, match=r"ARTIFACT_PATH=.*disk is full"):
         sqlite_store.save_dataframe("t", "k", FRAME)
     monkeypatch.undo()

@@ -1,0 +1,562 @@
+"""The Store: cached results as rows in a SQLAlchemy database, their payloads in a backend.
+
+Writes are atomic (payload whole first, then the rows in one transaction under the key's lock);
+reads verify a checksum and treat damage as a miss; nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import logging
+import os
+import uuid
+import weakref
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Table, delete, select, update
+from sqlalchemy.exc import OperationalError
+
+from banksim import payloads
+from banksim.errors import InputError
+from banksim.models import utcnow
+from banksim.recent import RecentPayloads, footprint
+from banksim.settings import ARTIFACT_STORES, get_settings, mask_url
+
+from . import maintenance, schema
+from .backends import DatabaseBlobs, LocalFiles, PayloadBackend, Unreadable, file_backend
+from .engine import config_lock_key, lock_key, make_engine
+from .names import check_key, check_kind, check_mime, check_name
+from .rows import (
+    ARTIFACTS,
+    CONFIGURATIONS,
+    SIMULATIONS,
+    Row,
+    library_versions,
+    same_payload,
+    simulation_values,
+)
+
+__all__ = ["Store"]
+
+log = logging.getLogger("banksim.store")
+_DAMAGED = object()
+all_stores: weakref.WeakSet[Store] = weakref.WeakSet()
+active: contextvars.ContextVar[Store | None] = contextvars.ContextVar("banksim_store", default=None)
+
+
+class Store:
+    """A metadata database plus a payload location.
+
+    Parameters
+    ----------
+    db_url : str
+        SQLAlchemy URL; ``postgresql+psycopg://...`` and ``sqlite:///path`` both work.
+    artifact_store : {"file", "db"}
+        Where new payloads go: files under ``artifact_path``, or blobs in the rows. Reading
+        works whatever mode wrote a row.
+    artifact_path : str or Path
+        Root of payload files: a folder, or an fsspec URL (``s3://bucket/prefix``,
+        ``memory://banksim``; needs ``banksim[cluster]``).
+    migrate : bool
+        Bring the schema to the latest revision on open (an empty database included).
+    memory_cache_mb : int, optional
+        MiB of recently read payloads kept decoded in memory (:attr:`recent`); default from the
+        ``MEMORY_CACHE_MB`` setting, 0 for none.
+
+    Examples
+    --------
+    >>> with open_store("sqlite:///tmp/demo.db", artifact_path="/tmp/demo") as store:  # doctest: +SKIP
+    ...     store.save_dict("note", "k1", {"a": 1})
+    """
+
+    def __init__(
+        self,
+        db_url: str,
+        artifact_store: str = "file",
+        artifact_path: str | os.PathLike[str] = "./data/artifacts",
+        *,
+        migrate: bool = True,
+        memory_cache_mb: int | None = None,
+    ) -> None:
+        if artifact_store not in ARTIFACT_STORES:
+            raise InputError("artifact_store", f"unknown value {artifact_store!r}", allowed=ARTIFACT_STORES)
+        self.url = db_url
+        self.artifact_store = artifact_store
+        self.files = file_backend(artifact_path)
+        self.blobs = DatabaseBlobs()
+        self.writer: PayloadBackend = self.blobs if artifact_store == "db" else self.files
+        # A folder as a resolved Path; an fsspec root as its URL (what a worker reopens).
+        self.artifact_root: Any = (
+            self.files.root if isinstance(self.files, LocalFiles) else str(artifact_path)
+        )
+        self.engine = make_engine(db_url)
+        self.dialect = self.engine.dialect.name
+        self._token: contextvars.Token[Store | None] | None = None
+        if memory_cache_mb is None:
+            memory_cache_mb = get_settings().memory_cache_mb
+        self.recent = RecentPayloads(memory_cache_mb * 2**20)
+        self._verified_files: dict[str, tuple[Any, ...]] = {}  # data_path -> _file_state
+        all_stores.add(self)
+        if migrate:
+            self.upgrade()
+
+    def __repr__(self) -> str:
+        return (
+            f"Store(db_url={mask_url(self.url)!r}, artifact_store={self.artifact_store!r}, "
+            f"artifact_path={mask_url(str(self.artifact_root))!r})"
+        )
+
+    # context manager: the store becomes the active one
+    def __enter__(self) -> Store:
+        self._token = active.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            active.reset(self._token)
+            self._token = None
+        self.close()
+
+    def close(self) -> None:
+        """Release database connections and the in-memory tier."""
+        self.recent.clear()
+        self.engine.dispose()
+
+    # -- transactions and schema ------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self, *, write: bool = False, lock_keys: Sequence[str] = ()) -> Iterator[Connection]:
+        """A transaction; ``write=True`` serialises writers (SQLite: BEGIN IMMEDIATE; PostgreSQL:
+        advisory locks on ``lock_keys``)."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(banksim_write=write)
+            with conn.begin():
+                if write and self.dialect == "postgresql":
+                    for key in sorted(set(lock_keys)):
+                        conn.exec_driver_sql(
+                            "SELECT pg_advisory_xact_lock(hashtextextended(%(k)s, 0))", {"k": key}
+                        )
+                yield conn
+
+    def current_revision(self) -> str | None:
+        """The schema revision of the database (None for an empty database)."""
+        return schema.current_revision(self.engine)
+
+    def upgrade(self) -> str:
+        """Bring the schema to the latest revision; return it. Safe with concurrent callers."""
+        return schema.upgrade(
+            self.engine,
+            self.url,
+            lambda: self.transaction(write=True, lock_keys=["banksim-schema-migration"]),
+        )
+
+    # -- reading and checking payloads ------------------------------------------------------------
+    def _read(self, row: Row, blob: bytes | None) -> Any | None:
+        """Read a payload and verify its checksum; ``None`` if it is missing or damaged."""
+        data = self._verified_bytes(row, blob)
+        if data is None or data is _DAMAGED:
+            return data
+        try:
+            return payloads.decode(row.data_format, data)
+        except Exception as exc:
+            log.warning("payload %s could not be decoded (%s): %s", row.id, self._where(row), exc)
+            return _DAMAGED
+
+    def _verified_bytes(self, row: Row, blob: bytes | None) -> Any:
+        """The payload's bytes if they match the row's checksum; ``None`` if its file is
+        missing, ``_DAMAGED`` (logged) if they do not match, cannot be read (no permission,
+        I/O error, a folder in its place) or the row's path leads outside the root."""
+        try:
+            data = self._backend(row).read(row, blob)
+        except Unreadable as exc:
+            log.warning("payload %s is unusable: %s", row.id, exc)
+            return _DAMAGED
+        if row.data_path is not None and data is None:
+            return None
+        if data is None or payloads.checksum_of(data) != row.checksum:
+            log.warning("payload %s failed its checksum (%s)", row.id, self._where(row))
+            return _DAMAGED
+        return data
+
+    def _where(self, row: Row) -> str:
+        return "database blob" if row.data_path is None else self.files.uri(row.data_path)
+
+    def _backend(self, row: Row) -> PayloadBackend:
+        """Where a row's payload lives: its blob, or a file under ``ARTIFACT_PATH``."""
+        return self.blobs if row.data_path is None else self.files
+
+    def payload_intact(self, row: Row, blob: bytes | None = None, table: Table = SIMULATIONS) -> bool:
+        """True if the payload of a row of ``table`` is there and matches its checksum.
+
+        For readers that take the bytes without decoding them here (DuckDB). A damaged payload
+        is removed with its row (logged); a file checked before is not read again while its
+        size and modification time are unchanged. A missing file reads as False and is left
+        alone: its row may have been replaced or purged a moment ago.
+        """
+        if row.data_path is not None:
+            seen = self._file_state(row)
+            if seen is None:
+                return False
+            if seen and self._verified_files.get(row.data_path) == seen:
+                return True
+        if self._checksum_matches(row, blob):
+            return True
+        self._discard(table, row)  # logged by _verified_bytes
+        return False
+
+    def _file_state(self, row: Row) -> tuple[Any, ...] | None:
+        """What identifies a payload file's current content without reading it (see
+        :meth:`PayloadBackend.state`), with the row's checksum; None if the file is missing,
+        ``()`` if it cannot be looked at (read it to find out why)."""
+        state = self.files.state(row)
+        return (*state, row.checksum) if state else state
+
+    def _checksum_matches(self, row: Row, blob: bytes | None) -> bool:
+        """Read a payload (file or blob) and compare it with the row's checksum."""
+        seen = self._file_state(row) if row.data_path is not None else None
+        data = self._verified_bytes(row, blob)
+        if data is None or data is _DAMAGED:
+            return False
+        if seen:
+            self._verified_files[str(row.data_path)] = seen
+        return True
+
+    def _row_unchanged(self, table: Table, row: Row) -> bool:
+        """True if the row still points at the payload that was checked (same id, checksum and
+        file: rewriting identical content keeps the id and checksum but moves the file)."""
+        with self.transaction() as conn:
+            found = conn.execute(select(table.c.id).where(*same_payload(table, row))).first()
+        return found is not None
+
+    # -- generic row operations -----------------------------------------------------------------
+    def _put(
+        self,
+        conn: Connection,
+        table: Table,
+        key: dict[str, str],
+        payload: payloads.Payload,
+        extra: dict[str, Any],
+    ) -> tuple[str, str | None]:
+        """Insert or replace the row for ``key``; return its id and the file it replaced."""
+        match = [table.c[name] == value for name, value in key.items()]
+        old = conn.execute(select(table.c.id, table.c.data_path).where(*match)).first()
+        values = {
+            "data_blob": payload.as_bytes() if extra.get("data_path") is None else None,
+            "size_bytes": payload.size_bytes,
+            "checksum": payload.checksum,
+            "library_versions": library_versions(),
+            "code_version": None,
+            "created_at": utcnow(),
+            **extra,
+        }
+        if old is not None:
+            updated = conn.execute(update(table).where(table.c.id == old.id).values(**values))
+            if updated.rowcount == 1:
+                replaced = old.data_path if old.data_path != values.get("data_path") else None
+                return old.id, replaced
+        row_id = str(uuid.uuid4())
+        conn.execute(table.insert().values(id=row_id, **key, **values))
+        return row_id, None
+
+    def _stage(self, key: dict[str, str], payload: payloads.Payload) -> str | None:
+        """Write a payload where new payloads go; return the row's ``data_path``."""
+        kind, params_hash = key.get("kind"), key["params_hash"]
+        if kind is None:
+            relative = f"artifacts/params_hash={params_hash}/{uuid.uuid4().hex[:12]}-{key['name']}"
+        else:
+            suffix = {"parquet": ".parquet", "json": ".json"}.get(payload.format, "")
+            relative = f"kind={kind}/params_hash={params_hash}/{uuid.uuid4().hex}{suffix}"
+        return self.writer.write(relative, payload)
+
+    def _commit(
+        self,
+        writes: list[tuple[Table, dict[str, str], payloads.Payload, dict[str, Any]]],
+        configuration: dict[str, Any] | None = None,
+    ) -> list[str]:
+        """Write payload files, then every row in one transaction; return the row ids."""
+        staged: list[str | None] = []
+        try:
+            for _table, key, payload, _extra in writes:
+                staged.append(self._stage(key, payload))
+            lock_keys = [
+                lock_key(table, key.get("kind") or key["name"], key["params_hash"])
+                for table, key, _, _ in writes
+            ]
+            if configuration is not None:
+                lock_keys.append(config_lock_key(configuration["params_hash"]))
+            with self.transaction(write=True, lock_keys=lock_keys) as conn:
+                ids, replaced = [], []
+                for (table, key, payload, extra), path in zip(writes, staged, strict=True):
+                    row_id, old_path = self._put(conn, table, key, payload, {**extra, "data_path": path})
+                    ids.append(row_id)
+                    replaced.append(old_path)
+                if configuration is not None:
+                    self._put_configuration(conn, configuration)
+        except BaseException:
+            for path in staged:
+                self.files.remove(path)
+            raise
+        for path in replaced:
+            self.files.remove(path)
+        return ids
+
+    def _put_configuration(self, conn: Connection, values: dict[str, Any]) -> None:
+        table = CONFIGURATIONS
+        now = utcnow()
+        exists = conn.execute(
+            select(table.c.params_hash).where(table.c.params_hash == values["params_hash"])
+        ).first()
+        if exists is not None:
+            updated = conn.execute(
+                update(table)
+                .where(table.c.params_hash == values["params_hash"])
+                .values(updated_at=now, miss_count=table.c.miss_count + 1, **values)
+            )
+            if updated.rowcount == 1:
+                return
+        conn.execute(
+            table.insert().values(created_at=now, updated_at=now, hit_count=0, miss_count=1, **values)
+        )
+
+    def _get(self, table: Table, key: dict[str, str]) -> Any | None:
+        """Load the payload of ``key``; a damaged one is removed (logged) and reads as None.
+
+        The row is looked up every time; its payload comes from the in-memory tier when that
+        holds the same row id and checksum, else from its file or blob (then kept in the tier).
+        """
+        columns = [column for column in table.c if column.name != "data_blob"]
+        for _attempt in range(3):
+            with self.transaction() as conn:
+                found = conn.execute(
+                    select(*columns).where(*[table.c[name] == value for name, value in key.items()])
+                ).first()
+                if found is None:
+                    return None
+                row = Row(
+                    found.id,
+                    getattr(found, "data_format", "blob"),
+                    found.data_path,
+                    found.checksum,
+                    found.size_bytes,
+                    getattr(found, "mime_type", None),
+                    name=key.get("kind") or key["name"],
+                    params_hash=key["params_hash"],
+                )
+                value = self.recent.get(row.id, row.checksum)
+                blob = None
+                if value is None and row.data_path is None:
+                    blob = conn.execute(
+                        select(table.c.data_blob).where(table.c.id == row.id)
+                    ).scalar_one_or_none()
+                    if blob is None:  # the row was replaced or purged a moment ago; look again
+                        continue
+            if value is None:
+                value = self._read(row, blob)
+                if value is None:  # file gone: replaced or purged since we read the row; look again
+                    continue
+                if value is _DAMAGED:
+                    self._discard(table, row)
+                    return None
+                if self.recent.limit_bytes:
+                    value = self.recent.put(row.id, row.checksum, value, footprint(value, row.size_bytes))
+            return (value, row.mime_type) if table is ARTIFACTS else value
+        log.warning("payload for %s is missing on disk; treating it as missing", key)
+        self._discard(table, row)
+        return None
+
+    def _discard(self, table: Table, row: Row) -> None:
+        """Delete a damaged row, unless a writer has replaced or rewritten it meanwhile; then its
+        file (only if it is inside the store). It takes the key's writer lock: every mutation of
+        a key takes the same one (:func:`~banksim.store.engine.lock_key`)."""
+        with self.transaction(write=True, lock_keys=[lock_key(table, row.name, row.params_hash)]) as conn:
+            deleted = conn.execute(delete(table).where(*same_payload(table, row))).rowcount
+        if deleted:
+            self.files.remove(row.data_path)
+
+    # -- the persistence API --------------------------------------------------------------------
+    def save_dataframe(self, kind: str, params_hash: str, df: pd.DataFrame) -> str:
+        """Store ``df`` as Parquet under ``(kind, params_hash)``, replacing any earlier value.
+
+        Returns
+        -------
+        str
+            The id of the row.
+        """
+        key = {"kind": check_kind(kind), "params_hash": check_key(params_hash)}
+        payload = payloads.encode_dataframe(df)
+        return self._commit([(SIMULATIONS, key, payload, simulation_values(payload))])[0]
+
+    def load_dataframe(self, kind: str, params_hash: str) -> pd.DataFrame | None:
+        """Return the DataFrame stored under ``(kind, params_hash)``, or None."""
+        value = self._get(SIMULATIONS, {"kind": check_kind(kind), "params_hash": check_key(params_hash)})
+        if value is not None and not isinstance(value, pd.DataFrame):
+            raise InputError("kind", f"{kind!r}/{params_hash!r} holds a dict, not a DataFrame; use load_dict")
+        return value
+
+    def save_dict(self, kind: str, params_hash: str, data: dict[str, Any]) -> str:
+        """Store ``data`` as JSON under ``(kind, params_hash)``, replacing any earlier value."""
+        key = {"kind": check_kind(kind), "params_hash": check_key(params_hash)}
+        payload = payloads.encode_dict(data)
+        return self._commit([(SIMULATIONS, key, payload, simulation_values(payload))])[0]
+
+    def load_dict(self, kind: str, params_hash: str) -> dict[str, Any] | None:
+        """Return the dict stored under ``(kind, params_hash)``, or None."""
+        value = self._get(SIMULATIONS, {"kind": check_kind(kind), "params_hash": check_key(params_hash)})
+        if value is not None and not isinstance(value, dict):
+            raise InputError(
+                "kind", f"{kind!r}/{params_hash!r} holds a DataFrame, not a dict; use load_dataframe"
+            )
+        return value
+
+    def save_artifact(self, params_hash: str, name: str, blob: bytes, mime: str) -> str:
+        """Store a file's bytes with its MIME type under ``(params_hash, name)``."""
+        key = {"params_hash": check_key(params_hash), "name": check_name(name)}
+        check_mime(mime)
+        payload = payloads.encode_bytes(blob)
+        return self._commit([(ARTIFACTS, key, payload, {"mime_type": mime})])[0]
+
+    def load_artifact(self, params_hash: str, name: str) -> tuple[bytes, str] | None:
+        """Return ``(bytes, mime)`` stored under ``(params_hash, name)``, or None."""
+        return self._get(ARTIFACTS, {"params_hash": check_key(params_hash), "name": check_name(name)})
+
+    # -- used by the cache ----------------------------------------------------------------------
+    def configuration(self, params_hash: str) -> dict[str, Any] | None:
+        with self.transaction() as conn:
+            row = conn.execute(
+                select(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash)
+            ).first()
+        return dict(row._mapping) if row is not None else None
+
+    def configurations(self, kind: str) -> list[dict[str, Any]]:
+        with self.transaction() as conn:
+            rows = (
+                conn.execute(
+                    select(
+                        CONFIGURATIONS.c.params_hash,
+                        CONFIGURATIONS.c.params_json,
+                        CONFIGURATIONS.c.updated_at,
+                    ).where(CONFIGURATIONS.c.kind == kind)
+                )
+                .mappings()
+                .all()
+            )
+        return [dict(row) for row in rows]
+
+    def record_hit(self, params_hash: str) -> None:
+        """Count a cache hit; best effort, waits at most 0.2 s for a busy database."""
+        with self.engine.connect() as conn:
+            # SQLite: the short timeout is set on the driver connection itself (autocommit, outside
+            # any transaction) and restored the same way, so a pooled connection never keeps it.
+            driver = conn.connection.driver_connection if self.dialect == "sqlite" else None
+            try:
+                if driver is not None:
+                    driver.execute("PRAGMA busy_timeout = 200")
+                with conn.execution_options(banksim_write=True).begin():
+                    if self.dialect == "postgresql":
+                        conn.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+                    conn.execute(
+                        update(CONFIGURATIONS)
+                        .where(CONFIGURATIONS.c.params_hash == params_hash)
+                        .values(hit_count=CONFIGURATIONS.c.hit_count + 1, last_hit_at=utcnow())
+                    )
+            except OperationalError as exc:
+                log.debug("hit count for %s not recorded: %s", params_hash, exc)
+            finally:
+                if driver is not None:
+                    driver.execute("PRAGMA busy_timeout = 60000")
+
+    def save_entry(
+        self,
+        params_hash: str,
+        configuration: dict[str, Any],
+        parts: Sequence[tuple[str, payloads.Payload, str | None]],
+    ) -> None:
+        """Store a cached call's result parts and its configuration row in one transaction.
+
+        ``parts`` holds ``(kind_or_name, payload, mime)``; blobs (``mime`` given) go to artifacts.
+        """
+        writes = []
+        for name, payload, mime in parts:
+            if payload.format == "blob":
+                writes.append(
+                    (
+                        ARTIFACTS,
+                        {"params_hash": params_hash, "name": name},
+                        payload,
+                        {"mime_type": mime, "code_version": configuration.get("code_version")},
+                    )
+                )
+            else:
+                writes.append(
+                    (
+                        SIMULATIONS,
+                        {"kind": name, "params_hash": params_hash},
+                        payload,
+                        {**simulation_values(payload), "code_version": configuration.get("code_version")},
+                    )
+                )
+        self._commit(writes, configuration={"params_hash": params_hash, **configuration})
+
+    def has_part(self, name: str, params_hash: str, blob: bool) -> bool:
+        """True if a result part is stored intact; checks its checksum without decoding it."""
+        table = ARTIFACTS if blob else SIMULATIONS
+        name_column = table.c.name if blob else table.c.kind
+        with self.transaction() as conn:
+            found = conn.execute(
+                select(table.c.id, table.c.data_path, table.c.checksum, table.c.size_bytes).where(
+                    table.c.params_hash == params_hash, name_column == name
+                )
+            ).first()
+            if found is None:
+                return False
+            row = Row(
+                found.id,
+                "",
+                found.data_path,
+                found.checksum,
+                found.size_bytes,
+                name=name,
+                params_hash=params_hash,
+            )
+            if (row.id, row.checksum) in self.recent:
+                return True
+            data = None
+            if row.data_path is None:
+                data = conn.execute(select(table.c.data_blob).where(table.c.id == row.id)).scalar()
+                if data is None:  # replaced or purged a moment ago
+                    return False
+        return self.payload_intact(row, data, table)
+
+    def load_part(self, name: str, params_hash: str, blob: bool) -> Any | None:
+        if blob:
+            found = self._get(ARTIFACTS, {"params_hash": params_hash, "name": name})
+            return None if found is None else found[0]
+        return self._get(SIMULATIONS, {"kind": name, "params_hash": params_hash})
+
+    # -- maintenance (banksim.store.maintenance) -------------------------------------------------
+    def list_entries(self, kind: str | None = None) -> pd.DataFrame:
+        return maintenance.list_entries(self, kind)
+
+    def stats(self) -> pd.DataFrame:
+        return maintenance.stats(self)
+
+    def verify(self, kind: str | None = None, *, dry_run: bool = False) -> pd.DataFrame:
+        return maintenance.verify(self, kind, dry_run=dry_run)
+
+    def purge(
+        self, kind: str | None = None, older_than: dt.timedelta | str | None = None, *, dry_run: bool = False
+    ) -> pd.DataFrame:
+        return maintenance.purge(self, kind, older_than, dry_run=dry_run)
+
+    def shrink(self, max_bytes: int | str, kind: str | None = None, *, dry_run: bool = False) -> pd.DataFrame:
+        return maintenance.shrink(self, max_bytes, kind, dry_run=dry_run)
+
+    def remove_orphans(self) -> list[str]:
+        return maintenance.remove_orphans(self)
+
+    for _method in (list_entries, stats, verify, purge, shrink, remove_orphans):
+        _method.__doc__ = getattr(maintenance, _method.__name__).__doc__
+    del _method

@@ -1,0 +1,320 @@
+"""Looking after a store: list, summarise, verify, purge, shrink and remove orphans.
+
+Removal always takes the same per-key locks as a writer, goes in bounded batches, and removes a
+payload only after no row points at it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from sqlalchemy import Connection, delete, func, null, select
+
+from banksim.models import utcnow
+
+from .backends import payload_relative
+from .engine import config_lock_key, lock_key
+from .names import parse_age, parse_size
+from .rows import ARTIFACTS, CONFIGURATIONS, SIMULATIONS, Row, table_of
+
+if TYPE_CHECKING:
+    from .core import Store
+
+__all__ = ["LISTING_COLUMNS", "list_entries", "purge", "remove_orphans", "shrink", "stats", "verify"]
+
+log = logging.getLogger("banksim.store")
+TEMP_GRACE = dt.timedelta(hours=1)
+PURGE_BATCH = 100  # calls per purge transaction: bounds the locks one transaction holds
+LISTING_COLUMNS = [
+    "table",
+    "kind",
+    "params_hash",
+    "format",
+    "rows",
+    "bytes",
+    "location",
+    "created_at",
+    "code_version",
+    "function",
+    "function_kind",
+    "params",
+]
+
+
+def verify(store: Store, kind: str | None = None, *, dry_run: bool = False) -> pd.DataFrame:
+    """Read every payload and check it against its checksum; remove the damaged ones.
+
+    Unlike a cache hit, which checks only what it reads, this checks the whole store (or
+    one ``kind``), files and database blobs alike, whatever was checked before.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per damaged payload (``table``, ``kind``, ``params_hash``, ``location``,
+        ``problem``: ``"missing"``, ``"checksum"`` (also: unreadable) or ``"outside"`` (a
+        path that leads out of the store; nothing there is touched)), removed unless
+        ``dry_run``.
+    """
+    problems = []
+    for table, name_column in ((SIMULATIONS, SIMULATIONS.c.kind), (ARTIFACTS, ARTIFACTS.c.name)):
+        query = select(
+            table.c.id, name_column.label("kind"), table.c.params_hash, table.c.data_path,
+            table.c.checksum, table.c.size_bytes,
+        )  # fmt: skip
+        if kind is not None:
+            query = query.where(name_column == kind)
+        with store.transaction() as conn:
+            rows = conn.execute(query).all()
+        for found in rows:
+            row = Row(
+                found.id, "", found.data_path, found.checksum, found.size_bytes,
+                name=found.kind, params_hash=found.params_hash,
+            )  # fmt: skip
+            blob = None
+            if row.data_path is None:
+                with store.transaction() as conn:
+                    blob = conn.execute(select(table.c.data_blob).where(table.c.id == row.id)).scalar()
+            if row.data_path is not None and payload_relative(row.data_path) is None:
+                problem = "outside"
+            elif row.data_path is not None and store._file_state(row) is None:
+                problem = "missing"
+            elif store._checksum_matches(row, blob):
+                continue
+            else:
+                problem = "checksum"
+            if not store._row_unchanged(table, row):  # replaced, rewritten or purged meanwhile
+                continue
+            problems.append(
+                {
+                    "table": table.name,
+                    "kind": found.kind,
+                    "params_hash": found.params_hash,
+                    "location": "file" if row.data_path else "db",
+                    "problem": problem,
+                }
+            )
+            if not dry_run:
+                log.warning("payload %s: %s; removing it", row.id, problem)
+                store._discard(table, row)
+    return pd.DataFrame(problems, columns=["table", "kind", "params_hash", "location", "problem"])
+
+
+def list_entries(store: Store, kind: str | None = None) -> pd.DataFrame:
+    """One row per stored payload: kind, key, format, rows, bytes, where, when, code, params.
+
+    ``kind`` filters on the payload kind or on the kind of the cached function that made it.
+    """
+    sims, arts, conf = SIMULATIONS, ARTIFACTS, CONFIGURATIONS
+    shared = (conf.c.kind.label("function_kind"), conf.c.function, conf.c.params_json)
+    sim_query = select(
+        sims.c.kind,
+        sims.c.params_hash,
+        sims.c.data_format.label("format"),
+        sims.c.row_count.label("rows"),
+        sims.c.size_bytes.label("bytes"),
+        sims.c.data_path,
+        sims.c.created_at,
+        sims.c.code_version,
+        *shared,
+    ).join_from(sims, conf, sims.c.params_hash == conf.c.params_hash, isouter=True)
+    art_query = select(
+        arts.c.name.label("kind"),
+        arts.c.params_hash,
+        arts.c.mime_type.label("format"),
+        null().label("rows"),
+        arts.c.size_bytes.label("bytes"),
+        arts.c.data_path,
+        arts.c.created_at,
+        arts.c.code_version,
+        *shared,
+    ).join_from(arts, conf, arts.c.params_hash == conf.c.params_hash, isouter=True)
+    with store.transaction() as conn:
+        records = [{"table": "simulations", **row} for row in conn.execute(sim_query).mappings()]
+        records += [{"table": "artifacts", **row} for row in conn.execute(art_query).mappings()]
+    listing = pd.DataFrame.from_records(records, columns=[*LISTING_COLUMNS, "data_path", "params_json"])
+    if kind is not None:
+        listing = listing[(listing["kind"] == kind) | (listing["function_kind"] == kind)]
+    listing["location"] = listing["data_path"].map(lambda path: "file" if path else "db")
+    listing["params"] = listing["params_json"].map(_params_of)
+    listing["created_at"] = pd.to_datetime(listing["created_at"], utc=True)
+    listing["rows"] = listing["rows"].astype("Int64")
+    listing["bytes"] = listing["bytes"].astype("int64")
+    return listing[LISTING_COLUMNS].sort_values("created_at", ignore_index=True)
+
+
+def stats(store: Store) -> pd.DataFrame:
+    """Entries, bytes, hits, misses, hit rate and the compute time hits avoided (hits x the
+    stored compute time) per kind, with an ``(all)`` total row."""
+    listing = store.list_entries()
+    listing["group"] = listing["function_kind"].fillna(listing["kind"])
+    by_kind = listing.groupby("group").agg(entries=("kind", "size"), bytes=("bytes", "sum"))
+    with store.transaction() as conn:
+        counts = pd.DataFrame(
+            conn.execute(
+                select(
+                    CONFIGURATIONS.c.kind.label("group"),
+                    func.sum(CONFIGURATIONS.c.hit_count).label("hits"),
+                    func.sum(CONFIGURATIONS.c.miss_count).label("misses"),
+                    func.sum(
+                        CONFIGURATIONS.c.hit_count * func.coalesce(CONFIGURATIONS.c.compute_seconds, 0.0)
+                    ).label("compute_seconds_avoided"),
+                )
+                .where(CONFIGURATIONS.c.kind.is_not(None))
+                .group_by(CONFIGURATIONS.c.kind)
+            )
+            .mappings()
+            .all(),
+            columns=["group", "hits", "misses", "compute_seconds_avoided"],
+        ).set_index("group")
+    avoided = counts.pop("compute_seconds_avoided").astype("float64")
+    table = by_kind.join(counts, how="outer").fillna(0).astype("int64")
+    table.loc["(all)"] = table.sum()
+    calls = table["hits"] + table["misses"]
+    table["hit_rate"] = (table["hits"] / calls.where(calls > 0)).astype("float64")
+    table["compute_seconds_avoided"] = avoided.reindex(table.index).fillna(0.0)
+    table.loc["(all)", "compute_seconds_avoided"] = avoided.sum()
+    table.index.name = "kind"
+    return table
+
+
+def purge(
+    store: Store,
+    kind: str | None = None,
+    older_than: dt.timedelta | str | None = None,
+    *,
+    dry_run: bool = False,
+) -> pd.DataFrame:
+    """Remove entries by kind and/or age (``"7d"``); return what was (or would be) removed.
+
+    Without ``dry_run`` it also removes orphan files (no row points at them) and temp files
+    left by crashed writers more than an hour ago.
+    """
+    age = parse_age(older_than)
+    listing = store.list_entries(kind)
+    if age is not None:
+        listing = listing[listing["created_at"] < pd.Timestamp(utcnow() - age)]
+    if dry_run or listing.empty:
+        if not dry_run:
+            store.remove_orphans()
+        return listing.reset_index(drop=True)
+    _remove(store, listing)
+    store.remove_orphans()
+    return listing.reset_index(drop=True)
+
+
+def shrink(
+    store: Store, max_bytes: int | str, kind: str | None = None, *, dry_run: bool = False
+) -> pd.DataFrame:
+    """Remove the least recently used cached calls until their payloads fit in ``max_bytes``.
+
+    A call is removed whole (every part and its configuration row), least recently used
+    first; "used" is its last hit, or its creation if it was never hit. ``kind`` limits the
+    size counted and the calls considered. Returns what was (or, with ``dry_run``, would be)
+    removed, one row per payload, with ``last_used``.
+
+    Parameters
+    ----------
+    max_bytes : int or str
+        Bytes, or a size such as ``"500MB"``, ``"5GB"``, ``"2GiB"``.
+    kind : str, optional
+        Only entries of this kind (payload kind or cached function kind).
+    dry_run : bool
+        List, remove nothing.
+    """
+    limit = parse_size(max_bytes)
+    listing = store.list_entries(kind)
+    with store.transaction() as conn:
+        last_hits = dict(
+            conn.execute(select(CONFIGURATIONS.c.params_hash, CONFIGURATIONS.c.last_hit_at)).all()
+        )
+    hits = pd.to_datetime(listing["params_hash"].map(last_hits), utc=True)
+    listing["last_used"] = hits.where(hits > listing["created_at"], listing["created_at"])
+    calls = listing.groupby("params_hash").agg(bytes=("bytes", "sum"), last_used=("last_used", "max"))
+    calls = calls.sort_values(["last_used", "bytes"], ascending=[True, False])
+    excess = int(calls["bytes"].sum()) - limit
+    if excess <= 0:
+        return listing.iloc[:0].reset_index(drop=True)
+    freed_before = calls["bytes"].cumsum().shift(fill_value=0)
+    chosen = set(calls.index[freed_before < excess])
+    everything = listing if kind is None else store.list_entries()  # whole calls, every part
+    everything = everything.assign(last_used=everything["params_hash"].map(calls["last_used"]))
+    removed = everything[everything["params_hash"].isin(chosen)]
+    removed = removed.sort_values(["last_used", "params_hash"], ignore_index=True)
+    if not dry_run:
+        _remove(store, removed)
+    return removed
+
+
+def _remove(store: Store, listing: pd.DataFrame) -> None:
+    """Delete the rows of a :meth:`list_entries` listing, then their files and empty calls.
+
+    Calls go in batches, each under the writer locks of every key it deletes (the same
+    locks a writer of those keys takes), so a write racing a purge is never lost.
+    """
+    removed_paths: list[str | None] = []
+    calls = [rows for _, rows in listing.groupby("params_hash", sort=False)]
+    for start in range(0, len(calls), PURGE_BATCH):
+        batch = calls[start : start + PURGE_BATCH]
+        parts = [
+            (table_of(str(table)), str(name), str(params_hash))
+            for rows in batch
+            for table, name, params_hash in zip(rows["table"], rows["kind"], rows["params_hash"], strict=True)
+        ]
+        lock_keys = [lock_key(*part) for part in parts]
+        lock_keys += [config_lock_key(rows["params_hash"].iloc[0]) for rows in batch]
+        with store.transaction(write=True, lock_keys=lock_keys) as conn:
+            for table, name, params_hash in parts:
+                name_column = table.c.name if table is ARTIFACTS else table.c.kind
+                match = (table.c.params_hash == params_hash, name_column == name)
+                removed_paths += conn.execute(select(table.c.data_path).where(*match)).scalars()
+                conn.execute(delete(table).where(*match))
+            for rows in batch:
+                _delete_configuration_if_empty(conn, rows["params_hash"].iloc[0])
+    store.recent.clear()
+    for path in removed_paths:  # after the commit: no row points at these files any more
+        store.files.remove(path)
+
+
+def _delete_configuration_if_empty(conn: Connection, params_hash: str) -> None:
+    left = 0
+    for table in (SIMULATIONS, ARTIFACTS):
+        left += conn.execute(
+            select(func.count()).select_from(table).where(table.c.params_hash == params_hash)
+        ).scalar_one()
+    if not left:
+        conn.execute(delete(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash))
+
+
+def remove_orphans(store: Store) -> list[str]:
+    """Delete payload files no row points at, and temp files older than an hour."""
+    with store.transaction() as conn:
+        referenced = {
+            p
+            for (p,) in conn.execute(
+                select(SIMULATIONS.c.data_path).where(SIMULATIONS.c.data_path.is_not(None))
+            )
+        } | {
+            p
+            for (p,) in conn.execute(select(ARTIFACTS.c.data_path).where(ARTIFACTS.c.data_path.is_not(None)))
+        }
+    cutoff = (utcnow() - TEMP_GRACE).timestamp()
+    removed = []
+    for relative, modified in list(store.files.listing()):
+        if relative not in referenced and modified < cutoff:  # young: may be a write in progress
+            store.files.remove(relative)
+            removed.append(relative)
+    return removed
+
+
+def _params_of(params_json: Any) -> Any:
+    if not isinstance(params_json, str):
+        return None
+    try:
+        arguments = json.loads(params_json).get("args", {})
+        return json.dumps({name: arg.get("value") for name, arg in arguments.items()}, sort_keys=True)
+    except (ValueError, AttributeError):
+        return None
