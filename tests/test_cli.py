@@ -141,8 +141,9 @@ def test_purge_without_a_filter_asks_for_all(configured: Path, capsys: pytest.Ca
 def test_purge_orphans_removes_only_stray_files(configured: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = two_entries()
     kept = sorted(p for p in store.artifact_root.rglob("*") if p.is_file())
-    stale = store.artifact_root / "kind=summary" / "crashed-writer.json.tmp"
-    young = store.artifact_root / "kind=summary" / "write-in-progress.json.tmp"
+    stale = store.artifact_root / "kind=summary" / "params_hash=k9" / ".tmp-crashed-writer"
+    young = store.artifact_root / "kind=summary" / "params_hash=k9" / ".tmp-write-in-progress"
+    stale.parent.mkdir(parents=True)
     stale.write_bytes(b"half a payload")
     young.write_bytes(b"being written")
     two_hours_ago = time.time() - 7200
@@ -151,7 +152,7 @@ def test_purge_orphans_removes_only_stray_files(configured: Path, capsys: pytest
     assert "--orphans" in one_line_error(capsys) and stale.exists()
     assert main(["cache", "purge", "--orphans"]) == 0
     out = capsys.readouterr().out
-    assert "removed 1 orphan" in out and "crashed-writer.json.tmp" in out
+    assert "removed 1 orphan" in out and ".tmp-crashed-writer" in out
     assert not stale.exists() and young.exists()  # a young file may belong to a write in progress
     assert sorted(p for p in store.artifact_root.rglob("*") if p.is_file() and p != young) == kept
     assert len(store.list_entries()) == 2
