@@ -50,7 +50,7 @@ def test_a_nan_drawn_amount_is_an_error_not_zero(bank: pd.DataFrame) -> None:
     # stays NaN, a blank optional amount is the column's default, as a missing column would be.
     frame = with_value(with_value(bank, "ltv", 2, np.nan), "off_balance_amount", 2, np.nan)
     checked = bs.validate_positions(frame)
-    assert np.isnan(checked.loc[2, "ltv"]) and checked.loc[2, "off_balance_amount"] == 0.0
+    assert np.isnan(checked["ltv"].iloc[2]) and checked["off_balance_amount"].iloc[2] == 0.0
 
 
 @pytest.mark.parametrize("value", [np.inf, -np.inf, "inf"])
@@ -124,7 +124,7 @@ def test_bad_simulation_arguments_are_named_and_store_nothing(
 def test_seeds_are_limited_to_what_the_store_can_keep() -> None:
     """0 to 2**63 - 1, a signed 64-bit integer; numpy alone would take any size."""
     assert "seed: " in error_of(bs.generate_positions, 5, 2**63)
-    frame = bs.generate_positions(5, 2**63 - 1, include_derivatives=np.bool_(True))
+    frame = bs.generate_positions(5, 2**63 - 1, include_derivatives=True)
     assert len(frame) >= 8
 
 
