@@ -506,7 +506,11 @@ def _check_path(path: Any) -> Path:
         )
     blocking = next((p for p in (target.parent, *target.parent.parents) if p.exists()), None)
     if blocking is not None and not blocking.is_dir():
-        raise InputError("path", f"{str(blocking)!r} is a file, so {str(target)!r} cannot be created in it")
+        raise InputError(
+            "path",
+            f"{str(blocking)!r} is a file, so {str(target)!r} cannot be created in it",
+            allowed="a path whose parents are folders (or do not exist yet)",
+        )
     return target
 
 

@@ -135,7 +135,9 @@ class Scenario:
         name, description = data.get("name", ""), data.get("description", "")
         for key, value in (("name", name), ("description", description)):
             if not isinstance(value, str):
-                raise InputError(f"scenario[{key!r}]", f"expected a str, got {type(value).__name__}")
+                raise InputError(
+                    f"scenario[{key!r}]", f"expected a str, got {type(value).__name__}", allowed="a str"
+                )
         return cls(name, Shocks(**shocks), description)
 
     def with_shocks(self, name: str | None = None, **shocks: Any) -> Scenario:
