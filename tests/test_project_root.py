@@ -104,3 +104,24 @@ def test_a_notebook_folder_reads_what_the_project_folder_computed(project: Path)
     assert (first.returncode, again.returncode) == (0, 0), first.stderr + again.stderr
     assert (first.stdout.strip(), again.stdout.strip()) == ("False", "True")
     assert (project / "data" / "app.db").is_file() and not (project / "notebooks" / "data").exists()
+
+
+@pytest.mark.slow
+def test_a_pytest_run_works_on_its_own_store_and_removes_it(tmp_path: Path) -> None:
+    """The root conftest points DB_URL at a temporary folder for the session and removes it after."""
+    root = Path(__file__).resolve().parent.parent
+    script = """
+import os, sys, pytest
+class Seen:
+    def pytest_sessionfinish(self, session):
+        print("DB_URL=" + os.environ["DB_URL"])
+code = pytest.main(["tests/test_import.py", "-q", "-p", "no:cacheprovider", "-s"], plugins=[Seen()])
+sys.exit(code)
+"""
+    env = {**os.environ, "TMPDIR": str(tmp_path), "DB_URL": "sqlite:////nowhere/else.db"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    url = next(line for line in done.stdout.splitlines() if "DB_URL=" in line).split("DB_URL=")[1]
+    folder = Path(url.removeprefix("sqlite:///")).parent
+    assert folder.parent == tmp_path and folder.name.startswith("banksim-pytest-")
+    assert not folder.exists() and list(tmp_path.iterdir()) == []
