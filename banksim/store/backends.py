@@ -73,6 +73,9 @@ class PayloadBackend(Protocol):
     def register(self, connection: Any) -> None:
         """Let a DuckDB connection read :meth:`uri` addresses."""
 
+    def arrow_filesystem(self) -> tuple[Any, str]:
+        """A pyarrow filesystem and the root path in it, for readers that go through Arrow."""
+
 
 def is_url(path: str | os.PathLike[str]) -> bool:
     """True for ``s3://bucket/prefix`` and the like (``file://`` included), False for a path."""
@@ -116,6 +119,9 @@ class DatabaseBlobs:
 
     def register(self, connection: Any) -> None:
         return None
+
+    def arrow_filesystem(self) -> tuple[Any, str]:
+        raise StoreError("database blobs are not files")
 
 
 class LocalFiles:
@@ -223,6 +229,11 @@ class LocalFiles:
     def register(self, connection: Any) -> None:
         return None
 
+    def arrow_filesystem(self) -> tuple[Any, str]:
+        from pyarrow.fs import LocalFileSystem
+
+        return LocalFileSystem(), str(self.root)
+
 
 class FsspecFiles:
     """Payload objects on any fsspec filesystem (``s3://bucket/prefix``, ``gs://``, ``memory://``).
@@ -309,6 +320,11 @@ class FsspecFiles:
 
     def register(self, connection: Any) -> None:
         connection.register_filesystem(self.fs)
+
+    def arrow_filesystem(self) -> tuple[Any, str]:
+        from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+        return PyFileSystem(FSSpecHandler(self.fs)), self.root
 
 
 def _modified(info: dict[str, Any]) -> float:
