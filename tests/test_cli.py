@@ -116,6 +116,17 @@ def test_an_unknown_log_level_is_a_usage_error(configured: Path, capsys: pytest.
     assert info.value.code == 2 and "--log-level" in capsys.readouterr().err
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_backend(request: pytest.FixtureRequest, configured: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The configured folder, with DB_URL on SQLite or on an emptied PostgreSQL test database."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_database_url")
+        monkeypatch.setenv("DB_URL", url)
+        with bs.Store(url, "file", configured / "artifacts") as store:
+            store.purge()  # the session's database: start without other tests' entries
+    return configured
+
+
 def two_entries() -> bs.Store:
     store = bs.get_store()
     store.save_dict("summary", "k1", {"a": 1})
@@ -123,7 +134,7 @@ def two_entries() -> bs.Store:
     return store
 
 
-def test_purge_without_a_filter_asks_for_all(configured: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_purge_without_a_filter_asks_for_all(any_backend: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = two_entries()
     assert main(["cache", "purge"]) == 2
     err = one_line_error(capsys)
@@ -138,7 +149,9 @@ def test_purge_without_a_filter_asks_for_all(configured: Path, capsys: pytest.Ca
     assert store.list_entries().empty
 
 
-def test_purge_orphans_removes_only_stray_files(configured: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_purge_orphans_removes_only_stray_files(
+    any_backend: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     store = two_entries()
     kept = sorted(p for p in store.artifact_root.rglob("*") if p.is_file())
     stale = store.artifact_root / "kind=summary" / "params_hash=k9" / ".tmp-crashed-writer"
