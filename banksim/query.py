@@ -52,6 +52,7 @@ def connect(store: Store | None = None, *, read_only: bool = False) -> Any:
 
     store = store or get_store()
     connection = duckdb.connect()
+    store.files.register(connection)  # payloads on an fsspec filesystem: DuckDB reads through it
     rows, configurations = _stored_rows(store)
     by_kind: dict[str, list[Any]] = {}
     for row in rows:
@@ -174,7 +175,6 @@ def _parquet_view(
     if paths and read_only:
         parts.append(_files_through_arrow(connection, store, f"{source}_files", kind, paths))
     elif paths:
-        store.files.register(connection)
         files = [store.files.uri(path) for path in paths]
         listing = ", ".join("'" + path.replace("'", "''") + "'" for path in files)
         parts.append(

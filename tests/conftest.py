@@ -49,7 +49,49 @@ def _clear(store: bs.Store) -> None:
             conn.execute(text(f"DELETE FROM {table}"))
 
 
-@pytest.fixture(params=["sqlite-file", "sqlite-db", "postgresql-file", "postgresql-db"])
+@pytest.fixture(scope="session")
+def s3_bucket() -> Iterator[str]:
+    """A local S3 (moto's server, in this process) with an empty bucket; ``s3://...`` URL.
+
+    The credentials and endpoint are set the usual way, in the environment (subprocesses such
+    as Dask workers inherit them); the server stops at the end of the session.
+    """
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    settings = {
+        "AWS_ACCESS_KEY_ID": "banksim-test",
+        "AWS_SECRET_ACCESS_KEY": "banksim-test-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+    }
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        import fsspec
+
+        fs = fsspec.filesystem("s3", skip_instance_cache=True)
+        fs.mkdir("banksim-test")
+        yield "s3://banksim-test"
+    finally:
+        server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# Each backend and payload mode: local files, database blobs, an in-memory fsspec filesystem, S3.
+STORES = ["sqlite-file", "sqlite-db", "sqlite-memory", "postgresql-file", "postgresql-db", "postgresql-s3"]
+
+
+@pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[bs.Store]:  # type: ignore[no-untyped-def]
     """A fresh store, active for cached functions, in each backend and payload mode."""
     backend, mode = request.param.split("-")
@@ -57,12 +99,19 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[bs.Store]:  # ty
         url = f"sqlite:///{tmp_path / 'store.db'}"
     else:
         url = request.getfixturevalue("pg_database_url")
-    store = bs.Store(url, mode, tmp_path / "artifacts")
+    artifacts: str | Path = tmp_path / "artifacts"
+    if mode == "memory":
+        artifacts = f"memory://banksim-{uuid.uuid4().hex[:12]}"
+    elif mode == "s3":
+        artifacts = f"{request.getfixturevalue('s3_bucket')}/{uuid.uuid4().hex[:12]}"
+    store = bs.Store(url, "db" if mode == "db" else "file", artifacts)
     if backend == "postgresql":
         _clear(store)
     with bs.use_store(store):
         yield store
     store.close()
+    if mode == "memory" and store.files.fs.exists(store.files.root):  # lives as long as the process
+        store.files.fs.rm(store.files.root, recursive=True)
 
 
 @pytest.fixture
@@ -102,6 +151,7 @@ def notebooks_on_a_shared_store() -> Iterator[dict[str, Any]]:
             **os.environ,
             "DB_URL": f"sqlite:///{folder}/store.db",
             "ARTIFACT_PATH": f"{folder}/artifacts",
+            "BANKSIM_PROJECT_ROOT": folder,
             "BANKSIM_NB_POSITIONS": "2000",
         }
         subprocess.run([sys.executable, "-c", OTHER_RUNS], env=env, check=True, timeout=300)

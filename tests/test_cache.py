@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import payload_files
 import pytest
 
 import banksim as bs
@@ -111,8 +112,8 @@ def test_is_cached_answers_without_computing_or_writing(sqlite_store: bs.Store) 
 def damage(store: bs.Store, kind: str, key: str) -> None:
     """Cut the end off a stored Parquet payload, in its file or in its database row."""
     if store.artifact_store == "file":
-        path = next((store.artifact_root / f"kind={kind}" / f"params_hash={key}").glob("*.parquet"))
-        path.write_bytes(path.read_bytes()[:-40])
+        relative = payload_files.data_path(store, kind, key)
+        payload_files.write(store, relative, payload_files.read(store, relative)[:-40])
     else:
         from sqlalchemy import text
 

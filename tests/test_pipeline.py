@@ -8,6 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
+import payload_files
 import pytest
 from sqlalchemy import text
 
@@ -172,10 +173,7 @@ def test_sql_leaves_out_a_damaged_payload_and_removes_it(
     for key, amount in (("k1", 1.0), ("k2", 2.0)):
         store.save_dataframe("lines", key, pd.DataFrame({"amount": [amount] * 1_000}))
     if store.artifact_store == "file":
-        path = next((store.artifact_root / "kind=lines" / "params_hash=k2").glob("*.parquet"))
-        data = bytearray(path.read_bytes())
-        data[len(data) // 2] ^= 0xFF
-        path.write_bytes(bytes(data))
+        payload_files.flip_a_byte(store, payload_files.data_path(store, "lines", "k2"))
     else:
         with store.transaction(write=True) as conn:
             conn.execute(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import payload_files
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -116,12 +117,12 @@ def test_missing_entries_read_as_none(store: bs.Store) -> None:
 
 def test_saving_again_replaces_the_value_and_keeps_one_row(store: bs.Store) -> None:
     store.save_dataframe("positions", "k", pd.DataFrame({"a": [1]}))
-    first_files = sorted(store.artifact_root.rglob("*.parquet"))
+    first_files = payload_files.listed(store, "*.parquet")
     store.save_dataframe("positions", "k", pd.DataFrame({"a": [2, 3]}))
     pd.testing.assert_frame_equal(store.load_dataframe("positions", "k"), pd.DataFrame({"a": [2, 3]}))
     with store.transaction() as conn:
         assert conn.execute(text("SELECT count(*) FROM simulations")).scalar_one() == 1
-    files = sorted(store.artifact_root.rglob("*.parquet"))
+    files = payload_files.listed(store, "*.parquet")
     if store.artifact_store == "file":
         assert len(first_files) == 1 and len(files) == 1 and files != first_files
     else:
@@ -192,24 +193,12 @@ def test_bad_input_raises_a_named_error_and_writes_nothing(
     assert sqlite_store.list_entries().empty
 
 
-def _payload_path(store: bs.Store, kind: str, key: str) -> Path:
-    with store.transaction() as conn:
-        relative = conn.execute(
-            text("SELECT data_path FROM simulations WHERE kind = :k AND params_hash = :h"),
-            {"k": kind, "h": key},
-        ).scalar_one()
-    return store.artifact_root / relative
-
-
 def test_corrupted_payload_is_a_logged_miss_and_is_removed(
     store: bs.Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     store.save_dataframe("positions", "k", rich_frame())
     if store.artifact_store == "file":
-        path = _payload_path(store, "positions", "k")
-        data = bytearray(path.read_bytes())
-        data[len(data) // 2] ^= 0xFF
-        path.write_bytes(bytes(data))
+        payload_files.flip_a_byte(store, payload_files.data_path(store, "positions", "k"))
     else:
         with store.transaction(write=True) as conn:
             conn.execute(text("UPDATE simulations SET data_blob = :b"), {"b": b"PAR1 garbage"})
@@ -282,8 +271,7 @@ def test_list_stats_and_purge_by_kind_and_age(store: bs.Store) -> None:
     assert store.load_dataframe("rwa", "a") is None
     assert len(store.purge(older_than=dt.timedelta(0))) == 2
     assert store.list_entries().empty
-    payload_files = [p for p in store.artifact_root.rglob("*") if p.is_file()]
-    assert payload_files == [], "purged entries leave no payload files behind, however young"
+    assert payload_files.listed(store) == [], "purged entries leave no payload files behind, however young"
 
 
 def test_purge_rejects_a_bad_age(sqlite_store: bs.Store) -> None:
@@ -367,7 +355,7 @@ def test_shrink_removes_least_recently_used_calls_whole(store: bs.Store) -> None
     last = store.shrink(0, kind="block_summary")  # counts the summaries, removes whole calls
     assert sorted(last["kind"]) == ["block_lines", "block_summary"]
     assert store.list_entries().empty
-    assert [p for p in store.artifact_root.rglob("*") if p.is_file()] == []
+    assert payload_files.listed(store) == []
 
 
 @pytest.mark.parametrize(
@@ -418,8 +406,10 @@ def test_verify_finds_and_removes_every_damaged_payload(store: bs.Store) -> None
     store.save_dict("summary", "gone", {"a": 1})
     store.save_artifact("good", "report.txt", b"fine", "text/plain")
     if store.artifact_store == "file":
-        _payload_path(store, "positions", "bad").write_bytes(b"PAR1 not what was stored")
-        next((store.artifact_root / "kind=summary" / "params_hash=gone").glob("*.json")).unlink()
+        payload_files.write(
+            store, payload_files.data_path(store, "positions", "bad"), b"PAR1 not what was stored"
+        )
+        payload_files.delete(store, payload_files.data_path(store, "summary", "gone"))
         expected = {("positions", "bad", "checksum"), ("summary", "gone", "missing")}
     else:
         with store.transaction(write=True) as conn:
