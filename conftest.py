@@ -1,9 +1,10 @@
 """Every pytest run (tests and notebooks under nbval) uses its own store, removed when it ends.
 
 This file sits at the project root so that it also applies to ``pytest notebooks/NN.ipynb``:
-``DB_URL`` and ``ARTIFACT_PATH`` point at a fresh temporary folder for the whole session, and
-nbval's kernels and the subprocesses tests start inherit them. The project's own ``./data``
-store (what ``banksim demo`` and the notebooks use outside tests) is never touched.
+``DB_URL``, ``ARTIFACT_PATH`` and ``BANKSIM_PROJECT_ROOT`` point at a fresh temporary folder for
+the whole session, and nbval's kernels and the subprocesses tests start inherit them. The
+project's own ``./data`` store and ``.env`` (what ``banksim demo`` and the notebooks use outside
+tests) are never touched, and files the notebooks write go to the temporary folder too.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def pytest_configure(config: pytest.Config) -> None:
     folder = tempfile.mkdtemp(prefix="banksim-pytest-")
     _folder.append(folder)
     _saved.update({name: os.environ.get(name) for name in ISOLATED})
-    os.environ.pop("BANKSIM_PROJECT_ROOT", None)
+    os.environ["BANKSIM_PROJECT_ROOT"] = folder
     os.environ["DB_URL"] = f"sqlite:///{folder}/store.db"
     os.environ["ARTIFACT_PATH"] = f"{folder}/artifacts"
     os.environ["ARTIFACT_STORE"] = "file"

@@ -52,7 +52,7 @@ from banksim.services import (
     create_excel_export,
     run_simulation,
 )
-from banksim.settings import Settings, get_settings, mask_url, override_settings
+from banksim.settings import Settings, get_settings, mask_url, override_settings, project_root
 from banksim.store import (
     Store,
     get_store,
@@ -74,6 +74,7 @@ __all__ = [
     "get_settings",
     "mask_url",
     "override_settings",
+    "project_root",
     # store and persistence API
     "Store",
     "get_store",

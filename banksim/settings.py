@@ -160,6 +160,7 @@ def _read_dotenv(path: Path) -> dict[str, str]:
 
 
 PROJECT_MARKERS = (".env", "pyproject.toml", ".git")
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 def project_root(start: str | os.PathLike[str] | None = None) -> Path:
@@ -184,7 +185,9 @@ def project_root(start: str | os.PathLike[str] | None = None) -> Path:
 
 
 def _under_root(path: str, root: Path) -> str:
-    """``path`` made absolute against ``root`` (``~`` expanded; an absolute path is kept)."""
+    """``path`` made absolute against ``root`` (``~`` expanded; an absolute path or a URL is kept)."""
+    if _SCHEME.match(path):
+        return path  # s3://bucket/prefix, memory://, file://...: not a folder of this project
     expanded = Path(path).expanduser()
     return str(expanded if expanded.is_absolute() else Path(os.path.normpath(root / expanded)))
 

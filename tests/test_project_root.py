@@ -71,6 +71,13 @@ def test_only_relative_sqlite_files_move(
     assert get_settings().db_url == expected.format(root=project)
 
 
+@pytest.mark.parametrize("url", ["s3://bank-risk/banksim", "memory://store", "file:///srv/store"])
+def test_an_artifact_url_is_kept(project: Path, monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.chdir(project / "notebooks")
+    monkeypatch.setenv("ARTIFACT_PATH", url)
+    assert get_settings().artifact_path == url
+
+
 def test_nearest_marker_wins_then_the_working_directory(
     project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

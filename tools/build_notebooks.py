@@ -177,7 +177,7 @@ from pathlib import Path
 import openpyxl
 
 workbook, _ = bs.create_excel_export(positions, rwa, lcr, nsfr, capital, liquidity)
-reports = Path(bs.get_settings().artifact_path).parent / "reports"  # ./data/reports by default
+reports = bs.project_root() / "data" / "reports"  # in the project folder, beside the default store
 reports.mkdir(parents=True, exist_ok=True)
 path = reports / "banksim_report.xlsx"
 path.write_bytes(workbook)
@@ -433,7 +433,7 @@ what is allowed.
 import pandas as pd
 from pathlib import Path
 
-csv = Path(bs.get_settings().artifact_path).parent / "my_positions.csv"  # ./data by default
+csv = bs.project_root() / "data" / "my_positions.csv"  # in the project folder, beside the default store
 csv.parent.mkdir(parents=True, exist_ok=True)
 pd.DataFrame([
     {"position_id": "LOAN-1", "side": "asset", "drawn_amount": 1_000_000, "exposure_class": "corporate",
@@ -543,7 +543,12 @@ def main(execute: bool = True, only: tuple[str, ...] = ()) -> None:
 
     ROOT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="banksim-build-") as folder:
-        env = {**os.environ, "DB_URL": f"sqlite:///{folder}/store.db", "ARTIFACT_PATH": f"{folder}/artifacts"}
+        env = {
+            **os.environ,
+            "DB_URL": f"sqlite:///{folder}/store.db",
+            "ARTIFACT_PATH": f"{folder}/artifacts",
+            "BANKSIM_PROJECT_ROOT": folder,  # files the notebooks write go there too
+        }
         for name, cells in NOTEBOOKS.items():
             if only and not name.startswith(only):
                 continue
