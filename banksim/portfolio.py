@@ -453,6 +453,14 @@ def _normalise(frame: pd.DataFrame, spec: ColumnSpec) -> Any:
     column = f"positions[{spec.name!r}]"
     values = frame[spec.name]
     if spec.dtype == "category":
+        missing = values.isna().to_numpy()
+        if spec.name in REQUIRED_COLUMNS and missing.any():  # a required column has no default
+            raise InputError(
+                column,
+                "has missing values",
+                failure_cases=_failures(frame, missing, spec.name),
+                allowed=spec.allowed,
+            )
         if not isinstance(values.dtype, pd.CategoricalDtype):
             values = values.astype("str").astype("category")
         categories = values.cat.categories.astype("str")

@@ -53,6 +53,14 @@ def test_a_nan_drawn_amount_is_an_error_not_zero(bank: pd.DataFrame) -> None:
     assert np.isnan(checked["ltv"].iloc[2]) and checked["off_balance_amount"].iloc[2] == 0.0
 
 
+def test_a_missing_side_is_an_error_not_an_asset(bank: pd.DataFrame) -> None:
+    """side is required like drawn_amount: a blank is not read as its default 'asset'."""
+    for blank in (None, np.nan):
+        message = error_of(bs.validate_positions, with_value(bank, "side", 4, blank))
+        assert message.startswith("positions['side']: has missing values")
+        assert str(bank.loc[4, "position_id"]) in message and "'liability'" in message
+
+
 @pytest.mark.parametrize("value", [np.inf, -np.inf, "inf"])
 @pytest.mark.parametrize("column", ["drawn_amount", "off_balance_amount", "mtm", "ltv"])
 def test_infinite_numbers_are_an_error_in_every_numeric_column(
