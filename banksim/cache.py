@@ -23,6 +23,7 @@ from banksim.code_version import CodeVersion
 from banksim.errors import BanksimError, InputError
 from banksim.hashing import KEY_SCHEME, compute_params_hash, describe_value
 from banksim.store import check_kind, get_store
+from banksim.store.leases import Lease
 
 __all__ = ["CachedFunction", "CallInfo", "cached"]
 
@@ -215,12 +216,42 @@ class CachedFunction:
     def __call__(self, *args: Any, use_cache: bool = True, **kwargs: Any) -> Any:
         started = time.perf_counter()
         call = self._call(args, kwargs)
+        lease = None
         if use_cache:
             stored = self._load(call.key)
+            if stored is None:
+                lease, stored = self._claim_or_wait(call.key)
             if stored is not None:
                 values, configuration = stored
                 get_store().record_hit(call.key)
                 return self._finish(call, values, True, started, configuration.get("compute_seconds"))
+        try:
+            return self._compute(call, args, kwargs, started)
+        finally:
+            if lease is not None:
+                lease.release()
+
+    def _claim_or_wait(self, key: str) -> tuple[Lease | None, tuple[tuple[Any, ...], dict[str, Any]] | None]:
+        """One computation per key across processes: claim the key's lease and compute, or,
+        while another process holds it, wait for its result (or for its lease to expire)."""
+        store = get_store()
+        delay = 0.02
+        while True:
+            lease = store.claim(key)
+            if lease is not None:
+                stored = self._load(key)  # stored between our miss and our claim
+                if stored is None:
+                    return lease, None
+                lease.release()
+                return None, stored
+            time.sleep(delay)
+            delay = min(delay * 1.5, 1.0)
+            stored = self._load(key)
+            if stored is not None:
+                return None, stored
+
+    def _compute(self, call: _Call, args: tuple[Any, ...], kwargs: dict[str, Any], started: float) -> Any:
+        """Run the function, store its result under the call's key, return it with hit False."""
         computing = time.perf_counter()
         result = self.func(*args, **kwargs)
         compute_seconds = time.perf_counter() - computing

@@ -20,11 +20,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["SCHEMA_REVISION", "Artifact", "Base", "Configuration", "Simulation"]
+__all__ = ["SCHEMA_REVISION", "Artifact", "Base", "Configuration", "Lease", "Simulation"]
 
 # The latest migration in db/versions: these tables as they stand. A store at this revision opens
 # with one query; a test checks it against Alembic's head.
-SCHEMA_REVISION = "0002_content_hash"
+SCHEMA_REVISION = "0003_leases"
 
 
 def utcnow() -> dt.datetime:
@@ -96,4 +96,16 @@ class Artifact(Base):
     checksum: Mapped[str] = mapped_column(String(80), nullable=False)
     code_version: Mapped[str | None] = mapped_column(String(64))
     library_versions: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Lease(Base):
+    """A claim to compute one key: its owner renews ``expires_at`` while it computes; a lease
+    past its expiry (a crashed owner) may be taken over."""
+
+    __tablename__ = "leases"
+
+    params_hash: Mapped[str] = mapped_column(String(128), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

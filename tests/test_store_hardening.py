@@ -366,7 +366,7 @@ def test_tables_made_by_create_all_are_adopted(empty_database: str, tmp_path: Pa
     engine.dispose()
     store = bs.Store(url, "file", tmp_path / "a")
     try:
-        assert store.current_revision() == "0002_content_hash"
+        assert store.current_revision() == "0003_leases"
         store.save_dict("note", "k", {"a": 1})
         assert store.load_dict("note", "k") == {"a": 1}
     finally:
@@ -463,7 +463,7 @@ def test_opening_a_store_at_head_does_not_load_alembic(tmp_path: Path) -> None:
     code = (
         "import sys, banksim as bs\n"
         f"store = bs.Store({url!r}, artifact_path={str(tmp_path / 'a')!r})\n"
-        "assert store.current_revision() == '0002_content_hash'\n"
+        "assert store.current_revision() == '0003_leases'\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -26,7 +26,7 @@ from banksim.models import utcnow
 from banksim.recent import RecentPayloads, footprint
 from banksim.settings import ARTIFACT_STORES, get_settings, mask_url
 
-from . import maintenance, schema
+from . import leases, maintenance, schema
 from .backends import DatabaseBlobs, LocalFiles, PayloadBackend, Unreadable, file_backend
 from .engine import config_lock_key, lock_key, make_engine
 from .names import check_key, check_kind, check_mime, check_name
@@ -66,6 +66,9 @@ class Store:
     memory_cache_mb : int, optional
         MiB of recently read payloads kept decoded in memory (:attr:`recent`); default from the
         ``MEMORY_CACHE_MB`` setting, 0 for none.
+    lease_seconds : float
+        How long a claim to compute a key (:meth:`claim`) lasts without renewal: a crashed
+        process's key is taken over by a waiting one after this long.
 
     Examples
     --------
@@ -81,6 +84,7 @@ class Store:
         *,
         migrate: bool = True,
         memory_cache_mb: int | None = None,
+        lease_seconds: float = 30.0,
     ) -> None:
         if artifact_store not in ARTIFACT_STORES:
             raise InputError("artifact_store", f"unknown value {artifact_store!r}", allowed=ARTIFACT_STORES)
@@ -99,6 +103,7 @@ class Store:
         if memory_cache_mb is None:
             memory_cache_mb = get_settings().memory_cache_mb
         self.recent = RecentPayloads(memory_cache_mb * 2**20)
+        self.lease_seconds = lease_seconds
         self._verified_files: dict[str, tuple[Any, ...]] = {}  # data_path -> _file_state
         all_stores.add(self)
         if migrate:
@@ -152,6 +157,11 @@ class Store:
             self.url,
             lambda: self.transaction(write=True, lock_keys=["banksim-schema-migration"]),
         )
+
+    def claim(self, params_hash: str) -> leases.Lease | None:
+        """Claim the right to compute ``params_hash`` (renewed until released), or None while
+        another process holds it; see :mod:`banksim.store.leases`."""
+        return leases.claim(self, check_key(params_hash), self.lease_seconds)
 
     # -- reading and checking payloads ------------------------------------------------------------
     def _read(self, row: Row, blob: bytes | None) -> Any | None:

@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import Table
 
 from banksim import payloads
-from banksim.models import Artifact, Configuration, Simulation
+from banksim.models import Artifact, Configuration, Lease, Simulation
 
-__all__ = ["ARTIFACTS", "CONFIGURATIONS", "SIMULATIONS", "Row", "library_versions", "same_payload"]
+__all__ = ["ARTIFACTS", "CONFIGURATIONS", "LEASES", "SIMULATIONS", "Row", "library_versions", "same_payload"]
 
 SIMULATIONS: Table = Simulation.__table__  # type: ignore[assignment]
 ARTIFACTS: Table = Artifact.__table__  # type: ignore[assignment]
 CONFIGURATIONS: Table = Configuration.__table__  # type: ignore[assignment]
+LEASES: Table = Lease.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from banksim.errors import SchemaVersionError, StoreError
 from banksim.models import SCHEMA_REVISION
 from banksim.settings import mask_url
 
-from .rows import ARTIFACTS, CONFIGURATIONS, SIMULATIONS
+from .rows import ARTIFACTS, CONFIGURATIONS, LEASES, SIMULATIONS
 
 __all__ = ["alembic_config", "current_revision", "upgrade"]
 
@@ -98,7 +98,7 @@ def _table_columns(conn: Connection) -> dict[str, frozenset[str]]:
     names = set(inspector.get_table_names())
     return {
         table: frozenset(column["name"] for column in inspector.get_columns(table))
-        for table in (CONFIGURATIONS.name, SIMULATIONS.name, ARTIFACTS.name)
+        for table in (CONFIGURATIONS.name, SIMULATIONS.name, ARTIFACTS.name, LEASES.name)
         if table in names
     }
 
