@@ -214,6 +214,8 @@ class CachedFunction:
 
     # -- calling --------------------------------------------------------------------------------
     def __call__(self, *args: Any, use_cache: bool = True, **kwargs: Any) -> Any:
+        if not isinstance(use_cache, bool):
+            raise InputError("use_cache", f"{use_cache!r} is not a bool", allowed=[True, False])
         started = time.perf_counter()
         call = self._call(args, kwargs)
         lease = None

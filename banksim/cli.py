@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from banksim.errors import BanksimError, InputError
-from banksim.settings import LOG_LEVELS
+from banksim.settings import LOG_LEVELS, project_root
 
 if TYPE_CHECKING:
     from banksim.store import Store
@@ -65,8 +65,9 @@ def _cache(args: argparse.Namespace) -> int:
             if len(damaged):
                 print(damaged.to_string(index=False))
         elif args.orphans:
-            orphans = store.remove_orphans()
-            print(f"removed {len(orphans)} orphan or stale temp files")
+            orphans = store.remove_orphans(dry_run=args.dry_run)
+            verb = "would remove" if args.dry_run else "removed"
+            print(f"{verb} {len(orphans)} orphan or stale temp files")
             for path in orphans:
                 print(f"  {path}")
         else:
@@ -88,12 +89,13 @@ def _check_purge(args: argparse.Namespace) -> None:
     given = {"--kind": args.kind, "--older-than": args.older_than, "--max-size": args.max_size}
     filters = [flag for flag, value in given.items() if value is not None]
     if args.orphans:
-        others = [*filters, *(["--all"] if args.all else []), *(["--dry-run"] if args.dry_run else [])]
+        others = [*filters, *(["--all"] if args.all else [])]
         if others:
             raise InputError(
                 "--orphans",
                 f"cannot be combined with {others}",
-                allowed="--orphans alone: it removes only files no entry points at and stale temp files",
+                allowed="--orphans alone (or with --dry-run): it removes only files no entry points at "
+                "and stale temp files",
             )
     elif args.all and filters:
         raise InputError("--all", f"cannot be combined with the filters {filters}", allowed="--all alone")
@@ -189,7 +191,13 @@ def _explore(args: argparse.Namespace) -> int:
     if not APP_NOTEBOOK.exists():
         raise InputError("explore", f"the app notebook {APP_NOTEBOOK} is missing (install banksim editable)")
     # The environment passes through: Voila's kernels read the same settings, hence the same store.
-    env = {**os.environ, "BANKSIM_APP_POSITIONS": str(args.num_positions)}
+    # The project root is resolved here, so a kernel started in banksim's notebooks/ folder still
+    # reads this project's .env and ./data.
+    env = {
+        "BANKSIM_PROJECT_ROOT": str(project_root()),
+        **os.environ,
+        "BANKSIM_APP_POSITIONS": str(args.num_positions),
+    }
     print(f"serving the scenario explorer on http://127.0.0.1:{args.port}/ (Ctrl+C to stop)", flush=True)
 
     def stop(signum: int, frame: Any) -> None:

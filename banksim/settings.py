@@ -115,7 +115,7 @@ class Settings:
             )
         if self.log_level.upper() not in LOG_LEVELS:
             raise InputError("LOG_LEVEL", f"unknown value {self.log_level!r}", allowed=LOG_LEVELS)
-        _check_db_url(self.db_url)
+        check_db_url(self.db_url)
 
     def __repr__(self) -> str:
         return (
@@ -125,17 +125,18 @@ class Settings:
         )
 
 
-def _check_db_url(url: Any) -> None:
+def check_db_url(url: Any, argument: str = "DB_URL") -> None:
+    """Raise an InputError naming ``argument`` unless ``url`` is a SQLite or PostgreSQL URL."""
     allowed = (
         f"an SQLAlchemy URL of {' or '.join(DB_SCHEMES)} (a driver may follow the '+'), such as "
         "sqlite:///./data/app.db or postgresql+psycopg://user:password@host:5432/db"
     )
     if not isinstance(url, str) or "://" not in url:
         shown = mask_url(url) if isinstance(url, str) else type(url).__name__
-        raise InputError("DB_URL", f"{shown!r} is not a database URL", allowed=allowed)
+        raise InputError(argument, f"{shown!r} is not a database URL", allowed=allowed)
     scheme = url.split("://", 1)[0].strip()
     if scheme.split("+", 1)[0] not in DB_SCHEMES:
-        raise InputError("DB_URL", f"unsupported database scheme {scheme!r}", allowed=allowed)
+        raise InputError(argument, f"unsupported database scheme {scheme!r}", allowed=allowed)
     from sqlalchemy.engine import make_url  # already loaded by the store
     from sqlalchemy.exc import ArgumentError
 
@@ -143,7 +144,7 @@ def _check_db_url(url: Any) -> None:
         make_url(url)
     except (ArgumentError, ValueError) as exc:
         reason = f"{mask_url(url)!r} cannot be parsed ({mask_secrets(str(exc), url)})"
-        raise InputError("DB_URL", reason, allowed=allowed) from None
+        raise InputError(argument, reason, allowed=allowed) from None
 
 
 _override: contextvars.ContextVar[Settings | None] = contextvars.ContextVar(

@@ -468,3 +468,32 @@ def test_opening_a_store_at_head_does_not_load_alembic(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# -- arguments of the store and the cache ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["foo://bar", "notaurl", "", 3])
+def test_a_store_on_a_bad_database_url_is_a_named_error(url: object, tmp_path: Path) -> None:
+    with pytest.raises(bs.InputError, match="db_url"):
+        bs.Store(url, "file", tmp_path / "a")  # type: ignore[arg-type]
+    assert not (tmp_path / "a").exists()
+
+
+def test_use_cache_must_be_a_bool(sqlite_store: bs.Store) -> None:
+    with pytest.raises(bs.InputError, match="use_cache"):
+        loose(1, use_cache="no")  # type: ignore[call-arg]
+    assert sqlite_store.list_entries().empty
+
+
+def test_orphans_can_be_listed_before_they_are_removed(sqlite_store: bs.Store) -> None:
+    sqlite_store.save_dataframe("t", "k", FRAME)
+    stray = sqlite_store.artifact_root / "kind=t" / "params_hash=k" / ".tmp-crashed"
+    stray.write_bytes(b"half")
+    two_hours_ago = time.time() - 7200
+    os.utime(stray, (two_hours_ago, two_hours_ago))
+    assert sqlite_store.remove_orphans(dry_run=True) == ["kind=t/params_hash=k/.tmp-crashed"]
+    assert stray.exists()
+    assert sqlite_store.remove_orphans() == ["kind=t/params_hash=k/.tmp-crashed"]
+    assert not stray.exists()
+    pd.testing.assert_frame_equal(sqlite_store.load_dataframe("t", "k"), FRAME)

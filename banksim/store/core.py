@@ -24,7 +24,7 @@ from banksim import payloads
 from banksim.errors import InputError
 from banksim.models import utcnow
 from banksim.recent import RecentPayloads, footprint
-from banksim.settings import ARTIFACT_STORES, get_settings, mask_url
+from banksim.settings import ARTIFACT_STORES, check_db_url, get_settings, mask_url
 
 from . import leases, maintenance, schema
 from .backends import DatabaseBlobs, LocalFiles, PayloadBackend, Unreadable, file_backend
@@ -86,6 +86,7 @@ class Store:
         memory_cache_mb: int | None = None,
         lease_seconds: float = 30.0,
     ) -> None:
+        check_db_url(db_url, "db_url")
         if artifact_store not in ARTIFACT_STORES:
             raise InputError("artifact_store", f"unknown value {artifact_store!r}", allowed=ARTIFACT_STORES)
         self.url = db_url
@@ -564,8 +565,8 @@ class Store:
     def shrink(self, max_bytes: int | str, kind: str | None = None, *, dry_run: bool = False) -> pd.DataFrame:
         return maintenance.shrink(self, max_bytes, kind, dry_run=dry_run)
 
-    def remove_orphans(self) -> list[str]:
-        return maintenance.remove_orphans(self)
+    def remove_orphans(self, *, dry_run: bool = False) -> list[str]:
+        return maintenance.remove_orphans(self, dry_run=dry_run)
 
     for _method in (list_entries, stats, verify, purge, shrink, remove_orphans):
         _method.__doc__ = getattr(maintenance, _method.__name__).__doc__

@@ -289,8 +289,9 @@ def _delete_configuration_if_empty(conn: Connection, params_hash: str) -> None:
         conn.execute(delete(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash))
 
 
-def remove_orphans(store: Store) -> list[str]:
-    """Delete payload files no row points at, and temp files older than an hour."""
+def remove_orphans(store: Store, *, dry_run: bool = False) -> list[str]:
+    """Delete payload files no row points at, and temp files, once older than an hour (a younger
+    one may belong to a write in progress); return their paths (with ``dry_run``, only list)."""
     with store.transaction() as conn:
         referenced = {
             p
@@ -304,8 +305,9 @@ def remove_orphans(store: Store) -> list[str]:
     cutoff = (utcnow() - TEMP_GRACE).timestamp()
     removed = []
     for relative, modified in list(store.files.listing()):
-        if relative not in referenced and modified < cutoff:  # young: may be a write in progress
-            store.files.remove(relative)
+        if relative not in referenced and modified < cutoff:
+            if not dry_run:
+                store.files.remove(relative)
             removed.append(relative)
     return removed
 
