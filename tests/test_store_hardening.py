@@ -497,3 +497,21 @@ def test_orphans_can_be_listed_before_they_are_removed(sqlite_store: bs.Store) -
     assert sqlite_store.remove_orphans() == ["kind=t/params_hash=k/.tmp-crashed"]
     assert not stray.exists()
     pd.testing.assert_frame_equal(sqlite_store.load_dataframe("t", "k"), FRAME)
+
+
+def test_a_full_database_names_db_url_and_stores_nothing(tmp_path: Path) -> None:
+    store = bs.Store(f"sqlite:///{tmp_path / 'full.db'}", "db", tmp_path / "a")
+    try:
+        with store.transaction() as conn:
+            pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+
+        @event.listens_for(store.engine, "connect")
+        def _no_room(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 2}")
+
+        store.engine.dispose()  # new connections get the cap
+        with pytest.raises(bs.StoreError, match=r"DB_URL=sqlite:.*full.*nothing was stored"):
+            store.save_dict("note", "k", {"text": "y" * 400_000})
+        assert store.list_entries().empty
+    finally:
+        store.close()

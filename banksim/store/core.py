@@ -21,10 +21,10 @@ from sqlalchemy import Connection, Table, delete, select, update
 from sqlalchemy.exc import OperationalError
 
 from banksim import payloads
-from banksim.errors import InputError
+from banksim.errors import InputError, StoreError
 from banksim.models import utcnow
 from banksim.recent import RecentPayloads, footprint
-from banksim.settings import ARTIFACT_STORES, check_db_url, get_settings, mask_url
+from banksim.settings import ARTIFACT_STORES, check_db_url, get_settings, mask_secrets, mask_url
 
 from . import leases, maintenance, schema
 from .backends import DatabaseBlobs, LocalFiles, PayloadBackend, Unreadable, file_backend
@@ -306,9 +306,15 @@ class Store:
                     replaced.append(old_path)
                 if configuration is not None:
                     self._put_configuration(conn, configuration)
-        except BaseException:
+        except BaseException as exc:
             for path in staged:
                 self.files.remove(path)
+            if isinstance(exc, OperationalError):  # a full disk, a lost connection, a lock timeout
+                reason = mask_secrets(str(exc.orig), self.url)
+                raise StoreError(
+                    f"could not write rows to the database at DB_URL={mask_url(self.url)}: {reason}; "
+                    "nothing was stored"
+                ) from exc
             raise
         for path in replaced:
             self.files.remove(path)
