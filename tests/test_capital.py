@@ -1,4 +1,4 @@
-"""Capital statements worked by hand (basel.md 1, 9.11, 9.2): ratios, buffers, MDA quartiles,
+"""Capital statements worked by hand (methodology 1, C.11, C.2): ratios, buffers, MDA quartiles,
 the G-SIB leverage buffer and the output floor. RWA of 1,000 unless stated, so 1% = 10.
 """
 
@@ -56,9 +56,9 @@ def test_comfortably_above() -> None:
 @pytest.mark.parametrize(
     ("cet1", "quartile", "payout"),
     [
-        (45.0, 1, 0.0),  # 4.5%: the first quartile includes 4.5% (basel.md 9.11)
+        (45.0, 1, 0.0),  # 4.5%: the first quartile includes 4.5% (methodology C.11)
         (50.0, 1, 0.0),  # 5.0% in [4.5, 5.125]
-        (51.25, 1, 0.0),  # 5.125% exactly: the upper bound stays in its band (9.2)
+        (51.25, 1, 0.0),  # 5.125% exactly: the upper bound stays in its band (methodology C.2)
         (55.0, 2, 0.2),  # 5.5% in (5.125, 5.75]
         (60.0, 3, 0.4),  # 6.0% in (5.75, 6.375]
         (65.0, 4, 0.6),  # 6.5% in (6.375, 7.0]
@@ -82,7 +82,7 @@ def test_mda_quartiles_with_full_countercyclical_buffer() -> None:
 
 
 def test_cet1_used_for_tier1_and_total_minima_is_excluded() -> None:
-    """basel.md 1.4: 8% CET1 and no AT1 / T2 -> MDA ratio 4.5%, a zero buffer: first quartile."""
+    """methodology 1.4: 8% CET1 and no AT1 / T2 -> MDA ratio 4.5%, a zero buffer: first quartile."""
     c = statement(80.0)
     assert c["mda"]["cet1_used_for_minima"] == pytest.approx(0.08)
     assert c["mda"]["cet1_ratio_for_mda"] == pytest.approx(0.045)
@@ -129,7 +129,7 @@ def test_gsib_with_binding_leverage_buffer() -> None:
 
 
 def test_non_gsib_leverage_below_minimum_is_a_breach_without_conservation() -> None:
-    """basel.md 9.2: for other banks a leverage ratio below 3% is reported, the MDA is risk-based only."""
+    """methodology C.2: for other banks a leverage ratio below 3% is reported, the MDA is risk-based only."""
     c = statement(120.0, rwa=rwa_table(("DE", 1000.0, 1000.0, 5000.0)))  # Tier 1 120 / 5,000 = 2.4%
     assert c["leverage"]["minimum_met"] is False
     assert c["mda"]["leverage_conservation_ratio"] is None

@@ -1,6 +1,6 @@
-"""IRB risk-weight functions (CRE31-32): the worked examples of basel.md 3.4 and the 9.2 conventions.
+"""IRB risk-weight functions (CRE31-32): the worked examples and conventions of methodology 3.4 and C.2.
 
-``reference_k`` re-states the CRE31 formulas of basel.md 3.1-3.2 with the standard library's
+``reference_k`` re-states the CRE31 formulas of methodology 3.1-3.2 with the standard library's
 ``NormalDist``, independently of banksim's vectorised code, so cases can be checked to 1e-9.
 """
 
@@ -46,11 +46,11 @@ def formula(klass: str, pd_: float, lgd: float, maturity: float = 2.5, sales: fl
     return {key: float(value[0]) for key, value in out.items()}
 
 
-# -- basel.md 3.4, published to 6 significant figures -------------------------------------------------------------
+# -- methodology 3.4, published to 6 significant figures -------------------------------------------------------------
 
 
 def test_example_1_corporate() -> None:
-    """basel.md 3.4 #1: PD 1%, LGD 40%, M 2.5 -> R 0.192784, b 0.137486, K 0.0656475, RWA 820,594."""
+    """methodology 3.4 #1: PD 1%, LGD 40%, M 2.5 -> R 0.192784, b 0.137486, K 0.0656475, RWA 820,594."""
     out = formula("corporate", 0.01, 0.40)
     assert out["correlation"] == pytest.approx(0.192784, rel=5e-6)
     assert out["maturity_adjustment_b"] == pytest.approx(0.137486, rel=5e-6)
@@ -90,7 +90,7 @@ def test_example_4_qrre() -> None:
 
 
 def test_familiar_value_pd_1_lgd_45() -> None:
-    """basel.md 3.1: PD 1%, LGD 45%, M 2.5 -> RW 92.32%."""
+    """methodology 3.1: PD 1%, LGD 45%, M 2.5 -> RW 92.32%."""
     assert 12.5 * formula("corporate", 0.01, 0.45)["k"] == pytest.approx(0.9232, abs=5e-5)
 
 
@@ -103,7 +103,7 @@ def test_other_retail_correlation() -> None:
     assert out["k"] == pytest.approx(reference_k(0.03, 0.30, r, None), rel=1e-9)
 
 
-# -- position level: floors, F-IRB values, maturity, multipliers (basel.md 9.12 and 9.2) ---------------------------
+# -- position level: floors, F-IRB values, maturity, multipliers (methodology C.12 and C.2) ---------------------------
 
 LINE = {"side": "asset", "drawn_amount": 1_000_000.0, "approach": "airb", "rating": "BBB"}
 CORPORATE = {**LINE, "exposure_class": "corporate", "sub_class": "general", "counterparty_type": "corporate"}
@@ -139,7 +139,7 @@ def test_sovereign_has_no_pd_floor() -> None:
 
 
 def test_banks_use_foundation_values_even_when_flagged_airb() -> None:
-    """CRE30.34 / basel.md 9.2: banks take F-IRB LGD 45% and M 2.5, whatever the inputs."""
+    """CRE30.34 / methodology C.2: banks take F-IRB LGD 45% and M 2.5, whatever the inputs."""
     row = irb_row(**{**LINE, "exposure_class": "bank", "sub_class": "general", "counterparty_type": "bank",
                      "scra_grade": "A"}, pd=0.002, lgd=0.10, residual_maturity=4.0)  # fmt: skip
     assert bool(row["lgd_used"] == 0.45) and row["maturity_used"] == 2.5
@@ -156,7 +156,7 @@ def test_large_corporate_foundation_lgd_and_subordinated_lgd() -> None:
 
 
 def test_large_financial_institution_multiplier() -> None:
-    """CRE31.7: R x 1.25, with the F-IRB LGD of 45% for FIs (basel.md 9.2)."""
+    """CRE31.7: R x 1.25, with the F-IRB LGD of 45% for FIs (methodology C.2)."""
     row = irb_row(**CORPORATE, pd=0.01, lgd=0.40, large_financial_institution=True)
     r = wholesale_correlation(0.01) * 1.25
     assert row["correlation"] == pytest.approx(r, rel=1e-12)

@@ -1,4 +1,4 @@
-"""LCR (basel.md 6, 9.9): HQLA haircuts and caps, one case per outflow and inflow category, the
+"""LCR (methodology 6, C.9): HQLA haircuts and caps, one case per outflow and inflow category, the
 inflow cap, all worked by hand on EUR 1,000 lines unless stated.
 """
 
@@ -91,7 +91,7 @@ def test_caps_use_amounts_after_unwinding_secured_funding() -> None:
     assert s["outflows"] == pytest.approx(7.5)  # 15% run-off on L2A-backed secured funding (LCR40.48)
 
 
-# -- outflows (LCR40, basel.md 6.2): EUR 1,000 each --------------------------------------------------
+# -- outflows (LCR40, methodology 6.2): EUR 1,000 each --------------------------------------------------
 
 RETAIL = {"side": "liability", "lcr_counterparty": "retail", "drawn_amount": 1000.0}
 SMALL = {"side": "liability", "lcr_counterparty": "small_business", "drawn_amount": 1000.0}
@@ -145,7 +145,7 @@ def test_outflow_category(line: dict[str, Any], weighted: float, rule: str) -> N
     assert row["section"] == ("outflow" if not rule.startswith("LCR40 (") else "out_of_scope")
 
 
-# -- inflows (LCR40.75-93, basel.md 6.3) ------------------------------------------------------------
+# -- inflows (LCR40.75-93, methodology 6.3) ------------------------------------------------------------
 
 LOAN = {"side": "asset", "exposure_class": "corporate", "sub_class": "general", "drawn_amount": 1000.0,
         "residual_maturity": DAYS10}  # fmt: skip

@@ -1,4 +1,4 @@
-"""NSFR (basel.md 7, 9.2, 9.10): one hand-worked EUR 1,000 line per ASF and RSF category, the
+"""NSFR (methodology 7, C.2, C.10): one hand-worked EUR 1,000 line per ASF and RSF category, the
 encumbrance override, off-balance items and derivatives, with the paragraph cited.
 """
 

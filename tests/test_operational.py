@@ -1,4 +1,4 @@
-"""Operational risk (OPE25): the OPE25.7 example and hand-worked BI, ILM and bucket cases (basel.md 5, 9.14)."""
+"""Operational risk (OPE25): the OPE25.7 example and hand-worked BI, ILM and bucket cases (methodology 5, C.14)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def test_ilm_with_losses_twice_the_bic() -> None:
 
 
 def test_only_the_last_ten_years_count_and_fewer_than_five_give_ilm_one() -> None:
-    """basel.md 9.2: the most recent 10 years; with 5-9 years their average; < 5 years: ILM = 1."""
+    """methodology C.2: the most recent 10 years; with 5-9 years their average; < 5 years: ILM = 1."""
     older = [10_000.0] * 5
     assert operational_risk(BI_35BN, annual_losses=older + [358.0] * 10)["lc"] == pytest.approx(5_370.0)
     assert operational_risk(BI_35BN, annual_losses=[358.0] * 5)["lc"] == pytest.approx(5_370.0)

@@ -56,7 +56,7 @@ CAP = {"output_floor": {"transitional_cap": 0.25}}
     ],
 )
 def test_rbc90_2_transitional_cap(as_of: dt.date | None, floored: float, cap_binding: bool) -> None:
-    """RBC90.2 on the RBC20.13 bank (basel.md 1.2): the floor may raise RWA by at most 25% of
+    """RBC90.2 on the RBC20.13 bank (methodology 1.2): the floor may raise RWA by at most 25% of
     pre-floor RWA (76 x 1.25 = 95) during the phase-in, where a supervisor applies the cap."""
     floor = output_floor(frame(76.0, 140.0), as_of=as_of, parameters=CAP)
     assert floor["floored_rwa"] == pytest.approx(floored)

@@ -1,4 +1,4 @@
-"""SA-CCR (CRE52): basel.md 4.4 worked examples to 1e-9, the bcbs279 interest-rate example, and
+"""SA-CCR (CRE52): methodology 4.4 worked examples to 1e-9, the bcbs279 interest-rate example, and
 hand-worked netting sets for margining and the credit, equity, commodity and FX add-ons.
 """
 
@@ -28,7 +28,7 @@ IRS = {"saccr_asset_class": "interest_rate", "hedging_set": "USD", "trade_direct
 
 
 def test_example_a_single_unmargined_irs() -> None:
-    """basel.md 4.4 A: SD 4.42398, AddOn 221,199.217, RC 150,000, EAD 519,678.904."""
+    """methodology 4.4 A: SD 4.42398, AddOn 221,199.217, RC 150,000, EAD 519,678.904."""
     row = ead(IRS)
     assert row["add_on_interest_rate"] == pytest.approx(221_199.217, rel=2e-9)
     assert row["replacement_cost"] == 150_000.0
@@ -37,7 +37,7 @@ def test_example_a_single_unmargined_irs() -> None:
 
 
 def test_example_b_single_unmargined_fx_forward() -> None:
-    """basel.md 4.4 B: buy USD 10m vs EUR in 6m at 1.10; MtM -200,000: multiplier 0.680860, EAD 245,097.188."""
+    """methodology 4.4 B: buy USD 10m vs EUR in 6m at 1.10; MtM -200,000: multiplier 0.680860, EAD 245,097.188."""
     row = ead({"saccr_asset_class": "fx", "hedging_set": "EUR/USD", "trade_direction": "long",
                "notional": 10_000_000 / 1.10, "residual_maturity": 0.5, "mtm": -200_000.0})  # fmt: skip
     assert row["add_on_fx"] == pytest.approx(257_129.739, rel=2e-9)
@@ -48,7 +48,7 @@ def test_example_b_single_unmargined_fx_forward() -> None:
 
 
 def test_bcbs279_interest_rate_example() -> None:
-    """basel.md 4.4 cross-check: two USD swaps and a bought EUR swaption put: EAD 569.47 (published ~569)."""
+    """methodology 4.4 cross-check: two USD swaps and a bought EUR swaption put: EAD 569.47 (published ~569)."""
     row = ead(
         {"saccr_asset_class": "interest_rate", "hedging_set": "USD", "trade_direction": "long", "notional": 10_000.0,
          "end_years": 10.0, "residual_maturity": 10.0, "mtm": 30.0},
@@ -90,7 +90,7 @@ def test_margined_set_uses_the_mpor_maturity_factor() -> None:
 
 def test_margined_ead_is_capped_at_the_unmargined_ead() -> None:
     """CRE52.2: a threshold of 1,000,000 makes RC_margined 1,000,000; the unmargined EAD
-    1.4 x (50,000 + 221,199.217) = 379,678.904 caps it (basel.md 9.2)."""
+    1.4 x (50,000 + 221,199.217) = 379,678.904 caps it (methodology C.2)."""
     row = ead({**IRS, **MARGIN, "threshold_amount": 1_000_000.0})
     assert row["replacement_cost"] == pytest.approx(1_000_000.0)
     assert row["ead"] == pytest.approx(379_678.904, rel=2e-9)

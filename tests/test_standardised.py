@@ -1,7 +1,7 @@
-"""Standardised approach for credit risk: every row of the basel.md section 2 tables, worked by hand.
+"""Standardised approach for credit risk: every row of the methodology 2 tables, worked by hand.
 
 Each case is one EUR 1,000,000 drawn line, so the expected RWA is 1,000,000 x the risk weight
-read off the table cited in the case (basel.md 2.2-2.11, conventions 9.2).
+read off the table cited in the case (methodology 2.2-2.11 and C.2).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ SA_CASES = [
     case("CRE20.18", 1.00, **BANK, rating="BB", original_maturity=1.0),
     case("CRE20.18", 1.00, **BANK, rating="B", original_maturity=1.0),
     case("CRE20.18", 1.50, **BANK, rating="CCC", original_maturity=1.0),
-    # CRE20.18-19: ECRA short-term (original maturity <= 3 months, basel.md 9.4).
+    # CRE20.18-19: ECRA short-term (original maturity <= 3 months, methodology C.4).
     case("CRE20.19", 0.20, **BANK, rating="AA", original_maturity=0.25),
     case("CRE20.19", 0.20, **BANK, rating="A", original_maturity=0.25),
     case("CRE20.19", 0.20, **BANK, rating="BBB", original_maturity=0.25),
@@ -89,7 +89,7 @@ SA_CASES = [
     case("CRE20.21", 0.40, **BANK, scra_grade="A", counterparty_cet1_ratio=0.14, counterparty_leverage_ratio=0.049),
     case("CRE20.21", 0.75, **BANK, scra_grade="B"),
     case("CRE20.21", 1.50, **BANK, scra_grade="C"),
-    # CRE20.31: SCRA short-term; the 30% concession does not apply to short-term (basel.md 9.5).
+    # CRE20.31: SCRA short-term; the 30% concession does not apply to short-term (methodology C.5).
     case("CRE20.31", 0.20, **BANK, scra_grade="A", original_maturity=0.2,
          counterparty_cet1_ratio=0.15, counterparty_leverage_ratio=0.06),
     case("CRE20.31", 0.50, **BANK, scra_grade="B", original_maturity=0.2),
@@ -139,7 +139,7 @@ SA_CASES = [
     case("CRE20.63-68", 0.75, exposure_class="retail", sub_class="regulatory_retail", counterparty_type="sme",
          currency_mismatch_unhedged=True),
     case("CRE20.82", 0.30, **RRE, sub_class="general", ltv=0.5, currency_mismatch_unhedged=True),
-    # CRE20.82 Table 11: residential, not cash-flow dependent; bands include their upper bound (9.6).
+    # CRE20.82 Table 11: residential, not cash-flow dependent; bands include their upper bound (methodology C.6).
     case("CRE20.82", 0.20, **RRE, sub_class="general", ltv=0.50),
     case("CRE20.82", 0.25, **RRE, sub_class="general", ltv=0.55),
     case("CRE20.82", 0.25, **RRE, sub_class="general", ltv=0.60),
@@ -155,7 +155,7 @@ SA_CASES = [
     case("CRE20.84", 0.60, **RRE, sub_class="income_producing", ltv=0.90),
     case("CRE20.84", 0.75, **RRE, sub_class="income_producing", ltv=0.95),
     case("CRE20.84", 1.05, **RRE, sub_class="income_producing", ltv=1.20),
-    # CRE20.85 Table 13: commercial, not dependent: min(60%, counterparty RW) up to 60% LTV (9.7).
+    # CRE20.85 Table 13: commercial, not dependent: min(60%, counterparty RW) up to 60% LTV (methodology C.7).
     case("CRE20.85", 0.60, **CRE, sub_class="general", counterparty_type="individual", ltv=0.50),
     case("CRE20.85", 0.50, **CRE, sub_class="general", counterparty_type="corporate", rating="A", ltv=0.60),
     case("CRE20.85", 1.00, **CRE, sub_class="general", counterparty_type="corporate", ltv=0.70),
@@ -222,7 +222,7 @@ def test_ccf_of_every_off_balance_type(off_balance_type: str, ccf: float) -> Non
 
 
 def test_exposure_is_drawn_plus_converted_off_balance_minus_provisions() -> None:
-    """basel.md 9.2: 500,000 + 40% x 1,000,000 - 100,000 = 800,000; unrated corporate 100%."""
+    """methodology C.2: 500,000 + 40% x 1,000,000 - 100,000 = 800,000; unrated corporate 100%."""
     row = rwa_lines(
         {**CORP, "sub_class": "general", "drawn_amount": 500_000.0, "off_balance_amount": 1_000_000.0,
          "off_balance_type": "commitment", "specific_provisions": 100_000.0}
@@ -243,12 +243,12 @@ def test_exposure_never_negative_when_provisions_exceed_the_amount() -> None:
     ("provisions", "expected_rwa"),
     [
         (190_000.0, 810_000.0 * 1.50),  # 19% < 20%: 150% on the net 810,000
-        (200_000.0, 800_000.0 * 1.00),  # exactly 20% (the boundary passes, 9.2): 100% on 800,000
+        (200_000.0, 800_000.0 * 1.00),  # exactly 20% (the boundary passes, methodology C.2): 100% on 800,000
         (600_000.0, 400_000.0 * 1.00),  # 60%: still 100% (the 50% national discretion is not applied)
     ],
 )
 def test_defaulted_provision_test(provisions: float, expected_rwa: float) -> None:
-    """CRE20.104-108 with basel.md 9.8: provisions against the gross outstanding 1,000,000."""
+    """CRE20.104-108 with methodology C.8: provisions against the gross outstanding 1,000,000."""
     row = rwa_lines(
         {"exposure_class": "defaulted", "sub_class": "general", "counterparty_type": "corporate",
          "drawn_amount": AMOUNT, "specific_provisions": provisions, "is_defaulted": True}
@@ -274,7 +274,7 @@ def test_defaulted_residential_not_dependent_is_100_percent() -> None:
 
 
 def test_trade_letter_of_credit_to_a_bank_is_short_term_up_to_six_months() -> None:
-    """basel.md 9.2: goods-movement trade items are short-term if original maturity <= 0.5 years."""
+    """methodology C.2: goods-movement trade items are short-term if original maturity <= 0.5 years."""
     trade = {**BANK, "side": "off_balance", "rating": "BBB", "off_balance_amount": AMOUNT,
              "off_balance_type": "short_term_trade_letter_of_credit"}  # fmt: skip
     rows = rwa_lines({**trade, "original_maturity": 0.5}, {**trade, "original_maturity": 0.6})
@@ -388,7 +388,7 @@ def test_parameters_override_a_table_and_unknown_keys_are_errors() -> None:
     ("off_balance_type", "underlying", "ccf"),
     [
         ("commitment", "direct_credit_substitute", 0.40),  # min(40%, 100%)
-        ("unconditionally_cancellable_commitment", "direct_credit_substitute", 0.10),  # basel.md 2.9 example
+        ("unconditionally_cancellable_commitment", "direct_credit_substitute", 0.10),  # methodology 2.9
         ("commitment", "short_term_trade_letter_of_credit", 0.20),  # min(40%, 20%)
         ("commitment", "transaction_related_contingent", 0.40),  # min(40%, 50%)
     ],

@@ -1,4 +1,4 @@
-"""Basel III: parameter tables as data and one module per metric (basel.md is the rulebook).
+"""Basel III: parameter tables as data and one module per metric (docs/methodology.md).
 
 Credit risk (``standardised``, ``irb``), counterparty credit risk (``saccr``), operational risk
 (``operational``) and their assembly into RWA with the output floor (``rwa``); liquidity

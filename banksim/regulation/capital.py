@@ -265,7 +265,7 @@ def capital_adequacy(
                 }
             )
 
-    # MDA (RBC30.4, basel.md 1.4 and 9.11): CET1 used for the Tier 1 and Total minima is excluded.
+    # MDA (RBC30.4, methodology 1.4 and C.11): CET1 used for the Tier 1 and Total minima is excluded.
     at1_ratio, tier2_ratio = funds["at1"] / floored, funds["tier2"] / floored
     used = max(minimum["cet1"], minimum["tier1"] - at1_ratio, minimum["total"] - at1_ratio - tier2_ratio)
     mda_ratio = minimum["cet1"] + (ratios["cet1_ratio"] - used)

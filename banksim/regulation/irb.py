@@ -1,7 +1,7 @@
 """IRB risk-weight functions (CRE31-32): correlations, maturity adjustment, PD/LGD floors, F-IRB values.
 
 ``irb_capital_requirement`` is the formula on arrays; ``irb_risk_weights`` applies the banksim
-conventions (basel.md 9.12 and 9.2) to the IRB lines of a validated positions table.
+conventions (methodology C.12 and C.2) to the IRB lines of a validated positions table.
 """
 
 from __future__ import annotations
@@ -115,9 +115,9 @@ def _by_class(codes: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
 def irb_risk_weights(frame: pd.DataFrame, ead: np.ndarray, params: Mapping[str, Any]) -> pd.DataFrame:
     """IRB parameters used, K, risk weight and rule of every IRB line of ``frame``.
 
-    Applies the PD floors, A-IRB LGD floors and maturity bounds of basel.md 9.12; obligors for
+    Applies the PD floors, A-IRB LGD floors and maturity bounds of methodology C.12; obligors for
     which A-IRB is not allowed (banks, FIs, corporates with sales > EUR 500m) and F-IRB lines take
-    the F-IRB LGD (45% financial / 40% corporate / 75% subordinated) and M = 2.5 (basel.md 9.2).
+    the F-IRB LGD (45% financial / 40% corporate / 75% subordinated) and M = 2.5 (methodology C.2).
     Defaulted lines (flag or PD = 1) get ``K = max(0, LGD - ELBE)`` (CRE31.3).
     """
     irb = params["irb"]

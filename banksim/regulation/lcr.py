@@ -308,7 +308,7 @@ def lcr_summary(lines: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any
     inflows = float(weighted[inflow].sum())
     capped_inflows = min(inflows, p["inflow_cap"] * outflows)
     net = outflows - capped_inflows
-    ratio = stock / net if net > 0 else math.inf  # basel.md 9.2: no outflows, LCR = +inf
+    ratio = stock / net if net > 0 else math.inf  # methodology C.2: no outflows, LCR = +inf
     return {
         "hqla_level1": level1,
         "hqla_level2a": level2a,

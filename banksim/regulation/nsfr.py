@@ -1,7 +1,7 @@
 """Net Stable Funding Ratio (NSF20-NSF30): an ASF or RSF factor for every line, and the ratio.
 
-``nsfr_lines`` gives each position exactly one factor with a first-match decision list (basel.md
-7 and 9.10), then the encumbrance override; ``nsfr_summary`` adds them up.
+``nsfr_lines`` gives each position exactly one factor with a first-match decision list (methodology
+7 and C.10), then the encumbrance override; ``nsfr_summary`` adds them up.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def nsfr_lines(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
     d = Decisions(n)
 
     # Liabilities and capital (NSF30.10-30.14). Deposits count from the earliest date they can be
-    # withdrawn without a significant penalty (NSF30.7, basel.md 9.2); no stated maturity = now.
+    # withdrawn without a significant penalty (NSF30.7, methodology C.2); no stated maturity = now.
     deposit = ~is_in(frame, "deposit_class", "none")
     penalty = frame["withdrawal_penalty"].to_numpy()
     funding_maturity = np.where(deposit & ~penalty, 0.0, np.nan_to_num(maturity, nan=0.0))
@@ -68,7 +68,7 @@ def nsfr_lines(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
         frame,
         tier2 & np.isnan(maturity),
         "residual_maturity",
-        "is missing on a Tier 2 instrument (basel.md 9.2)",
+        "is missing on a Tier 2 instrument (methodology C.2)",
         allowed="years >= 0",
     )
     d.add(tier2 & long_term, "tier2_ge_1y", asf["long_term"], "NSF30.10(1)")
@@ -190,7 +190,7 @@ def nsfr_lines(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
     d.add(off, "other_contingent", p["off_balance"]["other_contingent"], "NSF30.34 (national discretion)")
     d.add(np.ones(n, dtype=bool), "not_in_nsfr", 0.0, "NSF30 (derivatives: see the net lines)")
 
-    # Encumbrance override (NSF30.20, basel.md 9.10): >= 1y -> 100%; 6m-1y -> at least 50%.
+    # Encumbrance override (NSF30.20, methodology C.10): >= 1y -> 100%; 6m-1y -> at least 50%.
     factor = d.factor.copy()
     encumbered_long = asset & is_in(frame, "encumbrance_bucket", "ge_1y")
     encumbered_medium = asset & is_in(frame, "encumbrance_bucket", "6m_to_1y")

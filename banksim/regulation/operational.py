@@ -1,6 +1,6 @@
 """Operational risk, standardised approach (OPE25): business indicator, BIC, ILM and RWA.
 
-Amounts are EUR millions per year (basel.md 9.14). ``business_indicator_proxy`` derives an
+Amounts are EUR millions per year (methodology C.14). ``business_indicator_proxy`` derives an
 income statement for a positions table that carries none (the synthetic bank), with the
 assumptions written next to it.
 """
@@ -49,7 +49,7 @@ def operational_risk(
         are >= 0 except the two net P&L items.
     annual_losses : sequence of float, optional
         Annual net operational losses, most recent last, EUR millions. Fewer than 5 years means
-        ILM = 1 (basel.md 9.2); only the most recent 10 count.
+        ILM = 1 (methodology C.2); only the most recent 10 count.
     params : dict, optional
         Resolved parameters (:func:`regulatory_parameters`); defaults to Basel.
 
@@ -82,7 +82,7 @@ def operational_risk(
     if len(losses) >= op["minimum_loss_years"] and bucket > 1 and bic > 0:
         lc = op["loss_multiplier"] * float(np.mean(losses))
         ilm = math.log(math.e - 1 + (lc / bic) ** 0.8)
-    else:  # bucket 1, or too little loss data: ILM = 1 (OPE25.11, basel.md 9.2)
+    else:  # bucket 1, or too little loss data: ILM = 1 (OPE25.11, methodology C.2)
         lc = math.nan
         ilm = 1.0
     orc = bic * ilm

@@ -1,6 +1,7 @@
 """Basel III parameters as data: risk-weight tables, CCFs, IRB floors, SA-CCR factors, OPE25, floor.
 
-Every number comes from ``basel.md`` (paragraph in the comment); a jurisdiction's variant is an
+Every number has its Basel Framework paragraph in the comment (docs/methodology.md; the
+tables of docs/parameters.md are generated from this dict); a jurisdiction's variant is an
 override of this nested dict via :func:`regulatory_parameters`, and the resolved dict is part of
 every cache key that depends on it.
 """
@@ -16,7 +17,7 @@ from banksim.errors import InputError
 
 __all__ = ["DEFAULT_PARAMETERS", "RATING_BUCKETS", "regulatory_parameters"]
 
-# Rating bucket of each rating string (CRE21 / basel.md 2.1, 9.2).
+# Rating bucket of each rating string (CRE21 / methodology 2.1, C.2).
 RATING_BUCKETS: dict[str, str] = {
     **dict.fromkeys(("AAA", "AA+", "AA", "AA-"), "aaa_aa"),
     **dict.fromkeys(("A+", "A", "A-"), "a"),
@@ -37,7 +38,7 @@ NAN = math.nan
 
 DEFAULT_PARAMETERS: dict[str, Any] = {
     "sa": {
-        # Rated tables by bucket: AAA..AA-, A, BBB, BB, B, below B-, unrated (basel.md 2.2).
+        # Rated tables by bucket: AAA..AA-, A, BBB, BB, B, below B-, unrated (methodology 2.2).
         "sovereign": _row(0.0, 0.20, 0.50, 1.00, 1.00, 1.50, 1.00),  # CRE20.7 Table 1
         "pse": _row(0.20, 0.50, 0.50, 1.00, 1.00, 1.50, 0.50),  # CRE20.11 Table 4 (option 2)
         "mdb": _row(0.20, 0.30, 0.50, 1.00, 1.00, 1.50, 0.50),  # CRE20.15 Table 5
@@ -50,7 +51,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
         "scra_short_term": {"A": 0.20, "B": 0.50, "C": 1.50},  # CRE20.31
         "scra_concession_cet1_ratio": 0.14,  # CRE20.22
         "scra_concession_leverage_ratio": 0.05,  # CRE20.22
-        "short_term_maturity": 0.25,  # basel.md 9.4: original maturity <= 3 months
+        "short_term_maturity": 0.25,  # methodology C.4: original maturity <= 3 months
         "short_term_trade_maturity": 0.50,  # goods-movement trade items <= 6 months
         # SCRA sovereign floor (CRE20.32): the rating of each jurisdiction's sovereign (illustrative
         # defaults: set the ratings in force) and its local currency.
@@ -65,7 +66,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
             "CH": "AAA",
             "JP": "A+",
         },
-        "local_currency": {
+        "local_currency": {  # CRE20.32: the floor applies to exposures in another currency
             "DE": "EUR",
             "FR": "EUR",
             "NL": "EUR",
@@ -108,7 +109,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
         "rre_ltv_upper": (0.50, 0.60, 0.80, 0.90, 1.00, math.inf),
         "rre_general": (0.20, 0.25, 0.30, 0.40, 0.50, 0.70),  # CRE20.82 Table 11
         "rre_income_producing": (0.30, 0.35, 0.45, 0.60, 0.75, 1.05),  # CRE20.84 Table 12
-        "cre_ltv_upper": (0.60, 0.80, math.inf),
+        "cre_ltv_upper": (0.60, 0.80, math.inf),  # CRE20.85-87 bands
         "cre_general_cap": 0.60,  # CRE20.85 Table 13: min(60%, counterparty RW) up to 60% LTV
         "cre_income_producing": (0.70, 0.90, 1.10),  # CRE20.87 Table 14
         "real_estate_other_dependent": 1.50,  # CRE20.88
@@ -128,7 +129,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
             "other": 1.00,
         },
         "currency_mismatch_multiplier": 1.50,  # CRE20.92-93
-        "currency_mismatch_cap": 1.50,
+        "currency_mismatch_cap": 1.50,  # CRE20.93: at most 150% after the multiplier
         "ccf": {  # CRE20.94-101
             "none": 0.0,
             "direct_credit_substitute": 1.00,
@@ -144,7 +145,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     },
     "irb": {
         "confidence": 0.999,  # CRE31.4
-        "pd_floor": {  # CRE32.4, CRE32.58; none for sovereigns (basel.md 9.12)
+        "pd_floor": {  # CRE32.4, CRE32.58; none for sovereigns (methodology C.12)
             "corporate": 0.0005,
             "bank": 0.0005,
             "sovereign": 0.0,
@@ -153,7 +154,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
             "qrre_transactor": 0.0005,
             "other_retail": 0.0005,
         },
-        "lgd_floor": {  # CRE32.16, CRE32.58-59 (all exposures treated as unsecured, 9.2)
+        "lgd_floor": {  # CRE32.16, CRE32.58-59 (all exposures treated as unsecured, methodology C.2)
             "corporate": 0.25,
             "bank": 0.0,
             "sovereign": 0.0,
@@ -167,11 +168,11 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
         "firb_lgd_subordinated": 0.75,  # CRE32.7
         "firb_maturity": 2.5,  # CRE32.44
         "maturity_floor": 1.0,  # CRE32.46
-        "maturity_cap": 5.0,
+        "maturity_cap": 5.0,  # CRE32.46
         "maturity_default": 2.5,  # CRE32.55
         "large_corporate_sales": 500e6,  # CRE30.34: A-IRB not allowed above EUR 500m
         "sme_sales_upper": 50e6,  # CRE31.8
-        "sme_sales_lower": 5e6,
+        "sme_sales_lower": 5e6,  # CRE31.8: sales below EUR 5m count as 5m
         "fi_correlation_multiplier": 1.25,  # CRE31.7
         "residential_mortgage_correlation": 0.15,  # CRE31.14
         "qrre_correlation": 0.04,  # CRE31.15
@@ -179,7 +180,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "saccr": {
         "alpha": 1.4,  # CRE52.1
         "floor_f": 0.05,  # CRE52.23
-        "days_per_year": 250.0,  # basel.md 9.13
+        "days_per_year": 250.0,  # methodology C.13
         "maturity_floor_days": 10.0,  # CRE52.48
         "mpor_floor_days": 10.0,  # CRE52.50
         "mpor_extended_floor_days": 20.0,  # CRE52.51
@@ -230,7 +231,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
         "ildc_cap_rate": 0.0225,  # OPE25.5
         "loss_multiplier": 15.0,  # OPE25.8
         "loss_years": 10,  # OPE25.10
-        "minimum_loss_years": 5,  # OPE25.15, basel.md 9.2
+        "minimum_loss_years": 5,  # OPE25.15, methodology C.2
     },
     "lcr": {
         "window_years": 30 / 365,  # the 30-calendar-day stress horizon (LCR20.5)
@@ -246,7 +247,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
             "term_with_penalty": 0.0,
         },
         "operational_deposit": 0.25,  # LCR40.26-36
-        "operational_deposit_insured": 0.05,  # basel.md 9.2 (the 3% rate is not used)
+        "operational_deposit_insured": 0.05,  # methodology C.2 (the 3% rate is not used)
         "cooperative_network_deposit": 0.25,  # LCR40.37-39
         "unsecured_non_financial": 0.40,  # LCR40.40
         "unsecured_non_financial_insured": 0.20,  # LCR40.41
@@ -358,7 +359,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
         "conservation_ratios": (1.0, 0.8, 0.6, 0.4, 0.0),  # RBC30.4 quartiles 1-4, then above the buffer
         "leverage_minimum": 0.03,  # LEV40.4, LEV20
         "leverage_buffer_share": 0.5,  # LEV40.1-2: 50% of the G-SIB HLA
-        "ratio_tolerance": 1e-12,  # basel.md 9.2
+        "ratio_tolerance": 1e-12,  # methodology C.2
     },
     "output_floor": {  # RBC90.1 phase-in by calendar year; 72.5% from 2028 (RBC20.11)
         "schedule": {2023: 0.50, 2024: 0.55, 2025: 0.60, 2026: 0.65, 2027: 0.70, 2028: 0.725},

@@ -108,7 +108,7 @@ def _credit_lines(credit: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFra
     provisions = credit["specific_provisions"].to_numpy()
     ccf = credit_conversion_factor(credit, params)
     gross = drawn + ccf * off_balance
-    exposure = np.maximum(gross - provisions, 0.0)  # CRE20.1, basel.md 9.2
+    exposure = np.maximum(gross - provisions, 0.0)  # CRE20.1, methodology C.2
     sa_rw, sa_rule, mismatch = standardised_risk_weights(credit, gross, params)
     rwa_standardised = exposure * sa_rw
     n = len(credit)

@@ -138,7 +138,7 @@ def saccr_trades(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame
     fail(frame, is_in(frame, "hedging_set", ""), "hedging_set", "is empty on derivative lines",
          allowed="IR currency, FX pair 'BASE/QUOTE', reference entity or commodity type")  # fmt: skip
 
-    # Time parameters and maturity factors (CRE52.31-32, CRE52.48-53, basel.md 9.13 and 9.2).
+    # Time parameters and maturity factors (CRE52.31-32, CRE52.48-53, methodology C.13 and C.2).
     year = p["days_per_year"]
     floor = p["maturity_floor_days"] / year
     maturity = frame["residual_maturity"].to_numpy()
@@ -162,7 +162,7 @@ def saccr_trades(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame
     duration = np.maximum((np.exp(-rate * start) - np.exp(-rate * end)) / rate, floor)
     adjusted = np.where(dated, notional * duration, notional)
 
-    # Supervisory delta (CRE52.38-40, basel.md 9.2).
+    # Supervisory delta (CRE52.38-40, methodology C.2).
     option = ~is_in(frame, "option_type", "none")
     direction_missing = is_in(frame, "trade_direction", "none")
     fail(frame, ~option & direction_missing, "trade_direction", "is missing on a linear derivative",
@@ -281,7 +281,7 @@ def saccr_netting_sets(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.Dat
 
     One row per netting set with V, C, RC, add-ons by asset class, multiplier, PFE and EAD; a
     margined set's EAD is capped at its unmargined EAD recomputed from the same trades, V and C
-    (CRE52.2, basel.md 9.2). Netting-set fields (margining, collateral, TH, MTA, NICA, MPOR and
+    (CRE52.2, methodology C.2). Netting-set fields (margining, collateral, TH, MTA, NICA, MPOR and
     the counterparty) must agree across the set's trades.
     """
     p = params["saccr"]
@@ -322,7 +322,7 @@ def saccr_netting_sets(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.Dat
         f = p["floor_f"]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             multiplier = np.minimum(1.0, f + (1 - f) * np.exp(exposure / (2 * (1 - f) * add_on)))
-        multiplier = np.where(add_on > 0, multiplier, 1.0)  # basel.md 9.2: no add-on, multiplier 1
+        multiplier = np.where(add_on > 0, multiplier, 1.0)  # methodology C.2: no add-on, multiplier 1
         pfe = multiplier * add_on
         return multiplier, pfe, p["alpha"] * (rc + pfe)
 
@@ -363,7 +363,7 @@ def _check_same_within_sets(
 
 
 def _check_fx_orderings(frame: pd.DataFrame, sets: np.ndarray) -> None:
-    """All FX trades of one currency pair in a netting set use one ordering (basel.md 9.2)."""
+    """All FX trades of one currency pair in a netting set use one ordering (methodology C.2)."""
     fx = is_in(frame, "saccr_asset_class", "fx")
     if not fx.any():
         return

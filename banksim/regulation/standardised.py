@@ -1,7 +1,7 @@
 """Standardised approach for credit risk (CRE20-22): CCFs, risk weights and exposure amounts.
 
 Vectorised over a validated positions table; each line gets a risk weight and the paragraph it
-comes from, and a line no rule covers is an error, never a default weight (basel.md 2, 9.2).
+comes from, and a line no rule covers is an error, never a default weight (methodology 2, C.2).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ __all__ = [
     "standardised_risk_weights",
 ]
 
-# The sub-classes each SA exposure class accepts (basel.md 9.1 plus banksim's additions).
+# The sub-classes each SA exposure class accepts (methodology C.1 plus banksim's additions).
 SUB_CLASSES_BY_EXPOSURE_CLASS: dict[str, tuple[str, ...]] = {
     "sovereign": ("general", "international_organisation"),
     "pse": ("general",),
@@ -61,7 +61,7 @@ SUB_CLASSES_BY_EXPOSURE_CLASS: dict[str, tuple[str, ...]] = {
     "subordinated_debt": ("general",),
     "other_assets": ("cash", "gold", "cash_items_in_collection", "other"),
 }
-RELATIVE_TOLERANCE = 1e-9  # basel.md 9.2: band and threshold tests on ratios
+RELATIVE_TOLERANCE = 1e-9  # methodology C.2: band and threshold tests on ratios
 
 
 def rating_bucket(frame: pd.DataFrame) -> np.ndarray:
@@ -104,7 +104,7 @@ def credit_conversion_factor(frame: pd.DataFrame, params: Mapping[str, Any]) -> 
 
 
 def short_term(frame: pd.DataFrame, params: Mapping[str, Any]) -> np.ndarray:
-    """Short-term bank exposure (basel.md 9.4 and 9.2): original maturity <= 3m, trade items <= 6m."""
+    """Short-term bank exposure (methodology C.4 and C.2): original maturity <= 3m, trade items <= 6m."""
     original = frame["original_maturity"].to_numpy()
     trade = is_in(frame, "off_balance_type", "short_term_trade_letter_of_credit")
     limit = np.where(trade, params["sa"]["short_term_trade_maturity"], params["sa"]["short_term_maturity"])
@@ -162,7 +162,7 @@ BANK_RULES = ("CRE20.18", "CRE20.19", "CRE20.21", "CRE20.22", "CRE20.31", "CRE20
 
 
 def counterparty_risk_weight(frame: pd.DataFrame, params: Mapping[str, Any], argument: str) -> np.ndarray:
-    """ "RW of the counterparty" (CRE20.89(1), basel.md 9.7) from ``counterparty_type`` and rating.
+    """ "RW of the counterparty" (CRE20.89(1), methodology C.7) from ``counterparty_type`` and rating.
 
     Individuals 75%, SMEs 85%; sovereigns, PSEs, MDBs, banks and corporates as an unsecured
     exposure to them under their own SA table. Any other counterparty type is an error naming
@@ -279,7 +279,7 @@ def standardised_risk_weights(
         frame,
         corporate & sub("sme") & (sales > params["irb"]["sme_sales_upper"]),
         "annual_sales",
-        "exceeds EUR 50m on a line flagged SME (basel.md 9.2)",
+        "exceeds EUR 50m on a line flagged SME (methodology C.2)",
         allowed="<= 50,000,000 for sub_class 'sme'",
     )
     assign(corporate & rated, _table(sa, "corporate")[bucket], "CRE20.42")
@@ -296,7 +296,7 @@ def standardised_risk_weights(
     # Real estate, whole loan (CRE20.69-91).
     _real_estate(frame, params, cls, sub, assign)
 
-    # Defaulted (CRE20.104-108): provisions against the gross outstanding amount (basel.md 9.8).
+    # Defaulted (CRE20.104-108): provisions against the gross outstanding amount (methodology C.8).
     defaulted = cls("defaulted")
     rules_defaulted = sa["defaulted"]
     provisioned = frame["specific_provisions"].to_numpy() >= (
@@ -329,7 +329,7 @@ def standardised_risk_weights(
         assign(other & sub(sub_class), sa["other_assets"][sub_class], "CRE20.109")
     assign(other & sub("other"), sa["other_assets"]["other"], "CRE20.110")
 
-    # Currency mismatch (CRE20.92-93, basel.md 9.2).
+    # Currency mismatch (CRE20.92-93, methodology C.2).
     mismatch = (
         (cls("retail") | cls("residential_real_estate"))
         & is_in(frame, "counterparty_type", "individual")
