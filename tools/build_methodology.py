@@ -7,15 +7,16 @@ tests/test_methodology.py fails while the committed file differs from what this 
 from __future__ import annotations
 
 import ast
+import importlib
 import io
 import math
 import sys
 import tokenize
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import banksim.regulation
 from banksim.regulation import parameters as parameters_module
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "parameters.md"
@@ -169,9 +170,21 @@ def rating_buckets() -> list[str]:
     return [*out, ""]
 
 
+def proxy_module() -> ModuleType:
+    """The module of ``business_indicator_proxy`` and ``PROXY_RATES`` (next to the generator)."""
+    for name in ("banksim.synthetic.proxy", "banksim.regulation.operational"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(module, "PROXY_RATES"):
+            return module
+    raise ImportError("no module defines PROXY_RATES (the BI proxy of the synthetic bank)")
+
+
 def proxy() -> list[str]:
     """The income-statement assumptions of ``business_indicator_proxy`` (the synthetic bank)."""
-    operational = sys.modules[banksim.regulation.business_indicator_proxy.__module__]  # wherever it lives
+    operational = proxy_module()
     out = [
         "## Operational-risk BI proxy of the synthetic bank (methodology 5.2)",
         "",
