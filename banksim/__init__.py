@@ -22,14 +22,7 @@ from banksim.errors import (
 from banksim.hashing import compute_params_hash, frame_fingerprint
 from banksim.lineage import lineage, used_by
 from banksim.pipeline import PipelineResult, run_pipeline, sweep
-from banksim.portfolio import (
-    POSITIONS_SCHEMA,
-    generate_positions,
-    own_funds,
-    read_positions,
-    schema_table,
-    validate_positions,
-)
+from banksim.positions import POSITIONS_SCHEMA, own_funds, read_positions, schema_table, validate_positions
 from banksim.query import headline_by_scenario, liquidity_by_scenario, query, rwa_by_class_across_scenarios
 from banksim.regulation import (
     DEFAULT_PARAMETERS,
@@ -65,6 +58,7 @@ from banksim.store import (
     save_dict,
     use_store,
 )
+from banksim.synthetic import generate_positions
 
 logging.getLogger("banksim").addHandler(logging.NullHandler())
 

@@ -8,7 +8,7 @@ cache statistics are printed.
 from __future__ import annotations
 
 from banksim.lineage import lineage
-from banksim.portfolio import own_funds
+from banksim.positions.own_funds import own_funds
 from banksim.regulation.rwa import rwa_summary
 from banksim.services import compute_capital, compute_liquidity, compute_rwa, run_simulation
 from banksim.store import get_store

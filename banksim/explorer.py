@@ -17,8 +17,9 @@ from typing import Any
 
 from banksim.errors import BanksimError, InputError
 from banksim.pipeline import STEPS, PipelineResult, run_pipeline
-from banksim.portfolio import PROFILES
+from banksim.positions.vocabulary import CORPORATE_EXPOSURE_CLASSES
 from banksim.scenarios import RUN_OFF_CLASSES, SCENARIOS, Scenario, Shocks
+from banksim.synthetic.profiles import PROFILES
 
 __all__ = [
     "CONTROLS",
@@ -34,7 +35,6 @@ __all__ = [
     "status_colour",
 ]
 
-CORPORATE_CLASSES = ("corporate", "specialised_lending", "commercial_real_estate")
 GREEN, AMBER, RED = "green", "amber", "red"
 
 
@@ -79,7 +79,7 @@ CONTROLS: tuple[ControlSpec, ...] = (
     ControlSpec("seed", "Random seed", "", 0, 10_000, 1, 42, integer=True),
     ControlSpec(
         "rating_downgrade", "Corporate downgrade", "notches", 0, 6, 1, 0,
-        "rating_downgrade", CORPORATE_CLASSES, integer=True,
+        "rating_downgrade", CORPORATE_EXPOSURE_CLASSES, integer=True,
     ),
     ControlSpec("pd_multiplier", "PD multiplier", "×", 0.5, 5.0, 0.1, 1.0, "pd_multiplier"),
     ControlSpec("lgd_multiplier", "LGD multiplier", "×", 0.5, 2.0, 0.05, 1.0, "lgd_multiplier"),

@@ -20,7 +20,7 @@ import pandas as pd
 
 from banksim.cache import cached
 from banksim.errors import InputError
-from banksim.portfolio import check_bank_arguments, own_funds
+from banksim.positions.own_funds import own_funds
 from banksim.scenarios import (
     SCENARIOS,
     Scenario,
@@ -36,6 +36,7 @@ from banksim.services import (
     run_simulation,
 )
 from banksim.store import Store, get_store, use_store
+from banksim.synthetic.config import check_bank_arguments
 
 __all__ = ["HEADLINE_COLUMNS", "PipelineResult", "run_pipeline", "sweep"]
 

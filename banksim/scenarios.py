@@ -18,12 +18,14 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
-from banksim.portfolio import (
-    DEPOSIT_CLASSES,
-    EXPOSURE_CLASSES,
+from banksim.positions.validation import validate_positions
+from banksim.positions.vocabulary import (
+    CREDIT_EXPOSURE_CLASSES,
+    FINANCIAL_AND_OTHER_ENTITIES,
+    HQLA_STOCK_LEVELS,
     PRODUCTS,
     RATINGS,
-    validate_positions,
+    RUN_OFF_CLASSES,
 )
 from banksim.regulation._frame import categorical, is_in
 
@@ -37,8 +39,6 @@ __all__ = [
     "shock_positions",
 ]
 
-HQLA_LEVELS = ("1", "2A", "2B")
-RUN_OFF_CLASSES = tuple(c for c in DEPOSIT_CLASSES if c != "none")
 WINDOW = 15 / 365  # funding that is not rolled over matures in the middle of the LCR window
 
 
@@ -165,12 +165,12 @@ def _mapping(
 
 
 def _check_shocks(s: Shocks) -> None:
-    _mapping("shocks.rating_downgrade", s.rating_downgrade, EXPOSURE_CLASSES[:-1], 0, 10, integer=True)
+    _mapping("shocks.rating_downgrade", s.rating_downgrade, CREDIT_EXPOSURE_CLASSES, 0, 10, integer=True)
     _number("shocks.pd_multiplier", s.pd_multiplier, 0.0, 100.0)
     _number("shocks.lgd_multiplier", s.lgd_multiplier, 0.0, 10.0)
     _number("shocks.house_price_change", s.house_price_change, -0.95, 1.0)
     _mapping("shocks.deposit_run_off_multiplier", s.deposit_run_off_multiplier, RUN_OFF_CLASSES, 0.0, 20.0)
-    _mapping("shocks.hqla_haircut", s.hqla_haircut, HQLA_LEVELS, 0.0, 1.0)
+    _mapping("shocks.hqla_haircut", s.hqla_haircut, HQLA_STOCK_LEVELS, 0.0, 1.0)
     _number("shocks.wholesale_not_rolled", s.wholesale_not_rolled, 0.0, 1.0)
     _number("shocks.facility_drawdown", s.facility_drawdown, 0.0, 1.0)
     _mapping("shocks.product_growth", s.product_growth, PRODUCTS, -1.0, 10.0)
@@ -195,7 +195,6 @@ POSITION_SHOCKS = (
     "dividend",
     "at1_issuance",
 )
-FINANCIAL = ("bank", "financial_institution", "other_legal_entity")
 
 
 def position_shocks(shocks: Shocks) -> dict[str, Any]:
@@ -231,7 +230,7 @@ def shock_positions(positions: pd.DataFrame, shocks: Shocks) -> pd.DataFrame:
         maturity = frame["residual_maturity"].to_numpy()
         eligible = np.flatnonzero(
             is_in(frame, "side", "liability")
-            & is_in(frame, "lcr_counterparty", *FINANCIAL)
+            & is_in(frame, "lcr_counterparty", *FINANCIAL_AND_OTHER_ENTITIES)
             & is_in(frame, "collateral_level", "none")
             & ~is_in(frame, "product", "tier2_instrument")
             & (maturity > 30 / 365)

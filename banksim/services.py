@@ -14,12 +14,12 @@ import pandas as pd
 
 from banksim.cache import cached
 from banksim.errors import InputError
-from banksim.portfolio import generate_positions
 from banksim.regulation.capital import BufferSettings, capital_adequacy
 from banksim.regulation.liquidity import liquidity
 from banksim.regulation.rwa import risk_weighted_assets
 from banksim.reporting import excel_workbook
 from banksim.scenarios import Scenario, Shocks, shock_positions
+from banksim.synthetic.generator import generate_positions
 
 __all__ = [
     "apply_scenario",
@@ -55,7 +55,7 @@ def run_simulation(
     seed : int
         Seed of the random generator; the same inputs give the same frame in any process.
     config : dict, optional
-        Overrides of :data:`banksim.portfolio.DEFAULT_CONFIG`; unknown keys are an error.
+        Overrides of :data:`banksim.synthetic.profiles.DEFAULT_CONFIG`; unknown keys are an error.
     include_derivatives : bool
         Add derivative trades with their SA-CCR fields.
     use_cache : bool
@@ -64,7 +64,7 @@ def run_simulation(
     Returns
     -------
     positions : pandas.DataFrame
-        One row per position, in the schema of :data:`banksim.portfolio.POSITIONS_SCHEMA`.
+        One row per position, in the schema of :data:`banksim.positions.columns.POSITIONS_SCHEMA`.
     cache_hit : bool
         True if the frame was loaded from the store.
     """

@@ -25,8 +25,8 @@ from banksim.explorer import (
     amounts,
     scenario_label,
 )
-from banksim.portfolio import PROFILES
 from banksim.scenarios import SCENARIOS
+from banksim.synthetic.profiles import PROFILES
 
 __all__ = ["ScenarioExplorer"]
 

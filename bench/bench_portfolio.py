@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import banksim as bs
-from banksim.portfolio import generate_positions
+from banksim.synthetic import generate_positions
 
 
 def median_seconds(run, repeat: int) -> float:  # type: ignore[no-untyped-def]

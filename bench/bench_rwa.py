@@ -16,6 +16,7 @@ from typing import Any
 
 import banksim as bs
 from banksim.regulation import regulatory_parameters, risk_weighted_assets, saccr_netting_sets
+from banksim.synthetic import PROFILES
 
 
 def round_robin(runs: dict[str, Callable[[], Any]], repeat: int = 5) -> dict[str, float]:
@@ -32,7 +33,7 @@ def main() -> None:
     params = regulatory_parameters()
     sa_bank = bs.generate_positions(1_000_000, 1)
     irb_bank = bs.generate_positions(1_000_000, 1, config={"irb_share": 0.3})
-    book = bs.generate_positions(3_600_000, 2, config={"mix": dict.fromkeys(bs.portfolio.PROFILES["universal"]
+    book = bs.generate_positions(3_600_000, 2, config={"mix": dict.fromkeys(PROFILES["universal"]
                                                                             ["off_balance"], 0.0)},
                                  include_derivatives=True)  # fmt: skip
     trades = book[book["side"] == "derivative"].head(100_000).reset_index(drop=True)

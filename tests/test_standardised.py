@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import banksim as bs
-from banksim.portfolio import RATINGS
+from banksim.positions.vocabulary import RATINGS
 from banksim.regulation import risk_weighted_assets
 
 AMOUNT = 1_000_000.0

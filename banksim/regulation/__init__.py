@@ -10,10 +10,11 @@ from banksim.regulation.irb import irb_capital_requirement
 from banksim.regulation.lcr import lcr_lines, lcr_summary
 from banksim.regulation.liquidity import liquidity
 from banksim.regulation.nsfr import nsfr_lines, nsfr_summary
-from banksim.regulation.operational import BI_ITEMS, business_indicator_proxy, operational_risk
+from banksim.regulation.operational import BI_ITEMS, operational_risk
 from banksim.regulation.parameters import DEFAULT_PARAMETERS, RATING_BUCKETS, regulatory_parameters
 from banksim.regulation.rwa import floor_rate, output_floor, risk_weighted_assets, rwa_summary
 from banksim.regulation.saccr import saccr_netting_sets, saccr_trades
+from banksim.synthetic.proxy import business_indicator_proxy  # the synthetic bank's BI; rwa uses it
 
 __all__ = [
     # parameters

@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
+from banksim.positions.vocabulary import PRIVATE_SECTOR_COUNTERPARTIES
 from banksim.regulation._frame import is_in
 from banksim.regulation.parameters import regulatory_parameters
 from banksim.regulation.rwa import output_floor
 
 __all__ = ["BufferSettings", "capital_adequacy", "capital_statement"]
 
-PRIVATE_SECTOR = ("individual", "sme", "corporate", "bank")  # RBC30.13-14: private-sector credit
 OWN_FUNDS_ITEMS = ("cet1", "at1", "tier2", "cet1_deductions")
 
 
@@ -212,7 +212,7 @@ def capital_adequacy(
     }
 
     # Buffers (RBC30, RBC40): CCyB as the private-sector credit RWA-weighted average of rates.
-    private = is_in(rwa, "counterparty_type", *PRIVATE_SECTOR) & is_in(
+    private = is_in(rwa, "counterparty_type", *PRIVATE_SECTOR_COUNTERPARTIES) & is_in(
         rwa, "risk_type", "credit", "counterparty"
     )
     private_rwa = rwa.loc[private].groupby(rwa.loc[private, "country"].astype(str))["rwa"].sum()

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from banksim.portfolio import IRB_CLASSES
+from banksim.positions.vocabulary import IRB_ASSET_CLASSES, IRB_CLASSES
 from banksim.regulation._frame import Rules, categorical, fail, is_in, labels, lookup
 
 __all__ = ["irb_capital_requirement", "irb_class", "irb_risk_weights"]
@@ -27,8 +27,6 @@ IRB_CLASS_OF_EXPOSURE_CLASS = {
     "subordinated_debt": "corporate",
     "retail": "other_retail",
 }
-RETAIL = ("residential_mortgage", "qrre_revolver", "qrre_transactor", "other_retail")
-WHOLESALE = ("corporate", "sovereign", "bank")
 
 
 def irb_capital_requirement(
@@ -102,7 +100,7 @@ def irb_class_codes(frame: pd.DataFrame) -> np.ndarray:
         "irb_class",
         "cannot be derived from the exposure class for IRB lines (equity is SA only, CRE30.43; "
         "defaulted, PSE, MDB and other real-estate lines need it explicitly)",
-        allowed=[*WHOLESALE, *RETAIL],
+        allowed=list(IRB_ASSET_CLASSES),
     )
     return codes
 

@@ -14,6 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from banksim.positions.vocabulary import (
+    FINANCIAL_AND_OTHER_ENTITIES,
+    NON_FINANCIAL_WITH_CENTRAL_BANKS,
+    RETAIL_COUNTERPARTIES,
+)
 from banksim.regulation._frame import (
     Decisions,
     categorical,
@@ -27,10 +32,6 @@ from banksim.regulation.saccr import netting_set_codes
 
 __all__ = ["lcr_lines", "lcr_summary"]
 
-NON_FINANCIAL = ("non_financial_corporate", "sovereign", "central_bank", "mdb", "pse")
-FINANCIAL = ("bank", "financial_institution", "other_legal_entity")
-RETAIL = ("retail", "small_business")
-HQLA_LEVELS = ("1", "2A", "2B")
 SECTIONS = ("hqla", "outflow", "inflow", "out_of_scope")
 OUT = "out_of_scope"
 
@@ -63,10 +64,16 @@ def lcr_lines(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
     within = maturity <= p["window_years"]
     due = within | np.isnan(maturity)  # non-maturity funding can leave at once
     cp = {
-        name: is_in(frame, "lcr_counterparty", name) for name in (*NON_FINANCIAL, *FINANCIAL, *RETAIL, "none")
+        name: is_in(frame, "lcr_counterparty", name)
+        for name in (
+            *NON_FINANCIAL_WITH_CENTRAL_BANKS,
+            *FINANCIAL_AND_OTHER_ENTITIES,
+            *RETAIL_COUNTERPARTIES,
+            "none",
+        )
     }
-    non_financial = np.logical_or.reduce([cp[c] for c in NON_FINANCIAL])
-    financial = np.logical_or.reduce([cp[c] for c in FINANCIAL])
+    non_financial = np.logical_or.reduce([cp[c] for c in NON_FINANCIAL_WITH_CENTRAL_BANKS])
+    financial = np.logical_or.reduce([cp[c] for c in FINANCIAL_AND_OTHER_ENTITIES])
     retail = cp["retail"] | cp["small_business"]
     small = cp["small_business"]
     insured = frame["deposit_insured"].to_numpy()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from banksim.portfolio import validate_positions
+from banksim.positions.validation import validate_positions
 from banksim.regulation.lcr import lcr_lines, lcr_summary
 from banksim.regulation.nsfr import nsfr_lines, nsfr_summary
 from banksim.regulation.parameters import regulatory_parameters

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from banksim.positions.vocabulary import FINANCIAL_AND_OTHER_ENTITIES, NON_FINANCIAL_EXCEPT_CENTRAL_BANKS
 from banksim.regulation._frame import (
     Decisions,
     categorical,
@@ -27,8 +28,6 @@ from banksim.regulation.standardised import credit_conversion_factor, standardis
 
 __all__ = ["nsfr_lines", "nsfr_summary"]
 
-NON_FINANCIAL = ("non_financial_corporate", "sovereign", "pse", "mdb")
-FINANCIAL = ("bank", "financial_institution", "other_legal_entity")
 SECTIONS = ("asf", "rsf", "none")
 
 
@@ -48,9 +47,10 @@ def nsfr_lines(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
     maturity = frame["residual_maturity"].to_numpy()
     short_bound, long_bound = p["bucket_bounds"]
     cp = {
-        name: is_in(frame, "lcr_counterparty", name) for name in (*NON_FINANCIAL, *FINANCIAL, "central_bank")
+        name: is_in(frame, "lcr_counterparty", name)
+        for name in (*NON_FINANCIAL_EXCEPT_CENTRAL_BANKS, *FINANCIAL_AND_OTHER_ENTITIES, "central_bank")
     }
-    non_financial = np.logical_or.reduce([cp[c] for c in NON_FINANCIAL])
+    non_financial = np.logical_or.reduce([cp[c] for c in NON_FINANCIAL_EXCEPT_CENTRAL_BANKS])
     fi = cp["bank"] | cp["financial_institution"]
     d = Decisions(n)
 

@@ -1,8 +1,7 @@
 """Operational risk, standardised approach (OPE25): business indicator, BIC, ILM and RWA.
 
-Amounts are EUR millions per year (methodology C.14). ``business_indicator_proxy`` derives an
-income statement for a positions table that carries none (the synthetic bank), with the
-assumptions written next to it.
+Amounts are EUR millions per year (methodology C.14). A bank that reports no income statement
+(the synthetic bank) gets one from ``banksim.synthetic.proxy.business_indicator_proxy``.
 """
 
 from __future__ import annotations
@@ -15,24 +14,10 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
-from banksim.regulation._frame import is_in
+from banksim.positions.vocabulary import BI_ITEMS, SIGNED_ITEMS
 from banksim.regulation.parameters import regulatory_parameters
 
-__all__ = ["BI_ITEMS", "business_indicator_proxy", "operational_risk"]
-
-BI_ITEMS = (
-    "interest_income",
-    "interest_expense",
-    "interest_earning_assets",
-    "dividend_income",
-    "other_operating_income",
-    "other_operating_expense",
-    "fee_income",
-    "fee_expense",
-    "net_pnl_trading_book",
-    "net_pnl_banking_book",
-)
-SIGNED_ITEMS = ("net_pnl_trading_book", "net_pnl_banking_book")
+__all__ = ["BI_ITEMS", "operational_risk"]
 
 
 def operational_risk(
@@ -134,43 +119,3 @@ def _check_losses(annual_losses: Sequence[float] | None) -> list[float]:
     if bad:
         raise InputError("annual_losses", "must be numbers >= 0 (EUR millions per year)", failure_cases=bad)
     return [float(v) for v in losses]
-
-
-# Income-statement assumptions for a bank that reports none, as shares of balance-sheet amounts.
-PROXY_RATES = {
-    "interest_income": 0.030,  # of interest-earning assets
-    "interest_expense": 0.016,  # of interest-earning assets
-    "dividend_income": 0.040,  # of equity holdings
-    "other_operating_income": 0.0010,  # of total assets
-    "other_operating_expense": 0.0015,  # of total assets
-    "fee_income": 0.0100,  # of total assets
-    "fee_expense": 0.0030,  # of total assets
-    "net_pnl_trading_book": 0.0010,  # of total assets
-    "net_pnl_banking_book": 0.0005,  # of total assets
-}
-PROXY_GROWTH = (0.94, 0.97, 1.0)  # the balance sheet two years ago, one year ago, today
-NON_EARNING = ("cash", "equity_holding", "other_asset")
-
-
-def business_indicator_proxy(positions: pd.DataFrame) -> pd.DataFrame:
-    """Three years of BI items (EUR millions) implied by a positions table and ``PROXY_RATES``.
-
-    Interest-earning assets are all assets except cash, equity holdings and other assets; the
-    balance sheet is assumed to have grown 3% a year (``PROXY_GROWTH``).
-    """
-    assets = is_in(positions, "side", "asset")
-    amount = positions["drawn_amount"].to_numpy()
-    total = float(amount[assets].sum()) / 1e6
-    earning = float(amount[assets & ~is_in(positions, "product", *NON_EARNING)].sum()) / 1e6
-    equity = float(amount[assets & is_in(positions, "product", "equity_holding")].sum()) / 1e6
-    base = {
-        "interest_income": PROXY_RATES["interest_income"] * earning,
-        "interest_expense": PROXY_RATES["interest_expense"] * earning,
-        "interest_earning_assets": earning,
-        "dividend_income": PROXY_RATES["dividend_income"] * equity,
-        **{item: PROXY_RATES[item] * total for item in BI_ITEMS[4:]},
-    }
-    return pd.DataFrame(
-        [{item: value * growth for item, value in base.items()} for growth in PROXY_GROWTH],
-        index=pd.Index(["t-2", "t-1", "t"], name="year"),
-    )

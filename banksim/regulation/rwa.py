@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
-from banksim.portfolio import EXPOSURE_CLASSES, IRB_CLASSES, validate_positions
+from banksim.positions.validation import validate_positions
+from banksim.positions.vocabulary import CREDIT_EXPOSURE_CLASSES, IRB_CLASSES
 from banksim.regulation._frame import categorical, concat_categorical, fail, is_in
 from banksim.regulation.irb import irb_risk_weights
-from banksim.regulation.operational import business_indicator_proxy, operational_risk
+from banksim.regulation.operational import operational_risk
 from banksim.regulation.parameters import regulatory_parameters
 from banksim.regulation.saccr import netting_set_ids, saccr_netting_sets
 from banksim.regulation.standardised import (
@@ -27,10 +28,11 @@ from banksim.regulation.standardised import (
     credit_conversion_factor,
     standardised_risk_weights,
 )
+from banksim.synthetic.proxy import business_indicator_proxy
 
 __all__ = ["RWA_CLASSES", "output_floor", "risk_weighted_assets", "rwa_summary"]
 
-RWA_CLASSES = (*EXPOSURE_CLASSES[:-1], "counterparty_credit_risk", "operational_risk")
+RWA_CLASSES = (*CREDIT_EXPOSURE_CLASSES, "counterparty_credit_risk", "operational_risk")
 RISK_TYPES = ("credit", "counterparty", "operational")
 
 
@@ -72,7 +74,7 @@ def risk_weighted_assets(
         is_in(credit, "exposure_class", "none"),
         "exposure_class",
         "is 'none' on asset or off-balance lines; every credit exposure needs an SA class",
-        allowed=EXPOSURE_CLASSES[:-1],
+        allowed=CREDIT_EXPOSURE_CLASSES,
     )
     parts = [_credit_lines(credit, params)]
     derivatives = frame.loc[is_in(frame, "side", "derivative")]

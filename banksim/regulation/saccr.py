@@ -13,12 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from banksim.portfolio import SACCR_SUB_CLASSES
+from banksim.positions.vocabulary import DERIVATIVE_ASSET_CLASSES, SACCR_SUB_CLASSES
 from banksim.regulation._frame import fail, is_in
 
 __all__ = ["netting_set_codes", "netting_set_ids", "saccr_netting_sets", "saccr_trades"]
 
-ASSET_CLASSES = ("interest_rate", "fx", "credit", "equity", "commodity")
 COMMODITY_HEDGING_SET = {
     "electricity": "energy",
     "oil_gas": "energy",
@@ -124,7 +123,7 @@ def saccr_trades(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame
         is_in(frame, "saccr_asset_class", "none"),
         "saccr_asset_class",
         "is missing on derivative lines",
-        allowed=ASSET_CLASSES,
+        allowed=DERIVATIVE_ASSET_CLASSES,
     )
     supervisory_factor = _by_class_and_sub(frame, rows["sf"])
     for klass, allowed in SUB_CLASSES.items():
@@ -229,7 +228,7 @@ def _add_ons(
     sfd = d * trades["supervisory_factor"].to_numpy()
     out = {}
 
-    ir = klass == ASSET_CLASSES.index("interest_rate")
+    ir = klass == DERIVATIVE_ASSET_CLASSES.index("interest_rate")
     pair = sets[ir] * n_hedges + hedge[ir]
     keys, sums = _sum_by(pair * 3 + trades["ir_bucket"].to_numpy()[ir] - 1, sfd[ir])
     pairs, slot = np.unique(keys // 3, return_inverse=True)
@@ -242,13 +241,13 @@ def _add_ons(
     )
     out["interest_rate"] = np.bincount(pairs // n_hedges, weights=effective, minlength=n_sets)
 
-    fx = klass == ASSET_CLASSES.index("fx")
+    fx = klass == DERIVATIVE_ASSET_CLASSES.index("fx")
     keys, sums = _sum_by(sets[fx] * n_hedges + hedge[fx], sfd[fx])
     out["fx"] = np.bincount(keys // n_hedges, weights=np.abs(sums), minlength=n_sets)
 
     rho = trades["correlation"].to_numpy()
     for name in ("credit", "equity"):
-        mask = klass == ASSET_CLASSES.index(name)
+        mask = klass == DERIVATIVE_ASSET_CLASSES.index(name)
         keys, entity = _sum_by(sets[mask] * n_hedges + hedge[mask], sfd[mask])
         entity_rho = np.zeros(len(keys))
         np.maximum.at(entity_rho, np.searchsorted(keys, sets[mask] * n_hedges + hedge[mask]), rho[mask])
@@ -257,7 +256,7 @@ def _add_ons(
         idiosyncratic = np.bincount(owner, weights=(1 - entity_rho**2) * entity**2, minlength=n_sets)
         out[name] = np.sqrt(systematic**2 + idiosyncratic)
 
-    commodity = klass == ASSET_CLASSES.index("commodity")
+    commodity = klass == DERIVATIVE_ASSET_CLASSES.index("commodity")
     groups = list(dict.fromkeys(COMMODITY_HEDGING_SET.values()))  # energy, metals, agricultural, other
     group_of_sub = {sub: groups.index(group) for sub, group in COMMODITY_HEDGING_SET.items()}
     sub = trades["sub_class"]
@@ -296,7 +295,7 @@ def saccr_netting_sets(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.Dat
     _check_fx_orderings(frame, sets)
 
     klass = _codes(trades, "asset_class")
-    klass = np.array([ASSET_CLASSES.index(str(c)) if c in ASSET_CLASSES else -1
+    klass = np.array([DERIVATIVE_ASSET_CLASSES.index(str(c)) if c in DERIVATIVE_ASSET_CLASSES else -1
                       for c in trades["asset_class"].cat.categories] + [-1])[klass]  # fmt: skip
     hedge = _codes(frame, "hedging_set")
     n_hedges = len(frame["hedging_set"].cat.categories) + 1

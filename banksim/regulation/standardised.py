@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
+from banksim.positions.vocabulary import COMMITMENTS
 from banksim.regulation._frame import Rules, fail, is_in, labels, lookup
 from banksim.regulation.parameters import BUCKETS, RATING_BUCKETS
 
@@ -71,9 +72,6 @@ def rating_bucket(frame: pd.DataFrame) -> np.ndarray:
 
 def _table(sa: Mapping[str, Any], name: str) -> np.ndarray:
     return np.array([sa[name][bucket] for bucket in BUCKETS], dtype=float)
-
-
-COMMITMENTS = ("commitment", "unconditionally_cancellable_commitment")
 
 
 def credit_conversion_factor(frame: pd.DataFrame, params: Mapping[str, Any]) -> np.ndarray:

@@ -1,10 +1,9 @@
-"""The synthetic bank: balance-sheet identity, determinism, composition, validation, readers."""
+"""The synthetic bank: balance-sheet identity, determinism, composition, profiles."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,7 +11,8 @@ import pytest
 
 import banksim as bs
 from banksim.hashing import frame_fingerprint
-from banksim.portfolio import DEFAULT_CONFIG, POSITIONS_SCHEMA, PROFILES, generate_positions, schema_markdown
+from banksim.positions.columns import POSITIONS_SCHEMA
+from banksim.synthetic import DEFAULT_CONFIG, PROFILES, generate_positions
 
 
 def cents(frame: pd.DataFrame, side: str) -> int:
@@ -56,7 +56,7 @@ def test_own_funds_follow_the_configured_amounts() -> None:
 def test_same_inputs_give_identical_frames_in_another_process() -> None:
     frame = generate_positions(20_000, 7, {"profile": "wholesale"}, include_derivatives=True)
     script = (
-        "from banksim.portfolio import generate_positions; from banksim.hashing import frame_fingerprint;"
+        "from banksim.synthetic import generate_positions; from banksim.hashing import frame_fingerprint;"
         "print(frame_fingerprint(generate_positions(20_000, 7, {'profile': 'wholesale'}, True)).hex())"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
@@ -117,96 +117,6 @@ def test_run_simulation_is_cached(sqlite_store: bs.Store) -> None:
     pd.testing.assert_frame_equal(first, second)
     _, hit3 = bs.run_simulation(2_000, 9, {"profile": "retail"})
     assert not hit3
-
-
-# -- validation -----------------------------------------------------------------------------------
-
-
-def test_generated_frames_validate_unchanged() -> None:
-    frame = generate_positions(10_000, 2, include_derivatives=True)
-    pd.testing.assert_frame_equal(bs.validate_positions(frame), frame)
-
-
-def test_a_table_with_only_the_required_columns_gets_the_defaults() -> None:
-    frame = pd.DataFrame(
-        {"position_id": ["a", "b"], "side": ["asset", "liability"], "drawn_amount": [10, 10]}
-    )
-    valid = bs.validate_positions(frame)
-    assert list(valid.columns) == [spec.name for spec in POSITIONS_SCHEMA]
-    assert list(valid["rating"]) == ["unrated", "unrated"] and list(valid["approach"]) == ["sa", "sa"]
-    assert valid["ltv"].isna().all() and (valid["off_balance_amount"] == 0).all()
-    assert valid["drawn_amount"].dtype == "float64"
-
-
-def base_frame() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "position_id": ["p1", "p2", "p3"],
-            "side": ["asset"] * 3,
-            "drawn_amount": [1.0, 2.0, 3.0],
-            "rating": ["AA", "BBB", "A+"],
-            "pd": [0.01, 0.02, 0.03],
-            "note": ["kept", "as", "is"],
-        }
-    )
-
-
-@pytest.mark.parametrize(
-    ("change", "column", "offender"),
-    [
-        ({"rating": ["AA", "Baa1", "A+"]}, "rating", "p2: 'Baa1'"),
-        ({"side": ["asset", "asset", "sideways"]}, "side", "p3: 'sideways'"),
-        ({"drawn_amount": [1.0, -2.0, 3.0]}, "drawn_amount", "p2: -2.0"),
-        ({"pd": [0.01, 1.2, 0.03]}, "pd", "p2: 1.2"),
-        ({"drawn_amount": [1.0, "lots", 3.0]}, "drawn_amount", "p2: 'lots'"),
-        ({"is_defaulted": ["yes", "maybe", "no"]}, "is_defaulted", "p2: 'maybe'"),
-    ],
-)
-def test_validation_errors_name_column_positions_and_allowed_values(
-    change: dict, column: str, offender: str
-) -> None:
-    frame = base_frame().assign(**change)
-    with pytest.raises(bs.InputError) as info:
-        bs.validate_positions(frame)
-    assert info.value.argument == f"positions[{column!r}]"
-    assert offender in info.value.failure_cases
-
-
-def test_validation_of_structure() -> None:
-    with pytest.raises(bs.InputError, match="missing required columns"):
-        bs.validate_positions(base_frame().drop(columns="side"))
-    with pytest.raises(bs.InputError, match="unique"):
-        bs.validate_positions(base_frame().assign(position_id=["p1", "p1", "p3"]))
-    with pytest.raises(bs.InputError, match="DataFrame"):
-        bs.validate_positions([1, 2])  # type: ignore[arg-type]
-    assert list(bs.validate_positions(base_frame())["note"]) == ["kept", "as", "is"]
-
-
-@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
-def test_readers_validate_like_in_memory_frames(tmp_path: Path, suffix: str) -> None:
-    frame = generate_positions(500, 4, include_derivatives=True)
-    path = tmp_path / f"positions{suffix}"
-    if suffix == ".csv":
-        frame.to_csv(path, index=False)
-    elif suffix == ".xlsx":
-        frame.to_excel(path, index=False)
-    else:
-        frame.to_parquet(path)
-    loaded = bs.read_positions(path)
-    pd.testing.assert_frame_equal(loaded, frame, check_exact=False, rtol=1e-12)
-    with pytest.raises(bs.InputError, match="unsupported"):
-        bs.read_positions(tmp_path / "positions.txt")
-
-
-def test_schema_table_documents_every_column() -> None:
-    table = bs.schema_table()
-    assert list(table["column"]) == [spec.name for spec in POSITIONS_SCHEMA]
-    assert (table["description"].str.len() > 10).all()
-    docs = (Path(__file__).resolve().parent.parent / "docs" / "positions_schema.md").read_text()
-    for name in table["column"]:
-        assert f"`{name}`" in docs, f"docs/positions_schema.md does not document {name}"
-    # The table in the docs is the one the code describes (regenerate with schema_markdown()).
-    assert schema_markdown() in docs
 
 
 def test_every_allowed_value_of_every_categorical_column_is_reachable() -> None:

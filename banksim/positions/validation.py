@@ -1,0 +1,219 @@
+"""Validation of a positions table against ``POSITIONS_SCHEMA``: clear errors, normalised dtypes.
+
+A table already in the schema's form (as generated, or reloaded) is returned as it is, without a
+copy; anything else is checked column by column and rebuilt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from banksim.errors import InputError
+from banksim.positions.columns import POSITIONS_SCHEMA, REQUIRED_COLUMNS, SCHEMA_BY_NAME, ColumnSpec
+
+__all__ = ["categorical_from_codes", "validate_positions"]
+
+
+def _failures(frame: pd.DataFrame, mask: np.ndarray, column: str) -> list[str]:
+    bad = frame.loc[mask]
+    return [f"{pid}: {value!r}" for pid, value in zip(bad["position_id"][:5], bad[column][:5], strict=False)]
+
+
+def validate_positions(positions: pd.DataFrame) -> pd.DataFrame:
+    """Check a positions table against ``POSITIONS_SCHEMA`` and return it normalised.
+
+    Required columns must be present; missing optional columns get their documented default;
+    categorical columns become ``category`` with the allowed values as categories; numeric
+    columns ``float64``; flags ``bool``. Extra columns are kept after the schema's columns.
+    Numbers must be finite (no ±inf anywhere). A blank (NaN) cell of an optional column takes the
+    column's documented default, as a missing column does (NaN itself where it means "not
+    applicable": ``ltv``, ``pd``, ...); a required column has no default, so a NaN
+    ``drawn_amount`` is an error, never 0.
+
+    Raises
+    ------
+    InputError
+        Naming the column, the first offending positions and values, and what is allowed.
+    """
+    if not isinstance(positions, pd.DataFrame):
+        raise InputError("positions", f"expected a pandas DataFrame, got {type(positions).__name__}")
+    missing = [name for name in REQUIRED_COLUMNS if name not in positions.columns]
+    if missing:
+        raise InputError("positions", f"missing required columns {missing}", allowed=list(SCHEMA_BY_NAME))
+    frame = positions.reset_index(drop=True)
+    ids = frame["position_id"].astype("str")
+    if ids.isna().any() or (ids == "").any():
+        raise InputError("positions['position_id']", "has empty values")
+    if not _strictly_increasing(ids) and ids.duplicated().any():
+        duplicated = ids[ids.duplicated()]
+        raise InputError(
+            "positions['position_id']", "must be unique", failure_cases=duplicated.unique()[:5].tolist()
+        )
+    columns: dict[str, Any] = {"position_id": ids}
+    unchanged = ids.dtype == frame["position_id"].dtype
+    for spec in POSITIONS_SCHEMA[1:]:
+        if spec.name not in frame.columns:
+            columns[spec.name] = _default_column(spec, len(frame))
+            unchanged = False
+            continue
+        if _conforms(frame[spec.name], spec):
+            columns[spec.name] = frame[spec.name].array
+            continue
+        columns[spec.name] = _normalise(frame, spec)
+        unchanged = False
+    extras = {name: frame[name] for name in frame.columns if name not in SCHEMA_BY_NAME}
+    if unchanged and list(frame.columns) == [*columns, *extras]:
+        return frame  # already in the schema's form: no copy of a large table
+    return pd.DataFrame({**columns, **extras})
+
+
+def categorical_from_codes(codes: np.ndarray, categories: Any) -> Any:
+    """A Categorical from integer codes (no string work)."""
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(categories)))
+
+
+def _default_column(spec: ColumnSpec, rows: int) -> Any:
+    if spec.dtype == "category":
+        return categorical_from_codes(
+            np.full(rows, spec.allowed.index(spec.default), dtype=np.int8), spec.allowed
+        )
+    if spec.dtype == "bool":
+        return np.full(rows, bool(spec.default))
+    if spec.dtype == "label":
+        return categorical_from_codes(np.zeros(rows, dtype=np.int8), [spec.default])
+    return np.full(rows, spec.default, dtype="float64")
+
+
+def _strictly_increasing(ids: pd.Series) -> bool:
+    """Sorted ids (as generated) are unique: one vectorised comparison instead of a hash table."""
+    array = pa.array(ids.array)
+    return len(array) < 2 or bool(pc.all(pc.less(array[:-1], array[1:])).as_py())
+
+
+def _conforms(values: pd.Series, spec: ColumnSpec) -> bool:
+    """The column already has the schema's dtype and no missing values: it can be used as is."""
+    dtype = values.dtype
+    if spec.dtype == "category":
+        return (
+            isinstance(dtype, pd.CategoricalDtype)
+            and tuple(dtype.categories) == spec.allowed
+            and not (values.cat.codes.to_numpy() < 0).any()
+        )
+    if spec.dtype == "label":
+        return (
+            isinstance(dtype, pd.CategoricalDtype)
+            and all(isinstance(c, str) for c in dtype.categories)
+            and not (values.cat.codes.to_numpy() < 0).any()
+        )
+    if spec.dtype == "bool":
+        return dtype == np.dtype(bool)
+    if dtype != np.float64:
+        return False
+    numbers = values.to_numpy()
+    return not (
+        (spec.minimum is not None and (numbers < spec.minimum).any())
+        or (spec.maximum is not None and (numbers > spec.maximum).any())
+        or (np.isinf(numbers).any() if _nan_allowed(spec) else not np.isfinite(numbers).all())
+    )
+
+
+def _nan_allowed(spec: ColumnSpec) -> bool:
+    """NaN means "not applicable" in a column whose default is NaN (ltv, pd, ...)."""
+    return isinstance(spec.default, float) and np.isnan(spec.default)
+
+
+def _normalise(frame: pd.DataFrame, spec: ColumnSpec) -> Any:
+    column = f"positions[{spec.name!r}]"
+    values = frame[spec.name]
+    if spec.dtype == "category":
+        missing = values.isna().to_numpy()
+        if spec.name in REQUIRED_COLUMNS and missing.any():  # a required column has no default
+            raise InputError(
+                column,
+                "has missing values",
+                failure_cases=_failures(frame, missing, spec.name),
+                allowed=spec.allowed,
+            )
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype("str").astype("category")
+        categories = values.cat.categories.astype("str")
+        unknown = ~categories.isin(spec.allowed)
+        if unknown.any():
+            bad = np.isin(values.cat.codes.to_numpy(), np.flatnonzero(unknown))
+            raise InputError(
+                column,
+                "has values outside the allowed set",
+                failure_cases=_failures(frame, bad, spec.name),
+                allowed=spec.allowed,
+            )
+        values = (
+            values.cat.rename_categories(list(categories))
+            if not categories.equals(values.cat.categories)
+            else values
+        )
+        result = values.cat.set_categories(list(spec.allowed))
+        return result.fillna(spec.default).array
+    if spec.dtype == "label":
+        return pd.Categorical(values.astype("str").fillna(spec.default))
+    if spec.dtype == "bool":
+        if values.dtype == bool:
+            return values.to_numpy()
+        text = values.astype("str").str.strip().str.lower()
+        mapping = {
+            "true": True,
+            "1": True,
+            "1.0": True,
+            "yes": True,
+            "false": False,
+            "0": False,
+            "0.0": False,
+            "no": False,
+            "": False,
+            "nan": False,
+            "none": False,
+        }
+        bad = ~text.isin(mapping).to_numpy() & values.notna().to_numpy()
+        if bad.any():
+            raise InputError(
+                column,
+                "is not a true/false flag",
+                failure_cases=_failures(frame, bad, spec.name),
+                allowed="True/False, 1/0, yes/no",
+            )
+        return text.map(mapping).fillna(False).astype(bool).to_numpy()
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = (numbers.isna() & values.notna()).to_numpy()
+    if bad.any():
+        raise InputError(column, "is not numeric", failure_cases=_failures(frame, bad, spec.name))
+    numbers = numbers.astype("float64")
+    finite = "finite numbers" + (" or NaN (not applicable)" if _nan_allowed(spec) else "")
+    bad = np.isinf(numbers.to_numpy())
+    if bad.any():
+        raise InputError(
+            column, "has infinite values", failure_cases=_failures(frame, bad, spec.name), allowed=finite
+        )
+    bad = numbers.isna().to_numpy()
+    if spec.name in REQUIRED_COLUMNS and bad.any():  # a required amount has no default: never 0
+        raise InputError(
+            column, "has missing values (NaN)", failure_cases=_failures(frame, bad, spec.name), allowed=finite
+        )
+    if spec.minimum is not None:
+        bad = (numbers < spec.minimum).to_numpy()
+        if bad.any():
+            raise InputError(
+                column, f"must be >= {spec.minimum:g}", failure_cases=_failures(frame, bad, spec.name)
+            )
+    if spec.maximum is not None:
+        bad = (numbers > spec.maximum).to_numpy()
+        if bad.any():
+            raise InputError(
+                column, f"must be <= {spec.maximum:g}", failure_cases=_failures(frame, bad, spec.name)
+            )
+    if not _nan_allowed(spec):
+        numbers = numbers.fillna(spec.default)  # a blank cell of an optional column: its default
+    return numbers.to_numpy()

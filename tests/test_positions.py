@@ -1,0 +1,174 @@
+"""Positions: the vocabulary and its named subsets, validation, readers and the documented schema."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import banksim as bs
+import banksim.regulation
+from banksim.positions import vocabulary
+from banksim.positions.columns import POSITIONS_SCHEMA, schema_markdown
+from banksim.synthetic import generate_positions
+
+ROOT = Path(__file__).resolve().parent.parent
+CATEGORY_TUPLES = {  # the vocabulary's tuples that are some column's allowed values
+    name: value
+    for name, value in vars(vocabulary).items()
+    if any(value is spec.allowed for spec in POSITIONS_SCHEMA)
+}
+RULE_MODULES = [
+    *(f"banksim.regulation.{m.name}" for m in pkgutil.iter_modules(banksim.regulation.__path__)),
+    "banksim.scenarios",
+    "banksim.explorer",
+]
+
+
+def test_every_categorical_column_takes_its_values_from_the_vocabulary() -> None:
+    tuples = [
+        value for name, value in vars(vocabulary).items() if name.isupper() and isinstance(value, tuple)
+    ]
+    for spec in POSITIONS_SCHEMA:
+        if spec.dtype == "category":
+            assert any(spec.allowed is value for value in tuples), spec.name
+
+
+@pytest.mark.parametrize("module_name", RULE_MODULES)
+def test_no_rule_module_defines_its_own_category_subset(module_name: str) -> None:
+    """A module-level tuple of category values in a rule module is the vocabulary's own object."""
+    module = importlib.import_module(module_name)
+    named = [value for name, value in vars(vocabulary).items() if name.isupper()]
+    for name, value in vars(module).items():
+        if not (isinstance(value, tuple) and len(value) >= 2 and all(isinstance(v, str) for v in value)):
+            continue
+        if any(set(value) <= set(category) for category in CATEGORY_TUPLES.values()):
+            assert any(value is subset for subset in named), f"{module_name}.{name} redefines {value}"
+
+
+def test_no_module_slices_a_category_tuple() -> None:
+    """Subsets are named in the vocabulary, never re-derived by slicing (``EXPOSURE_CLASSES[:-1]``)."""
+    pattern = re.compile(r"\b(" + "|".join(CATEGORY_TUPLES) + r")\[[-0-9]*:[-0-9]*\]")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "banksim").rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert offenders == []
+
+
+def test_named_subsets_are_subsets_of_their_categories() -> None:
+    subsets = {
+        "CREDIT_EXPOSURE_CLASSES": vocabulary.EXPOSURE_CLASSES,
+        "CORPORATE_EXPOSURE_CLASSES": vocabulary.EXPOSURE_CLASSES,
+        "IRB_ASSET_CLASSES": vocabulary.IRB_CLASSES,
+        "PRIVATE_SECTOR_COUNTERPARTIES": vocabulary.COUNTERPARTY_TYPES,
+        "RETAIL_COUNTERPARTIES": vocabulary.LCR_COUNTERPARTIES,
+        "FINANCIAL_AND_OTHER_ENTITIES": vocabulary.LCR_COUNTERPARTIES,
+        "NON_FINANCIAL_EXCEPT_CENTRAL_BANKS": vocabulary.LCR_COUNTERPARTIES,
+        "NON_FINANCIAL_WITH_CENTRAL_BANKS": vocabulary.LCR_COUNTERPARTIES,
+        "HQLA_STOCK_LEVELS": vocabulary.HQLA_LEVELS,
+        "RUN_OFF_CLASSES": vocabulary.DEPOSIT_CLASSES,
+        "COMMITMENTS": vocabulary.OFF_BALANCE_TYPES,
+        "DERIVATIVE_ASSET_CLASSES": vocabulary.SACCR_ASSET_CLASSES,
+        "OWN_FUNDS_PRODUCTS": vocabulary.PRODUCTS,
+    }
+    for name, category in subsets.items():
+        subset = getattr(vocabulary, name)
+        assert set(subset) < set(category) and "none" not in subset, name
+    # The two non-financial groups differ by central banks only (LCR40.40-41 vs NSF30.13).
+    assert set(vocabulary.NON_FINANCIAL_WITH_CENTRAL_BANKS) - set(
+        vocabulary.NON_FINANCIAL_EXCEPT_CENTRAL_BANKS
+    ) == {"central_bank"}
+
+
+def test_generated_frames_validate_unchanged() -> None:
+    frame = generate_positions(10_000, 2, include_derivatives=True)
+    pd.testing.assert_frame_equal(bs.validate_positions(frame), frame)
+
+
+def test_a_table_with_only_the_required_columns_gets_the_defaults() -> None:
+    frame = pd.DataFrame(
+        {"position_id": ["a", "b"], "side": ["asset", "liability"], "drawn_amount": [10, 10]}
+    )
+    valid = bs.validate_positions(frame)
+    assert list(valid.columns) == [spec.name for spec in POSITIONS_SCHEMA]
+    assert list(valid["rating"]) == ["unrated", "unrated"] and list(valid["approach"]) == ["sa", "sa"]
+    assert valid["ltv"].isna().all() and (valid["off_balance_amount"] == 0).all()
+    assert valid["drawn_amount"].dtype == "float64"
+
+
+def base_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "position_id": ["p1", "p2", "p3"],
+            "side": ["asset"] * 3,
+            "drawn_amount": [1.0, 2.0, 3.0],
+            "rating": ["AA", "BBB", "A+"],
+            "pd": [0.01, 0.02, 0.03],
+            "note": ["kept", "as", "is"],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "column", "offender"),
+    [
+        ({"rating": ["AA", "Baa1", "A+"]}, "rating", "p2: 'Baa1'"),
+        ({"side": ["asset", "asset", "sideways"]}, "side", "p3: 'sideways'"),
+        ({"drawn_amount": [1.0, -2.0, 3.0]}, "drawn_amount", "p2: -2.0"),
+        ({"pd": [0.01, 1.2, 0.03]}, "pd", "p2: 1.2"),
+        ({"drawn_amount": [1.0, "lots", 3.0]}, "drawn_amount", "p2: 'lots'"),
+        ({"is_defaulted": ["yes", "maybe", "no"]}, "is_defaulted", "p2: 'maybe'"),
+    ],
+)
+def test_validation_errors_name_column_positions_and_allowed_values(
+    change: dict, column: str, offender: str
+) -> None:
+    frame = base_frame().assign(**change)
+    with pytest.raises(bs.InputError) as info:
+        bs.validate_positions(frame)
+    assert info.value.argument == f"positions[{column!r}]"
+    assert offender in info.value.failure_cases
+
+
+def test_validation_of_structure() -> None:
+    with pytest.raises(bs.InputError, match="missing required columns"):
+        bs.validate_positions(base_frame().drop(columns="side"))
+    with pytest.raises(bs.InputError, match="unique"):
+        bs.validate_positions(base_frame().assign(position_id=["p1", "p1", "p3"]))
+    with pytest.raises(bs.InputError, match="DataFrame"):
+        bs.validate_positions([1, 2])  # type: ignore[arg-type]
+    assert list(bs.validate_positions(base_frame())["note"]) == ["kept", "as", "is"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_readers_validate_like_in_memory_frames(tmp_path: Path, suffix: str) -> None:
+    frame = generate_positions(500, 4, include_derivatives=True)
+    path = tmp_path / f"positions{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_parquet(path)
+    loaded = bs.read_positions(path)
+    pd.testing.assert_frame_equal(loaded, frame, check_exact=False, rtol=1e-12)
+    with pytest.raises(bs.InputError, match="unsupported"):
+        bs.read_positions(tmp_path / "positions.txt")
+
+
+def test_schema_table_documents_every_column() -> None:
+    table = bs.schema_table()
+    assert list(table["column"]) == [spec.name for spec in POSITIONS_SCHEMA]
+    assert (table["description"].str.len() > 10).all()
+    docs = (ROOT / "docs" / "positions_schema.md").read_text()
+    for name in table["column"]:
+        assert f"`{name}`" in docs, f"docs/positions_schema.md does not document {name}"
+    # The table in the docs is the one the code describes (regenerate with schema_markdown()).
+    assert schema_markdown() in docs
