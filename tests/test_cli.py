@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
+import json
+import logging
 import os
+import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 import banksim as bs
-from banksim.cli import main
+from banksim.cli import build_parser, human_age, human_duration, human_size, main, summarize_arguments
 
 
 @pytest.fixture
@@ -169,3 +175,227 @@ def test_purge_orphans_removes_only_stray_files(
     assert not stale.exists() and young.exists()  # a young file may belong to a write in progress
     assert sorted(p for p in store.artifact_root.rglob("*") if p.is_file() and p != young) == kept
     assert len(store.list_entries()) == 2
+
+
+# -- a command line people read (issue 16) -------------------------------------------------------------
+
+
+@pytest.fixture
+def pipeline_run(configured: Path) -> bs.PipelineResult:
+    """A severe-recession pipeline run stored in the configured store: tables, parts, a scenario."""
+    return bs.run_pipeline(500, 1, scenario="severe_recession")
+
+
+def test_cache_ls_fits_the_terminal_with_one_line_of_arguments(
+    pipeline_run: bs.PipelineResult, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listing = bs.get_store().list_entries()
+    for columns in (100, 80):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        assert main(["cache", "ls"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == 1 + len(listing) + 1  # header, one line per part, total
+        assert max(map(len, lines)) <= columns, "\n".join(lines)
+        assert lines[0].split() == ["KIND", "KEY", "ARGUMENTS", "SIZE", "AGE"]
+        assert lines[
+            -1
+        ] == f"{len(listing)} parts of {listing['params_hash'].nunique()} calls, " + human_size(
+            int(listing["bytes"].sum())
+        )
+        for line, kind, key in zip(lines[1:-1], listing["kind"], listing["params_hash"], strict=True):
+            assert line.split()[:2] == [kind, key[:12]] and key not in line  # the short key only
+            assert re.search(r"  \d+(\.\d)? (B|kB|MB)  +\d+ (s|min)$", line), line
+        by_kind = dict(zip(listing["kind"], lines[1:-1], strict=False))
+        assert "position_id" not in "".join(lines)  # no column lists
+        assert re.search(r"rwa +\w{12}  positions=<table [\d,]+x62> ", by_kind["rwa"])
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["cache", "ls", "--kind", "pipeline"]) == 0
+    pipeline_line = capsys.readouterr().out.splitlines()[1]
+    assert "  num_positions=500 seed=1 scenario=severe_recession include_de" in pipeline_line
+
+
+def test_cache_ls_wide_and_json_show_every_field(
+    pipeline_run: bs.PipelineResult, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    listing = bs.get_store().list_entries()
+    assert main(["cache", "ls", "--wide"]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:-1]
+    for line, key, params, code in zip(
+        lines, listing["params_hash"], listing["params"], listing["code_version"], strict=True
+    ):
+        assert key in line and code in line and line.endswith(params)  # nothing cut
+    assert main(["cache", "ls", "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["params_hash"] for r in records] == list(listing["params_hash"])
+    assert [r["bytes"] for r in records] == list(listing["bytes"])
+    assert {r["kind"]: r["function_kind"] for r in records}["liquidity_lcr"] == "liquidity"
+    rwa = next(r for r in records if r["kind"] == "rwa")
+    assert rwa["params"]["positions"]["dataframe"]["rows"] == len(pipeline_run.positions)
+    assert rwa["rows"] == len(pipeline_run.rwa) and rwa["created_at"].endswith("+00:00")
+
+
+def test_wide_and_json_are_exclusive(configured: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["cache", "ls", "--wide", "--json"])
+    assert info.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+def test_cache_stats_counts_calls_and_parts_in_human_units(
+    pipeline_run: bs.PipelineResult, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bs.run_simulation(500, 1, include_derivatives=True)  # a hit
+    listing = bs.get_store().list_entries()
+    stats = bs.get_store().stats()
+    assert stats.loc["liquidity", "calls"] == 1 and stats.loc["liquidity", "entries"] == 3
+    assert stats.loc["(all)", "calls"] == listing["params_hash"].nunique()
+    assert stats.loc["(all)", "entries"] == len(listing)
+    assert main(["cache", "stats"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "KIND",
+        "CALLS",
+        "PARTS",
+        "SIZE",
+        "HITS",
+        "MISSES",
+        "HIT",
+        "RATE",
+        "COMPUTE",
+        "AVOIDED",
+    ]
+    rows = {line.split()[0]: line.split() for line in lines[1:] if line.split()[0] in stats.index}
+    assert rows["liquidity"][1:3] == ["1", "3"]
+    assert rows["positions"][5:8] == ["1", "1", "50%"]  # one hit, one miss
+    total = rows["(all)"]
+    assert total[1:3] == [str(listing["params_hash"].nunique()), str(len(listing))]
+    assert " ".join(total[3:5]) == human_size(int(listing["bytes"].sum()))
+    assert re.fullmatch(r"\d+\.\d+ (s|min)", " ".join(total[-2:]))
+    assert not re.search(r"\d{5}|0\.\d{4}", "\n".join(lines))  # no raw bytes, no raw fractions
+
+
+def test_human_units() -> None:
+    assert [human_size(n) for n in (0, 999, 1000, 35_500_000, 999_960_000, 2_300_000_000)] == [
+        "0 B", "999 B", "1.0 kB", "35.5 MB", "1.0 GB", "2.3 GB",
+    ]  # fmt: skip
+    assert [human_age(s) for s in (-1, 59, 180, 7_300, 4 * 86_400 + 5)] == [
+        "0 s",
+        "59 s",
+        "3 min",
+        "2 h",
+        "4 d",
+    ]
+    assert [human_duration(s) for s in (0.123, 42.0, 150.0, 7_560.0)] == [
+        "0.12 s",
+        "42.0 s",
+        "2.5 min",
+        "2.1 h",
+    ]
+
+
+def test_arguments_summary() -> None:
+    params = {
+        "positions": {"dataframe": {"rows": 1_000_000, "columns": [f"c{i}" for i in range(62)]}},
+        "include_derivatives": True,
+        "config": None,
+        "scenario": {"name": "severe_recession", "description": "a long text", "shocks": {"pd": 2.5}},
+        "seed": 1,
+        "num_positions": 1_000_000,
+        "own_funds": {"cet1": 4_293_520_000.0, "at1": None},
+        "weights": [0.5, 1.25],
+    }
+    assert summarize_arguments(json.dumps(params)) == (
+        "seed=1 num_positions=1,000,000 scenario=severe_recession include_derivatives=True "
+        "positions=<table 1,000,000x62> own_funds={cet1=4,293,520,000} weights=[0.5,1.25]"
+    )
+    assert summarize_arguments(None) == ""  # a direct save has no stored arguments
+
+
+def _subcommands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [path]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += _subcommands(sub, (*path, name))
+    return found
+
+
+SUBCOMMANDS = _subcommands(build_parser())
+
+
+def test_every_subcommand_is_listed() -> None:
+    names = {" ".join(path) for path in SUBCOMMANDS}
+    assert {
+        "",
+        "demo",
+        "explore",
+        "db",
+        "cache",
+        "cache ls",
+        "cache stats",
+        "cache verify",
+        "cache purge",
+    } <= names
+
+
+@pytest.mark.parametrize("path", SUBCOMMANDS, ids=lambda path: " ".join(path) or "banksim")
+def test_every_subcommand_has_its_own_plain_text_help(
+    path: tuple[str, ...], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit) as info:
+        main([*path, "--help"])
+    out = capsys.readouterr().out
+    assert info.value.code == 0
+    assert out.startswith(f"usage: {' '.join(['banksim', *path])} ")  # its own, not the generic help
+    assert not re.search(r"`|:(func|meth|class|mod|attr):", out), out  # no reST markup
+    assert max(map(len, out.splitlines())) <= 100
+    options = re.findall(r"^  (--[\w-]+)(?: [A-Z_]+)?(?:  +|\n {10,})(\S.*)$", out, flags=re.M)
+    assert all(text.strip() for _, text in options), out  # every option says what it does
+
+
+def test_help_shows_defaults_and_each_actions_own_options(capsys: pytest.CaptureFixture[str]) -> None:
+    expected = {
+        ("cache", "ls"): ["--wide", "--json", "--kind"],
+        ("cache", "purge"): ["--all", "--orphans", "--older-than AGE", "--max-size SIZE", "--dry-run"],
+        ("cache", "verify"): ["--dry-run", "--kind"],
+        ("demo",): ["(default: 10000)", "(default: 42)"],
+        ("explore",): ["port on 127.0.0.1 (default 8866)", "positions of the bank the page opens with"],
+    }
+    for path, texts in expected.items():
+        with pytest.raises(SystemExit):
+            main([*path, "--help"])
+        out = capsys.readouterr().out
+        assert all(text in out for text in texts), out
+    with pytest.raises(SystemExit):
+        main(["cache", "ls", "--help"])
+    assert "--orphans" not in capsys.readouterr().out  # purge's options are purge's
+
+
+def test_demo_prints_each_call_once_and_logs_no_copy(
+    configured: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level("INFO")
+    assert main(["demo", "--num-positions", "300", "--seed", "7"]) == 0
+    out = capsys.readouterr().out
+    assert not [r for r in caplog.records if r.name == "banksim.cache" and r.levelname == "INFO"]
+    calls = [line for line in out.splitlines() if re.search(r"\b[0-9a-f]{12}: (computed|loaded)", line)]
+    assert len(calls) == 8 and len(set(calls)) == 8  # 4 steps, twice, each once
+    assert "code versions of the 4 cached steps:" in out
+    assert logging.getLogger("banksim.cache").level == logging.NOTSET  # put back after the demo
+
+
+def test_demo_in_a_terminal_prints_one_line_per_event(configured: Path) -> None:
+    """The real command: its log lines go to stderr beside the printed ones on stdout."""
+    env = {**os.environ, "LOG_LEVEL": "INFO"}
+    env.pop("COLUMNS", None)
+    command = [sys.executable, "-m", "banksim", "demo", "--num-positions", "300"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=True)
+    assert "banksim.cache" not in done.stderr, done.stderr
+    assert done.stdout.count("computed and stored") == 4 and done.stdout.count("loaded from cache") == 4
+    listing = subprocess.run(
+        [sys.executable, "-m", "banksim", "cache", "ls"], capture_output=True, text=True, env=env, timeout=300
+    )
+    lines = listing.stdout.splitlines()
+    assert listing.returncode == 0 and len(lines) == 8  # header, 6 parts, total
+    assert max(map(len, lines)) <= 100  # piped, COLUMNS unset: 100 columns

@@ -147,11 +147,18 @@ def list_entries(store: Store, kind: str | None = None) -> pd.DataFrame:
 
 
 def stats(store: Store) -> pd.DataFrame:
-    """Entries, bytes, hits, misses, hit rate and the compute time hits avoided (hits x the
-    stored compute time) per kind, with an ``(all)`` total row."""
+    """Stored calls and their parts, bytes, hits, misses, hit rate and the compute time hits
+    avoided (hits x the stored compute time) per kind, with an ``(all)`` total row.
+
+    ``calls`` counts stored results (one per key: a cached call, or a direct save), ``entries``
+    the payloads they are made of (a call returning several parts stores one per part); ``hits``
+    and ``misses`` count calls of cached functions.
+    """
     listing = store.list_entries()
     listing["group"] = listing["function_kind"].fillna(listing["kind"])
-    by_kind = listing.groupby("group").agg(entries=("kind", "size"), bytes=("bytes", "sum"))
+    by_kind = listing.groupby("group").agg(
+        calls=("params_hash", "nunique"), entries=("kind", "size"), bytes=("bytes", "sum")
+    )
     with store.transaction() as conn:
         counts = pd.DataFrame(
             conn.execute(
