@@ -103,11 +103,12 @@ NON_FINANCIAL_EXCEPT_CENTRAL_BANKS = ("non_financial_corporate", "sovereign", "p
 # Non-financial wholesale counterparties with central banks: unsecured wholesale funding at 20-40%
 # run-off (LCR40.40-41); lcr.py (inflows take central banks out again, LCR40.87).
 NON_FINANCIAL_WITH_CENTRAL_BANKS = ("non_financial_corporate", "sovereign", "central_bank", "mdb", "pse")
-# The levels that count in the stock of HQLA (LCR30-31); lcr.py, scenarios.py (haircut shocks).
+# The levels that count in the stock of HQLA (LCR30-31); scenarios.py (a haircut shock per level).
 HQLA_STOCK_LEVELS = tuple(level for level in HQLA_LEVELS if level != "none")
 # Deposit classes that carry a run-off rate (all but 'none'); scenarios.py (run-off multipliers).
 RUN_OFF_CLASSES = tuple(c for c in DEPOSIT_CLASSES if c != "none")
-# Commitments: their CCF caps the CCF of an underlying off-balance item (CRE20.101); standardised.py.
+# Commitments: the only lines that may provide another off-balance item, taking the lower of the
+# two CCFs (CRE20.101); standardised.py.
 COMMITMENTS = ("commitment", "unconditionally_cancellable_commitment")
 # The five SA-CCR asset classes of a derivative trade (CRE52.40); saccr.py.
 DERIVATIVE_ASSET_CLASSES = tuple(c for c in SACCR_ASSET_CLASSES if c != "none")
