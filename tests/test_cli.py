@@ -66,8 +66,10 @@ def test_bad_input_is_a_message_not_a_traceback(configured: Path, capsys: pytest
 def test_demo_shows_a_miss_then_a_hit(configured: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--num-positions", "500", "--seed", "3"]) == 0
     out = capsys.readouterr().out
-    assert "first call: positions" in out and "(cache hit: False)" in out
-    assert "second call: positions" in out and "(cache hit: True)" in out
+    first, second = out.split("first pass:\n")[1].split("second pass:\n")
+    assert re.match(r"  positions [0-9a-f]{12}: computed and stored in ", first), first
+    assert re.match(r"  positions [0-9a-f]{12}: loaded from cache in .*\(computing took ", second), second
+    assert first.count("computed and stored") == 4 and second[: second.index("\n\n")].count("loaded") == 4
     assert "argument 'seed': 3 -> 4" in out
 
 
@@ -393,6 +395,7 @@ def test_demo_in_a_terminal_prints_one_line_per_event(configured: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=True)
     assert "banksim.cache" not in done.stderr, done.stderr
     assert done.stdout.count("computed and stored") == 4 and done.stdout.count("loaded from cache") == 4
+    assert max(map(len, done.stdout.splitlines())) <= 100
     listing = subprocess.run(
         [sys.executable, "-m", "banksim", "cache", "ls"], capture_output=True, text=True, env=env, timeout=300
     )
