@@ -1,8 +1,8 @@
 """Reporting: an Excel workbook for management, and open exports (Parquet, CSV, JSON) for everyone.
 
 ``excel_workbook`` writes the summary, RWA, LCR, NSFR and capital sheets and the position-level
-detail in openpyxl's streaming (write-only) mode; ``export`` writes any result table or dict.
-openpyxl loads only when a workbook is made.
+detail with XlsxWriter (each formula with its computed value, every sheet set up to print);
+``export`` writes any result table or dict. XlsxWriter loads only when a workbook is made.
 """
 
 from __future__ import annotations
@@ -23,27 +23,145 @@ import pandas as pd
 from banksim.errors import InputError
 from banksim.regulation.rwa import rwa_summary
 
-__all__ = ["EXCEL_MAX_ROWS", "MAX_DETAIL_SHEETS", "excel_workbook", "export"]
+__all__ = ["EXCEL_MAX_ROWS", "MAX_DETAIL_SHEETS", "UNNAMED_SCENARIO", "excel_workbook", "export"]
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per worksheet in Excel 2007+
 MAX_DETAIL_SHEETS = 4  # beyond this many sheets the position detail is left out, with a note
-DETAIL_COLUMNS = (
-    "position_id",
-    "risk_type",
-    "exposure_class",
-    "sub_class",
-    "approach",
-    "ccf",
-    "exposure",
-    "risk_weight",
-    "rwa",
-    "sa_risk_weight",
-    "rwa_standardised",
-    "rule",
-)
+UNNAMED_SCENARIO = "unnamed scenario"  # the label of frames passed without a scenario name
 MONEY = "#,##0"
 PERCENT = "0.00%"
-GREEN, RED, HEADER = "C6EFCE", "FFC7CE", "DDEBF7"
+GREEN, RED, HEADER = "#C6EFCE", "#FFC7CE", "#DDEBF7"
+# Every data string is written with write_string (never parsed as a formula, URL or number); these
+# options also keep XlsxWriter's generic write() from doing so.
+WORKBOOK_OPTIONS = {
+    "in_memory": True,  # no temporary files
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "default_format_properties": {"font_name": "Arial", "font_size": 10},  # metric twin on Linux
+}
+FORMULA_LIKE = ("=", "+", "-", "@")  # a spreadsheet app may read these as the start of a formula
+ERROR_LIKE = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+
+# -- labels: words and units for the identifiers of the results ------------------------------------
+
+DETAIL_COLUMNS = {
+    "position_id": "Position ID",
+    "risk_type": "Risk type",
+    "exposure_class": "Exposure class",
+    "sub_class": "Sub-class",
+    "approach": "Approach",
+    "ccf": "CCF",
+    "exposure": "Exposure (EUR)",
+    "risk_weight": "Risk weight",
+    "rwa": "RWA (EUR)",
+    "sa_risk_weight": "SA risk weight",
+    "rwa_standardised": "RWA standardised (EUR)",
+    "rule": "Rule",
+}
+DETAIL_FORMATS = {
+    "exposure": MONEY,
+    "rwa": MONEY,
+    "rwa_standardised": MONEY,
+    "ccf": PERCENT,
+    "risk_weight": PERCENT,
+    "sa_risk_weight": PERCENT,
+}
+LABELS = {
+    # risk types, exposure classes and approaches (RWA sheet)
+    "credit": "Credit",
+    "counterparty": "Counterparty credit",
+    "operational": "Operational",
+    "sovereign": "Sovereigns",
+    "pse": "Public sector entities",
+    "mdb": "Multilateral development banks",
+    "bank": "Banks",
+    "covered_bond": "Covered bonds",
+    "corporate": "Corporates",
+    "specialised_lending": "Specialised lending",
+    "retail": "Retail",
+    "residential_real_estate": "Residential real estate",
+    "commercial_real_estate": "Commercial real estate",
+    "defaulted": "Defaulted exposures",
+    "equity": "Equity",
+    "subordinated_debt": "Subordinated debt",
+    "other_assets": "Other assets",
+    "counterparty_credit_risk": "Counterparty credit risk (SA-CCR)",
+    "operational_risk": "Operational risk",
+    "sa": "Standardised",
+    "firb": "Foundation IRB",
+    "airb": "Advanced IRB",
+    # capital requirements (Capital sheet)
+    "cet1_minimum": "CET1: Pillar 1 minimum",
+    "cet1_minimum_and_pillar2": "CET1: Pillar 1 and Pillar 2",
+    "cet1_overall": "CET1: overall, with buffers",
+    "tier1_minimum": "Tier 1: Pillar 1 minimum",
+    "tier1_minimum_and_pillar2": "Tier 1: Pillar 1 and Pillar 2",
+    "tier1_overall": "Tier 1: overall, with buffers",
+    "total_minimum": "Total capital: Pillar 1 minimum",
+    "total_minimum_and_pillar2": "Total capital: Pillar 1 and Pillar 2",
+    "total_overall": "Total capital: overall, with buffers",
+    "leverage_minimum": "Leverage ratio: minimum",
+    "leverage_with_gsib_buffer": "Leverage ratio: with G-SIB buffer",
+    # LCR outflow and inflow categories
+    "secured_funding": "Secured funding",
+    "retail_term_deposit": "Retail term deposits (withdrawal penalty)",
+    "retail_stable_enhanced": "Retail deposits, stable (enhanced protection)",
+    "retail_stable": "Retail deposits, stable",
+    "retail_less_stable": "Retail deposits, less stable",
+    "small_business_stable": "Small business deposits, stable",
+    "small_business_less_stable": "Small business deposits, less stable",
+    "operational_deposit_insured": "Operational deposits, insured",
+    "operational_deposit": "Operational deposits",
+    "cooperative_network_deposit": "Cooperative network deposits",
+    "unsecured_non_financial": "Unsecured wholesale funding, non-financial",
+    "unsecured_financial": "Unsecured wholesale funding, financial",
+    "committed_facility": "Committed facilities",
+    "trade_finance": "Trade finance",
+    "guarantees_and_other_contingent": "Guarantees and other contingent funding",
+    "net_derivative_outflow": "Net derivative outflows",
+    "net_derivative_inflow": "Net derivative inflows",
+    "secured_lending": "Secured lending",
+    "inflow_retail": "Retail counterparties",
+    "inflow_non_financial": "Non-financial counterparties",
+    "inflow_financial": "Financial institutions and central banks",
+    # NSFR available and required stable funding categories
+    "regulatory_capital": "Regulatory capital",
+    "tier2_ge_1y": "Tier 2 instruments, 1 year or more",
+    "tier2_6m_to_1y": "Tier 2 instruments, 6 months to 1 year",
+    "tier2_lt_6m": "Tier 2 instruments, under 6 months",
+    "funding_ge_1y": "Funding of 1 year or more",
+    "stable_deposit": "Stable deposits",
+    "less_stable_deposit": "Less stable deposits",
+    "non_financial_funding_lt_1y": "Non-financial funding under 1 year",
+    "other_funding_lt_6m": "Other funding under 6 months",
+    "other_funding_6m_to_1y": "Other funding, 6 months to 1 year",
+    "other_liabilities": "Other liabilities",
+    "cash_and_reserves": "Cash and central bank reserves",
+    "non_performing": "Non-performing exposures",
+    "hqla_level_1": "HQLA Level 1",
+    "hqla_level_2a": "HQLA Level 2A",
+    "hqla_level_2b": "HQLA Level 2B",
+    "fi_lt_6m_secured_by_level1": "Loans to financial institutions under 6 months, Level 1 secured",
+    "fi_lt_6m_other": "Loans to financial institutions under 6 months, other",
+    "fi_and_central_bank_6m_to_1y": "Financial institutions and central banks, 6 months to 1 year",
+    "fi_ge_1y": "Financial institutions, 1 year or more",
+    "other_lt_1y": "Other assets under 1 year",
+    "securities_ge_1y": "Securities of 1 year or more",
+    "loans_ge_1y_rw_le_35": "Loans of 1 year or more, risk weight up to 35%",
+    "loans_ge_1y_rw_gt_35": "Loans of 1 year or more, risk weight over 35%",
+    "committed_facilities": "Committed facilities",
+    "other_contingent": "Other contingent funding",
+    "gross_derivative_liabilities": "Gross derivative liabilities",
+    "net_derivative_assets": "Net derivative assets",
+    "operational_deposit_held": "Operational deposits held",
+}
+
+
+def _label(key: Any) -> str:
+    """A result's identifier as words ('retail_stable' -> 'Retail deposits, stable')."""
+    text = str(key)
+    return LABELS.get(text) or text.replace("_", " ").capitalize()
 
 
 def _check_frame(value: Any, argument: str, columns: Sequence[str]) -> pd.DataFrame:
@@ -64,10 +182,14 @@ def excel_workbook(
     nsfr: pd.DataFrame,
     capital: Mapping[str, Any],
     liquidity: Mapping[str, Any] | None = None,
-    scenario: str = "baseline",
+    scenario: str = UNNAMED_SCENARIO,
     params_hash: str = "",
 ) -> bytes:
     """The management workbook as ``.xlsx`` bytes.
+
+    Every sheet is set up to print (fit to the page width, header rows repeated; the summary and
+    the RWA chart on one page each) and every formula carries its computed value, so tools that
+    read stored values (pandas, viewers) see the numbers.
 
     Parameters
     ----------
@@ -77,10 +199,13 @@ def excel_workbook(
     liquidity : dict, optional
         The liquidity summary; recomputed from ``lcr`` and ``nsfr`` with the default parameters if
         not given.
-    scenario, params_hash : str
+    scenario : str
+        The scenario the results belong to, shown on the summary sheet ("unnamed scenario" if not
+        given).
+    params_hash : str
         Shown on the summary sheet for reproducibility.
     """
-    from openpyxl import Workbook  # loaded on use: keeps `import banksim` light
+    import xlsxwriter  # loaded on use: keeps `import banksim` light
 
     from banksim import __version__
     from banksim.regulation.lcr import lcr_summary
@@ -93,6 +218,8 @@ def excel_workbook(
     _check_frame(nsfr, "nsfr", ["position_id", "section", "category", "weighted_amount"])
     if not isinstance(capital, Mapping) or "ratios" not in capital:
         raise InputError("capital", "expected the statement of bs.compute_capital()")
+    if not isinstance(scenario, str) or not scenario.strip():
+        raise InputError("scenario", f"expected a scenario name, got {scenario!r}", allowed="a non-empty str")
     credit_ids = set(rwa.loc[rwa["risk_type"].astype(str) == "credit", "position_id"].astype(str))
     unknown = credit_ids - set(positions["position_id"].astype(str))
     if unknown:
@@ -104,221 +231,281 @@ def excel_workbook(
     if liquidity is None:
         liquidity = {**lcr_summary(lcr, regulatory_parameters()), **nsfr_summary(nsfr)}
 
-    book = Workbook(write_only=True)
-    _summary_sheet(book, capital, liquidity, scenario, params_hash, __version__, len(positions))
-    _rwa_sheet(book, rwa)
-    _lcr_sheet(book, liquidity)
-    _nsfr_sheet(book, liquidity)
-    _capital_sheet(book, capital)
-    _detail_sheets(book, rwa)
     buffer = io.BytesIO()
-    book.save(buffer)
+    book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
+    styles = _styles(book)
+    info = [
+        ("Scenario", scenario, None),
+        ("Positions", len(positions), "#,##0"),
+        ("Parameters hash", params_hash or "-", "hash"),
+        ("banksim version", __version__, None),
+        ("Generated (UTC)", dt.datetime.now(dt.UTC).replace(tzinfo=None), "yyyy-mm-dd hh:mm"),
+    ]
+    _summary_sheet(book, styles, capital, liquidity, info)
+    _rwa_sheet(book, styles, rwa)
+    _lcr_sheet(book, styles, liquidity)
+    _nsfr_sheet(book, styles, liquidity)
+    _capital_sheet(book, styles, capital)
+    _detail_sheets(book, styles, rwa)
+    book.close()
     return buffer.getvalue()
 
 
-# -- sheet helpers ----------------------------------------------------------------------------------
+# -- cell and sheet helpers -------------------------------------------------------------------------
 
 
-def _cell(
-    sheet: Any, value: Any, number_format: str | None = None, bold: bool = False, fill: str | None = None
-) -> Any:
-    """A styled cell; a string is always text, never a formula (see :func:`_formula`)."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-
-    if isinstance(value, float) and not math.isfinite(value):
-        value = "inf" if value > 0 else ("-inf" if value < 0 else "")
-    cell = _text(sheet, value) if isinstance(value, str) else WriteOnlyCell(sheet, value=value)
-    if number_format:
-        cell.number_format = number_format
-    if bold:
-        cell.font = Font(bold=True)
-    if fill:
-        cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
-    return cell
-
-
-FORMULA_LIKE = ("=", "+", "-", "@")  # a spreadsheet app may read these as the start of a formula
-
-
-def _text(sheet: Any, value: str) -> Any:
-    """A cell holding ``value`` as literal text, whatever it starts with.
-
-    openpyxl turns a string starting with '=' into a formula and '#N/A' and the like into error
-    values; data (position ids, categories, scenario names) must stay text, so the type is set
-    back to string. A value that looks like a formula also gets Excel's quote prefix, so that
-    editing the cell keeps it text.
-    """
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES
-
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    if value.startswith(FORMULA_LIKE) or value in ERROR_CODES:
-        cell.quotePrefix = True
-    return cell
+def _styles(book: Any) -> dict[str, Any]:
+    """The workbook's cell formats by name (XlsxWriter formats belong to one workbook)."""
+    add = book.add_format
+    styles = {
+        "title": add({"bold": True, "font_size": 14}),
+        "header": add({"bold": True, "bg_color": HEADER, "bottom": 1, "text_wrap": True, "valign": "top"}),
+        "bold": add({"bold": True}),
+        "total_money": add({"bold": True, "num_format": MONEY, "top": 1}),
+        "total_label": add({"bold": True, "top": 1}),
+        "met": add({"bg_color": GREEN, "align": "center"}),
+        "breach": add({"bold": True, "bg_color": RED, "align": "center"}),
+        "quoted": add({"quote_prefix": True}),  # Excel keeps formula-like text text when edited
+        "hash": add({"font_name": "Courier New", "font_size": 7, "valign": "vcenter"}),
+        "note": add({"italic": True, "font_color": "#595959"}),
+    }
+    for number_format in (MONEY, PERCENT):
+        styles[number_format] = add({"num_format": number_format})
+    for number_format in ("#,##0", "yyyy-mm-dd hh:mm"):  # the summary's facts, read left to right
+        styles[number_format] = add({"num_format": number_format, "align": "left"})
+    return styles
 
 
-def _formula(sheet: Any, formula: str, number_format: str) -> Any:
-    """A live formula written by banksim itself (never built from data)."""
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=formula)
-    cell.data_type = "f"
-    cell.number_format = number_format
-    return cell
+def _is_formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_LIKE) or text in ERROR_LIKE
 
 
-def _header(sheet: Any, names: Sequence[str]) -> list[Any]:
-    return [_cell(sheet, name, bold=True, fill=HEADER) for name in names]
+def _text(sheet: Any, styles: Mapping[str, Any], row: int, col: int, value: Any, style: Any = None) -> None:
+    """``value`` as literal text, whatever it starts with (write_string never makes a formula); a
+    formula-like value also gets Excel's quote prefix, so that editing the cell keeps it text."""
+    text = str(value)
+    sheet.write_string(row, col, text, styles["quoted"] if _is_formula_like(text) else style)
 
 
-def _widths(sheet: Any, widths: Sequence[int]) -> None:
-    from openpyxl.utils import get_column_letter
+def _number(sheet: Any, row: int, col: int, value: Any, style: Any = None) -> None:
+    """A number stays a number; infinity (a ratio with nothing below the line) is written as text."""
+    number = float(value)
+    if math.isfinite(number):
+        sheet.write_number(row, col, number, style)
+    elif not math.isnan(number):
+        sheet.write_string(row, col, "infinite" if number > 0 else "-infinite", style)
 
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
+
+def _width(value: Any, number_format: str | None = None, bold: bool = False) -> float:
+    """Characters a cell needs (Arial 10: a little more for bold text, and a margin)."""
+    if isinstance(value, str):
+        return len(value) * (1.1 if bold else 1.0) + 2
+    if number_format == PERCENT:
+        return len(f"{float(value):.2%}") + 2
+    if isinstance(value, int | float) and math.isfinite(value):
+        return len(f"{float(value):,.0f}") + 3
+    return 10
+
+
+def _set_widths(sheet: Any, widths: Sequence[float], cap: float = 60) -> list[float]:
+    fitted = [min(max(w, 8.0), cap) for w in widths]
+    for col, width in enumerate(fitted):
+        sheet.set_column(col, col, width)
+    return fitted
+
+
+def _print_setup(sheet: Any, widths: Sequence[float], header_rows: int, one_page: bool = False) -> None:
+    """A4, landscape where the columns are wider than a portrait page, one page wide, the header
+    rows repeated on every page, the sheet name and page number in the footer."""
+    sheet.set_paper(9)  # A4
+    if sum(widths) > 95:  # characters across a portrait A4 page at 100%
+        sheet.set_landscape()
+    sheet.fit_to_pages(1, 1 if one_page else 0)
+    if header_rows:
+        sheet.repeat_rows(0, header_rows - 1)
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    sheet.set_footer("&L&8&A&R&8Page &P of &N")
+
+
+def _status(sheet: Any, styles: Mapping[str, Any], row: int, col: int, met: bool) -> None:
+    sheet.write_string(row, col, "met" if met else "BREACH", styles["met" if met else "breach"])
+
+
+# -- the sheets -------------------------------------------------------------------------------------
 
 
 def _summary_sheet(
     book: Any,
+    styles: Mapping[str, Any],
     capital: Mapping[str, Any],
     liquidity: Mapping[str, Any],
-    scenario: str,
-    params_hash: str,
-    version: str,
-    positions: int,
+    info: Sequence[tuple[str, Any, str | None]],
 ) -> None:
-    sheet = book.create_sheet("Summary")
-    _widths(sheet, [34, 14, 14, 14, 10])
-    sheet.freeze_panes = "A5"
-    sheet.append([_cell(sheet, "banksim capital and liquidity summary", bold=True)])
-    sheet.append(
-        [
-            _cell(sheet, f"scenario: {scenario}"),
-            _cell(sheet, f"positions: {positions:,}"),
-            _cell(sheet, f"params hash: {params_hash or '-'}"),
-            _cell(sheet, f"banksim {version}"),
-        ]
-    )
-    sheet.append([_cell(sheet, f"generated {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}")])
-    sheet.append(_header(sheet, ["metric", "value", "requirement", "surplus", "status"]))
+    sheet = book.add_worksheet("Summary")
+    sheet.write_string(0, 0, "Capital and liquidity summary", styles["title"])
+    for row, (name, value, kind) in enumerate(info, start=1):
+        sheet.write_string(row, 0, name, styles["bold"])
+        if kind == "hash":  # a long key: small type across the table's width
+            sheet.merge_range(row, 1, row, 4, "", styles["hash"])
+            _text(sheet, styles, row, 1, value, styles["hash"])
+        elif isinstance(value, dt.datetime):
+            sheet.write_datetime(row, 1, value, styles[kind or ""])
+        elif isinstance(value, int):
+            sheet.write_number(row, 1, value, styles[kind or ""])
+        else:
+            _text(sheet, styles, row, 1, value)
+    top = len(info) + 2
+    header = ["Metric", "Value", "Requirement", "Surplus", "Status"]
+    sheet.write_row(top, 0, header, styles["header"])
     overall = {r["requirement"]: r for r in capital["requirements"]}
     lines = [
         ("CET1 ratio", capital["ratios"]["cet1_ratio"], overall["cet1_overall"]["required_ratio"]),
         ("Tier 1 ratio", capital["ratios"]["tier1_ratio"], overall["tier1_overall"]["required_ratio"]),
-        (
-            "Total capital ratio",
-            capital["ratios"]["total_capital_ratio"],
-            overall["total_overall"]["required_ratio"],
-        ),
+        ("Total capital ratio", capital["ratios"]["total_capital_ratio"], overall["total_overall"]["required_ratio"]),  # noqa: E501
         ("Leverage ratio", capital["leverage"]["leverage_ratio"], capital["leverage"]["requirement"]),
-        ("LCR", liquidity["lcr"], 1.0),
-        ("NSFR", liquidity["nsfr"], 1.0),
-    ]
-    for row, (name, value, requirement) in enumerate(lines, start=5):
-        met = value >= requirement - 1e-12
-        sheet.append(
-            [
-                _cell(sheet, name),
-                _cell(sheet, value, PERCENT),
-                _cell(sheet, requirement, PERCENT),
-                _formula(sheet, f"=B{row}-C{row}", PERCENT),  # edit a requirement, see the surplus
-                _cell(sheet, "met" if met else "BREACH", bold=not met, fill=GREEN if met else RED),
-            ]
-        )
-    sheet.append([])
-    sheet.append(_header(sheet, ["amounts", "EUR"]))
-    for name, value in (
+        ("Liquidity coverage ratio (LCR)", liquidity["lcr"], 1.0),
+        ("Net stable funding ratio (NSFR)", liquidity["nsfr"], 1.0),
+    ]  # fmt: skip
+    for row, (name, value, requirement) in enumerate(lines, start=top + 1):
+        sheet.write_string(row, 0, name)
+        _number(sheet, row, 1, value, styles[PERCENT])
+        _number(sheet, row, 2, requirement, styles[PERCENT])
+        surplus = float(value) - float(requirement)
+        excel_row = row + 1  # edit a requirement, see the surplus
+        if math.isfinite(surplus):
+            sheet.write_formula(row, 3, f"=B{excel_row}-C{excel_row}", styles[PERCENT], surplus)
+        _status(sheet, styles, row, 4, value >= requirement - 1e-12)
+    amounts = [
         ("Total risk exposure amount (floored)", capital["rwa"]["floored_rwa"]),
         ("Output floor add-on", capital["rwa"]["floor_add_on"]),
         ("CET1 capital", capital["own_funds"]["cet1"]),
-        ("HQLA", liquidity["hqla"]),
-        ("Net cash outflows", liquidity["net_outflows"]),
-    ):
-        sheet.append([_cell(sheet, name), _cell(sheet, value, MONEY)])
-    sheet.append([])
-    sheet.append(
-        [
-            _cell(sheet, "Maximum payout ratio (MDA)"),
-            _cell(sheet, capital["mda"]["maximum_payout_ratio"], PERCENT),
-        ]
-    )
-    sheet.append(
-        [
-            _cell(sheet, "Combined buffer requirement"),
-            _cell(sheet, capital["buffers"]["combined_buffer_requirement"], PERCENT),
-        ]
-    )
-
-
-def _rwa_sheet(book: Any, rwa: pd.DataFrame) -> None:
-    from openpyxl.chart import BarChart, Reference
-
-    sheet = book.create_sheet("RWA")
-    _widths(sheet, [16, 28, 10, 10, 18, 18, 18, 12])
-    sheet.freeze_panes = "A2"
-    columns = [
-        "risk_type",
-        "exposure_class",
-        "approach",
-        "lines",
-        "exposure",
-        "rwa",
-        "rwa_standardised",
-        "average_risk_weight",
+        ("High-quality liquid assets (HQLA)", liquidity["hqla"]),
+        ("Net cash outflows (30 days)", liquidity["net_outflows"]),
     ]
-    sheet.append(_header(sheet, columns))
-    table = rwa_summary(rwa)[columns]
-    formats = [None, None, None, "0", MONEY, MONEY, MONEY, PERCENT]
-    for record in table.itertuples(index=False):
+    buffers = [
+        ("Maximum payout ratio (MDA)", capital["mda"]["maximum_payout_ratio"]),
+        ("Combined buffer requirement", capital["buffers"]["combined_buffer_requirement"]),
+    ]
+    row = _block(sheet, styles, top + len(lines) + 2, ["Amount", "EUR"], amounts, MONEY)
+    _block(sheet, styles, row + 1, ["Distribution limits", "Ratio"], buffers, PERCENT)
+    names = [n for n, _, _ in info] + [n for n, _, _ in lines] + [n for n, _ in amounts + buffers]
+    money = max(_width(v, MONEY) for _, v in amounts)
+    # info text may run on into the empty cells to its right; a date cannot (it needs 18)
+    widths = _set_widths(sheet, [max(map(_width, names)), max(money, 18), 13, 12, 10])
+    _print_setup(sheet, widths, header_rows=0, one_page=True)
+    sheet.activate()
+
+
+def _block(
+    sheet: Any,
+    styles: Mapping[str, Any],
+    row: int,
+    header: list[str],
+    lines: Sequence[tuple[str, Any]],
+    fmt: str,
+) -> int:
+    """A header, then one labelled number per row; returns the row after the block."""
+    sheet.write_row(row, 0, header, styles["header"])
+    for offset, (name, value) in enumerate(lines, start=1):
+        sheet.write_string(row + offset, 0, name)
+        _number(sheet, row + offset, 1, value, styles[fmt])
+    return row + len(lines) + 1
+
+
+def _rwa_sheet(book: Any, styles: Mapping[str, Any], rwa: pd.DataFrame) -> None:
+    sheet = book.add_worksheet("RWA")
+    header = [
+        "Risk type",
+        "Exposure class",
+        "Approach",
+        "Lines",
+        "Exposure (EUR)",
+        "RWA (EUR)",
+        "RWA standardised (EUR)",
+        "Average risk weight",
+    ]
+    sheet.write_row(0, 0, header, styles["header"])
+    columns = ["risk_type", "exposure_class", "approach", "lines", "exposure", "rwa", "rwa_standardised"]
+    table = rwa_summary(rwa)[[*columns, "average_risk_weight"]]
+    widths = [_width(h, bold=True) for h in header]
+    formats = [None, None, None, "#,##0", MONEY, MONEY, MONEY, PERCENT]
+    for row, record in enumerate(table.itertuples(index=False), start=1):
         average = float(record[7]) if record[4] else 0.0  # no exposure: 0%, as a number
-        values = [
-            str(record[0]),
-            str(record[1]),
-            str(record[2]),
-            int(record[3]),
-            float(record[4]),
-            float(record[5]),
-            float(record[6]),
-            average,
-        ]
-        sheet.append([_cell(sheet, v, f) for v, f in zip(values, formats, strict=True)])
-    last = len(table) + 1
-    sheet.append(
-        [
-            _cell(sheet, "Total", bold=True),
-            None,
-            None,
-            None,
-            _formula(sheet, f"=SUM(E2:E{last})", MONEY),
-            _formula(sheet, f"=SUM(F2:F{last})", MONEY),
-            _formula(sheet, f"=SUM(G2:G{last})", MONEY),
-        ]
+        cells = [_label(record[0]), _label(record[1]), _label(record[2]), *record[3:7], average]
+        for col, (value, number_format) in enumerate(zip(cells, formats, strict=True)):
+            widths[col] = max(widths[col], _width(value, number_format))
+            if number_format is None:
+                _text(sheet, styles, row, col, value)
+            else:
+                _number(sheet, row, col, value, styles[number_format])
+    last = len(table) + 1  # the Excel row of the last line
+    sheet.write_string(last, 0, "Total", styles["total_label"])
+    for col in (1, 2, 3, 7):
+        sheet.write_blank(last, col, None, styles["total_label"])
+    for col, column in ((4, "exposure"), (5, "rwa"), (6, "rwa_standardised")):
+        letter = "EFG"[col - 4]
+        total = float(table[column].sum())
+        widths[col] = max(widths[col], _width(total, MONEY))
+        sheet.write_formula(last, col, f"=SUM({letter}2:{letter}{last})", styles["total_money"], total)
+    sheet.autofilter(0, 0, last - 1, len(header) - 1)
+    sheet.freeze_panes(1, 0)
+    widths = _set_widths(sheet, widths)
+    _rwa_chart(book, sheet, last, table["approach"].nunique() > 1, widths)
+    _print_setup(sheet, widths, header_rows=1, one_page=True)  # the table and its chart
+
+
+def _rwa_chart(book: Any, sheet: Any, last: int, approaches: bool, widths: Sequence[float]) -> None:
+    """Horizontal bars of RWA by exposure class (and approach, where there is more than one),
+    below the table and as wide as it, so that both print on one page."""
+    chart = book.add_chart({"type": "bar"})
+    by = "exposure class and approach" if approaches else "exposure class"
+    chart.add_series(
+        {
+            "name": "RWA",
+            "categories": ["RWA", 1, 1, last - 1, 2 if approaches else 1],
+            "values": ["RWA", 1, 5, last - 1, 5],
+            "fill": {"color": "#4472C4"},
+            "gap": 60,
+        }
     )
-    sheet.auto_filter.ref = f"A1:H{last}"
-    chart = BarChart()
-    chart.type = "bar"
-    chart.title = "RWA by exposure class and approach"
-    chart.y_axis.title = "RWA (EUR)"
-    chart.x_axis.title = "exposure class"
-    chart.add_data(Reference(sheet, min_col=6, min_row=1, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(sheet, min_col=2, min_row=2, max_row=last))
-    chart.height, chart.width = 12, 22
-    sheet.add_chart(chart, "J2")
+    font = {"name": "Arial", "size": 9}
+    chart.set_title({"name": f"RWA by {by}", "name_font": {"name": "Arial", "size": 12}})
+    chart.set_x_axis(
+        {
+            "name": "RWA (EUR millions)",
+            "name_font": font,
+            "num_font": font,
+            "num_format": "#,##0,,",
+            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+        }
+    )
+    # the table's order top to bottom, with the amounts along the bottom
+    chart.set_y_axis({"reverse": True, "crossing": "max", "num_font": font})
+    chart.set_legend({"none": True})
+    width = int(sum(widths) * 7 + 5 * len(widths))  # pixels across the table's columns
+    chart.set_size({"width": width, "height": max(320, 22 * last + 120)})
+    sheet.insert_chart(last + 2, 0, chart, {"x_offset": 2, "y_offset": 6})
 
 
-def _item_sheet(book: Any, name: str, title: str, rows: list[tuple[str, Any, str]]) -> None:
+def _item_sheet(
+    book: Any, styles: Mapping[str, Any], name: str, title: str, rows: Sequence[tuple[str, Any, str]]
+) -> None:
     """A titled two-column sheet: item, then its amount or ratio in the given number format."""
-    sheet = book.create_sheet(name)
-    _widths(sheet, [44, 18])
-    sheet.append([_cell(sheet, title, bold=True)])
-    sheet.append(_header(sheet, ["item", "EUR / ratio"]))
-    for item, value, number_format in rows:
-        sheet.append([_cell(sheet, item), _cell(sheet, value, number_format)])
+    sheet = book.add_worksheet(name)
+    sheet.write_string(0, 0, title, styles["title"])
+    header = ["Item", "Amount (EUR) or ratio"]
+    sheet.write_row(1, 0, header, styles["header"])
+    for row, (item, value, number_format) in enumerate(rows, start=2):
+        _text(sheet, styles, row, 0, item, styles["bold"] if number_format == PERCENT else None)
+        _number(sheet, row, 1, value, styles[number_format])
+    first = max([_width(item) for item, _, _ in rows] + [_width(header[0], bold=True)])
+    second = max([_width(v, f) for _, v, f in rows] + [_width(header[1], bold=True)])
+    sheet.freeze_panes(2, 0)
+    widths = _set_widths(sheet, [first, second], cap=80)
+    _print_setup(sheet, widths, header_rows=2)
 
 
-def _lcr_sheet(book: Any, s: Mapping[str, Any]) -> None:
+def _lcr_sheet(book: Any, styles: Mapping[str, Any], s: Mapping[str, Any]) -> None:
     rows: list[tuple[str, Any, str]] = [
         ("C 72.00 Level 1 assets (after haircut)", s["hqla_level1"], MONEY),
         ("C 72.00 Level 2A assets (after haircut)", s["hqla_level2a"], MONEY),
@@ -327,119 +514,139 @@ def _lcr_sheet(book: Any, s: Mapping[str, Any]) -> None:
         ("Adjustment for the 15% Level 2B cap", s["adjustment_15_percent_cap"], MONEY),
         ("Adjustment for the 40% Level 2 cap", s["adjustment_40_percent_cap"], MONEY),
         ("HQLA after caps", s["hqla"], MONEY),
-        *[(f"C 73.00 outflow: {k}", v, MONEY) for k, v in s["outflows_by_category"].items()],
+        *[(f"C 73.00 outflow: {_label(k)}", v, MONEY) for k, v in s["outflows_by_category"].items()],
         ("Total outflows", s["outflows"], MONEY),
-        *[(f"C 74.00 inflow: {k}", v, MONEY) for k, v in s["inflows_by_category"].items()],
+        *[(f"C 74.00 inflow: {_label(k)}", v, MONEY) for k, v in s["inflows_by_category"].items()],
         ("Total inflows", s["inflows"], MONEY),
         ("Inflows after the 75% cap", s["inflows_capped"], MONEY),
         ("Net cash outflows", s["net_outflows"], MONEY),
         ("LCR", s["lcr"], PERCENT),
     ]
-    _item_sheet(book, "LCR", "LCR (simplified C 72.00 - C 74.00)", rows)
+    _item_sheet(book, styles, "LCR", "Liquidity coverage ratio (simplified C 72.00 - C 74.00)", rows)
 
 
-def _nsfr_sheet(book: Any, s: Mapping[str, Any]) -> None:
+def _nsfr_sheet(book: Any, styles: Mapping[str, Any], s: Mapping[str, Any]) -> None:
     rows: list[tuple[str, Any, str]] = [
-        *[(f"C 81.00 ASF: {k}", v, MONEY) for k, v in s["asf_by_category"].items()],
+        *[(f"C 81.00 ASF: {_label(k)}", v, MONEY) for k, v in s["asf_by_category"].items()],
         ("Available stable funding", s["asf"], MONEY),
-        *[(f"C 80.00 RSF: {k}", v, MONEY) for k, v in s["rsf_by_category"].items()],
+        *[(f"C 80.00 RSF: {_label(k)}", v, MONEY) for k, v in s["rsf_by_category"].items()],
         ("Required stable funding", s["rsf"], MONEY),
         ("NSFR", s["nsfr"], PERCENT),
     ]
-    _item_sheet(book, "NSFR", "NSFR (simplified C 80.00 - C 81.00)", rows)
+    _item_sheet(book, styles, "NSFR", "Net stable funding ratio (simplified C 80.00 - C 81.00)", rows)
 
 
-def _capital_sheet(book: Any, capital: Mapping[str, Any]) -> None:
+def _capital_sheet(book: Any, styles: Mapping[str, Any], capital: Mapping[str, Any]) -> None:
     from banksim.regulation.capital import capital_statement
 
-    sheet = book.create_sheet("Capital")
-    _widths(sheet, [10, 44, 18])
-    sheet.freeze_panes = "A2"
-    sheet.append(_header(sheet, ["template", "row", "value"]))
-    for record in capital_statement(capital).itertuples(index=False):
+    sheet = book.add_worksheet("Capital")
+    header = ["Template", "Item", "Amount (EUR) or ratio"]
+    sheet.write_row(0, 0, header, styles["header"])
+    widths = [_width(h, bold=True) for h in header]
+    statement = capital_statement(capital)
+    for row, record in enumerate(statement.itertuples(index=False), start=1):
         number_format = PERCENT if record.unit == "ratio" else MONEY
-        sheet.append(
-            [
-                _cell(sheet, record.template),
-                _cell(sheet, record.row),
-                _cell(sheet, float(record.value), number_format),  # type: ignore[arg-type]
-            ]
-        )
-    sheet.append([])
-    sheet.append(
-        _header(sheet, ["requirement", "required ratio", "surplus (points)", "surplus (EUR)", "met"])
-    )
-    for r in capital["requirements"]:
-        sheet.append(
-            [
-                _cell(sheet, r["requirement"]),
-                _cell(sheet, r["required_ratio"], PERCENT),
-                _cell(sheet, r["surplus_points"], PERCENT),
-                _cell(sheet, r["surplus_amount"], MONEY),
-                _cell(sheet, "met" if r["met"] else "BREACH", fill=GREEN if r["met"] else RED),
-            ]
-        )
+        _text(sheet, styles, row, 0, record.template)
+        _text(sheet, styles, row, 1, record.row)
+        _number(sheet, row, 2, record.value, styles[number_format])
+        widths[0] = max(widths[0], _width(record.template))
+        widths[2] = max(widths[2], _width(record.value, number_format))
+    top = len(statement) + 2
+    requirement_header = [
+        "Requirement",
+        "Rule",
+        "Required ratio",
+        "Ratio held",
+        "Surplus (points)",
+        "Surplus (EUR)",
+        "Status",
+    ]
+    sheet.write_row(top, 1, requirement_header, styles["header"])
+    for row, r in enumerate(capital["requirements"], start=top + 1):
+        _text(sheet, styles, row, 1, _label(r["requirement"]))
+        _text(sheet, styles, row, 2, r.get("rule", ""))
+        _number(sheet, row, 3, r["required_ratio"], styles[PERCENT])
+        _number(sheet, row, 4, r.get("ratio", math.nan), styles[PERCENT])
+        _number(sheet, row, 5, r["surplus_points"], styles[PERCENT])
+        _number(sheet, row, 6, r["surplus_amount"], styles[MONEY])
+        _status(sheet, styles, row, 7, bool(r["met"]))
+    items = [*statement["row"], *(_label(r["requirement"]) for r in capital["requirements"])]
+    widths[1] = max([widths[1], *map(_width, items)])
+    rules = [_width(r.get("rule", "")) for r in capital["requirements"]]
+    widths[2] = max([widths[2], _width("Rule", bold=True), *rules])
+    amounts = [_width(r["surplus_amount"], MONEY) for r in capital["requirements"]]
+    widths += [_width(h, bold=True) for h in requirement_header[2:]]  # columns D to H
+    widths[6] = max([widths[6], *amounts])
+    sheet.freeze_panes(1, 0)
+    widths = _set_widths(sheet, widths)
+    _print_setup(sheet, widths, header_rows=1)
 
 
-def _detail_sheets(book: Any, rwa: pd.DataFrame) -> None:
-    """Position-level RWA, split over sheets of at most EXCEL_MAX_ROWS rows, or left out with a note."""
+def _detail_sheets(book: Any, styles: Mapping[str, Any], rwa: pd.DataFrame) -> None:
+    """Position-level RWA, split over sheets of at most EXCEL_MAX_ROWS rows, or left out with a note.
+
+    Written column by column from arrays (a million lines cost no per-row objects); set up to print
+    on its own: landscape, one page wide, the header row on every page."""
     per_sheet = EXCEL_MAX_ROWS - 1  # one header row
     sheets = math.ceil(len(rwa) / per_sheet) if len(rwa) else 1
     if sheets > MAX_DETAIL_SHEETS:
-        sheet = book.create_sheet("RWA detail")
-        sheet.append(
-            [
-                _cell(
-                    sheet,
-                    f"Left out: {len(rwa):,} lines would need {sheets} sheets of "
-                    f"{per_sheet:,} rows (more than {MAX_DETAIL_SHEETS}). Use "
-                    "bs.export(rwa, 'rwa.parquet') for the full detail.",
-                    bold=True,
-                )
-            ]
+        sheet = book.add_worksheet("RWA detail")
+        note = (
+            f"Left out: {len(rwa):,} lines would need {sheets} sheets of {per_sheet:,} rows "
+            f"(more than {MAX_DETAIL_SHEETS}). Use bs.export(rwa, 'rwa.parquet') for the full detail."
         )
+        sheet.write_string(0, 0, note, styles["bold"])
+        _print_setup(sheet, _set_widths(sheet, [len(note)], cap=200), header_rows=0)
         return
     columns = [c for c in DETAIL_COLUMNS if c in rwa.columns]
-    formats = {
-        "exposure": MONEY,
-        "rwa": MONEY,
-        "rwa_standardised": MONEY,
-        "ccf": PERCENT,
-        "risk_weight": PERCENT,
-        "sa_risk_weight": PERCENT,
-    }
     detail = rwa[columns]
+    widths = [_detail_width(detail[c], DETAIL_COLUMNS[c], DETAIL_FORMATS.get(c)) for c in columns]
     for part in range(sheets):
-        name = "RWA detail" if sheets == 1 else f"RWA detail {part + 1}"
-        sheet = book.create_sheet(name)
-        sheet.freeze_panes = "A2"
-        _widths(sheet, [18, 12, 24, 22, 9, 8, 16, 10, 16, 10, 16, 16])
-        sheet.append(_header(sheet, columns))
+        sheet = book.add_worksheet("RWA detail" if sheets == 1 else f"RWA detail {part + 1}")
+        sheet.write_row(0, 0, [DETAIL_COLUMNS[c] for c in columns], styles["header"])
         chunk = detail.iloc[part * per_sheet : (part + 1) * per_sheet]
-        arrays = [
-            chunk[c].to_numpy(dtype=float) if c in formats else _text_column(sheet, chunk[c]) for c in columns
-        ]
-        styled = [(i, formats[c]) for i, c in enumerate(columns) if c in formats]
-        for values in zip(*arrays, strict=True):
-            row: list[Any] = list(values)
-            for i, number_format in styled:
-                row[i] = _cell(sheet, float(row[i]), number_format) if math.isfinite(row[i]) else None
-            sheet.append(row)
-        sheet.auto_filter.ref = f"A1:{chr(ord('A') + len(columns) - 1)}{len(chunk) + 1}"
+        for col, column in enumerate(columns):
+            if column in DETAIL_FORMATS:
+                _number_column(sheet, col, chunk[column], styles[DETAIL_FORMATS[column]])
+            else:
+                _text_column(sheet, col, chunk[column], styles["quoted"])
+        sheet.autofilter(0, 0, len(chunk), len(columns) - 1)
+        sheet.freeze_panes(1, 0)
+        _print_setup(sheet, _set_widths(sheet, widths), header_rows=1)
 
 
-def _text_column(sheet: Any, values: pd.Series) -> Any:
-    """A column of strings for ``sheet.append``: plain strings, except that values openpyxl would
-    turn into a formula or an error value become text cells (found vectorised, so a million
-    ordinary ids cost no cell objects)."""
-    from openpyxl.cell.cell import ERROR_CODES
+def _number_column(sheet: Any, col: int, values: pd.Series, style: Any) -> None:
+    """Finite numbers as numbers from row 1 down; missing values stay blank."""
+    array = values.to_numpy(dtype=float)
+    finite = np.isfinite(array)
+    write = sheet.write_number
+    rows: list[int] = (np.flatnonzero(finite) + 1).tolist()
+    for row, value in zip(rows, array[finite].tolist(), strict=True):
+        write(row, col, value, style)
 
+
+def _text_column(sheet: Any, col: int, values: pd.Series, quoted: Any) -> None:
+    """Text from row 1 down, always literal (write_string); formula-like values, found vectorised,
+    get the quote prefix."""
     text = values.astype(str)
-    risky = text.str.startswith(FORMULA_LIKE) | text.isin(ERROR_CODES)
-    array = text.to_numpy(dtype=object)
-    for i in np.flatnonzero(risky.to_numpy()):
-        array[i] = _text(sheet, array[i])
-    return array
+    risky = (text.str.startswith(FORMULA_LIKE) | text.isin(ERROR_LIKE)).to_numpy()
+    styles = [quoted if r else None for r in risky.tolist()] if risky.any() else [None] * len(text)
+    write = sheet.write_string
+    for row, (value, style) in enumerate(zip(text.tolist(), styles, strict=True), start=1):
+        write(row, col, value, style)
+
+
+def _detail_width(values: pd.Series, header: str, number_format: str | None) -> float:
+    """The width a detail column needs, from its longest value (found vectorised)."""
+    if values.empty:
+        longest = 0.0
+    elif number_format is not None:
+        array = values.to_numpy(dtype=float)
+        top = float(np.abs(array[np.isfinite(array)]).max(initial=0.0))
+        longest = _width(-top, number_format)  # a minus sign included
+    else:
+        longest = float(values.astype(str).str.len().max()) + 2
+    return max(longest, _width(header, bold=True))
 
 
 # -- open exports -----------------------------------------------------------------------------------

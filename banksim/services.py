@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -17,9 +17,12 @@ from banksim.errors import InputError
 from banksim.regulation.capital import BufferSettings, capital_adequacy
 from banksim.regulation.liquidity import liquidity
 from banksim.regulation.rwa import risk_weighted_assets
-from banksim.reporting import excel_workbook
+from banksim.reporting import UNNAMED_SCENARIO, excel_workbook
 from banksim.scenarios import Scenario, Shocks, shock_positions
 from banksim.synthetic.generator import generate_positions
+
+if TYPE_CHECKING:
+    from banksim.pipeline import PipelineResult
 
 __all__ = [
     "apply_scenario",
@@ -221,38 +224,73 @@ def _excel_export(
 
 
 def create_excel_export(
-    positions: pd.DataFrame,
-    rwa: pd.DataFrame,
-    lcr: pd.DataFrame,
-    nsfr: pd.DataFrame,
-    capital: Mapping[str, Any],
+    positions: pd.DataFrame | PipelineResult,
+    rwa: pd.DataFrame | None = None,
+    lcr: pd.DataFrame | None = None,
+    nsfr: pd.DataFrame | None = None,
+    capital: Mapping[str, Any] | None = None,
     liquidity: Mapping[str, Any] | None = None,
-    scenario: str = "baseline",
+    scenario: str | None = None,
     use_cache: bool = True,
 ) -> tuple[bytes, bool]:
     """The management workbook (``.xlsx`` bytes), cached as an artifact.
 
     Parameters
     ----------
-    positions, rwa, lcr, nsfr, capital
-        One bank's results (see :func:`banksim.run_pipeline`).
+    positions : PipelineResult or pandas.DataFrame
+        The result of :func:`banksim.run_pipeline`, passed whole (its scenario names the
+        workbook), or the positions table, with the other results as separate arguments.
+    rwa, lcr, nsfr, capital
+        One bank's results, when ``positions`` is a table (required then; not with a
+        PipelineResult).
     liquidity : dict, optional
         The liquidity summary of :func:`compute_liquidity` (recomputed from the lines if omitted).
-    scenario : str
-        Scenario name shown on the summary sheet.
+    scenario : str, optional
+        The scenario shown on the summary sheet. A PipelineResult's own scenario is used (another
+        name is an error); separate frames without a name are labelled "unnamed scenario", never
+        a name they were not computed under.
     use_cache : bool
         ``False`` rebuilds the workbook.
 
     Returns
     -------
     workbook : bytes
-        Write it with ``Path("report.xlsx").write_bytes(workbook)``; its summary sheet names the
-        cache key and the banksim version.
+        The ``.xlsx`` file's content: save it with ``Path("report.xlsx").write_bytes(workbook)``.
+        Its summary sheet names the scenario, the cache key and the banksim version.
     cache_hit : bool
         True if the workbook was loaded from the store.
     """
-    key = _excel_export.key(positions, rwa, lcr, nsfr, capital, liquidity, scenario, "")
+    from banksim.pipeline import PipelineResult  # the pipeline imports this module
+
+    if isinstance(positions, PipelineResult):
+        result = positions
+        given = [
+            n for n, v in (("rwa", rwa), ("lcr", lcr), ("nsfr", nsfr), ("capital", capital)) if v is not None
+        ]
+        if given or liquidity is not None:
+            raise InputError(
+                (given or ["liquidity"])[0],
+                "is given beside a PipelineResult, which holds every result already",
+                allowed="a PipelineResult alone, or positions, rwa, lcr, nsfr and capital",
+            )
+        if scenario is not None and scenario != result.scenario.name:
+            raise InputError(
+                "scenario",
+                f"{scenario!r} is not the scenario the result was computed under ({result.scenario.name!r})",
+                allowed=[result.scenario.name, None],
+            )
+        positions, rwa, lcr, nsfr = result.positions, result.rwa, result.lcr, result.nsfr
+        capital, liquidity, scenario = result.capital, result.liquidity, result.scenario.name
+    missing = [n for n, v in (("rwa", rwa), ("lcr", lcr), ("nsfr", nsfr), ("capital", capital)) if v is None]
+    if missing:
+        raise InputError(
+            missing[0],
+            "is required when positions is a table",
+            allowed="a PipelineResult alone, or positions, rwa, lcr, nsfr and capital",
+        )
+    name = UNNAMED_SCENARIO if scenario is None else scenario
+    key = _excel_export.key(positions, rwa, lcr, nsfr, capital, liquidity, name, "")
     workbook, hit = _excel_export(
-        positions, rwa, lcr, nsfr, capital, liquidity, scenario, key, use_cache=use_cache
+        positions, rwa, lcr, nsfr, capital, liquidity, name, key, use_cache=use_cache
     )
     return workbook, hit

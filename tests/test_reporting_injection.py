@@ -57,7 +57,14 @@ def test_no_formula_element_carries_data(workbook: bytes) -> None:
     with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
         names = {n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")}
         xml = {n: archive.read(n).decode() for n in names}
+        strings = archive.read("xl/sharedStrings.xml").decode()  # the text cells' values
     formulas = [f for text in xml.values() for f in re.findall(r"<f>(.*?)</f>", text)]
     assert formulas and all(re.fullmatch(r"B\d+-C\d+|SUM\([A-Z]\d+:[A-Z]\d+\)", f) for f in formulas)
-    assert any("HYPERLINK" in text for text in xml.values())  # present, as text
-    assert any("scenario: =SUM(9,9)" in text for text in xml.values())
+    assert "HYPERLINK" in strings and "=SUM(9,9)" in strings and "=3+3" in strings  # present, as text
+
+
+def test_scenario_and_hash_are_literal_text(workbook: bytes) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(workbook))
+    summary = cells_by_value(book, "Summary")
+    for value in ["=SUM(9,9)", "=3+3"]:
+        assert summary[value].data_type == "s" and summary[value].quotePrefix
