@@ -1,20 +1,21 @@
 """The whole pipeline as one call, and sweeps of many scenarios through it.
 
 ``run_pipeline`` chains the cached steps (positions, scenario shocks, RWA, liquidity, capital) and
-records the run; ``sweep`` runs many scenarios, serially or on any ``concurrent.futures`` executor
-sharing one store, and collects headline metrics, a failing scenario reported, not fatal.
+records the run; ``sweep`` runs many scenarios, serially, on any ``concurrent.futures`` executor or
+on a Dask cluster sharing one store, and collects headline metrics, a failing scenario reported.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -37,6 +38,9 @@ from banksim.services import (
 )
 from banksim.store import Store, get_store, use_store
 from banksim.synthetic.config import check_bank_arguments
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 __all__ = ["HEADLINE_COLUMNS", "PipelineResult", "run_pipeline", "sweep"]
 
@@ -227,18 +231,26 @@ def run_pipeline(
 
 # -- sweeps -----------------------------------------------------------------------------------------
 
+# The stores a worker process has opened, by (db url, artifact store, artifact root): one engine
+# each, reused by every scenario the worker runs (a lock: a worker may run tasks in threads).
 _worker_stores: dict[tuple[str, str, str], Store] = {}
+_worker_stores_lock = threading.Lock()
 
 
 def _sweep_task(
     store_spec: tuple[str, str, str], scenario: Scenario, arguments: dict[str, Any]
 ) -> dict[str, Any]:
-    """Run one scenario on the store described by ``store_spec`` (in this or another process)."""
+    """Run one scenario on the store described by ``store_spec`` (in this or another process).
+
+    The artifact root is a folder or an fsspec URL (``s3://...``); object-store credentials come
+    from the worker's own environment, never from the spec.
+    """
     started = time.perf_counter()
     try:
-        store = _worker_stores.get(store_spec)
-        if store is None:
-            store = _worker_stores[store_spec] = Store(*store_spec)
+        with _worker_stores_lock:
+            store = _worker_stores.get(store_spec)
+            if store is None:
+                store = _worker_stores[store_spec] = Store(*store_spec)
         with use_store(store):
             record = _recorded(scenario, arguments)
             if record is not None:  # every step result it names is stored intact: nothing to load
@@ -290,7 +302,7 @@ def sweep(
     seed: int,
     config: Mapping[str, Any] | None = None,
     include_derivatives: bool = True,
-    executor: Executor | str | None = None,
+    executor: Executor | Client | str | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Run many scenarios through :func:`run_pipeline` and collect their headline metrics.
@@ -301,10 +313,13 @@ def sweep(
         Scenarios, library names or dicts (see :func:`banksim.scenarios.scenario_grid` for grids).
     num_positions, seed, config, include_derivatives
         The bank, as in :func:`run_pipeline`.
-    executor : concurrent.futures.Executor or "process", optional
+    executor : concurrent.futures.Executor, dask.distributed.Client or "process", optional
         Where to run: ``None`` runs serially here; ``"process"`` uses a process pool of one worker
-        per core; any executor works, e.g. ``dask.distributed.Client(...).get_executor()``. All
-        workers use the active store (they must be able to reach its database and files).
+        per core; any ``concurrent.futures`` executor works, and so does a Dask client, e.g.
+        ``Client("tcp://scheduler:8786")`` (needs ``banksim[cluster]``). Every worker opens the
+        active store from its database URL, payload mode and artifact root: it must reach the
+        database and the payloads (a PostgreSQL URL and ``s3://...`` for workers on other
+        machines), with object-store credentials in its own environment.
     progress : bool
         Show a progress bar (tqdm).
 
@@ -349,20 +364,28 @@ def sweep(
                 rows[scenario.name] = _sweep_task(spec, scenario, arguments)
                 bar.update()
         elif isinstance(executor, Executor) or hasattr(executor, "submit"):
-            futures = {executor.submit(_sweep_task, spec, s, arguments): s for s in chosen}
-            for future in as_completed(futures):
-                scenario = futures[future]
-                try:
-                    rows[scenario.name] = future.result()
-                except Exception as exc:  # the worker itself died
-                    rows[scenario.name] = {
-                        "scenario": scenario.name,
-                        "status": "failed",
-                        "error": f"{type(exc).__name__}: {exc}",
-                    }
-                bar.update()
+            submit, completed = _submit_and_completed(executor)
+            futures = {submit(_sweep_task, spec, s, arguments): s for s in chosen}
+            try:
+                for future in completed(futures):
+                    scenario = futures[future]
+                    try:
+                        rows[scenario.name] = future.result()
+                    except Exception as exc:  # the worker itself died
+                        rows[scenario.name] = {
+                            "scenario": scenario.name,
+                            "status": "failed",
+                            "error": f"{type(exc).__name__}: {exc}",
+                        }
+                    bar.update()
+            finally:  # interrupted: scenarios not started yet are dropped, not left running
+                for future in futures:
+                    if not future.done():
+                        future.cancel()
         else:
-            raise InputError("executor", f"expected an Executor or 'process', got {executor!r}")
+            raise InputError(
+                "executor", f"expected an Executor, a Dask Client or 'process', got {executor!r}"
+            )
     finally:
         bar.close()
         if owned is not None:
@@ -370,3 +393,19 @@ def sweep(
     table = pd.DataFrame([rows[name] for name in names])
     columns = ["scenario", "status", "error", *HEADLINE_COLUMNS, "hits", "steps", "record", "seconds", "pid"]
     return table.reindex(columns=columns)
+
+
+def _submit_and_completed(executor: Any) -> tuple[Callable[..., Any], Callable[[Any], Iterable[Any]]]:
+    """How to submit a task to ``executor`` and iterate over its futures as they finish.
+
+    A Dask client is recognised by its class's module, so dask is imported only when one is given;
+    its tasks are impure (a re-run of the same scenario runs again, the store decides what to load).
+    """
+    if type(executor).__module__.split(".")[0] == "distributed" and hasattr(executor, "gather"):
+        from distributed import as_completed as dask_completed
+
+        def submit(function: Callable[..., Any], *args: Any) -> Any:
+            return executor.submit(function, *args, pure=False)
+
+        return submit, dask_completed
+    return executor.submit, as_completed
