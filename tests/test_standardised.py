@@ -139,6 +139,10 @@ SA_CASES = [
     case("CRE20.63-68", 0.75, exposure_class="retail", sub_class="regulatory_retail", counterparty_type="sme",
          currency_mismatch_unhedged=True),
     case("CRE20.82", 0.30, **RRE, sub_class="general", ltv=0.5, currency_mismatch_unhedged=True),
+    case("CRE20.84", 0.45, **RRE, sub_class="income_producing", ltv=0.40, currency_mismatch_unhedged=True),
+    # ... but never ADC or other (non-regulatory) real estate (methodology C.2): 100% and 75% stay.
+    case("CRE20.91", 1.00, **RRE, sub_class="adc_residential_qualifying", currency_mismatch_unhedged=True),
+    case("CRE20.89", 0.75, **RRE, sub_class="non_regulatory", currency_mismatch_unhedged=True),
     # CRE20.82 Table 11: residential, not cash-flow dependent; bands include their upper bound (methodology C.6).
     case("CRE20.82", 0.20, **RRE, sub_class="general", ltv=0.50),
     case("CRE20.82", 0.25, **RRE, sub_class="general", ltv=0.55),

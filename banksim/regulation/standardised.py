@@ -328,8 +328,10 @@ def standardised_risk_weights(
     assign(other & sub("other"), sa["other_assets"]["other"], "CRE20.110")
 
     # Currency mismatch (CRE20.92-93, methodology C.2).
+    # Retail and residential real estate to individuals, income-producing included; never ADC or
+    # other (non-regulatory) real estate.
     mismatch = (
-        (cls("retail") | cls("residential_real_estate"))
+        (cls("retail") | (cls("residential_real_estate") & sub("general", "income_producing")))
         & is_in(frame, "counterparty_type", "individual")
         & frame["currency_mismatch_unhedged"].to_numpy()
     )
