@@ -97,6 +97,7 @@ def _stored_rows(store: Store) -> tuple[list[Any], list[Any]]:
                 SIMULATIONS.c.checksum,
                 SIMULATIONS.c.size_bytes,
                 SIMULATIONS.c.content_hash,
+                SIMULATIONS.c.created_at,
             )
         ).all()
         configurations = conn.execute(
@@ -158,15 +159,7 @@ def _parquet_view(
         e
         for e in entries
         if store.payload_intact(
-            Row(
-                e.id,
-                e.data_format,
-                e.data_path,
-                e.checksum,
-                e.size_bytes,
-                name=kind,
-                params_hash=e.params_hash,
-            ),
+            Row.of(e, kind, e.params_hash),
             e.data_blob,
         )
     ]

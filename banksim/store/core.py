@@ -352,16 +352,7 @@ class Store:
                 ).first()
                 if found is None:
                     return None
-                row = Row(
-                    found.id,
-                    getattr(found, "data_format", "blob"),
-                    found.data_path,
-                    found.checksum,
-                    found.size_bytes,
-                    getattr(found, "mime_type", None),
-                    name=key.get("kind") or key["name"],
-                    params_hash=key["params_hash"],
-                )
+                row = Row.of(found, key.get("kind") or key["name"], key["params_hash"])
                 value = self.recent.get(row.id, row.checksum)
                 blob = None
                 if value is None and row.data_path is None:
@@ -523,21 +514,13 @@ class Store:
         name_column = table.c.name if blob else table.c.kind
         with self.transaction() as conn:
             found = conn.execute(
-                select(table.c.id, table.c.data_path, table.c.checksum, table.c.size_bytes).where(
-                    table.c.params_hash == params_hash, name_column == name
-                )
+                select(
+                    table.c.id, table.c.data_path, table.c.checksum, table.c.size_bytes, table.c.created_at
+                ).where(table.c.params_hash == params_hash, name_column == name)
             ).first()
             if found is None:
                 return False
-            row = Row(
-                found.id,
-                "",
-                found.data_path,
-                found.checksum,
-                found.size_bytes,
-                name=name,
-                params_hash=params_hash,
-            )
+            row = Row.of(found, name, params_hash)
             if (row.id, row.checksum) in self.recent:
                 return True
             data = None

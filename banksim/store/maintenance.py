@@ -63,17 +63,14 @@ def verify(store: Store, kind: str | None = None, *, dry_run: bool = False) -> p
     for table, name_column in ((SIMULATIONS, SIMULATIONS.c.kind), (ARTIFACTS, ARTIFACTS.c.name)):
         query = select(
             table.c.id, name_column.label("kind"), table.c.params_hash, table.c.data_path,
-            table.c.checksum, table.c.size_bytes,
+            table.c.checksum, table.c.size_bytes, table.c.created_at,
         )  # fmt: skip
         if kind is not None:
             query = query.where(name_column == kind)
         with store.transaction() as conn:
             rows = conn.execute(query).all()
         for found in rows:
-            row = Row(
-                found.id, "", found.data_path, found.checksum, found.size_bytes,
-                name=found.kind, params_hash=found.params_hash,
-            )  # fmt: skip
+            row = Row.of(found, found.kind, found.params_hash)
             blob = None
             if row.data_path is None:
                 with store.transaction() as conn:

@@ -37,6 +37,23 @@ class Row:
     mime_type: str | None = None
     name: str = ""  # the kind (simulations) or the artifact name
     params_hash: str = ""
+    created_at: Any = None  # reset by every write: a rewrite of identical content is a new row state
+
+    @classmethod
+    def of(cls, found: Any, name: str, params_hash: str) -> Row:
+        """The Row of a query result that selected its id, data_path, checksum, size_bytes and
+        created_at (and data_format or mime_type where the table has them)."""
+        return cls(
+            found.id,
+            getattr(found, "data_format", "blob"),
+            found.data_path,
+            found.checksum,
+            found.size_bytes,
+            getattr(found, "mime_type", None),
+            name=name,
+            params_hash=params_hash,
+            created_at=found.created_at,
+        )
 
 
 def table_of(name: str) -> Table:
@@ -47,7 +64,8 @@ def table_of(name: str) -> Table:
 def same_payload(table: Table, row: Row) -> tuple[Any, ...]:
     """Conditions that match a row only while it still points at the payload ``row`` describes."""
     path = table.c.data_path.is_(None) if row.data_path is None else table.c.data_path == row.data_path
-    return (table.c.id == row.id, table.c.checksum == row.checksum, path)
+    same = (table.c.id == row.id, table.c.checksum == row.checksum, path)
+    return same if row.created_at is None else (*same, table.c.created_at == row.created_at)
 
 
 def simulation_values(payload: payloads.Payload) -> dict[str, Any]:
