@@ -236,10 +236,10 @@ def excel_workbook(
     styles = _styles(book)
     info = [
         ("Scenario", scenario, None),
-        ("Positions", len(positions), "#,##0"),
+        ("Positions", len(positions), "fact count"),
         ("Parameters hash", params_hash or "-", "hash"),
         ("banksim version", __version__, None),
-        ("Generated (UTC)", dt.datetime.now(dt.UTC).replace(tzinfo=None), "yyyy-mm-dd hh:mm"),
+        ("Generated (UTC)", dt.datetime.now(dt.UTC).replace(tzinfo=None), "fact date"),
     ]
     _summary_sheet(book, styles, capital, liquidity, info)
     _rwa_sheet(book, styles, rwa)
@@ -267,12 +267,13 @@ def _styles(book: Any) -> dict[str, Any]:
         "breach": add({"bold": True, "bg_color": RED, "align": "center"}),
         "quoted": add({"quote_prefix": True}),  # Excel keeps formula-like text text when edited
         "hash": add({"font_name": "Courier New", "font_size": 7, "valign": "vcenter"}),
-        "note": add({"italic": True, "font_color": "#595959"}),
+        "indent": add({"indent": 1}),
     }
     for number_format in (MONEY, PERCENT):
         styles[number_format] = add({"num_format": number_format})
-    for number_format in ("#,##0", "yyyy-mm-dd hh:mm"):  # the summary's facts, read left to right
-        styles[number_format] = add({"num_format": number_format, "align": "left"})
+    # the summary's facts, read left to right
+    styles["fact count"] = add({"num_format": "#,##0", "align": "left"})
+    styles["fact date"] = add({"num_format": "yyyy-mm-dd hh:mm", "align": "left"})
     return styles
 
 
@@ -318,7 +319,7 @@ def _print_setup(sheet: Any, widths: Sequence[float], header_rows: int, one_page
     """A4, landscape where the columns are wider than a portrait page, one page wide, the header
     rows repeated on every page, the sheet name and page number in the footer."""
     sheet.set_paper(9)  # A4
-    if sum(widths) > 95:  # characters across a portrait A4 page at 100%
+    if sum(w * 7 + 5 for w in widths) > 700:  # pixels (Arial 10) across a portrait A4 page at 100%
         sheet.set_landscape()
     sheet.fit_to_pages(1, 1 if one_page else 0)
     if header_rows:
@@ -600,7 +601,14 @@ def _detail_sheets(book: Any, styles: Mapping[str, Any], rwa: pd.DataFrame) -> N
         return
     columns = [c for c in DETAIL_COLUMNS if c in rwa.columns]
     detail = rwa[columns]
-    widths = [_detail_width(detail[c], DETAIL_COLUMNS[c], DETAIL_FORMATS.get(c)) for c in columns]
+    # text right after a right-aligned number is indented, to set it off
+    indented = [
+        i > 0 and c not in DETAIL_FORMATS and columns[i - 1] in DETAIL_FORMATS for i, c in enumerate(columns)
+    ]
+    widths = [
+        _detail_width(detail[c], DETAIL_COLUMNS[c], DETAIL_FORMATS.get(c)) + 2 * indent
+        for c, indent in zip(columns, indented, strict=True)
+    ]
     for part in range(sheets):
         sheet = book.add_worksheet("RWA detail" if sheets == 1 else f"RWA detail {part + 1}")
         sheet.write_row(0, 0, [DETAIL_COLUMNS[c] for c in columns], styles["header"])
@@ -609,7 +617,8 @@ def _detail_sheets(book: Any, styles: Mapping[str, Any], rwa: pd.DataFrame) -> N
             if column in DETAIL_FORMATS:
                 _number_column(sheet, col, chunk[column], styles[DETAIL_FORMATS[column]])
             else:
-                _text_column(sheet, col, chunk[column], styles["quoted"])
+                style = styles["indent"] if indented[col] else None
+                _text_column(sheet, col, chunk[column], style, styles["quoted"])
         sheet.autofilter(0, 0, len(chunk), len(columns) - 1)
         sheet.freeze_panes(1, 0)
         _print_setup(sheet, _set_widths(sheet, widths), header_rows=1)
@@ -625,12 +634,12 @@ def _number_column(sheet: Any, col: int, values: pd.Series, style: Any) -> None:
         write(row, col, value, style)
 
 
-def _text_column(sheet: Any, col: int, values: pd.Series, quoted: Any) -> None:
+def _text_column(sheet: Any, col: int, values: pd.Series, style: Any, quoted: Any) -> None:
     """Text from row 1 down, always literal (write_string); formula-like values, found vectorised,
     get the quote prefix."""
     text = values.astype(str)
     risky = (text.str.startswith(FORMULA_LIKE) | text.isin(ERROR_LIKE)).to_numpy()
-    styles = [quoted if r else None for r in risky.tolist()] if risky.any() else [None] * len(text)
+    styles = [quoted if r else style for r in risky.tolist()] if risky.any() else [style] * len(text)
     write = sheet.write_string
     for row, (value, style) in enumerate(zip(text.tolist(), styles, strict=True), start=1):
         write(row, col, value, style)

@@ -113,6 +113,8 @@ def test_numbers_stay_numbers(formulas: openpyxl.Workbook) -> None:
     summary = {row[0].value: row for row in formulas["Summary"].iter_rows() if row[0].value}
     assert summary["Positions"][1].data_type == "n"
     assert summary["Generated (UTC)"][1].is_date
+    amounts = [formulas["RWA"]["F2"], summary["CET1 capital"][1], summary["CET1 ratio"][1]]
+    assert all(c.alignment.horizontal in (None, "general") for c in amounts)  # numbers right-aligned
 
 
 def _shown(value: object, number_format: str) -> str:
