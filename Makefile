@@ -44,6 +44,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_query.py
 	$(BIN)/python bench/bench_reporting.py
 	$(BIN)/python bench/bench_code_version.py
+	$(BIN)/python bench/bench_cluster.py
 
 clean:
 	rm -rf $(VENV) data
