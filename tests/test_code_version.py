@@ -1,14 +1,18 @@
-"""Code versions in one live process: every edit, redefinition or reload turns a hit into a miss.
+"""Code versions: every edit, redefinition or reload turns a hit into a miss.
 
-The cross-process checks are in test_cache.py; here the edits happen in the running process, the
-way a notebook user works: patch a helper, rebind or mutate a constant, re-run a cell, reload.
+Most edits here happen in the running process, the way a notebook user works: patch a helper,
+rebind or mutate a constant, re-run a cell, reload. The last tests edit files between processes
+that share the code-version memo. More cross-process checks are in test_cache.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import linecache
+import os
+import subprocess
 import sys
 import textwrap
 import types
@@ -296,3 +300,138 @@ def test_in_place_edits_are_seen_exactly(table: dict[str, Any], key: str, edit: 
     assert version.current() == before
     SPECS["a"] = Spec(1.0)  # a new object with the same content: checked again, same version
     assert version.current() == before
+
+
+# -- the memo across processes (banksim.code_version.SourceMemo) ------------------------------------
+
+MEMO_RUNNER = """
+import json, sys
+import banksim as bs
+from {package}.service import compute
+with bs.open_store(sys.argv[1], artifact_path=sys.argv[2]):
+    frame, hit = compute(3)
+print(json.dumps({{"hit": hit, "total": float(frame["rwa"].sum()), "code": compute.code_version}}))
+"""
+
+
+def _run_fresh(root: Path, package: str, memo: str) -> dict[str, Any]:
+    """A fresh process computes ``service.compute(3)`` (a hit or a miss) with the memo at ``memo``."""
+    env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1", "BANKSIM_CODE_CACHE": memo}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            MEMO_RUNNER.format(package=package),
+            f"sqlite:///{root / 'store.db'}",
+            str(root / "a"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+def _edit_keeping_size_and_mtime(path: Path, old: str, new: str) -> None:
+    """Rewrite ``path`` with ``old`` replaced by ``new`` (same length) and its old mtime: only the
+    content says it changed."""
+    assert len(old) == len(new)
+    stat = path.stat()
+    path.write_text(path.read_text().replace(old, new))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+
+
+MEMO_RULES = """
+RISK_WEIGHT = 0.5
+
+
+def weigh(x):
+    return x * RISK_WEIGHT * 1.0
+"""
+MEMO_SERVICE = """
+import pandas as pd
+
+import banksim as bs
+from {package}.rules import weigh  # the function alone: its module's source is not hashed
+
+
+@bs.cached(kind="live")
+def compute(n: int) -> pd.DataFrame:
+    return pd.DataFrame({{"rwa": [weigh(float(i)) for i in range(n)]}})
+"""
+
+
+@pytest.mark.slow
+def test_the_memo_never_serves_a_version_of_an_edited_file(tmp_path: Path) -> None:
+    """Each edit keeps the file's size and mtime, and the first keeps the function's bytecode
+    (only a literal changes): only the file's content can tell the memo that it changed (a memo
+    keyed by path, size and mtime serves the old version here: checked by hand)."""
+    name = f"memopkg_{uuid.uuid4().hex[:8]}"
+    (tmp_path / name).mkdir()
+    (tmp_path / name / "__init__.py").write_text("")
+    rules = tmp_path / name / "rules.py"
+    rules.write_text(MEMO_RULES)
+    (tmp_path / name / "service.py").write_text(MEMO_SERVICE.format(package=name))
+    memo = str(tmp_path / "memo")
+
+    first = _run_fresh(tmp_path, name, memo)
+    assert (first["hit"], first["total"]) == (False, 1.5)  # 0.5 * (0 + 1 + 2)
+    assert any((tmp_path / "memo").glob("*.json")), "the first process filled the memo"
+    second = _run_fresh(tmp_path, name, memo)
+    assert second == {**first, "hit": True}
+
+    _edit_keeping_size_and_mtime(rules, "RISK_WEIGHT * 1.0", "RISK_WEIGHT * 2.0")  # same bytecode
+    literal = _run_fresh(tmp_path, name, memo)
+    assert (literal["hit"], literal["total"]) == (False, 3.0)
+    assert literal["code"] != first["code"]
+
+    _edit_keeping_size_and_mtime(rules, "x * RISK_WEIGHT * 2.0", "x + RISK_WEIGHT * 2.0")  # a formula
+    formula = _run_fresh(tmp_path, name, memo)
+    assert (formula["hit"], formula["total"]) == (False, 6.0)  # 0 + 1 + 2 + 3 * 0.5 * 2.0
+
+    _edit_keeping_size_and_mtime(rules, "x + RISK_WEIGHT * 2.0", "x * RISK_WEIGHT * 1.0")  # the first text
+    back = _run_fresh(tmp_path, name, memo)
+    assert back == {**first, "hit": True}
+    assert _run_fresh(tmp_path, name, "off") == back, "the memo gives the versions a full walk gives"
+
+
+VERSIONS = """
+import json
+import banksim as bs
+functions = [bs.run_simulation, bs.compute_rwa, bs.compute_liquidity, bs.compute_capital, bs.apply_scenario]
+print(json.dumps([f.code_version for f in functions]))
+"""
+
+
+@pytest.mark.slow
+def test_the_memo_gives_the_same_versions_as_a_full_walk(tmp_path: Path) -> None:
+    def versions(memo: str) -> list[str]:
+        env = {**os.environ, "BANKSIM_CODE_CACHE": memo}
+        done = subprocess.run(
+            [sys.executable, "-c", VERSIONS], env=env, capture_output=True, text=True, check=True
+        )
+        return list(json.loads(done.stdout))
+
+    walked = versions("off")
+    assert versions(str(tmp_path)) == walked  # filling the memo
+    assert versions(str(tmp_path)) == walked  # served from it
+
+
+def test_a_foreign_or_damaged_memo_file_counts_as_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BANKSIM_CODE_CACHE", str(tmp_path))
+    memo = code_version_module.SourceMemo()
+    digest = "ab" * 32
+    memo.put(digest, "module", ["", "normalized"])
+    memo.flush()
+    (written,) = tmp_path.glob("*.json")
+    assert code_version_module.SourceMemo().get(digest, "module") == ["", "normalized"]
+    other = "cd" * 32
+    written.rename(written.with_name(written.name.replace(digest, other)))  # a file under another text's name
+    assert code_version_module.SourceMemo().get(other, "module") is None
+    written.with_name(written.name.replace(digest, other)).write_text('{"key": [')
+    assert code_version_module.SourceMemo().get(other, "module") is None
