@@ -246,6 +246,10 @@ class CachedFunction:
                     return lease, None
                 lease.release()
                 return None, stored
+            if delay == 0.02:
+                log.info(
+                    "%s %s: another process is computing it; waiting for its result", self.kind, key[:12]
+                )
             time.sleep(delay)
             delay = min(delay * 1.5, 1.0)
             stored = self._load(key)

@@ -45,7 +45,7 @@ def pg_database_url() -> Iterator[str]:
 
 def _clear(store: bs.Store) -> None:
     with store.transaction(write=True) as conn:
-        for table in ("simulations", "artifacts", "configurations"):
+        for table in ("simulations", "artifacts", "configurations", "leases"):
             conn.execute(text(f"DELETE FROM {table}"))
 
 

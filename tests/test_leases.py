@@ -23,7 +23,7 @@ import banksim as bs
 
 COUNTER = os.environ["BANKSIM_TEST_COUNTER"]
 
-@bs.cached(kind="slow_square")
+@bs.cached(kind="slow_square", ignore=("pause",))  # one key, however long it takes
 def slow_square(n: int, pause: float) -> pd.DataFrame:
     with open(COUNTER, "a") as handle:
         handle.write(f"start {os.getpid()}\\n")
@@ -35,6 +35,8 @@ def slow_square(n: int, pause: float) -> pd.DataFrame:
 if __name__ == "__main__":
     url, artifacts, n, pause, lease_seconds = sys.argv[1:6]
     with bs.Store(url, "file", artifacts, lease_seconds=float(lease_seconds)) as store:
+        with open(COUNTER, "a") as handle:
+            handle.write(f"ready {os.getpid()}\\n")  # imported and opened: the next thing is the call
         frame, hit = slow_square(int(n), float(pause))
         print(f"{int(frame['square'].iloc[0])} {hit}")
 """
@@ -68,8 +70,15 @@ def _start(
 
 
 def _events(tmp_path: Path) -> list[str]:
+    """What the processes did, in order, without their "ready" lines."""
     path = tmp_path / "calls.log"
-    return [line.split()[0] for line in path.read_text().splitlines()] if path.exists() else []
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [line.split()[0] for line in lines if not line.startswith("ready")]
+
+
+def _ready(tmp_path: Path) -> int:
+    path = tmp_path / "calls.log"
+    return sum(line.startswith("ready") for line in path.read_text().splitlines()) if path.exists() else 0
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -101,20 +110,26 @@ def test_eight_processes_missing_one_key_compute_it_once(slow_module: Path, url:
         assert store.configuration(entries["params_hash"].iloc[0])["miss_count"] == 1
 
 
+LEASE = 5.0  # seconds; renewed every LEASE / 3, with room for a loaded machine
+
+
 @pytest.mark.slow
 def test_a_killed_holders_lease_expires_and_another_process_computes(
     slow_module: Path, url: str, tmp_path: Path
 ) -> None:
     bs.Store(url, "file", tmp_path / "artifacts").close()
-    holder = _start(slow_module, url, tmp_path, pause=60, lease_seconds=2)
+    holder = _start(slow_module, url, tmp_path, pause=60, lease_seconds=LEASE)
     deadline = time.monotonic() + 60
     while _events(tmp_path) != ["start"]:
         assert time.monotonic() < deadline and holder.poll() is None, (
             holder.stderr.read() if holder.stderr else ""
         )
         time.sleep(0.05)
-    waiter = _start(slow_module, url, tmp_path, pause=0, lease_seconds=2)
-    time.sleep(1.0)
+    waiter = _start(slow_module, url, tmp_path, pause=0, lease_seconds=LEASE)
+    while _ready(tmp_path) < 2:  # the waiter is imported and about to call
+        assert time.monotonic() < deadline and waiter.poll() is None
+        time.sleep(0.05)
+    time.sleep(LEASE * 1.5)  # longer than a lease: only the holder's renewals keep the waiter waiting
     assert waiter.poll() is None, "the waiter computed while a live lease was held"
     assert _events(tmp_path) == ["start"]
     os.kill(holder.pid, signal.SIGKILL)  # no release: the lease must expire by itself
@@ -150,24 +165,33 @@ def test_use_cache_false_does_not_wait_for_a_lease(store: bs.Store) -> None:
 
 
 def test_an_expired_lease_can_be_taken_over(sqlite_store: bs.Store) -> None:
-    sqlite_store.lease_seconds = 0.3
+    sqlite_store.lease_seconds = 2.0
     first = sqlite_store.claim("k")
     assert first is not None
     first._released.set()  # what a crash does: no more renewal, no release
     first._renewer.join()
     assert sqlite_store.claim("k") is None  # not yet expired
-    time.sleep(0.4)
+    time.sleep(2.5)
     second = sqlite_store.claim("k")
     assert second is not None
-    second.release()
     first.release()  # the old owner's release does not remove the new owner's lease
-    assert sqlite_store.claim("k") is not None
+    assert sqlite_store.claim("k") is None
+    second.release()
+    third = sqlite_store.claim("k")
+    assert third is not None
+    third.release()
 
 
 def test_a_held_lease_is_renewed_beyond_its_first_expiry(sqlite_store: bs.Store) -> None:
-    sqlite_store.lease_seconds = 0.3
+    sqlite_store.lease_seconds = 1.5
     lease = sqlite_store.claim("k")
     assert lease is not None
-    time.sleep(0.8)  # well past 0.3 s: only renewal keeps it
+    time.sleep(4.0)  # well past 1.5 s: only renewal (every 0.5 s) keeps it
     assert sqlite_store.claim("k") is None
     lease.release()
+
+
+@pytest.mark.parametrize("seconds", [0, -1, float("inf"), float("nan"), "30"])
+def test_lease_seconds_is_a_positive_duration(seconds: object, tmp_path: Path) -> None:
+    with pytest.raises(bs.InputError, match="lease_seconds"):
+        bs.Store(f"sqlite:///{tmp_path / 's.db'}", "file", tmp_path / "a", lease_seconds=seconds)  # type: ignore[arg-type]

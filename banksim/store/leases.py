@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import threading
 import uuid
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select, update
 
+from banksim.errors import InputError
 from banksim.models import utcnow
+from banksim.settings import mask_secrets
 
 from .rows import LEASES
 
@@ -51,27 +54,44 @@ class Lease:
                         .values(expires_at=_expiry(self.seconds))
                     ).rowcount
             except Exception as exc:  # a busy or unreachable database: try again next time
-                log.warning("lease on %s not renewed: %s", self.params_hash[:12], exc)
+                log.warning("lease on %s not renewed: %s", self.params_hash[:12], self._masked(exc))
                 continue
             if not renewed:
                 log.warning("lease on %s was taken over; computing anyway", self.params_hash[:12])
                 return
 
     def release(self) -> None:
-        """Stop renewing and remove the lease (if it is still ours)."""
+        """Stop renewing and remove the lease if it is still ours. Best effort: if the database
+        cannot be reached, the lease simply expires."""
         self._released.set()
         self._renewer.join()
-        with self.store.transaction(write=True, lock_keys=[_lock(self.params_hash)]) as conn:
-            conn.execute(
-                delete(LEASES).where(LEASES.c.params_hash == self.params_hash, LEASES.c.owner == self.owner)
+        try:
+            with self.store.transaction(write=True, lock_keys=[_lock(self.params_hash)]) as conn:
+                conn.execute(
+                    delete(LEASES).where(
+                        LEASES.c.params_hash == self.params_hash, LEASES.c.owner == self.owner
+                    )
+                )
+        except Exception as exc:
+            log.warning(
+                "lease on %s not released (it will expire): %s", self.params_hash[:12], self._masked(exc)
             )
+
+    def _masked(self, exc: Exception) -> str:
+        return mask_secrets(str(exc), self.store.url)
 
 
 def claim(store: Store, params_hash: str, seconds: float) -> Lease | None:
     """Take the lease on ``params_hash`` for ``seconds`` (renewed while held), or None if another
-    owner holds one that has not expired."""
+    owner holds one that has not expired. A live lease is seen with a read; only a claim writes."""
+    if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
+        raise InputError("lease_seconds", f"{seconds!r} is not a duration", allowed="seconds > 0")
     owner = uuid.uuid4().hex
     now = utcnow()
+    with store.transaction() as conn:
+        held = conn.execute(select(LEASES.c.expires_at).where(LEASES.c.params_hash == params_hash)).first()
+    if held is not None and _aware(held.expires_at) > now:
+        return None
     with store.transaction(write=True, lock_keys=[_lock(params_hash)]) as conn:
         held = conn.execute(
             select(LEASES.c.owner, LEASES.c.expires_at).where(LEASES.c.params_hash == params_hash)
