@@ -23,6 +23,7 @@ import operator
 import os
 import sys
 import textwrap
+import time
 import types
 import uuid
 import weakref
@@ -302,8 +303,11 @@ class SourceMemo:
         self._dirty.add(text_digest)
 
     def flush(self) -> None:
-        """Write the texts that gained entries (nothing if the folder cannot be written)."""
+        """Write the texts that gained entries (nothing if the folder cannot be written), and
+        remove files not written for MEMO_MAX_AGE_DAYS (old versions of edited files)."""
         folder = self.folder()
+        if folder is not None and self._dirty:
+            self._prune(folder)
         while self._dirty:
             try:
                 text_digest = self._dirty.pop()
@@ -322,8 +326,17 @@ class SourceMemo:
                 with contextlib.suppress(OSError):
                     temporary.unlink()
 
+    def _prune(self, folder: Path) -> None:
+        cutoff = time.time() - MEMO_MAX_AGE_DAYS * 86400
+        with contextlib.suppress(OSError):
+            for path in folder.glob("*.json"):
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+
 
 MEMO_SCHEME = "banksim-code-memo-v1"
+MEMO_MAX_AGE_DAYS = 30
 MEMO = SourceMemo()
 
 

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import types
 import uuid
 from collections.abc import Iterator
@@ -435,3 +436,19 @@ def test_a_foreign_or_damaged_memo_file_counts_as_empty(
     assert code_version_module.SourceMemo().get(other, "module") is None
     written.with_name(written.name.replace(digest, other)).write_text('{"key": [')
     assert code_version_module.SourceMemo().get(other, "module") is None
+
+
+def test_memo_files_not_written_for_a_month_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BANKSIM_CODE_CACHE", str(tmp_path))
+    old, recent = tmp_path / "old.json", tmp_path / "recent.json"
+    for path in (old, recent):
+        path.write_text("{}")
+    month_ago = time.time() - (code_version_module.MEMO_MAX_AGE_DAYS + 1) * 86400
+    os.utime(old, (month_ago, month_ago))
+    memo = code_version_module.SourceMemo()
+    memo.put("ef" * 32, "module", ["", "normalized"])
+    memo.flush()
+    assert not old.exists() and recent.exists()
+    assert code_version_module.SourceMemo().get("ef" * 32, "module") == ["", "normalized"]
