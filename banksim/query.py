@@ -300,11 +300,22 @@ def query(sql: str, store: Store | None = None, *, read_only: bool = False) -> p
         raise InputError("sql", "expected a SQL query string")
     if not isinstance(read_only, bool):
         raise InputError("read_only", f"{read_only!r} is not a bool", allowed=[True, False])
-    connection = connect(store, read_only=read_only)
-    try:
-        return connection.execute(sql).df()
-    finally:
-        connection.close()
+    import duckdb
+
+    for attempt in range(QUERY_ATTEMPTS):
+        connection = connect(store, read_only=read_only)
+        try:
+            return connection.execute(sql).df()
+        except duckdb.IOException:  # a payload was replaced or purged after its view was built
+            if attempt == QUERY_ATTEMPTS - 1:
+                raise
+            log.info("bs.query: a stored result changed while the query ran; running it again")
+        finally:
+            connection.close()
+    raise AssertionError("unreachable")
+
+
+QUERY_ATTEMPTS = 3
 
 
 def headline_by_scenario(store: Store | None = None) -> pd.DataFrame:

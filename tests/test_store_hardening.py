@@ -5,6 +5,7 @@ unstamped tables are adopted or refused, a full disk is named, read-only SQL rea
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import subprocess
 import sys
@@ -513,3 +514,24 @@ def test_a_full_database_names_db_url_and_stores_nothing(tmp_path: Path) -> None
         assert store.list_entries().empty
     finally:
         store.close()
+
+
+def test_a_result_replaced_while_a_query_runs_does_not_fail_it(
+    sqlite_store: bs.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query_module = importlib.import_module("banksim.query")  # bs.query is the function
+    sqlite_store.save_dataframe("t", "k1", FRAME)
+    sqlite_store.save_dataframe("t", "k2", FRAME)
+    built = query_module.connect
+    rewrites: list[str] = []
+
+    def connect_then_rewrite(*args, **kwargs):  # type: ignore[no-untyped-def]
+        connection = built(*args, **kwargs)
+        if not rewrites:  # another process replaces k2 between the views and the SQL
+            rewrites.append("k2")
+            sqlite_store.save_dataframe("t", "k2", FRAME * 10)
+        return connection
+
+    monkeypatch.setattr(query_module, "connect", connect_then_rewrite)
+    assert bs.query("SELECT sum(amount) AS s FROM t")["s"].iloc[0] == 6.0 + 60.0
+    assert rewrites == ["k2"]
