@@ -260,7 +260,8 @@ class SourceMemo:
             return None
         if setting:
             return Path(setting).expanduser()
-        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "banksim" / "code"
+        default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "banksim" / "code"
+        return default if default.is_absolute() else None  # no home folder: no memo, not ./~/.cache
 
     def scheme(self) -> str:
         if self._scheme is None:
