@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import os
 import re
@@ -120,7 +121,7 @@ class Settings:
     def __repr__(self) -> str:
         return (
             f"Settings(db_url={mask_url(self.db_url)!r}, artifact_store={self.artifact_store!r}, "
-            f"artifact_path={self.artifact_path!r}, log_level={self.log_level!r}, "
+            f"artifact_path={mask_url(self.artifact_path)!r}, log_level={self.log_level!r}, "
             f"memory_cache_mb={self.memory_cache_mb!r})"
         )
 
@@ -214,18 +215,42 @@ def get_settings() -> Settings:
     if active is not None:
         apply_log_level(active.log_level)
         return active
-    root = project_root()
-    dotenv = _read_dotenv(root / ".env")
-    values = {name: os.environ.get(name, dotenv.get(name, default)) for name, default in DEFAULTS.items()}
-    settings = Settings(
+    root = _root_of(os.getcwd(), os.environ.get("BANKSIM_PROJECT_ROOT", ""))
+    dotenv_path = root / ".env"
+    try:
+        stat = dotenv_path.stat()
+        dotenv_state: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        dotenv_state = None
+    settings = _resolved(root, tuple(os.environ.get(name) for name in DEFAULTS), dotenv_state)
+    apply_log_level(settings.log_level)
+    return settings
+
+
+@functools.lru_cache(maxsize=32)
+def _root_of(cwd: str, explicit: str) -> Path:
+    """:func:`project_root`, remembered per working directory and ``BANKSIM_PROJECT_ROOT``."""
+    return project_root(cwd)
+
+
+@functools.lru_cache(maxsize=32)
+def _resolved(
+    root: Path, environment: tuple[str | None, ...], dotenv_state: tuple[int, int] | None
+) -> Settings:
+    """The settings for one project root, environment and ``.env`` state (a cache hit asks for
+    the settings at least twice: resolving them each time costs about a millisecond)."""
+    dotenv = _read_dotenv(root / ".env") if dotenv_state is not None else {}
+    values = {
+        name: value if value is not None else dotenv.get(name, default)
+        for (name, default), value in zip(DEFAULTS.items(), environment, strict=True)
+    }
+    return Settings(
         db_url=_sqlite_under_root(values["DB_URL"].strip(), root),
         artifact_store=values["ARTIFACT_STORE"].strip().lower(),
         artifact_path=_under_root(values["ARTIFACT_PATH"].strip(), root),
         log_level=values["LOG_LEVEL"].strip().upper(),
         memory_cache_mb=_whole_number("MEMORY_CACHE_MB", values["MEMORY_CACHE_MB"]),
     )
-    apply_log_level(settings.log_level)
-    return settings
 
 
 _applied_level: int | None = None  # the level apply_log_level last gave the banksim logger

@@ -51,6 +51,22 @@ def test_dotenv_then_environment(clean_env: Path, monkeypatch: pytest.MonkeyPatc
     assert get_settings().db_url == f"sqlite:///{clean_env}/from_env.db"
 
 
+def test_settings_follow_edits_of_dotenv_and_the_environment(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resolved settings are remembered, never past a change of what they came from."""
+    (clean_env / ".env").write_text("MEMORY_CACHE_MB=7\n")
+    assert bs.get_settings().memory_cache_mb == 7
+    assert bs.get_settings() is bs.get_settings()  # remembered
+    (clean_env / ".env").write_text("MEMORY_CACHE_MB=123\n")
+    assert bs.get_settings().memory_cache_mb == 123
+    monkeypatch.setenv("MEMORY_CACHE_MB", "5")
+    assert bs.get_settings().memory_cache_mb == 5
+    monkeypatch.delenv("MEMORY_CACHE_MB")
+    (clean_env / ".env").unlink()
+    assert bs.get_settings().memory_cache_mb == 1024
+
+
 def test_override_settings_is_scoped(clean_env: Path) -> None:
     with bs.override_settings(artifact_store="db", artifact_path="/tmp/x") as settings:
         assert settings.artifact_store == "db" and get_settings().artifact_path == "/tmp/x"
