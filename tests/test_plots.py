@@ -74,7 +74,12 @@ def test_ratios_below_their_minimum_are_red(charts: dict[str, plots.Chart]) -> N
     assert any(bar.get_width() < 100 for bar in lcr.patches)  # the liquidity run breaches it
 
 
-def test_plain_python_gets_a_useful_repr_and_show_says_how_to_save(charts: dict[str, plots.Chart]) -> None:
+def test_plain_python_gets_a_useful_repr_and_show_says_how_to_save(
+    charts: dict[str, plots.Chart], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)  # another test may have left a shell
     chart = charts["capital_stack"]
     assert repr(chart) == (
         "<Chart 'Capital against requirements', 700x450 px: Jupyter shows it as an image; "
