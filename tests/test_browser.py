@@ -118,7 +118,11 @@ def leak_check() -> Iterator[Callable[[subprocess.Popen[bytes]], None]]:
 def _start_explore(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "banksim", "explore", "--port", str(port), "--num-positions", "1000"]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _wait_until(lambda: _listening(port), 90, "Voila listening")
+    try:
+        _wait_until(lambda: _listening(port), 150, "Voila listening")
+    except BaseException:
+        _stop_explore(server)  # a server that never listened is stopped too, with its kernels
+        raise
     return server
 
 
