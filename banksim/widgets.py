@@ -227,6 +227,7 @@ class ScenarioExplorer:
         self.status.value = self._status_html(run)
         if run.error or run.result is None:
             self.error.value = f"<span style='color:#c0392b'>{html.escape(run.error or 'no result')}</span>"
+            self._clear_results()  # the previous scenario's numbers must not stand under these settings
             return run
         self.error.value = ""
         self.title.value = f"<h3 style='margin:0 0 4px 0'>{html.escape(self.controller.title())}</h3>"
@@ -258,6 +259,12 @@ class ScenarioExplorer:
         self.progress.max = total
         self.progress.value = done
         self.progress_label.value = f"{done}/{total} {label}"
+
+    def _clear_results(self) -> None:
+        self.title.value = "<h3 style='margin:0 0 4px 0'>No result for these settings</h3>"
+        self.headline.value = self.amounts.value = ""
+        for out in self.charts.values():
+            out.outputs = ()
 
     def _show(self, name: str, figure: Figure) -> None:
         out = self.charts[name]

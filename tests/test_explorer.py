@@ -298,7 +298,12 @@ def test_view_offers_the_workbook_and_withdraws_it_when_the_scenario_moves(sqlit
 
 def test_view_shows_errors_instead_of_raising(sqlite_store: bs.Store) -> None:
     explorer = ScenarioExplorer(**SMALL, run=False)
+    explorer.refresh()  # a good run first: its numbers and charts are on the page
+    assert "CET1" in explorer.headline.value and all(out.outputs for out in explorer.charts.values())
     explorer.controls["product_growth"].value = 50  # needs more reserves than a small bank has
     explorer.controls["facility_drawdown"].value = 100
     assert "central bank reserves" in explorer.error.value
     assert explorer.status.value.startswith("<b>error")
+    assert explorer.headline.value == "" and explorer.amounts.value == ""  # nothing stale left standing
+    assert not any(out.outputs for out in explorer.charts.values())
+    assert "No result" in explorer.title.value
