@@ -14,7 +14,7 @@ import pandas as pd
 
 from banksim.cache import cached
 from banksim.errors import InputError
-from banksim.regulation.capital import BufferSettings, capital_adequacy
+from banksim.regulation.capital import BufferSettings, CapitalAdequacy, capital_adequacy
 from banksim.regulation.liquidity import liquidity
 from banksim.regulation.rwa import risk_weighted_assets
 from banksim.reporting import UNNAMED_SCENARIO, excel_workbook
@@ -146,7 +146,7 @@ def compute_capital(
     buffers: BufferSettings | Mapping[str, Any] | None = None,
     parameters: Mapping[str, Any] | None = None,
     as_of: dt.date | None = None,
-) -> dict[str, Any]:
+) -> CapitalAdequacy:
     """The capital statement (or from the cache): ratios, buffers, MDA and leverage.
 
     Parameters
@@ -167,7 +167,7 @@ def compute_capital(
 
     Returns
     -------
-    capital : dict
+    capital : CapitalAdequacy
         See :func:`banksim.regulation.capital_adequacy`; :func:`banksim.capital_statement` shows it
         as a table.
     cache_hit : bool

@@ -11,7 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,28 @@ from banksim.regulation._frame import is_in
 from banksim.regulation.parameters import regulatory_parameters
 from banksim.regulation.rwa import output_floor
 
-__all__ = ["BufferSettings", "capital_adequacy", "capital_statement"]
+__all__ = [
+    "BufferSettings",
+    "Buffers",
+    "CapitalAdequacy",
+    "Leverage",
+    "Mda",
+    "OwnFunds",
+    "Ratios",
+    "Requirement",
+    "RwaTotals",
+    "buffer_stack",
+    "capital_adequacy",
+    "capital_ratios",
+    "capital_statement",
+    "countercyclical_buffer",
+    "leverage_measure",
+    "leverage_requirements",
+    "maximum_distributable_amount",
+    "own_funds_after_deductions",
+    "risk_based_requirements",
+    "rwa_totals",
+]
 
 OWN_FUNDS_ITEMS = ("cet1", "at1", "tier2", "cet1_deductions")
 
@@ -47,6 +68,108 @@ class BufferSettings:
     gsib_bucket: int = 0
     dsib_rate: float = 0.0
     pillar2_rate: float = 0.0
+
+
+class OwnFunds(TypedDict):
+    """Own funds after deductions (C 01.00); amounts in the reporting currency."""
+
+    cet1_before_deductions: float
+    cet1_deductions: float
+    cet1: float
+    at1: float
+    tier1: float
+    tier2: float
+    total_capital: float
+
+
+class RwaTotals(TypedDict):
+    """RWA by risk type and the output floor (C 02.00, RBC20.11-13, RBC90.1-2)."""
+
+    credit: float
+    counterparty: float
+    operational: float
+    pre_floor_rwa: float
+    standardised_rwa: float
+    floor_rate: float
+    floor_amount: float
+    floored_rwa: float
+    floor_binding: bool
+    transitional_cap_binding: bool
+    floor_add_on: float
+
+
+class Ratios(TypedDict):
+    """Capital ratios on floored RWA (C 03.00)."""
+
+    cet1_ratio: float
+    tier1_ratio: float
+    total_capital_ratio: float
+
+
+class Buffers(TypedDict):
+    """The buffer stack as decimals of RWA (RBC30, RBC40)."""
+
+    conservation: float
+    countercyclical: float
+    countercyclical_weights: dict[str, float]
+    gsib: float
+    dsib: float
+    systemic: float
+    combined_buffer_requirement: float
+    pillar2: float
+
+
+class Requirement(TypedDict):
+    """One requirement, the ratio held against it and the surplus in points and currency."""
+
+    requirement: str
+    capital: str
+    required_ratio: float
+    ratio: float
+    surplus_points: float
+    surplus_amount: float
+    met: bool
+    rule: str
+
+
+class Mda(TypedDict):
+    """The maximum distributable amount test (RBC30.4, LEV40.4, methodology 1.4 and C.11)."""
+
+    cet1_used_for_minima: float
+    cet1_ratio_for_mda: float
+    buffer_range: list[float]
+    quartile: int
+    minimum_breached: bool
+    risk_based_conservation_ratio: float
+    leverage_quartile: int | None
+    leverage_conservation_ratio: float | None
+    conservation_ratio: float
+    maximum_payout_ratio: float
+    binding_constraint: str
+
+
+class Leverage(TypedDict):
+    """The leverage ratio and its requirement (LEV20-LEV40)."""
+
+    tier1: float
+    exposure_measure: float
+    leverage_ratio: float
+    minimum: float
+    gsib_buffer: float
+    requirement: float
+    minimum_met: bool
+
+
+class CapitalAdequacy(TypedDict):
+    """The capital statement of :func:`capital_adequacy`: a plain dict at run time (stored as JSON)."""
+
+    own_funds: OwnFunds
+    rwa: RwaTotals
+    ratios: Ratios
+    buffers: Buffers
+    requirements: list[Requirement]
+    mda: Mda
+    leverage: Leverage
 
 
 def _check_settings(
@@ -159,13 +282,236 @@ def _band(ratio: float, start: float, width: float, tolerance: float) -> int:
     return 5
 
 
+def own_funds_after_deductions(funds: Mapping[str, float]) -> OwnFunds:
+    """CET1 net of deductions, Tier 1 and total capital (C 01.00) from checked own-funds items."""
+    cet1 = funds["cet1"] - funds["cet1_deductions"]
+    tier1 = cet1 + funds["at1"]
+    return {
+        "cet1_before_deductions": funds["cet1"],
+        "cet1_deductions": funds["cet1_deductions"],
+        "cet1": cet1,
+        "at1": funds["at1"],
+        "tier1": tier1,
+        "tier2": funds["tier2"],
+        "total_capital": tier1 + funds["tier2"],
+    }
+
+
+def rwa_totals(
+    rwa: pd.DataFrame, as_of: dt.date | None = None, parameters: Mapping[str, Any] | None = None
+) -> RwaTotals:
+    """RWA by risk type and after the output floor (C 02.00, RBC20.11); zero RWA is an error."""
+    floor = output_floor(rwa, as_of=as_of, parameters=parameters)
+    if not floor["floored_rwa"] > 0:
+        raise InputError("rwa", "total risk-weighted assets are zero; capital ratios are undefined")
+    by_type = rwa.groupby("risk_type", observed=True)["rwa"].sum()
+    return {
+        "credit": float(by_type.get("credit", 0.0)),
+        "counterparty": float(by_type.get("counterparty", 0.0)),
+        "operational": float(by_type.get("operational", 0.0)),
+        "pre_floor_rwa": floor["pre_floor_rwa"],
+        "standardised_rwa": floor["standardised_rwa"],
+        "floor_rate": floor["floor_rate"],
+        "floor_amount": floor["floor_amount"],
+        "floored_rwa": floor["floored_rwa"],
+        "floor_binding": bool(floor["floor_binding"]),
+        "transitional_cap_binding": bool(floor["transitional_cap_binding"]),
+        "floor_add_on": floor["floor_add_on"],
+    }
+
+
+def capital_ratios(own: OwnFunds, floored_rwa: float) -> Ratios:
+    """CET1, Tier 1 and total capital over floored RWA (RBC20.1, C 03.00)."""
+    return {
+        "cet1_ratio": own["cet1"] / floored_rwa,
+        "tier1_ratio": own["tier1"] / floored_rwa,
+        "total_capital_ratio": own["total_capital"] / floored_rwa,
+    }
+
+
+def countercyclical_buffer(rwa: pd.DataFrame, rates: Mapping[str, float]) -> tuple[float, dict[str, float]]:
+    """The CCyB (RBC30.9-14): jurisdiction rates averaged with private-sector credit RWA weights.
+
+    Returns the rate and the weight of each jurisdiction (empty when there is no such RWA).
+    """
+    private = is_in(rwa, "counterparty_type", *PRIVATE_SECTOR_COUNTERPARTIES) & is_in(
+        rwa, "risk_type", "credit", "counterparty"
+    )
+    private_rwa = rwa.loc[private].groupby(rwa.loc[private, "country"].astype(str))["rwa"].sum()
+    weight_total = float(private_rwa.sum())
+    if not weight_total > 0:
+        return 0.0, {}
+    rate = float(
+        sum(amount * rates.get(country, 0.0) for country, amount in private_rwa.items()) / weight_total
+    )
+    return rate, {str(k): float(v) / weight_total for k, v in private_rwa.items()}
+
+
+def buffer_stack(rwa: pd.DataFrame, settings: BufferSettings, cap: Mapping[str, Any]) -> Buffers:
+    """Conservation, countercyclical and systemic buffers and their sum (RBC30, RBC40)."""
+    ccyb, weights = countercyclical_buffer(rwa, dict(settings.countercyclical_rates or {}))
+    gsib = cap["gsib_buffer"][str(settings.gsib_bucket)] if settings.gsib_bucket else 0.0
+    systemic = max(gsib, settings.dsib_rate)  # RBC40.18-19: the higher, never the sum
+    return {
+        "conservation": cap["conservation_buffer"],
+        "countercyclical": ccyb,
+        "countercyclical_weights": weights,
+        "gsib": gsib,
+        "dsib": settings.dsib_rate,
+        "systemic": systemic,
+        "combined_buffer_requirement": cap["conservation_buffer"] + ccyb + systemic,
+        "pillar2": settings.pillar2_rate,
+    }
+
+
+def _requirement(
+    name: str, capital: str, required: float, ratio: float, base: float, tolerance: float, rule: str
+) -> Requirement:
+    """One requirement row: surplus in points and in currency (points x ``base``), met within tolerance."""
+    surplus = ratio - required
+    return {
+        "requirement": name,
+        "capital": capital,
+        "required_ratio": required,
+        "ratio": ratio,
+        "surplus_points": surplus,
+        "surplus_amount": surplus * base,
+        "met": surplus >= -tolerance,
+        "rule": rule,
+    }
+
+
+def risk_based_requirements(
+    ratios: Ratios, buffers: Buffers, floored_rwa: float, cap: Mapping[str, Any]
+) -> list[Requirement]:
+    """Minimum, minimum + Pillar 2 and overall requirement per tier (RBC20.1, RBC30, Pillar 2).
+
+    Pillar 2 is split over the tiers by its composition; the overall requirement adds the CBR.
+    """
+    minimum, p2r, cbr = cap["minimum"], buffers["pillar2"], buffers["combined_buffer_requirement"]
+    share = {
+        "cet1": cap["pillar2_composition"]["cet1"],
+        "tier1": cap["pillar2_composition"]["tier1"],
+        "total": 1.0,
+    }
+    held = {
+        "cet1": ratios["cet1_ratio"],
+        "tier1": ratios["tier1_ratio"],
+        "total": ratios["total_capital_ratio"],
+    }
+    requirements = []
+    for tier in ("cet1", "tier1", "total"):
+        for name, required, rule in (
+            (f"{tier}_minimum", minimum[tier], "RBC20.1"),
+            (f"{tier}_minimum_and_pillar2", minimum[tier] + p2r * share[tier], "RBC20.1 + Pillar 2"),
+            (
+                f"{tier}_overall",
+                minimum[tier] + p2r * share[tier] + cbr,
+                "RBC20.1 + Pillar 2 + RBC30 buffers",
+            ),
+        ):
+            requirements.append(
+                _requirement(name, tier, required, held[tier], floored_rwa, cap["ratio_tolerance"], rule)
+            )
+    return requirements
+
+
+def leverage_measure(tier1: float, rwa: pd.DataFrame, buffers: Buffers, cap: Mapping[str, Any]) -> Leverage:
+    """Tier 1 over the exposure measure (LEV20-30); the G-SIB buffer is 50% of the HLA (LEV40.1-2)."""
+    exposure = float(rwa["leverage_exposure"].sum())
+    ratio = tier1 / exposure if exposure > 0 else math.inf
+    gsib_buffer = cap["leverage_buffer_share"] * buffers["gsib"]
+    return {
+        "tier1": tier1,
+        "exposure_measure": exposure,
+        "leverage_ratio": ratio,
+        "minimum": cap["leverage_minimum"],
+        "gsib_buffer": gsib_buffer,
+        "requirement": cap["leverage_minimum"] + gsib_buffer,
+        "minimum_met": ratio - cap["leverage_minimum"] >= -cap["ratio_tolerance"],
+    }
+
+
+def leverage_requirements(leverage: Leverage, is_gsib: bool, tolerance: float) -> list[Requirement]:
+    """The leverage minimum (LEV20, LEV40.4) and, for a G-SIB, the minimum plus its buffer (LEV40.1-2)."""
+    ratio, exposure = leverage["leverage_ratio"], leverage["exposure_measure"]
+    rows = [
+        _requirement(
+            "leverage_minimum", "tier1", leverage["minimum"], ratio, exposure, tolerance, "LEV20 (LEV40.4)"
+        )
+    ]
+    if is_gsib:
+        rows.append(
+            _requirement(
+                "leverage_with_gsib_buffer",
+                "tier1",
+                leverage["requirement"],
+                ratio,
+                exposure,
+                tolerance,
+                "LEV40.1-2",
+            )
+        )
+    return rows
+
+
+def maximum_distributable_amount(
+    own: OwnFunds,
+    ratios: Ratios,
+    floored_rwa: float,
+    buffers: Buffers,
+    leverage: Leverage,
+    is_gsib: bool,
+    cap: Mapping[str, Any],
+) -> Mda:
+    """The MDA test (RBC30.4, methodology 1.4 and C.11); for a G-SIB also the leverage buffer (LEV40.4).
+
+    CET1 used for the Tier 1 and Total minima is excluded from the CET1 that meets the buffers;
+    the quartile of the buffer range sets the conservation ratio, and the stricter of the
+    risk-based and leverage ratios applies.
+    """
+    minimum, tolerance, conservation = cap["minimum"], cap["ratio_tolerance"], cap["conservation_ratios"]
+    cbr = buffers["combined_buffer_requirement"]
+    at1_ratio, tier2_ratio = own["at1"] / floored_rwa, own["tier2"] / floored_rwa
+    used = max(minimum["cet1"], minimum["tier1"] - at1_ratio, minimum["total"] - at1_ratio - tier2_ratio)
+    mda_ratio = minimum["cet1"] + (ratios["cet1_ratio"] - used)
+    risk_band = _band(mda_ratio, minimum["cet1"], cbr, tolerance)
+    risk_conservation = 1.0 if risk_band == 0 else conservation[risk_band - 1]
+    leverage_band = (
+        _band(leverage["leverage_ratio"], leverage["minimum"], leverage["gsib_buffer"], tolerance)
+        if is_gsib
+        else None
+    )
+    leverage_conservation = (
+        (1.0 if leverage_band == 0 else conservation[leverage_band - 1])
+        if leverage_band is not None
+        else None
+    )
+    binding = max(risk_conservation, leverage_conservation or 0.0)  # LEV40.4: the stricter applies
+    return {
+        "cet1_used_for_minima": used,
+        "cet1_ratio_for_mda": mda_ratio,
+        "buffer_range": [minimum["cet1"], minimum["cet1"] + cbr],
+        "quartile": risk_band,
+        "minimum_breached": risk_band == 0,
+        "risk_based_conservation_ratio": risk_conservation,
+        "leverage_quartile": leverage_band,
+        "leverage_conservation_ratio": leverage_conservation,
+        "conservation_ratio": binding,
+        "maximum_payout_ratio": 1.0 - binding,
+        "binding_constraint": "leverage"
+        if (leverage_conservation or 0.0) > risk_conservation
+        else "risk_based",
+    }
+
+
 def capital_adequacy(
     rwa: pd.DataFrame,
     own_funds: Mapping[str, float] | pd.DataFrame,
     buffers: BufferSettings | Mapping[str, Any] | None = None,
     parameters: Mapping[str, Any] | None = None,
     as_of: dt.date | None = None,
-) -> dict[str, Any]:
+) -> CapitalAdequacy:
     """The capital statement: own funds, floored RWA, ratios, requirements, buffers, MDA, leverage.
 
     Parameters
@@ -185,193 +531,38 @@ def capital_adequacy(
 
     Returns
     -------
-    dict
-        Sections ``own_funds``, ``rwa``, ``ratios``, ``buffers``, ``requirements`` (one entry per
-        requirement with its surplus in points and currency), ``mda`` and ``leverage``.
+    CapitalAdequacy
+        A plain dict with sections ``own_funds``, ``rwa``, ``ratios``, ``buffers``,
+        ``requirements`` (one entry per requirement with its surplus in points and currency),
+        ``mda`` and ``leverage``; each section is a TypedDict of this module.
     """
-    params = regulatory_parameters(parameters)
-    cap = params["capital"]
-    tolerance = cap["ratio_tolerance"]
+    cap = regulatory_parameters(parameters)["capital"]
     settings = _check_settings(buffers, cap)
     funds = _check_own_funds(own_funds)
     _check_rwa(rwa)
 
-    # Own funds (C 01.00) and RWA with the output floor (C 02.00, RBC20.11).
-    cet1 = funds["cet1"] - funds["cet1_deductions"]
-    tier1 = cet1 + funds["at1"]
-    total = tier1 + funds["tier2"]
-    floor = output_floor(rwa, as_of=as_of, parameters=parameters)
-    floored = floor["floored_rwa"]
-    if not floored > 0:
-        raise InputError("rwa", "total risk-weighted assets are zero; capital ratios are undefined")
-    by_type = rwa.groupby("risk_type", observed=True)["rwa"].sum()
-    ratios = {
-        "cet1_ratio": cet1 / floored,
-        "tier1_ratio": tier1 / floored,
-        "total_capital_ratio": total / floored,
-    }
-
-    # Buffers (RBC30, RBC40): CCyB as the private-sector credit RWA-weighted average of rates.
-    private = is_in(rwa, "counterparty_type", *PRIVATE_SECTOR_COUNTERPARTIES) & is_in(
-        rwa, "risk_type", "credit", "counterparty"
-    )
-    private_rwa = rwa.loc[private].groupby(rwa.loc[private, "country"].astype(str))["rwa"].sum()
-    rates = dict(settings.countercyclical_rates or {})
-    weight_total = float(private_rwa.sum())
-    ccyb = (
-        float(sum(amount * rates.get(country, 0.0) for country, amount in private_rwa.items()) / weight_total)
-        if weight_total > 0
-        else 0.0
-    )
-    gsib = cap["gsib_buffer"][str(settings.gsib_bucket)] if settings.gsib_bucket else 0.0
-    systemic = max(gsib, settings.dsib_rate)  # RBC40.18-19: the higher, never the sum
-    cbr = cap["conservation_buffer"] + ccyb + systemic
-
-    # Requirements and surpluses (RBC20.1, RBC30, Pillar 2 split by its composition).
-    minimum = cap["minimum"]
-    p2r = settings.pillar2_rate
-    p2r_share = {
-        "cet1": cap["pillar2_composition"]["cet1"],
-        "tier1": cap["pillar2_composition"]["tier1"],
-        "total": 1.0,
-    }
-    held = {
-        "cet1": ratios["cet1_ratio"],
-        "tier1": ratios["tier1_ratio"],
-        "total": ratios["total_capital_ratio"],
-    }
-    requirements = []
-    for tier in ("cet1", "tier1", "total"):
-        for name, requirement, rule in (
-            (f"{tier}_minimum", minimum[tier], "RBC20.1"),
-            (f"{tier}_minimum_and_pillar2", minimum[tier] + p2r * p2r_share[tier], "RBC20.1 + Pillar 2"),
-            (
-                f"{tier}_overall",
-                minimum[tier] + p2r * p2r_share[tier] + cbr,
-                "RBC20.1 + Pillar 2 + RBC30 buffers",
-            ),
-        ):
-            surplus = held[tier] - requirement
-            requirements.append(
-                {
-                    "requirement": name,
-                    "capital": tier,
-                    "required_ratio": requirement,
-                    "ratio": held[tier],
-                    "surplus_points": surplus,
-                    "surplus_amount": surplus * floored,
-                    "met": surplus >= -tolerance,
-                    "rule": rule,
-                }
-            )
-
-    # MDA (RBC30.4, methodology 1.4 and C.11): CET1 used for the Tier 1 and Total minima is excluded.
-    at1_ratio, tier2_ratio = funds["at1"] / floored, funds["tier2"] / floored
-    used = max(minimum["cet1"], minimum["tier1"] - at1_ratio, minimum["total"] - at1_ratio - tier2_ratio)
-    mda_ratio = minimum["cet1"] + (ratios["cet1_ratio"] - used)
-    risk_band = _band(mda_ratio, minimum["cet1"], cbr, tolerance)
-    conservation = cap["conservation_ratios"]
-    risk_conservation = 1.0 if risk_band == 0 else conservation[risk_band - 1]
-
-    # Leverage (LEV20-LEV40): Tier 1 over the exposure measure; G-SIB buffer = 50% of the HLA.
-    exposure = float(rwa["leverage_exposure"].sum())
-    leverage_ratio = tier1 / exposure if exposure > 0 else math.inf
-    leverage_buffer = cap["leverage_buffer_share"] * gsib
-    leverage_required = cap["leverage_minimum"] + leverage_buffer
+    own = own_funds_after_deductions(funds)  # C 01.00
+    totals = rwa_totals(rwa, as_of, parameters)  # C 02.00, RBC20.11
+    floored = totals["floored_rwa"]
+    ratios = capital_ratios(own, floored)
+    stack = buffer_stack(rwa, settings, cap)  # RBC30, RBC40
+    leverage = leverage_measure(own["tier1"], rwa, stack, cap)  # LEV20-LEV40
     is_gsib = settings.gsib_bucket > 0
-    leverage_band = (
-        _band(leverage_ratio, cap["leverage_minimum"], leverage_buffer, tolerance) if is_gsib else None
-    )
-    leverage_conservation = (
-        (1.0 if leverage_band == 0 else conservation[leverage_band - 1])
-        if leverage_band is not None
-        else None
-    )
-    binding = max(risk_conservation, leverage_conservation or 0.0)  # LEV40.4: the stricter applies
-    requirements.append(
-        {
-            "requirement": "leverage_minimum",
-            "capital": "tier1",
-            "required_ratio": cap["leverage_minimum"],
-            "ratio": leverage_ratio,
-            "surplus_points": leverage_ratio - cap["leverage_minimum"],
-            "surplus_amount": (leverage_ratio - cap["leverage_minimum"]) * exposure,
-            "met": leverage_ratio - cap["leverage_minimum"] >= -tolerance,
-            "rule": "LEV20 (LEV40.4)",
-        }
-    )
-    if is_gsib:
-        requirements.append(
-            {
-                "requirement": "leverage_with_gsib_buffer",
-                "capital": "tier1",
-                "required_ratio": leverage_required,
-                "ratio": leverage_ratio,
-                "surplus_points": leverage_ratio - leverage_required,
-                "surplus_amount": (leverage_ratio - leverage_required) * exposure,
-                "met": leverage_ratio - leverage_required >= -tolerance,
-                "rule": "LEV40.1-2",
-            }
-        )
-
     return {
-        "own_funds": {
-            "cet1_before_deductions": funds["cet1"],
-            "cet1_deductions": funds["cet1_deductions"],
-            "cet1": cet1,
-            "at1": funds["at1"],
-            "tier1": tier1,
-            "tier2": funds["tier2"],
-            "total_capital": total,
-        },
-        "rwa": {
-            "credit": float(by_type.get("credit", 0.0)),
-            "counterparty": float(by_type.get("counterparty", 0.0)),
-            "operational": float(by_type.get("operational", 0.0)),
-            **floor,
-        },
+        "own_funds": own,
+        "rwa": totals,
         "ratios": ratios,
-        "buffers": {
-            "conservation": cap["conservation_buffer"],
-            "countercyclical": ccyb,
-            "countercyclical_weights": {str(k): float(v) / weight_total for k, v in private_rwa.items()}
-            if weight_total > 0
-            else {},
-            "gsib": gsib,
-            "dsib": settings.dsib_rate,
-            "systemic": systemic,
-            "combined_buffer_requirement": cbr,
-            "pillar2": p2r,
-        },
-        "requirements": requirements,
-        "mda": {
-            "cet1_used_for_minima": used,
-            "cet1_ratio_for_mda": mda_ratio,
-            "buffer_range": [minimum["cet1"], minimum["cet1"] + cbr],
-            "quartile": risk_band,
-            "minimum_breached": risk_band == 0,
-            "risk_based_conservation_ratio": risk_conservation,
-            "leverage_quartile": leverage_band,
-            "leverage_conservation_ratio": leverage_conservation,
-            "conservation_ratio": binding,
-            "maximum_payout_ratio": 1.0 - binding,
-            "binding_constraint": "leverage"
-            if (leverage_conservation or 0.0) > risk_conservation
-            else "risk_based",
-        },
-        "leverage": {
-            "tier1": tier1,
-            "exposure_measure": exposure,
-            "leverage_ratio": leverage_ratio,
-            "minimum": cap["leverage_minimum"],
-            "gsib_buffer": leverage_buffer,
-            "requirement": leverage_required,
-            "minimum_met": leverage_ratio - cap["leverage_minimum"] >= -tolerance,
-        },
+        "buffers": stack,
+        "requirements": [
+            *risk_based_requirements(ratios, stack, floored, cap),
+            *leverage_requirements(leverage, is_gsib, cap["ratio_tolerance"]),
+        ],
+        "mda": maximum_distributable_amount(own, ratios, floored, stack, leverage, is_gsib, cap),
+        "leverage": leverage,
     }
 
 
-def capital_statement(capital: Mapping[str, Any]) -> pd.DataFrame:
+def capital_statement(capital: CapitalAdequacy | Mapping[str, Any]) -> pd.DataFrame:
     """The statement as a table: template, row, value and unit (for notebooks and Excel)."""
     rows = [
         ("C 01.00", "Own funds", capital["own_funds"]["total_capital"], "amount"),
