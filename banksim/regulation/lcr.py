@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -48,21 +49,33 @@ def _hqla_levels(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def lcr_lines(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per position (and per derivative netting set) with its LCR treatment.
+@dataclass(frozen=True)
+class LcrMasks:
+    """The row masks the LCR treatment of a position is decided on (one boolean array each)."""
 
-    Columns: ``section`` (hqla, outflow, inflow, out_of_scope), ``category``, ``hqla_level``,
-    ``amount`` (market value, balance or undrawn amount), ``factor`` (1 - haircut for HQLA, the
-    run-off or inflow rate otherwise), ``weighted_amount`` = amount x factor, and ``rule``.
-    Secured funding and lending maturing within 30 days also carry ``unwind_level`` and
-    ``unwind_amount`` (cash leg, + for funding, - for lending) for the cap adjustment.
-    """
-    p = params["lcr"]
-    n = len(frame)
+    asset: np.ndarray
+    liability: np.ndarray
+    off: np.ndarray
+    within: np.ndarray  # residual maturity within the 30-day window
+    due: np.ndarray  # within, or no maturity: non-maturity funding can leave at once
+    counterparty: dict[str, np.ndarray]  # one mask per lcr_counterparty value
+    non_financial: np.ndarray
+    financial: np.ndarray
+    retail: np.ndarray  # retail and small-business counterparties
+    insured: np.ndarray
+    secured: np.ndarray
+    operational: np.ndarray  # operational deposits (placed or held)
+    levels: dict[str, np.ndarray]  # the four haircut classes of _hqla_levels
+    hqla: np.ndarray  # HQLA-eligible assets, encumbered or not
+    stock: np.ndarray  # unencumbered HQLA: the stock of LCR30
+    loan: np.ndarray  # assets that are not HQLA: the inflow candidates
+
+
+def lcr_masks(frame: pd.DataFrame, p: Mapping[str, Any]) -> LcrMasks:
+    """Sides, the 30-day window, counterparty groups and HQLA levels of a validated positions table."""
     asset, liability, off = (is_in(frame, "side", s) for s in ("asset", "liability", "off_balance"))
     maturity = frame["residual_maturity"].to_numpy()
     within = maturity <= p["window_years"]
-    due = within | np.isnan(maturity)  # non-maturity funding can leave at once
     cp = {
         name: is_in(frame, "lcr_counterparty", name)
         for name in (
@@ -72,103 +85,119 @@ def lcr_lines(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
             "none",
         )
     }
-    non_financial = np.logical_or.reduce([cp[c] for c in NON_FINANCIAL_WITH_CENTRAL_BANKS])
-    financial = np.logical_or.reduce([cp[c] for c in FINANCIAL_AND_OTHER_ENTITIES])
-    retail = cp["retail"] | cp["small_business"]
-    small = cp["small_business"]
-    insured = frame["deposit_insured"].to_numpy()
-    secured = ~is_in(frame, "collateral_level", "none")
-    deposit = {c: is_in(frame, "deposit_class", c) for c in ("stable_enhanced", "stable", "less_stable")}
-    d = Decisions(n)
-
-    # HQLA: unencumbered securities, cash and reserves at market value after haircuts (LCR30).
     levels = _hqla_levels(frame)
     hqla = asset & np.logical_or.reduce(list(levels.values()))
-    stock = hqla & is_in(frame, "encumbrance_bucket", "unencumbered")
+    return LcrMasks(
+        asset=asset,
+        liability=liability,
+        off=off,
+        within=within,
+        due=within | np.isnan(maturity),
+        counterparty=cp,
+        non_financial=np.logical_or.reduce([cp[c] for c in NON_FINANCIAL_WITH_CENTRAL_BANKS]),
+        financial=np.logical_or.reduce([cp[c] for c in FINANCIAL_AND_OTHER_ENTITIES]),
+        retail=cp["retail"] | cp["small_business"],
+        insured=frame["deposit_insured"].to_numpy(),
+        secured=~is_in(frame, "collateral_level", "none"),
+        operational=is_in(frame, "deposit_class", "operational"),
+        levels=levels,
+        hqla=hqla,
+        stock=hqla & is_in(frame, "encumbrance_bucket", "unencumbered"),
+        loan=asset & ~hqla,
+    )
+
+
+def hqla_stock(d: Decisions, m: LcrMasks, p: Mapping[str, Any]) -> None:
+    """HQLA: unencumbered securities, cash and reserves at market value after haircuts (LCR30)."""
     for level, rule in (
         ("1", "LCR30.40-41"),
         ("2A", "LCR30.43"),
         ("2B_rmbs", "LCR30.45(1)"),
         ("2B", "LCR30.45(2)-(3)"),
     ):
-        d.add(stock & levels[level], f"hqla_level_{level.lower()}", 1 - p["haircut"][level], rule)
-    d.add(hqla, OUT, 0.0, "LCR30.16-25 (encumbered: not HQLA)")
+        d.add(m.stock & m.levels[level], f"hqla_level_{level.lower()}", 1 - p["haircut"][level], rule)
+    d.add(m.hqla, OUT, 0.0, "LCR30.16-25 (encumbered: not HQLA)")
 
-    # Outflows: liabilities (LCR40.4-40.74).
+
+def secured_funding_outflows(d: Decisions, frame: pd.DataFrame, m: LcrMasks, p: Mapping[str, Any]) -> None:
+    """Secured funding maturing within 30 days by collateral level (LCR40.47-48)."""
+    funding = m.liability & m.secured
     d.add(
-        liability & secured & within & cp["central_bank"],
+        funding & m.within & m.counterparty["central_bank"],
         "secured_funding_central_bank",
         p["secured_funding"]["central_bank"],
         "LCR40.48",
     )
     funding_rates = lookup(frame, "collateral_level", p["secured_funding"]).astype(float)
-    d.add(liability & secured & within, "secured_funding", funding_rates, "LCR40.47-48")
-    d.add(liability & secured, OUT, 0.0, "LCR40.47 (matures after 30 days)")
+    d.add(funding & m.within, "secured_funding", funding_rates, "LCR40.47-48")
+    d.add(funding, OUT, 0.0, "LCR40.47 (matures after 30 days)")
+
+
+def retail_outflows(d: Decisions, frame: pd.DataFrame, m: LcrMasks, p: Mapping[str, Any]) -> None:
+    """Retail and small-business deposits by stability (LCR40.7-24, LCR99.1).
+
+    A retail or small-business deposit without a stability class is an error.
+    """
     rd = p["retail_deposit"]
-    penalty = frame["withdrawal_penalty"].to_numpy() & (maturity > p["window_years"])
-    d.add(liability & retail & penalty, "retail_term_deposit", rd["term_with_penalty"], "LCR99.1, LCR40.14")
-    d.add(
-        liability & retail & deposit["stable_enhanced"],
-        "retail_stable_enhanced",
-        rd["stable_enhanced"],
-        "LCR40.7-12",
+    deposit = {c: is_in(frame, "deposit_class", c) for c in ("stable_enhanced", "stable", "less_stable")}
+    retail, small = m.liability & m.retail, m.liability & m.counterparty["small_business"]
+    penalty = frame["withdrawal_penalty"].to_numpy() & (
+        frame["residual_maturity"].to_numpy() > p["window_years"]
     )
-    d.add(liability & retail & deposit["stable"] & ~small, "retail_stable", rd["stable"], "LCR40.7-12")
-    d.add(
-        liability & retail & deposit["less_stable"] & ~small,
-        "retail_less_stable",
-        rd["less_stable"],
-        "LCR40.13-15",
-    )
-    d.add(liability & small & deposit["stable"], "small_business_stable", rd["stable"], "LCR40.23-24")
-    d.add(
-        liability & small & deposit["less_stable"],
-        "small_business_less_stable",
-        rd["less_stable"],
-        "LCR40.23-24",
-    )
+    d.add(retail & penalty, "retail_term_deposit", rd["term_with_penalty"], "LCR99.1, LCR40.14")
+    d.add(retail & deposit["stable_enhanced"], "retail_stable_enhanced", rd["stable_enhanced"], "LCR40.7-12")
+    d.add(retail & deposit["stable"] & ~small, "retail_stable", rd["stable"], "LCR40.7-12")
+    d.add(retail & deposit["less_stable"] & ~small, "retail_less_stable", rd["less_stable"], "LCR40.13-15")
+    d.add(small & deposit["stable"], "small_business_stable", rd["stable"], "LCR40.23-24")
+    d.add(small & deposit["less_stable"], "small_business_less_stable", rd["less_stable"], "LCR40.23-24")
     fail(
         frame,
-        liability & retail & ~d.decided,
+        retail & ~d.decided,
         "deposit_class",
         "must say how stable a retail or small-business deposit is",
         allowed=list(deposit),
     )
-    operational = is_in(frame, "deposit_class", "operational")
+
+
+def wholesale_outflows(d: Decisions, frame: pd.DataFrame, m: LcrMasks, p: Mapping[str, Any]) -> None:
+    """Operational, cooperative, unsecured wholesale and other contractual outflows (LCR40.26-74)."""
+    liability, operational = m.liability, m.liability & m.operational
     d.add(
-        liability & operational & insured,
+        operational & m.insured,
         "operational_deposit_insured",
         p["operational_deposit_insured"],
         "LCR40.26-36",
     )
-    d.add(liability & operational, "operational_deposit", p["operational_deposit"], "LCR40.26-36")
+    d.add(operational, "operational_deposit", p["operational_deposit"], "LCR40.26-36")
     d.add(
         liability & is_in(frame, "deposit_class", "cooperative_network"),
         "cooperative_network_deposit",
         p["cooperative_network_deposit"],
         "LCR40.37-39",
     )
+    non_financial = liability & m.non_financial & m.due
     d.add(
-        liability & non_financial & due & insured,
+        non_financial & m.insured,
         "unsecured_non_financial_insured",
         p["unsecured_non_financial_insured"],
         "LCR40.41",
     )
+    d.add(non_financial, "unsecured_non_financial", p["unsecured_non_financial"], "LCR40.40")
+    d.add(liability & m.financial & m.due, "unsecured_financial", p["unsecured_financial"], "LCR40.42-43")
     d.add(
-        liability & non_financial & due, "unsecured_non_financial", p["unsecured_non_financial"], "LCR40.40"
-    )
-    d.add(liability & financial & due, "unsecured_financial", p["unsecured_financial"], "LCR40.42-43")
-    d.add(
-        liability & cp["none"] & within,
+        liability & m.counterparty["none"] & m.within,
         "other_contractual_outflow",
         p["other_contractual_outflow"],
         "LCR40.74",
     )
     d.add(liability, OUT, 0.0, "LCR40 (no contractual outflow within 30 days)")
 
-    # Outflows: off-balance commitments and contingent funding (LCR40.64-73).
+
+def off_balance_outflows(d: Decisions, frame: pd.DataFrame, m: LcrMasks, p: Mapping[str, Any]) -> None:
+    """Off-balance commitments and contingent funding (LCR40.64-73)."""
+    off = m.off
     facility = ~is_in(frame, "facility_type", "none")
-    facility_rates = np.full(n, np.nan)
+    facility_rates = np.full(len(frame), np.nan)
     for counterparty, by_type in p["committed_facility"].items():
         for kind, rate in by_type.items():
             facility_rates[
@@ -197,42 +226,46 @@ def lcr_lines(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
     )
     d.add(off, "guarantees_and_other_contingent", oc["guarantee"], "LCR40.67-73 (national discretion)")
 
-    # Inflows: performing assets maturing within 30 days (LCR40.75-93).
-    loan = asset & ~hqla
+
+def inflows(d: Decisions, frame: pd.DataFrame, m: LcrMasks, p: Mapping[str, Any]) -> None:
+    """Inflows: performing assets maturing within 30 days (LCR40.75-93); the rest is out of scope."""
+    loan, within, cp = m.loan, m.within, m.counterparty
     d.add(loan & ~frame["performing"].to_numpy(), OUT, 0.0, "LCR40.75 (only performing exposures)")
     lending_rates = lookup(frame, "collateral_level", p["secured_lending"]).astype(float)
-    d.add(loan & secured & within, "secured_lending", lending_rates, "LCR40.78-79")
-    d.add(loan & operational, "operational_deposit_held", p["operational_deposit_held"], "LCR40.31")
+    d.add(loan & m.secured & within, "secured_lending", lending_rates, "LCR40.78-79")
+    d.add(loan & m.operational, "operational_deposit_held", p["operational_deposit_held"], "LCR40.31")
     inflow_rates = lookup(frame, "lcr_counterparty", p["inflow"]).astype(float)
-    d.add(loan & within & retail, "inflow_retail", inflow_rates, "LCR40.86")
+    d.add(loan & within & m.retail, "inflow_retail", inflow_rates, "LCR40.86")
     d.add(
-        loan & within & non_financial & ~cp["central_bank"],
+        loan & within & m.non_financial & ~cp["central_bank"],
         "inflow_non_financial",
         inflow_rates,
         "LCR40.87(2)",
     )
-    d.add(loan & within & (financial | cp["central_bank"]), "inflow_financial", inflow_rates, "LCR40.87(1)")
-    d.add(np.ones(n, dtype=bool), OUT, 0.0, "LCR40 (no contractual flow within 30 days)")
+    d.add(loan & within & (m.financial | cp["central_bank"]), "inflow_financial", inflow_rates, "LCR40.87(1)")
+    d.add(np.ones(len(frame), dtype=bool), OUT, 0.0, "LCR40 (no contractual flow within 30 days)")
 
-    category = d.category.categorical()
+
+def _position_lines(frame: pd.DataFrame, d: Decisions, m: LcrMasks) -> pd.DataFrame:
+    """The decided treatments as lines, with the cash leg of secured flows for the unwinding (LCR30.35-36)."""
     labels = d.category.labels
     in_scope = d.category.codes != (labels.index(OUT) if OUT in labels else -1)
     section = np.select(
-        [stock & in_scope, (liability | off) & in_scope, loan & in_scope], [0, 1, 2], default=3
+        [m.stock & in_scope, (m.liability | m.off) & in_scope, m.loan & in_scope], [0, 1, 2], default=3
     ).astype(np.int8)
-    level_code = np.select([stock & levels[k] for k in levels], [0, 1, 2, 3], default=4).astype(np.int8)
-    amount = np.where(off, frame["off_balance_amount"].to_numpy(), frame["drawn_amount"].to_numpy())
-    unwind = secured & within & (liability | loan)
+    level_code = np.select([m.stock & m.levels[k] for k in m.levels], [0, 1, 2, 3], default=4).astype(np.int8)
+    amount = np.where(m.off, frame["off_balance_amount"].to_numpy(), frame["drawn_amount"].to_numpy())
+    unwind = m.secured & m.within & (m.liability | m.loan)
     collateral = frame["collateral_level"]
     none_code = list(collateral.cat.categories).index("none")
-    lines = pd.DataFrame(
+    return pd.DataFrame(
         {
             "position_id": frame["position_id"].array,
             "side": frame["side"].array,
             "product": frame["product"].array,
             "section": categorical(section, SECTIONS),
-            "category": category,
-            "hqla_level": categorical(level_code, (*levels, "none")),
+            "category": d.category.categorical(),
+            "hqla_level": categorical(level_code, (*m.levels, "none")),
             "amount": amount,
             "factor": d.factor,
             "weighted_amount": amount * d.factor,
@@ -240,9 +273,32 @@ def lcr_lines(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
             "unwind_level": categorical(
                 np.where(unwind, collateral.cat.codes.to_numpy(), none_code), list(collateral.cat.categories)
             ),
-            "unwind_amount": np.where(unwind, np.where(liability, amount, -amount), 0.0),
+            "unwind_amount": np.where(unwind, np.where(m.liability, amount, -amount), 0.0),
         }
     )
+
+
+def lcr_lines(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per position (and per derivative netting set) with its LCR treatment.
+
+    Columns: ``section`` (hqla, outflow, inflow, out_of_scope), ``category``, ``hqla_level``,
+    ``amount`` (market value, balance or undrawn amount), ``factor`` (1 - haircut for HQLA, the
+    run-off or inflow rate otherwise), ``weighted_amount`` = amount x factor, and ``rule``.
+    Secured funding and lending maturing within 30 days also carry ``unwind_level`` and
+    ``unwind_amount`` (cash leg, + for funding, - for lending) for the cap adjustment.
+    The first matching step wins, in the order of methodology 6: HQLA, secured funding, retail,
+    wholesale and off-balance outflows, then inflows.
+    """
+    p = params["lcr"]
+    m = lcr_masks(frame, p)
+    d = Decisions(len(frame))
+    hqla_stock(d, m, p)  # LCR30
+    secured_funding_outflows(d, frame, m, p)  # LCR40.47-48
+    retail_outflows(d, frame, m, p)  # LCR40.7-24
+    wholesale_outflows(d, frame, m, p)  # LCR40.26-74
+    off_balance_outflows(d, frame, m, p)  # LCR40.64-73
+    inflows(d, frame, m, p)  # LCR40.75-93
+    lines = _position_lines(frame, d, m)
     derivatives = is_in(frame, "side", "derivative")
     if derivatives.any():
         lines = concat_categorical(
