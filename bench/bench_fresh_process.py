@@ -1,0 +1,206 @@
+"""Fresh-process benchmark: what a notebook's first call, a CLI command or a sweep worker pays.
+
+Run: ``.venv/bin/python bench/bench_fresh_process.py [--repeats N] [--rows N]``. Every variant is a
+new Python process, run round-robin with the others in a shuffled order (machine noise hits all
+alike); the table shows medians of the process's wall time and CPU time (user + system, steadier
+on a busy machine) and the ratios the targets of issue 16 are set in. A store is prepared first in a
+temporary project folder (``MEMORY_CACHE_MB=0``: every hit reads its payload). Children run with
+bytecode caching on, as a user's Python does (``PYTHONDONTWRITEBYTECODE`` is dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BASE_IMPORTS = "import pandas, pyarrow.parquet, sqlalchemy.orm, xxhash"
+PREPARE = """
+import json, sys
+import banksim as bs
+rows = int(sys.argv[1])
+for n in (rows, 10_000):
+    frame, hit = bs.run_simulation(n, seed=1)
+key = bs.run_simulation.key(rows, seed=1)
+path = next(bs.get_store().files.root.glob(f"kind=positions/params_hash={key}/*.parquet"))
+print(json.dumps({"path": str(path)}))
+"""
+READ_FLOOR = """
+import sys
+import pandas, pyarrow.parquet as pq
+frame = pq.read_table(sys.argv[1]).to_pandas()
+"""
+# banksim's own decoder reads with ParquetFile.read (one chunk per row group; faster here).
+READER_FLOOR = """
+import sys
+import pandas, pyarrow as pa, pyarrow.parquet as pq
+frame = pq.ParquetFile(sys.argv[1]).read().to_pandas()
+"""
+HIT = """
+import json, sys
+import banksim as bs
+frame, hit = bs.run_simulation(int(sys.argv[2]), seed=1)
+print(json.dumps({"hit": hit}))
+"""
+# The first call in a process, timed inside it: the hit against the computation it replaces.
+FIRST_CALL = """
+import json, sys, time
+import banksim as bs
+run = bs.run_simulation
+started = time.perf_counter()
+if sys.argv[3] == "hit":
+    frame, hit = run(int(sys.argv[2]), seed=1)
+else:
+    frame, hit = bs.generate_positions(int(sys.argv[2]), 1), True
+print(json.dumps({"first call": time.perf_counter() - started, "hit": hit}))
+"""
+STEPS = """
+import json, sys, time
+steps = {}
+mark = time.perf_counter()
+def step(name):
+    global mark
+    now = time.perf_counter()
+    steps[name] = now - mark
+    mark = now
+import banksim as bs
+step("import banksim")
+run = bs.run_simulation
+step("load the API (bs.run_simulation)")
+store = bs.get_store()
+store.configuration("0" * 64)
+step("open the store (first query)")
+version = run.code_version
+step("code version")
+key = run.key(int(sys.argv[2]), seed=1)
+step("key (arguments)")
+store.configuration(key)
+step("lookup")
+frame, hit = run(int(sys.argv[2]), seed=1)
+step("call: lookup + read + decode + record hit")
+print(json.dumps({**steps, "hit": hit}))
+"""
+
+
+def child(script: str, *args: str, env: dict[str, str]) -> dict[str, Any]:
+    """Run ``script`` in a fresh interpreter; its wall and CPU seconds and whatever it printed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        raise RuntimeError(f"child failed:\n{done.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    printed = json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
+    return {"wall": wall, "cpu": cpu, **printed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15, help="processes per variant (default 15)")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="positions of the large hit")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-fresh-") as folder:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env |= {
+            "BANKSIM_PROJECT_ROOT": folder,
+            "MEMORY_CACHE_MB": "0",
+            "BANKSIM_CODE_CACHE": str(Path(folder) / "code"),
+            "LOG_LEVEL": "WARNING",
+        }
+        print(f"preparing a store in {folder} ({options.rows:,} and 10,000 positions) ...", flush=True)
+        path = str(child(PREPARE, str(options.rows), env=env)["path"])
+        rows, small = str(options.rows), "10000"
+        variants = {
+            "base imports": lambda: child(BASE_IMPORTS, env=env),
+            "import banksim": lambda: child("import banksim", env=env),
+            "import banksim + bs.run_simulation": lambda: child(
+                "import banksim; banksim.run_simulation", env=env
+            ),
+            "read floor (pandas + pyarrow read)": lambda: child(READ_FLOOR, path, env=env),
+            "read floor (ParquetFile.read)": lambda: child(READER_FLOOR, path, env=env),
+            f"hit {options.rows:,}": lambda: child(HIT, path, rows, env=env),
+            f"hit {options.rows:,}, no code memo": lambda: child(
+                HIT, path, rows, env=env | {"BANKSIM_CODE_CACHE": "off"}
+            ),
+            "hit 10,000 (first call)": lambda: child(FIRST_CALL, path, small, "hit", env=env),
+            "compute 10,000 (first call)": lambda: child(FIRST_CALL, path, small, "compute", env=env),
+            "steps of a hit": lambda: child(STEPS, path, rows, env=env),
+            "steps of a hit, no code memo": lambda: child(
+                STEPS, path, rows, env=env | {"BANKSIM_CODE_CACHE": "off"}
+            ),
+        }
+        for run in variants.values():  # warm-up: bytecode written, code memo filled, page cache
+            run()
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
+        misses = 0
+        for round_ in range(options.repeats):
+            # A shuffled order each round: on this VM a process that follows a large one reuses its
+            # freed memory and runs faster, so a fixed order would favour some variants.
+            order = list(variants)
+            random.Random(round_).shuffle(order)
+            for name in order:
+                sample = variants[name]()
+                if sample.pop("hit", True):
+                    results[name].append(sample)
+                else:  # the code changed under the run (another edit): that process recomputed and stored
+                    misses += 1
+            print(f"  round {round_ + 1}/{options.repeats}", end="\r", file=sys.stderr, flush=True)
+    if misses:
+        print(f"\n{misses} processes missed (code edited during the run) and are left out of the medians")
+    report(results, options)
+
+
+def median(samples: list[dict[str, float]], field: str) -> float:
+    return statistics.median(sample[field] for sample in samples)
+
+
+def report(results: dict[str, list[dict[str, float]]], options: argparse.Namespace) -> None:
+    print(f"\nwhole processes, medians of {options.repeats} (load average {os.getloadavg()[0]:.1f})")
+    print(f"{'variant':<42} {'wall s':>8} {'cpu s':>8}")
+    for name, samples in results.items():
+        print(f"{name:<42} {median(samples, 'wall'):8.3f} {median(samples, 'cpu'):8.3f}")
+    hit = f"hit {options.rows:,}"
+    ratios = [
+        ("import banksim / base imports", "import banksim", "base imports", 1.1),
+        ("import banksim + API / base imports", "import banksim + bs.run_simulation", "base imports", None),
+        (f"{hit} / read floor", hit, "read floor (pandas + pyarrow read)", 1.3),
+        (f"{hit} / ParquetFile.read floor", hit, "read floor (ParquetFile.read)", None),
+        (
+            f"{hit} without the code memo / read floor",
+            f"{hit}, no code memo",
+            "read floor (pandas + pyarrow read)",
+            None,
+        ),
+    ]
+    print(f"\n{'ratio':<52} {'wall':>6} {'cpu':>6}  target")
+    for label, top, bottom, target in ratios:
+        wall = median(results[top], "wall") / median(results[bottom], "wall")
+        cpu = median(results[top], "cpu") / median(results[bottom], "cpu")
+        print(f"{label:<52} {wall:6.2f} {cpu:6.2f}  {'<= ' + str(target) if target else ''}")
+    hit_first = median(results["hit 10,000 (first call)"], "first call")
+    compute_first = median(results["compute 10,000 (first call)"], "first call")
+    print(
+        f"\n10,000 positions, first call in a process: hit {hit_first:.3f} s, compute {compute_first:.3f} s "
+        f"(hit / compute {hit_first / compute_first:.2f}; target <= 1)"
+    )
+    steps, unmemoised = results["steps of a hit"], results["steps of a hit, no code memo"]
+    print(f"\nsteps of a fresh {options.rows:,}-row hit (medians, seconds, inside the child)")
+    print(f"  {'step':<44} {'memo':>8} {'no memo':>8}")
+    for name in steps[0]:
+        if name not in ("wall", "cpu"):
+            print(f"  {name:<44} {median(steps, name):8.3f} {median(unmemoised, name):8.3f}")
+
+
+if __name__ == "__main__":
+    main()
