@@ -56,7 +56,7 @@ def scenarios(count: int) -> list[bs.Scenario]:
     return grid[:count]
 
 
-def main(count: int = 16, positions: int = 2_000, rounds: int = 3) -> None:
+def main(count: int = 16, positions: int = 10_000, rounds: int = 3) -> None:
     from distributed import Client, LocalCluster
 
     batch = scenarios(count)
