@@ -6,7 +6,7 @@ comes from, and a line no rule covers is an error, never a default weight (metho
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -204,6 +204,205 @@ def _check_scra(frame: pd.DataFrame, banks: np.ndarray) -> None:
     )
 
 
+class RiskWeightAssignment:
+    """The risk weights and rule references of a credit frame, assigned class by class.
+
+    A line keeps the last weight assigned to it; the order of the steps of
+    :func:`standardised_risk_weights` also fixes the order of the rule labels.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.rw = np.full(len(frame), np.nan)
+        self.rules = Rules(len(frame))
+
+    def cls(self, name: str) -> np.ndarray:
+        """Lines of exposure class ``name``."""
+        return is_in(self.frame, "exposure_class", name)
+
+    def sub(self, *names: str) -> np.ndarray:
+        """Lines of one of the sub-classes ``names``."""
+        return is_in(self.frame, "sub_class", *names)
+
+    def assign(self, mask: np.ndarray, values: float | np.ndarray, rule: str) -> None:
+        """Give the lines in ``mask`` a weight (a number, or an array read at ``mask``) and a rule."""
+        if mask.any():
+            self.rw[mask] = values[mask] if isinstance(values, np.ndarray) else values
+            self.rules.set(mask, rule)
+
+
+def sovereign_pse_mdb_weights(t: RiskWeightAssignment, sa: Mapping[str, Any], bucket: np.ndarray) -> None:
+    """Sovereigns, PSEs and MDBs by rating (CRE20.7-20.15)."""
+    t.assign(t.cls("sovereign") & t.sub("general"), _table(sa, "sovereign")[bucket], "CRE20.7")
+    t.assign(t.cls("sovereign") & t.sub("international_organisation"), sa["zero_weight"], "CRE20.10")
+    t.assign(t.cls("pse"), _table(sa, "pse")[bucket], "CRE20.11")
+    t.assign(t.cls("mdb") & t.sub("general"), _table(sa, "mdb")[bucket], "CRE20.15")
+    t.assign(t.cls("mdb") & t.sub("eligible_mdb"), sa["zero_weight"], "CRE20.14")
+
+
+def bank_weights(t: RiskWeightAssignment, params: Mapping[str, Any]) -> None:
+    """Banks: ECRA if rated, SCRA otherwise (CRE20.16-32); see :func:`bank_risk_weight`."""
+    banks = t.cls("bank")
+    if not banks.any():
+        return
+    _check_scra(t.frame, banks)
+    bank_rw, bank_code = bank_risk_weight(t.frame.loc[banks], params)
+    n = len(t.frame)
+    for code, rule in enumerate(BANK_RULES):
+        mask = np.zeros(n, dtype=bool)
+        mask[np.flatnonzero(banks)[bank_code == code]] = True
+        full = np.full(n, np.nan)
+        full[banks] = bank_rw
+        t.assign(mask, full, rule)
+
+
+def covered_bond_weights(t: RiskWeightAssignment, sa: Mapping[str, Any], bucket: np.ndarray) -> None:
+    """Covered bonds: Table 8 by issue rating, Table 9 from the issuer's RW if unrated (CRE20.38)."""
+    covered, rated = t.cls("covered_bond"), bucket < 6
+    t.assign(covered & rated, _table(sa, "covered_bond")[bucket], "CRE20.38 Table 8")
+    unrated_covered = covered & ~rated
+    if not unrated_covered.any():
+        return
+    issuer = t.frame["issuer_risk_weight"].to_numpy()
+    table = sa["covered_bond_unrated"]
+    derived = np.full(len(t.frame), np.nan)
+    for issuer_rw, covered_rw in zip(table["issuer_risk_weight"], table["risk_weight"], strict=True):
+        derived[np.abs(issuer - issuer_rw) <= RELATIVE_TOLERANCE * issuer_rw] = covered_rw
+    fail(
+        t.frame,
+        unrated_covered & np.isnan(derived),
+        "issuer_risk_weight",
+        "of an unrated covered bond must be one of the issuer risk weights of CRE20.38 Table 9",
+        allowed=list(table["issuer_risk_weight"]),
+    )
+    t.assign(unrated_covered, derived, "CRE20.38 Table 9")
+
+
+def corporate_weights(t: RiskWeightAssignment, params: Mapping[str, Any], bucket: np.ndarray) -> None:
+    """Corporates (CRE20.42-47) and specialised lending (CRE20.50-52); an SME above EUR 50m is an error."""
+    sa, rated = params["sa"], bucket < 6
+    corporate = t.cls("corporate")
+    fail(
+        t.frame,
+        corporate & t.sub("sme") & (t.frame["annual_sales"].to_numpy() > params["irb"]["sme_sales_upper"]),
+        "annual_sales",
+        "exceeds EUR 50m on a line flagged SME (methodology C.2)",
+        allowed="<= 50,000,000 for sub_class 'sme'",
+    )
+    t.assign(corporate & rated, _table(sa, "corporate")[bucket], "CRE20.42")
+    t.assign(corporate & ~rated & t.sub("general"), sa["corporate"]["unrated"], "CRE20.43")
+    t.assign(corporate & ~rated & t.sub("sme"), sa["corporate_sme_unrated"], "CRE20.47")
+    t.assign(corporate & ~rated & t.sub("investment_grade"), sa["corporate_investment_grade"], "CRE20.46")
+    lending = t.cls("specialised_lending")
+    t.assign(lending & rated, _table(sa, "corporate")[bucket], "CRE20.50")
+    specialised = lookup(t.frame, "sub_class", sa["specialised_lending"]).astype(float)
+    t.assign(lending & ~rated, specialised, "CRE20.51")
+
+
+def retail_weights(t: RiskWeightAssignment, sa: Mapping[str, Any]) -> None:
+    """Retail by sub-class (CRE20.63-68)."""
+    t.assign(t.cls("retail"), lookup(t.frame, "sub_class", sa["retail"]).astype(float), "CRE20.63-68")
+
+
+def real_estate_weights(t: RiskWeightAssignment, params: Mapping[str, Any]) -> None:
+    """Real estate, whole-loan approach (CRE20.69-91): LTV bands, ADC, or the counterparty's RW."""
+    sa, frame, cls, sub = params["sa"], t.frame, t.cls, t.sub
+    ltv = frame["ltv"].to_numpy()
+    residential, commercial = cls("residential_real_estate"), cls("commercial_real_estate")
+    fail(
+        frame,
+        (residential | commercial) & sub("general", "income_producing") & np.isnan(ltv),
+        "ltv",
+        "is missing on regulatory real-estate lines (CRE20.82-87 risk-weight them by LTV band)",
+        allowed="a loan-to-value ratio >= 0",
+    )
+    rre_band = ltv_band(ltv, sa["rre_ltv_upper"])
+    t.assign(residential & sub("general"), np.array(sa["rre_general"])[rre_band], "CRE20.82")
+    t.assign(
+        residential & sub("income_producing"), np.array(sa["rre_income_producing"])[rre_band], "CRE20.84"
+    )
+    cre_band = ltv_band(ltv, sa["cre_ltv_upper"])
+    t.assign(commercial & sub("income_producing"), np.array(sa["cre_income_producing"])[cre_band], "CRE20.87")
+    t.assign((residential | commercial) & sub("adc"), sa["adc"], "CRE20.90")
+    t.assign(residential & sub("adc_residential_qualifying"), sa["adc_residential_qualifying"], "CRE20.91")
+
+    dependent = frame["cash_flow_dependent"].to_numpy()
+    non_regulatory = (residential | commercial) & sub("non_regulatory")
+    needs_counterparty = (commercial & sub("general")) | (non_regulatory & ~dependent)
+    counterparty = np.full(len(frame), np.nan)
+    if needs_counterparty.any():
+        counterparty[needs_counterparty] = counterparty_risk_weight(
+            frame.loc[needs_counterparty], params, "real estate risk-weighted as the counterparty"
+        )
+    low_ltv = cre_band == 0
+    t.assign(
+        commercial & sub("general") & low_ltv, np.minimum(sa["cre_general_cap"], counterparty), "CRE20.85"
+    )
+    t.assign(commercial & sub("general") & ~low_ltv, counterparty, "CRE20.85")
+    t.assign(non_regulatory & dependent, sa["real_estate_other_dependent"], "CRE20.88")
+    t.assign(non_regulatory & ~dependent, counterparty, "CRE20.89")
+
+
+def ltv_band(ltv: np.ndarray, uppers: Sequence[float]) -> np.ndarray:
+    """Index of each LTV's band; a band includes its upper bound (methodology C.6 and C.2)."""
+    limits = np.array(uppers) * (1 + RELATIVE_TOLERANCE)
+    return np.minimum(np.searchsorted(limits, np.nan_to_num(ltv), side="left"), len(uppers) - 1)
+
+
+def defaulted_weights(t: RiskWeightAssignment, sa: Mapping[str, Any], gross: np.ndarray) -> None:
+    """Defaulted (CRE20.104-108): provisions against the gross outstanding amount (methodology C.8)."""
+    defaulted, rules = t.cls("defaulted"), sa["defaulted"]
+    provisioned = t.frame["specific_provisions"].to_numpy() >= (
+        rules["provision_threshold"] * (1 - RELATIVE_TOLERANCE) * gross
+    )
+    general = defaulted & t.sub("general")
+    t.assign(
+        defaulted & t.sub("residential_re_not_dependent"),
+        rules["residential_re_not_dependent"],
+        "CRE20.104-108",
+    )
+    t.assign(general & ~provisioned, rules["below_threshold"], "CRE20.104-108")
+    t.assign(general & provisioned, rules["at_or_above_threshold"], "CRE20.104-108")
+
+
+EQUITY_RULES = {
+    "general": "CRE20.57",
+    "listed": "CRE20.57",
+    "speculative_unlisted": "CRE20.58",
+    "legislated_programme": "CRE20.59",
+    "significant_investment": "CRE20.61",
+    "threshold_deduction_item": "CRE20.109",
+}
+
+
+def equity_and_other_weights(t: RiskWeightAssignment, sa: Mapping[str, Any]) -> None:
+    """Equity, subordinated debt and other assets (CRE20.53-62, CRE20.109-110)."""
+    for sub_class, rule in EQUITY_RULES.items():
+        t.assign(t.cls("equity") & t.sub(sub_class), sa["equity"][sub_class], rule)
+    t.assign(t.cls("subordinated_debt"), sa["subordinated_debt"], "CRE20.60")
+    other = t.cls("other_assets")
+    for sub_class in ("cash", "gold", "cash_items_in_collection"):
+        t.assign(other & t.sub(sub_class), sa["other_assets"][sub_class], "CRE20.109")
+    t.assign(other & t.sub("other"), sa["other_assets"]["other"], "CRE20.110")
+
+
+def currency_mismatch(t: RiskWeightAssignment, sa: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The risk weights after the currency-mismatch multiplier, and the lines it applies to.
+
+    CRE20.92-93, methodology C.2: retail and residential real estate to individuals with an
+    unhedged mismatch, income-producing included; never ADC or other (non-regulatory) real estate.
+    """
+    mismatch = (
+        (t.cls("retail") | (t.cls("residential_real_estate") & t.sub("general", "income_producing")))
+        & is_in(t.frame, "counterparty_type", "individual")
+        & t.frame["currency_mismatch_unhedged"].to_numpy()
+    )
+    rw = np.where(
+        mismatch, np.minimum(t.rw * sa["currency_mismatch_multiplier"], sa["currency_mismatch_cap"]), t.rw
+    )
+    return rw, mismatch
+
+
 def standardised_risk_weights(
     frame: pd.DataFrame, gross: np.ndarray, params: Mapping[str, Any]
 ) -> tuple[np.ndarray, pd.Categorical, np.ndarray]:
@@ -211,177 +410,22 @@ def standardised_risk_weights(
 
     ``frame`` holds only credit lines (assets and off-balance items with an exposure class);
     ``gross`` is each line's drawn + CCF x off-balance amount (for the defaulted provision test).
+    The steps follow CRE20 (methodology 2.2-2.11): each exposure class, then the currency mismatch.
     """
     sa = params["sa"]
-    n = len(frame)
-    rw = np.full(n, np.nan)
-    rules = Rules(n)
     bucket = rating_bucket(frame)
-    rated = bucket < 6
-
-    def cls(name: str) -> np.ndarray:
-        return is_in(frame, "exposure_class", name)
-
-    def sub(*names: str) -> np.ndarray:
-        return is_in(frame, "sub_class", *names)
-
-    def assign(mask: np.ndarray, values: Any, rule: str) -> None:
-        if mask.any():
-            rw[mask] = values[mask] if isinstance(values, np.ndarray) else values
-            rules.set(mask, rule)
-
     _check_sub_classes(frame)
-
-    # Sovereigns, PSEs, MDBs (CRE20.7-20.15).
-    assign(cls("sovereign") & sub("general"), _table(sa, "sovereign")[bucket], "CRE20.7")
-    assign(cls("sovereign") & sub("international_organisation"), sa["zero_weight"], "CRE20.10")
-    assign(cls("pse"), _table(sa, "pse")[bucket], "CRE20.11")
-    assign(cls("mdb") & sub("general"), _table(sa, "mdb")[bucket], "CRE20.15")
-    assign(cls("mdb") & sub("eligible_mdb"), sa["zero_weight"], "CRE20.14")
-
-    # Banks: ECRA if rated, SCRA otherwise (CRE20.16-32).
-    banks = cls("bank")
-    if banks.any():
-        _check_scra(frame, banks)
-        bank_rw, bank_code = bank_risk_weight(frame.loc[banks], params)
-        for code, rule in enumerate(BANK_RULES):
-            mask = np.zeros(n, dtype=bool)
-            mask[np.flatnonzero(banks)[bank_code == code]] = True
-            full = np.full(n, np.nan)
-            full[banks] = bank_rw
-            assign(mask, full, rule)
-
-    # Covered bonds: Table 8 by issue rating, Table 9 from the issuer's RW if unrated (CRE20.38).
-    covered = cls("covered_bond")
-    assign(covered & rated, _table(sa, "covered_bond")[bucket], "CRE20.38 Table 8")
-    unrated_covered = covered & ~rated
-    if unrated_covered.any():
-        issuer = frame["issuer_risk_weight"].to_numpy()
-        table = sa["covered_bond_unrated"]
-        derived = np.full(n, np.nan)
-        for issuer_rw, covered_rw in zip(table["issuer_risk_weight"], table["risk_weight"], strict=True):
-            derived[np.abs(issuer - issuer_rw) <= RELATIVE_TOLERANCE * issuer_rw] = covered_rw
-        fail(
-            frame,
-            unrated_covered & np.isnan(derived),
-            "issuer_risk_weight",
-            "of an unrated covered bond must be one of the issuer risk weights of CRE20.38 Table 9",
-            allowed=list(table["issuer_risk_weight"]),
-        )
-        assign(unrated_covered, derived, "CRE20.38 Table 9")
-
-    # Corporates (CRE20.42-47) and specialised lending (CRE20.50-52).
-    corporate = cls("corporate")
-    sales = frame["annual_sales"].to_numpy()
-    fail(
-        frame,
-        corporate & sub("sme") & (sales > params["irb"]["sme_sales_upper"]),
-        "annual_sales",
-        "exceeds EUR 50m on a line flagged SME (methodology C.2)",
-        allowed="<= 50,000,000 for sub_class 'sme'",
-    )
-    assign(corporate & rated, _table(sa, "corporate")[bucket], "CRE20.42")
-    assign(corporate & ~rated & sub("general"), sa["corporate"]["unrated"], "CRE20.43")
-    assign(corporate & ~rated & sub("sme"), sa["corporate_sme_unrated"], "CRE20.47")
-    assign(corporate & ~rated & sub("investment_grade"), sa["corporate_investment_grade"], "CRE20.46")
-    lending = cls("specialised_lending")
-    assign(lending & rated, _table(sa, "corporate")[bucket], "CRE20.50")
-    assign(lending & ~rated, lookup(frame, "sub_class", sa["specialised_lending"]).astype(float), "CRE20.51")
-
-    # Retail (CRE20.63-68).
-    assign(cls("retail"), lookup(frame, "sub_class", sa["retail"]).astype(float), "CRE20.63-68")
-
-    # Real estate, whole loan (CRE20.69-91).
-    _real_estate(frame, params, cls, sub, assign)
-
-    # Defaulted (CRE20.104-108): provisions against the gross outstanding amount (methodology C.8).
-    defaulted = cls("defaulted")
-    rules_defaulted = sa["defaulted"]
-    provisioned = frame["specific_provisions"].to_numpy() >= (
-        rules_defaulted["provision_threshold"] * (1 - RELATIVE_TOLERANCE) * gross
-    )
-    assign(
-        defaulted & sub("residential_re_not_dependent"),
-        rules_defaulted["residential_re_not_dependent"],
-        "CRE20.104-108",
-    )
-    assign(defaulted & sub("general") & ~provisioned, rules_defaulted["below_threshold"], "CRE20.104-108")
-    assign(
-        defaulted & sub("general") & provisioned, rules_defaulted["at_or_above_threshold"], "CRE20.104-108"
-    )
-
-    # Equity, subordinated debt, other assets (CRE20.53-62, CRE20.109-110).
-    equity_rules = {
-        "general": "CRE20.57",
-        "listed": "CRE20.57",
-        "speculative_unlisted": "CRE20.58",
-        "legislated_programme": "CRE20.59",
-        "significant_investment": "CRE20.61",
-        "threshold_deduction_item": "CRE20.109",
-    }
-    for sub_class, rule in equity_rules.items():
-        assign(cls("equity") & sub(sub_class), sa["equity"][sub_class], rule)
-    assign(cls("subordinated_debt"), sa["subordinated_debt"], "CRE20.60")
-    other = cls("other_assets")
-    for sub_class in ("cash", "gold", "cash_items_in_collection"):
-        assign(other & sub(sub_class), sa["other_assets"][sub_class], "CRE20.109")
-    assign(other & sub("other"), sa["other_assets"]["other"], "CRE20.110")
-
-    # Currency mismatch (CRE20.92-93, methodology C.2).
-    # Retail and residential real estate to individuals, income-producing included; never ADC or
-    # other (non-regulatory) real estate.
-    mismatch = (
-        (cls("retail") | (cls("residential_real_estate") & sub("general", "income_producing")))
-        & is_in(frame, "counterparty_type", "individual")
-        & frame["currency_mismatch_unhedged"].to_numpy()
-    )
-    rw = np.where(
-        mismatch, np.minimum(rw * sa["currency_mismatch_multiplier"], sa["currency_mismatch_cap"]), rw
-    )
-    return rw, rules.categorical(), mismatch
-
-
-def _real_estate(frame: pd.DataFrame, params: Mapping[str, Any], cls: Any, sub: Any, assign: Any) -> None:
-    sa = params["sa"]
-    n = len(frame)
-    ltv = frame["ltv"].to_numpy()
-    residential, commercial = cls("residential_real_estate"), cls("commercial_real_estate")
-    by_ltv = (residential | commercial) & sub("general", "income_producing")
-    fail(
-        frame,
-        by_ltv & np.isnan(ltv),
-        "ltv",
-        "is missing on regulatory real-estate lines (CRE20.82-87 risk-weight them by LTV band)",
-        allowed="a loan-to-value ratio >= 0",
-    )
-
-    def band(uppers: tuple[float, ...]) -> np.ndarray:
-        limits = np.array(uppers) * (1 + RELATIVE_TOLERANCE)  # each band includes its upper bound
-        return np.minimum(np.searchsorted(limits, np.nan_to_num(ltv), side="left"), len(uppers) - 1)
-
-    rre_band = band(sa["rre_ltv_upper"])
-    assign(residential & sub("general"), np.array(sa["rre_general"])[rre_band], "CRE20.82")
-    assign(residential & sub("income_producing"), np.array(sa["rre_income_producing"])[rre_band], "CRE20.84")
-    cre_band = band(sa["cre_ltv_upper"])
-    assign(commercial & sub("income_producing"), np.array(sa["cre_income_producing"])[cre_band], "CRE20.87")
-    assign((residential | commercial) & sub("adc"), sa["adc"], "CRE20.90")
-    assign(residential & sub("adc_residential_qualifying"), sa["adc_residential_qualifying"], "CRE20.91")
-
-    needs_counterparty = (commercial & sub("general")) | (
-        (residential | commercial) & sub("non_regulatory") & ~frame["cash_flow_dependent"].to_numpy()
-    )
-    counterparty = np.full(n, np.nan)
-    if needs_counterparty.any():
-        counterparty[needs_counterparty] = counterparty_risk_weight(
-            frame.loc[needs_counterparty], params, "real estate risk-weighted as the counterparty"
-        )
-    low_ltv = cre_band == 0
-    assign(commercial & sub("general") & low_ltv, np.minimum(sa["cre_general_cap"], counterparty), "CRE20.85")
-    assign(commercial & sub("general") & ~low_ltv, counterparty, "CRE20.85")
-    non_regulatory = (residential | commercial) & sub("non_regulatory")
-    dependent = frame["cash_flow_dependent"].to_numpy()
-    assign(non_regulatory & dependent, sa["real_estate_other_dependent"], "CRE20.88")
-    assign(non_regulatory & ~dependent, counterparty, "CRE20.89")
+    t = RiskWeightAssignment(frame)
+    sovereign_pse_mdb_weights(t, sa, bucket)  # CRE20.7-20.15
+    bank_weights(t, params)  # CRE20.16-32
+    covered_bond_weights(t, sa, bucket)  # CRE20.38
+    corporate_weights(t, params, bucket)  # CRE20.42-52
+    retail_weights(t, sa)  # CRE20.63-68
+    real_estate_weights(t, params)  # CRE20.69-91
+    defaulted_weights(t, sa, gross)  # CRE20.104-108
+    equity_and_other_weights(t, sa)  # CRE20.53-62, CRE20.109-110
+    rw, mismatch = currency_mismatch(t, sa)  # CRE20.92-93
+    return rw, t.rules.categorical(), mismatch
 
 
 def _check_sub_classes(frame: pd.DataFrame) -> None:
