@@ -15,7 +15,7 @@ import pandas as pd
 from banksim.cache import cached
 from banksim.errors import InputError
 from banksim.regulation.capital import BufferSettings, CapitalAdequacy, capital_adequacy
-from banksim.regulation.liquidity import liquidity
+from banksim.regulation.liquidity import LiquiditySummary, liquidity
 from banksim.regulation.rwa import risk_weighted_assets
 from banksim.reporting import UNNAMED_SCENARIO, excel_workbook
 from banksim.scenarios import Scenario, Shocks, shock_positions
@@ -112,7 +112,7 @@ def compute_rwa(
 @cached(kind="liquidity", parts=("lcr", "nsfr", "summary"))
 def compute_liquidity(
     positions: pd.DataFrame, parameters: Mapping[str, Any] | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, LiquiditySummary]:
     """LCR and NSFR line by line, and their summary (or from the cache).
 
     Parameters
@@ -130,7 +130,7 @@ def compute_liquidity(
         One row per position and derivative netting set with section, category, rate and rule.
     nsfr : pandas.DataFrame
         One row per position (and the derivative lines) with its ASF or RSF factor and rule.
-    summary : dict
+    summary : LiquiditySummary
         HQLA before and after caps, outflows, inflows, LCR, ASF, RSF, NSFR and the minima met.
     cache_hit : bool
         True if the result was loaded from the store.

@@ -5,11 +5,11 @@ Credit risk (``standardised``, ``irb``), counterparty credit risk (``saccr``), o
 (``lcr``, ``nsfr``, assembled by ``liquidity``); capital ratios, buffers and MDA (``capital``).
 """
 
-from banksim.regulation.capital import BufferSettings, capital_adequacy, capital_statement
+from banksim.regulation.capital import BufferSettings, CapitalAdequacy, capital_adequacy, capital_statement
 from banksim.regulation.irb import irb_capital_requirement
-from banksim.regulation.lcr import lcr_lines, lcr_summary
-from banksim.regulation.liquidity import liquidity
-from banksim.regulation.nsfr import nsfr_lines, nsfr_summary
+from banksim.regulation.lcr import LcrSummary, lcr_lines, lcr_summary
+from banksim.regulation.liquidity import LiquiditySummary, liquidity
+from banksim.regulation.nsfr import NsfrSummary, nsfr_lines, nsfr_summary
 from banksim.regulation.operational import BI_ITEMS, operational_risk
 from banksim.regulation.parameters import DEFAULT_PARAMETERS, RATING_BUCKETS, regulatory_parameters
 from banksim.regulation.rwa import floor_rate, output_floor, risk_weighted_assets, rwa_summary
@@ -34,10 +34,14 @@ __all__ = [
     "operational_risk",
     # capital
     "BufferSettings",
+    "CapitalAdequacy",
     "capital_adequacy",
     "capital_statement",
     # liquidity
     "liquidity",
+    "LiquiditySummary",
+    "LcrSummary",
+    "NsfrSummary",
     "lcr_lines",
     "lcr_summary",
     "nsfr_lines",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -31,10 +31,47 @@ from banksim.regulation._frame import (
 )
 from banksim.regulation.saccr import netting_set_codes
 
-__all__ = ["lcr_lines", "lcr_summary"]
+__all__ = [
+    "LcrMasks",
+    "LcrSummary",
+    "hqla_stock",
+    "inflows",
+    "lcr_lines",
+    "lcr_masks",
+    "lcr_summary",
+    "off_balance_outflows",
+    "retail_outflows",
+    "secured_funding_outflows",
+    "wholesale_outflows",
+]
 
 SECTIONS = ("hqla", "outflow", "inflow", "out_of_scope")
 OUT = "out_of_scope"
+
+
+class LcrSummary(TypedDict):
+    """The LCR of :func:`lcr_summary` (amounts in the reporting currency, ratios as decimals)."""
+
+    hqla_level1: float
+    hqla_level2a: float
+    hqla_level2b: float
+    hqla_before_caps: float
+    adjusted_level1: float
+    adjusted_level2a: float
+    adjusted_level2b: float
+    adjustment_15_percent_cap: float
+    adjustment_40_percent_cap: float
+    hqla: float
+    outflows: float
+    inflows: float
+    inflows_capped: float
+    inflow_cap_binding: bool
+    net_outflows: float
+    lcr: float
+    lcr_minimum: float
+    lcr_met: bool
+    outflows_by_category: dict[str, float]
+    inflows_by_category: dict[str, float]
 
 
 def _hqla_levels(frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -337,7 +374,7 @@ def _derivative_lines(trades: pd.DataFrame, p: Mapping[str, Any]) -> pd.DataFram
     )
 
 
-def lcr_summary(lines: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, Any]:
+def lcr_summary(lines: pd.DataFrame, params: Mapping[str, Any]) -> LcrSummary:
     """HQLA before and after caps, outflows, inflows (capped), net outflows and the LCR."""
     p = params["lcr"]
     weighted = lines["weighted_amount"].to_numpy()

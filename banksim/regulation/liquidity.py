@@ -12,16 +12,20 @@ from typing import Any
 import pandas as pd
 
 from banksim.positions.validation import validate_positions
-from banksim.regulation.lcr import lcr_lines, lcr_summary
-from banksim.regulation.nsfr import nsfr_lines, nsfr_summary
+from banksim.regulation.lcr import LcrSummary, lcr_lines, lcr_summary
+from banksim.regulation.nsfr import NsfrSummary, nsfr_lines, nsfr_summary
 from banksim.regulation.parameters import regulatory_parameters
 
-__all__ = ["liquidity"]
+__all__ = ["LiquiditySummary", "liquidity"]
+
+
+class LiquiditySummary(LcrSummary, NsfrSummary):
+    """The LCR and NSFR summaries in one plain dict (stored as JSON): the keys of both."""
 
 
 def liquidity(
     positions: pd.DataFrame, parameters: Mapping[str, Any] | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, LiquiditySummary]:
     """LCR lines, NSFR lines and their summary.
 
     Parameters
@@ -38,8 +42,8 @@ def liquidity(
         weighted amount and rule (see :func:`banksim.regulation.lcr.lcr_lines`).
     nsfr : pandas.DataFrame
         One row per position plus the derivative lines (see :func:`banksim.regulation.nsfr.nsfr_lines`).
-    summary : dict
-        HQLA by level before and after the caps, outflows, inflows (capped and not), net
+    summary : LiquiditySummary
+        A plain dict: HQLA by level before and after the caps, outflows, inflows (capped and not), net
         outflows, LCR, ASF, RSF, NSFR, whether each 100% minimum is met, and splits by category.
     """
     params = regulatory_parameters(parameters)

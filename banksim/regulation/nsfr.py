@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -27,9 +27,33 @@ from banksim.regulation.rwa import CREDIT_COLUMNS
 from banksim.regulation.saccr import netting_set_codes
 from banksim.regulation.standardised import credit_conversion_factor, standardised_risk_weights
 
-__all__ = ["nsfr_lines", "nsfr_summary"]
+__all__ = [
+    "NsfrMasks",
+    "NsfrSummary",
+    "capital_and_liability_funding",
+    "encumbrance_override",
+    "financial_and_other_assets",
+    "liquid_assets",
+    "long_term_loans",
+    "nsfr_lines",
+    "nsfr_masks",
+    "nsfr_summary",
+    "off_balance_funding",
+]
 
 SECTIONS = ("asf", "rsf", "none")
+
+
+class NsfrSummary(TypedDict):
+    """The NSFR of :func:`nsfr_summary` (amounts in the reporting currency, ratios as decimals)."""
+
+    asf: float
+    rsf: float
+    nsfr: float
+    nsfr_minimum: float
+    nsfr_met: bool
+    asf_by_category: dict[str, float]
+    rsf_by_category: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -347,7 +371,7 @@ def _derivative_lines(trades: pd.DataFrame, p: Mapping[str, Any]) -> pd.DataFram
     )
 
 
-def nsfr_summary(lines: pd.DataFrame) -> dict[str, Any]:
+def nsfr_summary(lines: pd.DataFrame) -> NsfrSummary:
     """ASF, RSF (with their split by category) and the NSFR."""
     weighted = lines["weighted_amount"].to_numpy()
     asf, rsf = is_in(lines, "section", "asf"), is_in(lines, "section", "rsf")

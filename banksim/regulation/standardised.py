@@ -19,10 +19,21 @@ from banksim.regulation.parameters import BUCKETS, RATING_BUCKETS
 
 __all__ = [
     "SUB_CLASSES_BY_EXPOSURE_CLASS",
+    "RiskWeightAssignment",
     "bank_risk_weight",
-    "credit_conversion_factor",
+    "bank_weights",
+    "corporate_weights",
     "counterparty_risk_weight",
+    "covered_bond_weights",
+    "credit_conversion_factor",
+    "currency_mismatch",
+    "defaulted_weights",
+    "equity_and_other_weights",
+    "ltv_band",
     "rating_bucket",
+    "real_estate_weights",
+    "retail_weights",
+    "sovereign_pse_mdb_weights",
     "standardised_risk_weights",
 ]
 
