@@ -58,7 +58,7 @@ def cluster_client(tmp_path) -> Iterator[object]:  # type: ignore[no-untyped-def
         n_workers=4,
         processes=True,
         threads_per_worker=1,
-        dashboard_address=None,
+        dashboard_address=":0",
         local_directory=str(tmp_path / "dask"),
     )
     client = Client(cluster)
@@ -152,7 +152,7 @@ def test_a_failing_scenario_on_dask_is_reported_not_fatal(sqlite_store: bs.Store
         bs.Scenario("too_much_growth", bs.Shocks(product_growth={"corporate_loan": 9.0})),
     ]
     with (
-        LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster,
         Client(cluster) as client,
     ):
         table = bs.sweep(scenarios, **BANK, executor=client, progress=False).set_index("scenario")
