@@ -5,6 +5,7 @@ the G-SIB leverage buffer and the output floor. RWA of 1,000 unless stated, so 1
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pandas as pd
@@ -12,6 +13,26 @@ import pytest
 
 import banksim as bs
 from banksim.regulation import capital_adequacy, capital_statement
+from banksim.regulation.capital import (
+    Buffers,
+    BufferSettings,
+    CapitalAdequacy,
+    Leverage,
+    Mda,
+    OwnFunds,
+    Ratios,
+    Requirement,
+    RwaTotals,
+    buffer_stack,
+    capital_ratios,
+    countercyclical_buffer,
+    leverage_measure,
+    leverage_requirements,
+    maximum_distributable_amount,
+    own_funds_after_deductions,
+    risk_based_requirements,
+    rwa_totals,
+)
 
 
 def rwa_table(*rows: tuple[str, float, float, float], risk_type: str = "credit") -> pd.DataFrame:
@@ -195,3 +216,95 @@ def test_pipeline_on_the_generated_bank_is_cached(sqlite_store: bs.Store) -> Non
     assert again == capital
     assert 0.10 <= capital["ratios"]["cet1_ratio"] <= 0.18
     assert capital["mda"]["maximum_payout_ratio"] == 1.0
+
+
+# -- the steps of capital_adequacy, each on its own (methodology 1.1-1.4) ---------------------------
+
+CAP = bs.regulation.regulatory_parameters()["capital"]
+
+
+def test_own_funds_after_deductions() -> None:
+    """CET1 100 less deductions 10 = 90; Tier 1 = 90 + AT1 20 = 110; total = 110 + T2 30 = 140."""
+    own = own_funds_after_deductions({"cet1": 100.0, "cet1_deductions": 10.0, "at1": 20.0, "tier2": 30.0})
+    assert (own["cet1"], own["tier1"], own["total_capital"]) == (90.0, 110.0, 140.0)
+    assert own["cet1_before_deductions"] == 100.0
+
+
+def test_rwa_totals_split_by_risk_type_and_floored() -> None:
+    """Credit 600 (standardised 1,200) + operational 100 (100): floor 72.5% x 1,300 = 942.5 > 700."""
+    credit = rwa_table(("DE", 600.0, 1200.0, 0.0))
+    rwa = pd.concat(
+        [credit, rwa_table(("DE", 100.0, 100.0, 0.0), risk_type="operational")], ignore_index=True
+    )
+    totals = rwa_totals(rwa)
+    assert (totals["credit"], totals["counterparty"], totals["operational"]) == (600.0, 0.0, 100.0)
+    assert totals["floored_rwa"] == pytest.approx(942.5)
+    assert totals["floor_add_on"] == pytest.approx(242.5)
+    assert totals["floor_binding"] is True
+
+
+def test_countercyclical_buffer_weights_private_sector_credit_only() -> None:
+    """DE 600 at 1%, FR 400 at 0%: 0.6%; a sovereign's 1,000 in DE carries no weight (RBC30.14)."""
+    rwa = rwa_table(("DE", 600.0, 600.0, 0.0), ("FR", 400.0, 400.0, 0.0), ("DE", 1000.0, 1000.0, 0.0))
+    rwa["counterparty_type"] = pd.Categorical(["corporate", "corporate", "sovereign"])
+    rate, weights = countercyclical_buffer(rwa, {"DE": 0.01})
+    assert rate == pytest.approx(0.006)
+    assert weights == {"DE": pytest.approx(0.6), "FR": pytest.approx(0.4)}
+    assert countercyclical_buffer(rwa.iloc[[2]], {"DE": 0.01}) == (0.0, {})
+
+
+def test_buffer_stack_takes_the_higher_systemic_buffer() -> None:
+    """G-SIB bucket 1 (1%) and D-SIB 2%: systemic 2%, CBR = 2.5% + 0 + 2% = 4.5% (RBC40.18-19)."""
+    stack = buffer_stack(RWA_1000, BufferSettings(gsib_bucket=1, dsib_rate=0.02), CAP)
+    assert (stack["gsib"], stack["systemic"]) == (0.01, 0.02)
+    assert stack["combined_buffer_requirement"] == pytest.approx(0.045)
+
+
+def test_risk_based_requirements_add_pillar2_by_composition_then_the_buffers() -> None:
+    """P2R 2%, CBR 2.5%, CET1 ratio 10% on RWA 1,000: CET1 + P2R = 4.5% + 56.25% x 2% = 5.625%
+    (surplus 4.375 points = 43.75); overall 8.125%; Tier 1 + P2R = 6% + 75% x 2% = 7.5%."""
+    stack = buffer_stack(RWA_1000, BufferSettings(pillar2_rate=0.02), CAP)
+    ratios: Ratios = {"cet1_ratio": 0.10, "tier1_ratio": 0.12, "total_capital_ratio": 0.15}
+    rows = {r["requirement"]: r for r in risk_based_requirements(ratios, stack, 1000.0, CAP)}
+    assert len(rows) == 9
+    assert rows["cet1_minimum_and_pillar2"]["required_ratio"] == pytest.approx(0.05625)
+    assert rows["cet1_minimum_and_pillar2"]["surplus_amount"] == pytest.approx(43.75)
+    assert rows["cet1_overall"]["required_ratio"] == pytest.approx(0.08125)
+    assert rows["tier1_minimum_and_pillar2"]["required_ratio"] == pytest.approx(0.075)
+    assert rows["total_overall"]["required_ratio"] == pytest.approx(0.08 + 0.02 + 0.025)
+
+
+def test_leverage_measure_and_its_requirements() -> None:
+    """Tier 1 40 on exposure 1,000 = 4%; G-SIB buffer 1% x 50% = 0.5%: requirement 3.5% (LEV40.1-2)."""
+    stack = buffer_stack(RWA_1000, BufferSettings(gsib_bucket=1), CAP)
+    leverage = leverage_measure(40.0, rwa_table(("DE", 1.0, 1.0, 1000.0)), stack, CAP)
+    assert leverage["leverage_ratio"] == pytest.approx(0.04)
+    assert leverage["requirement"] == pytest.approx(0.035)
+    gsib = leverage_requirements(leverage, True, CAP["ratio_tolerance"])
+    assert [r["requirement"] for r in gsib] == ["leverage_minimum", "leverage_with_gsib_buffer"]
+    assert gsib[1]["surplus_amount"] == pytest.approx(5.0)
+    assert [r["requirement"] for r in leverage_requirements(leverage, False, 0.0)] == ["leverage_minimum"]
+
+
+def test_maximum_distributable_amount_alone() -> None:
+    """CET1 60 on RWA 1,000 (6%), CBR 2.5%: quartile 3 of [4.5%, 7%] = (5.75%, 6.375%], payout 40%."""
+    own = own_funds_after_deductions({"cet1": 60.0, "cet1_deductions": 0.0, "at1": 15.0, "tier2": 20.0})
+    ratios = capital_ratios(own, 1000.0)
+    stack = buffer_stack(RWA_1000, BufferSettings(), CAP)
+    leverage = leverage_measure(own["tier1"], RWA_1000, stack, CAP)
+    mda = maximum_distributable_amount(own, ratios, 1000.0, stack, leverage, False, CAP)
+    assert mda["cet1_used_for_minima"] == pytest.approx(0.045)
+    assert (mda["quartile"], mda["maximum_payout_ratio"]) == (3, pytest.approx(0.4))
+    assert mda["leverage_quartile"] is None
+
+
+def test_the_statement_is_a_plain_dict_with_the_typed_sections() -> None:
+    """TypedDicts only: the stored JSON is the dict's, every declared key is present and no other."""
+    c = statement(150.0, 20.0, 30.0, buffers={"gsib_bucket": 1})
+    assert type(c) is dict and type(c["mda"]) is dict
+    assert json.loads(json.dumps(c)) == c
+    assert set(c) == CapitalAdequacy.__required_keys__
+    for section, kind in (("own_funds", OwnFunds), ("rwa", RwaTotals), ("ratios", Ratios), ("buffers", Buffers),
+                          ("mda", Mda), ("leverage", Leverage)):  # fmt: skip
+        assert set(c[section]) == kind.__required_keys__, section
+    assert all(set(r) == Requirement.__required_keys__ for r in c["requirements"])
