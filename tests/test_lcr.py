@@ -13,6 +13,16 @@ from builders import positions
 
 import banksim as bs
 from banksim.regulation import lcr_lines, lcr_summary, liquidity, regulatory_parameters
+from banksim.regulation._frame import Decisions
+from banksim.regulation.lcr import (
+    LcrSummary,
+    hqla_stock,
+    inflows,
+    lcr_masks,
+    retail_outflows,
+    secured_funding_outflows,
+    wholesale_outflows,
+)
 
 PARAMS = regulatory_parameters()
 DAYS10 = 10 / 365
@@ -253,3 +263,94 @@ def test_compute_liquidity_is_cached(sqlite_store: bs.Store) -> None:
     *_, s3, hit3 = bs.compute_liquidity(bank, parameters={"lcr": {"inflow_cap": 0.5}})
     assert hit3 is False
     assert s3["inflows_capped"] <= 0.5 * s3["outflows"] + 1e-6
+
+
+# -- the steps of lcr_lines, each on its own (methodology 6, C.9) -----------------------------------
+
+LCR = PARAMS["lcr"]
+
+
+def decide(step: Any, *rows: dict[str, Any]) -> tuple[Decisions, pd.DataFrame]:
+    """Run one step alone on a fresh decision list; returns it and the frame."""
+    frame = positions(*rows)
+    d = Decisions(len(frame))
+    if step is hqla_stock:
+        step(d, lcr_masks(frame, LCR), LCR)
+    else:
+        step(d, frame, lcr_masks(frame, LCR), LCR)
+    return d, frame
+
+
+def decided(d: Decisions) -> list[tuple[str, float, str]]:
+    categories, rules = d.category.categorical(), d.rule.categorical()
+    return [(str(c), float(f), str(r)) for c, f, r in zip(categories, d.factor, rules, strict=True)]
+
+
+def test_lcr_masks() -> None:
+    """A 10-day retail deposit is due and retail; an encumbered Level 1 bond is HQLA, not in the stock."""
+    frame = positions({**RETAIL, "deposit_class": "stable", "residual_maturity": DAYS10},
+                      hqla("1", 100.0, encumbrance_bucket="lt_6m"), {"side": "asset", "drawn_amount": 5.0})  # fmt: skip
+    m = lcr_masks(frame, LCR)
+    assert m.liability.tolist() == [True, False, False]
+    assert (m.within.tolist(), m.due.tolist()) == ([True, False, False], [True, True, True])
+    assert m.retail.tolist() == [True, False, False]
+    assert (m.hqla.tolist(), m.stock.tolist()) == ([False, True, False], [False, False, False])
+    assert m.loan.tolist() == [False, False, True]
+
+
+def test_hqla_stock_alone() -> None:
+    """Level 2A at 85% (LCR30.43); encumbered HQLA out of scope; a liability untouched by this step."""
+    d, _ = decide(hqla_stock, hqla("2A", 100.0, "covered_bond"), hqla("1", 100.0, encumbrance_bucket="ge_1y"),
+                  {**RETAIL, "deposit_class": "stable"})  # fmt: skip
+    assert decided(d)[:2] == [("hqla_level_2a", 0.85, "LCR30.43"),
+                              ("out_of_scope", 0.0, "LCR30.16-25 (encumbered: not HQLA)")]  # fmt: skip
+    assert d.decided.tolist() == [True, True, False]
+
+
+def test_secured_funding_alone() -> None:
+    """10-day repos: with a central bank 0% (LCR40.48), with a bank on L2A collateral 15%; beyond 30 days out."""
+    d, _ = decide(secured_funding_outflows, {**REPO, "lcr_counterparty": "central_bank", "collateral_level": "2B"},
+                  {**REPO, "collateral_level": "2A"}, {**REPO, "collateral_level": "1", "residual_maturity": 0.5})  # fmt: skip
+    assert decided(d) == [("secured_funding_central_bank", 0.0, "LCR40.48"),
+                          ("secured_funding", 0.15, "LCR40.47-48"),
+                          ("out_of_scope", 0.0, "LCR40.47 (matures after 30 days)")]  # fmt: skip
+
+
+def test_retail_outflows_alone_and_an_unclassified_deposit() -> None:
+    """Stable 5%, small business less stable 10% (LCR40.7-24); no stability class is an error."""
+    d, _ = decide(
+        retail_outflows, {**RETAIL, "deposit_class": "stable"}, {**SMALL, "deposit_class": "less_stable"}
+    )
+    assert decided(d) == [("retail_stable", 0.05, "LCR40.7-12"),
+                          ("small_business_less_stable", 0.1, "LCR40.23-24")]  # fmt: skip
+    with pytest.raises(bs.InputError, match="deposit_class"):
+        decide(retail_outflows, {**RETAIL, "deposit_class": "operational"})
+
+
+def test_wholesale_outflows_alone() -> None:
+    """Unsecured financial funding due within 30 days runs off 100% (LCR40.42-43)."""
+    d, _ = decide(wholesale_outflows, {**WHOLESALE, "lcr_counterparty": "bank", "residual_maturity": DAYS10})
+    assert decided(d) == [("unsecured_financial", 1.0, "LCR40.42-43")]
+
+
+def test_inflows_alone() -> None:
+    """A performing 10-day loan to a bank flows in at 100% (LCR40.87(1)); a non-performing one is out."""
+    loan = {"side": "asset", "exposure_class": "bank", "sub_class": "general", "counterparty_type": "bank",
+            "lcr_counterparty": "bank", "drawn_amount": 100.0, "residual_maturity": DAYS10, "scra_grade": "A"}  # fmt: skip
+    d, _ = decide(inflows, {**loan, "performing": True}, {**loan, "performing": False})
+    assert decided(d) == [("inflow_financial", 1.0, "LCR40.87(1)"),
+                          ("out_of_scope", 0.0, "LCR40.75 (only performing exposures)")]  # fmt: skip
+
+
+def test_the_first_matching_step_wins() -> None:
+    """A 10-day repo with a bank is secured funding (15% on L2A), never unsecured financial (100%):
+    the secured step runs before the wholesale one."""
+    row = lines({**REPO, "collateral_level": "2A"}).loc["L1"]
+    assert (row["category"], row["factor"]) == ("secured_funding", 0.15)
+    d, _ = decide(wholesale_outflows, {**REPO, "collateral_level": "2A"})
+    assert decided(d) == [("unsecured_financial", 1.0, "LCR40.42-43")]
+
+
+def test_summary_keys_are_the_typed_keys() -> None:
+    s = summary(hqla("1", 100.0))
+    assert type(s) is dict and set(s) == LcrSummary.__required_keys__
