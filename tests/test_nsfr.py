@@ -6,12 +6,26 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from builders import positions
 
 import banksim as bs
 from banksim.regulation import nsfr_lines, nsfr_summary, regulatory_parameters
+from banksim.regulation._frame import Decisions
+from banksim.regulation.lcr import LcrSummary
+from banksim.regulation.liquidity import LiquiditySummary, liquidity
+from banksim.regulation.nsfr import (
+    NsfrSummary,
+    capital_and_liability_funding,
+    encumbrance_override,
+    financial_and_other_assets,
+    liquid_assets,
+    long_term_loans,
+    nsfr_masks,
+    off_balance_funding,
+)
 
 PARAMS = regulatory_parameters()
 
@@ -146,3 +160,83 @@ def test_tier2_without_maturity_is_an_error() -> None:
     with pytest.raises(bs.InputError) as error:
         lines(T2)
     assert error.value.argument == "positions['residual_maturity']"
+
+
+# -- the steps of nsfr_lines, each on its own (methodology 7, C.10) ---------------------------------
+
+NSFR = PARAMS["nsfr"]
+
+
+def decided(d: Decisions) -> list[tuple[str, float, str]]:
+    categories, rules = d.category.categorical(), d.rule.categorical()
+    return [(str(c), float(f), str(r)) for c, f, r in zip(categories, d.factor, rules, strict=True)]
+
+
+def test_nsfr_masks() -> None:
+    """A bank loan is an asset to a financial institution; a corporate deposit non-financial funding."""
+    frame = positions(
+        {**BANK, "residual_maturity": 2.0}, {**LIAB, "lcr_counterparty": "non_financial_corporate"}
+    )
+    m = nsfr_masks(frame)
+    assert (m.asset.tolist(), m.liability.tolist()) == ([True, False], [False, True])
+    assert (m.fi.tolist(), m.non_financial.tolist()) == ([True, False], [False, True])
+    assert m.maturity[0] == 2.0 and np.isnan(m.maturity[1])
+
+
+def test_capital_and_liability_funding_alone() -> None:
+    """CET1 100% (NSF30.10(1)), stable retail 95% (NSF30.11); an asset is left to the next steps."""
+    frame = positions({"side": "equity", "product": "cet1_capital", "drawn_amount": 1.0},
+                      {**RETAIL, "deposit_class": "stable"}, {**BANK, "residual_maturity": 2.0})  # fmt: skip
+    d = Decisions(len(frame))
+    capital_and_liability_funding(d, frame, nsfr_masks(frame), NSFR)
+    assert decided(d)[:2] == [
+        ("regulatory_capital", 1.0, "NSF30.10(1)"),
+        ("stable_deposit", 0.95, "NSF30.11"),
+    ]
+    assert d.decided.tolist() == [True, True, False]
+
+
+def test_asset_steps_in_order() -> None:
+    """Level 1 HQLA 5% (liquid_assets); a 2-year bank loan 100% (financial_and_other_assets); a
+    20-year mortgage at LTV 50% (SA RW 20% <= 35%) 65% (long_term_loans, NSF30.30)."""
+    frame = positions({**SOV, "hqla_level": "1", "hqla_asset_type": "sovereign", "residual_maturity": 5.0},
+                      {**BANK, "residual_maturity": 2.0}, {**MORTGAGE, "ltv": 0.5})  # fmt: skip
+    m, d = nsfr_masks(frame), Decisions(len(frame))
+    liquid_assets(d, frame, m, NSFR)
+    assert d.decided.tolist() == [True, False, False]
+    financial_and_other_assets(d, frame, m, NSFR)
+    assert d.decided.tolist() == [True, True, False]
+    long_term_loans(d, frame, m, PARAMS)
+    assert decided(d) == [("hqla_level_1", 0.05, "NSF30.26(1)"), ("fi_ge_1y", 1.0, "NSF30.33"),
+                          ("loans_ge_1y_rw_le_35", 0.65, "NSF30.30")]  # fmt: skip
+
+
+def test_off_balance_funding_alone() -> None:
+    """A committed credit facility 5% (NSF30.34); anything else reaching this step is not in the NSFR."""
+    facility = {"side": "off_balance", "off_balance_amount": 1000.0, "off_balance_type": "commitment",
+                "facility_type": "credit", "exposure_class": "corporate", "sub_class": "general"}  # fmt: skip
+    frame = positions(facility, {**CORP, "residual_maturity": 3.0})
+    d = Decisions(len(frame))
+    off_balance_funding(d, frame, nsfr_masks(frame), NSFR)
+    assert [c for c, _, _ in decided(d)] == ["committed_facility", "not_in_nsfr"]
+    assert d.factor[0] == 0.05
+
+
+def test_encumbrance_override_alone() -> None:
+    """Encumbered >= 1y: 100%; 6m-1y: max(5%, 50%) = 50%; unencumbered keeps its 5% and its rule."""
+    level1 = {**SOV, "hqla_level": "1", "hqla_asset_type": "sovereign", "residual_maturity": 5.0}
+    frame = positions(
+        {**level1, "encumbrance_bucket": "ge_1y"}, {**level1, "encumbrance_bucket": "6m_to_1y"}, level1
+    )
+    m, d = nsfr_masks(frame), Decisions(len(frame))
+    liquid_assets(d, frame, m, NSFR)
+    factor, rule = encumbrance_override(d, frame, m, NSFR)
+    assert factor.tolist() == [1.0, 0.5, 0.05]
+    assert list(rule.astype(str)) == ["NSF30.20 (encumbered)", "NSF30.20 (encumbered)", "NSF30.26(1)"]
+
+
+def test_summary_keys_are_the_typed_keys() -> None:
+    s = nsfr_summary(lines({"side": "equity", "product": "cet1_capital", "drawn_amount": 1.0}))
+    assert type(s) is dict and set(s) == NsfrSummary.__required_keys__
+    _, _, both = liquidity(positions({"side": "equity", "product": "cet1_capital", "drawn_amount": 1.0}))
+    assert set(both) == LiquiditySummary.__required_keys__ == LcrSummary.__required_keys__ | set(s)
