@@ -17,6 +17,16 @@ from hypothesis import strategies as st
 import banksim as bs
 from banksim.positions.vocabulary import RATINGS
 from banksim.regulation import risk_weighted_assets
+from banksim.regulation.standardised import (
+    RiskWeightAssignment,
+    corporate_weights,
+    currency_mismatch,
+    defaulted_weights,
+    ltv_band,
+    rating_bucket,
+    retail_weights,
+    sovereign_pse_mdb_weights,
+)
 
 AMOUNT = 1_000_000.0
 
@@ -447,3 +457,68 @@ def test_sovereign_ratings_are_parameters() -> None:
     assert row["sa_risk_weight"] == pytest.approx(1.00)  # a B sovereign: 100% (Table 1)
     with pytest.raises(bs.InputError, match="sovereign_rating"):
         rwa_lines(line, parameters={"sa": {"sovereign_rating": {"IT": "Baa2"}}})
+
+
+# -- the steps of standardised_risk_weights, each on its own (methodology 2.2-2.11) -----------------
+
+SA_PARAMS = bs.regulation.regulatory_parameters()
+
+
+def assigned(t: RiskWeightAssignment) -> list[tuple[float, str]]:
+    return [(float(rw), str(rule)) for rw, rule in zip(t.rw, t.rules.categorical(), strict=True)]
+
+
+def test_assignment_takes_a_number_or_an_array_read_at_the_mask() -> None:
+    t = RiskWeightAssignment(positions(sov("AAA"), sov("AAA"), sov("AAA")))
+    t.assign(np.array([True, False, False]), 0.5, "R1")
+    t.assign(np.array([False, True, False]), np.array([9.0, 0.25, 9.0]), "R2")
+    t.assign(np.zeros(3, dtype=bool), 7.0, "never")
+    assert assigned(t)[:2] == [(0.5, "R1"), (0.25, "R2")]
+    assert np.isnan(t.rw[2]) and "never" not in t.rules.labels
+
+
+def test_sovereign_step_alone_leaves_other_classes() -> None:
+    """AAA sovereign 0% (CRE20.7), A+ sovereign 20%; an unrated corporate is untouched by this step."""
+    frame = positions(sov("AAA"), sov("A+"), {**CORP, "sub_class": "general"})
+    t = RiskWeightAssignment(frame)
+    sovereign_pse_mdb_weights(t, SA_PARAMS["sa"], rating_bucket(frame))
+    assert assigned(t)[:2] == [(0.0, "CRE20.7"), (0.2, "CRE20.7")]
+    assert np.isnan(t.rw[2])
+
+
+def test_corporate_step_alone() -> None:
+    """Rated A 50% (CRE20.42), unrated general 100% (CRE20.43), unrated SME 85% (CRE20.47)."""
+    frame = positions({**CORP, "sub_class": "general", "rating": "A"}, {**CORP, "sub_class": "general"},
+                      {**CORP, "sub_class": "sme", "annual_sales": 1e6})  # fmt: skip
+    t = RiskWeightAssignment(frame)
+    corporate_weights(t, SA_PARAMS, rating_bucket(frame))
+    assert assigned(t) == [(0.5, "CRE20.42"), (1.0, "CRE20.43"), (0.85, "CRE20.47")]
+
+
+def test_ltv_band_includes_its_upper_bound() -> None:
+    """Bands (<=50%, <=60%, <=80%, ...): 50% is band 0, 50.01% band 1, 200% the last (methodology C.6)."""
+    uppers = SA_PARAMS["sa"]["rre_ltv_upper"]
+    assert ltv_band(np.array([0.0, 0.5, 0.5001, 0.8, 2.0]), uppers).tolist() == [0, 0, 1, 2, len(uppers) - 1]
+
+
+def test_defaulted_step_alone() -> None:
+    """Provisions 20% of gross: 100%; 10%: 150% (CRE20.104-108, methodology C.8)."""
+    line = {"exposure_class": "defaulted", "sub_class": "general", "counterparty_type": "corporate"}
+    frame = positions({**line, "specific_provisions": 200.0}, {**line, "specific_provisions": 100.0})
+    t = RiskWeightAssignment(frame)
+    defaulted_weights(t, SA_PARAMS["sa"], np.array([1000.0, 1000.0]))
+    assert assigned(t) == [(1.0, "CRE20.104-108"), (1.5, "CRE20.104-108")]
+
+
+def test_currency_mismatch_step_alone() -> None:
+    """Retail 75% to an individual with an unhedged mismatch: 1.5 x 75% = 112.5% (CRE20.93); a
+    corporate with the flag keeps its weight."""
+    retail = {"exposure_class": "retail", "sub_class": "regulatory_retail", "counterparty_type": "individual"}
+    frame = positions({**retail, "currency_mismatch_unhedged": True},
+                      {**CORP, "sub_class": "general", "currency_mismatch_unhedged": True})  # fmt: skip
+    t = RiskWeightAssignment(frame)
+    retail_weights(t, SA_PARAMS["sa"])
+    corporate_weights(t, SA_PARAMS, rating_bucket(frame))
+    rw, mismatch = currency_mismatch(t, SA_PARAMS["sa"])
+    assert mismatch.tolist() == [True, False]
+    assert rw.tolist() == [pytest.approx(1.125), 1.0]
