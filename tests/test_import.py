@@ -30,6 +30,23 @@ def test_the_hit_path_does_not_load_heavy_optional_modules() -> None:
     assert loaded_after("import banksim as bs; bs.run_simulation; bs.get_store; bs.cached") == []
 
 
+def test_a_cache_hit_in_a_fresh_process_loads_none_of_them(tmp_path: Path) -> None:
+    """The whole hit (a store at the latest revision, code version, lookup, read) loads no
+    Alembic, DuckDB, plotting or widgets. The first process creates the store and computes."""
+    url, artifacts = f"sqlite:///{tmp_path / 'store.db'}", str(tmp_path / "artifacts")
+    call = (
+        f"import banksim as bs\nwith bs.open_store({url!r}, artifact_path={artifacts!r}):\n"
+        "    frame, hit = bs.run_simulation(200, seed=3)\nprint(json.dumps(hit), file=sys.stderr)"
+    )
+    script = f"import json, sys\n{call}\nprint(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+    runs = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        for _ in "12"
+    ]
+    assert [json.loads(run.stderr.strip().splitlines()[-1]) for run in runs] == [False, True]
+    assert json.loads(runs[1].stdout) == []
+
+
 def test_import_banksim_loads_no_module_until_a_name_is_used() -> None:
     script = (
         "import json, sys; import banksim as bs; before = sorted(m for m in sys.modules if m.startswith('banksim'));"
