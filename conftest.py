@@ -1,7 +1,7 @@
 """Every pytest run (tests and notebooks under nbval) uses its own store, removed when it ends.
 
 This file sits at the project root so that it also applies to ``pytest notebooks/NN.ipynb``:
-``DB_URL``, ``ARTIFACT_PATH`` and ``BANKSIM_PROJECT_ROOT`` point at a fresh temporary folder for
+``DB_URL``, ``ARTIFACT_PATH``, ``BANKSIM_PROJECT_ROOT`` and ``BANKSIM_CODE_CACHE`` point at a fresh temporary folder for
 the whole session, and nbval's kernels and the subprocesses tests start inherit them. The
 project's own ``./data`` store and ``.env`` (what ``banksim demo`` and the notebooks use outside
 tests) are never touched, and files the notebooks write go to the temporary folder too.
@@ -15,7 +15,7 @@ import tempfile
 
 import pytest
 
-ISOLATED = ("DB_URL", "ARTIFACT_PATH", "ARTIFACT_STORE", "BANKSIM_PROJECT_ROOT")
+ISOLATED = ("DB_URL", "ARTIFACT_PATH", "ARTIFACT_STORE", "BANKSIM_PROJECT_ROOT", "BANKSIM_CODE_CACHE")
 _saved: dict[str, str | None] = {}
 _folder: list[str] = []
 
@@ -28,6 +28,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["DB_URL"] = f"sqlite:///{folder}/store.db"
     os.environ["ARTIFACT_PATH"] = f"{folder}/artifacts"
     os.environ["ARTIFACT_STORE"] = "file"
+    os.environ["BANKSIM_CODE_CACHE"] = f"{folder}/code"  # the code-version memo, not ~/.cache
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
