@@ -1,10 +1,11 @@
 """Every pytest run (tests and notebooks under nbval) uses its own store, removed when it ends.
 
 This file sits at the project root so that it also applies to ``pytest notebooks/NN.ipynb``:
-``DB_URL``, ``ARTIFACT_PATH``, ``BANKSIM_PROJECT_ROOT`` and ``BANKSIM_CODE_CACHE`` point at a fresh temporary folder for
-the whole session, and nbval's kernels and the subprocesses tests start inherit them. The
-project's own ``./data`` store and ``.env`` (what ``banksim demo`` and the notebooks use outside
-tests) are never touched, and files the notebooks write go to the temporary folder too.
+``DB_URL``, ``ARTIFACT_PATH``, ``BANKSIM_PROJECT_ROOT`` and ``BANKSIM_CODE_CACHE`` point at a
+fresh temporary folder for the whole session, and nbval's kernels and the subprocesses tests
+start inherit them. The project's own ``./data`` store and ``.env`` (what ``banksim demo`` and the
+notebooks use outside tests) are never touched, and files the notebooks write go to the temporary
+folder too.
 """
 
 from __future__ import annotations

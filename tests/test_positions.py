@@ -103,6 +103,22 @@ def test_a_table_with_only_the_required_columns_gets_the_defaults() -> None:
     assert valid["drawn_amount"].dtype == "float64"
 
 
+def test_a_blank_flag_takes_its_columns_default_never_false() -> None:
+    """A blank ``performing`` cell must not make a loan non-performing (its default is True)."""
+    frame = pd.DataFrame(
+        {
+            "position_id": ["a", "b", "c", "d"],
+            "side": ["asset"] * 4,
+            "drawn_amount": [10.0] * 4,
+            "performing": ["no", "", None, "yes"],
+            "is_defaulted": [None, "yes", "", "0"],
+        }
+    )
+    valid = bs.validate_positions(frame)
+    assert list(valid["performing"]) == [False, True, True, True]
+    assert list(valid["is_defaulted"]) == [False, True, False, False]
+
+
 def base_frame() -> pd.DataFrame:
     return pd.DataFrame(
         {

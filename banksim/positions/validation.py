@@ -164,28 +164,19 @@ def _normalise(frame: pd.DataFrame, spec: ColumnSpec) -> Any:
         if values.dtype == bool:
             return values.to_numpy()
         text = values.astype("str").str.strip().str.lower()
-        mapping = {
-            "true": True,
-            "1": True,
-            "1.0": True,
-            "yes": True,
-            "false": False,
-            "0": False,
-            "0.0": False,
-            "no": False,
-            "": False,
-            "nan": False,
-            "none": False,
-        }
-        bad = ~text.isin(mapping).to_numpy() & values.notna().to_numpy()
+        mapping = {"true": True, "1": True, "1.0": True, "yes": True,
+                   "false": False, "0": False, "0.0": False, "no": False}  # fmt: skip
+        blank = values.isna().to_numpy() | text.isin(("", "nan", "none", "<na>")).to_numpy()
+        bad = ~text.isin(mapping).to_numpy() & ~blank
         if bad.any():
             raise InputError(
                 column,
                 "is not a true/false flag",
                 failure_cases=_failures(frame, bad, spec.name),
-                allowed="True/False, 1/0, yes/no",
+                allowed="True/False, 1/0, yes/no (a blank cell takes the column's default)",
             )
-        return text.map(mapping).fillna(False).astype(bool).to_numpy()
+        # A blank cell takes the column's default (performing: True), never a silent False.
+        return np.where(blank, bool(spec.default), text.map(mapping).to_numpy(dtype=object)).astype(bool)
     numbers = pd.to_numeric(values, errors="coerce")
     bad = (numbers.isna() & values.notna()).to_numpy()
     if bad.any():
