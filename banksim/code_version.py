@@ -1,7 +1,8 @@
 """Code versions for cache keys: a hash of what a function's result depends on in our code.
 
 The version covers the function's normalized source (comments, docstrings and formatting do not
-count), and, transitively, the project-local functions, classes, modules and constants it uses.
+count), and, transitively, the project-local functions, classes, modules and constants it uses
+(``functools.partial`` objects and instances of local classes with their arguments and attributes).
 :class:`CodeVersion` keeps it current in a live process: each call re-checks, cheaply, that every
 code object, name binding and constant it was computed from is still the same.
 """
@@ -14,10 +15,12 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
+import functools
 import hashlib
 import inspect
 import json
 import linecache
+import logging
 import marshal
 import operator
 import os
@@ -54,6 +57,8 @@ INFRASTRUCTURE = frozenset(
     }
 )
 _MISSING = object()
+LOGGER = logging.getLogger(__name__)
+_REPORTED_UNHASHABLE: set[str] = set()  # type names already logged as left out by content
 # Digests of code objects and classes by id(), with a weak reference that proves the id still
 # names the same object (code objects compare by value, so they cannot be dictionary keys here).
 _CODE_DIGESTS: dict[int, tuple[weakref.ref[types.CodeType], str]] = {}
@@ -463,11 +468,13 @@ class _Watch:
     cells: list[tuple[types.CellType, Any]] = dataclasses.field(default_factory=list)
     members: list[tuple[Mapping[str, Any], tuple[str, ...]]] = dataclasses.field(default_factory=list)
     constants: list[tuple[str, Any, _Check]] = dataclasses.field(default_factory=list)
+    attributes: list[tuple[Any, str, Any]] = dataclasses.field(default_factory=list)
 
     def unchanged(self) -> bool:
         return (
             all(func.__code__ is code for func, code in self.codes)
             and all(space.get(name, _MISSING) is value for space, name, value in self.bindings)
+            and all(getattr(obj, name, _MISSING) is value for obj, name, value in self.attributes)
             and all(_cell_contents(cell) is value for cell, value in self.cells)
             and all(tuple(space) == names for space, names in self.members)
             and all(snapshot.holds(value) for _, value, snapshot in self.constants)
@@ -526,20 +533,78 @@ class _Closure:
     def visit_value(self, label: str, value: Any, names: frozenset[str] = frozenset()) -> None:
         if isinstance(value, types.FunctionType | types.ModuleType | type) or hasattr(value, "__wrapped__"):
             self.visit(value, names)
-            return
-        if callable(value):
-            return
+        elif isinstance(value, functools.partial):
+            self.visit_partial(label, value, names)
+        elif self.is_local(type(value).__module__) and not isinstance(value, enum.Enum):
+            self.visit_instance(label, value, names)
+        elif callable(value):
+            return  # library code (builtins, numpy): its version is stored with every payload
+        elif not self.visit_constant(label, value):
+            # Loggers, locks, compiled patterns: no content hash, but never silently left out.
+            kind = _qualname(type(value))
+            self.parts[f"unhashable {label}"] = kind
+            if kind not in _REPORTED_UNHASHABLE:
+                _REPORTED_UNHASHABLE.add(kind)
+                LOGGER.debug("code version: %s (a %s) counts by its type only, not its content", label, kind)
+
+    def visit_constant(self, label: str, value: Any) -> bool:
+        """Record the content hash of ``value`` (watched if mutable); False if it has none."""
         if id(value) in self.state:  # written by the function itself: not an input
             self.parts[f"state {label}"] = ""
-            return
-        # Loggers, locks, compiled patterns cannot be hashed: they are not data a result uses.
-        with contextlib.suppress(UnhashableArgumentError):
-            if id(value) not in self.values:  # checked once per walk, however often it is used
+            return True
+        if id(value) not in self.values:  # checked once per walk, however often it is used
+            try:
                 digest, snapshot = _value_digest(value, self.previous.get(id(value)))
-                self.values[id(value)] = (value, snapshot, digest)
-                if snapshot is not None:
-                    self.watch.constants.append((label, value, snapshot))
-            self.parts[f"value {label}"] = self.values[id(value)][2]
+            except UnhashableArgumentError:
+                return False
+            self.values[id(value)] = (value, snapshot, digest)
+            if snapshot is not None:
+                self.watch.constants.append((label, value, snapshot))
+        self.parts[f"value {label}"] = self.values[id(value)][2]
+        return True
+
+    def visit_members(
+        self, label: str, members: dict[str, Any] | tuple[Any, ...], names: frozenset[str]
+    ) -> None:
+        """Data held by a partial or an instance: one constant if it has a content hash, else
+        (it holds code or other instances) each member on its own, the dict's keys watched."""
+        if self.visit_constant(label, members):
+            return
+        if isinstance(members, tuple):
+            for index, item in enumerate(members):
+                self.visit_value(f"{label}[{index}]", item, names)
+            return
+        self.watch.members.append((members, tuple(members)))
+        for key, item in members.items():
+            self.watch.bindings.append((members, key, item))
+            self.visit_value(f"{label}[{key!r}]", item, names)
+
+    def visit_partial(self, label: str, partial: functools.partial[Any], names: frozenset[str]) -> None:
+        """``functools.partial(f, *args, **keywords)``: ``f``, and its arguments as constants."""
+        self.parts[f"partial {label}"] = _qualname(type(partial))
+        for name in ("func", "args", "keywords"):  # __setstate__ can replace them
+            self.watch.attributes.append((partial, name, getattr(partial, name)))
+        self.visit_value(f"{label}.func", partial.func, names)
+        self.visit_members(f"{label}.args", partial.args, names)
+        self.visit_members(f"{label}.keywords", partial.keywords, names)
+
+    def visit_instance(self, label: str, obj: Any, names: frozenset[str]) -> None:
+        """An instance of a project-local class: its class, and its attributes as constants."""
+        cls = type(obj)
+        self.visit_class(cls)
+        self.parts[f"instance {label}"] = _qualname(cls)
+        if id(obj) in self.seen:  # a cycle, or an object reached twice: its attributes count once
+            return
+        self.seen.add(id(obj))
+        attributes = getattr(obj, "__dict__", _MISSING)
+        self.watch.attributes.append((obj, "__dict__", attributes))
+        if isinstance(attributes, dict):
+            self.visit_members(f"{label}.__dict__", attributes, names)
+        for name in _slot_names(cls):
+            value = getattr(obj, name, _MISSING)
+            self.watch.attributes.append((obj, name, value))
+            if value is not _MISSING:
+                self.visit_value(f"{label}.{name}", value, names)
 
     def visit_class(self, cls: type) -> None:
         if not self.is_local(cls.__module__) or id(cls) in self.seen:
@@ -576,6 +641,25 @@ class _Closure:
             self.watch.bindings.append((namespace, name, value))
             if value is not _MISSING:
                 self.visit_value(f"{module.__name__}.{name}", value, names)
+
+
+def _slot_names(cls: type) -> list[str]:
+    """The attribute names of the ``__slots__`` of ``cls`` and its bases (private names mangled)."""
+    found: list[str] = []
+    for klass in cls.__mro__:
+        slots = vars(klass).get("__slots__", ())
+        for slot in [slots] if isinstance(slots, str) else slots:
+            if slot in ("__dict__", "__weakref__"):
+                continue
+            if slot.startswith("__") and not slot.endswith("__"):
+                slot = f"_{klass.__name__.lstrip('_')}{slot}"
+            if slot not in found:
+                found.append(slot)
+    return found
+
+
+def _qualname(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _cell_contents(cell: types.CellType) -> Any:
@@ -644,7 +728,9 @@ class CodeVersion:
     :meth:`current` returns the version computed last time unless something it was computed from
     changed since: a function's code object (redefined in a notebook cell, reloaded, patched), a
     name a function reads (a helper or constant rebound), a closure cell, a class's members, or
-    the content of a mutable constant (a parameter table edited in place). Then it walks again.
+    the content of a mutable constant (a parameter table edited in place, an attribute of a
+    local instance or a partial's argument). Then it walks again. A value with no content hash
+    (a lock, a logger) counts by its type's name only (logged once at DEBUG).
 
     A mutable global that the function's own run changes (a call log, a memo dict) is state it
     writes, not an input: :meth:`settle`, called after each run, leaves it out from then on.

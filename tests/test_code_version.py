@@ -8,13 +8,16 @@ that share the code-version memo. More cross-process checks are in test_cache.py
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import json
 import linecache
+import logging
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import types
 import uuid
@@ -452,3 +455,152 @@ def test_memo_files_not_written_for_a_month_are_removed(
     memo.flush()
     assert not old.exists() and recent.exists()
     assert code_version_module.SourceMemo().get("ef" * 32, "module") == ["", "normalized"]
+
+
+# -- partials and instances of local classes (their data used to be left out of the version) --------
+
+PARTIAL_RULES = """
+    import functools
+
+
+    def _weigh(x, rate, table):
+        return x * rate * table["bbb"]
+
+
+    TABLE = {"bbb": 1.0}
+    weigh = functools.partial(_weigh, rate=0.5, table=TABLE)
+    """
+INSTANCE_RULES = """
+    class Params:
+        def __init__(self):
+            self.rate = 0.5
+
+
+    class Slotted:
+        __slots__ = ("factor",)
+
+        def __init__(self):
+            self.factor = 1.0
+
+
+    PARAMS = Params()
+    SLOTTED = Slotted()
+
+
+    def weigh(x):
+        return x * PARAMS.rate * SLOTTED.factor
+    """
+
+
+def _package_with_rules(package: types.SimpleNamespace, rules: str) -> types.SimpleNamespace:
+    """``package`` with its ``rules`` module replaced by ``rules`` (service re-imported on it)."""
+    (package.folder / "rules.py").write_text(textwrap.dedent(rules))
+    for module in (f"{package.name}.service", f"{package.name}.rules"):
+        del sys.modules[module]
+    package.rules = importlib.import_module(f"{package.name}.rules")
+    package.service = importlib.import_module(f"{package.name}.service")
+    return package
+
+
+def test_rebinding_a_partial_is_a_miss_and_restoring_it_a_hit(
+    sqlite_store: bs.Store, package: types.SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = _package_with_rules(package, PARTIAL_RULES).rules
+    compute = package.service.compute
+    assert total(compute) == (1.5, False)  # 0.5 * (0 + 1 + 2)
+    assert total(compute) == (1.5, True)
+    monkeypatch.setattr(rules, "weigh", functools.partial(rules._weigh, rate=0.75, table=rules.TABLE))
+    assert total(compute) == (2.25, False)
+    assert total(compute) == (2.25, True)
+    monkeypatch.undo()
+    assert total(compute) == (1.5, True), "the original partial hits its old entry again"
+    monkeypatch.setattr(rules, "weigh", functools.partial(rules._weigh, rate=0.5, table=dict(rules.TABLE)))
+    assert total(compute) == (1.5, True), "an equal partial is no false miss"
+
+
+def test_a_partials_argument_edited_in_place_is_a_miss(
+    sqlite_store: bs.Store, package: types.SimpleNamespace
+) -> None:
+    rules = _package_with_rules(package, PARTIAL_RULES).rules
+    compute = package.service.compute
+    assert total(compute) == (1.5, False)
+    rules.TABLE["bbb"] = 2.0  # the dict the partial holds, changed in place
+    assert total(compute) == (3.0, False)
+    assert total(compute) == (3.0, True)
+    rules.weigh.keywords["rate"] = 0.25  # the partial's own keyword dict, changed in place
+    assert total(compute) == (1.5, False)
+    rules.weigh.keywords["rate"] = 0.5
+    rules.TABLE["bbb"] = 1.0
+    assert total(compute) == (1.5, True)
+
+
+def test_an_instance_attribute_changed_in_place_is_a_miss(
+    sqlite_store: bs.Store, package: types.SimpleNamespace
+) -> None:
+    rules = _package_with_rules(package, INSTANCE_RULES).rules
+    compute = package.service.compute
+    assert total(compute) == (1.5, False)
+    assert total(compute) == (1.5, True)
+    rules.PARAMS.rate = 0.75  # the same object, one attribute rebound
+    assert total(compute) == (2.25, False)
+    rules.SLOTTED.factor = 2.0  # a __slots__ attribute
+    assert total(compute) == (4.5, False)
+    assert total(compute) == (4.5, True)
+    rules.PARAMS.rate, rules.SLOTTED.factor = 0.5, 1.0
+    assert total(compute) == (1.5, True)
+
+
+class _Shape:
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+        self.lookup = {"a": [1.0]}
+        self.helper = reads_tables  # code as an attribute: the attributes count one by one
+
+    def area(self) -> float:
+        return self.scale * self.lookup["a"][0]
+
+
+SHAPE = _Shape(2.0)
+SCALED = functools.partial(_Shape.area, SHAPE)
+
+
+def reads_instances() -> float:
+    return SHAPE.area() + SCALED()
+
+
+def test_instances_and_partials_are_watched_without_false_misses(monkeypatch: pytest.MonkeyPatch) -> None:
+    walks: list[Any] = []
+    walk = code_version_module._walk
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        walks.append(args[0])
+        return walk(*args, **kwargs)
+
+    monkeypatch.setattr(code_version_module, "_walk", counted)
+    version = CodeVersion(reads_instances)
+    before = version.current()
+    assert [version.current() for _ in range(3)] == [before] * 3 and len(walks) == 1
+    SHAPE.lookup["a"][0] = 1  # equal, not the same: exact
+    assert version.current() != before
+    SHAPE.lookup["a"][0] = 1.0
+    assert version.current() == before
+    monkeypatch.setitem(FLAGS, "x", 2.0)  # read by the instance's helper attribute
+    assert version.current() != before
+    monkeypatch.undo()
+    assert version.current() == before
+
+
+def test_a_value_without_a_content_hash_counts_by_its_type(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    namespace: dict[str, Any] = {"__name__": "__main__", "LOCK": threading.Lock()}
+    _run_cell(namespace, "def locked():\n    with LOCK:\n        return 1\n")
+    monkeypatch.setattr(code_version_module, "_REPORTED_UNHASHABLE", set(), raising=False)  # log anew
+    with caplog.at_level(logging.DEBUG, logger="banksim.code_version"):
+        before = code_version(namespace["locked"])
+        code_version(namespace["locked"])
+    assert [r.getMessage() for r in caplog.records if "_thread.lock" in r.getMessage()] == [
+        "code version: __main__.LOCK (a _thread.lock) counts by its type only, not its content"
+    ]
+    namespace["LOCK"] = threading.RLock()
+    assert code_version(namespace["locked"]) != before
