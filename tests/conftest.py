@@ -9,6 +9,7 @@ Each test session creates its own PostgreSQL database and drops it at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -26,21 +27,31 @@ import banksim as bs
 PG_URL = os.environ.get("TEST_PG_URL")
 
 
-@pytest.fixture(scope="session")
-def pg_database_url() -> Iterator[str]:
+@contextlib.contextmanager
+def new_pg_database(prefix: str = "banksim_test") -> Iterator[str]:
+    """A new, empty PostgreSQL database on TEST_PG_URL's server, dropped at the end; its URL.
+
+    Without TEST_PG_URL the test is skipped; an unreachable server fails it, never skips it.
+    """
     if not PG_URL:
         pytest.skip("TEST_PG_URL is not set; PostgreSQL store tests run in CI")
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"banksim_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:  # an unreachable server raises here: a failure, not a skip
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        yield url
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    """One PostgreSQL database for the session's store tests."""
+    with new_pg_database() as url:
+        yield url
 
 
 def _clear(store: bs.Store) -> None:

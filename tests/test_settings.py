@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import logging
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
 
 import banksim as bs
 from banksim.settings import get_settings
-
-PG_URL = os.environ.get("TEST_PG_URL")
+from conftest import new_pg_database
 
 
 @pytest.fixture
@@ -164,22 +160,10 @@ def test_every_password_shape_is_masked_in_urls_and_reprs(clean_env: Path) -> No
 def test_a_query_string_password_never_shows_in_log_lines(caplog: pytest.LogCaptureFixture) -> None:
     """Opening an empty PostgreSQL database logs its migration with the URL: masked, also when the
     password sits in the query string (the test server trusts local users and ignores it)."""
-    if not PG_URL:
-        pytest.skip("TEST_PG_URL is not set; PostgreSQL store tests run in CI")
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"banksim_mask_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        with caplog.at_level(logging.INFO, logger="banksim"):
-            bs.Store(f"{base}?password=hunter2&application_name=banksim_test").close()
-        assert "migrating" in caplog.text and "password=***" in caplog.text
-        assert "hunter2" not in caplog.text
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_pg_database("banksim_mask") as base, caplog.at_level(logging.INFO, logger="banksim"):
+        bs.Store(f"{base}?password=hunter2&application_name=banksim_test").close()
+    assert "migrating" in caplog.text and "password=***" in caplog.text
+    assert "hunter2" not in caplog.text
 
 
 def test_db_url_must_be_sqlite_or_postgresql(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

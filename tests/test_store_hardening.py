@@ -11,21 +11,20 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pyarrow
 import pytest
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import create_engine, event, text
 
 import banksim as bs
 from banksim import store as store_module
 from banksim.models import Base, utcnow
 from banksim.store.engine import lock_key
+from conftest import new_pg_database
 
-PG_URL = os.environ.get("TEST_PG_URL")
 FRAME = pd.DataFrame({"amount": [1.0, 2.0, 3.0]})
 
 
@@ -343,18 +342,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    if not PG_URL:
-        pytest.skip("TEST_PG_URL is not set; PostgreSQL store tests run in CI")
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"banksim_adopt_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORMAT)'.replace("FORMAT", "FORCE")))
-        admin.dispose()
+    with new_pg_database("banksim_adopt") as url:
+        yield url
 
 
 @pytest.mark.parametrize("empty_database", ["sqlite", "postgresql"], indirect=True)
