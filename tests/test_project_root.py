@@ -131,5 +131,5 @@ sys.exit(code)
     url = next(line for line in done.stdout.splitlines() if "DB_URL=" in line).split("DB_URL=")[1]
     folder = Path(url.removeprefix("sqlite:///")).parent
     assert folder.parent == tmp_path and folder.name.startswith("banksim-pytest-")
-    leftovers = [path for path in tmp_path.iterdir() if not path.name.startswith("pytest-of-")]  # pytest's own
+    leftovers = [path for path in tmp_path.iterdir() if not path.name.startswith("pytest-of-")]
     assert not folder.exists() and leftovers == []
