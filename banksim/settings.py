@@ -165,6 +165,11 @@ PROJECT_MARKERS = (".env", "pyproject.toml", ".git")
 _SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
+def is_url(path: str | os.PathLike[str]) -> bool:
+    """True for ``s3://bucket/prefix`` and the like (``file://`` included), False for a path."""
+    return isinstance(path, str) and _SCHEME.match(path) is not None
+
+
 def project_root(start: str | os.PathLike[str] | None = None) -> Path:
     """The folder that relative settings paths and ``.env`` belong to.
 
@@ -188,7 +193,7 @@ def project_root(start: str | os.PathLike[str] | None = None) -> Path:
 
 def _under_root(path: str, root: Path) -> str:
     """``path`` made absolute against ``root`` (``~`` expanded; an absolute path or a URL is kept)."""
-    if _SCHEME.match(path):
+    if is_url(path):
         return path  # s3://bucket/prefix, memory://, file://...: not a folder of this project
     expanded = Path(path).expanduser()
     return str(expanded if expanded.is_absolute() else Path(os.path.normpath(root / expanded)))

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from banksim import payloads
 from banksim.errors import StoreError
-from banksim.settings import mask_url
+from banksim.settings import is_url, mask_url
 
 from .rows import Row
 
@@ -40,7 +40,6 @@ PAYLOAD_PATH = re.compile(
     r"(?:\.tmp-)?[A-Za-z0-9][A-Za-z0-9._-]{0,255}"
 )
 TEMP_PREFIX = ".tmp-"
-URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 class Unreadable(Exception):
@@ -75,11 +74,6 @@ class PayloadBackend(Protocol):
 
     def arrow_filesystem(self) -> tuple[Any, str]:
         """A pyarrow filesystem and the root path in it, for readers that go through Arrow."""
-
-
-def is_url(path: str | os.PathLike[str]) -> bool:
-    """True for ``s3://bucket/prefix`` and the like (``file://`` included), False for a path."""
-    return isinstance(path, str) and URL.match(path) is not None
 
 
 def payload_relative(relative: Any) -> str | None:

@@ -104,9 +104,7 @@ class Store:
         if memory_cache_mb is None:
             memory_cache_mb = get_settings().memory_cache_mb
         self.recent = RecentPayloads(memory_cache_mb * 2**20)
-        if not (isinstance(lease_seconds, int | float) and 0 < lease_seconds < float("inf")):
-            raise InputError("lease_seconds", f"{lease_seconds!r} is not a duration", allowed="seconds > 0")
-        self.lease_seconds = lease_seconds
+        self.lease_seconds = leases.check_lease_seconds(lease_seconds)
         self._verified_files: dict[str, tuple[Any, ...]] = {}  # data_path -> _file_state
         all_stores.add(self)
         if migrate:

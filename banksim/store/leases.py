@@ -25,7 +25,7 @@ from .rows import LEASES
 if TYPE_CHECKING:
     from .core import Store
 
-__all__ = ["Lease", "claim"]
+__all__ = ["Lease", "check_lease_seconds", "claim"]
 
 log = logging.getLogger("banksim.store")
 
@@ -81,11 +81,17 @@ class Lease:
         return mask_secrets(str(exc), self.store.url)
 
 
+def check_lease_seconds(seconds: float) -> float:
+    """``seconds`` if it is a finite duration above zero; an InputError naming ``lease_seconds``
+    otherwise (zero would make the renewer loop without pause)."""
+    if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
+        raise InputError("lease_seconds", f"{seconds!r} is not a duration", allowed="seconds > 0")
+    return seconds
+
+
 def claim(store: Store, params_hash: str, seconds: float) -> Lease | None:
     """Take the lease on ``params_hash`` for ``seconds`` (renewed while held), or None if another
     owner holds one that has not expired. A live lease is seen with a read; only a claim writes."""
-    if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
-        raise InputError("lease_seconds", f"{seconds!r} is not a duration", allowed="seconds > 0")
     owner = uuid.uuid4().hex
     now = utcnow()
     with store.transaction() as conn:
