@@ -1,0 +1,274 @@
+"""The pipeline's steps as data: each step's cached service, what it reads, what it yields, its headlines.
+
+:data:`STEPS` lists them in order; :func:`banksim.run_pipeline`, :func:`banksim.sweep`, the explorer, the
+demo and the ready-made queries iterate over it, so a new step is one entry here plus its service.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from banksim.errors import InputError
+
+__all__ = [
+    "RUN_INPUTS",
+    "STEPS",
+    "HeadlineColumn",
+    "Step",
+    "check_steps",
+    "headline",
+    "headline_columns",
+    "merge_overrides",
+    "run_steps",
+    "step_named",
+]
+
+# What every run is given (the names a step may read besides earlier steps' outputs): the bank's
+# arguments of banksim.run_simulation, the Scenario, and the resolved parameter overrides (or None).
+RUN_INPUTS = ("num_positions", "seed", "config", "include_derivatives", "scenario", "parameters")
+
+
+@dataclass(frozen=True)
+class HeadlineColumn:
+    """One headline metric: its column name, its label, and where it is read in a step's output.
+
+    ``path`` are the keys (or attributes) leading from the output named ``output`` to the value,
+    e.g. ``("ratios", "cet1_ratio")`` in the capital statement.
+    """
+
+    name: str
+    label: str
+    output: str
+    path: tuple[str, ...]
+
+    def read(self, outputs: Mapping[str, Any]) -> Any:
+        """The metric's value in ``outputs`` (output name -> result)."""
+        value = outputs[self.output]
+        for key in self.path:
+            value = value[key] if isinstance(value, Mapping) else getattr(value, key)
+        return value
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the pipeline.
+
+    Attributes
+    ----------
+    name, label
+        The step's name (a key of ``PipelineResult.steps``) and how a reader calls it.
+    service
+        The ``@cached`` function that computes it, or its name in :mod:`banksim.services`.
+    inputs
+        Names it reads: run inputs (:data:`RUN_INPUTS`) or outputs of earlier steps.
+    outputs
+        Names of the service's results, in order (a later output of the same name replaces an
+        earlier one: the scenario step's shocked positions replace the generated ones).
+    headline
+        The headline metrics read from its outputs.
+    arguments
+        Called with the inputs as keywords, returns the service's positional arguments; by
+        default the inputs themselves, in order.
+    needed
+        Called with the inputs as keywords: False skips the step (``hit`` None, no key); by default
+        the step always runs.
+    skipped
+        What the status says of a skipped step.
+    """
+
+    name: str
+    label: str
+    service: Any
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    headline: tuple[HeadlineColumn, ...] = ()
+    arguments: Callable[..., tuple[Any, ...]] | None = None
+    needed: Callable[..., bool] | None = None
+    skipped: str = "not needed"
+
+    @property
+    def function(self) -> Any:
+        """The cached service (resolved from :mod:`banksim.services` when given by name)."""
+        if isinstance(self.service, str):
+            return getattr(importlib.import_module("banksim.services"), self.service)
+        return self.service
+
+    @property
+    def always(self) -> bool:
+        """True if every run runs this step (it has no ``needed`` condition)."""
+        return self.needed is None
+
+    def call_arguments(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The positional arguments of the service, from the run's values so far."""
+        given = {name: values[name] for name in self.inputs}
+        return self.arguments(**given) if self.arguments else tuple(given.values())
+
+    def is_needed(self, values: Mapping[str, Any]) -> bool:
+        """Whether the step runs, given the run's values so far."""
+        return self.needed is None or bool(self.needed(**{name: values[name] for name in self.inputs}))
+
+
+# -- the steps' arguments and conditions (imports on use: keeps `import banksim` light) --------------
+
+
+def _has_balance_sheet_shock(positions: Any, scenario: Any) -> bool:
+    from banksim.scenarios import SCENARIOS, position_shocks
+
+    baseline = SCENARIOS["baseline"].shocks
+    moves = position_shocks(scenario.shocks)
+    return any(value != getattr(baseline, name) for name, value in moves.items())
+
+
+def _scenario_arguments(positions: Any, scenario: Any) -> tuple[Any, ...]:
+    from banksim.scenarios import position_shocks
+
+    return positions, position_shocks(scenario.shocks)
+
+
+def merge_overrides(base: Mapping[str, Any] | None, over: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``over`` merged into ``base`` key by key at every depth (``over`` wins); None when both are empty."""
+    merged: dict[str, Any] = dict(base or {})
+    for key, value in (over or {}).items():
+        below = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(below, Mapping):
+            merged[key] = merge_overrides(below, value) or {}
+        else:
+            merged[key] = value
+    return merged or None
+
+
+def _liquidity_arguments(positions: Any, scenario: Any, parameters: Any) -> tuple[Any, ...]:
+    """The run's overrides with the scenario's run-off and haircut overrides (computed from the
+    run's rates) merged in, the scenario's values winning."""
+    from banksim.scenarios import scenario_parameters
+
+    return positions, merge_overrides(parameters, scenario_parameters(scenario.shocks, parameters))
+
+
+def _capital_arguments(rwa: Any, positions: Any, scenario: Any, parameters: Any) -> tuple[Any, ...]:
+    from banksim.positions.own_funds import own_funds
+    from banksim.scenarios import scenario_buffers
+
+    return rwa, own_funds(positions), scenario_buffers(scenario.shocks) or None, parameters
+
+
+def _column(name: str, label: str, output: str, *path: str) -> HeadlineColumn:
+    return HeadlineColumn(name, label, output, path)
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "positions", "Bank generated", "run_simulation",
+        ("num_positions", "seed", "config", "include_derivatives"), ("positions",),
+    ),
+    Step(
+        "scenario", "Scenario applied", "apply_scenario", ("positions", "scenario"), ("positions",),
+        arguments=_scenario_arguments, needed=_has_balance_sheet_shock,
+        skipped="not needed (no balance-sheet shock)",
+    ),
+    Step("rwa", "Risk-weighted assets", "compute_rwa", ("positions", "parameters"), ("rwa",)),
+    Step(
+        "liquidity", "Liquidity (LCR, NSFR)", "compute_liquidity", ("positions", "scenario", "parameters"),
+        ("lcr", "nsfr", "liquidity"),
+        headline=(
+            _column("lcr", "LCR", "liquidity", "lcr"),
+            _column("nsfr", "NSFR", "liquidity", "nsfr"),
+            _column("hqla", "HQLA", "liquidity", "hqla"),
+            _column("net_outflows", "net outflows", "liquidity", "net_outflows"),
+            _column("asf", "ASF", "liquidity", "asf"),
+            _column("rsf", "RSF", "liquidity", "rsf"),
+        ),
+        arguments=_liquidity_arguments,
+    ),
+    Step(
+        "capital", "Capital, buffers and MDA", "compute_capital",
+        ("rwa", "positions", "scenario", "parameters"), ("capital",),
+        headline=(
+            _column("cet1_ratio", "CET1 ratio", "capital", "ratios", "cet1_ratio"),
+            _column("tier1_ratio", "Tier 1 ratio", "capital", "ratios", "tier1_ratio"),
+            _column("total_capital_ratio", "total capital ratio", "capital", "ratios", "total_capital_ratio"),
+            _column("leverage_ratio", "leverage ratio", "capital", "leverage", "leverage_ratio"),
+            _column("floored_rwa", "RWA (floored)", "capital", "rwa", "floored_rwa"),
+            _column("credit_rwa", "credit RWA", "capital", "rwa", "credit"),
+            _column("counterparty_rwa", "counterparty RWA", "capital", "rwa", "counterparty"),
+            _column("operational_rwa", "operational RWA", "capital", "rwa", "operational"),
+            _column(
+                "combined_buffer_requirement", "combined buffer requirement",
+                "capital", "buffers", "combined_buffer_requirement",
+            ),
+            _column("mda_quartile", "MDA quartile", "capital", "mda", "quartile"),
+            _column("maximum_payout_ratio", "maximum payout", "capital", "mda", "maximum_payout_ratio"),
+        ),
+        arguments=_capital_arguments,
+    ),
+)  # fmt: skip
+
+
+def _registry(steps: Sequence[Step] | None) -> Sequence[Step]:
+    return STEPS if steps is None else steps
+
+
+def step_named(name: str, steps: Sequence[Step] | None = None) -> Step:
+    """The step called ``name``; an unknown name is an InputError listing the steps."""
+    for step in _registry(steps):
+        if step.name == name:
+            return step
+    raise InputError("step", f"unknown step {name!r}", allowed=[s.name for s in _registry(steps)])
+
+
+def headline_columns(steps: Sequence[Step] | None = None) -> tuple[str, ...]:
+    """The names of every step's headline metrics, step by step."""
+    return tuple(column.name for step in _registry(steps) for column in step.headline)
+
+
+def headline(outputs: Mapping[str, Any], steps: Sequence[Step] | None = None) -> dict[str, Any]:
+    """Every step's headline metrics read from ``outputs`` (output name -> result), as one flat dict."""
+    return {column.name: column.read(outputs) for step in _registry(steps) for column in step.headline}
+
+
+def check_steps(steps: Sequence[Step] | None = None) -> None:
+    """Raise InputError unless every step has a unique name and reads only run inputs or earlier outputs."""
+    known = set(RUN_INPUTS)
+    names: set[str] = set()
+    for step in _registry(steps):
+        if step.name in names:
+            raise InputError("steps", f"step {step.name!r} is listed twice")
+        names.add(step.name)
+        missing = [name for name in step.inputs if name not in known]
+        if missing:
+            reason = f"step {step.name!r} reads {missing}, which no earlier step yields"
+            raise InputError("steps", reason, allowed=sorted(known))
+        known.update(step.outputs)
+
+
+def run_steps(
+    inputs: Mapping[str, Any],
+    steps: Sequence[Step] | None = None,
+    use_cache: bool = True,
+    on_step: Callable[[str, dict[str, Any]], None] | None = None,
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Run ``steps`` (by default :data:`STEPS`) in order on the run's ``inputs`` (:data:`RUN_INPUTS`).
+
+    Returns the values (run inputs and every output, by name) and, per step, ``{"hit", "seconds",
+    "key"}`` (``hit`` None and no key for a step not needed). ``on_step(name, info)`` is called
+    after each step, a skipped one included.
+    """
+    steps = _registry(steps)
+    check_steps(steps)
+    values = dict(inputs)
+    info: dict[str, dict[str, Any]] = {}
+    for step in steps:
+        if step.is_needed(values):
+            function = step.function
+            *results, hit = function(*step.call_arguments(values), use_cache=use_cache)
+            call = function.last_call
+            info[step.name] = {"hit": hit, "seconds": call.seconds, "key": call.key}
+            values.update(zip(step.outputs, results, strict=True))
+        else:
+            info[step.name] = {"hit": None, "seconds": 0.0, "key": None}
+        if on_step is not None:
+            on_step(step.name, info[step.name])
+    return values, info
