@@ -1,0 +1,270 @@
+"""Normalized sources for code versions, and the memo that shares them across processes.
+
+A function's or class's source is normalized (comments, docstrings and layout do not count) and
+checked against the bytecode it runs; :class:`SourceMemo` keeps the results by file content.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import hashlib
+import inspect
+import json
+import linecache
+import os
+import sys
+import textwrap
+import time
+import types
+import uuid
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CODE_SCHEME", "MEMO", "MEMO_MAX_AGE_DAYS", "SourceMemo", "normalized_source"]
+
+CODE_SCHEME = "banksim-code-v2"
+
+
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def _normalize(text: str) -> str:
+    return ast.dump(_strip_docstrings(ast.parse(textwrap.dedent(text))), include_attributes=False)
+
+
+def normalized_source(obj: Any) -> str:
+    """Return the AST dump of ``obj``'s source without docstrings, comments or layout.
+
+    Functions whose source is not available (built in a REPL without history) fall back to their
+    bytecode and constants; so do functions whose source file no longer matches the running code
+    (edited on disk but not reloaded, or ``exec``'d under the file's name), with the source too.
+    A function or class defined in a file is looked up first in the cross-process memo, by the
+    digest of the file's text (see :class:`SourceMemo`).
+    """
+    address = _memo_address(obj)
+    if address is None:
+        return _normalized_source(obj)[0]
+    text_digest, entry = address
+    code = getattr(obj, "__code__", None)
+    running = hashlib.sha256(code.co_code).hexdigest() if code is not None else ""
+    remembered = MEMO.get(text_digest, entry)
+    if remembered is not None and remembered[0] == running:
+        return str(remembered[1])
+    normalized, from_file = _normalized_source(obj)
+    if from_file:  # the file's text alone decided it: any process reading that text agrees
+        MEMO.put(text_digest, entry, [running, normalized])
+    return normalized
+
+
+def _normalized_source(obj: Any) -> tuple[str, bool]:
+    """The normalized source of ``obj`` and whether it is the file's text alone (the running
+    bytecode, if any, is what the file compiles to)."""
+    code = getattr(obj, "__code__", None)
+    try:
+        normalized = _normalize(inspect.getsource(obj))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        if code is None:
+            return f"<no source: {getattr(obj, '__qualname__', type(obj).__qualname__)}>", False
+        return _bytecode(code), False
+    if code is not None and not _matches_source_file(obj, code):
+        return normalized + _bytecode(code), False
+    return normalized, True
+
+
+def _bytecode(code: types.CodeType) -> str:
+    return f"<bytecode {code.co_code.hex()} {_code_constants(code)!r}>"
+
+
+# (file, source digest) -> {(name, first line): bytecode} of every code object the file compiles to
+_COMPILED: dict[tuple[str, str], dict[tuple[str, int], bytes]] = {}
+
+
+def _matches_source_file(func: Any, code: types.CodeType) -> bool:
+    """True if the source ``inspect`` reads for ``func`` compiles to the bytecode it runs.
+
+    The whole file is compiled (once per content): a function compiled alone can differ (3.11
+    compiles ``np.f()`` differently when it cannot see that ``np`` is an import).
+    """
+    try:
+        file = inspect.getsourcefile(func) or inspect.getfile(func)
+    except TypeError:
+        return False
+    text = "".join(linecache.getlines(file, getattr(func, "__globals__", None)))
+    memo_key = (file, hashlib.sha256(text.encode()).hexdigest())
+    if memo_key not in _COMPILED:
+        try:
+            compiled = compile(text, file, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return False
+        index: dict[tuple[str, int], bytes] = {}
+        pending = [compiled]
+        while pending:
+            candidate = pending.pop()
+            index[(candidate.co_name, candidate.co_firstlineno)] = candidate.co_code
+            pending.extend(c for c in candidate.co_consts if isinstance(c, types.CodeType))
+        _COMPILED[memo_key] = index
+    return _COMPILED[memo_key].get((code.co_name, code.co_firstlineno)) == code.co_code
+
+
+def _code_constants(code: types.CodeType) -> tuple[Any, ...]:
+    return tuple(
+        _code_constants(const) if isinstance(const, types.CodeType) else const for const in code.co_consts
+    )
+
+
+# -- the memo across processes ------------------------------------------------------------------
+
+
+def _memo_address(obj: Any) -> tuple[str, str] | None:
+    """Where ``obj``'s normalized source sits in the memo: (digest of the text of the file
+    ``inspect`` reads its source from, entry), or None unless that is a file on disk.
+
+    The entry names what ``inspect`` locates in that text: a class by its qualified name, a
+    function by its code object's name and first line (what :func:`_matches_source_file` looks
+    up in the compiled file).
+    """
+    if getattr(obj, "__wrapped__", None) is not None:
+        return None
+    code = getattr(obj, "__code__", None)
+    if isinstance(obj, type):
+        entry = f"class {obj.__qualname__}"
+    elif isinstance(obj, types.FunctionType) and isinstance(code, types.CodeType):
+        entry = f"function {code.co_name} {code.co_firstlineno}"
+    else:
+        return None
+    try:
+        file = inspect.getsourcefile(obj)
+    except TypeError:
+        return None
+    if not file or not os.path.isfile(file):
+        return None
+    linecache.checkcache(file)  # as inspect.getsource does: a file changed on disk is read again
+    lines = linecache.getlines(file)
+    if not lines:
+        return None
+    known = _TEXT_DIGESTS.get(file)
+    if known is None or known[0] is not lines:  # linecache keeps one list per unchanged file
+        known = _TEXT_DIGESTS[file] = (lines, hashlib.sha256("".join(lines).encode()).hexdigest())
+    return known[1], entry
+
+
+_TEXT_DIGESTS: dict[str, tuple[list[str], str]] = {}  # file -> (linecache's lines, their digest)
+
+
+class SourceMemo:
+    """Normalized sources shared by every process, keyed by the exact text they come from.
+
+    One JSON file per source text, named by the SHA-256 of the text and of everything else the
+    entries depend on: this module's own source (the normalizer), the code-version scheme and the
+    Python version (its ``ast`` and bytecode). An entry is therefore a function of its key alone,
+    and a key can never name a stale entry: an edited file is another text, another file here.
+    Functions also keep the digest of the bytecode their file compiles to, and a memo entry is
+    used only if the running code object has that bytecode (else the full check runs).
+
+    The folder is ``BANKSIM_CODE_CACHE`` (``off`` turns the memo off), by default
+    ``$XDG_CACHE_HOME/banksim/code`` (``~/.cache/banksim/code``). Files are written whole
+    (temporary file, then rename); an unreadable or foreign file counts as empty.
+    """
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, dict[str, Any]] = {}
+        self._dirty: set[str] = set()
+        self._scheme: str | None = None
+
+    def folder(self) -> Path | None:
+        setting = os.environ.get("BANKSIM_CODE_CACHE", "").strip()
+        if setting.lower() == "off":
+            return None
+        if setting:
+            return Path(setting).expanduser()
+        default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "banksim" / "code"
+        return default if default.is_absolute() else None  # no home folder: no memo, not ./~/.cache
+
+    def scheme(self) -> str:
+        if self._scheme is None:
+            own_source = Path(__file__).read_bytes()
+            parts = [MEMO_SCHEME, CODE_SCHEME, sys.version, str(sys.implementation.cache_tag)]
+            self._scheme = hashlib.sha256("\x00".join(parts).encode() + own_source).hexdigest()
+        return self._scheme
+
+    def _path(self, folder: Path, text_digest: str) -> Path:
+        return folder / f"{text_digest}-{self.scheme()[:32]}.json"
+
+    def entries(self, text_digest: str) -> dict[str, Any]:
+        entries = self._loaded.get(text_digest)
+        if entries is None:
+            entries = self._loaded[text_digest] = self._read(text_digest)
+        return entries
+
+    def _read(self, text_digest: str) -> dict[str, Any]:
+        folder = self.folder()
+        if folder is None:
+            return {}
+        try:
+            stored = json.loads(self._path(folder, text_digest).read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(stored, dict) or stored.get("key") != [self.scheme(), text_digest]:
+            return {}
+        entries = stored.get("entries")
+        return entries if isinstance(entries, dict) else {}
+
+    def get(self, text_digest: str, entry: str) -> list[Any] | None:
+        """The remembered ``[bytecode digest or "", normalized source]`` of ``entry``, or None."""
+        value = self.entries(text_digest).get(entry)
+        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+            return value
+        return None
+
+    def put(self, text_digest: str, entry: str, value: list[str]) -> None:
+        self.entries(text_digest)[entry] = value
+        self._dirty.add(text_digest)
+
+    def flush(self) -> None:
+        """Write the texts that gained entries (nothing if the folder cannot be written), and
+        remove files not written for MEMO_MAX_AGE_DAYS (old versions of edited files)."""
+        folder = self.folder()
+        if folder is not None and self._dirty:
+            self._prune(folder)
+        while self._dirty:
+            try:
+                text_digest = self._dirty.pop()
+            except KeyError:  # another thread took the last one
+                return
+            if folder is None:
+                continue
+            stored = {"key": [self.scheme(), text_digest], "entries": self.entries(text_digest)}
+            path = self._path(folder, text_digest)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                temporary.write_text(json.dumps(stored, sort_keys=True), "utf-8")
+                os.replace(temporary, path)
+            except (OSError, RuntimeError):  # a read-only home, a full disk: the memo is an optimisation
+                with contextlib.suppress(OSError):
+                    temporary.unlink()
+
+    def _prune(self, folder: Path) -> None:
+        cutoff = time.time() - MEMO_MAX_AGE_DAYS * 86400
+        with contextlib.suppress(OSError):
+            for path in folder.glob("*.json"):
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+
+
+MEMO_SCHEME = "banksim-code-memo-v1"
+MEMO_MAX_AGE_DAYS = 30
+MEMO = SourceMemo()
