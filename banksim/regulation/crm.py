@@ -1,0 +1,438 @@
+"""Credit risk mitigation for SA lines (CRE22): netting, collateral (simple or comprehensive), guarantees.
+
+``credit_risk_mitigation`` takes credit lines and a protection table and returns one row per line
+(exposure before and after CRM, protected parts, haircuts, RWA, paragraphs) and one per item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from banksim.errors import InputError
+from banksim.positions.protection import GUARANTEE_TYPES, validate_crm_lines, validate_protection
+from banksim.regulation._frame import is_in
+from banksim.regulation.crm_allocation import allocate, item_lines, per_line, rule_labels
+from banksim.regulation.crm_haircuts import (
+    collateral_risk_weight,
+    fx_haircut,
+    holding_period_scaling,
+    lent_security_haircut,
+    maturity_mismatch_factor,
+    provider_risk_weight,
+    supervisory_haircut,
+)
+from banksim.regulation.crm_parameters import CRM_PARAMETERS
+
+__all__ = ["APPROACHES", "CrmResult", "credit_risk_mitigation", "crm_parameters"]
+
+APPROACHES = ("comprehensive", "simple")  # CRE22.18-19, methodology C.25
+COMPREHENSIVE_COLLATERAL = (
+    "cash",
+    "gold",
+    "debt_security",
+    "equity_main_index",
+    "equity_other_listed",
+    "ucits_fund",
+)
+SIMPLE_COLLATERAL = ("cash", "gold", "debt_security", "equity_main_index")  # methodology C.26
+# The paragraphs a line's ``crm_rule`` may list, in the order of the steps (methodology 9.8).
+RULE_ORDER = (
+    "CRE22.69",
+    "CRE22.46",
+    "CRE22.49",
+    "CRE22.52",
+    "CRE22.54",
+    "CRE22.59",
+    "CRE22.33",
+    "CRE22.38",
+    "CRE22.39(1)",
+    "CRE22.39(2)",
+    "CRE22.13",
+    "CRE22.80",
+    "CRE22.75",
+    "CRE22.82",
+)
+
+
+@dataclass(frozen=True)
+class CrmResult:
+    """CRM per credit line (``lines``) and per protection item (``items``); methodology 9.8."""
+
+    lines: pd.DataFrame
+    items: pd.DataFrame
+
+
+def crm_parameters(parameters: Mapping[str, Any] | None) -> tuple[dict[str, Any], Mapping[str, Any]]:
+    """The CRM parameters (``CRM_PARAMETERS``) and the SA tables (``parameters['sa']`` or the defaults)."""
+    from banksim.regulation.parameters import DEFAULT_PARAMETERS
+
+    sa = parameters["sa"] if parameters is not None and "sa" in parameters else DEFAULT_PARAMETERS["sa"]
+    return CRM_PARAMETERS, sa
+
+
+def credit_risk_mitigation(
+    lines: pd.DataFrame,
+    protection: pd.DataFrame,
+    approach: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> CrmResult:
+    """Apply on-balance netting, collateral and guarantees to SA credit lines (methodology 9, C.25).
+
+    Parameters
+    ----------
+    lines : DataFrame
+        One row per SA credit line: ``position_id``, ``exposure`` (E after CCF and provisions),
+        ``risk_weight`` (the obligor's SA RW), ``currency``, ``residual_maturity`` and the optional
+        CRM columns of ``banksim.positions.protection.SA_LINE_COLUMNS``.
+    protection : DataFrame
+        The protection table (``PROTECTION_SCHEMA``); rows of positions not in ``lines`` are ignored.
+    approach : {"comprehensive", "simple"}, optional
+        The bank's collateral approach (CRE22.19); default ``CRM_PARAMETERS['approach']``.
+    parameters : mapping, optional
+        Regulatory parameters; the SA risk-weight tables of the collateral and providers are read
+        from ``parameters['sa']``.
+
+    Returns
+    -------
+    CrmResult
+        ``lines``: exposure before/after netting, collateral and CRM, the haircuts (He, the
+        value-weighted Hc and Hfx of the recognised collateral), the parts covered by collateral
+        and guarantees, the unprotected part, RWA with and without CRM and ``crm_rule`` (the
+        paragraphs that changed the number). ``items``: each item's haircuts, factors, risk
+        weight, the amount it covers and whether it is recognised.
+    """
+    crm, sa = crm_parameters(parameters)
+    approach = crm["approach"] if approach is None else approach
+    if approach not in APPROACHES:
+        raise InputError("approach", f"unknown CRM approach {approach!r}", allowed=APPROACHES)
+    frame = validate_crm_lines(lines, "sa")
+    table = validate_protection(protection)
+    line, items = item_lines(frame, table)
+    state = _State(frame, items, line)
+    _net(state, crm)  # step 1: CRE22.68-69
+    if approach == "comprehensive":
+        _comprehensive(state, crm)  # step 2: CRE22.40-65
+    else:
+        _simple(state, sa, crm)  # step 2: CRE22.32-39
+    _guarantees(state, sa, crm)  # step 3: CRE22.70-84
+    return state.result(approach)
+
+
+class _State:
+    """The per-line amounts and per-item columns filled step by step (methodology C.25 order)."""
+
+    def __init__(self, frame: pd.DataFrame, items: pd.DataFrame, line: np.ndarray) -> None:
+        n, m = len(frame), len(items)
+        self.frame, self.items, self.line, self.n = frame, items, line, n
+        self.exposure = frame["exposure"].to_numpy().astype(float)
+        self.rw = frame["risk_weight"].to_numpy().astype(float)
+        self.residual = frame["residual_maturity"].to_numpy()[line]
+        self.mismatch_ccy = (
+            items["currency"].cat.codes.to_numpy() != frame["currency"].cat.codes.to_numpy()[line]
+        )
+        self.col: dict[str, np.ndarray] = {
+            "haircut": np.full(m, np.nan),
+            "scaling": np.full(m, np.nan),
+            "fx_haircut": np.full(m, np.nan),
+            "maturity_factor": np.full(m, np.nan),
+            "adjusted_value": np.zeros(m),
+            "risk_weight": np.full(m, np.nan),
+            "covered": np.zeros(m),
+        }
+        self.out: dict[str, np.ndarray] = {"he": np.zeros(n), "collateral_rwa": np.zeros(n)}
+        self.mf = np.ones(m)  # maturity-mismatch factor of each item (set by the netting step)
+        self.mm = np.zeros(m, dtype=bool)  # the item has a maturity mismatch
+        self.flags: dict[str, np.ndarray] = {}
+
+    def kind(self, *names: str) -> np.ndarray:
+        return is_in(self.items, "protection_type", *names)
+
+    def flag(self, rule: str, item_mask: np.ndarray) -> None:
+        """Record ``rule`` on the lines of the items in ``item_mask``."""
+        if item_mask.any():
+            hit = np.zeros(self.n, dtype=bool)
+            hit[self.line[item_mask]] = True
+            self.flags[rule] = self.flags.get(rule, np.zeros(self.n, dtype=bool)) | hit
+
+    def result(self, approach: str) -> CrmResult:
+        o, e = self.out, self.exposure
+        unprotected = o["after_collateral"] - o["guaranteed"]
+        rwa = o["collateral_rwa"] + o["guarantee_rwa"] + unprotected * self.rw
+        after_crm = o["after_collateral"] if approach == "comprehensive" else o["after_netting"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            effective = np.where(after_crm > 0, rwa / after_crm, self.rw)
+        lines = pd.DataFrame(
+            {
+                "position_id": self.frame["position_id"].to_numpy(),
+                "exposure": e,
+                "netting_amount": o["netting"],
+                "exposure_after_netting": o["after_netting"],
+                "he": o["he"],
+                "hc": _weighted(self, "haircut"),
+                "hfx": _weighted(self, "fx_haircut"),
+                "collateral_value": o["collateral_value"],
+                "collateral_covered": o["collateral_covered"],
+                "exposure_after_collateral": o["after_collateral"],
+                "guaranteed": o["guaranteed"],
+                "unprotected": unprotected,
+                "exposure_after_crm": after_crm,
+                "risk_weight": self.rw,
+                "risk_weight_after_crm": effective,
+                "rwa_without_crm": e * self.rw,
+                "rwa": rwa,
+                "crm_rule": rule_labels({r: self.flags[r] for r in RULE_ORDER if r in self.flags}, self.n),
+            }
+        )
+        items = self.items[["position_id", "protection_type", "amount", "currency"]].copy()
+        for name, values in self.col.items():
+            items[name] = values
+        items["recognised"] = self.col["covered"] > 0
+        return CrmResult(lines=lines, items=items.reset_index(drop=True))
+
+
+def _weighted(state: _State, column: str) -> np.ndarray:
+    """Value-weighted haircut over a line's recognised collateral (the basket H of CRE22.55); NaN if none."""
+    use = (state.col["covered"] > 0) & state.kind(*COMPREHENSIVE_COLLATERAL)
+    values = np.where(use, np.nan_to_num(state.col[column]), 0.0)
+    amount = np.where(use, state.items["amount"].to_numpy(), 0.0)
+    total = per_line(state.line, amount, state.n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, per_line(state.line, values * amount, state.n) / total, np.nan)
+
+
+def _net(state: _State, crm: Mapping[str, Any]) -> None:
+    """On-balance netting: deposits as cash collateral, Hfx 8% unscaled, MF (CRE22.69, methodology C.27)."""
+    deposit = state.kind("deposit_netting")
+    mf, mismatch = maturity_mismatch_factor(state.items, state.residual, crm)
+    hfx = fx_haircut(state.mismatch_ccy, 1.0, crm)
+    adjusted = np.where(deposit, state.items["amount"].to_numpy() * np.maximum(0.0, 1 - hfx) * mf, 0.0)
+    netting = per_line(state.line, adjusted, state.n)
+    after = np.maximum(0.0, state.exposure - netting)
+    covered = np.minimum(adjusted, allocate(state.line, np.zeros(len(adjusted)), adjusted, state.exposure))
+    state.mf, state.mm = mf, mismatch
+    _store(
+        state,
+        deposit,
+        haircut=0.0,
+        scaling=1.0,
+        fx_haircut=hfx,
+        maturity_factor=mf,
+        adjusted_value=adjusted,
+        covered=covered,
+    )
+    state.out.update(netting=np.minimum(netting, state.exposure), after_netting=after)
+    state.flag("CRE22.69", deposit & (covered > 0))
+    state.flag("CRE22.52", deposit & (covered > 0) & (hfx > 0))
+    state.flag("CRE22.13", deposit & (covered > 0) & (mf < 1))
+
+
+def _store(state: _State, mask: np.ndarray, **columns: Any) -> None:
+    for name, values in columns.items():
+        state.col[name] = np.where(mask, values, state.col[name])
+
+
+def _scaling(state: _State, crm: Mapping[str, Any]) -> np.ndarray:
+    """Per line: sqrt((N_R + T_M - 1)/10) of its transaction type and remargining (CRE22.57-59)."""
+    holding = state.frame["transaction_type"].map(crm["holding_period_days"]).to_numpy(dtype=float)
+    return holding_period_scaling(
+        holding, state.frame["remargining_days"].to_numpy(), crm["haircut_base_days"]
+    )
+
+
+def _comprehensive(state: _State, crm: Mapping[str, Any]) -> None:
+    """E* = max(0, E(1 + He) - sum C(1 - Hc - Hfx) MF) on the netted exposure (CRE22.46-59, C.26-C.27)."""
+    scaling = _scaling(state, crm)
+    he10, non_eligible = lent_security_haircut(state.frame, crm)
+    he = he10 * scaling
+    line_scaling = scaling[state.line]
+    hc = supervisory_haircut(state.items, crm) * line_scaling
+    collateral = state.kind(*COMPREHENSIVE_COLLATERAL) & ~np.isnan(hc)
+    hfx = fx_haircut(state.mismatch_ccy, line_scaling, crm)
+    value = state.items["amount"].to_numpy()
+    adjusted = np.where(collateral, value * np.maximum(0.0, 1 - np.nan_to_num(hc) - hfx) * state.mf, 0.0)
+    grossed = state.out["after_netting"] * (1 + he)
+    total = per_line(state.line, adjusted, state.n)
+    e_star = np.maximum(0.0, grossed - total)
+    covered = allocate(state.line, np.zeros(len(adjusted)), adjusted, grossed)
+    _store(
+        state,
+        collateral,
+        haircut=hc,
+        scaling=line_scaling,
+        fx_haircut=hfx,
+        maturity_factor=state.mf,
+        adjusted_value=adjusted,
+        covered=covered,
+    )
+    state.out.update(he=he, after_collateral=e_star)
+    state.out["collateral_value"] = per_line(state.line, np.where(collateral, value, 0.0), state.n)
+    state.out["collateral_covered"] = grossed - state.out["after_collateral"]
+    used = collateral & (covered > 0)
+    state.flag("CRE22.46", used)
+    state.flag("CRE22.49", used & (np.nan_to_num(hc) > 0))
+    state.flag("CRE22.52", used & (hfx > 0))
+    state.flag("CRE22.59", used & (line_scaling != 1) & ((np.nan_to_num(hc) > 0) | (hfx > 0)))
+    state.flag("CRE22.13", used & (state.mf < 1))
+    lent = ~is_in(state.frame, "lent_security_type", "none")
+    if (lent & non_eligible).any():
+        state.flags["CRE22.54"] = lent & non_eligible
+
+
+def _simple(state: _State, sa: Mapping[str, Any], crm: Mapping[str, Any]) -> None:
+    """RW substitution on the collateralised part, 20% floor and its exceptions (CRE22.32-39, C.26)."""
+    simple, tol = crm["simple"], crm["relative_tolerance"]
+    value = state.items["amount"].to_numpy()
+    coll_rw = collateral_risk_weight(state.items, sa, crm)
+    revalued = state.frame["remargining_days"].to_numpy()[state.line] <= simple["maximum_revaluation_days"]
+    eligible = state.kind(*SIMPLE_COLLATERAL) & ~np.isnan(coll_rw) & revalued & ~state.mm
+    same = ~state.mismatch_ccy
+    cash_same = eligible & state.kind("cash") & same
+    zero_sovereign = (
+        eligible
+        & state.kind("debt_security")
+        & is_in(state.items, "issuer_type", "sovereign", "pse")
+        & (np.abs(coll_rw) <= tol)
+        & same
+    )
+    repo_line = state.frame["repo_cre22_36_conditions_met"].to_numpy()[state.line]
+    core = state.frame["core_market_participant"].to_numpy()[state.line]
+    collateral_rows = state.kind(*SIMPLE_COLLATERAL, "equity_other_listed", "ucits_fund")
+    _check_repo(state, repo_line & collateral_rows & ~(cash_same | zero_sovereign))
+    repo = repo_line & (cash_same | zero_sovereign)
+    rw = np.maximum(simple["floor"], coll_rw)
+    rw = np.where(cash_same, simple["cash_same_currency"], rw)
+    rw = np.where(repo, np.where(core, simple["repo_core_market_participant"], simple["repo"]), rw)
+    option = zero_sovereign & ~repo  # CRE22.39(2): methodology C.26 chooses the cheaper option
+    obligor = state.rw[state.line]
+    covered, rw_used, value_used = _best_simple(state, eligible, option, rw, value, obligor, simple)
+    _store(state, eligible, risk_weight=rw_used, adjusted_value=value_used, covered=covered)
+    remaining = state.out["after_netting"] - per_line(state.line, covered, state.n)
+    state.out.update(
+        after_collateral=remaining,
+        collateral_value=per_line(state.line, np.where(eligible & (covered > 0), value, 0.0), state.n),
+        collateral_covered=per_line(state.line, covered, state.n),
+        collateral_rwa=per_line(state.line, covered * np.nan_to_num(rw_used), state.n),
+    )
+    used = covered > 0
+    discounted = option & used & (rw_used == 0)
+    state.flag("CRE22.38", used & repo)
+    state.flag("CRE22.39(1)", used & cash_same & ~repo)
+    state.flag("CRE22.39(2)", discounted)
+    state.flag("CRE22.33", used & ~repo & ~cash_same & ~discounted)
+
+
+def _check_repo(state: _State, bad: np.ndarray) -> None:
+    if bad.any():
+        rows = np.flatnonzero(bad)[:5]
+        raise InputError(
+            "protection['protection_type']",
+            "collateral of a line flagged repo_cre22_36_conditions_met must be cash or a 0%-RW sovereign or "
+            f"PSE security in the exposure's currency (CRE22.36, methodology C.26; {int(bad.sum())} rows)",
+            failure_cases=[
+                f"{state.items['position_id'].iat[i]}: {state.items['protection_type'].iat[i]!r}"
+                for i in rows
+            ],
+            allowed="cash or 0%-RW sovereign/PSE debt securities in the line's currency",
+        )
+
+
+def _best_simple(
+    state: _State,
+    eligible: np.ndarray,
+    option: np.ndarray,
+    rw: np.ndarray,
+    value: np.ndarray,
+    obligor: np.ndarray,
+    simple: Mapping[str, Any],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Allocate the simple-approach items; for CRE22.39(2) items the cheapest choice per line (C.26).
+
+    Each CRE22.39(2) item is either 0% on 80% of its value or 20% on its value; every combination
+    over a line's such items is tried and the lowest RWA kept (ties: the earlier combination).
+    """
+    rank = _rank_within_line(state.line, option)
+    count = int(rank.max()) + 1 if option.any() else 0
+    if count > 12:
+        raise InputError(
+            "protection",
+            f"more than 12 CRE22.39(2) securities on one position ({count})",
+            allowed="at most 12 per position",
+        )
+    best = (np.full(state.n, np.inf), np.zeros(len(rw)), rw, value)
+    for combination in range(2**count):
+        choose_b = option & (((combination >> np.maximum(rank, 0)) & 1) == 1)
+        rw_c = np.where(option, np.where(choose_b, simple["floor"], simple["cash_same_currency"]), rw)
+        value_c = np.where(option & ~choose_b, value * (1 - simple["sovereign_zero_rw_discount"]), value)
+        recognised = eligible & (rw_c < obligor)  # methodology C.26: strictly lower RW only
+        covered = allocate(state.line, rw_c, np.where(recognised, value_c, 0.0), state.out["after_netting"])
+        rwa = (
+            per_line(state.line, covered * np.nan_to_num(rw_c), state.n)
+            + (state.out["after_netting"] - per_line(state.line, covered, state.n)) * state.rw
+        )
+        better = rwa < best[0]
+        take = better[state.line]
+        best = (
+            np.where(better, rwa, best[0]),
+            np.where(take, covered, best[1]),
+            np.where(take, rw_c, best[2]),
+            np.where(take, value_c, best[3]),
+        )
+    return best[1], np.where(eligible, best[2], np.nan), np.where(eligible, best[3], 0.0)
+
+
+def _rank_within_line(line: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """0, 1, ... for the ``mask`` rows of each line in input order; -1 elsewhere."""
+    rows = np.flatnonzero(mask)
+    rank = np.full(len(line), -1)
+    if len(rows):
+        lines = line[rows]
+        order = np.argsort(lines, kind="stable")
+        sorted_lines = lines[order]
+        start = np.r_[0, np.flatnonzero(sorted_lines[1:] != sorted_lines[:-1]) + 1]
+        first = np.repeat(start, np.diff(np.r_[start, len(rows)]))
+        rank[rows[order]] = np.arange(len(rows)) - first
+    return rank
+
+
+def _guarantees(state: _State, sa: Mapping[str, Any], crm: Mapping[str, Any]) -> None:
+    """Substitution on the amount still at the obligor's RW (CRE22.70-84, methodology C.28)."""
+    protection = state.kind(*GUARANTEE_TYPES)
+    e_g = state.out["after_collateral"]
+    if not protection.any():
+        state.out.update(guaranteed=np.zeros(state.n), guarantee_rwa=np.zeros(state.n))
+        return
+    provider_rw = provider_risk_weight(state.items, sa, crm)
+    recognised = protection & ~np.isnan(provider_rw) & (provider_rw < state.rw[state.line])
+    amount = state.items["amount"].to_numpy()
+    no_restructuring = state.kind("credit_derivative") & ~state.items["restructuring_covered"].to_numpy()
+    factor = crm["credit_derivative_no_restructuring"]
+    g_prime = np.where(no_restructuring, factor * np.minimum(amount, e_g[state.line]), amount)
+    days = state.items["revaluation_days"].to_numpy()
+    scaling = holding_period_scaling(crm["protection_holding_period_days"], days, crm["haircut_base_days"])
+    hfx = fx_haircut(state.mismatch_ccy, scaling, crm)
+    pa = np.where(recognised, g_prime * np.maximum(0.0, 1 - hfx) * state.mf, 0.0)
+    covered = allocate(state.line, np.nan_to_num(provider_rw), pa, e_g)
+    _store(
+        state,
+        protection,
+        scaling=scaling,
+        fx_haircut=hfx,
+        maturity_factor=state.mf,
+        adjusted_value=pa,
+        risk_weight=provider_rw,
+        covered=covered,
+    )
+    state.out.update(
+        guaranteed=per_line(state.line, covered, state.n),
+        guarantee_rwa=per_line(state.line, covered * np.nan_to_num(provider_rw), state.n),
+    )
+    used = protection & (covered > 0)
+    state.flag("CRE22.80", used)
+    state.flag("CRE22.75", used & no_restructuring)
+    state.flag("CRE22.82", used & (hfx > 0))
+    state.flag("CRE22.13", used & (state.mf < 1))
