@@ -55,7 +55,7 @@ EPS = 1e-6
 HAIRCUT_CASES = [
     # (issuer, rating, residual maturity, 10-day haircut of CRE22.49; None = not eligible)
     ("sovereign", "AAA", 0.5, 0.005),
-    ("sovereign", "AA-", 1.0, 0.005),  # <= 1 year, upper bound inclusive (methodology C.26)
+    ("sovereign", "AA-", 1.0, 0.005),  # <= 1 year, upper bound inclusive (methodology C.25)
     ("sovereign", "AA-", 1.0 * (1 + 5e-10), 0.005),  # within the relative 1e-9 tolerance
     ("sovereign", "AA", 1.0 + EPS, 0.02),
     ("sovereign", "AA", 3.0, 0.02),
@@ -305,7 +305,7 @@ def test_guarantee_with_maturity_mismatch_worked_example() -> None:
 
 def test_maturity_mismatch_input_errors() -> None:
     item = {"protection_type": "cash", "amount": 10.0, "protection_residual_maturity": 1.0}
-    with pytest.raises(InputError, match="protection_original_maturity"):  # C.26: mismatch needs it
+    with pytest.raises(InputError, match="protection_original_maturity"):  # C.25: mismatch needs it
         one({"residual_maturity": 3.0}, item)
     with pytest.raises(InputError, match="protection_residual_maturity"):  # exposure without maturity
         one({"residual_maturity": np.nan}, {**item, "protection_original_maturity": 2.0})

@@ -151,7 +151,7 @@ def fx_haircut(mismatch: np.ndarray, scaling: np.ndarray | float, crm: Mapping[s
 def maturity_mismatch_factor(
     items: pd.DataFrame, exposure_residual: np.ndarray, crm: Mapping[str, Any]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """MF of each item (CRE22.10-14, methodology C.26) and whether the item has a mismatch.
+    """MF of each item (CRE22.10-14, methodology C.25) and whether the item has a mismatch.
 
     A blank protection residual maturity lasts the exposure's life. With a mismatch the item is
     recognised only with original >= 1 year and residual >= 3 months; then

@@ -17,7 +17,7 @@ HAIRCUT_MATURITY_UPPER = (1.0, 3.0, 5.0, 10.0, math.inf)
 
 CRM_PARAMETERS: dict[str, Any] = {
     "approach": "comprehensive",  # CRE22.18-19: one approach for the banking book (methodology C.25)
-    "relative_tolerance": 1e-9,  # methodology C.26: band and threshold tests, upper bounds inclusive
+    "relative_tolerance": 1e-9,  # methodology C.25: band and threshold tests, upper bounds inclusive
     # Supervisory haircuts, 10 business days, daily remargining (CRE22.49 Table; methodology 9.3).
     # Rows: issue-rating group; columns: the five residual-maturity bands above.
     "haircut": {
