@@ -72,6 +72,8 @@ _EXPORTS: dict[str, str] = {
     "run_pipeline": "banksim.pipeline",
     "PipelineResult": "banksim.pipeline",
     "sweep": "banksim.pipeline",
+    "STEPS": "banksim.steps",
+    "Step": "banksim.steps",
     # reports and exports
     "styled": "banksim.display",
     "create_excel_export": "banksim.services",
@@ -146,6 +148,8 @@ __all__ = [
     "run_pipeline",
     "PipelineResult",
     "sweep",
+    "STEPS",
+    "Step",
     # reports and exports
     "styled",
     "create_excel_export",
@@ -212,6 +216,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; tests/test_import.py keeps
         run_simulation,
     )
     from banksim.settings import Settings, get_settings, mask_url, override_settings, project_root
+    from banksim.steps import STEPS, Step
     from banksim.store import (
         Store,
         get_store,

@@ -15,9 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from banksim import steps as registry
 from banksim.errors import BanksimError, InputError
-from banksim.pipeline import STEPS, PipelineResult, run_pipeline
+from banksim.pipeline import PipelineResult, run_pipeline
 from banksim.positions.vocabulary import CORPORATE_EXPOSURE_CLASSES
+from banksim.regulation.jurisdictions import PRESETS
 from banksim.scenarios import RUN_OFF_CLASSES, SCENARIOS, Scenario, Shocks
 from banksim.synthetic.profiles import PROFILES
 
@@ -31,6 +33,7 @@ __all__ = [
     "ScenarioController",
     "amounts",
     "headlines",
+    "jurisdiction_label",
     "scenario_label",
     "status_colour",
 ]
@@ -121,12 +124,13 @@ SCENARIO_LABELS = {
     "combined": "Combined (recession, liquidity)",
 }
 STEP_LABELS = {
-    "positions": "Bank generated",
-    "scenario": "Scenario applied",
-    "rwa": "Risk-weighted assets",
-    "liquidity": "Liquidity (LCR, NSFR)",
-    "capital": "Capital, buffers and MDA",
-}
+    step.name: step.label for step in registry.STEPS
+}  # the pipeline's steps, as a reader calls them
+
+
+def jurisdiction_label(name: str) -> str:
+    """A preset's name as a reader writes it ('basel' -> 'Basel Framework', 'eu_crr3' -> 'EU CRR3')."""
+    return "Basel Framework" if name == "basel" else name.replace("_", " ").upper()
 
 
 def scenario_label(name: str) -> str:
@@ -337,6 +341,9 @@ class ScenarioController:
         Generate derivative trades (SA-CCR).
     home_country : str
         Jurisdiction of the CCyB control.
+    parameters : str
+        The jurisdiction's parameters: the name of a preset in
+        :data:`banksim.regulation.jurisdictions.PRESETS` ('basel' is the Basel Framework).
     scenario : str
         The library scenario (``banksim.SCENARIOS``) the shock controls start from.
     margins : dict, optional
@@ -352,15 +359,18 @@ class ScenarioController:
         home_country: str = "DE",
         scenario: str = "baseline",
         margins: Mapping[str, float] | None = None,
+        parameters: str = "basel",
         **values: Any,
     ) -> None:
         self.include_derivatives = include_derivatives
         self.home_country = home_country
         self.margins = dict(margins or {})
         self.profile = "universal"
+        self.parameters = "basel"
         self.base = SCENARIOS["baseline"]
         self.values: dict[str, float] = {spec.name: spec.default for spec in CONTROLS}
         self.set("profile", profile)
+        self.set("parameters", parameters)
         self.load_scenario(scenario)
         for name, value in values.items():
             self.set(name, value)
@@ -373,9 +383,17 @@ class ScenarioController:
                 raise InputError("profile", f"unknown profile {value!r}", allowed=sorted(PROFILES))
             self.profile = value
             return
+        if name == "parameters":
+            if not isinstance(value, str) or value not in PRESETS:
+                raise InputError(
+                    "parameters", f"unknown jurisdiction preset {value!r}", allowed=sorted(PRESETS)
+                )
+            self.parameters = value
+            return
         spec = CONTROL_BY_NAME.get(name)
         if spec is None:
-            raise InputError("control", f"unknown control {name!r}", allowed=["profile", *CONTROL_BY_NAME])
+            allowed = ["profile", "parameters", *CONTROL_BY_NAME]
+            raise InputError("control", f"unknown control {name!r}", allowed=allowed)
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
@@ -448,10 +466,13 @@ class ScenarioController:
     def title(self) -> str:
         """The scenario as a heading: 'Severe recession', 'Severe recession (changed: house prices)'."""
         moved = ", ".join(self.adjusted()).lower()
-        if not moved:
-            return scenario_label(self.base.name)
-        label = "Custom scenario" if self.base.name == "baseline" else scenario_label(self.base.name)
-        return f"{label} (changed: {moved})"
+        label = scenario_label(self.base.name)
+        if moved:
+            label = "Custom scenario" if self.base.name == "baseline" else label
+            label = f"{label} (changed: {moved})"
+        if self.parameters != "basel":
+            label = f"{label}, {jurisdiction_label(self.parameters)} parameters"
+        return label
 
     def workbook(self) -> tuple[str, bytes]:
         """File name and bytes of the management workbook of the last run (built once, then cached)."""
@@ -475,6 +496,7 @@ class ScenarioController:
             self.include_derivatives,
             use_cache=not force,
             on_step=on_step,
+            parameters=self.parameters,
         )
 
     def run(self, force: bool = False, progress: Progress | None = None) -> ExplorerRun:
@@ -490,14 +512,16 @@ class ScenarioController:
             if scenario.shocks == SCENARIOS["baseline"].shocks
             else [SCENARIOS["baseline"], scenario]
         )
-        total, done = len(STEPS) * len(runs), 0
+        steps = registry.STEPS
+        labels = {step.name: step.label for step in steps}
+        total, done = len(steps) * len(runs), 0
 
         def on_step(name: str, *_: Any, **__: Any) -> None:
             nonlocal done
             done += 1
             if progress:
-                prefix = "Baseline: " if len(runs) == 2 and done <= len(STEPS) else ""
-                progress(done, total, prefix + STEP_LABELS.get(name, name))
+                prefix = "Baseline: " if len(runs) == 2 and done <= len(steps) else ""
+                progress(done, total, prefix + labels.get(name, name))
 
         if progress:
             progress(0, total, "Starting")
@@ -509,13 +533,13 @@ class ScenarioController:
             )
             return self.last
         result, baseline = results[-1], results[0]
-        status = {STEP_LABELS[name]: _step_status(step) for name, step in result.steps.items()}
+        status = {step.label: _step_status(step, result.steps[step.name]) for step in steps}
         lines = headlines(result, baseline, self.margins)
         self.last = ExplorerRun(result, baseline, lines, status, None, time.perf_counter() - started)
         return self.last
 
 
-def _step_status(step: Mapping[str, Any]) -> str:
-    if step["hit"] is None:
-        return "not needed (no balance-sheet shock)"
-    return "loaded from cache" if step["hit"] else f"computed in {step['seconds']:.2f} s"
+def _step_status(step: registry.Step, info: Mapping[str, Any]) -> str:
+    if info["hit"] is None:
+        return step.skipped
+    return "loaded from cache" if info["hit"] else f"computed in {info['seconds']:.2f} s"

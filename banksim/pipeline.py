@@ -1,8 +1,9 @@
 """The whole pipeline as one call, and sweeps of many scenarios through it.
 
-``run_pipeline`` chains the cached steps (positions, scenario shocks, RWA, liquidity, capital) and
-records the run; ``sweep`` runs many scenarios, serially, on any ``concurrent.futures`` executor or
-on a Dask cluster sharing one store, and collects headline metrics, a failing scenario reported.
+``run_pipeline`` chains the cached steps of :data:`banksim.steps.STEPS` (positions, scenario shocks,
+RWA, liquidity, capital) under a jurisdiction's parameters and records the run; ``sweep`` runs many
+scenarios, serially, on any ``concurrent.futures`` executor or on a Dask cluster sharing one store,
+and collects headline metrics, a failing scenario reported.
 """
 
 from __future__ import annotations
@@ -14,28 +15,17 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from banksim import steps as registry
 from banksim.cache import cached
 from banksim.errors import InputError
-from banksim.positions.own_funds import own_funds
-from banksim.scenarios import (
-    SCENARIOS,
-    Scenario,
-    position_shocks,
-    scenario_buffers,
-    scenario_parameters,
-)
-from banksim.services import (
-    apply_scenario,
-    compute_capital,
-    compute_liquidity,
-    compute_rwa,
-    run_simulation,
-)
+from banksim.regulation.jurisdictions import resolve_parameters
+from banksim.scenarios import SCENARIOS, Scenario
+from banksim.settings import get_settings
 from banksim.store import Store, get_store, use_store
 from banksim.synthetic.config import check_bank_arguments
 
@@ -44,33 +34,8 @@ if TYPE_CHECKING:
 
 __all__ = ["HEADLINE_COLUMNS", "PipelineResult", "run_pipeline", "sweep"]
 
-HEADLINE_COLUMNS = (
-    "cet1_ratio",
-    "tier1_ratio",
-    "total_capital_ratio",
-    "leverage_ratio",
-    "lcr",
-    "nsfr",
-    "floored_rwa",
-    "credit_rwa",
-    "counterparty_rwa",
-    "operational_rwa",
-    "hqla",
-    "net_outflows",
-    "asf",
-    "rsf",
-    "combined_buffer_requirement",
-    "mda_quartile",
-    "maximum_payout_ratio",
-)
-STEPS = ("positions", "scenario", "rwa", "liquidity", "capital")
-STEP_FUNCTIONS = {
-    "positions": run_simulation,
-    "scenario": apply_scenario,
-    "rwa": compute_rwa,
-    "liquidity": compute_liquidity,
-    "capital": compute_capital,
-}
+# The headline metrics of the steps in banksim.steps.STEPS, step by step.
+HEADLINE_COLUMNS = registry.headline_columns()
 
 
 @dataclass(frozen=True)
@@ -78,7 +43,10 @@ class PipelineResult:
     """Everything one pipeline run produced, and how each step was obtained.
 
     ``steps`` maps a step name to ``{"hit": bool | None, "seconds": float, "key": str}``; a step a
-    scenario does not need (no balance-sheet shock) has ``hit`` None and no key.
+    scenario does not need (no balance-sheet shock) has ``hit`` None and no key. ``parameters``
+    names the jurisdiction the run used: a preset's name, or "custom" for a dict of overrides.
+    ``outputs`` holds every step's outputs by name (those of steps added to
+    :data:`banksim.steps.STEPS` included).
     """
 
     scenario: Scenario
@@ -89,10 +57,16 @@ class PipelineResult:
     liquidity: dict[str, Any]
     capital: dict[str, Any]
     steps: dict[str, dict[str, Any]]
+    parameters: str = "basel"
+    outputs: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def headline(self) -> dict[str, Any]:
-        """The metrics a board asks for first, as one flat dict."""
-        return headline(self.liquidity, self.capital)
+        """The metrics a board asks for first, as one flat dict (every step's headline columns)."""
+        outputs = {
+            "positions": self.positions, "rwa": self.rwa, "lcr": self.lcr, "nsfr": self.nsfr,
+            "liquidity": self.liquidity, "capital": self.capital, **self.outputs,
+        }  # fmt: skip
+        return registry.headline(outputs)
 
     def hits(self) -> dict[str, bool | None]:
         """Step name -> cache hit (None for a step the scenario did not need)."""
@@ -100,25 +74,21 @@ class PipelineResult:
 
 
 def headline(liquidity: Mapping[str, Any], capital: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "cet1_ratio": capital["ratios"]["cet1_ratio"],
-        "tier1_ratio": capital["ratios"]["tier1_ratio"],
-        "total_capital_ratio": capital["ratios"]["total_capital_ratio"],
-        "leverage_ratio": capital["leverage"]["leverage_ratio"],
-        "lcr": liquidity["lcr"],
-        "nsfr": liquidity["nsfr"],
-        "floored_rwa": capital["rwa"]["floored_rwa"],
-        "credit_rwa": capital["rwa"]["credit"],
-        "counterparty_rwa": capital["rwa"]["counterparty"],
-        "operational_rwa": capital["rwa"]["operational"],
-        "hqla": liquidity["hqla"],
-        "net_outflows": liquidity["net_outflows"],
-        "asf": liquidity["asf"],
-        "rsf": liquidity["rsf"],
-        "combined_buffer_requirement": capital["buffers"]["combined_buffer_requirement"],
-        "mda_quartile": capital["mda"]["quartile"],
-        "maximum_payout_ratio": capital["mda"]["maximum_payout_ratio"],
-    }
+    """The headline metrics of a liquidity summary and a capital statement."""
+    return registry.headline({"liquidity": liquidity, "capital": capital})
+
+
+def _parameters(parameters: str | Mapping[str, Any] | None) -> tuple[dict[str, Any] | None, str]:
+    """The overrides ``parameters`` stand for (checked against the parameter set) and the run's label
+    for them: the preset's name, "custom" for a dict of overrides, "basel" for none."""
+    overrides = resolve_parameters(parameters)
+    if overrides is not None:
+        from banksim.regulation.parameters import regulatory_parameters
+
+        regulatory_parameters(overrides)  # an unknown key fails here, before any step runs
+    if isinstance(parameters, str):
+        return overrides, parameters
+    return overrides, "basel" if overrides is None else "custom"
 
 
 def _scenario(scenario: Scenario | str | Mapping[str, Any] | None) -> Scenario:
@@ -146,18 +116,20 @@ def record_run(
     scenario: Scenario,
     code_versions: Mapping[str, str],
     outcome: dict[str, Any],
+    parameters: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Store the record of a run: the step keys and the headline metrics.
 
-    Keyed by the run's inputs and the code version of every step, so a record is never served
-    after a rule changed; a sweep re-run reads it instead of loading every step's tables.
+    Keyed by the run's inputs (the parameter overrides included) and the code version of every
+    step, so a record is never served after a rule changed; a sweep re-run reads it instead of
+    loading every step's tables.
     """
     return outcome
 
 
 def step_code_versions() -> dict[str, str]:
-    """The code version of each cached step of the pipeline."""
-    return {step.kind: step.code_version for step in STEP_FUNCTIONS.values()}
+    """The code version of each cached step of the pipeline (by the kind it stores)."""
+    return {step.function.kind: step.function.code_version for step in registry.STEPS}
 
 
 def run_pipeline(
@@ -168,8 +140,11 @@ def run_pipeline(
     include_derivatives: bool = True,
     use_cache: bool = True,
     on_step: Callable[[str, dict[str, Any]], None] | None = None,
+    parameters: str | Mapping[str, Any] | None = None,
 ) -> PipelineResult:
     """Generate a bank, apply a scenario and compute RWA, liquidity and capital, each step cached.
+
+    The steps are those of :data:`banksim.steps.STEPS`, in order.
 
     Parameters
     ----------
@@ -181,8 +156,13 @@ def run_pipeline(
     use_cache : bool
         ``False`` recomputes every step (and replaces the stored results).
     on_step : callable, optional
-        Called after each step of ``STEPS`` (a step the scenario does not need included) with its
-        name and ``{"hit", "seconds", "key"}``, e.g. to advance a progress bar.
+        Called after each step (a step the scenario does not need included) with its name and
+        ``{"hit", "seconds", "key"}``, e.g. to advance a progress bar.
+    parameters : str or dict, optional
+        The jurisdiction: the name of a preset in :data:`banksim.regulation.jurisdictions.PRESETS`
+        (``"basel"``, the default, is the Basel Framework) or a dict of overrides of
+        ``DEFAULT_PARAMETERS``. They reach every step that takes parameters (the scenario's own
+        liquidity overrides win over them) and are part of every key they change.
 
     Returns
     -------
@@ -191,50 +171,61 @@ def run_pipeline(
         step whether it was a cache hit. Changing one shock recomputes only what depends on it.
     """
     chosen = _scenario(scenario)
-    shocks = chosen.shocks
-    steps: dict[str, dict[str, Any]] = {}
-
-    def step(name: str, function: Any, *args: Any, **kwargs: Any) -> Any:
-        *values, hit = function(*args, use_cache=use_cache, **kwargs)
-        info = function.last_call
-        steps[name] = {"hit": hit, "seconds": info.seconds, "key": info.key}
-        if on_step is not None:
-            on_step(name, steps[name])
-        return values[0] if len(values) == 1 else tuple(values)
-
-    positions = step("positions", run_simulation, num_positions, seed, config, include_derivatives)
-    moves = position_shocks(shocks)
-    if any(value != getattr(SCENARIOS["baseline"].shocks, name) for name, value in moves.items()):
-        positions = step("scenario", apply_scenario, positions, moves)
-    else:
-        steps["scenario"] = {"hit": None, "seconds": 0.0, "key": None}
-        if on_step is not None:
-            on_step("scenario", steps["scenario"])
-    rwa = step("rwa", compute_rwa, positions)
-    lcr, nsfr, liquidity = step(
-        "liquidity", compute_liquidity, positions, scenario_parameters(shocks) or None
-    )
-    capital = step("capital", compute_capital, rwa, own_funds(positions), scenario_buffers(shocks) or None)
-    outcome = {"scenario": chosen.name, "steps": steps, "headline": headline(liquidity, capital)}
+    overrides, jurisdiction = _parameters(parameters)
+    inputs = {
+        "num_positions": num_positions, "seed": seed, "config": config,
+        "include_derivatives": include_derivatives, "scenario": chosen, "parameters": overrides,
+    }  # fmt: skip
+    values, steps = registry.run_steps(inputs, use_cache=use_cache, on_step=on_step)
+    outputs = {name: value for name, value in values.items() if name not in registry.RUN_INPUTS}
+    headline = registry.headline(outputs)
+    outcome = {"scenario": chosen.name, "parameters": jurisdiction, "steps": steps, "headline": headline}
     record_run(
-        num_positions,
-        seed,
-        config,
-        include_derivatives,
-        chosen,
-        step_code_versions(),
-        outcome,
-        use_cache=use_cache,
-    )
-    return PipelineResult(chosen, positions, rwa, lcr, nsfr, liquidity, capital, steps)
+        num_positions, seed, config, include_derivatives, chosen, step_code_versions(), outcome,
+        overrides, use_cache=use_cache,
+    )  # fmt: skip
+    return PipelineResult(
+        chosen, outputs["positions"], outputs["rwa"], outputs["lcr"], outputs["nsfr"],
+        outputs["liquidity"], outputs["capital"], steps, jurisdiction, outputs,
+    )  # fmt: skip
 
 
 # -- sweeps -----------------------------------------------------------------------------------------
 
-# The stores a worker process has opened, by (db url, artifact store, artifact root): one engine
-# each, reused by every scenario the worker runs (a lock: a worker may run tasks in threads).
+# The stores a worker process has opened, by (db url without password, artifact store, artifact
+# root): one engine each, reused by every scenario the worker runs (a lock: a worker may run tasks
+# in threads).
 _worker_stores: dict[tuple[str, str, str], Store] = {}
 _worker_stores_lock = threading.Lock()
+
+
+def _without_password(url: str) -> str:
+    """``url`` with its password removed (from ``user:password@`` and a ``password=`` parameter)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    secret = [name for name in parsed.query if name.lower() in ("password", "passwd")]
+    # URL is a NamedTuple: _replace clears the password (URL.set takes None as "leave it")
+    return (
+        parsed._replace(password=None).difference_update_query(secret).render_as_string(hide_password=False)
+    )
+
+
+def _worker_url(url: str) -> str:
+    """The database URL a worker opens for the password-less ``url`` of a sweep: its own settings'
+    DB_URL (with its password) when that names the same database, else ``url`` itself (the driver
+    then finds the password where it looks on its own, e.g. PGPASSWORD or ~/.pgpass)."""
+    own = get_settings().db_url
+    return own if _without_password(own) == url else url
+
+
+def _worker_store(store_spec: tuple[str, str, str]) -> Store:
+    with _worker_stores_lock:
+        store = _worker_stores.get(store_spec)
+        if store is None:
+            url, artifact_store, artifact_root = store_spec
+            store = _worker_stores[store_spec] = Store(_worker_url(url), artifact_store, artifact_root)
+        return store
 
 
 def _sweep_task(
@@ -242,16 +233,12 @@ def _sweep_task(
 ) -> dict[str, Any]:
     """Run one scenario on the store described by ``store_spec`` (in this or another process).
 
-    The artifact root is a folder or an fsspec URL (``s3://...``); object-store credentials come
-    from the worker's own environment, never from the spec.
+    The spec holds no secret: the database URL comes without its password (see
+    :func:`_worker_url`), and object-store credentials come from the worker's own environment.
     """
     started = time.perf_counter()
     try:
-        with _worker_stores_lock:
-            store = _worker_stores.get(store_spec)
-            if store is None:
-                store = _worker_stores[store_spec] = Store(*store_spec)
-        with use_store(store):
+        with use_store(_worker_store(store_spec)):
             record = _recorded(scenario, arguments)
             if record is not None:  # every step result it names is stored intact: nothing to load
                 row = {"scenario": scenario.name, "status": "ok", "error": "", **record["headline"]}
@@ -277,8 +264,10 @@ def _sweep_task(
 
 def _recorded(scenario: Scenario, arguments: Mapping[str, Any]) -> dict[str, Any] | None:
     """The stored record of this run if every step result it names is still stored intact
-    (checksums verified), else None: purged or damaged steps are recomputed, never assumed."""
-    call: tuple[Any, ...] = (
+    (checksums verified) by a step of the registry, else None: purged or damaged steps, and records
+    of steps no longer in the pipeline, are recomputed, never assumed."""
+    overrides, _ = _parameters(arguments.get("parameters"))
+    record = record_run.load(
         arguments["num_positions"],
         arguments["seed"],
         arguments["config"],
@@ -286,12 +275,15 @@ def _recorded(scenario: Scenario, arguments: Mapping[str, Any]) -> dict[str, Any
         scenario,
         step_code_versions(),
         {},
+        overrides,
     )
-    record = record_run.load(*call)
     if not record or not record.get("headline"):
         return None
+    functions = {step.name: step.function for step in registry.STEPS}
+    if set(record["steps"]) != set(functions):
+        return None
     for name, step in record["steps"].items():
-        if step["key"] is not None and not STEP_FUNCTIONS[name].is_stored(step["key"]):
+        if step["key"] is not None and not functions[name].is_stored(step["key"]):
             return None
     return record
 
@@ -304,6 +296,7 @@ def sweep(
     include_derivatives: bool = True,
     executor: Executor | Client | str | None = None,
     progress: bool = True,
+    parameters: str | Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Run many scenarios through :func:`run_pipeline` and collect their headline metrics.
 
@@ -319,20 +312,26 @@ def sweep(
         ``Client("tcp://scheduler:8786")`` (needs ``banksim[cluster]``). Every worker opens the
         active store from its database URL, payload mode and artifact root: it must reach the
         database and the payloads (a PostgreSQL URL and ``s3://...`` for workers on other
-        machines), with object-store credentials in its own environment.
+        machines). The database URL is sent without its password: a worker uses its own
+        ``DB_URL`` when that names the same database, else finds the password as its driver does
+        (``PGPASSWORD``, ``~/.pgpass``); object-store credentials come from its own environment.
     progress : bool
         Show a progress bar (tqdm).
+    parameters : str or dict, optional
+        The jurisdiction of every run, as in :func:`run_pipeline`; checked before any runs.
 
     Returns
     -------
     pandas.DataFrame
         One row per scenario in the given order: ``scenario``, ``status`` ('ok' or 'failed'),
-        ``error``, the headline metrics, ``hits`` (steps not recomputed) out of ``steps`` (those
-        the scenario runs: 4 without a balance-sheet shock, else 5), ``record`` (True if the
+        ``error``, the headline metrics (``HEADLINE_COLUMNS``), ``hits`` (steps not recomputed)
+        out of ``steps`` (those of :data:`banksim.steps.STEPS` the scenario runs: the scenario
+        step only with a balance-sheet shock), ``record`` (True if the
         headline came from the stored run record, every step result it names verified intact;
         otherwise the pipeline ran and ``hits`` counts the steps it loaded), ``seconds``, ``pid``.
     """
     check_bank_arguments(num_positions, seed, config, include_derivatives)  # one error, not one per row
+    _parameters(parameters)
     chosen = [_scenario(s) for s in scenarios]
     names = [s.name for s in chosen]
     if len(set(names)) != len(names):
@@ -342,12 +341,13 @@ def sweep(
             failure_cases=sorted({n for n in names if names.count(n) > 1}),
         )
     store = get_store()
-    spec = (store.url, store.artifact_store, str(store.artifact_root))
+    spec = (_without_password(store.url), store.artifact_store, str(store.artifact_root))
     arguments = {
         "num_positions": num_positions,
         "seed": seed,
         "config": config,
         "include_derivatives": include_derivatives,
+        "parameters": parameters,
     }
     from tqdm.auto import tqdm  # loaded on use: keeps `import banksim` light
 
@@ -391,7 +391,8 @@ def sweep(
         if owned is not None:
             owned.shutdown()
     table = pd.DataFrame([rows[name] for name in names])
-    columns = ["scenario", "status", "error", *HEADLINE_COLUMNS, "hits", "steps", "record", "seconds", "pid"]
+    metrics = registry.headline_columns()
+    columns = ["scenario", "status", "error", *metrics, "hits", "steps", "record", "seconds", "pid"]
     return table.reindex(columns=columns)
 
 

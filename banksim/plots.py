@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from banksim.display import label
+from banksim.errors import InputError
 
 __all__ = [
     "Chart",
@@ -205,8 +206,15 @@ def scenario_comparison(
 ) -> Chart:
     """One panel per metric (in %) across the scenarios of a :func:`banksim.sweep` table.
 
+    ``metrics`` are headline columns of the table (see :data:`banksim.pipeline.HEADLINE_COLUMNS`).
     LCR, NSFR and leverage panels mark their Pillar 1 minimum and colour the bars below it red.
     """
+    missing = [metric for metric in metrics if metric not in table]
+    if missing:
+        from banksim.steps import headline_columns
+
+        shown = [column for column in headline_columns() if column in table]
+        raise InputError("metrics", f"{missing} are not columns of the table", allowed=shown)
     ok = table[table["status"] == "ok"] if "status" in table else table
     names = [label(name) for name in ok["scenario"].astype(str)]
     figure = _chart(1.5 + 3.4 * len(metrics), 0.9 + 0.45 * max(len(ok), 3))

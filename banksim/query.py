@@ -319,19 +319,32 @@ QUERY_ATTEMPTS = 3
 
 
 def headline_by_scenario(store: Store | None = None) -> pd.DataFrame:
-    """Headline metrics of every recorded pipeline run, one row per run."""
-    return query(
+    """Headline metrics of every recorded pipeline run, one row per run.
+
+    Columns: ``scenario``, ``parameters`` (the jurisdiction: a preset's name or "custom"), ``seed``,
+    ``num_positions`` and the headline columns of :data:`banksim.steps.STEPS` the records hold.
+    """
+    from banksim import steps as registry
+
+    table = query(
         """
-        SELECT c.scenario_name AS scenario, c.seed, c.num_positions,
-               p.headline_cet1_ratio AS cet1_ratio, p.headline_tier1_ratio AS tier1_ratio,
-               p.headline_total_capital_ratio AS total_capital_ratio,
-               p.headline_leverage_ratio AS leverage_ratio,
-               p.headline_lcr AS lcr, p.headline_nsfr AS nsfr, p.headline_floored_rwa AS floored_rwa,
-               p.headline_maximum_payout_ratio AS maximum_payout_ratio
+        SELECT c.scenario_name AS run_scenario, c.seed AS run_seed, c.num_positions AS run_num_positions, p.*
         FROM pipeline p JOIN configurations c USING (params_hash)
-        ORDER BY c.seed, c.num_positions, scenario
+        ORDER BY c.seed, c.num_positions, c.scenario_name
         """,
         store,
+    )
+    parameters = table["parameters"] if "parameters" in table else pd.Series("basel", index=table.index)
+    metrics = {f"headline_{n}": n for n in registry.headline_columns() if f"headline_{n}" in table}
+    return pd.concat(
+        [
+            table["run_scenario"].rename("scenario"),
+            parameters.fillna("basel").rename("parameters"),  # runs recorded before jurisdictions: Basel
+            table["run_seed"].rename("seed"),
+            table["run_num_positions"].rename("num_positions"),
+            table[list(metrics)].rename(columns=metrics),
+        ],
+        axis=1,
     )
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from banksim.errors import InputError
+
+if TYPE_CHECKING:
+    from banksim.cache import CachedFunction
 
 __all__ = [
     "RUN_INPUTS",
@@ -81,7 +84,7 @@ class Step:
 
     name: str
     label: str
-    service: Any
+    service: str | CachedFunction
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     headline: tuple[HeadlineColumn, ...] = ()
@@ -90,10 +93,11 @@ class Step:
     skipped: str = "not needed"
 
     @property
-    def function(self) -> Any:
+    def function(self) -> CachedFunction:
         """The cached service (resolved from :mod:`banksim.services` when given by name)."""
         if isinstance(self.service, str):
-            return getattr(importlib.import_module("banksim.services"), self.service)
+            function: CachedFunction = getattr(importlib.import_module("banksim.services"), self.service)
+            return function
         return self.service
 
     @property

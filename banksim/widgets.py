@@ -17,14 +17,17 @@ from IPython.display import Image
 from matplotlib.figure import Figure
 
 from banksim import plots
+from banksim import steps as registry
 from banksim.explorer import (
     CONTROLS,
     ExplorerRun,
     Headline,
     ScenarioController,
     amounts,
+    jurisdiction_label,
     scenario_label,
 )
+from banksim.regulation.jurisdictions import PRESETS
 from banksim.scenarios import SCENARIOS
 from banksim.synthetic.profiles import PROFILES
 
@@ -83,7 +86,8 @@ class ScenarioExplorer:
     Attributes
     ----------
     controls : dict
-        The control widgets by name ('scenario', 'profile', 'num_positions', 'seed', one per shock).
+        The control widgets by name ('scenario', 'parameters', 'profile', 'num_positions', 'seed',
+        one per shock).
     force_button, workbook_button, download, status, progress, progress_label, error, headline,
     amounts, charts
         The other widgets; ``charts`` maps 'rwa', 'lcr', 'nsfr', 'capital' to Output widgets.
@@ -98,6 +102,11 @@ class ScenarioExplorer:
                 value=self.controller.base.name,
                 layout=w.Layout(width="225px"),
             ),
+            "parameters": w.Dropdown(
+                options=[(jurisdiction_label(name), name) for name in PRESETS],
+                value=self.controller.parameters,
+                layout=w.Layout(width="225px"),
+            ),
             "profile": w.Dropdown(
                 options=[(p.capitalize(), p) for p in sorted(PROFILES)],
                 value=self.controller.profile,
@@ -106,6 +115,7 @@ class ScenarioExplorer:
         }
         rows = {
             "scenario": self._row("Library scenario", "scenario"),
+            "parameters": self._row("Jurisdiction", "parameters"),
             "profile": self._row("Bank profile", "profile"),
         }
         for spec in CONTROLS:
@@ -134,7 +144,7 @@ class ScenarioExplorer:
         self.workbook_button.on_click(lambda _: self.prepare_workbook())
         self.download = w.HTML("")
         self.download.add_class("bs-download")
-        self.progress = w.IntProgress(value=0, min=0, max=5, layout=w.Layout(width="180px"))
+        self.progress = w.IntProgress(value=0, min=0, max=len(registry.STEPS), layout=w.Layout(width="180px"))
         self.progress_label = w.Label("")
         self.progress_label.add_class("bs-progress")
         self.title = w.HTML("")
@@ -152,7 +162,7 @@ class ScenarioExplorer:
         sidebar = w.VBox(
             [
                 _section("Scenario"), rows["scenario"], self.scenario_note,
-                _section("Bank"), rows["profile"], rows["num_positions"], rows["seed"],
+                _section("Bank"), rows["parameters"], rows["profile"], rows["num_positions"], rows["seed"],
                 _section("Shocks"), *(rows[s.name] for s in CONTROLS if s.shock),
                 w.HBox([self.force_button, self.workbook_button]), self.download,
                 w.HBox([self.progress, self.progress_label]),

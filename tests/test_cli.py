@@ -69,7 +69,8 @@ def test_demo_shows_a_miss_then_a_hit(configured: Path, capsys: pytest.CaptureFi
     first, second = out.split("first pass:\n")[1].split("second pass:\n")
     assert re.match(r"  positions [0-9a-f]{12}: computed and stored in ", first), first
     assert re.match(r"  positions [0-9a-f]{12}: loaded from cache in .*\(computing took ", second), second
-    assert first.count("computed and stored") == 4 and second[: second.index("\n\n")].count("loaded") == 4
+    ran = sum(step.always for step in bs.STEPS)  # the baseline needs no scenario step
+    assert first.count("computed and stored") == ran and second[: second.index("\n\n")].count("loaded") == ran
     assert "argument 'seed': 3 -> 4" in out
 
 
@@ -382,8 +383,9 @@ def test_demo_prints_each_call_once_and_logs_no_copy(
     out = capsys.readouterr().out
     assert not [r for r in caplog.records if r.name == "banksim.cache" and r.levelname == "INFO"]
     calls = [line for line in out.splitlines() if re.search(r"\b[0-9a-f]{12}: (computed|loaded)", line)]
-    assert len(calls) == 8 and len(set(calls)) == 8  # 4 steps, twice, each once
-    assert "code versions of the 4 cached steps:" in out
+    ran = sum(step.always for step in bs.STEPS)  # the baseline needs no scenario step
+    assert len(calls) == 2 * ran and len(set(calls)) == 2 * ran  # every step it runs, twice, each once
+    assert f"code versions of the {len(bs.STEPS)} cached steps:" in out
     assert logging.getLogger("banksim.cache").level == logging.NOTSET  # put back after the demo
 
 
@@ -394,11 +396,13 @@ def test_demo_in_a_terminal_prints_one_line_per_event(configured: Path) -> None:
     command = [sys.executable, "-m", "banksim", "demo", "--num-positions", "300"]
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=True)
     assert "banksim.cache" not in done.stderr, done.stderr
-    assert done.stdout.count("computed and stored") == 4 and done.stdout.count("loaded from cache") == 4
+    ran = sum(step.always for step in bs.STEPS)
+    assert done.stdout.count("computed and stored") == ran and done.stdout.count("loaded from cache") == ran
     assert max(map(len, done.stdout.splitlines())) <= 100
     listing = subprocess.run(
         [sys.executable, "-m", "banksim", "cache", "ls"], capture_output=True, text=True, env=env, timeout=300
     )
     lines = listing.stdout.splitlines()
-    assert listing.returncode == 0 and len(lines) == 8  # header, 6 parts, total
+    parts = sum(len(step.outputs) for step in bs.STEPS if step.always)  # one stored table or dict each
+    assert listing.returncode == 0 and len(lines) == parts + 2  # header, the parts, total
     assert max(map(len, lines)) <= 100  # piped, COLUMNS unset: 100 columns

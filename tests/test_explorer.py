@@ -200,7 +200,10 @@ def test_runs_report_every_step_and_compare_with_the_baseline(sqlite_store: bs.S
     controller = ScenarioController(**SMALL)
     calls: list[tuple[int, int, str]] = []
     first = controller.run(progress=lambda *call: calls.append(call))
-    assert [c[:2] for c in calls] == [(i, 5) for i in range(6)]  # one tick per step, not 0 then 5
+    steps = len(bs.STEPS)
+    assert [c[:2] for c in calls] == [
+        (i, steps) for i in range(steps + 1)
+    ]  # one tick per step, not 0 then all
     assert first.summary().startswith("computed") and first.baseline is first.result
     assert all(line.change == 0 for line in first.headlines)
     assert first.status["Scenario applied"] == "not needed (no balance-sheet shock)"
@@ -261,13 +264,16 @@ def _runs(explorer: ScenarioExplorer) -> list[Any]:
 def test_view_shows_headlines_in_words_with_status_and_change(sqlite_store: bs.Store) -> None:
     explorer = ScenarioExplorer(**SMALL)
     assert all(
-        c.continuous_update is False for n, c in explorer.controls.items() if n not in ("scenario", "profile")
+        c.continuous_update is False
+        for n, c in explorer.controls.items()
+        if n not in ("scenario", "parameters", "profile")
     )
     page = explorer.headline.value + explorer.amounts.value + explorer.status.value
     assert not [key for key in (*HEADLINE_COLUMNS, *(m.key for m in METRICS)) if key in page]
     assert "CET1 ratio" in page and "overall CET1 requirement" in page and "±0.00 pp" in page
-    assert explorer.progress.value == explorer.progress.max == 5
-    assert explorer.progress_label.value.startswith("5/5")
+    steps = len(bs.STEPS)
+    assert explorer.progress.value == explorer.progress.max == steps
+    assert explorer.progress_label.value.startswith(f"{steps}/{steps}")
     explorer.controls["house_price_change"].value = -30
     assert "−" in explorer.headline.value and "changed: house prices" in explorer.title.value
     for out in explorer.charts.values():

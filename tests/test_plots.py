@@ -12,6 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 import banksim as bs
 from banksim import plots
+from banksim.pipeline import HEADLINE_COLUMNS
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -32,6 +33,9 @@ def charts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, plots
             "capital_stack": plots.capital_stack(run.capital),
             "scenario_comparison": plots.scenario_comparison(table),
         }
+        with pytest.raises(bs.InputError, match=r"\['cet2_ratio'\] are not columns") as error:
+            plots.scenario_comparison(table, metrics=("cet1_ratio", "cet2_ratio"))
+        assert error.value.allowed == list(HEADLINE_COLUMNS)  # every step's headline columns
         store.close()
 
 
