@@ -45,7 +45,10 @@ paragraph, or `methodology X` for a choice banksim makes (see [methodology.md](m
 says what each rule does with these numbers).
 
 A jurisdiction's variant overrides any of them, e.g. `parameters={"sa": {"ccf": {"commitment": 0.5}}}`
-on a service or `bs.regulatory_parameters({...})`; the overrides are part of every cache key.
+on a service or `bs.regulatory_parameters({...})`; the overrides are part of every cache key. The
+tables keyed by country (`sa.sovereign_rating`, `sa.local_currency`, `capital.countercyclical_rates`)
+and by year (`output_floor.schedule`) also take new keys; named presets are listed at the end
+(methodology 8).
 """
 
 
@@ -91,6 +94,8 @@ def number(value: Any) -> str:
     """A parameter value as it reads in the table (decimals, thousands separated, inf as ∞)."""
     if isinstance(value, tuple | list):
         return ", ".join(number(v) for v in value)
+    if isinstance(value, Mapping) and not value:
+        return "empty"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"`{value}`"
     if math.isnan(value):
@@ -113,7 +118,7 @@ def leaves(value: Mapping[str, Any], path: tuple[str, ...]) -> list[tuple[tuple[
         here = (*path, str(key))
         if is_rating_row(item):
             continue
-        if isinstance(item, Mapping):
+        if isinstance(item, Mapping) and item:
             out.extend(leaves(item, here))
         else:
             out.append((here, item))
@@ -202,6 +207,40 @@ def proxy() -> list[str]:
     return [*out, "", f"Interest-earning assets: all assets except the products {excluded}.", ""]
 
 
+def basel_value(path: tuple[str, ...]) -> Any:
+    """The ``DEFAULT_PARAMETERS`` value at ``path`` (year keys are integers), NaN if there is none."""
+    value: Any = parameters_module.DEFAULT_PARAMETERS
+    for key in path:
+        if not isinstance(value, Mapping):
+            return math.nan
+        value = value.get(int(key) if key.isdigit() else key, math.nan)
+    return value
+
+
+def presets() -> list[str]:
+    """Each jurisdiction preset's overrides next to the Basel value (methodology 8)."""
+    from banksim.regulation.jurisdictions import PRESETS
+
+    out = [
+        "## Jurisdiction presets (methodology 8)",
+        "",
+        '`parameters="<name>"` on a service or a run applies these overrides; every other number is',
+        "as above (— in the Basel column: a key the preset adds, e.g. a year or a country). The",
+        "sources are in `banksim/regulation/jurisdictions.py` and methodology 8.",
+        "",
+    ]
+    for name, overrides in PRESETS.items():
+        rows = leaves(overrides, ())
+        if not rows:
+            out += [f"`{name}`: no overrides (the Basel Framework).", ""]
+            continue
+        out += [f"`{name}`:", "", "| Parameter | Basel | Preset |", "|---|---|---|"]
+        for path, value in rows:
+            out.append(f"| `{'.'.join(path)}` | {number(basel_value(path))} | {number(value)} |")
+        out.append("")
+    return out
+
+
 def render(parameters: Mapping[str, Any] | None = None) -> str:
     """The Markdown of docs/parameters.md for ``parameters`` (by default ``DEFAULT_PARAMETERS``)."""
     values = parameters_module.DEFAULT_PARAMETERS if parameters is None else parameters
@@ -211,6 +250,7 @@ def render(parameters: Mapping[str, Any] | None = None) -> str:
     for name in ordered:
         lines += section(name, values[name], sources)
     lines += proxy()
+    lines += presets()
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -54,8 +54,10 @@ __all__ = [
 class ColumnSpec:
     """One column of the positions table.
 
-    ``allowed`` lists the values of a categorical column; ``minimum``/``maximum`` bound a numeric
-    one; ``default`` fills an optional column a user's table does not have.
+    ``allowed`` lists the values of a categorical column, and ``pattern`` (a regular expression)
+    admits further values after them (new country and currency codes, methodology 8.5);
+    ``minimum``/``maximum`` bound a numeric one; ``default`` fills an optional column a user's
+    table does not have.
     """
 
     name: str
@@ -67,6 +69,7 @@ class ColumnSpec:
     maximum: float | None = None
     required: bool = False
     default: Any = None
+    pattern: str | None = None
 
 
 def _cat(
@@ -128,8 +131,14 @@ POSITIONS_SCHEMA: tuple[ColumnSpec, ...] = (
         minimum=0.0,
         maximum=1.0,
     ),
-    _cat("currency", CURRENCIES, "Currency of the position.", default="EUR"),
-    _cat("country", COUNTRIES, "Country of the obligor (ultimate risk; CCyB jurisdiction).", default="DE"),
+    _cat("currency", CURRENCIES, "Currency of the position.", default="EUR", pattern="[A-Z]{3}"),
+    _cat(
+        "country",
+        COUNTRIES,
+        "Country of the obligor (ultimate risk; CCyB jurisdiction).",
+        default="DE",
+        pattern="[A-Z]{2}",
+    ),
     _num("drawn_amount", "On-balance amount (outstanding, or liability/equity balance).", "EUR", minimum=0.0),
     _num("off_balance_amount", "Undrawn or off-balance nominal amount.", "EUR", minimum=0.0),
     _cat("off_balance_type", OFF_BALANCE_TYPES, "Off-balance item type for the CCF (CRE20.94-101)."),
@@ -167,6 +176,10 @@ POSITIONS_SCHEMA: tuple[ColumnSpec, ...] = (
     _flag("is_defaulted", "The obligor is in default."),
     _flag("currency_mismatch_unhedged", "Unhedged currency mismatch (CRE20.92-93)."),
     _flag("large_financial_institution", "Large or unregulated FI (IRB x1.25 correlation)."),
+    _flag(
+        "qualifying_infrastructure",
+        "Project finance meeting the EU infrastructure supporting factor's criteria (CRR Art. 501a).",
+    ),
     _cat("hqla_level", HQLA_LEVELS, "HQLA level of a security (LCR30-31)."),
     _cat(
         "hqla_asset_type",
@@ -256,7 +269,7 @@ def schema_table() -> pd.DataFrame:
             "dtype": spec.dtype,
             "required": spec.name in REQUIRED_COLUMNS,
             "unit": spec.unit,
-            "allowed": ", ".join(spec.allowed) if spec.allowed else _range_text(spec),
+            "allowed": _allowed_text(spec) if spec.allowed else _range_text(spec),
             "default": "" if spec.name in REQUIRED_COLUMNS else repr(spec.default),
             "description": spec.description,
         }
@@ -277,6 +290,11 @@ def schema_markdown() -> str:
             f"| {row.description} |"
         )
     return "\n".join(rows) + "\n"
+
+
+def _allowed_text(spec: ColumnSpec) -> str:
+    listed = ", ".join(spec.allowed)
+    return f"{listed}, or another code matching `{spec.pattern}`" if spec.pattern else listed
 
 
 def _range_text(spec: ColumnSpec) -> str:

@@ -101,7 +101,8 @@ def _conforms(values: pd.Series, spec: ColumnSpec) -> bool:
     if spec.dtype == "category":
         return (
             isinstance(dtype, pd.CategoricalDtype)
-            and tuple(dtype.categories) == spec.allowed
+            and tuple(dtype.categories[: len(spec.allowed)]) == spec.allowed
+            and _pattern_extras(spec, dtype.categories[len(spec.allowed) :])
             and not (values.cat.codes.to_numpy() < 0).any()
         )
     if spec.dtype == "label":
@@ -120,6 +121,22 @@ def _conforms(values: pd.Series, spec: ColumnSpec) -> bool:
         or (spec.maximum is not None and (numbers > spec.maximum).any())
         or (np.isinf(numbers).any() if _nan_allowed(spec) else not np.isfinite(numbers).all())
     )
+
+
+def _pattern_extras(spec: ColumnSpec, extras: Any) -> bool:
+    """Categories after the listed ones are codes the column's pattern admits, none listed twice."""
+    if len(extras) == 0:
+        return True
+    if spec.pattern is None:
+        return False
+    text = pd.Index(extras).astype("str")
+    return bool(text.str.fullmatch(spec.pattern).all()) and not text.isin(spec.allowed).any()
+
+
+def _allowed(spec: ColumnSpec) -> Any:
+    if spec.pattern is None:
+        return spec.allowed
+    return f"{', '.join(spec.allowed)}, or another code matching {spec.pattern}"
 
 
 def _nan_allowed(spec: ColumnSpec) -> bool:
@@ -143,20 +160,25 @@ def _normalise(frame: pd.DataFrame, spec: ColumnSpec) -> Any:
             values = values.astype("str").astype("category")
         categories = values.cat.categories.astype("str")
         unknown = ~categories.isin(spec.allowed)
+        extras: list[str] = []
+        if spec.pattern is not None:  # new codes (countries, currencies) after the listed ones
+            admitted = unknown & np.asarray(categories.str.fullmatch(spec.pattern), dtype=bool)
+            extras = sorted(categories[admitted])
+            unknown &= ~admitted
         if unknown.any():
             bad = np.isin(values.cat.codes.to_numpy(), np.flatnonzero(unknown))
             raise InputError(
                 column,
                 "has values outside the allowed set",
                 failure_cases=_failures(frame, bad, spec.name),
-                allowed=spec.allowed,
+                allowed=_allowed(spec),
             )
         values = (
             values.cat.rename_categories(list(categories))
             if not categories.equals(values.cat.categories)
             else values
         )
-        result = values.cat.set_categories(list(spec.allowed))
+        result = values.cat.set_categories([*spec.allowed, *extras])
         return result.fillna(spec.default).array
     if spec.dtype == "label":
         return pd.Categorical(values.astype("str").fillna(spec.default))

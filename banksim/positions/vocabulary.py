@@ -110,6 +110,17 @@ RUN_OFF_CLASSES = tuple(c for c in DEPOSIT_CLASSES if c != "none")
 # Commitments: the only lines that may provide another off-balance item, taking the lower of the
 # two CCFs (CRE20.101); standardised.py.
 COMMITMENTS = ("commitment", "unconditionally_cancellable_commitment")
+# Project-finance sub-classes of specialised lending (CRE20.51): the only lines that may be flagged
+# qualifying_infrastructure (EU infrastructure supporting factor); rwa.py, synthetic/products.py.
+PROJECT_FINANCE_SUB_CLASSES = (
+    "project_finance_pre_operational", "project_finance_operational",
+    "project_finance_high_quality_operational",
+)  # fmt: skip
+# The classes whose exposures to SMEs take the EU SME supporting factor (CRR Art. 501: corporates,
+# specialised lending being corporate in the EU, retail, secured by immovable property); rwa.py.
+SME_SUPPORTING_FACTOR_CLASSES = (
+    "corporate", "specialised_lending", "retail", "residential_real_estate", "commercial_real_estate",
+)  # fmt: skip
 # The five SA-CCR asset classes of a derivative trade (CRE52.40); saccr.py.
 DERIVATIVE_ASSET_CLASSES = tuple(c for c in SACCR_ASSET_CLASSES if c != "none")
 

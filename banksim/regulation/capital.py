@@ -55,7 +55,8 @@ class BufferSettings:
     Parameters
     ----------
     countercyclical_rates : dict
-        Jurisdiction (``country`` code of the RWA lines) to CCyB rate, 0 to 2.5%; others are 0.
+        Jurisdiction (``country`` code of the RWA lines) to CCyB rate, 0 to 2.5%; a jurisdiction
+        not named takes ``parameters["capital"]["countercyclical_rates"]`` (a preset's), else 0.
     gsib_bucket : int
         0 (not a G-SIB) or the G-SIB bucket 1-5 (RBC40.4).
     dsib_rate : float
@@ -349,7 +350,9 @@ def countercyclical_buffer(rwa: pd.DataFrame, rates: Mapping[str, float]) -> tup
 
 def buffer_stack(rwa: pd.DataFrame, settings: BufferSettings, cap: Mapping[str, Any]) -> Buffers:
     """Conservation, countercyclical and systemic buffers and their sum (RBC30, RBC40)."""
-    ccyb, weights = countercyclical_buffer(rwa, dict(settings.countercyclical_rates or {}))
+    # methodology 8.5, C.24: a country's rate from the settings, else from the parameters, else 0.
+    rates = {**cap["countercyclical_rates"], **dict(settings.countercyclical_rates or {})}
+    ccyb, weights = countercyclical_buffer(rwa, rates)
     gsib = cap["gsib_buffer"][str(settings.gsib_bucket)] if settings.gsib_bucket else 0.0
     systemic = max(gsib, settings.dsib_rate)  # RBC40.18-19: the higher, never the sum
     return {

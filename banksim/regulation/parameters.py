@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from banksim.errors import InputError
 
-__all__ = ["DEFAULT_PARAMETERS", "RATING_BUCKETS", "regulatory_parameters"]
+__all__ = ["DEFAULT_PARAMETERS", "OPEN_TABLES", "RATING_BUCKETS", "regulatory_parameters"]
 
 # Rating bucket of each rating string (CRE21 / methodology 2.1, C.2).
 RATING_BUCKETS: dict[str, str] = {
@@ -115,6 +116,20 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
         "real_estate_other_dependent": 1.50,  # CRE20.88
         "adc": 1.50,  # CRE20.90
         "adc_residential_qualifying": 1.00,  # CRE20.91
+        # Loan-splitting (CRE20.83, CRE20.86; methodology 8.4 and C.23), a national option off by
+        # default (the whole-loan approach above): the part of a general residential / commercial
+        # loan up to `secured_share` of the property value gets `risk_weight` (CRE: the lower of
+        # `risk_weight_cap` and the counterparty's RW), the rest the counterparty's RW.
+        "rre_loan_splitting": {
+            "applied": False,  # CRE20.83 option (EU: applied, methodology 8.4)
+            "secured_share": 0.55,  # CRE20.83: up to 55% of the property value
+            "risk_weight": 0.20,  # CRE20.83
+        },
+        "cre_loan_splitting": {
+            "applied": False,  # CRE20.86 option (EU: applied, methodology 8.4)
+            "secured_share": 0.55,  # CRE20.86: up to 55% of the property value
+            "risk_weight_cap": 0.60,  # CRE20.86: min(60%, RW of the counterparty)
+        },
         "counterparty": {"individual": 0.75, "sme": 0.85},  # CRE20.89(1)
         "defaulted": {  # CRE20.104-108 (the 50% national discretion is not applied)
             "provision_threshold": 0.20,
@@ -130,6 +145,15 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
         },
         "currency_mismatch_multiplier": 1.50,  # CRE20.92-93
         "currency_mismatch_cap": 1.50,  # CRE20.93: at most 150% after the multiplier
+        # Supporting factors: EU-only multipliers of RWA (methodology 8.2-8.3, C.21-C.22); 1.0 = not
+        # applied, the Basel Framework has none.
+        "sme_supporting_factor": {
+            "factor": 1.0,  # 1 = not applied; EU CRR Art. 501: 0.7619 on E* up to the threshold
+            "factor_above_threshold": 1.0,  # 1 = not applied; EU CRR Art. 501: 0.85 above it
+            "threshold": 2.5e6,  # EU CRR Art. 501: EUR 2.5m of the total amount owed E*
+            "turnover_limit": 50e6,  # EU SME definition (annual turnover <= EUR 50m), methodology C.21
+        },
+        "infrastructure_supporting_factor": 1.0,  # 1 = not applied; EU CRR Art. 501a: 0.75 (methodology 8.3)
         "ccf": {  # CRE20.94-101
             "none": 0.0,
             "direct_credit_substitute": 1.00,
@@ -352,6 +376,9 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
         "minimum": {"cet1": 0.045, "tier1": 0.06, "total": 0.08},  # RBC20.1
         "conservation_buffer": 0.025,  # RBC30.2
         "countercyclical_maximum": 0.025,  # RBC30.9, RBC30.12 (reciprocity maximum)
+        # CCyB rate by jurisdiction (RBC30.9-14), set nationally; a country not named has 0, and a
+        # rate given in the buffer settings wins for its country (methodology 8.5, C.24).
+        "countercyclical_rates": {},
         "gsib_buffer": {"1": 0.010, "2": 0.015, "3": 0.020, "4": 0.025, "5": 0.035},  # RBC40.4
         "dsib_maximum": 0.035,  # banksim's bound on a nationally set D-SIB rate (RBC40.7-23)
         "pillar2_maximum": 0.10,  # banksim's bound on a Pillar 2 requirement
@@ -378,7 +405,12 @@ def regulatory_parameters(overrides: Mapping[str, Any] | None = None) -> dict[st
     overrides : dict, optional
         A nested dict shaped like :data:`DEFAULT_PARAMETERS`, e.g.
         ``{"sa": {"ccf": {"commitment": 0.5}}}``. Only existing keys can be overridden, with a
-        value of the same shape (a number for a number, a tuple of the same length for a tuple).
+        value of the same shape (a number for a number, a tuple of the same length for a tuple,
+        True/False for a switch). The tables keyed by country or year take new keys
+        (:data:`OPEN_TABLES`, methodology 8.5 and C.24): ``sa.sovereign_rating`` (a rating of
+        :data:`RATING_BUCKETS`), ``sa.local_currency`` (three letters),
+        ``capital.countercyclical_rates`` (0 to ``capital.countercyclical_maximum``) under a
+        two-letter country code, and ``output_floor.schedule`` (a rate 0-1) under a year.
 
     Returns
     -------
@@ -394,30 +426,9 @@ def regulatory_parameters(overrides: Mapping[str, Any] | None = None) -> dict[st
     if overrides is not None:
         if not isinstance(overrides, Mapping):
             raise InputError("parameters", f"expected a dict, got {type(overrides).__name__}")
-        _merge(merged, overrides, "parameters")
+        _merge(merged, overrides, "parameters", ())
+        _check_countercyclical_rates(merged)
     return merged
-
-
-def _merge(target: dict[str, Any], overrides: Mapping[str, Any], path: str) -> None:
-    for key, value in overrides.items():
-        where = f"{path}[{key!r}]"
-        if key not in target:
-            raise InputError(where, "is not a parameter", allowed=sorted(map(str, target)))
-        current = target[key]
-        if isinstance(current, dict):
-            if not isinstance(value, Mapping):
-                raise InputError(where, f"expected a dict, got {type(value).__name__}")
-            _merge(current, value, where)
-        elif isinstance(current, str):
-            if not isinstance(value, str):
-                raise InputError(where, f"expected a string, got {value!r}")
-            target[key] = value
-        elif isinstance(current, tuple):
-            if not isinstance(value, list | tuple) or len(value) != len(current):
-                raise InputError(where, f"expected a sequence of {len(current)} numbers, got {value!r}")
-            target[key] = tuple(_number(v, where) for v in value)
-        else:
-            target[key] = _number(value, where)
 
 
 def _number(value: Any, where: str) -> float:
@@ -426,3 +437,89 @@ def _number(value: Any, where: str) -> float:
     if math.isnan(value) or value < 0:
         raise InputError(where, f"must be a number >= 0, got {value!r}")
     return float(value)
+
+
+def _country(key: Any, where: str) -> str:
+    if not isinstance(key, str) or not COUNTRY_CODE.fullmatch(key):
+        raise InputError(where, f"is not a country code: {key!r}", allowed="two capital letters (ISO 3166)")
+    return key
+
+
+def _year(key: Any, where: str) -> int:
+    text = str(key) if isinstance(key, int) and not isinstance(key, bool) else key
+    if not isinstance(text, str) or not re.fullmatch(r"\d{4}", text):
+        raise InputError(where, f"is not a calendar year: {key!r}", allowed="a year such as 2030")
+    return int(text)
+
+
+def _rating(value: Any, where: str) -> str:
+    if not isinstance(value, str) or value.strip().upper() not in {r.upper() for r in RATING_BUCKETS}:
+        raise InputError(where, f"is not a rating: {value!r}", allowed=list(RATING_BUCKETS))
+    return value
+
+
+def _currency(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
+        raise InputError(
+            where, f"is not a currency code: {value!r}", allowed="three capital letters (ISO 4217)"
+        )
+    return value
+
+
+def _share(value: Any, where: str) -> float:
+    rate = _number(value, where)
+    if rate > 1:
+        raise InputError(where, f"must be between 0 and 1, got {value!r}")
+    return rate
+
+
+# The tables that take new keys through overrides: path -> (key check, value check).
+OPEN_TABLES: dict[tuple[str, ...], tuple[Callable[[Any, str], Any], Callable[[Any, str], Any]]] = {
+    ("sa", "sovereign_rating"): (_country, _rating),
+    ("sa", "local_currency"): (_country, _currency),
+    ("capital", "countercyclical_rates"): (_country, _number),
+    ("output_floor", "schedule"): (_year, _share),
+}
+COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+
+
+def _check_countercyclical_rates(merged: Mapping[str, Any]) -> None:
+    cap = merged["capital"]["countercyclical_maximum"]
+    for country, rate in merged["capital"]["countercyclical_rates"].items():
+        if rate > cap:
+            raise InputError(
+                f"parameters['capital']['countercyclical_rates'][{country!r}]",
+                f"must be between 0 and {cap:g} (RBC30.9), got {rate!r}",
+            )
+
+
+def _merge(target: dict[str, Any], overrides: Mapping[str, Any], where: str, path: tuple[str, ...]) -> None:
+    if path in OPEN_TABLES:
+        check_key, check_value = OPEN_TABLES[path]
+        for key, value in overrides.items():
+            at = f"{where}[{key!r}]"
+            target[check_key(key, at)] = check_value(value, at)
+        return
+    for key, value in overrides.items():
+        at = f"{where}[{key!r}]"
+        if key not in target:
+            raise InputError(at, "is not a parameter", allowed=sorted(map(str, target)))
+        current = target[key]
+        if isinstance(current, dict):
+            if not isinstance(value, Mapping):
+                raise InputError(at, f"expected a dict, got {type(value).__name__}")
+            _merge(current, value, at, (*path, key))
+        elif isinstance(current, bool):
+            if not isinstance(value, bool):
+                raise InputError(at, f"expected True or False, got {value!r}")
+            target[key] = value
+        elif isinstance(current, str):
+            if not isinstance(value, str):
+                raise InputError(at, f"expected a string, got {value!r}")
+            target[key] = value
+        elif isinstance(current, tuple):
+            if not isinstance(value, list | tuple) or len(value) != len(current):
+                raise InputError(at, f"expected a sequence of {len(current)} numbers, got {value!r}")
+            target[key] = tuple(_number(v, at) for v in value)
+        else:
+            target[key] = _number(value, at)

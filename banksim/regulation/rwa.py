@@ -17,7 +17,12 @@ import pandas as pd
 
 from banksim.errors import InputError
 from banksim.positions.validation import validate_positions
-from banksim.positions.vocabulary import CREDIT_EXPOSURE_CLASSES, IRB_CLASSES
+from banksim.positions.vocabulary import (
+    CREDIT_EXPOSURE_CLASSES,
+    IRB_CLASSES,
+    PROJECT_FINANCE_SUB_CLASSES,
+    SME_SUPPORTING_FACTOR_CLASSES,
+)
 from banksim.regulation._frame import categorical, concat_categorical, fail, is_in
 from banksim.regulation.irb import irb_risk_weights
 from banksim.regulation.operational import operational_risk
@@ -63,7 +68,9 @@ def risk_weighted_assets(
         ``operational_risk`` row; columns ``exposure`` (EAD), ``risk_weight``, ``rwa``,
         ``sa_exposure``, ``sa_risk_weight``, ``rwa_standardised`` (the SA view of every line, for
         the output floor), ``rule`` (paragraph applied), the CCF, the IRB
-        parameters used, and ``leverage_exposure`` for the leverage ratio.
+        parameters used, ``supporting_factor`` (the EU SME or infrastructure factor applied to
+        ``rwa``, 1 where none; methodology 8.2-8.3) and ``leverage_exposure`` for the leverage
+        ratio.
     """
     params = regulatory_parameters(parameters)
     frame = validate_positions(positions)
@@ -96,7 +103,7 @@ CREDIT_COLUMNS = (
     "underlying_off_balance_type",
     "specific_provisions", "ltv", "cash_flow_dependent", "annual_sales", "residual_maturity",
     "original_maturity", "pd", "lgd", "is_defaulted", "currency_mismatch_unhedged",
-    "large_financial_institution",
+    "large_financial_institution", "qualifying_infrastructure",
 )  # fmt: skip
 CATEGORICAL_COLUMNS = (
     "risk_type", "side", "product", "exposure_class", "sub_class", "counterparty_type", "country",
@@ -162,7 +169,93 @@ def _credit_lines(credit: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFra
             out[column] = _put(out[column].to_numpy(), where, lines[column].to_numpy())
         out["irb_class"] = _put_categorical(out["irb_class"].array, where, lines["irb_class"].array)
         out["rule"] = _put_categorical(out["rule"].array, where, lines["rule"].array)
+    return supporting_factors(credit, out, params)
+
+
+def supporting_factors(credit: pd.DataFrame, out: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
+    """The EU supporting factors on the credit lines' RWA, both views (methodology 8.2-8.3, C.21-C.22).
+
+    Infrastructure (CRR Art. 501a): ``sa.infrastructure_supporting_factor`` on non-defaulted
+    project finance flagged ``qualifying_infrastructure``. SME (CRR Art. 501): RWA x
+    (min(E*, T) x f1 + max(E* - T, 0) x f2) / E* on non-defaulted exposures to SMEs (turnover up to
+    the limit) of :data:`SME_SUPPORTING_FACTOR_CLASSES`, E* being the line's exposure (C.21); a line
+    that takes the infrastructure factor does not take the SME factor too. A factor of 1 is not
+    applied; a line a factor changes has the article appended to its rule.
+    """
+    sa = params["sa"]
+    project_finance = is_in(credit, "exposure_class", "specialised_lending") & is_in(
+        credit, "sub_class", *PROJECT_FINANCE_SUB_CLASSES
+    )
+    flagged = credit["qualifying_infrastructure"].to_numpy()
+    fail(
+        credit,
+        flagged & ~project_finance & ~is_in(credit, "exposure_class", "defaulted"),
+        "qualifying_infrastructure",
+        "is set on a line that is not project finance (CRR Art. 501a, methodology C.22)",
+        allowed="True only for specialised_lending of a project_finance sub-class",
+    )
+    out["supporting_factor"] = 1.0
+    performing = ~credit["is_defaulted"].to_numpy() & ~is_in(credit, "exposure_class", "defaulted")
+    infrastructure = flagged & project_finance & performing
+    if sa["infrastructure_supporting_factor"] != 1.0 and infrastructure.any():
+        factor = np.where(infrastructure, sa["infrastructure_supporting_factor"], 1.0)
+        _apply_factor(out, infrastructure, factor, factor, "CRR Art. 501a")
+    else:
+        infrastructure = np.zeros(len(credit), dtype=bool)
+    sme = sa["sme_supporting_factor"]
+    if sme["factor"] == 1.0 and sme["factor_above_threshold"] == 1.0:
+        return out
+    sales = credit["annual_sales"].to_numpy()
+    qualifying = (
+        (
+            is_in(credit, "counterparty_type", "sme")
+            | (is_in(credit, "exposure_class", "corporate") & is_in(credit, "sub_class", "sme"))
+        )
+        & ~(sales > sme["turnover_limit"])  # NaN (turnover unknown): the counterparty type decides
+        & is_in(credit, "exposure_class", *SME_SUPPORTING_FACTOR_CLASSES)
+        & performing
+        & ~infrastructure
+    )
+    if qualifying.any():
+        own = _sme_factor(out["exposure"].to_numpy(), sme)
+        standardised = _sme_factor(out["sa_exposure"].to_numpy(), sme)
+        _apply_factor(out, qualifying, own, standardised, "CRR Art. 501")
     return out
+
+
+def _sme_factor(exposure: np.ndarray, sme: Mapping[str, float]) -> np.ndarray:
+    """(min(E*, T) x f1 + max(E* - T, 0) x f2) / E* (CRR Art. 501); f1 where E* is 0."""
+    threshold = sme["threshold"]
+    blended = (
+        np.minimum(exposure, threshold) * sme["factor"]
+        + np.maximum(exposure - threshold, 0.0) * sme["factor_above_threshold"]
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(exposure > 0, blended / np.where(exposure > 0, exposure, 1.0), sme["factor"])
+
+
+def _apply_factor(
+    out: pd.DataFrame, mask: np.ndarray, own: np.ndarray, standardised: np.ndarray, article: str
+) -> None:
+    """Scale ``rwa`` by ``own`` and ``rwa_standardised`` by ``standardised`` on ``mask``; cite it."""
+    out["rwa"] = np.where(mask, out["rwa"].to_numpy() * own, out["rwa"].to_numpy())
+    out["rwa_standardised"] = np.where(
+        mask, out["rwa_standardised"].to_numpy() * standardised, out["rwa_standardised"].to_numpy()
+    )
+    out["supporting_factor"] = np.where(mask, own, out["supporting_factor"].to_numpy())
+    for column in ("rule", "sa_rule"):
+        out[column] = _append_rule(out[column].array, mask, article)
+
+
+def _append_rule(values: Any, mask: np.ndarray, article: str) -> pd.Categorical:
+    """The rule of the lines in ``mask`` followed by `` + article`` (codes only, no string per row)."""
+    categories = [str(c) for c in values.categories]
+    codes = values.codes.astype(np.int32)
+    used = np.unique(codes[mask])  # the few rules of the lines in mask, each gets a suffixed twin
+    shifted = codes.copy()
+    shifted[mask] = len(categories) + np.searchsorted(used, codes[mask])
+    labels = [*categories, *(f"{categories[int(c)]} + {article}" for c in used)]
+    return categorical(shifted, labels)
 
 
 def _put(values: np.ndarray, where: np.ndarray, new: np.ndarray) -> np.ndarray:
@@ -212,6 +305,7 @@ def _counterparty_lines(derivatives: pd.DataFrame, params: Mapping[str, Any]) ->
             "sa_rule": "CRE52.1",
             "currency_mismatch": False,
             "irb_class": "none",
+            "supporting_factor": 1.0,
             # LEV30 derivatives: 1.4 x (RC + PFE) with the multiplier at 1 and no collateral offset.
             "leverage_exposure": leverage,
         }
@@ -241,6 +335,7 @@ def _operational_line(op: Mapping[str, Any]) -> pd.DataFrame:
             "sa_rule": "OPE25.2",
             "currency_mismatch": False,
             "irb_class": "none",
+            "supporting_factor": 1.0,
             "k": op["ilm"],
             "leverage_exposure": 0.0,
         }

@@ -29,6 +29,7 @@ __all__ = [
     "currency_mismatch",
     "defaulted_weights",
     "equity_and_other_weights",
+    "loan_splitting",
     "ltv_band",
     "rating_bucket",
     "real_estate_weights",
@@ -339,7 +340,8 @@ def real_estate_weights(t: RiskWeightAssignment, params: Mapping[str, Any]) -> N
 
     dependent = frame["cash_flow_dependent"].to_numpy()
     non_regulatory = (residential | commercial) & sub("non_regulatory")
-    needs_counterparty = (commercial & sub("general")) | (non_regulatory & ~dependent)
+    rre_split = residential & sub("general") & sa["rre_loan_splitting"]["applied"]
+    needs_counterparty = (commercial & sub("general")) | (non_regulatory & ~dependent) | rre_split
     counterparty = np.full(len(frame), np.nan)
     if needs_counterparty.any():
         counterparty[needs_counterparty] = counterparty_risk_weight(
@@ -352,6 +354,32 @@ def real_estate_weights(t: RiskWeightAssignment, params: Mapping[str, Any]) -> N
     t.assign(commercial & sub("general") & ~low_ltv, counterparty, "CRE20.85")
     t.assign(non_regulatory & dependent, sa["real_estate_other_dependent"], "CRE20.88")
     t.assign(non_regulatory & ~dependent, counterparty, "CRE20.89")
+    loan_splitting(t, sa, ltv, counterparty, rre_split, commercial & sub("general"))
+
+
+def loan_splitting(
+    t: RiskWeightAssignment,
+    sa: Mapping[str, Any],
+    ltv: np.ndarray,
+    counterparty: np.ndarray,
+    residential: np.ndarray,
+    commercial: np.ndarray,
+) -> None:
+    """Loan-splitting, where a parameter applies it (CRE20.83, CRE20.86; methodology 8.4, C.23).
+
+    The share ``s = min(1, secured_share / LTV)`` of a general residential (commercial) line is the
+    part up to 55% of the property value: it takes 20% (min(60%, RW of the counterparty)), the rest
+    the RW of the counterparty; the line's risk weight is the blend.
+    """
+    rre, cre = sa["rre_loan_splitting"], sa["cre_loan_splitting"]
+    for mask, split, secured_rw, rule in (
+        (residential, rre, rre["risk_weight"], "CRE20.83"),
+        (commercial, cre, np.minimum(cre["risk_weight_cap"], counterparty), "CRE20.86"),
+    ):
+        if split["applied"] and mask.any():
+            positive = np.where(ltv > 0, ltv, 1.0)
+            share = np.where(ltv > 0, np.minimum(1.0, split["secured_share"] / positive), 1.0)
+            t.assign(mask, share * secured_rw + (1 - share) * counterparty, rule)
 
 
 def ltv_band(ltv: np.ndarray, uppers: Sequence[float]) -> np.ndarray:

@@ -16,7 +16,7 @@ from banksim.errors import InputError
 from banksim.positions.vocabulary import OWN_FUNDS_PRODUCTS, PRODUCTS, SIDES
 from banksim.synthetic.config import check_bank_arguments
 from banksim.synthetic.derivatives import derivatives
-from banksim.synthetic.products import describe_products
+from banksim.synthetic.products import describe_products, flag_infrastructure
 from banksim.synthetic.profiles import COUNT_WEIGHT, PRODUCT_SIDE, PROFILES, RWA_DENSITY
 from banksim.synthetic.table import Columns, position_ids
 
@@ -78,6 +78,7 @@ def generate_positions(
     describe_products(cols, blocks, rng, cfg)
     if include_derivatives:
         derivatives(cols, blocks["derivative"], rng, cfg)
+    flag_infrastructure(cols, blocks, np.random.default_rng([int(seed), 501]))  # its own stream
     return cols.frame(position_ids(rows))
 
 

@@ -15,8 +15,10 @@ from banksim.positions.vocabulary import (
     COUNTRIES,
     CURRENCIES,
     DEPOSIT_CLASSES,
+    EXPOSURE_CLASSES,
     IRB_CLASSES,
     LCR_COUNTERPARTIES,
+    PROJECT_FINANCE_SUB_CLASSES,
     RATINGS,
     SCRA_GRADES,
     SUB_CLASSES,
@@ -34,7 +36,7 @@ from banksim.synthetic.profiles import (
 )
 from banksim.synthetic.table import Columns, Picker
 
-__all__ = ["RATING_CODE", "describe_products", "draw_ratings"]
+__all__ = ["RATING_CODE", "describe_products", "draw_ratings", "flag_infrastructure"]
 
 ISSUED_ITEMS = tuple(t for t in UNDERLYING_OFF_BALANCE_TYPES if t != "none")  # what a commitment issues
 RATING_CODE = {rating: code for code, rating in enumerate(RATINGS)}
@@ -126,6 +128,22 @@ def describe_products(
     _product_specifics(cols, blocks, rng)
     _long_tail(cols, blocks, rng)
     _defaulted(cols, blocks)
+
+
+def flag_infrastructure(cols: Columns, blocks: dict[str, np.ndarray], rng: np.random.Generator) -> None:
+    """Half of the performing operational project finance qualifies as infrastructure (EU Art. 501a).
+
+    Called last, with a generator of its own, so that the other columns stay as they were drawn.
+    """
+    rows = blocks.get("specialised_lending", np.zeros(0, dtype=np.int64))
+    operational = [
+        SUB_CLASSES.index(s) for s in PROJECT_FINANCE_SUB_CLASSES if s != "project_finance_pre_operational"
+    ]
+    rows = rows[
+        np.isin(cols.data["sub_class"][rows], operational)
+        & (cols.data["exposure_class"][rows] == EXPOSURE_CLASSES.index("specialised_lending"))
+    ]
+    cols.set(rows[rng.random(len(rows)) < 0.5], qualifying_infrastructure=True)
 
 
 def _long_tail(cols: Columns, blocks: dict[str, np.ndarray], rng: np.random.Generator) -> None:
