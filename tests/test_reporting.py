@@ -126,14 +126,16 @@ def _save(book: openpyxl.Workbook) -> bytes:
 def test_row_limit_splits_the_detail_or_leaves_it_out_with_a_note(
     run: bs.PipelineResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reporting, "EXCEL_MAX_ROWS", 1_001)  # 1,000 lines per sheet
+    monkeypatch.setattr(reporting.detail, "EXCEL_MAX_ROWS", 1_001)  # 1,000 lines per sheet
     lines = len(run.rwa)
     data = excel_workbook(run.positions, run.rwa, run.lcr, run.nsfr, run.capital, run.liquidity)
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     parts = [name for name in book.sheetnames if name.startswith("RWA detail")]
     assert len(parts) == -(-lines // 1_000)
     assert sum(sum(1 for _ in book[name].iter_rows(min_row=2)) for name in parts) == lines  # nothing lost
-    monkeypatch.setattr(reporting, "EXCEL_MAX_ROWS", 101)  # would need more than MAX_DETAIL_SHEETS sheets
+    monkeypatch.setattr(
+        reporting.detail, "EXCEL_MAX_ROWS", 101
+    )  # would need more than MAX_DETAIL_SHEETS sheets
     data = excel_workbook(run.positions, run.rwa, run.lcr, run.nsfr, run.capital, run.liquidity)
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     assert book["RWA detail"]["A1"].value.startswith(f"Left out: {lines:,} lines")

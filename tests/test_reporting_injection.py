@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -53,14 +54,22 @@ def test_hostile_position_ids_are_literal_text(workbook: bytes) -> None:
 
 def test_no_formula_element_carries_data(workbook: bytes) -> None:
     """In the file itself: the only <f> elements are banksim's own (surplus, RWA totals), and the
-    hostile values, scenario name and params hash included, are there as text."""
+    hostile values, scenario name and params hash included, are there as text: shared strings
+    (<si><t>), or inline strings (<is><t>) for the detail's identifiers."""
     with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
         names = {n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")}
         xml = {n: archive.read(n).decode() for n in names}
         strings = archive.read("xl/sharedStrings.xml").decode()  # the text cells' values
     formulas = [f for text in xml.values() for f in re.findall(r"<f>(.*?)</f>", text)]
     assert formulas and all(re.fullmatch(r"B\d+-C\d+|SUM\([A-Z]\d+:[A-Z]\d+\)", f) for f in formulas)
-    assert "HYPERLINK" in strings and "=SUM(9,9)" in strings and "=3+3" in strings  # present, as text
+    shared = set(re.findall(r"<si><t>(.*?)</t></si>", strings))
+    inline = {
+        t
+        for text in xml.values()
+        for t in re.findall(r'<c [^>]*t="inlineStr"><is><t>(.*?)</t></is></c>', text)
+    }
+    texts = {html.unescape(t) for t in shared | inline}
+    assert {*HOSTILE, "=2+2", "=SUM(9,9)", "=3+3"} <= texts  # present, each as a text element
 
 
 def test_scenario_and_hash_are_literal_text(workbook: bytes) -> None:
