@@ -5,14 +5,22 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import math
+import re
+import zipfile
+from collections.abc import Callable
+from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import xlsxwriter
 
 import banksim as bs
 from banksim import reporting
 from banksim.reporting import excel_workbook
+from banksim.reporting.bulk import bulk_sheet_class
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +198,75 @@ def test_dict_exports_and_bad_formats(tmp_path, run: bs.PipelineResult) -> None:
         bs.export(run.capital, tmp_path / "x.csv", format="csv")
     with pytest.raises(bs.InputError, match="compression"):
         bs.export(run.rwa, tmp_path / "x.csv", format="csv", compression="zip")
+
+
+# -- the detail's bulk columns ----------------------------------------------------------------------
+
+TRICKY = ['a & b <c> "d"', " leading", "trailing ", "ünïcødé €", "x_x0041_y", "tab\there", "bell\x07", "=1+1"]
+
+
+def _bulk_file(fill: Callable[[Any, Any], None]) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, reporting.WORKBOOK_OPTIONS)
+    fill(book, book.add_worksheet("bulk", worksheet_class=bulk_sheet_class()))
+    book.close()
+    return buffer.getvalue()
+
+
+def _bulk_workbook(fill: Callable[[Any, Any], None]) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(_bulk_file(fill)))
+
+
+def test_bulk_text_is_written_as_shared_strings_are() -> None:
+    """Distinct texts go inline, repeated ones to the shared strings, each escaped the same way
+    (markup, spaces, control characters as _xHHHH_, a literal _xHHHH_ with its underscore
+    escaped); missing and empty values stay blank."""
+
+    def fill(book: Any, sheet: Any) -> None:
+        sheet.text_column(0, 0, TRICKY)  # all distinct: inline strings
+        sheet.text_column(0, 1, pd.Series(TRICKY * 3, dtype="category"))  # repeated: shared strings
+        sheet.text_column(len(TRICKY) * 3, 1, pd.Series(["", None, "z"], dtype=object))
+
+    data = _bulk_file(fill)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+        shared = re.findall(r"<si>(<t[^>]*>.*?</t>)</si>", archive.read("xl/sharedStrings.xml").decode())
+    inline = re.findall(r'<c r="A\d+" t="inlineStr"><is>(<t[^>]*>.*?</t>)</is></c>', sheet)
+    assert inline == shared[: len(TRICKY)]  # the same elements, written by XlsxWriter for the sst
+    assert inline[6] == "<t>bell_x0007_</t>" and inline[4] == "<t>x_x005F_x0041_y</t>"
+    assert inline[1] == '<t xml:space="preserve"> leading</t>'
+    assert len(re.findall(r'<c r="B\d+" t="s"><v>\d+</v></c>', sheet)) == len(TRICKY) * 3  # "z" alone: inline
+    book = openpyxl.load_workbook(io.BytesIO(data))["bulk"]
+    rows = list(book.iter_rows(values_only=True))
+    plain = [0, 1, 2, 3, 5, 7]  # openpyxl reads _xHHHH_ escapes of inline strings as they are
+    assert [rows[i][0] for i in plain] == [rows[i][1] for i in plain] == [TRICKY[i] for i in plain]
+    assert [row[1] for row in rows[len(TRICKY) * 3 :]] == [None, None, "z"]
+    assert book.dimensions == f"A1:B{len(TRICKY) * 3 + 3}"
+
+
+def test_bulk_numbers_read_back_exactly() -> None:
+    """Every finite float round-trips bit for bit (0.1 + 0.2 = 0.30000000000000004 needs 17
+    digits); NaN and infinities stay blank."""
+    values = [0.1 + 0.2, 1 / 3, 1e16, -2.5e-300, 123456789.123456789, math.nan, math.inf, 5.0]
+
+    def fill(book: Any, sheet: Any) -> None:
+        sheet.number_column(0, 0, np.array(values), book.add_format({"num_format": "#,##0"}))
+
+    sheet = _bulk_workbook(fill)["bulk"]
+    back = [row[0].value for row in sheet.iter_rows()]
+    assert back == [0.30000000000000004, 1 / 3, 1e16, -2.5e-300, 123456789.123456789, None, None, 5.0]
+    assert all(sheet.cell(row, 1).number_format == "#,##0" for row in (1, 2, 8))
+
+
+def test_bulk_text_is_cut_at_the_cell_limit_and_cannot_mix_with_single_cells() -> None:
+    def fill(book: Any, sheet: Any) -> None:
+        sheet.text_column(0, 0, ["x" * 40_000, "y"])
+
+    assert len(_bulk_workbook(fill)["bulk"]["A1"].value) == 32_767  # Excel's limit per cell
+
+    def mixed(book: Any, sheet: Any) -> None:
+        sheet.text_column(1, 0, ["a"])
+        sheet.write_string(0, 0, "b")
+
+    with pytest.raises(ValueError, match="mixes bulk columns with single cells"):
+        _bulk_workbook(mixed)

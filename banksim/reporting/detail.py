@@ -76,5 +76,5 @@ def _detail_width(values: pd.Series, header: str, number_format: str | None) -> 
         top = float(np.abs(array[np.isfinite(array)]).max(initial=0.0))
         longest = width(-top, number_format)  # a minus sign included
     else:
-        longest = float(values.astype(str).str.len().max()) + 2
+        longest = float(pd.Series(pd.unique(values)).astype(str).str.len().max()) + 2  # distinct values
     return max(longest, width(header, bold=True))
