@@ -43,8 +43,9 @@ def run_demo(num_positions: int = 10_000, seed: int = 42) -> None:
             print(f"{attempt} pass:")
             values, info = registry.run_steps(run_inputs, steps)
             for step in steps:
-                if info[step.name]["key"] is not None:  # a step the baseline does not need did not run
-                    print(f"  {step.function.last_call.describe()}")
+                call = step.function.last_call
+                if info[step.name]["key"] is not None and call is not None:  # a step not needed did not run
+                    print(f"  {call.describe()}")
     positions, rwa, liquidity, capital = (
         values[name] for name in ("positions", "rwa", "liquidity", "capital")
     )

@@ -269,6 +269,7 @@ def run_steps(
             function = step.function
             *results, hit = function(*step.call_arguments(values), use_cache=use_cache)
             call = function.last_call
+            assert call is not None  # set by the call just made
             info[step.name] = {"hit": hit, "seconds": call.seconds, "key": call.key}
             values.update(zip(step.outputs, results, strict=True))
         else:
