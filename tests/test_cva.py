@@ -29,13 +29,33 @@ def sets(*rows: dict[str, Any]) -> pd.DataFrame:
 
 
 EXAMPLE = sets(
-    {"counterparty_id": "A", "counterparty_sector": INDUSTRIALS, "counterparty_credit_quality": "IG",
-     "ead": 10_000_000.0, "effective_maturity": 2.5},
-    {"counterparty_id": "B", "counterparty_sector": "financial", "counterparty_credit_quality": "HY",
-     "ead": 5_000_000.0, "effective_maturity": 0.5},
-)  # fmt: skip
-CDS_ON_B = pd.DataFrame([{"hedge_id": "H1", "hedge_type": "single_name", "hedged_counterparty_id": "B",
-                          "relation": "direct", "notional": 3_000_000.0, "remaining_maturity": 1.0}])  # fmt: skip
+    {
+        "counterparty_id": "A",
+        "counterparty_sector": INDUSTRIALS,
+        "counterparty_credit_quality": "IG",
+        "ead": 10_000_000.0,
+        "effective_maturity": 2.5,
+    },
+    {
+        "counterparty_id": "B",
+        "counterparty_sector": "financial",
+        "counterparty_credit_quality": "HY",
+        "ead": 5_000_000.0,
+        "effective_maturity": 0.5,
+    },
+)
+CDS_ON_B = pd.DataFrame(
+    [
+        {
+            "hedge_id": "H1",
+            "hedge_type": "single_name",
+            "hedged_counterparty_id": "B",
+            "relation": "direct",
+            "notional": 3_000_000.0,
+            "remaining_maturity": 1.0,
+        }
+    ]
+)
 
 
 def test_discount_factor_formula() -> None:
@@ -94,15 +114,33 @@ def test_worked_example_full_with_a_direct_cds() -> None:
 def test_reduced_three_sectors_and_two_netting_sets_per_counterparty() -> None:
     # Sovereign HY (2.0%), tech IG (2.0%), healthcare NR (5.0%); C has two netting sets.
     frame = sets(
-        {"counterparty_id": "S", "counterparty_sector": "sovereign", "rating": "BB+", "ead": 2_000_000.0,
-         "effective_maturity": 7.0},
-        {"counterparty_id": "T", "counterparty_sector": "technology_telecom", "rating": "BBB-",
-         "ead": 4_000_000.0, "effective_maturity": 3.0},
-        {"counterparty_id": "C", "counterparty_sector": "healthcare_utilities_professional",
-         "ead": 1_000_000.0, "effective_maturity": 0.25},
-        {"counterparty_id": "C", "counterparty_sector": "healthcare_utilities_professional",
-         "ead": 3_000_000.0, "effective_maturity": 12.0},
-    )  # fmt: skip
+        {
+            "counterparty_id": "S",
+            "counterparty_sector": "sovereign",
+            "rating": "BB+",
+            "ead": 2_000_000.0,
+            "effective_maturity": 7.0,
+        },
+        {
+            "counterparty_id": "T",
+            "counterparty_sector": "technology_telecom",
+            "rating": "BBB-",
+            "ead": 4_000_000.0,
+            "effective_maturity": 3.0,
+        },
+        {
+            "counterparty_id": "C",
+            "counterparty_sector": "healthcare_utilities_professional",
+            "ead": 1_000_000.0,
+            "effective_maturity": 0.25,
+        },
+        {
+            "counterparty_id": "C",
+            "counterparty_sector": "healthcare_utilities_professional",
+            "ead": 3_000_000.0,
+            "effective_maturity": 12.0,
+        },
+    )
     result = cva_capital(frame)
     # C.30: quality from rating, BB+ -> HY, BBB- -> IG, unrated -> NR; M floored at 1, no cap.
     s = 0.02 / 1.4 * (7.0 * 2_000_000 * df(7.0))
@@ -125,15 +163,33 @@ def test_reduced_three_sectors_and_two_netting_sets_per_counterparty() -> None:
 def test_full_with_a_legally_related_and_an_index_hedge() -> None:
     hedges = pd.DataFrame(
         [
-            {"hedge_id": "SN", "hedge_type": "single_name", "hedged_counterparty_id": "A",
-             "relation": "legally_related", "reference_sector": INDUSTRIALS, "reference_credit_quality": "HY",
-             "notional": 4_000_000.0, "remaining_maturity": 2.0},
-            {"hedge_id": "IX", "hedge_type": "index", "index_constituents": "financial:IG:75; sovereign:IG:25",
-             "notional": 2_000_000.0, "remaining_maturity": 5.0},
-            {"hedge_id": "IY", "hedge_type": "index", "reference_sector": "financial",
-             "reference_credit_quality": "IG", "notional": 1_000_000.0, "remaining_maturity": 0.5},
+            {
+                "hedge_id": "SN",
+                "hedge_type": "single_name",
+                "hedged_counterparty_id": "A",
+                "relation": "legally_related",
+                "reference_sector": INDUSTRIALS,
+                "reference_credit_quality": "HY",
+                "notional": 4_000_000.0,
+                "remaining_maturity": 2.0,
+            },
+            {
+                "hedge_id": "IX",
+                "hedge_type": "index",
+                "index_constituents": "financial:IG:75; sovereign:IG:25",
+                "notional": 2_000_000.0,
+                "remaining_maturity": 5.0,
+            },
+            {
+                "hedge_id": "IY",
+                "hedge_type": "index",
+                "reference_sector": "financial",
+                "reference_credit_quality": "IG",
+                "notional": 1_000_000.0,
+                "remaining_maturity": 0.5,
+            },
         ]
-    )  # fmt: skip
+    )
     result = cva_capital(EXAMPLE, hedges, approach="ba_cva_full")
     scva_a = 0.03 / 1.4 * 2.5 * 10_000_000 * df(2.5)
     scva_b = 0.12 / 1.4 * 1.0 * 5_000_000 * df(1.0)
@@ -181,8 +237,16 @@ def test_materiality_alternative() -> None:
 
 
 def test_netting_set_maturity_from_the_trades() -> None:
-    trade = {"side": "derivative", "counterparty_type": "bank", "rating": "A", "saccr_asset_class": "interest_rate",
-             "hedging_set": "EUR", "trade_direction": "long", "start_years": 0.0, "mtm": 0.0}  # fmt: skip
+    trade = {
+        "side": "derivative",
+        "counterparty_type": "bank",
+        "rating": "A",
+        "saccr_asset_class": "interest_rate",
+        "hedging_set": "EUR",
+        "trade_direction": "long",
+        "start_years": 0.0,
+        "mtm": 0.0,
+    }
     book = positions(
         {**trade, "netting_set": "NS-1", "notional": 30.0, "end_years": 4.0, "residual_maturity": 4.0},
         {**trade, "netting_set": "NS-1", "notional": 10.0, "end_years": 0.5, "residual_maturity": 0.5},

@@ -49,8 +49,15 @@ class CvaCapital:
 
     def summary(self) -> dict[str, float | str]:
         """The aggregate figures as a dict."""
-        return {"approach": self.approach, "k_reduced": self.k_reduced, "k_hedged": self.k_hedged,
-                "k_full": self.k_full, "k_cva": self.k_cva, "rwa": self.rwa, "rule": self.rule}  # fmt: skip
+        return {
+            "approach": self.approach,
+            "k_reduced": self.k_reduced,
+            "k_hedged": self.k_hedged,
+            "k_full": self.k_full,
+            "k_cva": self.k_cva,
+            "rwa": self.rwa,
+            "rule": self.rule,
+        }
 
 
 def discount_factor(maturity: np.ndarray | float, rate: float = 0.05) -> np.ndarray:
@@ -130,8 +137,11 @@ def cva_capital(
         raise InputError("approach", f"unknown CVA approach {approach!r}", allowed=CVA_APPROACHES)
     given_hedges = hedges is not None and len(hedges) > 0
     if given_hedges and approach != "ba_cva_full":
-        raise InputError("hedges", f"are recognised only under 'ba_cva_full', not {approach!r} (MAR50.12)",
-                         allowed="hedges=None, or approach='ba_cva_full'")  # fmt: skip
+        raise InputError(
+            "hedges",
+            f"are recognised only under 'ba_cva_full', not {approach!r} (MAR50.12)",
+            allowed="hedges=None, or approach='ba_cva_full'",
+        )
     sets = _netting_set_lines(validate_netting_sets(netting_sets), params)
     if approach == "materiality_alternative":
         return _materiality(sets, non_centrally_cleared_notional, params)
@@ -141,8 +151,18 @@ def cva_capital(
     k_reduced = math.sqrt((rho * scva.sum()) ** 2 + (1 - rho**2) * float(np.sum(scva**2)))  # MAR50.14
     if approach == "ba_cva_reduced":
         k_cva = params["discount_scalar"] * k_reduced
-        return CvaCapital(approach, parties, sets, _empty_hedges(), k_reduced, math.nan, math.nan, k_cva,
-                          params["rwa_multiplier"] * k_cva, "MAR50.14")  # fmt: skip
+        return CvaCapital(
+            approach,
+            parties,
+            sets,
+            _empty_hedges(),
+            k_reduced,
+            math.nan,
+            math.nan,
+            k_cva,
+            params["rwa_multiplier"] * k_cva,
+            "MAR50.14",
+        )
     hedge_lines = _hedge_lines(hedges, parties, params) if given_hedges else _empty_hedges()
     parties, index_hedge = _apply_hedges(parties, hedge_lines)
     net = parties["scva_net"].to_numpy()
@@ -151,8 +171,18 @@ def cva_capital(
     )  # MAR50.21
     k_full = params["beta"] * k_reduced + (1 - params["beta"]) * k_hedged  # MAR50.20
     k_cva = params["discount_scalar"] * k_full
-    return CvaCapital(approach, parties, sets, hedge_lines, k_reduced, k_hedged, k_full, k_cva,
-                      params["rwa_multiplier"] * k_cva, "MAR50.20")  # fmt: skip
+    return CvaCapital(
+        approach,
+        parties,
+        sets,
+        hedge_lines,
+        k_reduced,
+        k_hedged,
+        k_full,
+        k_cva,
+        params["rwa_multiplier"] * k_cva,
+        "MAR50.20",
+    )
 
 
 def _parameters(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -224,8 +254,11 @@ def _materiality(sets: pd.DataFrame, notional: float | None, params: Mapping[str
     """RWA_CVA = 100% of the CCR RWA of the netting sets (MAR50.9, methodology 10.4, C.31)."""
     threshold = params["materiality_threshold"]
     if notional is None or not math.isfinite(notional) or notional < 0:
-        raise InputError("non_centrally_cleared_notional", "is required by the materiality alternative "
-                         "(MAR50.9)", allowed=f">= 0 and <= {threshold:,.0f}")  # fmt: skip
+        raise InputError(
+            "non_centrally_cleared_notional",
+            "is required by the materiality alternative (MAR50.9)",
+            allowed=f">= 0 and <= {threshold:,.0f}",
+        )
     if notional > threshold * (1 + RELATIVE_TOLERANCE):
         raise InputError(
             "non_centrally_cleared_notional",
@@ -234,9 +267,11 @@ def _materiality(sets: pd.DataFrame, notional: float | None, params: Mapping[str
         )
     rw = sets["ccr_risk_weight"].to_numpy()
     if np.isnan(rw).any():
-        raise InputError("netting_sets['ccr_risk_weight']", "is needed on every netting set by the "
-                         "materiality alternative (its CCR RWA, MAR50.9)",
-                         failure_cases=sets.loc[np.isnan(rw), "netting_set"].tolist()[:5])  # fmt: skip
+        raise InputError(
+            "netting_sets['ccr_risk_weight']",
+            "is needed on every netting set by the materiality alternative (its CCR RWA, MAR50.9)",
+            failure_cases=sets.loc[np.isnan(rw), "netting_set"].tolist()[:5],
+        )
     ccr_rwa = sets["ead"].to_numpy() * rw
     codes, ids = pd.factorize(sets["counterparty_id"], sort=False)
     parties = pd.DataFrame(
@@ -250,8 +285,18 @@ def _materiality(sets: pd.DataFrame, notional: float | None, params: Mapping[str
     parties["rule"] = "MAR50.9"
     rwa = float(parties["rwa"].sum())
     k_cva = rwa / params["rwa_multiplier"]
-    return CvaCapital("materiality_alternative", parties, sets.assign(rule="MAR50.9"), _empty_hedges(),
-                      math.nan, math.nan, math.nan, k_cva, rwa, "MAR50.9")  # fmt: skip
+    return CvaCapital(
+        "materiality_alternative",
+        parties,
+        sets.assign(rule="MAR50.9"),
+        _empty_hedges(),
+        math.nan,
+        math.nan,
+        math.nan,
+        k_cva,
+        rwa,
+        "MAR50.9",
+    )
 
 
 def _empty_hedges() -> pd.DataFrame:

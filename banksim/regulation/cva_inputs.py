@@ -131,20 +131,33 @@ def validate_hedges(hedges: pd.DataFrame, counterparties: pd.DataFrame) -> pd.Da
     single = (frame["hedge_type"] == "single_name").to_numpy()
     known = frame["hedged_counterparty_id"].isin(counterparties["counterparty_id"]).to_numpy()
     check(frame["remaining_maturity"].to_numpy() <= 0, "remaining_maturity", "must be > 0 (DF, MAR50.23)")
-    check(single & ~known, "hedged_counterparty_id", "is not a counterparty of the netting sets",
-          allowed=counterparties["counterparty_id"].tolist()[:20])  # fmt: skip
-    check(single & (frame["relation"] == "none").to_numpy(), "relation",
-          "is missing on a single-name hedge (MAR50.26 Table 2)", allowed=RELATIONS[:3])  # fmt: skip
+    check(
+        single & ~known,
+        "hedged_counterparty_id",
+        "is not a counterparty of the netting sets",
+        allowed=counterparties["counterparty_id"].tolist()[:20],
+    )
+    check(
+        single & (frame["relation"] == "none").to_numpy(),
+        "relation",
+        "is missing on a single-name hedge (MAR50.26 Table 2)",
+        allowed=RELATIONS[:3],
+    )
     index = ~single
     no_composition = (frame["index_constituents"] == "").to_numpy() & (
         (frame["reference_sector"] == "") | (frame["reference_credit_quality"] == "")
     ).to_numpy()
-    check(index & no_composition, "index_constituents",
-          "is blank and the index has no single sector and quality (MAR50.24(4))",
-          allowed="'sector:quality:count;...' or reference_sector + reference_credit_quality")  # fmt: skip
+    check(
+        index & no_composition,
+        "index_constituents",
+        "is blank and the index has no single sector and quality (MAR50.24(4))",
+        allowed="'sector:quality:count;...' or reference_sector + reference_credit_quality",
+    )
     own = counterparties.set_index("counterparty_id")
-    for column, source in (("reference_sector", "counterparty_sector"), ("reference_credit_quality",
-                                                                          "credit_quality")):  # fmt: skip
+    for column, source in (
+        ("reference_sector", "counterparty_sector"),
+        ("reference_credit_quality", "credit_quality"),
+    ):
         fill = frame["hedged_counterparty_id"].map(own[source]).where(pd.Series(single), "")
         frame[column] = frame[column].where(frame[column] != "", fill.fillna(""))
     return frame
@@ -156,8 +169,11 @@ def index_constituents(frame: pd.DataFrame) -> pd.DataFrame:
     items = lists.assign(item=lists["index_constituents"].str.split(";")).explode("item")
     parts = items["item"].str.strip().str.split(":", expand=True)
     if parts.shape[1] != 3:
-        raise InputError("hedges['index_constituents']", "is not a 'sector:quality:count;...' list",
-                         failure_cases=lists["index_constituents"].tolist()[:5])  # fmt: skip
+        raise InputError(
+            "hedges['index_constituents']",
+            "is not a 'sector:quality:count;...' list",
+            failure_cases=lists["index_constituents"].tolist()[:5],
+        )
     count = pd.to_numeric(parts[2], errors="coerce")
     bad = ~parts[0].isin(CVA_SECTORS) | ~parts[1].isin(CREDIT_QUALITIES) | ~(count > 0)
     if bad.any():
