@@ -14,6 +14,7 @@ import pandas as pd
 
 from banksim.errors import InputError
 from banksim.positions.columns import ColumnSpec
+from banksim.positions.validation import categorical_from_codes as categorical
 
 __all__ = ["failures", "reject", "validate_table"]
 
@@ -26,8 +27,9 @@ def failures(frame: pd.DataFrame, mask: np.ndarray, column: str, key: str = "pos
     """The first five offending rows as ``'id: value'`` strings."""
     bad = frame.loc[mask]
     keys = bad[key] if key in bad.columns else pd.Series(bad.index, index=bad.index)
-    values = bad[column] if column in bad.columns else keys
-    return [f"{k}: {v!r}" for k, v in zip(keys[:5], values[:5], strict=False)]
+    if column not in bad.columns:
+        return [str(k) for k in list(dict.fromkeys(keys))[:5]]
+    return [f"{k}: {v!r}" for k, v in zip(keys[:5], bad[column][:5], strict=False)]
 
 
 def reject(
@@ -108,17 +110,25 @@ def _blank(values: pd.Series) -> np.ndarray:
 
 
 def _category(frame: pd.DataFrame, spec: ColumnSpec, table: str) -> Any:
+    """Work on the column's few distinct values, then map the codes (no string work per row)."""
     values = frame[spec.name]
-    blank = _blank(values)
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype("category")
+    names = np.array([str(c).strip() for c in values.cat.categories], dtype=object)
+    codes = values.cat.codes.to_numpy()
+    blank = (codes < 0) | np.append(names == "", False)[codes]
     reject(table, frame, blank & spec.required, spec.name, "has missing values", spec.allowed or None)
-    text = values.astype("str").str.strip().to_numpy(dtype=object)
-    text[blank] = spec.default
+    names = np.append(names, spec.default)  # code -1 (missing) takes the default
+    blank_names = np.append(names[:-1] == "", False)
+    names[blank_names] = spec.default
+    categories = _cats(spec, sorted({str(n) for n in names}))
+    known = np.isin(names, categories)
     if spec.dtype == "category":
-        reject(
-            table, frame, ~np.isin(text, spec.allowed), spec.name, "has values outside the allowed set",
-            spec.allowed,
-        )  # fmt: skip
-    return pd.Categorical(text, categories=_cats(spec, list(pd.unique(text))))
+        bad = ~known[codes]
+        reject(table, frame, bad, spec.name, "has values outside the allowed set", spec.allowed)
+    position = {name: i for i, name in enumerate(categories)}
+    mapping = np.array([position.get(str(n), 0) for n in names], dtype=np.int64)
+    return categorical(mapping[codes], categories)
 
 
 def _flag(frame: pd.DataFrame, spec: ColumnSpec, table: str) -> np.ndarray:

@@ -156,25 +156,37 @@ def ecl_by_scenario(
     Annual periods (t_(k-1), t_k], t_k = min(k, T), k = 1 .. ceil(T - 1e-9); constant hazard survival
     S_s(t) = (1 - p_s)^t; EAD at the start of each period along the amortisation profile; defaults
     mid-period, DF_k = (1 + eir)^-(t_(k-1) + t_k)/2 (methodology 12.5, C.39-C.40). The 12-month ECL
-    is the first period's term (its start is the only one before min(1, T)). Loops over periods only.
+    is the first period's term (its start is the only one before min(1, T)). Loops over periods only;
+    whole periods advance the powers by one multiplication, the short last period uses them at T.
     """
     maturity = frame["residual_maturity"].to_numpy()
     rate = frame["eir"].to_numpy()
     annuity = (frame["amortisation_type"] == "annuity").to_numpy()
     periods = np.ceil(maturity - GRID_TOLERANCE)
+    growth = 1.0 + rate
+    safe = np.where(rate > 0, rate, 1.0)
+    v_maturity = growth**-maturity
     a_total = _annuity_factor(maturity, rate)
-    survive = 1.0 - pd_s
+    survive_at_maturity = (1.0 - pd_s) ** maturity[:, None]
+    discount_last = growth ** -((periods - 1.0 + maturity) / 2.0)  # DF of the period ending at T
+    discount_half = growth**-0.5
+    survive = np.ones_like(pd_s)  # S_s(t_(k-1))
+    compound = np.ones_like(rate)  # (1 + r)^(k-1)
     lifetime = np.zeros_like(pd_s)
     twelve = np.zeros_like(pd_s)
     for k in range(1, int(periods.max()) + 1):
-        start, end = np.minimum(k - 1, maturity), np.minimum(k, maturity)
-        profile = np.where(annuity, _annuity_factor(maturity - start, rate) / a_total, 1.0)
-        discount = (1.0 + rate) ** (-(start + end) / 2.0)
-        marginal = survive ** start[:, None] - survive ** end[:, None]
+        whole = k <= maturity  # t_k = k; otherwise the period ends at T
+        start = np.minimum(k - 1, maturity)
+        remaining = np.where(rate > 0, (1.0 - v_maturity * compound) / safe, maturity - start)  # a(T - t)
+        profile = np.where(annuity, remaining / a_total, 1.0)
+        discount = np.where(whole, discount_half / compound, discount_last)
+        marginal = np.where(whole[:, None], survive * pd_s, survive - survive_at_maturity)
         term = marginal * lgd_s * (ead_0 * profile * discount * (k <= periods))[:, None]
         lifetime += term
         if k == 1:
             twelve = term.copy()
+        survive = survive * (1.0 - pd_s)
+        compound = compound * growth
     return twelve, lifetime
 
 
