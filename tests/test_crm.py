@@ -724,3 +724,21 @@ def test_validation_normalises_and_the_doc_table_lists_every_column() -> None:
     markdown = protection_markdown()
     for column in table.columns:
         assert f"| `{column}` |" in markdown
+
+
+def test_items_find_their_lines_with_sorted_and_unsorted_ids() -> None:
+    # Sorted fixed-width ids go through the binary search, others through the hash lookup; the result is
+    # the same: each item on its line, items of unknown positions left out.
+    for ids in (["POS-1", "POS-2", "POS-3"], ["POS-3", "POS-1", "POS-2"], ["b", "a", "long-id"]):
+        frame = pd.DataFrame({"position_id": ids, "exposure": [100.0, 200.0, 300.0], "risk_weight": 1.0})
+        table = pd.DataFrame(
+            {
+                "position_id": [ids[2], "nobody", ids[0]],
+                "protection_type": "cash",
+                "amount": [10.0, 5.0, 20.0],
+            }
+        )
+        result = credit_risk_mitigation(frame.assign(transaction_type="capital_market"), table)
+        assert result.lines["rwa"].tolist() == pytest.approx([80.0, 200.0, 290.0]), ids  # E - cash (CRE22.46)
+        assert result.items["position_id"].tolist() == [ids[2], ids[0]]
+        assert result.lines["crm_rule"].tolist() == ["CRE22.46", "", "CRE22.46"]

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from banksim.errors import InputError
 from banksim.positions.columns import ColumnSpec
@@ -279,7 +281,11 @@ def validate_crm_lines(lines: pd.DataFrame, approach: str = "sa") -> pd.DataFram
     """
     specs = SA_LINE_COLUMNS if approach == "sa" else FIRB_LINE_COLUMNS
     frame = _validate_table(lines, specs, "lines")
-    duplicated = frame["position_id"].duplicated().to_numpy()
+    duplicated = (
+        np.zeros(len(frame), dtype=bool)
+        if _increasing(frame["position_id"])
+        else (frame["position_id"].duplicated().to_numpy())
+    )
     _check(frame, duplicated, "position_id", "lines", "must be unique")
     lent = _is(frame, "lent_security_type", "debt_security")
     _check(
@@ -318,6 +324,12 @@ def _range(spec: ColumnSpec) -> str:
     return f"{low}x{high}" if low or high else ""
 
 
+def _increasing(ids: pd.Series) -> bool:
+    """Sorted ids (as generated) are unique: one vectorised comparison instead of a hash table."""
+    array = pa.array(ids.array)
+    return len(array) < 2 or bool(pc.all(pc.less(array[:-1], array[1:])).as_py())
+
+
 def _is(frame: pd.DataFrame, column: str, *values: str) -> np.ndarray:
     """Rows of a validated table whose categorical ``column`` is one of ``values`` (by codes)."""
     series = frame[column]
@@ -328,10 +340,16 @@ def _is(frame: pd.DataFrame, column: str, *values: str) -> np.ndarray:
 def _check(
     frame: pd.DataFrame, mask: np.ndarray, column: str, table: str, reason: str, allowed: Any = None
 ) -> None:
-    if not mask.any():
-        return
+    if mask.any():
+        _fail(frame["position_id"], frame[column], mask, column, table, reason, allowed)
+
+
+def _fail(
+    ids: pd.Series, values: Any, mask: np.ndarray, column: str, table: str, reason: str, allowed: Any = None
+) -> None:
+    """Raise the ``InputError`` naming ``table[column]``, the first offending rows and what is allowed."""
     rows = np.flatnonzero(mask)[:5]
-    cases = [f"row {i} ({frame['position_id'].iat[i]}): {frame[column].iat[i]!r}" for i in rows]
+    cases = [f"row {i} ({ids.iat[i]}): {values.iat[i]!r}" for i in rows]
     raise InputError(
         f"{table}[{column!r}]", f"{reason} ({int(mask.sum())} rows)", failure_cases=cases, allowed=allowed
     )
@@ -346,16 +364,18 @@ def _validate_table(table: pd.DataFrame, specs: tuple[ColumnSpec, ...], name: st
         raise InputError(name, f"missing required columns {missing}", allowed=[s.name for s in specs])
     frame = table.reset_index(drop=True)
     ids = frame["position_id"]
-    blank = ids.isna().to_numpy() | (ids.astype("str") == "").to_numpy()
-    columns: dict[str, Any] = {"position_id": ids.astype("str")}
-    checked = pd.DataFrame(columns)
-    _check(checked, blank, "position_id", name, "has empty values")
+    if not isinstance(ids.dtype, pd.StringDtype):
+        ids = ids.astype("str")
+    blank = (ids.isna() | (ids == "")).to_numpy(dtype=bool, na_value=True)
+    if blank.any():
+        _fail(ids, ids, blank, "position_id", name, "has empty values")
+    columns: dict[str, Any] = {"position_id": ids}
     for spec in specs[1:]:
         if spec.name not in frame.columns:
             columns[spec.name] = _default(spec, len(frame))
         else:
-            columns[spec.name] = _column(frame, spec, name, checked["position_id"])
-    return pd.DataFrame(columns)
+            columns[spec.name] = _column(frame[spec.name], spec, name, ids)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _default(spec: ColumnSpec, rows: int) -> Any:
@@ -369,12 +389,14 @@ def _default(spec: ColumnSpec, rows: int) -> Any:
     return np.full(rows, spec.default, dtype="float64")
 
 
-def _column(frame: pd.DataFrame, spec: ColumnSpec, name: str, ids: pd.Series) -> Any:
-    values = frame[spec.name]
-    view = pd.DataFrame({"position_id": ids, spec.name: values})
+def _column(values: pd.Series, spec: ColumnSpec, name: str, ids: pd.Series) -> Any:
+    def check(mask: np.ndarray, reason: str, allowed: Any = None) -> None:
+        if mask.any():
+            _fail(ids, values, mask, spec.name, name, reason, allowed)
+
     missing = values.isna().to_numpy()
     if spec.required:
-        _check(view, missing, spec.name, name, "has missing values", spec.allowed or None)
+        check(missing, "has missing values", spec.allowed or None)
     if spec.dtype == "category":
         conforms = (
             isinstance(values.dtype, pd.CategoricalDtype) and tuple(values.cat.categories) == spec.allowed
@@ -383,7 +405,7 @@ def _column(frame: pd.DataFrame, spec: ColumnSpec, name: str, ids: pd.Series) ->
             return values.array  # already in the specification's form: no string work
         text = values.astype("str").to_numpy()
         bad = ~missing & ~np.isin(text, spec.allowed)
-        _check(view, bad, spec.name, name, "has values outside the allowed set", spec.allowed)
+        check(bad, "has values outside the allowed set", spec.allowed)
         fill = spec.allowed.index(spec.default) if spec.default in spec.allowed else 0  # required: no blanks
         codes = np.where(missing, fill, pd.Index(spec.allowed).get_indexer(pd.Index(text)))
         return pd.Categorical.from_codes(
@@ -405,13 +427,17 @@ def _column(frame: pd.DataFrame, spec: ColumnSpec, name: str, ids: pd.Series) ->
         }
         blank = missing | words.isin(("", "nan", "none", "<na>")).to_numpy()
         bad = ~words.isin(list(mapping)).to_numpy() & ~blank
-        _check(view, bad, spec.name, name, "is not a true/false flag", "True/False, 1/0, yes/no")
+        check(bad, "is not a true/false flag", "True/False, 1/0, yes/no")
         return np.where(blank, bool(spec.default), words.map(mapping).to_numpy(dtype=object)).astype(bool)
-    numbers = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
-    _check(view, np.isnan(numbers) & ~missing, spec.name, name, "is not numeric")
-    _check(view, np.isinf(numbers), spec.name, name, "has infinite values", "finite numbers")
+    if values.dtype == np.float64:
+        numbers = values.to_numpy()
+    else:
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+    check(np.isnan(numbers) & ~missing, "is not numeric")
+    check(np.isinf(numbers), "has infinite values", "finite numbers")
     if spec.minimum is not None:
-        _check(view, numbers < spec.minimum, spec.name, name, f"must be >= {spec.minimum:g}")
+        check(numbers < spec.minimum, f"must be >= {spec.minimum:g}")
     if spec.maximum is not None:
-        _check(view, numbers > spec.maximum, spec.name, name, f"must be <= {spec.maximum:g}")
-    return np.where(np.isnan(numbers), spec.default, numbers)
+        check(numbers > spec.maximum, f"must be <= {spec.maximum:g}")
+    blanks = np.isnan(numbers)
+    return np.where(blanks, spec.default, numbers) if blanks.any() and not np.isnan(spec.default) else numbers

@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
-from banksim.positions.protection import GUARANTEE_TYPES, validate_crm_lines, validate_protection
+from banksim.positions.protection import (
+    GUARANTEE_TYPES,
+    PROTECTION_TYPES,
+    validate_crm_lines,
+    validate_protection,
+)
 from banksim.regulation._frame import is_in
 from banksim.regulation.crm_allocation import allocate, item_lines, per_line, rule_labels
 from banksim.regulation.crm_haircuts import (
@@ -127,10 +132,15 @@ class _State:
     """The per-line amounts and per-item columns filled step by step (methodology C.25 order)."""
 
     def __init__(self, frame: pd.DataFrame, items: pd.DataFrame, line: np.ndarray) -> None:
+        present = np.bincount(line, minlength=len(frame)) > 0
+        self.touched = np.flatnonzero(present)  # only the lines with protection are worked on
+        line = (np.cumsum(present) - 1)[line]
+        self.full = frame
+        frame = frame[[c for c in frame.columns if c != "position_id"]].take(self.touched)
         n, m = len(frame), len(items)
         self.frame, self.items, self.line, self.n = frame, items, line, n
-        self.exposure = frame["exposure"].to_numpy().astype(float)
-        self.rw = frame["risk_weight"].to_numpy().astype(float)
+        self.exposure = frame["exposure"].to_numpy(dtype=float)
+        self.rw = frame["risk_weight"].to_numpy(dtype=float)
         self.residual = frame["residual_maturity"].to_numpy()[line]
         self.mismatch_ccy = (
             items["currency"].cat.codes.to_numpy() != frame["currency"].cat.codes.to_numpy()[line]
@@ -148,9 +158,12 @@ class _State:
         self.mf = np.ones(m)  # maturity-mismatch factor of each item (set by the netting step)
         self.mm = np.zeros(m, dtype=bool)  # the item has a maturity mismatch
         self.flags: dict[str, np.ndarray] = {}
+        self.codes = items["protection_type"].cat.codes.to_numpy()
 
     def kind(self, *names: str) -> np.ndarray:
-        return is_in(self.items, "protection_type", *names)
+        """Items whose ``protection_type`` is one of ``names`` (validated categories: PROTECTION_TYPES)."""
+        wanted = [PROTECTION_TYPES.index(name) for name in names]
+        return self.codes == wanted[0] if len(wanted) == 1 else np.isin(self.codes, wanted, kind="table")
 
     def flag(self, rule: str, item_mask: np.ndarray) -> None:
         """Record ``rule`` on the lines of the items in ``item_mask``."""
@@ -160,39 +173,53 @@ class _State:
             self.flags[rule] = self.flags.get(rule, np.zeros(self.n, dtype=bool)) | hit
 
     def result(self, approach: str) -> CrmResult:
-        o, e = self.out, self.exposure
+        """The line and item tables; lines without protection keep E, E x RW and no rule."""
+        o, full = self.out, self.full
         unprotected = o["after_collateral"] - o["guaranteed"]
         rwa = o["collateral_rwa"] + o["guarantee_rwa"] + unprotected * self.rw
         after_crm = o["after_collateral"] if approach == "comprehensive" else o["after_netting"]
+        exposure = full["exposure"].to_numpy(dtype=float)
+        rw = full["risk_weight"].to_numpy(dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
             effective = np.where(after_crm > 0, rwa / after_crm, self.rw)
+        spread = self.spread
         lines = pd.DataFrame(
             {
-                "position_id": self.frame["position_id"].to_numpy(),
-                "exposure": e,
-                "netting_amount": o["netting"],
-                "exposure_after_netting": o["after_netting"],
-                "he": o["he"],
-                "hc": _weighted(self, "haircut"),
-                "hfx": _weighted(self, "fx_haircut"),
-                "collateral_value": o["collateral_value"],
-                "collateral_covered": o["collateral_covered"],
-                "exposure_after_collateral": o["after_collateral"],
-                "guaranteed": o["guaranteed"],
-                "unprotected": unprotected,
-                "exposure_after_crm": after_crm,
-                "risk_weight": self.rw,
-                "risk_weight_after_crm": effective,
-                "rwa_without_crm": e * self.rw,
-                "rwa": rwa,
-                "crm_rule": rule_labels({r: self.flags[r] for r in RULE_ORDER if r in self.flags}, self.n),
-            }
+                "position_id": full["position_id"].array,
+                "exposure": exposure,
+                "netting_amount": spread(o["netting"], 0.0),
+                "exposure_after_netting": spread(o["after_netting"], exposure),
+                "he": spread(o["he"], 0.0),
+                "hc": spread(_weighted(self, "haircut"), np.nan),
+                "hfx": spread(_weighted(self, "fx_haircut"), np.nan),
+                "collateral_value": spread(o["collateral_value"], 0.0),
+                "collateral_covered": spread(o["collateral_covered"], 0.0),
+                "exposure_after_collateral": spread(o["after_collateral"], exposure),
+                "guaranteed": spread(o["guaranteed"], 0.0),
+                "unprotected": spread(unprotected, exposure),
+                "exposure_after_crm": spread(after_crm, exposure),
+                "risk_weight": rw,
+                "risk_weight_after_crm": spread(effective, rw),
+                "rwa_without_crm": exposure * rw,
+                "rwa": spread(rwa, exposure * rw),
+                "crm_rule": rule_labels(
+                    {r: self.flags[r] for r in RULE_ORDER if r in self.flags}, len(full), self.touched
+                ),
+            },
+            copy=False,
         )
-        items = self.items[["position_id", "protection_type", "amount", "currency"]].copy()
-        for name, values in self.col.items():
-            items[name] = values
-        items["recognised"] = self.col["covered"] > 0
-        return CrmResult(lines=lines, items=items.reset_index(drop=True))
+        given = {
+            name: self.items[name].array for name in ("position_id", "protection_type", "amount", "currency")
+        }
+        items = pd.DataFrame({**given, **self.col, "recognised": self.col["covered"] > 0}, copy=False)
+        return CrmResult(lines=lines, items=items)
+
+    def spread(self, values: np.ndarray, default: float | np.ndarray) -> np.ndarray:
+        """A per-line array of the worked lines as one over all lines (``default`` elsewhere)."""
+        size = len(self.full)
+        out = np.full(size, default, dtype=float) if np.isscalar(default) else np.array(default, dtype=float)
+        out[self.touched] = values
+        return out
 
 
 def _weighted(state: _State, column: str) -> np.ndarray:

@@ -15,47 +15,109 @@ __all__ = ["allocate", "item_lines", "per_line", "rule_labels"]
 
 
 def item_lines(lines: pd.DataFrame, protection: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-    """Index into ``lines`` of each protection row naming one of them, and those rows (others ignored)."""
-    index = pd.Index(lines["position_id"].to_numpy()).get_indexer(protection["position_id"].to_numpy())
-    keep = index >= 0
+    """Index into ``lines`` of each protection row naming one of them, and those rows (others ignored).
+
+    Sorted fixed-width ids (as generated) are matched by a binary search on their bytes; any other
+    ids through an Arrow hash lookup.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = _arrow(pa, lines["position_id"])
+    wanted = _arrow(pa, protection["position_id"])
+    fixed_keys, fixed_wanted = _fixed_width(keys), _fixed_width(wanted)
+    sorted_keys = len(keys) < 2 or bool(pc.all(pc.less(keys[:-1], keys[1:])).as_py())
+    if fixed_keys is not None and fixed_wanted is not None and sorted_keys and len(keys):
+        if fixed_keys.dtype != fixed_wanted.dtype:
+            index, keep = np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+        else:
+            index = np.minimum(np.searchsorted(fixed_keys, fixed_wanted), len(keys) - 1)
+            keep = fixed_keys[index] == fixed_wanted
+    else:
+        found = pc.index_in(wanted, value_set=keys).to_numpy(zero_copy_only=False)
+        keep = ~np.isnan(found) if found.dtype.kind == "f" else found >= 0
+        index = np.where(keep, np.nan_to_num(found), 0).astype(np.int64)
+    if keep.all():
+        return index, protection
     return index[keep], protection.loc[keep].reset_index(drop=True)
+
+
+def _arrow(pa: Any, ids: pd.Series) -> Any:
+    array = pa.array(ids.array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _fixed_width(array: Any) -> np.ndarray | None:
+    """The ids as a numpy bytes array (no copy) when all have one width and none is null, else None."""
+    import pyarrow as pa
+
+    if array.null_count or array.type not in (pa.string(), pa.large_string()) or not len(array):
+        return None
+    offset_type = np.int32 if array.type == pa.string() else np.int64
+    offsets = np.frombuffer(array.buffers()[1], dtype=offset_type)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or not (np.diff(offsets) == width).all():
+        return None
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return data.view(f"S{width}")
 
 
 def per_line(line: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Sum of item ``values`` per line (length ``n``)."""
-    return np.bincount(line, weights=values, minlength=n).astype(float)
+    return np.bincount(line, weights=values, minlength=n)
 
 
 def allocate(line: np.ndarray, rank_key: np.ndarray, value: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     """Cover of each item: items in ascending ``rank_key`` (ties in input order) cover up to their value.
 
-    A line's items together cover at most its ``capacity`` (methodology C.26, C.28).
+    A line's items together cover at most its ``capacity`` (methodology C.26, C.28); items of value
+    0 cover nothing and are left out of the ordering.
     """
     covered = np.zeros(len(value))
-    if not len(value):
+    rows = np.flatnonzero(value > 0)
+    if not len(rows):
         return covered
-    order = np.lexsort((np.arange(len(value)), rank_key, line))
+    count = np.bincount(line[rows], minlength=len(capacity))
+    single = count[line[rows]] == 1  # a line's only item: no ordering needed
+    alone = rows[single]
+    covered[alone] = np.clip(capacity[line[alone]], 0.0, value[alone])
+    rows = rows[~single]
+    if not len(rows):
+        return covered
+    _, key = np.unique(rank_key[rows], return_inverse=True)  # the few distinct weights, as ordinals
+    order = rows[np.argsort(line[rows] * (int(key.max()) + 1) + key, kind="stable")]
     sorted_lines = line[order]
     start = np.r_[0, np.flatnonzero(sorted_lines[1:] != sorted_lines[:-1]) + 1]
     rank = np.arange(len(order)) - np.repeat(start, np.diff(np.r_[start, len(order)]))
     used = np.zeros(len(capacity))
     for k in range(int(rank.max()) + 1):
-        rows = order[rank == k]  # at most one item per line at each rank
-        lines = line[rows]
-        take = np.clip(capacity[lines] - used[lines], 0.0, value[rows])
-        covered[rows] = take
+        at_rank = order[rank == k]  # at most one item per line at each rank
+        lines = line[at_rank]
+        take = np.clip(capacity[lines] - used[lines], 0.0, value[at_rank])
+        covered[at_rank] = take
         used[lines] += take
     return covered
 
 
-def rule_labels(flags: dict[str, np.ndarray], n: int) -> Any:
-    """The paragraphs that changed each line's number, in step order, joined by ', ' ('' for none)."""
+def rule_labels(flags: dict[str, np.ndarray], n: int, rows: np.ndarray | None = None) -> Any:
+    """The paragraphs that changed each line's number, in step order, joined by ', ' ('' for none).
+
+    ``flags`` are per line, or per line of ``rows`` (the others of the ``n`` lines have none).
+    """
     names = list(flags)
-    code = np.zeros(n, dtype=np.int64)
+    size = n if rows is None else len(rows)
+    code = np.zeros(size, dtype=np.int64)
     for bit, name in enumerate(names):
         code |= flags[name].astype(np.int64) << bit
-    unique, inverse = np.unique(code, return_inverse=True)
-    text = [", ".join(name for bit, name in enumerate(names) if (int(u) >> bit) & 1) for u in unique]
-    categories = list(dict.fromkeys(text))
-    codes = np.array([categories.index(t) for t in text])[inverse]
-    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+    if rows is not None:
+        full = np.zeros(n, dtype=np.int64)
+        full[rows] = code
+        code = full
+    present = np.flatnonzero(np.bincount(code, minlength=1))
+    text = [", ".join(name for bit, name in enumerate(names) if (int(u) >> bit) & 1) for u in present]
+    categories = list(dict.fromkeys(["", *text]))
+    to_category = np.zeros(int(present.max()) + 1, dtype=np.int32)
+    to_category[present] = [categories.index(t) for t in text]
+    return pd.Categorical.from_codes(to_category[code], dtype=pd.CategoricalDtype(categories))

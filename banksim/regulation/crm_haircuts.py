@@ -33,7 +33,9 @@ SOVEREIGN_COLUMN = ("sovereign", "mdb_zero_rw")  # CRE22.51(1); PSEs are other i
 
 def bucket_of(frame: pd.DataFrame, column: str) -> np.ndarray:
     """Index into ``BUCKETS`` (0 = AAA..AA-, ..., 6 = unrated) of a rating column."""
-    return lookup(frame, column, {r: BUCKETS.index(b) for r, b in RATING_BUCKETS.items()}, 6).astype(int)
+    return lookup(frame, column, {r: BUCKETS.index(b) for r, b in RATING_BUCKETS.items()}, 6).astype(
+        np.int64, copy=False
+    )
 
 
 def haircut_maturity_band(maturity: np.ndarray, tolerance: float = 1e-9) -> np.ndarray:
@@ -98,14 +100,13 @@ def supervisory_haircut(protection: pd.DataFrame, crm: Mapping[str, Any]) -> np.
             "equity_main_index": table["equity_main_index"],
             "equity_other_listed": table["equity_other_listed"],
         },
-    ).astype(float)
+    ).astype(float, copy=False)
     fund = is_in(protection, "protection_type", "ucits_fund")
     haircut[fund] = protection["fund_haircut"].to_numpy()[fund]
     security = is_in(protection, "protection_type", "debt_security")
     if security.any():
-        part = protection.loc[security]
-        values, _ = debt_security_haircut(part, "", part["unrated_bank_senior_eligible"].to_numpy(), crm)
-        haircut[security] = values
+        flag = protection["unrated_bank_senior_eligible"].to_numpy()
+        haircut = np.where(security, debt_security_haircut(protection, "", flag, crm)[0], haircut)
     return haircut
 
 
@@ -126,11 +127,10 @@ def lent_security_haircut(lines: pd.DataFrame, crm: Mapping[str, Any]) -> tuple[
             "equity_other_listed": table["equity_other_listed"],
             "non_eligible": table["non_eligible_lent"],
         },
-    ).astype(float)
+    ).astype(float, copy=False)
     security = is_in(lines, "lent_security_type", "debt_security")
     if security.any():
-        values, _ = debt_security_haircut(lines.loc[security], "lent_security_", None, crm)
-        he[security] = values
+        he = np.where(security, debt_security_haircut(lines, "lent_security_", None, crm)[0], he)
     non_eligible = np.isnan(he)
     he[non_eligible] = table["non_eligible_lent"]
     return he, non_eligible | is_in(lines, "lent_security_type", "non_eligible")
@@ -201,13 +201,12 @@ def collateral_risk_weight(items: pd.DataFrame, sa: Mapping[str, Any], crm: Mapp
         items,
         "protection_type",
         {"cash": 0.0, "gold": simple["gold"], "equity_main_index": simple["equity_main_index"]},
-    ).astype(float)
+    ).astype(float, copy=False)
     security = is_in(items, "protection_type", "debt_security")
     if security.any():
-        part = items.loc[security]
-        _, eligible = eligible_debt_security(part, "issuer_type", "rating", None)
-        rated = bucket_of(part, "rating") < 6
-        rw[security] = np.where(eligible & rated, _issuer_table_weight(part, sa, crm), np.nan)
+        _, eligible = eligible_debt_security(items, "issuer_type", "rating", None)
+        rated = bucket_of(items, "rating") < 6
+        rw = np.where(security, np.where(eligible & rated, _issuer_table_weight(items, sa, crm), np.nan), rw)
     return rw
 
 
@@ -236,7 +235,7 @@ def provider_risk_weight(items: pd.DataFrame, sa: Mapping[str, Any], crm: Mappin
     """
     rw = _issuer_table_weight(items, sa, crm)
     unrated = bucket_of(items, "rating") == 6
-    scra = lookup(items, "scra_grade", {g: sa["scra"][g] for g in ("A", "B", "C")}).astype(float)
+    scra = lookup(items, "scra_grade", {g: sa["scra"][g] for g in ("A", "B", "C")}).astype(float, copy=False)
     rw = np.where(is_in(items, "issuer_type", "bank") & unrated, scra, rw)
     rw = np.where(is_in(items, "issuer_type", "corporate") & unrated, np.nan, rw)
     given = items["provider_risk_weight"].to_numpy()

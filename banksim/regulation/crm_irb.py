@@ -70,11 +70,11 @@ def firb_collateral_lgd(
             allowed=[*FINANCIAL_COLLATERAL, *PHYSICAL_COLLATERAL, "deposit_netting"],
         )
     n = len(frame)
-    exposure = frame["exposure"].to_numpy().astype(float)
+    exposure = frame["exposure"].to_numpy(dtype=float)
     lgd_u = np.where(
         is_in(frame, "seniority", "subordinated"),
         firb["lgd_unsecured"]["subordinated"],
-        lookup(frame, "obligor_group", firb["lgd_unsecured"]).astype(float),
+        lookup(frame, "obligor_group", firb["lgd_unsecured"]).astype(float, copy=False),
     )
     holding = frame["transaction_type"].map(crm["holding_period_days"]).to_numpy(dtype=float)
     scaling = holding_period_scaling(holding, frame["remargining_days"].to_numpy(), crm["haircut_base_days"])
@@ -112,7 +112,7 @@ def firb_collateral_lgd(
     }
     result = pd.DataFrame(
         {
-            "position_id": frame["position_id"].to_numpy(),
+            "position_id": frame["position_id"].array,
             "exposure": exposure,
             "he": he,
             "lgd_unsecured": lgd_u,
@@ -121,7 +121,8 @@ def firb_collateral_lgd(
             "unsecured_exposure": unsecured,
             "lgd_star": lgd_star,
             "crm_rule": rule_labels({k: v & (secured > 0) for k, v in flags.items() if v.any()}, n),
-        }
+        },
+        copy=False,
     )
     table = items[["position_id", "protection_type", "amount", "currency"]].copy()
     for name, values in (
@@ -154,7 +155,7 @@ def _item_haircuts(
     haircut = np.where(financial, supervisory_haircut(items, crm) * line_scaling, np.nan)
     haircut = np.where(deposit, 0.0, np.where(physical, firb["non_financial_haircut"], haircut))
     fx = np.where(financial, fx_haircut(mismatch, line_scaling, crm), fx_haircut(mismatch, 1.0, crm))
-    lgd_s = lookup(items, "protection_type", firb["lgd_secured"]).astype(float)
+    lgd_s = lookup(items, "protection_type", firb["lgd_secured"]).astype(float, copy=False)
     lgd_s = np.where(financial | deposit, firb["lgd_secured"]["financial"], lgd_s)
     return haircut, fx, lgd_s
 
