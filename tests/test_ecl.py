@@ -7,6 +7,7 @@ the EIR), compared to 1e-9 relative.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -434,3 +435,70 @@ def test_bad_parameters_and_allowance_tables_are_rejected() -> None:
         allowance_movement(good.assign(stage=4), good)
     with pytest.raises(InputError, match="loss_allowance"):
         allowance_movement(good, good.assign(loss_allowance=-1.0))
+
+
+def direct_ecl(loan_: dict[str, Any], scenarios: list[EclScenario]) -> tuple[float, float]:
+    """C.38-C.40 evaluated term by term, with powers taken directly at each grid point."""
+    t_mat, r, ead_0 = loan_["residual_maturity"], loan_["eir"], loan_["drawn_amount"]
+    n = math.ceil(t_mat - 1e-9)
+    grid = [0.0] + [min(k, t_mat) for k in range(1, n + 1)]
+
+    def a(x: float) -> float:
+        return (1 - (1 + r) ** -x) / r if r > 0 else x
+
+    twelve = lifetime = 0.0
+    for s in scenarios:
+        p = min(1.0, s.pd_multiplier * loan_["pd"])
+        lgd = min(1.0, max(0.0, loan_["lgd"] + s.lgd_addon))
+        for k in range(1, n + 1):
+            start, end = grid[k - 1], grid[k]
+            profile = a(t_mat - start) / a(t_mat) if loan_.get("amortisation_type") == "annuity" else 1.0
+            term = (
+                ((1 - p) ** start - (1 - p) ** end) * lgd * ead_0 * profile * (1 + r) ** (-(start + end) / 2)
+            )
+            lifetime += s.weight * term
+            twelve += s.weight * term if k == 1 else 0.0
+    return twelve, lifetime
+
+
+def test_vectorised_periods_match_a_direct_evaluation() -> None:
+    scenarios = [
+        EclScenario("up", 0.3, 0.7, -0.05),
+        EclScenario("base", 0.45),
+        EclScenario("down", 0.25, 2.2, 0.15),
+    ]
+    loans = [
+        loan(position_id=f"x{i}", drawn_amount=1000.0 + 37 * i, residual_maturity=maturity, eir=eir, pd=pd_, lgd=0.35,
+             amortisation_type=kind, watchlist=True)
+        for i, (maturity, eir, pd_, kind) in enumerate(
+            [(0.3, 0.02, 0.01, "bullet"), (1.0, 0.05, 0.2, "annuity"), (4.75, 0.031, 0.004, "annuity"),
+             (12.2, 0.0, 0.05, "annuity"), (25.0, 0.09, 0.45, "bullet"), (7.0 - 1e-10, 0.04, 0.02, "annuity")]
+        )
+    ]  # fmt: skip
+    lines = run(*loans, scenarios=scenarios)
+    for row, loan_ in zip(lines.itertuples(), loans, strict=True):
+        twelve, lifetime = direct_ecl(loan_, scenarios)
+        assert row.ecl_12m == pytest.approx(twelve, rel=REL)
+        assert row.ecl_lifetime == pytest.approx(lifetime, rel=REL)
+
+
+def test_allowance_movement_from_an_exposure_table_with_opening_columns() -> None:
+    table = pd.DataFrame(
+        {
+            "position_id": ["a", "b"],
+            "opening_stage": [2, None],  # b is new: no opening row
+            "opening_allowance": [50.0, None],
+        }
+    )
+    closing = pd.DataFrame({"position_id": ["a", "b"], "stage": [2, 1], "loss_allowance": [40.0, 5.0]})
+    movement = allowance_movement(table, closing)
+    assert movement.loc["opening", "stage_2"] == 50.0
+    assert movement.loc["remeasurement", "stage_2"] == -10.0  # 40 - 50 in the closing stage
+    assert movement.loc["new financial assets", "stage_1"] == 5.0
+
+
+def test_constant_hazard_marginal_pds_of_a_five_percent_annual_pd() -> None:
+    # C.39: marginal PDs 0.05, 0.95 x 0.05 = 0.0475, 0.95^2 x 0.05 = 0.045125 (LGD 1, EIR 0, bullet).
+    line = one(drawn_amount=1000.0, residual_maturity=3.0, pd=0.05, lgd=1.0, watchlist=True)
+    assert line["ecl_lifetime"] == pytest.approx(1000 * (0.05 + 0.0475 + 0.045125), rel=REL)
+    assert line["pd_lifetime"] == pytest.approx(1 - 0.95**3, rel=REL)

@@ -457,3 +457,12 @@ def test_slotted_totals_equal_the_flows_one_by_one() -> None:
     assert len(one_by_one) == len(slotted)
     np.testing.assert_allclose(slotted["amount"], one_by_one["sum"].sort_index(), rtol=1e-12)
     assert (slotted["flows"].to_numpy() == one_by_one["size"].sort_index().to_numpy()).all()
+
+
+def test_annuity_payment_of_a_three_year_million_at_five_percent() -> None:
+    # C.43: A = 1,000,000 x 0.05 / (1 - 1.05^-3) = 367,208.56.
+    flows = flows_of(
+        drawn_amount=1_000_000.0, residual_maturity=3.0, interest_rate=0.05, amortisation_type="annuity"
+    )
+    np.testing.assert_allclose(flows["amount"], 1_000_000 * 0.05 / (1 - 1.05**-3), rtol=REL)
+    assert flows["amount"].iloc[0] == pytest.approx(367_208.56, abs=5e-3)

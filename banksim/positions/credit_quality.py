@@ -103,9 +103,12 @@ def validate_ecl_exposures(exposures: pd.DataFrame) -> pd.DataFrame:
 def validate_allowances(table: pd.DataFrame, name: str) -> pd.DataFrame:
     """Check a per-loan (``position_id``, ``stage``, ``loss_allowance``) table (methodology 12.7).
 
-    ``opening_stage`` / ``opening_allowance`` are accepted for ``stage`` / ``loss_allowance``.
+    ``opening_stage`` / ``opening_allowance`` are accepted for ``stage`` / ``loss_allowance`` (rows
+    without an opening stage are then left out: loans that did not exist at the opening date).
     """
     if isinstance(table, pd.DataFrame):
+        if "opening_stage" in table:  # an exposure table: rows without an opening stage are new loans
+            table = table[table["opening_stage"].notna()]
         table = table.rename(columns={"opening_stage": "stage", "opening_allowance": "loss_allowance"})
         table = table[[c for c in ("position_id", "stage", "loss_allowance") if c in table]]
     frame = validate_table(table, ALLOWANCE_COLUMNS, name)

@@ -84,19 +84,21 @@ def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def _annuity_schedule(
-    frame: pd.DataFrame, rows: np.ndarray, params: Mapping[str, Any]
+    frame: pd.DataFrame, rows: np.ndarray, params: Mapping[str, Any], before: float = np.inf
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(row, time, level payment, principal part) of each annuity payment (SRP31.103(1); methodology C.43).
 
     M = T f whole; A = N q / (1 - (1 + q)^-M), q = c/f (q = 0: N/M), paid at T - (M - j)/f, j = 1 .. M;
     principal part A - B_(j-1) q with the balance B_(j-1) = N (1+q)^(j-1) - A ((1+q)^(j-1) - 1)/q.
+    Only the payments due before ``before`` are expanded (plus one, for rounding; the caller filters).
     """
     c = _columns(frame)
     maturity, frequency = c["residual_maturity"][rows], c["payment_frequency"][rows]
     payments, level = _annuity_level(frame, rows, params)
     notional, rate = c["drawn_amount"][rows], c["interest_rate"][rows] / frequency
     safe = np.where(rate != 0, rate, 1.0)
-    index, j0 = _expand(np.arange(len(rows)), payments)
+    due = np.clip(np.ceil(payments - (maturity - before) * frequency), 0, payments)
+    index, j0 = _expand(np.arange(len(rows)), due)
     j = j0 + 1
     growth = (1.0 + rate[index]) ** (j - 1)
     balance = np.where(
@@ -332,7 +334,7 @@ def repricing_events(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataF
     rows = rows[c["residual_maturity"][rows] < horizon]
     flows.add(rows, c["residual_maturity"][rows], c["drawn_amount"][rows], "fixed_rollover")
     tenors.append(c["original_maturity"][rows])
-    index, times, _, principal = _annuity_schedule(frame, _rows(frame, "fixed", "annuity"), params)
+    index, times, _, principal = _annuity_schedule(frame, _rows(frame, "fixed", "annuity"), params, horizon)
     inside = times < horizon
     flows.add(index[inside], times[inside], principal[inside], "annuity_rollover")
     tenors.append(c["original_maturity"][index[inside]])
