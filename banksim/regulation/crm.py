@@ -318,18 +318,18 @@ def _simple(state: _State, sa: Mapping[str, Any], crm: Mapping[str, Any]) -> Non
     revalued = state.frame["remargining_days"].to_numpy()[state.line] <= simple["maximum_revaluation_days"]
     eligible = state.kind(*SIMPLE_COLLATERAL) & ~np.isnan(coll_rw) & revalued & ~state.mm
     same = ~state.mismatch_ccy
-    cash_same = eligible & state.kind("cash") & same
-    zero_sovereign = (
-        eligible
-        & state.kind("debt_security")
+    any_cash = state.kind("cash") & same
+    any_zero_sovereign = (
+        state.kind("debt_security")
         & is_in(state.items, "issuer_type", "sovereign", "pse")
         & (np.abs(coll_rw) <= tol)
         & same
     )
+    cash_same, zero_sovereign = eligible & any_cash, eligible & any_zero_sovereign
     repo_line = state.frame["repo_cre22_36_conditions_met"].to_numpy()[state.line]
     core = state.frame["core_market_participant"].to_numpy()[state.line]
     collateral_rows = state.kind(*SIMPLE_COLLATERAL, "equity_other_listed", "ucits_fund")
-    _check_repo(state, repo_line & collateral_rows & ~(cash_same | zero_sovereign))
+    _check_repo(state, repo_line & collateral_rows & ~(any_cash | any_zero_sovereign))
     repo = repo_line & (cash_same | zero_sovereign)
     rw = np.maximum(simple["floor"], coll_rw)
     rw = np.where(cash_same, simple["cash_same_currency"], rw)
