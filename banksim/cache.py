@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -23,7 +23,9 @@ from banksim.code_version import CodeVersion
 from banksim.errors import BanksimError, InputError
 from banksim.hashing import KEY_SCHEME, compute_params_hash, describe_value
 from banksim.store import check_kind, get_store
-from banksim.store.leases import Lease
+
+if TYPE_CHECKING:
+    from banksim.store.leases import Lease
 
 __all__ = ["CachedFunction", "CallInfo", "cached"]
 

@@ -138,7 +138,9 @@ def check_db_url(url: Any, argument: str = "DB_URL") -> None:
     scheme = url.split("://", 1)[0].strip()
     if scheme.split("+", 1)[0] not in DB_SCHEMES:
         raise InputError(argument, f"unsupported database scheme {scheme!r}", allowed=allowed)
-    from sqlalchemy.engine import make_url  # already loaded by the store
+    if re.fullmatch(r"sqlite(?:\+pysqlite)?:///[^?%]*", url):
+        return  # a SQLite file: nothing to parse (and a cache hit on it loads no SQLAlchemy)
+    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
     try:

@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .backends import TEMP_PREFIX, DatabaseBlobs, FsspecFiles, LocalFiles, PayloadBackend, is_url
 from .core import Store
 from .engine import make_engine
-from .maintenance import LISTING_COLUMNS
 from .names import check_key, check_kind, check_mime, check_name, parse_age, parse_size
 from .registry import (
     get_store,
@@ -22,8 +23,31 @@ from .registry import (
     save_dict,
     use_store,
 )
-from .rows import ARTIFACTS, CONFIGURATIONS, SIMULATIONS, Row, library_versions
+from .rows import Row, library_versions
 from .schema import alembic_config
+
+if TYPE_CHECKING:
+    from .maintenance import LISTING_COLUMNS
+    from .rows import ARTIFACTS, CONFIGURATIONS, SIMULATIONS
+
+# Loaded when first used, with SQLAlchemy: a cache hit on a SQLite file needs neither.
+_LAZY = {
+    "ARTIFACTS": "rows",
+    "CONFIGURATIONS": "rows",
+    "SIMULATIONS": "rows",
+    "LISTING_COLUMNS": "maintenance",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     # the store

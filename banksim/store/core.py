@@ -11,34 +11,31 @@ import contextvars
 import datetime as dt
 import logging
 import os
+import threading
+import types
 import uuid
 import weakref
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy import Connection, Table, delete, select, update
-from sqlalchemy.exc import OperationalError
 
 from banksim import payloads
 from banksim.errors import InputError, StoreError
-from banksim.models import utcnow
 from banksim.recent import RecentPayloads, footprint
 from banksim.settings import ARTIFACT_STORES, check_db_url, get_settings, mask_secrets, mask_url
 
-from . import leases, maintenance, schema
+from . import schema
 from .backends import DatabaseBlobs, LocalFiles, PayloadBackend, Unreadable, file_backend
-from .engine import config_lock_key, lock_key, make_engine
-from .names import check_key, check_kind, check_mime, check_name
-from .rows import (
-    ARTIFACTS,
-    CONFIGURATIONS,
-    SIMULATIONS,
-    Row,
-    library_versions,
-    same_payload,
-    simulation_values,
-)
+from .engine import config_lock_key, lock_key
+from .names import check_key, check_kind, check_lease_seconds, check_mime, check_name
+from .reads import EngineReads, Reads, SqliteReads, sqlite_file
+from .rows import Row, library_versions, same_payload, simulation_values, table_of
+
+if TYPE_CHECKING:  # SQLAlchemy is loaded to write, migrate or maintain, not for a hit on SQLite
+    from sqlalchemy import Connection, Engine, Table
+
+    from .leases import Lease
 
 __all__ = ["Store"]
 
@@ -98,13 +95,19 @@ class Store:
         self.artifact_root: Any = (
             self.files.root if isinstance(self.files, LocalFiles) else str(artifact_path)
         )
-        self.engine = make_engine(db_url)
-        self.dialect = self.engine.dialect.name
+        self.dialect = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+        path = sqlite_file(db_url)
+        # A SQLite file is read with sqlite3 alone; the engine is made when something writes.
+        self.sqlite_reads = SqliteReads(path) if path is not None else None
+        self._engine: Engine | None = None
+        self._engine_lock = threading.Lock()
+        if self.sqlite_reads is None:
+            self.engine  # noqa: B018 - made now: a missing driver is reported on open
         self._token: contextvars.Token[Store | None] | None = None
         if memory_cache_mb is None:
             memory_cache_mb = get_settings().memory_cache_mb
         self.recent = RecentPayloads(memory_cache_mb * 2**20)
-        self.lease_seconds = leases.check_lease_seconds(lease_seconds)
+        self.lease_seconds = check_lease_seconds(lease_seconds)
         self._verified_files: dict[str, tuple[Any, ...]] = {}  # data_path -> _file_state
         all_stores.add(self)
         if migrate:
@@ -130,7 +133,40 @@ class Store:
     def close(self) -> None:
         """Release database connections and the in-memory tier."""
         self.recent.clear()
-        self.engine.dispose()
+        if self.sqlite_reads is not None:
+            self.sqlite_reads.close()
+        if self._engine is not None:
+            self._engine.dispose()
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (made on first use: a hit on a SQLite file needs none)."""
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    from .engine import make_engine
+
+                    self._engine = make_engine(self.url)
+        return self._engine
+
+    def after_fork(self) -> None:
+        """In a forked child: drop the parent's connections without closing them, and the
+        in-memory tier (see :meth:`RecentPayloads.reset_after_fork`)."""
+        if self._engine is not None:
+            self._engine.dispose(close=False)
+        if self.sqlite_reads is not None:
+            self.sqlite_reads.forget()
+        self.recent.reset_after_fork()
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[Reads]:
+        """A read transaction for the hit path: sqlite3 alone on a SQLite file, else the engine."""
+        if self.sqlite_reads is not None:
+            with self.sqlite_reads.transaction() as sqlite_reads:
+                yield sqlite_reads
+        else:
+            with self.transaction() as conn:
+                yield EngineReads(conn)
 
     # -- transactions and schema ------------------------------------------------------------------
     @contextlib.contextmanager
@@ -149,19 +185,27 @@ class Store:
 
     def current_revision(self) -> str | None:
         """The schema revision of the database (None for an empty database)."""
+        if self.sqlite_reads is not None:
+            return self.sqlite_reads.revision()
         return schema.current_revision(self.engine)
 
     def upgrade(self) -> str:
-        """Bring the schema to the latest revision; return it. Safe with concurrent callers."""
+        """Bring the schema to the latest revision; return it. Safe with concurrent callers.
+
+        A database at the latest revision costs one query (no SQLAlchemy on a SQLite file)."""
+        if self.sqlite_reads is not None and self.sqlite_reads.revision() == schema.SCHEMA_REVISION:
+            return schema.SCHEMA_REVISION
         return schema.upgrade(
             self.engine,
             self.url,
             lambda: self.transaction(write=True, lock_keys=["banksim-schema-migration"]),
         )
 
-    def claim(self, params_hash: str) -> leases.Lease | None:
+    def claim(self, params_hash: str) -> Lease | None:
         """Claim the right to compute ``params_hash`` (renewed until released), or None while
         another process holds it; see :mod:`banksim.store.leases`."""
+        from . import leases
+
         return leases.claim(self, check_key(params_hash), self.lease_seconds)
 
     # -- reading and checking payloads ------------------------------------------------------------
@@ -199,7 +243,7 @@ class Store:
         """Where a row's payload lives: its blob, or a file under ``ARTIFACT_PATH``."""
         return self.blobs if row.data_path is None else self.files
 
-    def payload_intact(self, row: Row, blob: bytes | None = None, table: Table = SIMULATIONS) -> bool:
+    def payload_intact(self, row: Row, blob: bytes | None = None, table: Table | None = None) -> bool:
         """True if the payload of a row of ``table`` is there and matches its checksum.
 
         For readers that take the bytes without decoding them here (DuckDB). A damaged payload
@@ -215,7 +259,7 @@ class Store:
                 return True
         if self._checksum_matches(row, blob):
             return True
-        self._discard(table, row)  # logged by _verified_bytes
+        self._discard(table if table is not None else table_of("simulations"), row)  # logged
         return False
 
     def _file_state(self, row: Row) -> tuple[Any, ...] | None:
@@ -238,6 +282,8 @@ class Store:
     def _row_unchanged(self, table: Table, row: Row) -> bool:
         """True if the row still points at the payload that was checked (same id, checksum and
         file: rewriting identical content keeps the id and checksum but moves the file)."""
+        from sqlalchemy import select
+
         with self.transaction() as conn:
             found = conn.execute(select(table.c.id).where(*same_payload(table, row))).first()
         return found is not None
@@ -252,6 +298,10 @@ class Store:
         extra: dict[str, Any],
     ) -> tuple[str, str | None]:
         """Insert or replace the row for ``key``; return its id and the file it replaced."""
+        from sqlalchemy import select, update
+
+        from banksim.models import utcnow
+
         match = [table.c[name] == value for name, value in key.items()]
         old = conn.execute(select(table.c.id, table.c.data_path).where(*match)).first()
         values = {
@@ -288,6 +338,10 @@ class Store:
         configuration: dict[str, Any] | None = None,
     ) -> list[str]:
         """Write payload files, then every row in one transaction; return the row ids."""
+        from sqlalchemy.exc import OperationalError
+
+        from .rows import CONFIGURATIONS
+
         staged: list[str | None] = []
         try:
             for _table, key, payload, _extra in writes:
@@ -305,7 +359,7 @@ class Store:
                     ids.append(row_id)
                     replaced.append(old_path)
                 if configuration is not None:
-                    self._put_configuration(conn, configuration)
+                    self._put_configuration(conn, CONFIGURATIONS, configuration)
         except BaseException as exc:
             for path in staged:
                 self.files.remove(path)
@@ -320,8 +374,11 @@ class Store:
             self.files.remove(path)
         return ids
 
-    def _put_configuration(self, conn: Connection, values: dict[str, Any]) -> None:
-        table = CONFIGURATIONS
+    def _put_configuration(self, conn: Connection, table: Table, values: dict[str, Any]) -> None:
+        from sqlalchemy import select, update
+
+        from banksim.models import utcnow
+
         now = utcnow()
         exists = conn.execute(
             select(table.c.params_hash).where(table.c.params_hash == values["params_hash"])
@@ -338,27 +395,24 @@ class Store:
             table.insert().values(created_at=now, updated_at=now, hit_count=0, miss_count=1, **values)
         )
 
-    def _get(self, table: Table, key: dict[str, str]) -> Any | None:
-        """Load the payload of ``key``; a damaged one is removed (logged) and reads as None.
+    def _get(self, table: str, key: dict[str, str]) -> Any | None:
+        """Load the payload of ``key`` in ``table`` (``simulations`` or ``artifacts``); a
+        damaged one is removed (logged) and reads as None.
 
         The row is looked up every time; its payload comes from the in-memory tier when that
         holds the same row id and checksum, else from its file or blob (then kept in the tier).
         """
-        columns = [column for column in table.c if column.name != "data_blob"]
         for _attempt in range(3):
-            with self.transaction() as conn:
-                found = conn.execute(
-                    select(*columns).where(*[table.c[name] == value for name, value in key.items()])
-                ).first()
+            with self._reading() as reads:
+                found = reads.row(table, key)
                 if found is None:
                     return None
-                row = Row.of(found, key.get("kind") or key["name"], key["params_hash"])
+                name = key.get("kind") or key["name"]
+                row = Row.of(types.SimpleNamespace(**found), name, key["params_hash"])
                 value = self.recent.get(row.id, row.checksum)
                 blob = None
                 if value is None and row.data_path is None:
-                    blob = conn.execute(
-                        select(table.c.data_blob).where(table.c.id == row.id)
-                    ).scalar_one_or_none()
+                    blob = reads.blob(table, row.id)
                     if blob is None:  # the row was replaced or purged a moment ago; look again
                         continue
             if value is None:
@@ -366,19 +420,21 @@ class Store:
                 if value is None:  # file gone: replaced or purged since we read the row; look again
                     continue
                 if value is _DAMAGED:
-                    self._discard(table, row)
+                    self._discard(table_of(table), row)
                     return None
                 if self.recent.limit_bytes:
                     value = self.recent.put(row.id, row.checksum, value, footprint(value, row.size_bytes))
-            return (value, row.mime_type) if table is ARTIFACTS else value
+            return (value, row.mime_type) if table == "artifacts" else value
         log.warning("payload for %s is missing on disk; treating it as missing", key)
-        self._discard(table, row)
+        self._discard(table_of(table), row)
         return None
 
     def _discard(self, table: Table, row: Row) -> None:
         """Delete a damaged row, unless a writer has replaced or rewritten it meanwhile; then its
         file (only if it is inside the store). It takes the key's writer lock: every mutation of
         a key takes the same one (:func:`~banksim.store.engine.lock_key`)."""
+        from sqlalchemy import delete
+
         with self.transaction(write=True, lock_keys=[lock_key(table, row.name, row.params_hash)]) as conn:
             deleted = conn.execute(delete(table).where(*same_payload(table, row))).rowcount
         if deleted:
@@ -395,11 +451,11 @@ class Store:
         """
         key = {"kind": check_kind(kind), "params_hash": check_key(params_hash)}
         payload = payloads.encode_dataframe(df)
-        return self._commit([(SIMULATIONS, key, payload, simulation_values(payload))])[0]
+        return self._commit([(table_of("simulations"), key, payload, simulation_values(payload))])[0]
 
     def load_dataframe(self, kind: str, params_hash: str) -> pd.DataFrame | None:
         """Return the DataFrame stored under ``(kind, params_hash)``, or None."""
-        value = self._get(SIMULATIONS, {"kind": check_kind(kind), "params_hash": check_key(params_hash)})
+        value = self._get("simulations", {"kind": check_kind(kind), "params_hash": check_key(params_hash)})
         if value is not None and not isinstance(value, pd.DataFrame):
             raise InputError("kind", f"{kind!r}/{params_hash!r} holds a dict, not a DataFrame; use load_dict")
         return value
@@ -408,11 +464,11 @@ class Store:
         """Store ``data`` as JSON under ``(kind, params_hash)``, replacing any earlier value."""
         key = {"kind": check_kind(kind), "params_hash": check_key(params_hash)}
         payload = payloads.encode_dict(data)
-        return self._commit([(SIMULATIONS, key, payload, simulation_values(payload))])[0]
+        return self._commit([(table_of("simulations"), key, payload, simulation_values(payload))])[0]
 
     def load_dict(self, kind: str, params_hash: str) -> dict[str, Any] | None:
         """Return the dict stored under ``(kind, params_hash)``, or None."""
-        value = self._get(SIMULATIONS, {"kind": check_kind(kind), "params_hash": check_key(params_hash)})
+        value = self._get("simulations", {"kind": check_kind(kind), "params_hash": check_key(params_hash)})
         if value is not None and not isinstance(value, dict):
             raise InputError(
                 "kind", f"{kind!r}/{params_hash!r} holds a DataFrame, not a dict; use load_dataframe"
@@ -424,21 +480,23 @@ class Store:
         key = {"params_hash": check_key(params_hash), "name": check_name(name)}
         check_mime(mime)
         payload = payloads.encode_bytes(blob)
-        return self._commit([(ARTIFACTS, key, payload, {"mime_type": mime})])[0]
+        return self._commit([(table_of("artifacts"), key, payload, {"mime_type": mime})])[0]
 
     def load_artifact(self, params_hash: str, name: str) -> tuple[bytes, str] | None:
         """Return ``(bytes, mime)`` stored under ``(params_hash, name)``, or None."""
-        return self._get(ARTIFACTS, {"params_hash": check_key(params_hash), "name": check_name(name)})
+        return self._get("artifacts", {"params_hash": check_key(params_hash), "name": check_name(name)})
 
     # -- used by the cache ----------------------------------------------------------------------
     def configuration(self, params_hash: str) -> dict[str, Any] | None:
-        with self.transaction() as conn:
-            row = conn.execute(
-                select(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash)
-            ).first()
-        return dict(row._mapping) if row is not None else None
+        """The ``configurations`` row of a cached call as a dict, or None."""
+        with self._reading() as reads:
+            return reads.configuration(params_hash)
 
     def configurations(self, kind: str) -> list[dict[str, Any]]:
+        from sqlalchemy import select
+
+        from .rows import CONFIGURATIONS
+
         with self.transaction() as conn:
             rows = (
                 conn.execute(
@@ -455,6 +513,16 @@ class Store:
 
     def record_hit(self, params_hash: str) -> None:
         """Count a cache hit; best effort, waits at most 0.2 s for a busy database."""
+        if self.sqlite_reads is not None:
+            self.sqlite_reads.record_hit(params_hash)
+            return
+        from sqlalchemy import update
+        from sqlalchemy.exc import OperationalError
+
+        from banksim.models import utcnow
+
+        from .rows import CONFIGURATIONS
+
         with self.engine.connect() as conn:
             # SQLite: the short timeout is set on the driver connection itself (autocommit, outside
             # any transaction) and restored the same way, so a pooled connection never keeps it.
@@ -486,6 +554,8 @@ class Store:
 
         ``parts`` holds ``(kind_or_name, payload, mime)``; blobs (``mime`` given) go to artifacts.
         """
+        from .rows import ARTIFACTS, SIMULATIONS
+
         writes = []
         for name, payload, mime in parts:
             if payload.format == "blob":
@@ -510,6 +580,10 @@ class Store:
 
     def has_part(self, name: str, params_hash: str, blob: bool) -> bool:
         """True if a result part is stored intact; checks its checksum without decoding it."""
+        from sqlalchemy import select
+
+        from .rows import ARTIFACTS, SIMULATIONS
+
         table = ARTIFACTS if blob else SIMULATIONS
         name_column = table.c.name if blob else table.c.kind
         with self.transaction() as conn:
@@ -532,31 +606,47 @@ class Store:
 
     def load_part(self, name: str, params_hash: str, blob: bool) -> Any | None:
         if blob:
-            found = self._get(ARTIFACTS, {"params_hash": params_hash, "name": name})
+            found = self._get("artifacts", {"params_hash": params_hash, "name": name})
             return None if found is None else found[0]
-        return self._get(SIMULATIONS, {"kind": name, "params_hash": params_hash})
+        return self._get("simulations", {"kind": name, "params_hash": params_hash})
 
-    # -- maintenance (banksim.store.maintenance) -------------------------------------------------
+    # -- maintenance (banksim.store.maintenance, loaded when used) ---------------------------------
     def list_entries(self, kind: str | None = None) -> pd.DataFrame:
+        """One row per stored payload; see :func:`banksim.store.maintenance.list_entries`."""
+        from . import maintenance
+
         return maintenance.list_entries(self, kind)
 
     def stats(self) -> pd.DataFrame:
+        """Stored calls, bytes, hits and misses; see :func:`banksim.store.maintenance.stats`."""
+        from . import maintenance
+
         return maintenance.stats(self)
 
     def verify(self, kind: str | None = None, *, dry_run: bool = False) -> pd.DataFrame:
+        """Check every payload against its checksum, remove the damaged ones; see
+        :func:`banksim.store.maintenance.verify`."""
+        from . import maintenance
+
         return maintenance.verify(self, kind, dry_run=dry_run)
 
     def purge(
         self, kind: str | None = None, older_than: dt.timedelta | str | None = None, *, dry_run: bool = False
     ) -> pd.DataFrame:
+        """Remove entries by kind and age; see :func:`banksim.store.maintenance.purge`."""
+        from . import maintenance
+
         return maintenance.purge(self, kind, older_than, dry_run=dry_run)
 
     def shrink(self, max_bytes: int | str, kind: str | None = None, *, dry_run: bool = False) -> pd.DataFrame:
+        """Remove the least recently used entries until the payloads fit in ``max_bytes``; see
+        :func:`banksim.store.maintenance.shrink`."""
+        from . import maintenance
+
         return maintenance.shrink(self, max_bytes, kind, dry_run=dry_run)
 
     def remove_orphans(self, *, dry_run: bool = False) -> list[str]:
-        return maintenance.remove_orphans(self, dry_run=dry_run)
+        """Delete payload files no row points at; see :func:`banksim.store.maintenance.remove_orphans`."""
+        from . import maintenance
 
-    for _method in (list_entries, stats, verify, purge, shrink, remove_orphans):
-        _method.__doc__ = getattr(maintenance, _method.__name__).__doc__
-    del _method
+        return maintenance.remove_orphans(self, dry_run=dry_run)

@@ -6,18 +6,21 @@ Also the lock names: every change to one stored key takes the same lock, whoever
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from typing import TYPE_CHECKING, Any
 
 from banksim.errors import StoreError
 from banksim.settings import mask_url
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine, Table
 
 __all__ = ["config_lock_key", "lock_key", "make_engine"]
 
 
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` for writes."""
+    from sqlalchemy import create_engine, event
+
     if url.startswith("sqlite"):
         database = url.split("///", 1)[1] if "///" in url else ""
         if database and database != ":memory:" and not database.startswith("file:"):

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import threading
 import uuid
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select, update
 
-from banksim.errors import InputError
 from banksim.models import utcnow
 from banksim.settings import mask_secrets
 
+from .names import check_lease_seconds
 from .rows import LEASES
 
 if TYPE_CHECKING:
@@ -79,14 +78,6 @@ class Lease:
 
     def _masked(self, exc: Exception) -> str:
         return mask_secrets(str(exc), self.store.url)
-
-
-def check_lease_seconds(seconds: float) -> float:
-    """``seconds`` if it is a finite duration above zero; an InputError naming ``lease_seconds``
-    otherwise (zero would make the renewer loop without pause)."""
-    if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
-        raise InputError("lease_seconds", f"{seconds!r} is not a duration", allowed="seconds > 0")
-    return seconds
 
 
 def claim(store: Store, params_hash: str, seconds: float) -> Lease | None:

@@ -1,4 +1,4 @@
-"""Names the store accepts: keys, kinds, artifact names, MIME types, ages and sizes.
+"""Names the store accepts: keys, kinds, artifact names, MIME types, ages, sizes and leases.
 
 Each name becomes a folder, a SQL view or a file name, so each is checked before anything is
 written; a bad one raises :class:`~banksim.errors.InputError` naming the argument.
@@ -7,11 +7,20 @@ written; a bad one raises :class:`~banksim.errors.InputError` naming the argumen
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 from banksim.errors import InputError
 
-__all__ = ["check_key", "check_kind", "check_mime", "check_name", "parse_age", "parse_size"]
+__all__ = [
+    "check_key",
+    "check_kind",
+    "check_lease_seconds",
+    "check_mime",
+    "check_name",
+    "parse_age",
+    "parse_size",
+]
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,62}")  # a folder name and a DuckDB view name
@@ -60,6 +69,14 @@ def check_mime(mime: str) -> str:
     if not isinstance(mime, str) or len(mime) > 128 or not MIME_PATTERN.fullmatch(mime):
         raise InputError("mime", f"{mime!r} is not a MIME type", allowed="type/subtype, e.g. text/csv")
     return mime
+
+
+def check_lease_seconds(seconds: float) -> float:
+    """``seconds`` if it is a finite duration above zero; an InputError naming ``lease_seconds``
+    otherwise (zero would make the renewer loop without pause)."""
+    if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
+        raise InputError("lease_seconds", f"{seconds!r} is not a duration", allowed="seconds > 0")
+    return seconds
 
 
 def parse_age(older_than: dt.timedelta | str | None) -> dt.timedelta | None:

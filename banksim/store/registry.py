@@ -86,8 +86,7 @@ def get_store() -> Store:
 
 def _after_fork() -> None:
     for store in list(all_stores):
-        store.engine.dispose(close=False)
-        store.recent.reset_after_fork()
+        store.after_fork()
 
 
 if hasattr(os, "register_at_fork"):

@@ -10,19 +10,38 @@ import functools
 import json
 import sys
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Table
+from typing import TYPE_CHECKING, Any
 
 from banksim import payloads
-from banksim.models import Artifact, Configuration, Lease, Simulation
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
 __all__ = ["ARTIFACTS", "CONFIGURATIONS", "LEASES", "SIMULATIONS", "Row", "library_versions", "same_payload"]
 
-SIMULATIONS: Table = Simulation.__table__  # type: ignore[assignment]
-ARTIFACTS: Table = Artifact.__table__  # type: ignore[assignment]
-CONFIGURATIONS: Table = Configuration.__table__  # type: ignore[assignment]
-LEASES: Table = Lease.__table__  # type: ignore[assignment]
+# The tables come from banksim.models (SQLAlchemy's ORM) when first used: a cache hit on a SQLite
+# file reads with sqlite3 alone (banksim.store.reads) and loads neither.
+_TABLES = {
+    "SIMULATIONS": "Simulation",
+    "ARTIFACTS": "Artifact",
+    "CONFIGURATIONS": "Configuration",
+    "LEASES": "Lease",
+}
+if TYPE_CHECKING:
+    SIMULATIONS: Table
+    ARTIFACTS: Table
+    CONFIGURATIONS: Table
+    LEASES: Table
+
+
+def __getattr__(name: str) -> Table:
+    if name not in _TABLES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from banksim import models
+
+    table: Table = getattr(models, _TABLES[name]).__table__
+    globals()[name] = table
+    return table
 
 
 @dataclass(frozen=True)
@@ -58,7 +77,7 @@ class Row:
 
 def table_of(name: str) -> Table:
     """``simulations`` or ``artifacts`` by name."""
-    return ARTIFACTS if name == "artifacts" else SIMULATIONS
+    return __getattr__("ARTIFACTS" if name == "artifacts" else "SIMULATIONS")
 
 
 def same_payload(table: Table, row: Row) -> tuple[Any, ...]:

@@ -1,6 +1,6 @@
 """The store's schema: its revision, migrations with Alembic, and adopting unstamped tables.
 
-A database at :data:`~banksim.models.SCHEMA_REVISION` costs one query to open; Alembic is
+A database at :data:`SCHEMA_REVISION` costs one query to open; Alembic is
 loaded only to migrate, and a database whose tables no revision made is refused, saying how.
 """
 
@@ -11,17 +11,19 @@ import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Connection, Engine, create_engine
+from typing import TYPE_CHECKING, Any
 
 from banksim.errors import SchemaVersionError, StoreError
-from banksim.models import SCHEMA_REVISION
 from banksim.settings import mask_url
 
-from .rows import ARTIFACTS, CONFIGURATIONS, LEASES, SIMULATIONS
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
 
-__all__ = ["alembic_config", "current_revision", "upgrade"]
+__all__ = ["SCHEMA_REVISION", "alembic_config", "current_revision", "upgrade"]
+
+# The latest migration in db/versions: the tables of banksim.models as they stand. A store at this
+# revision opens with one query; a test checks it against Alembic's head.
+SCHEMA_REVISION = "0003_leases"
 
 log = logging.getLogger("banksim.store")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "db"
@@ -94,6 +96,8 @@ def _table_columns(conn: Connection) -> dict[str, frozenset[str]]:
     """The columns of banksim's tables that exist in a database."""
     from sqlalchemy import inspect
 
+    from .rows import ARTIFACTS, CONFIGURATIONS, LEASES, SIMULATIONS
+
     inspector = inspect(conn)
     names = set(inspector.get_table_names())
     return {
@@ -120,6 +124,7 @@ def _schema_of_each_revision() -> dict[str, dict[str, frozenset[str]]]:
     the migrations bring up one revision at a time."""
     from alembic import command
     from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine
 
     config = alembic_config()
     schemas = {}
