@@ -219,8 +219,9 @@ def _excel_export(
     liquidity: Mapping[str, Any] | None,
     scenario: str,
     params_hash: str,
+    parameters: str | None = None,
 ) -> bytes:
-    return excel_workbook(positions, rwa, lcr, nsfr, capital, liquidity, scenario, params_hash)
+    return excel_workbook(positions, rwa, lcr, nsfr, capital, liquidity, scenario, params_hash, parameters)
 
 
 def create_excel_export(
@@ -256,12 +257,14 @@ def create_excel_export(
     -------
     workbook : bytes
         The ``.xlsx`` file's content: save it with ``Path("report.xlsx").write_bytes(workbook)``.
-        Its summary sheet names the scenario, the cache key and the banksim version.
+        Its summary sheet names the scenario, the jurisdiction (of a PipelineResult), the cache
+        key and the banksim version.
     cache_hit : bool
         True if the workbook was loaded from the store.
     """
     from banksim.pipeline import PipelineResult  # the pipeline imports this module
 
+    jurisdiction = None  # known for a PipelineResult only
     if isinstance(positions, PipelineResult):
         result = positions
         given = [
@@ -281,6 +284,7 @@ def create_excel_export(
             )
         positions, rwa, lcr, nsfr = result.positions, result.rwa, result.lcr, result.nsfr
         capital, liquidity, scenario = result.capital, result.liquidity, result.scenario.name
+        jurisdiction = result.parameters
     missing = [n for n, v in (("rwa", rwa), ("lcr", lcr), ("nsfr", nsfr), ("capital", capital)) if v is None]
     if missing:
         raise InputError(
@@ -289,8 +293,8 @@ def create_excel_export(
             allowed="a PipelineResult alone, or positions, rwa, lcr, nsfr and capital",
         )
     name = UNNAMED_SCENARIO if scenario is None else scenario
-    key = _excel_export.key(positions, rwa, lcr, nsfr, capital, liquidity, name, "")
+    key = _excel_export.key(positions, rwa, lcr, nsfr, capital, liquidity, name, "", jurisdiction)
     workbook, hit = _excel_export(
-        positions, rwa, lcr, nsfr, capital, liquidity, name, key, use_cache=use_cache
+        positions, rwa, lcr, nsfr, capital, liquidity, name, key, jurisdiction, use_cache=use_cache
     )
     return workbook, hit

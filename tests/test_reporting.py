@@ -19,8 +19,9 @@ import xlsxwriter
 
 import banksim as bs
 from banksim import reporting
-from banksim.reporting import excel_workbook
+from banksim.reporting import excel_workbook, summary
 from banksim.reporting.bulk import bulk_sheet_class
+from banksim.steps import STEPS, HeadlineColumn, Step
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +77,37 @@ def test_summary_shows_ratios_against_requirements_with_formulas_and_traffic_lig
     assert rows["Parameters hash"][1].value == "abc123"
     assert rows["banksim version"][1].value == bs.__version__
     assert rows["Positions"][1].value == len(run.positions)  # a number, not text
+
+
+def test_summary_shows_every_headline_metric_of_the_steps(
+    book: openpyxl.Workbook, run: bs.PipelineResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary iterates the step registry: each step's headline metrics, in the registry's
+    order, and a metric a new step adds under its own label."""
+    rows = summary_rows(book["Summary"])
+    results = {"capital": run.capital, "liquidity": run.liquidity}
+    names = []
+    for column in (c for step in STEPS for c in step.headline):
+        name = summary.WORDS[column.name]
+        assert rows[name][1].value == pytest.approx(float(column.read(results)), rel=1e-12), name
+        names.append(name)
+    shown = [row[0].value for row in book["Summary"].iter_rows() if row[0].value in names]
+    for block in (summary.REQUIREMENTS, summary.AMOUNTS, summary.LIMITS):  # each in the registry's order
+        expected = [summary.WORDS[c.name] for step in STEPS for c in step.headline if c.name in block]
+        assert [name for name in shown if name in expected] == expected
+    assert shown[:2] == [
+        "Liquidity coverage ratio (LCR)",
+        "Net stable funding ratio (NSFR)",
+    ]  # liquidity comes before capital
+    extra = Step(
+        "extra", "Extra step", "compute_capital", ("rwa",), ("capital",),
+        headline=(HeadlineColumn("cet1_surplus_points", "CET1 surplus in points", "capital", ("ratios", "cet1_ratio")),),
+    )  # fmt: skip
+    monkeypatch.setattr(summary, "STEPS", (*STEPS, extra))
+    data = excel_workbook(run.positions, run.rwa, run.lcr, run.nsfr, run.capital, run.liquidity)
+    rows = summary_rows(openpyxl.load_workbook(io.BytesIO(data))["Summary"])
+    assert "Other headline metrics" in rows
+    assert rows["CET1 surplus in points"][1].value == pytest.approx(run.capital["ratios"]["cet1_ratio"])
 
 
 def test_a_breach_is_red(run: bs.PipelineResult) -> None:

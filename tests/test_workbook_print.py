@@ -166,17 +166,26 @@ def _scenario(workbook: bytes) -> object:
     return by_label(openpyxl.load_workbook(io.BytesIO(workbook))["Summary"])["Scenario"][1]
 
 
+def _jurisdiction(workbook: bytes) -> object:
+    return by_label(openpyxl.load_workbook(io.BytesIO(workbook))["Summary"])["Jurisdiction"][1]
+
+
 def test_a_pipeline_result_names_its_scenario(sqlite_store: bs.Store) -> None:
     result = bs.run_pipeline(400, seed=3, scenario="severe_recession")
     workbook, _ = bs.create_excel_export(result)
     assert _scenario(workbook) == "severe_recession"
+    assert result.parameters == "basel" and _jurisdiction(workbook) == "basel"  # beside the scenario
     again, hit = bs.create_excel_export(result, scenario="severe_recession")  # the same name agrees
     assert hit and again == workbook
     frames = (result.positions, result.rwa, result.lcr, result.nsfr, result.capital, result.liquidity)
     unnamed, _ = bs.create_excel_export(*frames)
     assert _scenario(unnamed) == "unnamed scenario"  # never a name it was not computed under
+    assert _jurisdiction(unnamed) == "not stated"  # separate frames do not say
     named, _ = bs.create_excel_export(*frames, scenario="severe_recession")
     assert _scenario(named) == "severe_recession"
+    eu = bs.run_pipeline(400, seed=3, scenario="severe_recession", parameters="eu_crr3")
+    eu_workbook, eu_hit = bs.create_excel_export(eu)
+    assert not eu_hit and _jurisdiction(eu_workbook) == "eu_crr3"
     with pytest.raises(bs.InputError) as error:
         bs.create_excel_export(result, scenario="baseline")
     assert error.value.argument == "scenario"

@@ -1,10 +1,9 @@
-"""The workbook's summary sheets: Summary, RWA (with its chart), LCR, NSFR and Capital, each with
-its widths fitted and its print setup.
+"""The workbook's result sheets: RWA (with its chart), LCR, NSFR and Capital, each with its widths
+fitted and its print setup.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,84 +15,6 @@ from banksim.regulation.rwa import rwa_summary
 from banksim.reporting.cells import number, status, text
 from banksim.reporting.labels import MONEY, PERCENT, label
 from banksim.reporting.layout import print_setup, set_widths, width
-
-
-def summary_sheet(
-    book: Any,
-    styles: Mapping[str, Any],
-    capital: Mapping[str, Any],
-    liquidity: Mapping[str, Any],
-    info: Sequence[tuple[str, Any, str | None]],
-) -> None:
-    sheet = book.add_worksheet("Summary")
-    sheet.write_string(0, 0, "Capital and liquidity summary", styles["title"])
-    for row, (name, value, kind) in enumerate(info, start=1):
-        sheet.write_string(row, 0, name, styles["bold"])
-        if kind == "hash":  # a long key: small type across the table's width
-            sheet.merge_range(row, 1, row, 4, "", styles["hash"])
-            text(sheet, styles, row, 1, value, styles["hash"])
-        elif isinstance(value, dt.datetime):
-            sheet.write_datetime(row, 1, value, styles[kind or ""])
-        elif isinstance(value, int):
-            sheet.write_number(row, 1, value, styles[kind or ""])
-        else:
-            text(sheet, styles, row, 1, value)
-    top = len(info) + 2
-    header = ["Metric", "Value", "Requirement", "Surplus", "Status"]
-    sheet.write_row(top, 0, header, styles["header"])
-    overall = {r["requirement"]: r for r in capital["requirements"]}
-    lines = [
-        ("CET1 ratio", capital["ratios"]["cet1_ratio"], overall["cet1_overall"]["required_ratio"]),
-        ("Tier 1 ratio", capital["ratios"]["tier1_ratio"], overall["tier1_overall"]["required_ratio"]),
-        ("Total capital ratio", capital["ratios"]["total_capital_ratio"], overall["total_overall"]["required_ratio"]),  # noqa: E501
-        ("Leverage ratio", capital["leverage"]["leverage_ratio"], capital["leverage"]["requirement"]),
-        ("Liquidity coverage ratio (LCR)", liquidity["lcr"], 1.0),
-        ("Net stable funding ratio (NSFR)", liquidity["nsfr"], 1.0),
-    ]  # fmt: skip
-    for row, (name, value, requirement) in enumerate(lines, start=top + 1):
-        sheet.write_string(row, 0, name)
-        number(sheet, row, 1, value, styles[PERCENT])
-        number(sheet, row, 2, requirement, styles[PERCENT])
-        surplus = float(value) - float(requirement)
-        excel_row = row + 1  # edit a requirement, see the surplus
-        if math.isfinite(surplus):
-            sheet.write_formula(row, 3, f"=B{excel_row}-C{excel_row}", styles[PERCENT], surplus)
-        status(sheet, styles, row, 4, value >= requirement - 1e-12)
-    amounts = [
-        ("Total risk exposure amount (floored)", capital["rwa"]["floored_rwa"]),
-        ("Output floor add-on", capital["rwa"]["floor_add_on"]),
-        ("CET1 capital", capital["own_funds"]["cet1"]),
-        ("High-quality liquid assets (HQLA)", liquidity["hqla"]),
-        ("Net cash outflows (30 days)", liquidity["net_outflows"]),
-    ]
-    buffers = [
-        ("Maximum payout ratio (MDA)", capital["mda"]["maximum_payout_ratio"]),
-        ("Combined buffer requirement", capital["buffers"]["combined_buffer_requirement"]),
-    ]
-    row = _block(sheet, styles, top + len(lines) + 2, ["Amount", "EUR"], amounts, MONEY)
-    _block(sheet, styles, row + 1, ["Distribution limits", "Ratio"], buffers, PERCENT)
-    names = [n for n, _, _ in info] + [n for n, _, _ in lines] + [n for n, _ in amounts + buffers]
-    money = max(width(v, MONEY) for _, v in amounts)
-    # info text may run on into the empty cells to its right; a date cannot (it needs 18)
-    widths = set_widths(sheet, [max(map(width, names)), max(money, 18), 13, 12, 10])
-    print_setup(sheet, widths, header_rows=0, one_page=True)
-    sheet.activate()
-
-
-def _block(
-    sheet: Any,
-    styles: Mapping[str, Any],
-    row: int,
-    header: list[str],
-    lines: Sequence[tuple[str, Any]],
-    fmt: str,
-) -> int:
-    """A header, then one labelled number per row; returns the row after the block."""
-    sheet.write_row(row, 0, header, styles["header"])
-    for offset, (name, value) in enumerate(lines, start=1):
-        sheet.write_string(row + offset, 0, name)
-        number(sheet, row + offset, 1, value, styles[fmt])
-    return row + len(lines) + 1
 
 
 def rwa_sheet(book: Any, styles: Mapping[str, Any], rwa: pd.DataFrame) -> None:

@@ -18,9 +18,11 @@ from banksim.regulation.nsfr import nsfr_summary
 from banksim.regulation.parameters import regulatory_parameters
 from banksim.reporting.cells import workbook_styles
 from banksim.reporting.detail import detail_sheets
-from banksim.reporting.sheets import capital_sheet, lcr_sheet, nsfr_sheet, rwa_sheet, summary_sheet
+from banksim.reporting.sheets import capital_sheet, lcr_sheet, nsfr_sheet, rwa_sheet
+from banksim.reporting.summary import summary_sheet
 
 UNNAMED_SCENARIO = "unnamed scenario"  # the label of frames passed without a scenario name
+NOT_STATED = "not stated"  # the jurisdiction of results passed without one
 # Every data string is written as text (write_string, or shared strings for the detail), never
 # parsed as a formula, URL or number; these options also keep XlsxWriter's generic write() from it.
 WORKBOOK_OPTIONS = {
@@ -41,6 +43,7 @@ def excel_workbook(
     liquidity: Mapping[str, Any] | None = None,
     scenario: str = UNNAMED_SCENARIO,
     params_hash: str = "",
+    parameters: str | None = None,
 ) -> bytes:
     """The management workbook as ``.xlsx`` bytes.
 
@@ -61,10 +64,13 @@ def excel_workbook(
         given).
     params_hash : str
         Shown on the summary sheet for reproducibility.
+    parameters : str, optional
+        The jurisdiction the results were computed under (``PipelineResult.parameters``: a
+        preset's name, or "custom"), shown beside the scenario ("not stated" if not given).
     """
     import xlsxwriter  # loaded on use: keeps `import banksim` light
 
-    _check_inputs(positions, rwa, lcr, nsfr, capital, scenario)
+    _check_inputs(positions, rwa, lcr, nsfr, capital, scenario, parameters)
     if liquidity is None:
         liquidity = {**lcr_summary(lcr, regulatory_parameters()), **nsfr_summary(nsfr)}
     buffer = io.BytesIO()
@@ -72,12 +78,13 @@ def excel_workbook(
     styles = workbook_styles(book)
     info = [
         ("Scenario", scenario, None),
+        ("Jurisdiction", parameters or NOT_STATED, None),
         ("Positions", len(positions), "fact count"),
         ("Parameters hash", params_hash or "-", "hash"),
         ("banksim version", __version__, None),
         ("Generated (UTC)", dt.datetime.now(dt.UTC).replace(tzinfo=None), "fact date"),
     ]
-    summary_sheet(book, styles, capital, liquidity, info)
+    summary_sheet(book, styles, {"capital": capital, "liquidity": liquidity}, info)
     rwa_sheet(book, styles, rwa)
     lcr_sheet(book, styles, liquidity)
     nsfr_sheet(book, styles, liquidity)
@@ -98,7 +105,9 @@ def _check_frame(value: Any, argument: str, columns: Sequence[str]) -> pd.DataFr
     return value
 
 
-def _check_inputs(positions: Any, rwa: Any, lcr: Any, nsfr: Any, capital: Any, scenario: Any) -> None:
+def _check_inputs(
+    positions: Any, rwa: Any, lcr: Any, nsfr: Any, capital: Any, scenario: Any, parameters: Any
+) -> None:
     """Each result of the right kind, and the RWA lines of these positions; or an InputError."""
     _check_frame(positions, "positions", ["position_id", "side", "drawn_amount"])
     _check_frame(rwa, "rwa", ["position_id", "risk_type", "exposure_class", "approach", "exposure", "rwa"])
@@ -108,6 +117,12 @@ def _check_inputs(positions: Any, rwa: Any, lcr: Any, nsfr: Any, capital: Any, s
         raise InputError("capital", "expected the statement of bs.compute_capital()")
     if not isinstance(scenario, str) or not scenario.strip():
         raise InputError("scenario", f"expected a scenario name, got {scenario!r}", allowed="a non-empty str")
+    if parameters is not None and (not isinstance(parameters, str) or not parameters.strip()):
+        raise InputError(
+            "parameters",
+            f"expected a jurisdiction's name, got {parameters!r}",
+            allowed="a non-empty str or None",
+        )
     credit = rwa.loc[(rwa["risk_type"].astype(str) == "credit").to_numpy(), "position_id"].astype(str)
     known = pd.Index(positions["position_id"].astype(str))
     unknown = credit[(known if known.is_unique else known.unique()).get_indexer(credit) < 0]
