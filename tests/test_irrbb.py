@@ -421,6 +421,10 @@ def test_bad_curves_currencies_tier1_and_parameters_are_rejected() -> None:
     assert run(position(), curve=table).eve_risk_measure.measure == pytest.approx(
         PRINTED["parallel_up"], abs=5e-7
     )
+    renamed = table.rename(columns={"rate": "zero_rate", "midpoint": "tenor"})
+    assert run(position(), curve=renamed).eve_risk_measure.measure == pytest.approx(
+        PRINTED["parallel_up"], abs=5e-7
+    )
     with pytest.raises(InputError, match="midpoint"):
         run(position(), curve=table.assign(midpoint=[5.0] * 19))
     with pytest.raises(InputError, match="all 19"):

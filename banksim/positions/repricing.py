@@ -29,6 +29,7 @@ __all__ = [
 REPRICING_TYPES = ("fixed", "floating", "nmd", "none")
 NMD_CATEGORIES = ("retail_transactional", "retail_non_transactional", "wholesale", "none")
 NAN = float("nan")
+CURVE_ALIASES = {"zero_rate": "rate", "tenor": "midpoint"}  # other names a curve table may use
 
 
 def _number(
@@ -156,9 +157,10 @@ def validate_base_curve(
 ) -> dict[str, np.ndarray]:
     """Zero rates per currency at the 19 bucket mid-points (methodology 13.4, C.42).
 
-    ``curve`` is a table (``currency``, ``bucket`` 1-19, ``rate``; an optional ``midpoint`` column
-    must equal the standard mid-point within 1e-9) or a mapping currency -> 19 rates. Every currency
-    of ``currencies`` needs all 19 buckets; rates are continuously compounded decimals.
+    ``curve`` is a table (``currency``, ``bucket`` 1-19, ``rate`` or ``zero_rate``; an optional
+    ``midpoint`` or ``tenor`` column must equal the standard mid-point within 1e-9) or a mapping
+    currency -> 19 rates. Every currency of ``currencies`` needs all 19 buckets; rates are
+    continuously compounded decimals.
     """
     buckets = len(midpoints)
     if isinstance(curve, Mapping):
@@ -178,6 +180,8 @@ def validate_base_curve(
 
 
 def _curve_table(curve: Any, midpoints: Sequence[float]) -> dict[str, np.ndarray]:
+    if isinstance(curve, pd.DataFrame):
+        curve = curve.rename(columns={k: v for k, v in CURVE_ALIASES.items() if v not in curve.columns})
     if not isinstance(curve, pd.DataFrame) or not {"currency", "bucket", "rate"} <= set(curve.columns):
         raise InputError(
             "base_curve",
