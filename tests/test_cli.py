@@ -210,7 +210,8 @@ def test_cache_ls_fits_the_terminal_with_one_line_of_arguments(
             assert re.search(r"  \d+(\.\d)? (B|kB|MB)  +\d+ (s|min)$", line), line
         by_kind = dict(zip(listing["kind"], lines[1:-1], strict=False))
         assert "position_id" not in "".join(lines)  # no column lists
-        assert re.search(r"rwa +\w{12}  positions=<table [\d,]+x62> ", by_kind["rwa"])
+        width = pipeline_run.positions.shape[1]  # the positions table RWA was computed from
+        assert re.search(rf"rwa +\w{{12}}  positions=<table [\d,]+x{width}> ", by_kind["rwa"])
     monkeypatch.setenv("COLUMNS", "100")
     assert main(["cache", "ls", "--kind", "pipeline"]) == 0
     pipeline_line = capsys.readouterr().out.splitlines()[1]
