@@ -167,10 +167,14 @@ class _State:
 
     def flag(self, rule: str, item_mask: np.ndarray) -> None:
         """Record ``rule`` on the lines of the items in ``item_mask``."""
-        if item_mask.any():
-            hit = np.zeros(self.n, dtype=bool)
-            hit[self.line[item_mask]] = True
-            self.flags[rule] = self.flags.get(rule, np.zeros(self.n, dtype=bool)) | hit
+        self.flag_lines(rule, self.line[item_mask])
+
+    def flag_lines(self, rule: str, lines: np.ndarray) -> None:
+        """Record ``rule`` on ``lines`` (worked-line indices)."""
+        if len(lines):
+            if rule not in self.flags:
+                self.flags[rule] = np.zeros(self.n, dtype=bool)
+            self.flags[rule][lines] = True
 
     def result(self, approach: str) -> CrmResult:
         """The line and item tables; lines without protection keep E, E x RW and no rule."""
@@ -234,17 +238,16 @@ def _weighted(state: _State, column: str) -> np.ndarray:
 
 def _net(state: _State, crm: Mapping[str, Any]) -> None:
     """On-balance netting: deposits as cash collateral, Hfx 8% unscaled, MF (CRE22.69, methodology C.27)."""
-    deposit = state.kind("deposit_netting")
-    mf, mismatch = maturity_mismatch_factor(state.items, state.residual, crm)
-    hfx = fx_haircut(state.mismatch_ccy, 1.0, crm)
-    adjusted = np.where(deposit, state.items["amount"].to_numpy() * np.maximum(0.0, 1 - hfx) * mf, 0.0)
-    netting = per_line(state.line, adjusted, state.n)
-    after = np.maximum(0.0, state.exposure - netting)
-    covered = np.minimum(adjusted, allocate(state.line, np.zeros(len(adjusted)), adjusted, state.exposure))
-    state.mf, state.mm = mf, mismatch
-    _store(
+    state.mf, state.mm = maturity_mismatch_factor(state.items, state.residual, crm)
+    rows = np.flatnonzero(state.kind("deposit_netting"))
+    line, mf = state.line[rows], state.mf[rows]
+    hfx = fx_haircut(state.mismatch_ccy[rows], 1.0, crm)
+    adjusted = state.items["amount"].to_numpy()[rows] * np.maximum(0.0, 1 - hfx) * mf
+    netting = per_line(line, adjusted, state.n)
+    covered = allocate(line, np.zeros(len(rows)), adjusted, state.exposure)
+    _put(
         state,
-        deposit,
+        rows,
         haircut=0.0,
         scaling=1.0,
         fx_haircut=hfx,
@@ -252,10 +255,19 @@ def _net(state: _State, crm: Mapping[str, Any]) -> None:
         adjusted_value=adjusted,
         covered=covered,
     )
-    state.out.update(netting=np.minimum(netting, state.exposure), after_netting=after)
-    state.flag("CRE22.69", deposit & (covered > 0))
-    state.flag("CRE22.52", deposit & (covered > 0) & (hfx > 0))
-    state.flag("CRE22.13", deposit & (covered > 0) & (mf < 1))
+    state.out.update(
+        netting=np.minimum(netting, state.exposure), after_netting=np.maximum(0.0, state.exposure - netting)
+    )
+    used = covered > 0
+    state.flag_lines("CRE22.69", line[used])
+    state.flag_lines("CRE22.52", line[used & (hfx > 0)])
+    state.flag_lines("CRE22.13", line[used & (mf < 1)])
+
+
+def _put(state: _State, rows: np.ndarray, **columns: Any) -> None:
+    """Set the item columns of ``rows`` (values given for those rows, or one scalar)."""
+    for name, values in columns.items():
+        state.col[name][rows] = values
 
 
 def _store(state: _State, mask: np.ndarray, **columns: Any) -> None:
@@ -274,40 +286,51 @@ def _scaling(state: _State, crm: Mapping[str, Any]) -> np.ndarray:
 def _comprehensive(state: _State, crm: Mapping[str, Any]) -> None:
     """E* = max(0, E(1 + He) - sum C(1 - Hc - Hfx) MF) on the netted exposure (CRE22.46-59, C.26-C.27)."""
     scaling = _scaling(state, crm)
-    he10, non_eligible = lent_security_haircut(state.frame, crm)
-    he = he10 * scaling
-    line_scaling = scaling[state.line]
-    hc = supervisory_haircut(state.items, crm) * line_scaling
-    collateral = state.kind(*COMPREHENSIVE_COLLATERAL) & ~np.isnan(hc)
-    hfx = fx_haircut(state.mismatch_ccy, line_scaling, crm)
-    value = state.items["amount"].to_numpy()
-    adjusted = np.where(collateral, value * np.maximum(0.0, 1 - np.nan_to_num(hc) - hfx) * state.mf, 0.0)
+    lent = ~is_in(state.frame, "lent_security_type", "none")
+    he = np.zeros(state.n)
+    if lent.any():
+        he10, non_eligible = lent_security_haircut(state.frame, crm)
+        he = he10 * scaling
+        if (lent & non_eligible).any():
+            state.flags["CRE22.54"] = lent & non_eligible
+    rows = np.flatnonzero(state.kind(*COMPREHENSIVE_COLLATERAL))
+    line, mf = state.line[rows], state.mf[rows]
+    line_scaling = scaling[line]
+    hc = supervisory_haircut(state.items.take(rows), crm) * line_scaling
+    rows, line, mf, line_scaling, hc = _keep(~np.isnan(hc), rows, line, mf, line_scaling, hc)
+    hfx = fx_haircut(state.mismatch_ccy[rows], line_scaling, crm)
+    value = state.items["amount"].to_numpy()[rows]
+    adjusted = value * np.maximum(0.0, 1 - hc - hfx) * mf
     grossed = state.out["after_netting"] * (1 + he)
-    total = per_line(state.line, adjusted, state.n)
-    e_star = np.maximum(0.0, grossed - total)
-    covered = allocate(state.line, np.zeros(len(adjusted)), adjusted, grossed)
-    _store(
+    e_star = np.maximum(0.0, grossed - per_line(line, adjusted, state.n))
+    covered = allocate(line, np.zeros(len(rows)), adjusted, grossed)
+    _put(
         state,
-        collateral,
+        rows,
         haircut=hc,
         scaling=line_scaling,
         fx_haircut=hfx,
-        maturity_factor=state.mf,
+        maturity_factor=mf,
         adjusted_value=adjusted,
         covered=covered,
     )
-    state.out.update(he=he, after_collateral=e_star)
-    state.out["collateral_value"] = per_line(state.line, np.where(collateral, value, 0.0), state.n)
-    state.out["collateral_covered"] = grossed - state.out["after_collateral"]
-    used = collateral & (covered > 0)
-    state.flag("CRE22.46", used)
-    state.flag("CRE22.49", used & (np.nan_to_num(hc) > 0))
-    state.flag("CRE22.52", used & (hfx > 0))
-    state.flag("CRE22.59", used & (line_scaling != 1) & ((np.nan_to_num(hc) > 0) | (hfx > 0)))
-    state.flag("CRE22.13", used & (state.mf < 1))
-    lent = ~is_in(state.frame, "lent_security_type", "none")
-    if (lent & non_eligible).any():
-        state.flags["CRE22.54"] = lent & non_eligible
+    state.out.update(
+        he=he,
+        after_collateral=e_star,
+        collateral_value=per_line(line, value, state.n),
+        collateral_covered=grossed - e_star,
+    )
+    used = covered > 0
+    state.flag_lines("CRE22.46", line[used])
+    state.flag_lines("CRE22.49", line[used & (hc > 0)])
+    state.flag_lines("CRE22.52", line[used & (hfx > 0)])
+    state.flag_lines("CRE22.59", line[used & (line_scaling != 1) & ((hc > 0) | (hfx > 0))])
+    state.flag_lines("CRE22.13", line[used & (mf < 1)])
+
+
+def _keep(mask: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The ``arrays`` at ``mask`` (no copy when all are kept)."""
+    return arrays if mask.all() else tuple(a[mask] for a in arrays)
 
 
 def _simple(state: _State, sa: Mapping[str, Any], crm: Mapping[str, Any]) -> None:
@@ -428,38 +451,38 @@ def _rank_within_line(line: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def _guarantees(state: _State, sa: Mapping[str, Any], crm: Mapping[str, Any]) -> None:
     """Substitution on the amount still at the obligor's RW (CRE22.70-84, methodology C.28)."""
-    protection = state.kind(*GUARANTEE_TYPES)
+    rows = np.flatnonzero(state.kind(*GUARANTEE_TYPES))
     e_g = state.out["after_collateral"]
-    if not protection.any():
-        state.out.update(guaranteed=np.zeros(state.n), guarantee_rwa=np.zeros(state.n))
-        return
-    provider_rw = provider_risk_weight(state.items, sa, crm)
-    recognised = protection & ~np.isnan(provider_rw) & (provider_rw < state.rw[state.line])
-    amount = state.items["amount"].to_numpy()
-    no_restructuring = state.kind("credit_derivative") & ~state.items["restructuring_covered"].to_numpy()
+    items, line, mf = state.items.take(rows), state.line[rows], state.mf[rows]
+    provider_rw = provider_risk_weight(items, sa, crm)
+    recognised = ~np.isnan(provider_rw) & (provider_rw < state.rw[line])
+    amount = items["amount"].to_numpy()
+    no_restructuring = (
+        is_in(items, "protection_type", "credit_derivative") & ~items["restructuring_covered"].to_numpy()
+    )
     factor = crm["credit_derivative_no_restructuring"]
-    g_prime = np.where(no_restructuring, factor * np.minimum(amount, e_g[state.line]), amount)
-    days = state.items["revaluation_days"].to_numpy()
+    g_prime = np.where(no_restructuring, factor * np.minimum(amount, e_g[line]), amount)
+    days = items["revaluation_days"].to_numpy()
     scaling = holding_period_scaling(crm["protection_holding_period_days"], days, crm["haircut_base_days"])
-    hfx = fx_haircut(state.mismatch_ccy, scaling, crm)
-    pa = np.where(recognised, g_prime * np.maximum(0.0, 1 - hfx) * state.mf, 0.0)
-    covered = allocate(state.line, np.nan_to_num(provider_rw), pa, e_g)
-    _store(
+    hfx = fx_haircut(state.mismatch_ccy[rows], scaling, crm)
+    pa = np.where(recognised, g_prime * np.maximum(0.0, 1 - hfx) * mf, 0.0)
+    covered = allocate(line, np.nan_to_num(provider_rw), pa, e_g)
+    _put(
         state,
-        protection,
+        rows,
         scaling=scaling,
         fx_haircut=hfx,
-        maturity_factor=state.mf,
+        maturity_factor=mf,
         adjusted_value=pa,
         risk_weight=provider_rw,
         covered=covered,
     )
     state.out.update(
-        guaranteed=per_line(state.line, covered, state.n),
-        guarantee_rwa=per_line(state.line, covered * np.nan_to_num(provider_rw), state.n),
+        guaranteed=per_line(line, covered, state.n),
+        guarantee_rwa=per_line(line, covered * np.nan_to_num(provider_rw), state.n),
     )
-    used = protection & (covered > 0)
-    state.flag("CRE22.80", used)
-    state.flag("CRE22.75", used & no_restructuring)
-    state.flag("CRE22.82", used & (hfx > 0))
-    state.flag("CRE22.13", used & (state.mf < 1))
+    used = covered > 0
+    state.flag_lines("CRE22.80", line[used])
+    state.flag_lines("CRE22.75", line[used & no_restructuring])
+    state.flag_lines("CRE22.82", line[used & (hfx > 0)])
+    state.flag_lines("CRE22.13", line[used & (mf < 1)])
