@@ -323,6 +323,9 @@ def test_simple_approach_worked_example() -> None:
     assert row["rwa"] == pytest.approx(1_140_000.0, rel=REL)
     assert row["rwa_without_crm"] == pytest.approx(1_500_000.0, rel=REL)
     assert row["crm_rule"] == "CRE22.33"
+    assert math.isnan(row["hc"])  # no haircuts in the simple approach
+    assert row["exposure_after_crm"] == 2_000_000.0  # the exposure stays; its weight changes
+    assert row["risk_weight_after_crm"] == pytest.approx(1_140_000 / 2_000_000, rel=REL)
     # The same with EUR cash (CRE22.39(1): 0%): RWA = 0% x 800,000 + 75% x 1,200,000 = 900,000.
     cash = one(line, {"protection_type": "cash", "amount": 800_000.0}, approach="simple")
     assert cash["rwa"] == pytest.approx(900_000.0, rel=REL)
@@ -616,6 +619,24 @@ def test_firb_unsecured_lgd_by_obligor_and_seniority() -> None:
     for line, lgd_u in (({"obligor_group": "financial"}, 0.45), ({"seniority": "subordinated"}, 0.75)):
         row = firb(item, **line)
         assert row["lgd_star"] == pytest.approx(lgd_u * (1_000_000 - e_s) / 1_000_000, rel=REL)
+
+
+def test_firb_maturity_mismatch_and_netting_deposit() -> None:
+    # CRE32.56 with CRE22.13: exposure 4y, EUR cash 400,000 pledged 2y residual / 3y original:
+    # E_S = 400,000 x (1 - 0) x (2 - 0.25)/(4 - 0.25); a USD netting deposit of 100,000 (C.29: Hc 0,
+    # Hfx 8% unscaled): E_S = 100,000 x 0.92; LGD* = 40% x (1,000,000 - both)/1,000,000.
+    cash = {
+        "protection_type": "cash",
+        "amount": 400_000.0,
+        "protection_residual_maturity": 2.0,
+        "protection_original_maturity": 3.0,
+    }
+    deposit = {"protection_type": "deposit_netting", "amount": 100_000.0, "currency": "USD"}
+    row = firb(cash, deposit, residual_maturity=4.0)
+    secured = 400_000 * (2 - 0.25) / (4 - 0.25) + 100_000 * 0.92
+    assert row["secured_exposure"] == pytest.approx(secured, rel=REL)
+    assert row["lgd_star"] == pytest.approx(0.40 * (1_000_000 - secured) / 1_000_000, rel=REL)
+    assert row["crm_rule"] == "CRE32.10, CRE32.12, CRE32.56"
 
 
 def test_firb_guarantees_are_not_covered() -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from banksim.errors import InputError
 from banksim.positions.protection import (
+    FINANCIAL_COLLATERAL,
     GUARANTEE_TYPES,
     PROTECTION_TYPES,
     validate_crm_lines,
@@ -36,14 +37,7 @@ from banksim.regulation.crm_parameters import CRM_PARAMETERS
 __all__ = ["APPROACHES", "CrmResult", "credit_risk_mitigation", "crm_parameters"]
 
 APPROACHES = ("comprehensive", "simple")  # CRE22.18-19, methodology C.25
-COMPREHENSIVE_COLLATERAL = (
-    "cash",
-    "gold",
-    "debt_security",
-    "equity_main_index",
-    "equity_other_listed",
-    "ucits_fund",
-)
+COMPREHENSIVE_COLLATERAL = FINANCIAL_COLLATERAL  # CRE22.34, CRE22.45: eligible in the comprehensive approach
 SIMPLE_COLLATERAL = ("cash", "gold", "debt_security", "equity_main_index")  # methodology C.26
 # The paragraphs a line's ``crm_rule`` may list, in the order of the steps (methodology 9.8).
 RULE_ORDER = (
@@ -228,8 +222,8 @@ class _State:
 
 def _weighted(state: _State, column: str) -> np.ndarray:
     """Value-weighted haircut over a line's recognised collateral (the basket H of CRE22.55); NaN if none."""
-    use = (state.col["covered"] > 0) & state.kind(*COMPREHENSIVE_COLLATERAL)
-    values = np.where(use, np.nan_to_num(state.col[column]), 0.0)
+    use = (state.col["covered"] > 0) & state.kind(*COMPREHENSIVE_COLLATERAL) & ~np.isnan(state.col[column])
+    values = np.where(use, state.col[column], 0.0)
     amount = np.where(use, state.items["amount"].to_numpy(), 0.0)
     total = per_line(state.line, amount, state.n)
     with np.errstate(invalid="ignore", divide="ignore"):
