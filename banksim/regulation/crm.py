@@ -222,12 +222,14 @@ class _State:
 
 def _weighted(state: _State, column: str) -> np.ndarray:
     """Value-weighted haircut over a line's recognised collateral (the basket H of CRE22.55); NaN if none."""
-    use = (state.col["covered"] > 0) & state.kind(*COMPREHENSIVE_COLLATERAL) & ~np.isnan(state.col[column])
-    values = np.where(use, state.col[column], 0.0)
-    amount = np.where(use, state.items["amount"].to_numpy(), 0.0)
-    total = per_line(state.line, amount, state.n)
+    values = state.col[column]
+    rows = np.flatnonzero(
+        (state.col["covered"] > 0) & ~np.isnan(values) & state.kind(*COMPREHENSIVE_COLLATERAL)
+    )
+    line, amount = state.line[rows], state.items["amount"].to_numpy()[rows]
+    total = per_line(line, amount, state.n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, per_line(state.line, values * amount, state.n) / total, np.nan)
+        return np.where(total > 0, per_line(line, values[rows] * amount, state.n) / total, np.nan)
 
 
 def _net(state: _State, crm: Mapping[str, Any]) -> None:
@@ -290,7 +292,16 @@ def _comprehensive(state: _State, crm: Mapping[str, Any]) -> None:
     rows = np.flatnonzero(state.kind(*COMPREHENSIVE_COLLATERAL))
     line, mf = state.line[rows], state.mf[rows]
     line_scaling = scaling[line]
-    hc = supervisory_haircut(state.items.take(rows), crm) * line_scaling
+    columns = [
+        "protection_type",
+        "fund_haircut",
+        "issuer_type",
+        "rating",
+        "security_residual_maturity",
+        "unrated_bank_senior_eligible",
+        "position_id",
+    ]
+    hc = supervisory_haircut(state.items[columns].take(rows), crm) * line_scaling
     rows, line, mf, line_scaling, hc = _keep(~np.isnan(hc), rows, line, mf, line_scaling, hc)
     hfx = fx_haircut(state.mismatch_ccy[rows], line_scaling, crm)
     value = state.items["amount"].to_numpy()[rows]
@@ -447,7 +458,18 @@ def _guarantees(state: _State, sa: Mapping[str, Any], crm: Mapping[str, Any]) ->
     """Substitution on the amount still at the obligor's RW (CRE22.70-84, methodology C.28)."""
     rows = np.flatnonzero(state.kind(*GUARANTEE_TYPES))
     e_g = state.out["after_collateral"]
-    items, line, mf = state.items.take(rows), state.line[rows], state.mf[rows]
+    columns = [
+        "position_id",
+        "protection_type",
+        "amount",
+        "issuer_type",
+        "rating",
+        "scra_grade",
+        "provider_risk_weight",
+        "restructuring_covered",
+        "revaluation_days",
+    ]
+    items, line, mf = state.items[columns].take(rows), state.line[rows], state.mf[rows]
     provider_rw = provider_risk_weight(items, sa, crm)
     recognised = ~np.isnan(provider_rw) & (provider_rw < state.rw[line])
     amount = items["amount"].to_numpy()

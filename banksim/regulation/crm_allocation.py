@@ -110,7 +110,7 @@ def rule_labels(flags: dict[str, np.ndarray], n: int, rows: np.ndarray | None = 
     size = n if rows is None else len(rows)
     code = np.zeros(size, dtype=np.int64)
     for bit, name in enumerate(names):
-        code |= flags[name].astype(np.int64) << bit
+        code[flags[name]] |= 1 << bit
     if rows is not None:
         full = np.zeros(n, dtype=np.int64)
         full[rows] = code
