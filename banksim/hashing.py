@@ -28,6 +28,12 @@ __all__ = ["KEY_SCHEME", "compute_params_hash", "frame_fingerprint", "series_fin
 
 KEY_SCHEME = "banksim-key-v1"
 _NAN_BITS = struct.pack("<d", math.nan)
+# Exact types whose encoding cannot fail: their path (for an error message) is never built.
+_SIMPLE = frozenset({type(None), bool, int, float, str})
+# Digests of short strings used as dict keys and dataclass field names, which repeat (the fields of
+# every ColumnSpec): the same bytes as hashing them again, bounded in count and length.
+_KEY_DIGESTS: dict[str, bytes] = {}
+_KEY_DIGESTS_MAX = 50_000
 
 
 class _Encoder:
@@ -96,17 +102,17 @@ class _Encoder:
     def _encode_mapping(self, value: Mapping[Any, Any], path: str) -> None:
         entries = []
         for key, item in value.items():
-            entries.append((_digest(key, f"{path} key {key!r}"), key, item))
+            entries.append((_key_digest(key, path), key, item))
         entries.sort(key=lambda entry: entry[0])
         self.tag(b"M", str(len(entries)).encode())
         for key_digest, key, item in entries:
             self.sink.update(key_digest)
-            self.encode(item, f"{path}[{key!r}]")
+            self.encode(item, path if type(item) in _SIMPLE else f"{path}[{key!r}]")
 
     def _encode_sequence(self, code: bytes, value: list[Any] | tuple[Any, ...], path: str) -> None:
         self.tag(code, str(len(value)).encode())
         for i, item in enumerate(value):
-            self.encode(item, f"{path}[{i}]")
+            self.encode(item, path if type(item) in _SIMPLE else f"{path}[{i}]")
 
 
 def _qualname(cls: type) -> str:
@@ -117,6 +123,18 @@ def _digest(value: Any, path: str) -> bytes:
     sink = hashlib.sha256()
     _Encoder(sink).encode(value, path)
     return sink.digest()
+
+
+def _key_digest(key: Any, path: str) -> bytes:
+    """The digest of a mapping's key (remembered for short strings)."""
+    if type(key) is not str or len(key) > 64:
+        return _digest(key, f"{path} key {key!r}")
+    known = _KEY_DIGESTS.get(key)
+    if known is None:
+        known = _digest(key, path)
+        if len(_KEY_DIGESTS) < _KEY_DIGESTS_MAX:
+            _KEY_DIGESTS[key] = known
+    return known
 
 
 def compute_params_hash(params: Any, *, path: str = "params") -> str:
