@@ -64,14 +64,43 @@ def _hex_escape(match: re.Match[str]) -> str:
     return f"_x005F{found}" if len(found) > 1 else f"_x{ord(found):04X}_"
 
 
+def number_cells(head: str, tail: str, first_row: int, values: np.ndarray, low: int, high: int) -> np.ndarray:
+    """The ``<c>`` elements of ``values[low:high]`` (shortest round-trip digits), "" where not finite."""
+    block = values[low:high]
+    written = np.isfinite(block)
+    rows = (np.flatnonzero(written) + first_row + low + 1).tolist()  # Excel's rows count from 1
+    cells = np.full(high - low, "", dtype=object)
+    cells[written] = [
+        f"{head}{r}{tail}{x!r}</v></c>" for r, x in zip(rows, block[written].tolist(), strict=True)
+    ]
+    return cells
+
+
+def text_cells(
+    head: str, ends: list[str], first_row: int, codes: np.ndarray, low: int, high: int
+) -> np.ndarray:
+    """The ``<c>`` elements of ``codes[low:high]`` (each code's attributes and value in ``ends``),
+    "" where blank."""
+    block = codes[low:high]
+    written = block >= 0
+    rows = (np.flatnonzero(written) + first_row + low + 1).tolist()
+    cells = np.full(high - low, "", dtype=object)
+    cells[written] = [f'{head}{r}"{ends[i]}' for r, i in zip(rows, block[written].tolist(), strict=True)]
+    return cells
+
+
+Part = tuple[int, int, Callable[[int, int], np.ndarray]]  # first row, rows, the cells of rows [low, high)
+
+
 @functools.cache
 def bulk_sheet_class() -> type[Any]:
     """The XlsxWriter worksheet class that also takes whole columns (XlsxWriter loads here).
 
     Pass it to ``add_worksheet(name, worksheet_class=...)``. Its ``number_column`` and
-    ``text_column`` render each cell when called, with the workbook's own formats and shared-string
-    table; the rows are assembled when the workbook is saved. A sheet holds either such columns
-    or single cells written the usual way, not both.
+    ``text_column`` keep the column's array (text as indices into its distinct texts, which take
+    the workbook's own formats and shared-string table at once); the cells are rendered, a block
+    of rows at a time, when the workbook is saved. A sheet holds either such columns or single
+    cells written the usual way, not both.
     """
     from xlsxwriter.utility import xl_col_to_name
     from xlsxwriter.worksheet import Worksheet
@@ -79,18 +108,15 @@ def bulk_sheet_class() -> type[Any]:
     class BulkSheet(Worksheet):
         def __init__(self) -> None:
             super().__init__()
-            self.columns: dict[int, list[tuple[int, np.ndarray]]] = {}  # col -> (first row, cells)
+            self.columns: dict[int, list[Part]] = {}
 
         def number_column(self, first_row: int, col: int, values: Any, cell_format: Any = None) -> None:
             """Finite numbers as numbers from ``first_row`` down; NaN and infinities stay blank."""
-            array = np.asarray(values, dtype=float)
-            written = np.isfinite(array)
+            array = np.array(values, dtype=float)  # a copy: later changes to ``values`` do not count
             head, tail = f'<c r="{xl_col_to_name(col)}', f'"{style_attribute(cell_format)}><v>'
-            rows = (np.flatnonzero(written) + first_row + 1).tolist()  # Excel's rows count from 1
-            cells = [
-                f"{head}{r}{tail}{x!r}</v></c>" for r, x in zip(rows, array[written].tolist(), strict=True)
-            ]
-            self._place(first_row, col, written, cells)
+            self._add(
+                first_row, col, len(array), functools.partial(number_cells, head, tail, first_row, array)
+            )
 
         def text_column(
             self,
@@ -107,8 +133,7 @@ def bulk_sheet_class() -> type[Any]:
             to the shared-string table; a column of mostly distinct texts (identifiers) is
             written inline, where sharing would save nothing."""
             codes, texts = text_codes(values)
-            written = codes >= 0
-            count = int(written.sum())
+            count = int((codes >= 0).sum())
             if len(texts) > count // 2:
                 kind, contents = "inlineStr", inline_texts(texts)
             else:
@@ -116,26 +141,20 @@ def bulk_sheet_class() -> type[Any]:
                 self.str_table.count += count - len(texts)  # references, not distinct texts
             flagged = np.asarray(flag(texts), dtype=bool) if flag else np.zeros(len(texts), dtype=bool)
             styles = [style_attribute(cell_format), style_attribute(flagged_format)]
-            head = f'<c r="{xl_col_to_name(col)}'
             ends = [
                 f'{styles[f]} t="{kind}">{c}</c>' for f, c in zip(flagged.tolist(), contents, strict=True)
             ]
-            rows = (np.flatnonzero(written) + first_row + 1).tolist()
-            cells = [f'{head}{r}"{ends[i]}' for r, i in zip(rows, codes[written].tolist(), strict=True)]
-            self._place(first_row, col, written, cells)
+            head = f'<c r="{xl_col_to_name(col)}'
+            self._add(first_row, col, len(codes), functools.partial(text_cells, head, ends, first_row, codes))
 
-        def _place(self, first_row: int, col: int, written: np.ndarray, cells: list[str]) -> None:
+        def _add(self, first_row: int, col: int, rows: int, render: Callable[[int, int], np.ndarray]) -> None:
             if self.constant_memory:
                 raise ValueError("bulk columns need a workbook without constant_memory")
-            if len(written) == 0:
+            if rows == 0:
                 return
-            if self._check_dimensions(first_row, col) or self._check_dimensions(
-                first_row + len(written) - 1, col
-            ):
-                raise ValueError(f"rows {first_row}-{first_row + len(written) - 1} are outside the worksheet")
-            column = np.full(len(written), "", dtype=object)
-            column[written] = cells
-            self.columns.setdefault(col, []).append((first_row, column))
+            if self._check_dimensions(first_row, col) or self._check_dimensions(first_row + rows - 1, col):
+                raise ValueError(f"rows {first_row}-{first_row + rows - 1} are outside the worksheet")
+            self.columns.setdefault(col, []).append((first_row, rows, render))
 
         def _write_sheet_data(self) -> None:
             """The ``<sheetData>`` element: the columns' cells, row by row, in blocks of rows."""
@@ -143,22 +162,20 @@ def bulk_sheet_class() -> type[Any]:
                 return super()._write_sheet_data()
             if any(self.table.values()):
                 raise ValueError(f"sheet {self.name!r} mixes bulk columns with single cells")
-            parts = [
-                (col, first, cells) for col in sorted(self.columns) for first, cells in self.columns[col]
-            ]
-            top = min(first for _, first, _ in parts)
-            bottom = max(first + len(cells) for _, first, cells in parts)
             slot = {col: j for j, col in enumerate(sorted(self.columns), start=1)}
+            parts = [(slot[col], *part) for col in sorted(self.columns) for part in self.columns[col]]
+            top = min(first for _, first, _, _ in parts)
+            bottom = max(first + rows for _, first, rows, _ in parts)
             self.fh.write("<sheetData>")
             for start in range(top, bottom, ROWS_PER_BLOCK):
                 stop = min(start + ROWS_PER_BLOCK, bottom)
                 grid = np.full((stop - start, len(slot) + 2), "", dtype=object)
                 grid[:, 0] = [f'<row r="{r}">' for r in range(start + 1, stop + 1)]
                 grid[:, -1] = "</row>"
-                for col, first, cells in parts:
-                    low, high = max(first, start), min(first + len(cells), stop)
+                for j, first, rows, render in parts:
+                    low, high = max(first, start), min(first + rows, stop)
                     if low < high:
-                        grid[low - start : high - start, slot[col]] = cells[low - first : high - first]
+                        grid[low - start : high - start, j] = render(low - first, high - first)
                 self.fh.write("".join(grid.ravel().tolist()))
             self.fh.write("</sheetData>")
             return None
