@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from banksim.errors import InputError
 from banksim.positions.protection import protection_markdown, validate_protection
@@ -763,3 +765,57 @@ def test_items_find_their_lines_with_sorted_and_unsorted_ids() -> None:
         assert result.lines["rwa"].tolist() == pytest.approx([80.0, 200.0, 290.0]), ids  # E - cash (CRE22.46)
         assert result.items["position_id"].tolist() == [ids[2], ids[0]]
         assert result.lines["crm_rule"].tolist() == ["CRE22.46", "", "CRE22.46"]
+
+
+ITEM = st.fixed_dictionaries(
+    {
+        "position_id": st.sampled_from(["p0", "p1"]),
+        "protection_type": st.sampled_from(
+            [
+                "cash",
+                "gold",
+                "debt_security",
+                "equity_main_index",
+                "equity_other_listed",
+                "deposit_netting",
+                "guarantee",
+                "credit_derivative",
+                "residential_real_estate",
+            ]
+        ),
+        "amount": st.floats(0, 300),
+        "currency": st.sampled_from(["EUR", "USD"]),
+        "issuer_type": st.sampled_from(["sovereign", "pse", "bank", "corporate", "mdb_zero_rw"]),
+        "rating": st.sampled_from(["AAA", "A", "BBB-", "BB", "B"]),
+        "scra_grade": st.just("B"),
+        "security_residual_maturity": st.floats(0, 20),
+        "protection_residual_maturity": st.sampled_from([np.nan, 0.1, 0.5, 2.0, 7.0]),
+        "protection_original_maturity": st.just(8.0),
+        "restructuring_covered": st.booleans(),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    items=st.lists(ITEM, max_size=6),
+    approach=st.sampled_from(["comprehensive", "simple"]),
+    rw=st.sampled_from([0.2, 0.75, 1.5]),
+)
+def test_crm_never_raises_the_requirement(items: list[dict[str, Any]], approach: str, rw: float) -> None:
+    # CRE22.3: a mitigant never raises the capital requirement; cover never exceeds the exposure.
+    frame = lines({"risk_weight": rw}, {"risk_weight": rw, "exposure": 50.0})
+    table = pd.DataFrame(items, columns=list(ITEM_COLUMNS))
+    out = credit_risk_mitigation(frame, table, approach).lines
+    assert (out["rwa"] <= out["rwa_without_crm"] * (1 + 1e-12)).all()
+    assert (out["rwa"] >= 0).all()
+    assert (out["unprotected"] >= -1e-9).all()
+    assert (out["exposure_after_collateral"] <= out["exposure_after_netting"] + 1e-9).all()
+    assert (out["guaranteed"] <= out["exposure_after_collateral"] + 1e-9).all()
+
+
+ITEM_COLUMNS = (
+    "position_id", "protection_type", "amount", "currency", "issuer_type", "rating", "scra_grade",
+    "security_residual_maturity", "protection_residual_maturity", "protection_original_maturity",
+    "restructuring_covered",
+)  # fmt: skip
