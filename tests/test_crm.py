@@ -728,6 +728,20 @@ def test_unknown_position_and_bad_lines() -> None:
         )
 
 
+def test_empty_tables() -> None:
+    # No protection: every line keeps E x RW and no rule; no lines: empty results.
+    empty = pd.DataFrame({"position_id": [], "protection_type": [], "amount": []})
+    for approach in ("comprehensive", "simple"):
+        result = credit_risk_mitigation(lines({}, {"risk_weight": 0.5}), empty, approach)
+        assert result.lines["rwa"].tolist() == [100.0, 50.0]
+        assert result.lines["crm_rule"].tolist() == ["", ""]
+        assert len(result.items) == 0
+    assert len(credit_risk_mitigation(lines({}).head(0), empty).lines) == 0
+    firb_lines = pd.DataFrame({"position_id": ["p0"], "exposure": [10.0]})
+    assert firb_collateral_lgd(firb_lines, empty).lines["lgd_star"].tolist() == [0.40]  # CRE32.6
+    assert len(firb_collateral_lgd(firb_lines.head(0), empty).lines) == 0
+
+
 def test_validation_normalises_and_the_doc_table_lists_every_column() -> None:
     table = validate_protection(
         pd.DataFrame(

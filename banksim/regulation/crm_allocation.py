@@ -115,7 +115,7 @@ def rule_labels(flags: dict[str, np.ndarray], n: int, rows: np.ndarray | None = 
         full = np.zeros(n, dtype=np.int64)
         full[rows] = code
         code = full
-    present = np.flatnonzero(np.bincount(code, minlength=1))
+    present = np.flatnonzero(np.bincount(code, minlength=1)) if len(code) else np.zeros(1, dtype=np.int64)
     text = [", ".join(name for bit, name in enumerate(names) if (int(u) >> bit) & 1) for u in present]
     categories = list(dict.fromkeys(["", *text]))
     to_category = np.zeros(int(present.max()) + 1, dtype=np.int32)
