@@ -58,29 +58,12 @@ def firb_collateral_lgd(
         ``crm_rule``; ``items``: each item's haircuts, factor, adjusted value, LGD_S and cover.
     """
     crm, _ = crm_parameters(parameters)
-    firb = crm["firb"]
     frame = validate_crm_lines(lines, "firb")
     line, items = item_lines(frame, validate_protection(protection))
-    guarantee = is_in(items, "protection_type", *GUARANTEE_TYPES)
-    if guarantee.any():
-        raise InputError(
-            "protection['protection_type']",
-            f"guarantees and credit derivatives on F-IRB lines are not covered ({int(guarantee.sum())} rows)",
-            failure_cases=items["position_id"][guarantee][:5].tolist(),
-            allowed=[*FINANCIAL_COLLATERAL, *PHYSICAL_COLLATERAL, "deposit_netting"],
-        )
+    _refuse_guarantees(items)
     n = len(frame)
-    exposure = frame["exposure"].to_numpy(dtype=float)
-    lgd_u = np.where(
-        is_in(frame, "seniority", "subordinated"),
-        firb["lgd_unsecured"]["subordinated"],
-        lookup(frame, "obligor_group", firb["lgd_unsecured"]).astype(float, copy=False),
-    )
-    holding = frame["transaction_type"].map(crm["holding_period_days"]).to_numpy(dtype=float)
-    scaling = holding_period_scaling(holding, frame["remargining_days"].to_numpy(), crm["haircut_base_days"])
-    he10, _ = lent_security_haircut(frame, crm)
-    he = he10 * scaling
-    capacity = exposure * (1 + he)
+    lgd_u, scaling, he = _line_terms(frame, crm)
+    capacity = frame["exposure"].to_numpy(dtype=float) * (1 + he)
     haircut, fx, lgd_s = _item_haircuts(frame, items, line, scaling, crm)
     mf, _ = maturity_mismatch_factor(items, frame["residual_maturity"].to_numpy()[line], crm)
     value = items["amount"].to_numpy()
@@ -90,52 +73,67 @@ def firb_collateral_lgd(
     secured = per_line(line, covered, n)
     unsecured = capacity - secured
     with np.errstate(invalid="ignore", divide="ignore"):
-        lgd_star = np.where(
-            capacity > 0,
-            (lgd_u * unsecured + per_line(line, covered * np.nan_to_num(lgd_s), n)) / capacity,
-            lgd_u,
-        )
+        weighted = (lgd_u * unsecured + per_line(line, covered * np.nan_to_num(lgd_s), n)) / capacity
     used = covered > 0
+    financial = is_in(items, "protection_type", *FINANCIAL_COLLATERAL) & (np.nan_to_num(haircut) > 0)
     flags = {
         "CRE32.10": _lines(used, line, n),
         "CRE32.12": _lines(used & (fx > 0), line, n),
-        "CRE22.59": _lines(
-            used
-            & (scaling[line] != 1)
-            & is_in(items, "protection_type", *FINANCIAL_COLLATERAL)
-            & (np.nan_to_num(haircut) > 0),
-            line,
-            n,
-        ),
+        "CRE22.59": _lines(used & financial & (scaling[line] != 1), line, n),
         "CRE32.14": per_line(line, adjusted, n) > capacity,
         "CRE32.56": _lines(used & (mf < 1), line, n),
     }
     result = pd.DataFrame(
         {
             "position_id": frame["position_id"].array,
-            "exposure": exposure,
+            "exposure": frame["exposure"].to_numpy(dtype=float),
             "he": he,
             "lgd_unsecured": lgd_u,
             "collateral_value": per_line(line, np.where(eligible, value, 0.0), n),
             "secured_exposure": secured,
             "unsecured_exposure": unsecured,
-            "lgd_star": lgd_star,
+            "lgd_star": np.where(capacity > 0, weighted, lgd_u),
             "crm_rule": rule_labels({k: v & (secured > 0) for k, v in flags.items() if v.any()}, n),
         },
         copy=False,
     )
-    table = items[["position_id", "protection_type", "amount", "currency"]].copy()
-    for name, values in (
-        ("haircut", haircut),
-        ("fx_haircut", fx),
-        ("maturity_factor", mf),
-        ("adjusted_value", adjusted),
-        ("lgd_secured", lgd_s),
-        ("covered", covered),
-    ):
-        table[name] = values
-    table["recognised"] = used
-    return CrmResult(lines=result, items=table)
+    given = {name: items[name].array for name in ("position_id", "protection_type", "amount", "currency")}
+    computed = {
+        "haircut": haircut,
+        "fx_haircut": fx,
+        "maturity_factor": mf,
+        "adjusted_value": adjusted,
+        "lgd_secured": lgd_s,
+        "covered": covered,
+        "recognised": used,
+    }
+    return CrmResult(lines=result, items=pd.DataFrame({**given, **computed}, copy=False))
+
+
+def _refuse_guarantees(items: pd.DataFrame) -> None:
+    """Guarantees and credit derivatives on F-IRB lines (CRE32.23-28) are not covered: an input error."""
+    guarantee = is_in(items, "protection_type", *GUARANTEE_TYPES)
+    if guarantee.any():
+        raise InputError(
+            "protection['protection_type']",
+            f"guarantees and credit derivatives on F-IRB lines are not covered ({int(guarantee.sum())} rows)",
+            failure_cases=items["position_id"][guarantee][:5].tolist(),
+            allowed=[*FINANCIAL_COLLATERAL, *PHYSICAL_COLLATERAL, "deposit_netting"],
+        )
+
+
+def _line_terms(frame: pd.DataFrame, crm: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """LGD_U (CRE32.6-7), the haircut scaling of CRE22.59 and He (CRE22.54) of each line (C.29)."""
+    firb = crm["firb"]
+    lgd_u = np.where(
+        is_in(frame, "seniority", "subordinated"),
+        firb["lgd_unsecured"]["subordinated"],
+        lookup(frame, "obligor_group", firb["lgd_unsecured"]).astype(float, copy=False),
+    )
+    holding = frame["transaction_type"].map(crm["holding_period_days"]).to_numpy(dtype=float)
+    scaling = holding_period_scaling(holding, frame["remargining_days"].to_numpy(), crm["haircut_base_days"])
+    he10, _ = lent_security_haircut(frame, crm)
+    return lgd_u, scaling, he10 * scaling
 
 
 def _item_haircuts(
