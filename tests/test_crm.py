@@ -165,6 +165,15 @@ def test_comprehensive_worked_example_with_fx_mismatch() -> None:
     assert row["hc"] == pytest.approx(hc, rel=REL)
     assert row["hfx"] == pytest.approx(hfx, rel=REL)
     assert row["crm_rule"] == "CRE22.46, CRE22.49, CRE22.52, CRE22.59"
+    items = credit_risk_mitigation(
+        lines({"exposure": 1_000_000.0}), protection(bond(600_000.0, "corporate", "AA", 4.0, currency="USD"))
+    ).items.iloc[0]
+    assert items["scaling"] == pytest.approx(math.sqrt(2), rel=REL)  # CRE22.59: sqrt((1 + 20 - 1)/10)
+    assert items["haircut"] == pytest.approx(hc, rel=REL)
+    assert items["fx_haircut"] == pytest.approx(hfx, rel=REL)
+    assert items["adjusted_value"] == pytest.approx(600_000 * (1 - hc - hfx), rel=REL)
+    assert items["maturity_factor"] == 1.0
+    assert bool(items["recognised"]) is True
 
 
 @pytest.mark.parametrize(
