@@ -775,7 +775,13 @@ def test_validation_normalises_and_the_doc_table_lists_every_column() -> None:
 def test_items_find_their_lines_with_sorted_and_unsorted_ids() -> None:
     # Sorted fixed-width ids go through the binary search, others through the hash lookup; the result is
     # the same: each item on its line, items of unknown positions left out.
-    for ids in (["POS-1", "POS-2", "POS-3"], ["POS-3", "POS-1", "POS-2"], ["b", "a", "long-id"]):
+    cases = (
+        ["POS-1", "POS-2", "POS-3"],  # sorted, one width: binary search on the last byte as an integer
+        ["A-00000000001", "A-00000000002", "B-00000000001"],  # 12 bytes after the common prefix
+        ["POS-3", "POS-1", "POS-2"],  # unsorted: hash lookup
+        ["b", "a", "long-id"],
+    )
+    for ids in cases:
         frame = pd.DataFrame({"position_id": ids, "exposure": [100.0, 200.0, 300.0], "risk_weight": 1.0})
         table = pd.DataFrame(
             {
