@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
+from banksim.positions.validation import categorical_from_codes
 from banksim.positions.vocabulary import RATINGS
 
 __all__ = [
@@ -140,7 +141,8 @@ def validate_table(
     """Check ``table`` against ``columns`` and return it normalised (a new frame).
 
     Required columns must be present and filled; categories must be allowed; numbers finite and
-    above their minimum; ``id_column`` unique. Errors name ``argument[column]``, the first
+    above their minimum; ``id_column`` unique. Text columns come back as pandas categoricals,
+    numbers as float64, flags as bool. Errors name ``argument[column]``, the first
     offending rows and what is allowed.
     """
     if not isinstance(table, pd.DataFrame):
@@ -149,7 +151,7 @@ def validate_table(
     if missing:
         raise InputError(argument, f"missing required columns {missing}", allowed=[c.name for c in columns])
     frame = table.reset_index(drop=True)
-    ids = frame[id_column].astype(str)
+    ids = frame[id_column]
     out: dict[str, Any] = {}
     for spec in columns:
         out[spec.name] = _column(frame, ids, spec, f"{argument}[{spec.name!r}]")
@@ -164,14 +166,44 @@ def validate_table(
     return pd.DataFrame({**out, **extras})
 
 
+BLANKS = ("", "nan", "none", "<na>")
+FLAGS = {
+    "true": True,
+    "1": True,
+    "1.0": True,
+    "yes": True,
+    "false": False,
+    "0": False,
+    "0.0": False,
+    "no": False,
+}
+
+
+def _as_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes and the stripped text of each distinct value (-1: missing); no string work per row."""
+    categorical = values.astype("category") if not isinstance(values.dtype, pd.CategoricalDtype) else values
+    text = np.asarray(pd.Index(categorical.cat.categories).astype(str).str.strip(), dtype=object)
+    return categorical.cat.codes.to_numpy(), text
+
+
 def _column(frame: pd.DataFrame, ids: pd.Series, spec: TableColumn, where: str) -> pd.Series:
     n = len(frame)
     if spec.name not in frame.columns:
-        return pd.Series([spec.default] * n if spec.kind != "float" else np.full(n, spec.default))
+        if spec.kind == "float":
+            return pd.Series(np.full(n, spec.default, dtype=float))
+        if spec.kind == "bool":
+            return pd.Series(np.full(n, bool(spec.default)))
+        categories = list(spec.allowed) if spec.kind == "category" else [spec.default]
+        default = categories.index(spec.default)
+        return pd.Series(categorical_from_codes(np.full(n, default, dtype=np.int16), categories))
     values = frame[spec.name]
-    blank = (
-        values.isna().to_numpy() | values.astype(str).str.strip().isin(("", "nan", "None", "<NA>")).to_numpy()
-    )
+    if spec.kind == "float":
+        return _numbers(values, ids, spec, where)
+    if spec.kind == "bool" and values.dtype == bool:
+        return values.reset_index(drop=True)
+    codes, text = _as_codes(values)
+    blank_of_category = np.append(pd.Series(text).str.lower().isin(BLANKS).to_numpy(), True)
+    blank = blank_of_category[codes]
     if spec.required and blank.any():
         raise InputError(
             where,
@@ -179,31 +211,9 @@ def _column(frame: pd.DataFrame, ids: pd.Series, spec: TableColumn, where: str) 
             failure_cases=_cases(ids, values, blank),
             allowed=spec.allowed or None,
         )
-    if spec.kind in ("category", "label"):
-        text = values.astype(str).str.strip().where(~blank, spec.default)
-        if spec.kind == "category":
-            bad = ~text.isin(spec.allowed).to_numpy()
-            if bad.any():
-                raise InputError(
-                    where,
-                    "has values outside the allowed set",
-                    failure_cases=_cases(ids, values, bad),
-                    allowed=spec.allowed,
-                )
-        return text.astype(str)
     if spec.kind == "bool":
-        text = values.astype(str).str.strip().str.lower()
-        mapping = {
-            "true": True,
-            "1": True,
-            "1.0": True,
-            "yes": True,
-            "false": False,
-            "0": False,
-            "0.0": False,
-            "no": False,
-        }
-        bad = ~text.isin(mapping).to_numpy() & ~blank
+        known = pd.Series(text).str.lower().map(FLAGS)
+        bad = np.append(known.isna().to_numpy(), False)[codes] & ~blank
         if bad.any():
             raise InputError(
                 where,
@@ -211,8 +221,34 @@ def _column(frame: pd.DataFrame, ids: pd.Series, spec: TableColumn, where: str) 
                 failure_cases=_cases(ids, values, bad),
                 allowed="True/False, 1/0, yes/no",
             )
-        return pd.Series(np.where(blank, bool(spec.default), text.map(mapping).fillna(False).to_numpy(bool)))
-    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        flags = np.append(known.fillna(bool(spec.default)).to_numpy(dtype=bool), bool(spec.default))
+        return pd.Series(np.where(blank, bool(spec.default), flags[codes]))
+    if spec.kind == "category":
+        unknown = np.append(~pd.Series(text).isin(spec.allowed).to_numpy(), False)[codes] & ~blank
+        if unknown.any():
+            raise InputError(
+                where,
+                "has values outside the allowed set",
+                failure_cases=_cases(ids, values, unknown),
+                allowed=spec.allowed,
+            )
+    # Categorical out: blank (and missing, the last slot) -> default; a few categories, no per-row strings.
+    cleaned = np.where(blank_of_category, spec.default, np.append(text, spec.default)).astype(str)
+    if spec.kind == "category":  # the allowed values are the categories, as in the positions table
+        slot = pd.Index(list(spec.allowed)).get_indexer(pd.Index(cleaned))
+        return pd.Series(categorical_from_codes(slot[codes], spec.allowed))
+    distinct, inverse = np.unique(cleaned, return_inverse=True)
+    return pd.Series(categorical_from_codes(inverse[codes], distinct))
+
+
+def _numbers(values: pd.Series, ids: pd.Series, spec: TableColumn, where: str) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64").reset_index(drop=True)
+    blank = values.isna().to_numpy()
+    if not pd.api.types.is_numeric_dtype(values.dtype):
+        codes, text = _as_codes(values)
+        blank = blank | np.append(pd.Series(text).str.lower().isin(BLANKS).to_numpy(), True)[codes]
+    if spec.required and blank.any():
+        raise InputError(where, "has missing values", failure_cases=_cases(ids, values, blank))
     bad = (numbers.isna().to_numpy() & ~blank) | np.isinf(numbers.to_numpy())
     if bad.any():
         raise InputError(where, "is not a finite number", failure_cases=_cases(ids, values, bad))
@@ -224,10 +260,17 @@ def _column(frame: pd.DataFrame, ids: pd.Series, spec: TableColumn, where: str) 
 
 
 def validate_trading_book(trading_book: pd.DataFrame) -> pd.DataFrame:
-    """The trading-book table checked against ``TRADING_BOOK_COLUMNS`` (methodology 11.1, C.30).
+    """The trading-book table checked against ``TRADING_BOOK_COLUMNS`` (methodology 11.1, C.32).
 
     A blank ``issue_id`` becomes the row's ``position_id`` (the row is its own issue).
     """
     frame = validate_table(trading_book, "trading_book", TRADING_BOOK_COLUMNS, "position_id")
-    frame["issue_id"] = frame["issue_id"].where(frame["issue_id"] != "", frame["position_id"])
+    blank = (frame["issue_id"] == "").to_numpy()
+    if blank.all():
+        frame["issue_id"] = frame["position_id"]
+    elif blank.any():
+        issue = frame["issue_id"].to_numpy(dtype=object)
+        frame["issue_id"] = pd.Categorical(
+            np.where(blank, frame["position_id"].to_numpy(dtype=object), issue)
+        )
     return frame

@@ -98,9 +98,15 @@ HEDGE_COLUMNS: tuple[TableColumn, ...] = (
 )
 
 
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as plain strings (tables of netting sets and hedges are small)."""
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return frame.astype(dict.fromkeys(text, object))
+
+
 def validate_netting_sets(netting_sets: pd.DataFrame) -> pd.DataFrame:
     """Netting sets checked and completed: ``credit_quality`` derived, one profile per counterparty."""
-    frame = validate_table(netting_sets, "netting_sets", NETTING_SET_COLUMNS, "netting_set")
+    frame = _as_text(validate_table(netting_sets, "netting_sets", NETTING_SET_COLUMNS, "netting_set"))
     if frame.empty:
         raise InputError("netting_sets", "has no rows")
     derived = frame["rating"].map(QUALITY_OF_RATING)
@@ -120,7 +126,7 @@ def validate_netting_sets(netting_sets: pd.DataFrame) -> pd.DataFrame:
 
 def validate_hedges(hedges: pd.DataFrame, counterparties: pd.DataFrame) -> pd.DataFrame:
     """Hedges checked against the counterparties (one row per counterparty id, sector, quality)."""
-    frame = validate_table(hedges, "hedges", HEDGE_COLUMNS, "hedge_id")
+    frame = _as_text(validate_table(hedges, "hedges", HEDGE_COLUMNS, "hedge_id"))
     ids = frame["hedge_id"]
 
     def check(mask: np.ndarray, column: str, reason: str, allowed: object = None) -> None:

@@ -16,7 +16,8 @@ import pandas as pd
 
 from banksim.errors import InputError
 from banksim.positions.trading_book import RISK_CLASSES, validate_trading_book
-from banksim.regulation.market_risk_book import check_book, net_issues
+from banksim.regulation._frame import is_in
+from banksim.regulation.market_risk_book import check_book, concat_lines, net_issues
 from banksim.regulation.market_risk_options import delta_plus_options, simplified_options
 from banksim.regulation.market_risk_parameters import MARKET_RISK_PARAMETERS
 from banksim.regulation.market_risk_rates import interest_rate_lines
@@ -77,15 +78,14 @@ def market_risk_capital(
     check_book(frame, reporting_currency)
     carve = simplified_options if option_method == "simplified" else delta_plus_options
     rest, option_lines = carve(frame, params)
-    klass = rest["risk_class"].to_numpy()
     parts = [
-        interest_rate_lines(rest.loc[klass == "interest_rate"], params),
-        _equity_lines(rest.loc[klass == "equity"], params),
-        _fx_lines(rest.loc[klass == "fx"], params),
-        _commodity_lines(rest.loc[klass == "commodity"], params),
+        interest_rate_lines(rest.loc[is_in(rest, "risk_class", "interest_rate")], params),
+        _equity_lines(rest.loc[is_in(rest, "risk_class", "equity")], params),
+        _fx_lines(rest.loc[is_in(rest, "risk_class", "fx")], params),
+        _commodity_lines(rest.loc[is_in(rest, "risk_class", "commodity")], params),
         option_lines,
     ]
-    lines = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    lines = concat_lines(parts)
     if lines.empty:
         lines = pd.DataFrame(
             {
@@ -167,7 +167,7 @@ def _fx_lines(rows: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
     """Net open position per currency and gold; 8% of the shorthand overall position (MAR40.55-40.61)."""
     if rows.empty:
         return pd.DataFrame()
-    gold = (rows["instrument_type"] == "gold_net_position").to_numpy()
+    gold = is_in(rows, "instrument_type", "gold_net_position")
     by_currency = rows.loc[~gold].groupby("currency", sort=True)["market_value"].sum()
     net = by_currency.to_numpy(dtype=float)
     gold_net = float(rows.loc[gold, "market_value"].sum())

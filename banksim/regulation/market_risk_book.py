@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
+from banksim.regulation._frame import is_in
 
-__all__ = ["check_book", "net_issues", "reject"]
+__all__ = ["check_book", "concat_lines", "net_issues", "reject"]
 
 INSTRUMENTS_OF_CLASS = {
     "interest_rate": ("bond", "swap_leg", "option"),
@@ -39,19 +40,16 @@ def reject(frame: pd.DataFrame, mask: np.ndarray, column: str, reason: str, allo
 
 def check_book(frame: pd.DataFrame, reporting_currency: str) -> None:
     """Each row carries what its risk class and instrument need (methodology 11.1)."""
-    klass = frame["risk_class"].to_numpy()
-    instrument = frame["instrument_type"].to_numpy()
     for name, allowed in INSTRUMENTS_OF_CLASS.items():
         reject(
             frame,
-            (klass == name) & ~np.isin(instrument, allowed),
+            is_in(frame, "risk_class", name) & ~is_in(frame, "instrument_type", *allowed),
             "instrument_type",
             f"does not belong to risk class {name!r}",
             allowed=allowed,
         )
-    option = instrument == "option"
-    rates = klass == "interest_rate"
-    issuer = frame["issuer_category"].to_numpy()
+    option = is_in(frame, "instrument_type", "option")
+    rates = is_in(frame, "risk_class", "interest_rate")
     reject(
         frame,
         rates & ~option & np.isnan(frame["residual_maturity"].to_numpy()),
@@ -61,45 +59,52 @@ def check_book(frame: pd.DataFrame, reporting_currency: str) -> None:
     )
     reject(
         frame,
-        rates & (frame["currency"] == "").to_numpy(),
+        rates & is_in(frame, "currency", ""),
         "currency",
         "is missing on an interest-rate position (one ladder per currency, MAR40.24)",
     )
     reject(
         frame,
-        (instrument == "bond") & (issuer == "none"),
+        is_in(frame, "instrument_type", "bond") & is_in(frame, "issuer_category", "none"),
         "issuer_category",
         "is 'none' on a bond (specific risk, MAR40.6)",
         allowed=["government", "pse", "mdb", "bank", "corporate"],
     )
     reject(
         frame,
-        (instrument == "swap_leg") & (issuer != "none"),
+        is_in(frame, "instrument_type", "swap_leg") & ~is_in(frame, "issuer_category", "none"),
         "issuer_category",
         "must be 'none' on a swap leg (no specific risk, MAR40.38)",
         allowed=["none"],
     )
     reject(
         frame,
-        (klass == "equity") & (frame["national_market"] == "").to_numpy(),
+        is_in(frame, "risk_class", "equity") & is_in(frame, "national_market", ""),
         "national_market",
         "is missing on an equity position (general risk per market, MAR40.43)",
     )
-    fx = instrument == "fx_net_position"
-    reject(frame, fx & (frame["currency"] == "").to_numpy(), "currency", "is missing on an FX net position")
+    fx = is_in(frame, "instrument_type", "fx_net_position")
+    reject(frame, fx & is_in(frame, "currency", ""), "currency", "is missing on an FX net position")
     reject(
         frame,
-        fx & (frame["currency"] == reporting_currency).to_numpy(),
+        fx & is_in(frame, "currency", reporting_currency),
         "currency",
         f"is the reporting currency {reporting_currency!r}; FX net positions are in foreign currencies "
         "(methodology C.33)",
     )
     reject(
         frame,
-        (instrument == "commodity_position") & (frame["commodity"] == "").to_numpy(),
+        is_in(frame, "instrument_type", "commodity_position") & is_in(frame, "commodity", ""),
         "commodity",
         "is missing on a commodity position (MAR40.67)",
     )
+
+
+def _comparable(series: pd.Series) -> np.ndarray:
+    """Float view of a column for equality tests within groups (category codes; NaN as -inf)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy().astype(float)
+    return np.nan_to_num(series.to_numpy(dtype=float), nan=-np.inf)
 
 
 def net_issues(rows: pd.DataFrame, agree: Sequence[str]) -> pd.DataFrame:
@@ -108,17 +113,41 @@ def net_issues(rows: pd.DataFrame, agree: Sequence[str]) -> pd.DataFrame:
     Also ``positions``, the number of rows netted (MAR40.5, MAR40.35, MAR40.41; methodology C.32).
     """
     if rows.empty:
-        return pd.DataFrame(columns=["issue_id", "market_value", "positions", *agree])
-    groups = rows.groupby("issue_id", sort=False)
+        return pd.DataFrame(columns=["issue_id", *agree, "market_value", "positions"])
+    issue = rows["issue_id"]
+    key = issue.cat.codes.to_numpy() if isinstance(issue.dtype, pd.CategoricalDtype) else issue.to_numpy()
+    codes = pd.factorize(key)[0]
+    n = int(codes.max()) + 1
+    first = np.zeros(n, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
     for column in agree:
-        count = groups[column].nunique(dropna=False)
-        if (count > 1).any():
+        values = _comparable(rows[column])
+        low, high = np.full(n, np.inf), np.full(n, -np.inf)
+        np.minimum.at(low, codes, values)
+        np.maximum.at(high, codes, values)
+        differs = low != high
+        if differs.any():
             raise InputError(
                 f"trading_book[{column!r}]",
                 "differs between rows of one issue_id; rows of one issue are netted and must describe "
                 "the same issue",
-                failure_cases=count.index[count.to_numpy() > 1].tolist()[:5],
+                failure_cases=issue.iloc[first[differs]].astype(str).tolist()[:5],
             )
-    first = groups[list(agree)].first() if agree else pd.DataFrame(index=groups.size().index)
-    out = first.assign(market_value=groups["market_value"].sum(), positions=groups.size())
-    return out.reset_index()
+    out = rows[["issue_id", *agree]].iloc[first].reset_index(drop=True)
+    out["market_value"] = np.bincount(codes, weights=rows["market_value"].to_numpy(dtype=float), minlength=n)
+    out["positions"] = np.bincount(codes, minlength=n)
+    return out
+
+
+def concat_lines(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Stack line frames; the few-valued text columns stay categorical (union of the categories)."""
+    from pandas.api.types import union_categoricals
+
+    present = [p.reset_index(drop=True) for p in parts if not p.empty]
+    if not present:
+        return pd.DataFrame()
+    text = ("risk_class", "charge", "rule")
+    lines = pd.concat([p.drop(columns=list(text)) for p in present], ignore_index=True)
+    for column in text:
+        lines[column] = union_categoricals([p[column].astype("category").array for p in present])
+    return lines

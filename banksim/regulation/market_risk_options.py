@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from banksim.positions.validation import categorical_from_codes
+from banksim.regulation._frame import is_in
 from banksim.regulation.market_risk_book import reject
 from banksim.regulation.market_risk_rates import RELATIVE_TOLERANCE, general_risk_bands, specific_risk_rates
 
@@ -60,7 +62,7 @@ def _check_common(options: pd.DataFrame) -> None:
 
 def simplified_options(frame: pd.DataFrame, params: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Bought options alone or with their hedged cash position (MAR40.74-40.76 Table 11, C.34)."""
-    option = (frame["instrument_type"] == "option").to_numpy()
+    option = is_in(frame, "instrument_type", "option")
     if not option.any():
         return frame, pd.DataFrame()
     options = frame.loc[option].reset_index(drop=True)
@@ -104,9 +106,9 @@ def simplified_options(frame: pd.DataFrame, params: Mapping[str, Any]) -> tuple[
 
 def _hedged_cash(frame: pd.DataFrame, options: pd.DataFrame, hedged: np.ndarray) -> np.ndarray:
     """Ids of the cash positions paired with options; each pair checked (methodology C.34)."""
-    rows = frame.set_index("position_id")
+    rows = frame.set_index(pd.Index(frame["position_id"].to_numpy(dtype=object)))
     target = options["hedged_position_id"].to_numpy(dtype=object)
-    known = pd.Series(target).isin(rows.index[frame["instrument_type"].to_numpy() != "option"]).to_numpy()
+    known = pd.Series(target).isin(rows.index[~is_in(frame, "instrument_type", "option")]).to_numpy()
     reject(options, hedged & ~known, "hedged_position_id", "is not a non-option position of the trading book")
     reject(
         options,
@@ -156,10 +158,17 @@ def _in_the_money(options: pd.DataFrame, params: Mapping[str, Any]) -> np.ndarra
     return np.nan_to_num(np.maximum(per_unit, 0.0), nan=0.0) * options["quantity"].to_numpy()
 
 
+def _equity_instrument(frame: pd.DataFrame, rows: int) -> Any:
+    """``instrument_type`` = equity for ``rows`` rows, with the trading book's categories."""
+    categories = frame["instrument_type"].cat.categories
+    code = int(categories.get_loc("equity"))  # type: ignore[arg-type]
+    return categorical_from_codes(np.full(rows, code, dtype=np.int8), categories)
+
+
 def delta_plus_options(frame: pd.DataFrame, params: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Equity options by delta-plus: delta-equivalents join the equity rows; gamma and vega per
     national market (MAR40.77-40.80, methodology 11.7, C.34)."""
-    option = (frame["instrument_type"] == "option").to_numpy()
+    option = is_in(frame, "instrument_type", "option")
     if not option.any():
         return frame, pd.DataFrame()
     options = frame.loc[option].reset_index(drop=True)
@@ -232,6 +241,9 @@ def delta_plus_options(frame: pd.DataFrame, params: Mapping[str, Any]) -> tuple[
             "rule": np.repeat(["MAR40.80(4)", "MAR40.80(7)"], len(markets)),
         }
     )
-    as_equity = frame.loc[option].assign(instrument_type="equity", market_value=delta_equivalent)
+    as_equity = frame.loc[option].assign(
+        instrument_type=_equity_instrument(frame, len(options)),
+        market_value=delta_equivalent,
+    )
     remaining = pd.concat([frame.loc[~option], as_equity], ignore_index=True)
     return remaining, pd.concat([per_option, per_market], ignore_index=True)

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from banksim.regulation.market_risk_book import net_issues
+from banksim.regulation._frame import is_in
+from banksim.regulation.market_risk_book import concat_lines, net_issues
 from banksim.regulation.parameters import RATING_BUCKETS
 
 __all__ = ["general_risk_bands", "interest_rate_lines", "ladder", "specific_risk_rates"]
@@ -44,38 +45,41 @@ def _inclusive_band(values: np.ndarray, bounds: list[float]) -> np.ndarray:
     return np.searchsorted(np.asarray(bounds) * (1 + RELATIVE_TOLERANCE), values, side="left")
 
 
+def _by_rating(issues: pd.DataFrame, table: Mapping[str, Any], default: Any = np.nan) -> np.ndarray:
+    """``table`` (keyed by rating bucket) looked up per rating category, then spread by codes."""
+    rating = issues["rating"].astype("category")
+    per_category = [table.get(RATING_BUCKETS[str(c)], default) for c in rating.cat.categories]
+    return np.array([*per_category, default])[rating.cat.codes.to_numpy()]
+
+
 def specific_risk_rates(issues: pd.DataFrame, params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """Specific-risk charge and rule per issue (MAR40.6 Table 1, methodology 11.2, C.32)."""
     p = params["specific_risk"]
-    bucket = issues["rating"].map(RATING_BUCKETS).to_numpy()
-    category = issues["issuer_category"].to_numpy()
-    maturity = issues["residual_maturity"].to_numpy()
+    maturity = issues["residual_maturity"].to_numpy(dtype=float)
     qualifying_rate = np.asarray(p["qualifying_rates"])[
         _inclusive_band(maturity, p["qualifying_maturity_bounds"])
     ]
-    investment_grade = np.isin(bucket, ("aaa_aa", "a", "bbb"))
-    government = category == "government"
-    qualifying = (
-        np.isin(category, ("pse", "mdb"))
-        | (np.isin(category, ("bank", "corporate")) & investment_grade)
-        | (
-            np.isin(category, ("bank", "corporate"))
-            & (bucket == "unrated")
-            & issues["qualifying_unrated"].to_numpy()
-        )
+    buckets = ("aaa_aa", "a", "bbb", "bb", "b", "below_b", "unrated")
+    investment_grade = _by_rating(issues, {b: b in ("aaa_aa", "a", "bbb") for b in buckets}, False).astype(
+        bool
     )
-    government_rate = pd.Series(bucket).map(p["government"]).to_numpy(dtype=float)
-    government_rate = np.where(np.isin(bucket, ("a", "bbb")), qualifying_rate, government_rate)
-    other_rate = pd.Series(bucket).map(p["other"]).to_numpy(dtype=float)
+    unrated = _by_rating(issues, {"unrated": True}, False).astype(bool)
+    middle_grade = _by_rating(issues, {"a": True, "bbb": True}, False).astype(bool)
+    government = is_in(issues, "issuer_category", "government")
+    none = is_in(issues, "issuer_category", "none")
+    bank_or_corporate = is_in(issues, "issuer_category", "bank", "corporate")
+    qualifying = (
+        is_in(issues, "issuer_category", "pse", "mdb")
+        | (bank_or_corporate & investment_grade)
+        | (bank_or_corporate & unrated & issues["qualifying_unrated"].to_numpy(dtype=bool))
+    )
+    government_rate = np.where(middle_grade, qualifying_rate, _by_rating(issues, p["government"]))
+    other_rate = _by_rating(issues, p["other"])
     rate = np.select(
-        [government, qualifying, category == "none"],
-        [government_rate, qualifying_rate, 0.0],
-        default=other_rate,
+        [government, qualifying, none], [government_rate, qualifying_rate, 0.0], default=other_rate
     )
     rule = np.select(
-        [government, qualifying, category == "none"],
-        ["MAR40.6", "MAR40.6; MAR40.9", "MAR40.38"],
-        default="MAR40.6",
+        [government, qualifying, none], ["MAR40.6", "MAR40.6; MAR40.9", "MAR40.38"], default="MAR40.6"
     )
     return rate, rule
 
@@ -150,7 +154,7 @@ def interest_rate_lines(rows: pd.DataFrame, params: Mapping[str, Any]) -> pd.Dat
         return pd.DataFrame()
     value = issues["market_value"].to_numpy(dtype=float)
     rate, rule = specific_risk_rates(issues, params)
-    specific = issues["issuer_category"].to_numpy() != "none"
+    specific = ~is_in(issues, "issuer_category", "none")
     band = general_risk_bands(
         issues["residual_maturity"].to_numpy(dtype=float), issues["coupon"].to_numpy(dtype=float), params
     )
@@ -199,4 +203,4 @@ def interest_rate_lines(rows: pd.DataFrame, params: Mapping[str, Any]) -> pd.Dat
             "rule": "MAR40.26",
         }
     )
-    return pd.concat([specific_lines, general_lines, per_currency], ignore_index=True)
+    return concat_lines([specific_lines, general_lines, per_currency])
