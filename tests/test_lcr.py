@@ -101,6 +101,110 @@ def test_caps_use_amounts_after_unwinding_secured_funding() -> None:
     assert s["outflows"] == pytest.approx(7.5)  # 15% run-off on L2A-backed secured funding (LCR40.48)
 
 
+# -- unwinding before the caps (LCR30.35-39, methodology 6.1 and C.19) ----------------------------------
+# Only secured funding, secured lending and collateral swaps that exchange HQLA within 30 days are
+# unwound: the cash (or Level 1) leg leaves or returns to Level 1, the collateral returns to or leaves
+# its level at market value after its haircut. Annex formula: Adj15 = max(aL2B - 15/85 (aL1 + aL2A),
+# aL2B - 15/60 aL1, 0); Adj40 = max(aL2A + aL2B - Adj15 - 2/3 aL1, 0); HQLA = L1 + L2A + L2B - Adj15 - Adj40.
+
+SECURED = {"lcr_counterparty": "bank", "residual_maturity": DAYS10}
+
+
+def test_repo_against_level2a_unwinds_at_the_collateral_market_value() -> None:
+    """Stock: L1 100, L2A 40 after the 15% haircut. A 10-day repo: cash 50 received against L2A
+    bonds worth 60 (not 50). aL1 = 100 - 50 = 50; aL2A = 40 + 0.85 x 60 = 91 (LCR30.43);
+    Adj15 = 0 (no 2B); Adj40 = 91 - 2/3 x 50 = 57.666667; HQLA = 100 + 40 - 57.666667 = 82.333333.
+    At the cash leg it would have been aL2A = 82.5, HQLA 90.833333 (the test above)."""
+    s = summary(
+        hqla("1", 100.0),
+        hqla("2A", 40.0 / 0.85, "covered_bond"),
+        {**SECURED, "side": "liability", "collateral_level": "2A", "drawn_amount": 50.0,
+         "collateral_market_value": 60.0},
+    )  # fmt: skip
+    assert s["adjusted_level1"] == pytest.approx(50.0, abs=1e-9)
+    assert s["adjusted_level2a"] == pytest.approx(91.0, abs=1e-9)
+    assert s["adjustment_15_percent_cap"] == 0.0
+    assert s["adjustment_40_percent_cap"] == pytest.approx(91.0 - 100.0 / 3, abs=1e-9)
+    assert s["hqla"] == pytest.approx(140.0 - (91.0 - 100.0 / 3), abs=1e-9)
+    assert s["outflows"] == pytest.approx(0.15 * 50.0, abs=1e-9)  # LCR40.48 on the cash leg
+
+
+@pytest.mark.parametrize("level", ["other", "domestic_sovereign_non_l1_l2a"])
+def test_reverse_repo_against_non_hqla_is_not_unwound(level: str) -> None:
+    """Stock: L1 100, L2A 68 (80 at market). A 10-day reverse repo lends cash 30 against collateral
+    that is not HQLA (or not known to be: the domestic-sovereign level of LCR40.48 says only that it
+    is not Level 1 or 2A): nothing to unwind, aL1 = 100, aL2A = 68; Adj40 = 68 - 2/3 x 100 = 1.333333;
+    HQLA = 168 - 1.333333 = 166.666667. (Unwinding its cash would have made aL1 = 130, Adj40 = 0,
+    HQLA 168.)"""
+    s = summary(
+        hqla("1", 100.0),
+        hqla("2A", 80.0, "covered_bond"),
+        {**REVERSE, "drawn_amount": 30.0, "collateral_level": level, "collateral_market_value": 45.0},
+    )
+    rows = lines({**REVERSE, "drawn_amount": 30.0, "collateral_level": level})
+    assert (rows.loc["L1", "unwind_amount"], rows.loc["L1", "unwind_collateral"]) == (0.0, 0.0)
+    assert rows.loc["L1", "unwind_level"] == "none"
+    assert (s["adjusted_level1"], s["adjusted_level2a"]) == (100.0, pytest.approx(68.0, abs=1e-9))
+    assert s["adjustment_40_percent_cap"] == pytest.approx(68.0 - 200.0 / 3, abs=1e-9)
+    assert s["hqla"] == pytest.approx(168.0 - (68.0 - 200.0 / 3), abs=1e-9)
+
+
+def test_reverse_repo_against_level2a_gives_the_collateral_back() -> None:
+    """A 10-day reverse repo lends cash 100 against L2A bonds worth 110, held unencumbered in the
+    stock (93.5 after 15%); own L1 50. Unwound: aL1 = 50 + 100 = 150, aL2A = 93.5 - 0.85 x 110 = 0;
+    no cap: HQLA = 50 + 93.5 = 143.5. Not unwound, Adj40 = 93.5 - 2/3 x 50 = 60.166667 would cut
+    it to 83.333333. Inflow LCR40.78-79: 15% x 100 = 15."""
+    s = summary(
+        hqla("1", 50.0),
+        hqla("2A", 110.0, "covered_bond"),
+        {**REVERSE, "drawn_amount": 100.0, "collateral_level": "2A", "collateral_market_value": 110.0},
+    )
+    assert s["adjusted_level1"] == pytest.approx(150.0, abs=1e-9)
+    assert s["adjusted_level2a"] == pytest.approx(0.0, abs=1e-9)
+    assert (s["adjustment_15_percent_cap"], s["adjustment_40_percent_cap"]) == (0.0, 0.0)
+    assert s["hqla"] == pytest.approx(143.5, abs=1e-9)
+    assert s["inflows"] == pytest.approx(15.0, abs=1e-9)
+
+
+def test_collateral_swap_unwinds_and_the_15_percent_cap_binds() -> None:
+    """A 20-day collateral swap: the bank lends Level 2B corporate bonds worth 120 and borrows Level 1
+    sovereign bonds worth 100, held in the stock; a line of secured funding whose cash leg is the
+    Level 1 leg (drawn_amount 100) and collateral_market_value 120 (methodology C.19).
+    Stock: L1 150 (the borrowed 100 and own 50), L2B 20 (40 at market, 50%, LCR30.45(2)-(3)):
+    caps not binding as it stands (20 <= 15/85 x 150 = 26.47).
+    Unwound: aL1 = 150 - 100 = 50, aL2A = 0, aL2B = 20 + 0.50 x 120 = 80.
+    Adj15 = max(80 - 15/85 x 50, 80 - 15/60 x 50, 0) = max(71.176471, 67.5, 0) = 71.176471;
+    Adj40 = max(0 + 80 - 71.176471 - 2/3 x 50, 0) = 0; HQLA = 150 + 20 - 71.176471 = 98.823529.
+    Outflow LCR40.48, other Level 2B: 50% x 100 = 50."""
+    s = summary(
+        hqla("1", 100.0),
+        hqla("1", 50.0, "central_bank_reserves"),
+        hqla("2B", 40.0, "corporate_bond"),
+        {**SECURED, "side": "liability", "drawn_amount": 100.0, "collateral_level": "2B",
+         "collateral_market_value": 120.0, "residual_maturity": 20 / 365},
+    )  # fmt: skip
+    adjustment15 = max(80.0 - 15 / 85 * 50.0, 80.0 - 15 / 60 * 50.0, 0.0)
+    assert adjustment15 == pytest.approx(80.0 - 15 / 85 * 50.0)
+    assert (s["adjusted_level1"], s["adjusted_level2b"]) == (pytest.approx(50.0), pytest.approx(80.0))
+    assert s["adjustment_15_percent_cap"] == pytest.approx(adjustment15, abs=1e-9)
+    assert s["adjustment_40_percent_cap"] == 0.0
+    assert s["hqla"] == pytest.approx(170.0 - adjustment15, abs=1e-9)
+    assert s["outflows"] == pytest.approx(50.0, abs=1e-9)
+    # The same stock, nothing unwound: no cap binds, HQLA = 150 + 20 = 170.
+    alone = summary(hqla("1", 150.0), hqla("2B", 40.0, "corporate_bond"))
+    assert (alone["adjustment_15_percent_cap"], alone["hqla"]) == (0.0, 170.0)
+
+
+def test_a_missing_collateral_market_value_is_the_cash_leg() -> None:
+    """Blank and absent market values both mean the cash leg (methodology C.19): aL2A = 0.85 x 50."""
+    repo = {**SECURED, "side": "liability", "collateral_level": "2A", "drawn_amount": 50.0}
+    for line in (repo, {**repo, "collateral_market_value": math.nan}):
+        assert summary(line)["adjusted_level2a"] == pytest.approx(42.5, abs=1e-9)
+    with pytest.raises(bs.InputError) as error:
+        positions({**repo, "collateral_market_value": -1.0})
+    assert error.value.argument == "positions['collateral_market_value']"
+
+
 # -- outflows (LCR40, methodology 6.2): EUR 1,000 each --------------------------------------------------
 
 RETAIL = {"side": "liability", "lcr_counterparty": "retail", "drawn_amount": 1000.0}

@@ -207,6 +207,13 @@ POSITIONS_SCHEMA: tuple[ColumnSpec, ...] = (
         COLLATERAL_LEVELS,
         "Collateral of secured funding or lending.",
     ),
+    _num(
+        "collateral_market_value",
+        "Market value of that collateral (LCR unwinding, methodology 6.1); NaN: the cash leg.",
+        "EUR",
+        default=np.nan,
+        minimum=0.0,
+    ),
     _cat("facility_type", FACILITY_TYPES, "Committed facility type."),
     ColumnSpec("performing", "bool", "The asset is performing (NSFR, LCR inflows).", default=True),
     _cat(

@@ -105,6 +105,9 @@ NON_FINANCIAL_EXCEPT_CENTRAL_BANKS = ("non_financial_corporate", "sovereign", "p
 NON_FINANCIAL_WITH_CENTRAL_BANKS = ("non_financial_corporate", "sovereign", "central_bank", "mdb", "pse")
 # The levels that count in the stock of HQLA (LCR30-31); scenarios.py (a haircut shock per level).
 HQLA_STOCK_LEVELS = tuple(level for level in HQLA_LEVELS if level != "none")
+# The collateral levels that are HQLA: the secured transactions and collateral swaps the LCR caps
+# unwind (LCR30.35-39); lcr.py (other collateral is not unwound).
+HQLA_COLLATERAL_LEVELS = ("1", "2A", "2B_rmbs", "2B")
 # Deposit classes that carry a run-off rate (all but 'none'); scenarios.py (run-off multipliers).
 RUN_OFF_CLASSES = tuple(c for c in DEPOSIT_CLASSES if c != "none")
 # Commitments: the only lines that may provide another off-balance item, taking the lower of the

@@ -17,6 +17,7 @@ import pandas as pd
 
 from banksim.positions.vocabulary import (
     FINANCIAL_AND_OTHER_ENTITIES,
+    HQLA_COLLATERAL_LEVELS,
     NON_FINANCIAL_WITH_CENTRAL_BANKS,
     RETAIL_COUNTERPARTIES,
 )
@@ -284,7 +285,11 @@ def inflows(d: Decisions, frame: pd.DataFrame, m: LcrMasks, p: Mapping[str, Any]
 
 
 def _position_lines(frame: pd.DataFrame, d: Decisions, m: LcrMasks) -> pd.DataFrame:
-    """The decided treatments as lines, with the cash leg of secured flows for the unwinding (LCR30.35-36)."""
+    """The decided treatments as lines, with both legs of the secured flows to unwind (LCR30.35-39).
+
+    Only transactions maturing within 30 days whose collateral is HQLA are unwound: they exchange
+    HQLA for cash or Level 1 securities (the cash leg). Collateral that is not HQLA is not.
+    """
     labels = d.category.labels
     in_scope = d.category.codes != (labels.index(OUT) if OUT in labels else -1)
     section = np.select(
@@ -292,7 +297,10 @@ def _position_lines(frame: pd.DataFrame, d: Decisions, m: LcrMasks) -> pd.DataFr
     ).astype(np.int8)
     level_code = np.select([m.stock & m.levels[k] for k in m.levels], [0, 1, 2, 3], default=4).astype(np.int8)
     amount = np.where(m.off, frame["off_balance_amount"].to_numpy(), frame["drawn_amount"].to_numpy())
-    unwind = m.secured & m.within & (m.liability | m.loan)
+    hqla_collateral = is_in(frame, "collateral_level", *HQLA_COLLATERAL_LEVELS)
+    unwind = m.secured & m.within & (m.liability | m.loan) & hqla_collateral
+    market_value = frame["collateral_market_value"].to_numpy()
+    value = np.where(np.isnan(market_value), amount, market_value)  # methodology C.19: NaN is the cash leg
     collateral = frame["collateral_level"]
     none_code = list(collateral.cat.categories).index("none")
     return pd.DataFrame(
@@ -311,6 +319,7 @@ def _position_lines(frame: pd.DataFrame, d: Decisions, m: LcrMasks) -> pd.DataFr
                 np.where(unwind, collateral.cat.codes.to_numpy(), none_code), list(collateral.cat.categories)
             ),
             "unwind_amount": np.where(unwind, np.where(m.liability, amount, -amount), 0.0),
+            "unwind_collateral": np.where(unwind, np.where(m.liability, value, -value), 0.0),
         }
     )
 
@@ -321,8 +330,10 @@ def lcr_lines(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
     Columns: ``section`` (hqla, outflow, inflow, out_of_scope), ``category``, ``hqla_level``,
     ``amount`` (market value, balance or undrawn amount), ``factor`` (1 - haircut for HQLA, the
     run-off or inflow rate otherwise), ``weighted_amount`` = amount x factor, and ``rule``.
-    Secured funding and lending maturing within 30 days also carry ``unwind_level`` and
-    ``unwind_amount`` (cash leg, + for funding, - for lending) for the cap adjustment.
+    Secured funding and lending (collateral swaps included) maturing within 30 days against HQLA
+    collateral also carry ``unwind_level``, ``unwind_amount`` (the cash or Level 1 leg) and
+    ``unwind_collateral`` (the collateral's market value), + for funding and - for lending, for the
+    cap adjustment (methodology 6.1, C.19).
     The first matching step wins, in the order of methodology 6: HQLA, secured funding, retail,
     wholesale and off-balance outflows, then inflows.
     """
@@ -370,6 +381,7 @@ def _derivative_lines(trades: pd.DataFrame, p: Mapping[str, Any]) -> pd.DataFram
             "rule": np.where(outflow, "LCR40.49", "LCR99.1"),
             "unwind_level": "none",
             "unwind_amount": 0.0,
+            "unwind_collateral": 0.0,
         }
     )
 
@@ -383,13 +395,14 @@ def lcr_summary(lines: pd.DataFrame, params: Mapping[str, Any]) -> LcrSummary:
         k: float(weighted[hqla & is_in(lines, "hqla_level", k)].sum()) for k in ("1", "2A", "2B_rmbs", "2B")
     }
     level1, level2a, level2b = level["1"], level["2A"], level["2B_rmbs"] + level["2B"]
-    # Unwinding secured transactions maturing within 30 days (LCR30.35-36): a repo returns its
-    # collateral (valued at the cash leg, after haircut) and pays back cash; a reverse repo the other way.
-    unwind_amount = lines["unwind_amount"].to_numpy()
-    cash = float(unwind_amount.sum())
+    # Unwinding the secured transactions that exchange HQLA and mature within 30 days (LCR30.35-39):
+    # a repo gives back its cash (or Level 1) leg and gets its collateral back at market value after
+    # the haircut of its level; a reverse repo the other way (methodology 6.1, C.19).
+    cash = float(lines["unwind_amount"].to_numpy().sum())
+    unwind_collateral = lines["unwind_collateral"].to_numpy()
     returned = {
-        k: float(unwind_amount[is_in(lines, "unwind_level", k)].sum()) * (1 - p["haircut"][k])
-        for k in ("1", "2A", "2B_rmbs", "2B")
+        k: float(unwind_collateral[is_in(lines, "unwind_level", k)].sum()) * (1 - p["haircut"][k])
+        for k in HQLA_COLLATERAL_LEVELS
     }
     adjusted1 = level1 - cash + returned["1"]
     adjusted2a = level2a + returned["2A"]
