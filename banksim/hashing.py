@@ -46,7 +46,14 @@ class _Encoder:
         self.sink.update(code + len(payload).to_bytes(8, "little") + payload)
 
     def encode(self, value: Any, path: str) -> None:
-        if value is None:
+        kind = type(value)  # the commonest exact types first: the same tags as the checks below
+        if kind is str:
+            self.tag(b"S", value.encode("utf-8"))
+        elif kind is float:
+            self.tag(b"F", _NAN_BITS if value != value else struct.pack("<d", value))
+        elif kind is int:
+            self.tag(b"I", str(value).encode())
+        elif value is None:
             self.tag(b"N", b"")
         elif isinstance(value, bool | np.bool_):
             self.tag(b"B", b"1" if value else b"0")
