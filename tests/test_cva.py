@@ -301,3 +301,38 @@ def test_hedges_need_the_full_approach_and_approach_is_checked() -> None:
         cva_capital(EXAMPLE, CDS_ON_B)
     with pytest.raises(InputError, match="approach"):
         cva_capital(EXAMPLE, approach="sa_cva")
+
+
+def test_fed_by_sa_ccr_netting_sets() -> None:
+    """The SA-CCR rows and the trades' maturities feed cva_capital directly (methodology 10.1)."""
+    from banksim.regulation import regulatory_parameters, saccr_netting_sets
+
+    irs = {"side": "derivative", "counterparty_type": "bank", "rating": "A", "netting_set": "NS-1",
+           "saccr_asset_class": "interest_rate", "hedging_set": "USD", "trade_direction": "long",
+           "notional": 10_000_000.0, "start_years": 0.0, "end_years": 5.0, "residual_maturity": 5.0,
+           "mtm": 150_000.0}  # fmt: skip
+    book = positions(irs)
+    sets = saccr_netting_sets(book, regulatory_parameters()).merge(
+        netting_set_maturities(book), on="netting_set"
+    )
+    frame = sets[["netting_set", "ead", "effective_maturity"]].assign(
+        counterparty_id="BANK-A", counterparty_sector="financial", rating=sets["rating"].astype(str)
+    )
+    result = cva_capital(frame)
+    # methodology 4.4 A: EAD = 519,678.904; rating A -> IG, financial 5% (MAR50.16); M = 5.
+    ead = 519_678.904
+    assert float(sets["ead"].iloc[0]) == pytest.approx(ead, rel=2e-9)
+    scva = 0.05 / 1.4 * 5.0 * ead * df(5.0)
+    # One counterparty: K = sqrt((0.5 S)^2 + 0.75 S^2) = S (MAR50.14).
+    assert result.k_reduced == pytest.approx(scva, rel=2e-9)
+    assert result.rwa == pytest.approx(12.5 * 0.65 * scva, rel=2e-9)
+
+
+def test_parameters_override_and_unknown_key() -> None:
+    # DS = 1 instead of 0.65 (MAR50.14): K_CVA = K_reduced.
+    result = cva_capital(EXAMPLE, parameters={"discount_scalar": 1.0})
+    assert result.k_cva == pytest.approx(result.k_reduced, rel=1e-12)
+    weights = cva_capital(EXAMPLE, parameters={"risk_weight": {"financial": {"IG": 0.05, "HY_NR": 0.24}}})
+    assert weights.counterparties.set_index("counterparty_id").loc["B", "risk_weight"] == 0.24
+    with pytest.raises(InputError, match="unknown CVA parameter"):
+        cva_capital(EXAMPLE, parameters={"gamma": 1.0})

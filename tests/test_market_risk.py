@@ -495,3 +495,30 @@ def test_bad_arguments_are_rejected() -> None:
         market_risk_capital(book(eq(1.0)), parameters={"scaling": 1.0})
     with pytest.raises(InputError, match="missing required columns"):
         market_risk_capital(pd.DataFrame({"position_id": ["A"]}))
+
+
+def test_delta_plus_bought_put_nets_with_its_stock() -> None:
+    result = market_risk_capital(
+        book(
+            eq(5000.0, issue_id="XYZ"),
+            option(
+                "put", 100, 50.0, issue_id="XYZ", delta=-0.4, gamma=0.02, vega=5.0, implied_volatility=0.2
+            ),
+        ),
+        option_method="delta_plus",
+    )
+    # Delta-equivalent +1 x -0.4 x 100 x 50 = -2,000 joins issue XYZ: net 3,000 (MAR40.77, C.32).
+    # Specific 8% x 3,000 = 240; general 8% x 3,000 = 240. Gamma impact of a bought option is
+    # +1/2 x 0.02 x 100 x (0.08 x 50)^2 = +16 -> charge |min(0, 16)| = 0; vega |5 x 100 x 25% x 0.2| = 25.
+    assert charges(result, "equity_specific")["XYZ"] == pytest.approx(240.0, rel=REL)
+    assert charges(result, "option_gamma")["US"] == 0.0
+    assert result.lines.set_index("charge").loc["option_gamma", "amount"] == pytest.approx(16.0, rel=REL)
+    assert charges(result, "option_vega")["US"] == pytest.approx(25.0, rel=REL)
+    assert capital(result, "equity") == pytest.approx(240 + 240 + 25, rel=REL)
+
+
+def test_parameters_override() -> None:
+    # A variant that scales equity by 1.0 instead of 3.50 (MAR40.2): K = 16 for 100 long.
+    result = market_risk_capital(book(eq(100.0)), parameters={"scaling_factor": {"equity": 1.0}})
+    assert result.k_market == pytest.approx(16.0, rel=REL)
+    assert result.classes.set_index("risk_class").loc["interest_rate", "scaling_factor"] == 1.30
