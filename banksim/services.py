@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 __all__ = [
     "apply_scenario",
     "compute_capital",
+    "compute_ecl",
+    "compute_irrbb",
     "compute_liquidity",
     "compute_rwa",
     "create_excel_export",
@@ -174,6 +176,98 @@ def compute_capital(
         True if the result was loaded from the store.
     """
     return capital_adequacy(rwa, own_funds, buffers, parameters, as_of)
+
+
+@cached(kind="ecl", parts=("lines", "summary", "totals"))
+def compute_ecl(
+    positions: pd.DataFrame,
+    scenarios: Sequence[Any] | pd.DataFrame | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """IFRS 9 expected credit loss of the positions in scope (or from the cache).
+
+    Parameters
+    ----------
+    positions : pandas.DataFrame
+        A positions table; its impairment products with a PD (or in default) are measured
+        (methodology 12.9 says what a missing input means).
+    scenarios : sequence of EclScenario or DataFrame, optional
+        Forward-looking scenarios (``scenario``, ``weight``, ``pd_multiplier``, ``lgd_addon``);
+        by default ``parameters["ecl"]["scenarios"]`` (one base scenario).
+    parameters : dict, optional
+        Overrides of the Basel parameters; the ECL ones under ``"ecl"`` (staging thresholds, ...).
+    use_cache : bool
+        ``False`` recomputes and replaces the stored result.
+
+    Returns
+    -------
+    lines : pandas.DataFrame
+        One row per exposure: stage and triggers, PDs, EAD, LGD, ECL per scenario and weighted,
+        loss allowance, the rule applied, and the line's credit-risk approach.
+    summary : pandas.DataFrame
+        Exposures, EAD and allowance by stage and exposure class.
+    totals : dict
+        Allowance by stage and approach, stage 2 and 3 shares of EAD, coverage.
+    cache_hit : bool
+        True if the result was loaded from the store.
+    """
+    from banksim.regulation.ecl import compute_ecl as ecl_rule
+    from banksim.regulation.ecl_inputs import ecl_exposures
+    from banksim.regulation.ecl_totals import ecl_totals
+    from banksim.regulation.parameters import regulatory_parameters
+
+    _require_rows(positions)
+    params = regulatory_parameters(parameters)["ecl"]
+    exposures = ecl_exposures(positions, params)
+    result = ecl_rule(exposures, scenarios, params)
+    lines = result.lines.assign(approach=exposures["approach"].to_numpy())
+    return lines, result.summary, ecl_totals(lines)
+
+
+@cached(kind="irrbb", parts=("eve", "buckets", "nii", "summary"))
+def compute_irrbb(
+    positions: pd.DataFrame, tier1: float, parameters: Mapping[str, Any] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """IRRBB under the six standard shocks: ΔEVE, the outlier tests and ΔNII (or from the cache).
+
+    Parameters
+    ----------
+    positions : pandas.DataFrame
+        A positions table; its repricing columns (methodology 13.10 says what a missing one means).
+    tier1 : float
+        Tier 1 capital (the outlier tests' denominator), in the positions' currency (EUR).
+    parameters : dict, optional
+        Overrides of the Basel parameters; the IRRBB ones under ``"irrbb"`` (calibration, floor,
+        aggregation, base curves, ...).
+    use_cache : bool
+        ``False`` recomputes and replaces the stored result.
+
+    Returns
+    -------
+    eve : pandas.DataFrame
+        ΔEVE per currency and scenario (positive = loss) with the rule.
+    buckets : pandas.DataFrame
+        Cash flows, rates and ΔEVE per currency, scenario and time bucket.
+    nii : pandas.DataFrame
+        ΔNII per currency and scenario over 12 months (positive = gain).
+    summary : dict
+        ΔEVE per scenario (Basel and EU aggregation), the worst scenario, ΔEVE / Tier 1, the
+        outlier flags, ΔNII of the parallel shocks and the NII test.
+    cache_hit : bool
+        True if the result was loaded from the store.
+    """
+    from banksim.regulation.irrbb import compute_irrbb as irrbb_rule
+    from banksim.regulation.irrbb_inputs import base_curves, repricing_positions
+    from banksim.regulation.irrbb_totals import irrbb_summary
+    from banksim.regulation.parameters import regulatory_parameters
+
+    _require_rows(positions)
+    params = dict(regulatory_parameters(parameters)["irrbb"])
+    table = repricing_positions(positions, params)
+    currencies = sorted(set(map(str, table["currency"].cat.categories)))
+    params["fx_to_reporting"] = dict.fromkeys(currencies, 1.0)  # amounts are EUR already (methodology 13.10)
+    result = irrbb_rule(table, base_curves(currencies, params), tier1, params)
+    return result.eve, result.buckets, result.nii, irrbb_summary(result)
 
 
 @cached(kind="scenario_positions")

@@ -31,6 +31,8 @@ SECTIONS = {
     "operational": ("Operational risk", "5"),
     "lcr": ("Liquidity Coverage Ratio", "6"),
     "nsfr": ("Net Stable Funding Ratio", "7"),
+    "ecl": ("IFRS 9 expected credit loss", "12"),
+    "irrbb": ("Interest-rate risk in the banking book", "13"),
 }
 BUCKET_TITLES = ("AAA to AA-", "A+ to A-", "BBB+ to BBB-", "BB+ to BB-", "B+ to B-", "below B-", "unrated")
 
@@ -40,9 +42,11 @@ HEADER = """# banksim parameters
 
 Every number banksim's rules use, as `bs.DEFAULT_PARAMETERS` holds it: rates, factors, ratios and
 risk weights are decimals (0.35 = 35%), operational-risk amounts EUR millions, maturities years.
-*Source* is the comment next to the number in `banksim/regulation/parameters.py`: a Basel Framework
-paragraph, or `methodology X` for a choice banksim makes (see [methodology.md](methodology.md), which
-says what each rule does with these numbers).
+*Source* is the comment next to the number in `banksim/regulation/parameters.py` (for the `ecl` and
+`irrbb` tables, in the module that defines them: `banksim/regulation/ecl_parameters.py`,
+`irrbb_parameters.py`): a Basel Framework or IFRS 9 paragraph, or `methodology X` for a choice
+banksim makes (see [methodology.md](methodology.md), which says what each rule does with these
+numbers).
 
 A jurisdiction's variant overrides any of them, e.g. `parameters={"sa": {"ccf": {"commitment": 0.5}}}`
 on a service or `bs.regulatory_parameters({...})`; the overrides are part of every cache key. The
@@ -52,10 +56,13 @@ and by year (`output_floor.schedule`) also take new keys; named presets are list
 """
 
 
-def comment_sources(source: str) -> dict[tuple[str, ...], str]:
-    """The comment of each key path of the ``DEFAULT_PARAMETERS`` literal in ``source``.
+def comment_sources(
+    source: str, name: str = "DEFAULT_PARAMETERS", prefix: tuple[str, ...] = ()
+) -> dict[tuple[str, ...], str]:
+    """The comment of each key path of the dict literal assigned to ``name`` in ``source``.
 
-    A key's comment is the one at the end of its line, else the comment lines right above it.
+    A key's comment is the one at the end of its line, else the comment lines right above it; the
+    paths start with ``prefix`` (the table's key in ``DEFAULT_PARAMETERS``).
     """
     comments = {
         token.start[0]: token.string.lstrip("#").strip()
@@ -84,9 +91,52 @@ def comment_sources(source: str) -> dict[tuple[str, ...], str]:
     for statement in ast.parse(source).body:
         if isinstance(statement, ast.AnnAssign | ast.Assign):
             targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-            named = any(isinstance(t, ast.Name) and t.id == "DEFAULT_PARAMETERS" for t in targets)
+            named = any(isinstance(t, ast.Name) and t.id == name for t in targets)
             if named and isinstance(statement.value, ast.Dict):
-                walk(statement.value, ())
+                walk(statement.value, prefix)
+    return sources
+
+
+def imported_tables(source: str) -> dict[str, tuple[str, str]]:
+    """Top-level keys of ``DEFAULT_PARAMETERS`` whose value is a table defined in another module.
+
+    ``"ecl": copy.deepcopy(ECL_PARAMETERS)`` (or ``"ecl": ECL_PARAMETERS``) with ``ECL_PARAMETERS``
+    imported ``from banksim.regulation.ecl_parameters``: key -> (module, name).
+    """
+    tree = ast.parse(source)
+    modules = {
+        alias.asname or alias.name: (node.module, alias.name)
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
+    tables: dict[str, tuple[str, str]] = {}
+    for statement in tree.body:
+        targets = (
+            statement.targets if isinstance(statement, ast.Assign)
+            else [statement.target] if isinstance(statement, ast.AnnAssign) else []
+        )  # fmt: skip
+        if not any(isinstance(t, ast.Name) and t.id == "DEFAULT_PARAMETERS" for t in targets):
+            continue
+        assert isinstance(statement, ast.Assign | ast.AnnAssign)
+        if not isinstance(statement.value, ast.Dict):
+            continue
+        for key, value in zip(statement.value.keys, statement.value.values, strict=True):
+            if isinstance(value, ast.Call) and value.args:  # copy.deepcopy(NAME)
+                value = value.args[0]
+            if isinstance(key, ast.Constant) and isinstance(value, ast.Name) and value.id in modules:
+                tables[str(key.value)] = modules[value.id]
+    return tables
+
+
+def parameter_sources() -> dict[tuple[str, ...], str]:
+    """The comment of every key path: parameters.py's, and those of the modules its tables come from."""
+    source = Path(parameters_module.__file__).read_text(encoding="utf-8")
+    sources = comment_sources(source)
+    for key, (module_name, name) in imported_tables(source).items():
+        module = importlib.import_module(module_name)
+        text = Path(str(module.__file__)).read_text(encoding="utf-8")
+        sources.update(comment_sources(text, name, (key,)))
     return sources
 
 
@@ -244,7 +294,7 @@ def presets() -> list[str]:
 def render(parameters: Mapping[str, Any] | None = None) -> str:
     """The Markdown of docs/parameters.md for ``parameters`` (by default ``DEFAULT_PARAMETERS``)."""
     values = parameters_module.DEFAULT_PARAMETERS if parameters is None else parameters
-    sources = comment_sources(Path(parameters_module.__file__).read_text(encoding="utf-8"))
+    sources = parameter_sources()
     ordered = [k for k in SECTIONS if k in values] + [k for k in values if k not in SECTIONS]
     lines = [HEADER, *rating_buckets()]
     for name in ordered:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from banksim.positions.vocabulary import (
+    AMORTISATION_TYPES,
     APPROACHES,
     COLLATERAL_LEVELS,
     COUNTERPARTY_TYPES,
@@ -26,9 +27,11 @@ from banksim.positions.vocabulary import (
     HQLA_LEVELS,
     IRB_CLASSES,
     LCR_COUNTERPARTIES,
+    NMD_CATEGORIES,
     OFF_BALANCE_TYPES,
     OPTION_POSITIONS,
     OPTION_TYPES,
+    POSITION_REPRICING_TYPES,
     PRODUCTS,
     RATINGS,
     SACCR_ASSET_CLASSES,
@@ -85,6 +88,38 @@ def _num(name: str, description: str, unit: str, default: float = 0.0, **kw: Any
 def _flag(name: str, description: str) -> ColumnSpec:
     return ColumnSpec(name, "bool", description, default=False)
 
+
+# IFRS 9 impairment and IRRBB inputs (methodology 12.9, 13.10): a missing column takes its default,
+# which keeps a table without them valid and says what is assumed.
+CREDIT_QUALITY_AND_REPRICING: tuple[ColumnSpec, ...] = (
+    _num("days_past_due", "Days past due at the reporting date (whole days; IFRS 9 staging).", "days",
+         minimum=0.0),
+    _flag("forborne", "Forborne exposure (IFRS 9 stage 2 trigger, methodology C.36)."),
+    _flag("watchlist", "On the watchlist (IFRS 9 stage 2 trigger, methodology C.36)."),
+    _num("pd_at_origination", "One-year PD at initial recognition; NaN takes the current pd (no PD "
+         "deterioration).", "decimal", default=np.nan, minimum=0.0, maximum=1.0),
+    _num("eir", "Effective interest rate (ECL discounting); NaN takes interest_rate, else 0.", "decimal",
+         default=np.nan, minimum=0.0),
+    _num("ecl_ccf", "Expected drawdown of the undrawn amount for ECL (IFRS 9 B5.5.31); NaN takes the "
+         "ECL parameter undrawn_drawdown.", "decimal", default=np.nan, minimum=0.0, maximum=1.0),
+    _cat("amortisation_type", AMORTISATION_TYPES, "Repayment profile (ECL EAD; IRRBB fixed-rate flows).",
+         default="bullet"),
+    _cat("repricing_type", POSITION_REPRICING_TYPES, "IRRBB repricing behaviour; 'auto' derives it from "
+         "side, product and maturity (methodology 13.10).", default="auto"),
+    _num("interest_rate", "Contractual coupon (floaters: current all-in rate); NaN takes the base curve "
+         "at the residual maturity.", "decimal", default=np.nan),
+    _num("payment_frequency", "Coupon and reset frequency; NaN is annual.", "per year", default=np.nan,
+         minimum=0.0),
+    _num("next_reset", "Floaters: next repricing date; NaN takes the first date of the coupon grid "
+         "ending at the residual maturity.", "years", default=np.nan, minimum=0.0),
+    _num("floating_spread", "Floaters: spread over the index that does not reprice.", "decimal"),
+    _cat("nmd_category", NMD_CATEGORIES, "Behavioural category of a non-maturity deposit (SRP31.104); "
+         "'none' on an NMD derives it from the product (methodology 13.10)."),
+    _num("nmd_core_share", "Bank estimate of the NMD core share; NaN takes the SRP31.110 cap.", "decimal",
+         default=np.nan, minimum=0.0, maximum=1.0),
+    _num("nmd_core_maturity", "Bank estimate of the NMD core average maturity; NaN takes the SRP31.110 "
+         "cap.", "years", default=np.nan, minimum=0.0),
+)  # fmt: skip
 
 POSITIONS_SCHEMA: tuple[ColumnSpec, ...] = (
     ColumnSpec("position_id", "str", "Unique identifier of the position.", required=True),
@@ -263,6 +298,7 @@ POSITIONS_SCHEMA: tuple[ColumnSpec, ...] = (
         minimum=0.0,
     ),
     _flag("mpor_extended", "Netting set > 5,000 trades or illiquid collateral (20-day MPOR floor)."),
+    *CREDIT_QUALITY_AND_REPRICING,
 )
 SCHEMA_BY_NAME = {spec.name: spec for spec in POSITIONS_SCHEMA}
 REQUIRED_COLUMNS = (*(spec.name for spec in POSITIONS_SCHEMA if spec.required), "drawn_amount")

@@ -13,7 +13,7 @@ import pandas as pd
 
 from banksim.positions._table import reject, validate_table
 from banksim.positions.columns import SCHEMA_BY_NAME, ColumnSpec
-from banksim.positions.vocabulary import EXPOSURE_CLASSES, RATINGS
+from banksim.positions.vocabulary import AMORTISATION_TYPES, EXPOSURE_CLASSES, RATINGS
 
 __all__ = [
     "ALLOWANCE_COLUMNS",
@@ -23,7 +23,6 @@ __all__ = [
     "validate_ecl_exposures",
 ]
 
-AMORTISATION_TYPES = ("bullet", "annuity")
 UNRATED_ALIASES = ("NR",)  # methodology C.37: NR means unrated for the low-credit-risk test
 
 

@@ -15,8 +15,13 @@ import pandas as pd
 from banksim.errors import InputError
 from banksim.positions._table import reject, validate_table
 from banksim.positions.columns import ColumnSpec
-from banksim.positions.credit_quality import AMORTISATION_TYPES
-from banksim.positions.vocabulary import SIDES
+from banksim.positions.vocabulary import (
+    AMORTISATION_TYPES,
+    NMD_BEHAVIOURAL_CATEGORIES,
+    NMD_CATEGORIES,
+    REPRICING_TYPES,
+    SIDES,
+)
 
 __all__ = [
     "NMD_CATEGORIES",
@@ -26,8 +31,6 @@ __all__ = [
     "validate_repricing",
 ]
 
-REPRICING_TYPES = ("fixed", "floating", "nmd", "none")
-NMD_CATEGORIES = ("retail_transactional", "retail_non_transactional", "wholesale", "none")
 NAN = float("nan")
 CURVE_ALIASES = {"zero_rate": "rate", "tenor": "midpoint"}  # other names a curve table may use
 
@@ -127,7 +130,7 @@ def validate_repricing(positions: pd.DataFrame) -> pd.DataFrame:
         nmd & _is(frame, "nmd_category", "none"),
         "nmd_category",
         "is missing",
-        NMD_CATEGORIES[:3],
+        NMD_BEHAVIOURAL_CATEGORIES,
     )
     for column in ("nmd_core_share", "nmd_core_maturity"):
         _check(

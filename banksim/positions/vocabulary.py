@@ -79,6 +79,12 @@ SACCR_SUB_CLASSES = (
 TRADE_DIRECTIONS = ("long", "short", "none")
 OPTION_TYPES = ("call", "put", "none")
 OPTION_POSITIONS = ("bought", "sold", "none")
+# IFRS 9 EAD profile of a loan (methodology C.39) and IRRBB repricing behaviour (methodology C.43).
+AMORTISATION_TYPES = ("bullet", "annuity")
+REPRICING_TYPES = ("fixed", "floating", "nmd", "none")
+# The positions column adds 'auto': derived from side, product and maturity (methodology 13.10).
+POSITION_REPRICING_TYPES = (*REPRICING_TYPES, "auto")
+NMD_CATEGORIES = ("retail_transactional", "retail_non_transactional", "wholesale", "none")
 
 # -- named subsets: what each means, and the rule that reads it ------------------------------------
 
@@ -124,6 +130,23 @@ PROJECT_FINANCE_SUB_CLASSES = (
 SME_SUPPORTING_FACTOR_CLASSES = (
     "corporate", "specialised_lending", "retail", "residential_real_estate", "commercial_real_estate",
 )  # fmt: skip
+# Investment-grade ratings, AAA to BBB-: the IFRS 9 low-credit-risk exemption's default (IFRS 9
+# B5.5.23 example; methodology C.37); regulation/ecl_parameters.py.
+INVESTMENT_GRADE_RATINGS = ("AAA", "AA+", "AA", "AA-", "A+", "A", "A-", "BBB+", "BBB", "BBB-")
+# The behavioural categories of a non-maturity deposit (all but 'none'; SRP31.104-110); repricing.py.
+NMD_BEHAVIOURAL_CATEGORIES = tuple(c for c in NMD_CATEGORIES if c != "none")
+# Products in the scope of IFRS 9 impairment (debt assets at amortised cost or FVOCI, loan
+# commitments and financial guarantees; IFRS 9 5.5.1, 2.1(g)); regulation/ecl_inputs.py.
+ECL_PRODUCTS = (
+    "central_bank_reserves", "government_bond", "covered_bond", "corporate_bond", "interbank_loan",
+    "corporate_loan", "sme_loan", "specialised_lending", "residential_mortgage",
+    "commercial_real_estate_loan", "retail_loan", "credit_card", "reverse_repo",
+    "committed_credit_facility", "committed_liquidity_facility", "guarantee", "trade_letter_of_credit",
+    "performance_bond",
+)  # fmt: skip
+# Deposits without a contractual maturity: non-maturity deposits for IRRBB when the repricing type
+# is 'auto' (SRP31.103-110); regulation/irrbb_inputs.py.
+NMD_PRODUCTS = ("retail_deposit", "sme_deposit", "operational_deposit", "corporate_deposit")
 # The five SA-CCR asset classes of a derivative trade (CRE52.40); saccr.py.
 DERIVATIVE_ASSET_CLASSES = tuple(c for c in SACCR_ASSET_CLASSES if c != "none")
 

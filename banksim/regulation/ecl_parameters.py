@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from banksim.positions.vocabulary import INVESTMENT_GRADE_RATINGS
+
 __all__ = ["ECL_PARAMETERS", "LOW_CREDIT_RISK_RATINGS"]
 
 # Investment grade, AAA ... BBB- (IFRS 9 B5.5.23 example; methodology C.37).
-LOW_CREDIT_RISK_RATINGS = ("AAA", "AA+", "AA", "AA-", "A+", "A", "A-", "BBB+", "BBB", "BBB-")
+LOW_CREDIT_RISK_RATINGS = INVESTMENT_GRADE_RATINGS
 
 ECL_PARAMETERS: dict[str, Any] = {
     # Stage 3: default presumed no later than 90 days past due, boundary inclusive (IFRS 9 B5.5.37;
@@ -24,7 +26,7 @@ ECL_PARAMETERS: dict[str, Any] = {
     "sicr_absolute_threshold": 0.005,  # and LPD_rep - LPD_orig >= 0.5 percentage point
     # Low credit risk exemption from the PD test only (IFRS 9 5.5.10, B5.5.22-24; methodology C.37).
     "low_credit_risk_exemption": True,
-    "low_credit_risk_ratings": LOW_CREDIT_RISK_RATINGS,
+    "low_credit_risk_ratings": LOW_CREDIT_RISK_RATINGS,  # investment grade (B5.5.23; methodology C.37)
     # Relative tolerance of every threshold test: x meets theta iff x >= theta - 1e-9 |theta| (C.37).
     "tolerance": 1e-9,
     # Scenario weights must sum to 1 within this (IFRS 9 5.5.17; methodology C.38).
@@ -32,4 +34,9 @@ ECL_PARAMETERS: dict[str, Any] = {
     # Default scenario set: one base scenario with the input PDs and LGDs as given, i.e. inputs that
     # already are unbiased probability-weighted estimates (IFRS 9 5.5.17-18; methodology 12.4).
     "scenarios": ({"scenario": "base", "weight": 1.0, "pd_multiplier": 1.0, "lgd_addon": 0.0},),
+    # How a positions table maps to exposures (banksim choices; methodology 12.9):
+    "undrawn_drawdown": 1.0,  # ecl_ccf where a line with an undrawn amount gives none (B5.5.31)
+    "non_maturity_life": 1.0,  # years: life of a line without residual maturity (5.5.20, revolving)
+    "minimum_life": 1 / 365,  # years: a residual maturity of 0 is one day
+    "missing_lgd": 0.45,  # LGD of a line that gives none: the F-IRB senior unsecured LGD (CRE32.6)
 }

@@ -8,7 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BUCKET_MIDPOINTS", "BUCKET_UPPER_BOUNDS", "IRRBB_PARAMETERS", "SCENARIOS", "SHOCK_SIZES"]
+__all__ = [
+    "BUCKET_MIDPOINTS",
+    "BUCKET_UPPER_BOUNDS",
+    "IRRBB_PARAMETERS",
+    "SCENARIOS",
+    "SHOCK_SIZES",
+    "base_curve_rate",
+]
+
+
+def base_curve_rate(short: Any, long: Any, years: Any) -> Any:
+    """R(t) = long + (short - long) (1 - exp(-t/2)) / (t/2), R(0) = short (methodology 13.10)."""
+    import numpy as np
+
+    t = np.maximum(np.asarray(years, dtype=float), 1e-12)
+    return long + (short - long) * -np.expm1(-t / 2.0) / (t / 2.0)
 
 
 def _table(currencies: str, parallel: str, short: str, long: str) -> dict[str, tuple[float, float, float]]:
@@ -79,5 +94,15 @@ IRRBB_PARAMETERS: dict[str, Any] = {
     "nii_horizon_years": 1.0,  # SRP31.90, DIS70: 12-month horizon (methodology 13.8)
     "outlier_tolerance": 1e-9,  # C.44: exceeds iff measure > threshold x Tier 1 x (1 + 1e-9)
     "reporting_currency": "EUR",  # fx 1 (C.44)
+    # Illustrative base zero curves of the positions' services, continuously compounded, per
+    # currency (short rate, long rate) of R(t) above; market data, not rules: set today's curves
+    # (methodology 13.10). Other currencies are added under their ISO code.
+    "base_curve": {
+        "EUR": (0.020, 0.027),
+        "USD": (0.043, 0.042),
+        "GBP": (0.040, 0.041),
+        "CHF": (0.005, 0.011),
+        "JPY": (0.003, 0.016),
+    },
     "fx_to_reporting": {},  # reporting units per unit of each other currency (set per run)
 }

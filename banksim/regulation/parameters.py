@@ -15,6 +15,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from banksim.errors import InputError
+from banksim.regulation.cva_parameters import CVA_PARAMETERS
+from banksim.regulation.ecl_parameters import ECL_PARAMETERS
+from banksim.regulation.irrbb_parameters import IRRBB_PARAMETERS
+from banksim.regulation.market_risk_parameters import MARKET_RISK_PARAMETERS
 
 __all__ = ["DEFAULT_PARAMETERS", "OPEN_TABLES", "RATING_BUCKETS", "regulatory_parameters"]
 
@@ -394,6 +398,14 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
         # this share of pre-floor RWA (0.25 where applied); infinity = not applied.
         "transitional_cap": math.inf,
     },
+    # IFRS 9 expected credit loss (methodology 12): staging thresholds, scenarios, positions mapping.
+    "ecl": copy.deepcopy(ECL_PARAMETERS),
+    # IRRBB standardised framework (methodology 13): shocks, floor, buckets, NMD caps, tests, curves.
+    "irrbb": copy.deepcopy(IRRBB_PARAMETERS),
+    # CVA risk (methodology 10): BA-CVA scalars, supervisory risk weights, the nominated approach.
+    "cva": copy.deepcopy(CVA_PARAMETERS),
+    # Market risk, simplified standardised approach (methodology 11): charges, scaling, option method.
+    "market_risk": copy.deepcopy(MARKET_RISK_PARAMETERS),
 }
 
 
@@ -473,13 +485,34 @@ def _share(value: Any, where: str) -> float:
     return rate
 
 
+def _signed(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InputError(where, f"expected a finite number, got {value!r}")
+    return float(value)
+
+
+def _rates(count: int, check: Callable[[Any, str], float]) -> Callable[[Any, str], tuple[float, ...]]:
+    def sequence(value: Any, where: str) -> tuple[float, ...]:
+        if not isinstance(value, list | tuple) or len(value) != count:
+            raise InputError(where, f"expected a sequence of {count} numbers, got {value!r}")
+        return tuple(check(v, where) for v in value)
+
+    return sequence
+
+
 # The tables that take new keys through overrides: path -> (key check, value check).
 OPEN_TABLES: dict[tuple[str, ...], tuple[Callable[[Any, str], Any], Callable[[Any, str], Any]]] = {
     ("sa", "sovereign_rating"): (_country, _rating),
     ("sa", "local_currency"): (_country, _currency),
     ("capital", "countercyclical_rates"): (_country, _number),
     ("output_floor", "schedule"): (_year, _share),
+    ("irrbb", "shock_sizes", "bcbs2016"): (_currency, _rates(3, _number)),  # bp per new currency
+    ("irrbb", "shock_sizes", "bcbs2024"): (_currency, _rates(3, _number)),
+    ("irrbb", "base_curve"): (_currency, _rates(2, _signed)),  # (short, long) per currency
+    ("irrbb", "fx_to_reporting"): (_currency, _number),
 }
+# Numbers that may be negative (rotation weights, the post-shock floor at t = 0).
+SIGNED = {("irrbb", "steepener"), ("irrbb", "flattener"), ("irrbb", "floor_at_zero_maturity")}
 COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 
 
@@ -517,9 +550,24 @@ def _merge(target: dict[str, Any], overrides: Mapping[str, Any], where: str, pat
             if not isinstance(value, str):
                 raise InputError(at, f"expected a string, got {value!r}")
             target[key] = value
+        elif isinstance(current, tuple) and current and not isinstance(current[0], int | float):
+            target[key] = _items(current, value, at)
         elif isinstance(current, tuple):
             if not isinstance(value, list | tuple) or len(value) != len(current):
                 raise InputError(at, f"expected a sequence of {len(current)} numbers, got {value!r}")
-            target[key] = tuple(_number(v, at) for v in value)
+            check = _signed if (*path, key) in SIGNED else _number
+            target[key] = tuple(check(v, at) for v in value)
         else:
-            target[key] = _number(value, at)
+            target[key] = (_signed if (*path, key) in SIGNED else _number)(value, at)
+
+
+def _items(current: tuple[Any, ...], value: Any, where: str) -> tuple[Any, ...]:
+    """A list of names (ratings) or of records (ECL scenarios): any length, items of the same kind."""
+    kind = dict if isinstance(current[0], Mapping) else str
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(v, Mapping if kind is dict else str) for v in value
+    ):
+        raise InputError(
+            where, f"expected a sequence of {'dicts' if kind is dict else 'strings'}, got {value!r}"
+        )
+    return tuple(dict(v) if kind is dict else v for v in value)
