@@ -7,18 +7,22 @@ the hit where SQLAlchemy reads it back, and never wait on a busy database for a 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from sqlalchemy import select
 
 import banksim as bs
-from banksim.store import CONFIGURATIONS
-from banksim.store.reads import EngineReads, sqlite_file
+from banksim.store import ARTIFACTS, CONFIGURATIONS, SIMULATIONS
+from banksim.store.reads import EngineReads, Reads, sqlite_file
 
 FRAME = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]})
 
@@ -45,36 +49,75 @@ def test_only_a_plain_sqlite_file_is_read_with_the_driver(url: str, expected: st
     assert sqlite_file(url) == expected
 
 
-def test_the_driver_reads_what_the_engine_reads(sqlite_store: bs.Store) -> None:
-    """Rows, configurations (datetimes as SQLAlchemy parses them) and blobs, compared field by
-    field with the engine's reads of the same database."""
-    assert sqlite_store.sqlite_reads is not None
+def _typed_reads(conn: Any, key: str) -> list[dict[str, Any] | None]:
+    """What SQLAlchemy's typed selects on the ORM tables read (the reference)."""
+    found = []
+    for table, match in [
+        (CONFIGURATIONS, {"params_hash": key}),
+        (SIMULATIONS, {"kind": "frames", "params_hash": key}),
+        (SIMULATIONS, {"kind": "summary", "params_hash": key}),
+        (ARTIFACTS, {"params_hash": key, "name": "note.txt"}),
+    ]:
+        columns = [column for column in table.c if column.name != "data_blob"]
+        row = conn.execute(select(*columns).where(*[table.c[k] == v for k, v in match.items()])).one()
+        found.append(dict(row._mapping))
+        if table is not CONFIGURATIONS:
+            found.append(
+                {"blob": conn.execute(select(table.c.data_blob).where(table.c.id == row.id)).scalar()}
+            )
+    return found
+
+
+def _hit_reads(reads: Reads, key: str) -> list[dict[str, Any] | None]:
+    found = [reads.configuration(key)]
+    for table, match in [
+        ("simulations", {"kind": "frames", "params_hash": key}),
+        ("simulations", {"kind": "summary", "params_hash": key}),
+        ("artifacts", {"params_hash": key, "name": "note.txt"}),
+    ]:
+        row = reads.row(table, match)
+        assert row is not None
+        found += [row, {"blob": reads.blob(table, row["id"])}]
+    return found
+
+
+def _fill(store: bs.Store) -> str:
+    """A cached call's configuration row, a file payload, a blob payload and an artifact."""
     probe(3)
     key = probe.key(3)
-    sqlite_store.save_dataframe("frames", key, FRAME)
-    sqlite_store.save_artifact(key, "note.txt", b"hello", "text/plain")
-    blob_store = bs.Store(sqlite_store.url, "db", sqlite_store.artifact_root)
+    store.save_dataframe("frames", key, FRAME)
+    store.save_artifact(key, "note.txt", b"hello", "text/plain")
+    blob_store = bs.Store(store.url, "db", store.artifact_root)
     try:
         blob_store.save_dict("summary", key, {"ratio": 0.5})
-        with sqlite_store.sqlite_reads.transaction() as driver, sqlite_store.transaction() as conn:
-            engine = EngineReads(conn)
-            assert driver.configuration(key) == engine.configuration(key)
-            assert isinstance(driver.configuration(key)["created_at"], dt.datetime)  # type: ignore[index]
-            for table, row_key in [
-                ("simulations", {"kind": "frames", "params_hash": key}),
-                ("simulations", {"kind": "summary", "params_hash": key}),
-                ("artifacts", {"params_hash": key, "name": "note.txt"}),
-            ]:
-                row = driver.row(table, row_key)
-                assert row is not None and row == engine.row(table, row_key)
-                assert driver.blob(table, row["id"]) == engine.blob(table, row["id"])
-            assert (
-                driver.configuration("0" * 64) is None
-                and driver.row("simulations", {"kind": "x", "params_hash": key}) is None
-            )
     finally:
         blob_store.close()
+    return key
+
+
+def test_the_driver_reads_what_sqlalchemy_reads(sqlite_store: bs.Store) -> None:
+    """Rows, configurations (datetimes as SQLAlchemy parses them) and blobs, field by field."""
+    assert sqlite_store.sqlite_reads is not None
+    key = _fill(sqlite_store)
+    with sqlite_store.sqlite_reads.transaction() as driver, sqlite_store.transaction() as conn:
+        found = _hit_reads(driver, key)
+        assert found == _typed_reads(conn, key)
+        assert isinstance(found[0]["created_at"], dt.datetime)  # type: ignore[index]
+        summary_row, summary_blob = found[3], found[4]
+        assert summary_row["data_path"] is None and summary_blob["blob"]  # type: ignore[index]
+        assert found[2] == found[-1] == {"blob": None}  # file payloads: no blob
+        assert driver.configuration("0" * 64) is None
+        assert driver.row("simulations", {"kind": "none", "params_hash": key}) is None
     assert sqlite_store.load_dict("summary", key) == {"ratio": 0.5}  # a blob payload through the driver
+
+
+def test_the_engines_driver_sql_reads_what_sqlalchemy_reads(store: bs.Store) -> None:
+    """The hit's reads on PostgreSQL (and SQLite through the engine) use no ORM table: the
+    same values as the typed selects, on every backend."""
+    key = _fill(store)
+    with store.transaction() as conn:
+        assert _hit_reads(EngineReads(conn), key) == _typed_reads(conn, key)
+        assert EngineReads(conn).configuration("0" * 64) is None
 
 
 def test_hits_are_counted_where_sqlalchemy_reads_them(store: bs.Store) -> None:
@@ -129,3 +172,45 @@ def test_a_store_at_the_latest_revision_opens_without_the_engine(tmp_path: Path)
         pd.testing.assert_frame_equal(store.load_dataframe("frames", "k"), FRAME)
     finally:
         store.close()
+
+
+HIT_IN_A_FRESH_PROCESS = """
+import json, sys
+import banksim as bs
+with bs.open_store(sys.argv[1], artifact_path=sys.argv[2]):
+    frame, hit = bs.run_simulation(150, seed=9)
+loaded = [m for m in ("sqlalchemy", "sqlalchemy.orm", "banksim.models", "alembic") if m in sys.modules]
+print(json.dumps({"hit": hit, "rows": len(frame), "loaded": loaded}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_hit_in_a_fresh_process_loads_what_its_database_needs(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """SQLite file: no SQLAlchemy at all; PostgreSQL: the engine, but no ORM tables and no
+    Alembic. The first process creates the store and computes (and loads them all)."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        url = request.getfixturevalue("pg_database_url")
+        with bs.Store(url, "file", tmp_path / "a") as store, store.transaction(write=True) as conn:
+            conn.exec_driver_sql("DELETE FROM configurations")  # this session's database, shared
+    env = {**os.environ, "BANKSIM_CODE_CACHE": str(tmp_path / "code")}
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", HIT_IN_A_FRESH_PROCESS, url, str(tmp_path / "a")],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
+            ).stdout
+        )
+        for _ in "12"
+    ]
+    assert [run["hit"] for run in runs] == [False, True]
+    assert runs[0]["rows"] == runs[1]["rows"] >= 150  # the positions and the bank's own lines
+    assert "banksim.models" in runs[0]["loaded"]
+    assert runs[1]["loaded"] == ([] if backend == "sqlite" else ["sqlalchemy"])

@@ -516,12 +516,7 @@ class Store:
         if self.sqlite_reads is not None:
             self.sqlite_reads.record_hit(params_hash)
             return
-        from sqlalchemy import update
         from sqlalchemy.exc import OperationalError
-
-        from banksim.models import utcnow
-
-        from .rows import CONFIGURATIONS
 
         with self.engine.connect() as conn:
             # SQLite: the short timeout is set on the driver connection itself (autocommit, outside
@@ -533,11 +528,7 @@ class Store:
                 with conn.execution_options(banksim_write=True).begin():
                     if self.dialect == "postgresql":
                         conn.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
-                    conn.execute(
-                        update(CONFIGURATIONS)
-                        .where(CONFIGURATIONS.c.params_hash == params_hash)
-                        .values(hit_count=CONFIGURATIONS.c.hit_count + 1, last_hit_at=utcnow())
-                    )
+                    EngineReads(conn).record_hit(params_hash)
             except OperationalError as exc:
                 log.debug("hit count for %s not recorded: %s", params_hash, exc)
             finally:

@@ -1,7 +1,8 @@
 """The reads of a cache hit: the schema revision, a row, a blob, and the hit count.
 
 A SQLite file is read with the ``sqlite3`` driver alone, so a hit loads no SQLAlchemy; other
-databases (PostgreSQL, SQLite in memory or by URI) go through the store's SQLAlchemy engine.
+databases (PostgreSQL, SQLite in memory or by URI) go through the store's engine, with the same
+plain SQL (no ORM tables, nothing compiled).
 """
 
 from __future__ import annotations
@@ -161,7 +162,42 @@ class SqliteReads:
         self._idle = []
 
 
-class _SqliteTransaction:
+class _Queries:
+    """The queries of a hit in plain SQL with positional parameters (``mark``): no table
+    objects, nothing compiled. DateTime columns stored as text (SQLite) are parsed as SQLAlchemy
+    parses them."""
+
+    mark = "?"
+
+    def _first(self, sql: str, parameters: tuple[Any, ...]) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def row(self, table: str, key: dict[str, str]) -> dict[str, Any] | None:
+        where = " AND ".join(f"{column} = {self.mark}" for column in KEY_COLUMNS[table])
+        values = tuple(key[column] for column in KEY_COLUMNS[table])
+        return self._first(f"SELECT {ROW_COLUMNS[table]} FROM {table} WHERE {where}", values)
+
+    def blob(self, table: str, row_id: str) -> bytes | None:
+        found = self._first(f"SELECT data_blob FROM {table} WHERE id = {self.mark}", (row_id,))
+        return None if found is None else found["data_blob"]
+
+    def configuration(self, params_hash: str) -> dict[str, Any] | None:
+        return self._first(f"SELECT * FROM configurations WHERE params_hash = {self.mark}", (params_hash,))
+
+
+def _typed(found: dict[str, Any]) -> dict[str, Any]:
+    """A row with its DateTime columns as datetimes (SQLite keeps them as text)."""
+    return {
+        name: _sqlite_datetime(value) if name in DATETIME_COLUMNS else value for name, value in found.items()
+    }
+
+
+def _sqlite_datetime(value: Any) -> Any:
+    """A DateTime column's text as the naive datetime SQLAlchemy reads it as."""
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+class _SqliteTransaction(_Queries):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
@@ -170,63 +206,29 @@ class _SqliteTransaction:
         found = cursor.fetchone()
         if found is None:
             return None
-        names = [column[0] for column in cursor.description]
-        return {
-            name: _sqlite_datetime(value) if name in DATETIME_COLUMNS else value
-            for name, value in zip(names, found, strict=True)
-        }
-
-    def row(self, table: str, key: dict[str, str]) -> dict[str, Any] | None:
-        where = " AND ".join(f"{column} = ?" for column in KEY_COLUMNS[table])
-        values = tuple(key[column] for column in KEY_COLUMNS[table])
-        return self._first(f"SELECT {ROW_COLUMNS[table]} FROM {table} WHERE {where}", values)
-
-    def blob(self, table: str, row_id: str) -> bytes | None:
-        found = self.conn.execute(f"SELECT data_blob FROM {table} WHERE id = ?", (row_id,)).fetchone()
-        return None if found is None else found[0]
-
-    def configuration(self, params_hash: str) -> dict[str, Any] | None:
-        return self._first("SELECT * FROM configurations WHERE params_hash = ?", (params_hash,))
+        return _typed(dict(zip([column[0] for column in cursor.description], found, strict=True)))
 
 
-def _sqlite_datetime(value: Any) -> Any:
-    """A DateTime column's text as the naive datetime SQLAlchemy reads it as."""
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
-class EngineReads:
-    """The same reads on a SQLAlchemy connection inside a transaction (PostgreSQL and any
-    SQLite database :func:`sqlite_file` does not name)."""
+class EngineReads(_Queries):
+    """The same reads on a SQLAlchemy connection inside a transaction (PostgreSQL and any SQLite
+    database :func:`sqlite_file` does not name), as driver SQL: no ORM tables, nothing compiled."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
-    def row(self, table: str, key: dict[str, str]) -> dict[str, Any] | None:
-        from sqlalchemy import select
+    def _first(self, sql: str, parameters: tuple[Any, ...]) -> dict[str, Any] | None:
+        found = self.conn.exec_driver_sql(sql, parameters).mappings().first()
+        if found is None:
+            return None
+        return _typed(dict(found)) if self.sqlite else dict(found)
 
-        from .rows import table_of
-
-        columns = table_of(table).c
-        chosen = [column for column in columns if column.name != "data_blob"]
-        found = self.conn.execute(
-            select(*chosen).where(*[columns[name] == key[name] for name in KEY_COLUMNS[table]])
-        ).first()
-        return None if found is None else dict(found._mapping)
-
-    def blob(self, table: str, row_id: str) -> bytes | None:
-        from sqlalchemy import select
-
-        from .rows import table_of
-
-        columns = table_of(table).c
-        return self.conn.execute(select(columns.data_blob).where(columns.id == row_id)).scalar_one_or_none()
-
-    def configuration(self, params_hash: str) -> dict[str, Any] | None:
-        from sqlalchemy import select
-
-        from .rows import CONFIGURATIONS
-
-        found = self.conn.execute(
-            select(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash)
-        ).first()
-        return None if found is None else dict(found._mapping)
+    def record_hit(self, params_hash: str) -> None:
+        """Count a hit (in the connection's open write transaction)."""
+        now = dt.datetime.now(dt.UTC)
+        self.conn.exec_driver_sql(
+            f"UPDATE configurations SET hit_count = hit_count + 1, last_hit_at = {self.mark} "
+            f"WHERE params_hash = {self.mark}",
+            (now.strftime(SQLITE_DATETIME) if self.sqlite else now, params_hash),
+        )
