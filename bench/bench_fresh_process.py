@@ -3,9 +3,11 @@
 Run: ``.venv/bin/python bench/bench_fresh_process.py [--repeats N] [--rows N]``. Every variant is a
 new Python process, run round-robin with the others in a shuffled order (machine noise hits all
 alike); the table shows medians of the process's wall time and CPU time (user + system, steadier
-on a busy machine) and the ratios the targets of issue 16 are set in. A store is prepared first in a
-temporary project folder (``MEMORY_CACHE_MB=0``: every hit reads its payload). Children run with
-bytecode caching on, as a user's Python does (``PYTHONDONTWRITEBYTECODE`` is dropped).
+on a busy machine) and the ratios the targets are set in. Variants marked "SQLAlchemy reads" read
+the store through the engine, as a hit did before it read SQLite files with sqlite3 alone. A store
+is prepared first in a temporary project folder (``MEMORY_CACHE_MB=0``: every hit reads its
+payload). Children run with bytecode caching on, as a user's Python does
+(``PYTHONDONTWRITEBYTECODE`` is dropped).
 """
 
 from __future__ import annotations
@@ -45,9 +47,18 @@ import sys
 import pandas, pyarrow as pa, pyarrow.parquet as pq
 frame = pq.ParquetFile(sys.argv[1]).read().to_pandas()
 """
+# The variants marked "SQLAlchemy reads" read the store as banksim did before its hit path read
+# SQLite with the sqlite3 driver alone: SQLAlchemy and the ORM tables loaded with the store
+# modules, and every read through the engine. Placed after the cache and store modules load.
+ENGINE_READS = """
+import sqlalchemy.orm, banksim.models, banksim.store.core
+banksim.store.core.sqlite_file = lambda url: None
+"""
 HIT = """
 import json, sys
 import banksim as bs
+import banksim.cache
+#ENGINE_READS
 frame, hit = bs.run_simulation(int(sys.argv[2]), seed=1)
 print(json.dumps({"hit": hit}))
 """
@@ -56,6 +67,7 @@ FIRST_CALL = """
 import json, sys, time
 import banksim as bs
 run = bs.run_simulation
+#ENGINE_READS
 started = time.perf_counter()
 if sys.argv[3] == "hit":
     frame, hit = run(int(sys.argv[2]), seed=1)
@@ -63,31 +75,39 @@ else:
     frame, hit = bs.generate_positions(int(sys.argv[2]), 1), True
 print(json.dumps({"first call": time.perf_counter() - started, "hit": hit}))
 """
+# The steps of one hit, each timed (CPU seconds of the process) in the order the call takes them.
 STEPS = """
 import json, sys, time
 steps = {}
-mark = time.perf_counter()
+mark = time.process_time()
 def step(name):
     global mark
-    now = time.perf_counter()
+    now = time.process_time()
     steps[name] = now - mark
     mark = now
+import pandas, pyarrow.parquet
+step("import pandas + pyarrow.parquet")
 import banksim as bs
 step("import banksim")
+import banksim.cache
+#ENGINE_READS
+step("import the cache and store modules")
 run = bs.run_simulation
 step("load the API (bs.run_simulation)")
 store = bs.get_store()
-store.configuration("0" * 64)
-step("open the store (first query)")
+step("open the store (schema revision)")
 version = run.code_version
 step("code version")
 key = run.key(int(sys.argv[2]), seed=1)
 step("key (arguments)")
-store.configuration(key)
-step("lookup")
-frame, hit = run(int(sys.argv[2]), seed=1)
-step("call: lookup + read + decode + record hit")
-print(json.dumps({**steps, "hit": hit}))
+configuration = store.configuration(key)
+step("lookup (configuration row)")
+frame = store.load_part("positions", key, blob=False)
+step("payload: row, read, checksum, decode")
+store.record_hit(key)
+step("record the hit")
+steps["SQLAlchemy loaded (1 = yes)"] = float("sqlalchemy" in sys.modules)
+print(json.dumps({**steps, "hit": configuration is not None and frame is not None}))
 """
 
 
@@ -130,15 +150,22 @@ def main() -> None:
             "read floor (pandas + pyarrow read)": lambda: child(READ_FLOOR, path, env=env),
             "read floor (ParquetFile.read)": lambda: child(READER_FLOOR, path, env=env),
             f"hit {options.rows:,}": lambda: child(HIT, path, rows, env=env),
+            f"hit {options.rows:,}, SQLAlchemy reads": lambda: child(
+                HIT.replace("#ENGINE_READS", ENGINE_READS), path, rows, env=env
+            ),
             f"hit {options.rows:,}, no code memo": lambda: child(
                 HIT, path, rows, env=env | {"BANKSIM_CODE_CACHE": "off"}
             ),
             "hit 10,000 (first call)": lambda: child(FIRST_CALL, path, small, "hit", env=env),
+            "hit 10,000 (first call), SQLAlchemy reads": lambda: child(
+                FIRST_CALL.replace("#ENGINE_READS", ENGINE_READS), path, small, "hit", env=env
+            ),
             "compute 10,000 (first call)": lambda: child(FIRST_CALL, path, small, "compute", env=env),
             "steps of a hit": lambda: child(STEPS, path, rows, env=env),
-            "steps of a hit, no code memo": lambda: child(
-                STEPS, path, rows, env=env | {"BANKSIM_CODE_CACHE": "off"}
+            "steps of a hit, SQLAlchemy reads": lambda: child(
+                STEPS.replace("#ENGINE_READS", ENGINE_READS), path, rows, env=env
             ),
+            "steps of a hit, 10,000": lambda: child(STEPS, path, small, env=env),
         }
         for run in variants.values():  # warm-up: bytecode written, code memo filled, page cache
             run()
@@ -177,6 +204,12 @@ def report(results: dict[str, list[dict[str, float]]], options: argparse.Namespa
         (f"{hit} / read floor", hit, "read floor (pandas + pyarrow read)", 1.3),
         (f"{hit} / ParquetFile.read floor", hit, "read floor (ParquetFile.read)", None),
         (
+            f"{hit}, SQLAlchemy reads / read floor",
+            f"{hit}, SQLAlchemy reads",
+            "read floor (pandas + pyarrow read)",
+            None,
+        ),
+        (
             f"{hit} without the code memo / read floor",
             f"{hit}, no code memo",
             "read floor (pandas + pyarrow read)",
@@ -188,18 +221,23 @@ def report(results: dict[str, list[dict[str, float]]], options: argparse.Namespa
         wall = median(results[top], "wall") / median(results[bottom], "wall")
         cpu = median(results[top], "cpu") / median(results[bottom], "cpu")
         print(f"{label:<52} {wall:6.2f} {cpu:6.2f}  {'<= ' + str(target) if target else ''}")
-    hit_first = median(results["hit 10,000 (first call)"], "first call")
     compute_first = median(results["compute 10,000 (first call)"], "first call")
-    print(
-        f"\n10,000 positions, first call in a process: hit {hit_first:.3f} s, compute {compute_first:.3f} s "
-        f"(hit / compute {hit_first / compute_first:.2f}; target <= 1)"
-    )
-    steps, unmemoised = results["steps of a hit"], results["steps of a hit, no code memo"]
-    print(f"\nsteps of a fresh {options.rows:,}-row hit (medians, seconds, inside the child)")
-    print(f"  {'step':<44} {'memo':>8} {'no memo':>8}")
-    for name in steps[0]:
+    for variant in ("hit 10,000 (first call)", "hit 10,000 (first call), SQLAlchemy reads"):
+        hit_first = median(results[variant], "first call")
+        print(
+            f"\n{variant}: {hit_first:.3f} s wall inside the process; compute {compute_first:.3f} s "
+            f"(hit / compute {hit_first / compute_first:.2f}; target <= 1)"
+        )
+    columns = {
+        "sqlite3": results["steps of a hit"],
+        "SQLAlchemy": results["steps of a hit, SQLAlchemy reads"],
+        "10,000 rows": results["steps of a hit, 10,000"],
+    }
+    print(f"\nsteps of a fresh hit, {options.rows:,} rows unless named (medians of CPU seconds in the child)")
+    print(f"  {'step':<44}" + "".join(f" {name:>10}" for name in columns))
+    for name in columns["sqlite3"][0]:
         if name not in ("wall", "cpu"):
-            print(f"  {name:<44} {median(steps, name):8.3f} {median(unmemoised, name):8.3f}")
+            print(f"  {name:<44}" + "".join(f" {median(runs, name):10.3f}" for runs in columns.values()))
 
 
 if __name__ == "__main__":
