@@ -125,10 +125,13 @@ def test_pd_floor_lgd_floor_and_maturity_bounds() -> None:
     row = irb_row(**CORPORATE, pd=0.0001, lgd=0.10, residual_maturity=7.0)
     assert (row["pd_used"], row["lgd_used"], row["maturity_used"]) == (0.0005, 0.25, 5.0)
     assert row["k"] == pytest.approx(reference_k(0.0005, 0.25, wholesale_correlation(0.0005), 5.0), rel=1e-9)
+    assert row["rule"] == "CRE31.5; CRE32.4 (PD floor 0.05%); CRE32.16 (LGD floor 25%); CRE32.46 (M cap 5y)"
     short = irb_row(**CORPORATE, pd=0.01, lgd=0.40, residual_maturity=0.3)
     assert short["maturity_used"] == 1.0  # floor 1 year
+    assert short["rule"] == "CRE31.5; CRE32.46 (M floor 1y)"
     missing = irb_row(**CORPORATE, pd=0.01, lgd=0.40)
     assert missing["maturity_used"] == 2.5  # CRE32.55 default
+    assert missing["rule"] == "CRE31.5; CRE32.55 (M 2.5y)"
 
 
 def test_sovereign_has_no_pd_floor() -> None:
@@ -136,6 +139,7 @@ def test_sovereign_has_no_pd_floor() -> None:
                   residual_maturity=2.5)  # fmt: skip
     assert row["pd_used"] == 0.0001
     assert row["k"] == pytest.approx(reference_k(0.0001, 0.45, wholesale_correlation(0.0001), 2.5), rel=1e-9)
+    assert row["rule"] == "CRE31.5"  # no floor changed it
 
 
 def test_banks_use_foundation_values_even_when_flagged_airb() -> None:
@@ -144,6 +148,7 @@ def test_banks_use_foundation_values_even_when_flagged_airb() -> None:
                      "scra_grade": "A"}, pd=0.002, lgd=0.10, residual_maturity=4.0)  # fmt: skip
     assert bool(row["lgd_used"] == 0.45) and row["maturity_used"] == 2.5
     assert row["k"] == pytest.approx(reference_k(0.002, 0.45, wholesale_correlation(0.002), 2.5), rel=1e-9)
+    assert row["rule"] == "CRE31.5; CRE32.6 (F-IRB LGD 45%); CRE32.44 (F-IRB M 2.5y)"
 
 
 def test_large_corporate_foundation_lgd_and_subordinated_lgd() -> None:
@@ -151,8 +156,10 @@ def test_large_corporate_foundation_lgd_and_subordinated_lgd() -> None:
     large = irb_row(**CORPORATE, pd=0.01, lgd=0.30, annual_sales=600e6, residual_maturity=4.0)
     assert (large["lgd_used"], large["maturity_used"]) == (0.40, 2.5)
     assert large["rwa"] == pytest.approx(820_594, rel=5e-6)  # = worked example 1
+    assert large["rule"] == "CRE31.5; CRE32.6 (F-IRB LGD 40%); CRE32.44 (F-IRB M 2.5y)"
     sub = irb_row(**{**CORPORATE, "exposure_class": "subordinated_debt", "approach": "firb"}, pd=0.01)
     assert sub["lgd_used"] == 0.75
+    assert sub["rule"] == "CRE31.5; CRE32.7 (F-IRB LGD 75%); CRE32.44 (F-IRB M 2.5y)"
 
 
 def test_large_financial_institution_multiplier() -> None:
@@ -161,12 +168,19 @@ def test_large_financial_institution_multiplier() -> None:
     r = wholesale_correlation(0.01) * 1.25
     assert row["correlation"] == pytest.approx(r, rel=1e-12)
     assert row["k"] == pytest.approx(reference_k(0.01, 0.45, r, 2.5), rel=1e-9)
+    assert row["rule"] == (
+        "CRE31.5; CRE31.7 (FI correlation x1.25); CRE32.6 (F-IRB LGD 45%); CRE32.44 (F-IRB M 2.5y)"
+    )
 
 
 def test_sme_adjustment_clamps_sales_at_5m() -> None:
     """CRE31.8: sales of EUR 2m count as 5m: R - 0.04 x (1 - 0/45) = R - 0.04."""
     row = irb_row(**CORPORATE, pd=0.02, lgd=0.40, residual_maturity=2.5, annual_sales=2e6)
     assert row["correlation"] == pytest.approx(wholesale_correlation(0.02) - 0.04, rel=1e-12)
+    assert row["rule"] == "CRE31.5; CRE31.8 (SME firm-size adjustment)"
+    above = irb_row(**CORPORATE, pd=0.02, lgd=0.40, residual_maturity=2.5, annual_sales=50e6)
+    assert above["correlation"] == pytest.approx(wholesale_correlation(0.02), rel=1e-12)  # S = 50: not SME
+    assert above["rule"] == "CRE31.5"
 
 
 def test_retail_classes_and_floors() -> None:
@@ -178,11 +192,13 @@ def test_retail_classes_and_floors() -> None:
         "counterparty_type": "individual",
     }
     qrre = irb_row(**retail, irb_class="qrre_revolver", pd=0.0002, lgd=0.3)
-    assert (qrre["pd_used"], qrre["lgd_used"], qrre["rule"]) == (0.001, 0.5, "CRE31.15")
+    assert (qrre["pd_used"], qrre["lgd_used"]) == (0.001, 0.5)
+    # Both floors changed the line's number: both cited after the formula (methodology C.45).
+    assert qrre["rule"] == "CRE31.15; CRE32.58 (PD floor 0.1%); CRE32.58-59 (LGD floor 50%)"
     assert qrre["k"] == pytest.approx(reference_k(0.001, 0.5, 0.04, None), rel=1e-9)
     mortgage = irb_row(**{**retail, "exposure_class": "residential_real_estate", "sub_class": "general"},
                        ltv=0.6, pd=0.005, lgd=0.02)  # fmt: skip
-    assert (mortgage["lgd_used"], mortgage["rule"]) == (0.05, "CRE31.14")
+    assert (mortgage["lgd_used"], mortgage["rule"]) == (0.05, "CRE31.14; CRE32.58-59 (LGD floor 5%)")
 
 
 def test_defaulted_irb_uses_lgd_minus_elbe() -> None:
@@ -191,7 +207,12 @@ def test_defaulted_irb_uses_lgd_minus_elbe() -> None:
                   pd=1.0, lgd=0.45, elbe=0.30)  # fmt: skip
     assert row["k"] == pytest.approx(0.15)
     assert row["rwa"] == pytest.approx(1_875_000.0)
-    assert row["rule"] == "CRE31.3"
+    assert row["rule"] == "CRE31.3"  # A-IRB LGD 45% above the 25% floor: nothing else changed it
+    # F-IRB: LGD 40% (CRE32.6) replaces the input: K = 0.40 - 0.30 = 0.10, RWA = 12.5 x 0.1 x 1m; no M.
+    firb = irb_row(**{**CORPORATE, "exposure_class": "defaulted", "approach": "firb"}, irb_class="corporate",
+                   is_defaulted=True, pd=1.0, elbe=0.30)  # fmt: skip
+    assert firb["rwa"] == pytest.approx(1_250_000.0)
+    assert firb["rule"] == "CRE31.3; CRE32.6 (F-IRB LGD 40%)"
 
 
 def test_irb_lines_keep_their_standardised_rwa_for_the_floor() -> None:

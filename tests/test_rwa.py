@@ -150,3 +150,80 @@ def test_any_generated_bank_goes_through_the_pipeline(seed: int, num_positions: 
     assert summary["hqla"] >= 0 and summary["rsf"] >= 0
     capital = bs.capital_adequacy(rwa, bs.own_funds(bank))
     assert capital["ratios"]["cet1_ratio"] > 0
+
+
+# -- rule citations per line (methodology C.45) ---------------------------------------------------------
+
+CORP = {"exposure_class": "corporate", "sub_class": "general", "counterparty_type": "corporate"}
+AIRB = {**CORP, "approach": "airb", "pd": 0.01, "lgd": 0.40, "residual_maturity": 2.5, "drawn_amount": 1e6}
+RETAIL = {"exposure_class": "retail", "sub_class": "regulatory_retail", "drawn_amount": 1e6,
+          "currency_mismatch_unhedged": True}  # fmt: skip
+IRS = {"side": "derivative", "counterparty_type": "bank", "rating": "A", "saccr_asset_class": "interest_rate",
+       "hedging_set": "USD", "trade_direction": "long", "notional": 10_000_000.0, "end_years": 5.0,
+       "residual_maturity": 5.0, "mtm": 150_000.0}  # fmt: skip
+CITATION_LINES = [
+    {**RETAIL, "position_id": "MISMATCH", "counterparty_type": "individual"},  # 75% x 1.5 = 112.5%
+    {**RETAIL, "position_id": "SME-RETAIL", "counterparty_type": "sme"},  # out of the mismatch's scope: 75%
+    {**CORP, "position_id": "CCF", "drawn_amount": 5e5, "off_balance_amount": 1e6, "off_balance_type": "commitment"},
+    {**CORP, "position_id": "NO-UNDRAWN", "drawn_amount": 1e6, "off_balance_type": "commitment"},
+    {**CORP, "position_id": "LOWER", "side": "off_balance", "off_balance_amount": 1e6, "off_balance_type": "commitment",
+     "underlying_off_balance_type": "short_term_trade_letter_of_credit"},
+    {**AIRB, "position_id": "FLOORS", "pd": 0.0001, "lgd": 0.10, "residual_maturity": 7.0, "annual_sales": 20e6},
+    {**AIRB, "position_id": "PLAIN"},
+    {**AIRB, "position_id": "FI", "large_financial_institution": True},
+    {**AIRB, "position_id": "IRB-CCF", "drawn_amount": 0.0, "off_balance_amount": 1e6, "off_balance_type": "commitment"},
+    {**IRS, "position_id": "T1", "netting_set": "NS-PLAIN"},
+    {**IRS, "position_id": "T2", "netting_set": "NS-CAP", "margined": True, "collateral_held": 100_000.0,
+     "mpor_days": 10.0, "threshold_amount": 1_000_000.0},
+]  # fmt: skip
+# Each paragraph's lines: the ones whose number it changed (hand-worked in the comments), no others.
+CITED = {
+    "CRE20.92-93": {"MISMATCH"},  # RW 75% -> 112.5% (CRE20.92-93 x1.5)
+    "CRE20.95": set(), "CRE20.96": set(), "CRE20.97": set(), "CRE20.100": set(),
+    "CRE20.98": {"CCF", "IRB-CCF"},  # 40% x 1m converted; NO-UNDRAWN has nothing to convert
+    "CRE20.99": {"LOWER"}, "CRE20.101": {"LOWER"},  # min(40%, 20%) = 20% x 1m = 200,000
+    "CRE31.7": {"FI"},  # R x 1.25
+    "CRE31.8": {"FLOORS"},  # sales 20m < 50m
+    "CRE32.4": {"FLOORS"},  # PD 0.01% -> 0.05%
+    "CRE32.16": {"FLOORS"},  # LGD 10% -> 25%
+    "CRE32.46": {"FLOORS"},  # M 7y -> 5y
+    "CRE32.55": set(), "CRE32.7": set(), "CRE32.58": set(), "CRE32.58-59": set(),
+    "CRE32.6": {"FI"}, "CRE32.44": {"FI"},  # an FI is F-IRB: LGD 45% for 40%, M 2.5y
+    "CRE52.2": {"NS-CAP"},  # margined EAD 1.4 x (1,000,000 + 66,359.765) capped at 379,678.904
+}  # fmt: skip
+
+
+def paragraphs(rule: str) -> list[str]:
+    """The paragraph ids a rule cites: the text before each note's parenthesis."""
+    return [part.split(" (")[0] for part in rule.split("; ")]
+
+
+def test_each_paragraph_is_cited_on_the_lines_it_changed_and_on_no_other() -> None:
+    rows = risk_weighted_assets(positions(*CITATION_LINES))
+    rows = rows[rows["risk_type"] != "operational"]
+    rows = rows.set_index(rows["position_id"].astype(str))
+    for column in ("rule", "sa_rule"):
+        cited = {pid: paragraphs(str(rule)) for pid, rule in rows[column].items()}
+        for paragraph, lines in CITED.items():
+            expected = lines if column == "rule" or not paragraph.startswith("CRE3") else set()
+            citing = {pid for pid, found in cited.items() if paragraph in found}
+            assert citing == expected, (column, paragraph)
+        assert all(len(found) == len(set(found)) for found in cited.values())  # none cited twice
+    # The numbers those paragraphs changed, worked by hand.
+    assert rows.loc["MISMATCH", "rwa"] == pytest.approx(1_125_000.0, rel=1e-12)  # 1m x 75% x 1.5
+    assert rows.loc["SME-RETAIL", "rwa"] == pytest.approx(750_000.0, rel=1e-12)
+    assert rows.loc["CCF", "exposure"] == pytest.approx(900_000.0, rel=1e-12)  # 500,000 + 40% x 1m
+    assert rows.loc["LOWER", "exposure"] == pytest.approx(200_000.0, rel=1e-12)  # CRE20.101: 20% x 1m
+    assert rows.loc["IRB-CCF", "exposure"] == pytest.approx(400_000.0, rel=1e-12)  # IRB EAD, C.16
+    assert (rows.loc["FLOORS", "pd_used"], rows.loc["FLOORS", "lgd_used"]) == (0.0005, 0.25)
+    assert rows.loc["FLOORS", "maturity_used"] == 5.0
+    assert (rows.loc["FI", "lgd_used"], rows.loc["FI", "maturity_used"]) == (0.45, 2.5)
+    assert rows.loc["NS-CAP", "exposure"] == pytest.approx(379_678.904, rel=2e-9)
+    # The text of a line: the weight's paragraph, then each change in formula order.
+    assert rows.loc["FLOORS", "rule"] == (
+        "CRE31.5; CRE31.8 (SME firm-size adjustment); CRE32.4 (PD floor 0.05%); CRE32.16 (LGD floor 25%); "
+        "CRE32.46 (M cap 5y)"
+    )
+    assert rows.loc["IRB-CCF", "rule"] == "CRE31.5; CRE20.98 (CCF 40%)"
+    assert rows.loc["IRB-CCF", "sa_rule"] == "CRE20.43; CRE20.98 (CCF 40%)"
+    assert rows.loc["PLAIN", "rule"] == "CRE31.5" and rows.loc["NO-UNDRAWN", "rule"] == "CRE20.43"

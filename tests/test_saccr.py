@@ -96,6 +96,22 @@ def test_margined_ead_is_capped_at_the_unmargined_ead() -> None:
     assert row["ead"] == pytest.approx(379_678.904, rel=2e-9)
 
 
+def test_the_margined_cap_is_cited_where_it_lowered_the_ead() -> None:
+    """CRE52.2 in the rule of the set whose margined EAD the cap lowered: NS-CAP (threshold 1,000,000:
+    1.4 x (1,000,000 + 66,359.765) = 1,492,903.671 capped at 379,678.904), not NS-MARGIN (margined
+    162,903.671 < 379,678.904) nor NS-1 (unmargined); methodology C.45."""
+    rows = rwa_lines({**TRADE, **IRS}, {**TRADE, **IRS, **MARGIN, "netting_set": "NS-MARGIN"},
+                     {**TRADE, **IRS, **MARGIN, "threshold_amount": 1_000_000.0, "netting_set": "NS-CAP"})  # fmt: skip
+    capped = "CRE52.1; CRE52.2 (margined EAD capped at the unmargined EAD)"
+    assert rows.loc["NS-CAP", "exposure"] == pytest.approx(379_678.904, rel=2e-9)
+    assert (rows.loc["NS-CAP", "rule"], rows.loc["NS-CAP", "sa_rule"]) == (capped, capped)
+    assert rows.loc["NS-MARGIN", "exposure"] == pytest.approx(1.4 * (50_000 + 221_199.217 * 0.3), rel=2e-9)
+    assert rows.loc["NS-MARGIN", "rule"] == rows.loc["NS-1", "rule"] == "CRE52.1"
+    sets = saccr_netting_sets(positions(*[{**TRADE, **IRS, **MARGIN, "threshold_amount": t, "netting_set": name}
+                                          for name, t in (("A", 0.0), ("B", 1e6))]), PARAMS)  # fmt: skip
+    assert sets.set_index("netting_set")["margined_cap_binding"].to_dict() == {"A": False, "B": True}
+
+
 def test_mpor_floors_and_nica() -> None:
     """MPOR 5 days is floored at 10 (CRE52.50), 20 if flagged (CRE52.51); TH + MTA - NICA enters RC."""
     base = {**IRS, **MARGIN, "mtm": 0.0, "collateral_held": 0.0}

@@ -49,6 +49,7 @@ CORP = {"exposure_class": "corporate", "counterparty_type": "corporate"}
 RRE = {"exposure_class": "residential_real_estate", "counterparty_type": "individual"}
 CRE = {"exposure_class": "commercial_real_estate"}
 
+MISMATCH = "; CRE20.92-93 (currency mismatch x1.5)"  # CRE20.92-93 as cited on a line (methodology C.45)
 SA_CASES = [
     # CRE20.7 Table 1: sovereigns and central banks.
     case("CRE20.7", 0.0, **sov("AAA")),
@@ -140,16 +141,17 @@ SA_CASES = [
     case("CRE20.63-68", 0.75, exposure_class="retail", sub_class="regulatory_retail"),
     case("CRE20.63-68", 1.00, exposure_class="retail", sub_class="other_retail"),
     # CRE20.92-93: currency mismatch x1.5, capped at 150% (individuals, unhedged).
-    case("CRE20.63-68", 1.125, exposure_class="retail", sub_class="regulatory_retail", counterparty_type="individual",
-         currency_mismatch_unhedged=True),
-    case("CRE20.63-68", 0.675, exposure_class="retail", sub_class="regulatory_retail_transactor",
+    # The rule cites CRE20.92-93 on the lines whose weight the multiplier changed (methodology C.45).
+    case(f"CRE20.63-68{MISMATCH}", 1.125, exposure_class="retail", sub_class="regulatory_retail",
          counterparty_type="individual", currency_mismatch_unhedged=True),
-    case("CRE20.63-68", 1.50, exposure_class="retail", sub_class="other_retail", counterparty_type="individual",
-         currency_mismatch_unhedged=True),
+    case(f"CRE20.63-68{MISMATCH}", 0.675, exposure_class="retail", sub_class="regulatory_retail_transactor",
+         counterparty_type="individual", currency_mismatch_unhedged=True),
+    case(f"CRE20.63-68{MISMATCH}", 1.50, exposure_class="retail", sub_class="other_retail",
+         counterparty_type="individual", currency_mismatch_unhedged=True),
     case("CRE20.63-68", 0.75, exposure_class="retail", sub_class="regulatory_retail", counterparty_type="sme",
          currency_mismatch_unhedged=True),
-    case("CRE20.82", 0.30, **RRE, sub_class="general", ltv=0.5, currency_mismatch_unhedged=True),
-    case("CRE20.84", 0.45, **RRE, sub_class="income_producing", ltv=0.40, currency_mismatch_unhedged=True),
+    case(f"CRE20.82{MISMATCH}", 0.30, **RRE, sub_class="general", ltv=0.5, currency_mismatch_unhedged=True),
+    case(f"CRE20.84{MISMATCH}", 0.45, **RRE, sub_class="income_producing", ltv=0.40, currency_mismatch_unhedged=True),
     # ... but never ADC or other (non-regulatory) real estate (methodology C.2): 100% and 75% stay.
     case("CRE20.91", 1.00, **RRE, sub_class="adc_residential_qualifying", currency_mismatch_unhedged=True),
     case("CRE20.89", 0.75, **RRE, sub_class="non_regulatory", currency_mismatch_unhedged=True),
@@ -211,21 +213,22 @@ def test_sa_risk_weight_table_row(line: dict[str, Any], risk_weight: float, rule
 
 
 @pytest.mark.parametrize(
-    ("off_balance_type", "ccf"),
+    ("off_balance_type", "ccf", "paragraph"),
     [
-        ("direct_credit_substitute", 1.00),
-        ("repo_or_asset_sale_with_recourse", 1.00),
-        ("securities_lending", 1.00),
-        ("forward_asset_purchase", 1.00),
-        ("nif_ruf", 0.50),
-        ("transaction_related_contingent", 0.50),
-        ("commitment", 0.40),
-        ("short_term_trade_letter_of_credit", 0.20),
-        ("unconditionally_cancellable_commitment", 0.10),
+        ("direct_credit_substitute", 1.00, "CRE20.95"),
+        ("repo_or_asset_sale_with_recourse", 1.00, "CRE20.95"),
+        ("securities_lending", 1.00, "CRE20.95"),
+        ("forward_asset_purchase", 1.00, "CRE20.95"),
+        ("nif_ruf", 0.50, "CRE20.96"),
+        ("transaction_related_contingent", 0.50, "CRE20.97"),
+        ("commitment", 0.40, "CRE20.98"),
+        ("short_term_trade_letter_of_credit", 0.20, "CRE20.99"),
+        ("unconditionally_cancellable_commitment", 0.10, "CRE20.100"),
     ],
 )
-def test_ccf_of_every_off_balance_type(off_balance_type: str, ccf: float) -> None:
-    """CRE20.94-101: an unrated corporate (100%) with EUR 1m off-balance: RWA = CCF x 1m."""
+def test_ccf_of_every_off_balance_type(off_balance_type: str, ccf: float, paragraph: str) -> None:
+    """CRE20.94-101: an unrated corporate (100%) with EUR 1m off-balance: RWA = CCF x 1m. The rule
+    cites the item's CCF paragraph after the weight's (methodology 2.9, C.45)."""
     row = rwa_lines(
         {"side": "off_balance", **CORP, "sub_class": "general", "off_balance_amount": AMOUNT,
          "off_balance_type": off_balance_type}
@@ -233,6 +236,7 @@ def test_ccf_of_every_off_balance_type(off_balance_type: str, ccf: float) -> Non
     assert row["ccf"] == ccf
     assert row["exposure"] == pytest.approx(ccf * AMOUNT)
     assert row["rwa"] == pytest.approx(ccf * AMOUNT)
+    assert row["rule"] == row["sa_rule"] == f"CRE20.43; {paragraph} (CCF {ccf:.0%})"
 
 
 def test_exposure_is_drawn_plus_converted_off_balance_minus_provisions() -> None:
@@ -399,22 +403,27 @@ def test_parameters_override_a_table_and_unknown_keys_are_errors() -> None:
 
 
 @pytest.mark.parametrize(
-    ("off_balance_type", "underlying", "ccf"),
+    ("off_balance_type", "underlying", "ccf", "cited"),
     [
-        ("commitment", "direct_credit_substitute", 0.40),  # min(40%, 100%)
-        ("unconditionally_cancellable_commitment", "direct_credit_substitute", 0.10),  # methodology 2.9
-        ("commitment", "short_term_trade_letter_of_credit", 0.20),  # min(40%, 20%)
-        ("commitment", "transaction_related_contingent", 0.40),  # min(40%, 50%)
+        ("commitment", "direct_credit_substitute", 0.40, "CRE20.98 (CCF 40%)"),  # min(40%, 100%)
+        ("unconditionally_cancellable_commitment", "direct_credit_substitute", 0.10,
+         "CRE20.100 (CCF 10%)"),  # methodology 2.9
+        # min(40%, 20%): the provided item's CCF, and CRE20.101 that took the lower one.
+        ("commitment", "short_term_trade_letter_of_credit", 0.20,
+         "CRE20.99 (CCF 20%); CRE20.101 (the lower of two CCFs)"),
+        ("commitment", "transaction_related_contingent", 0.40, "CRE20.98 (CCF 40%)"),  # min(40%, 50%)
     ],
-)
+)  # fmt: skip
 def test_commitment_to_provide_an_item_takes_the_lower_ccf(
-    off_balance_type: str, underlying: str, ccf: float
+    off_balance_type: str, underlying: str, ccf: float, cited: str
 ) -> None:
-    """CRE20.101: an unrated corporate (100%) with EUR 1m undrawn: RWA = the lower CCF x 1m."""
+    """CRE20.101: an unrated corporate (100%) with EUR 1m undrawn: RWA = the lower CCF x 1m; CRE20.101
+    is cited only where it changed the CCF (methodology C.45)."""
     row = rwa_lines({"side": "off_balance", **CORP, "sub_class": "general", "off_balance_amount": AMOUNT,
                      "off_balance_type": off_balance_type, "underlying_off_balance_type": underlying}).loc["L1"]  # fmt: skip
     assert row["ccf"] == ccf
     assert row["rwa"] == pytest.approx(ccf * AMOUNT)
+    assert row["rule"] == f"CRE20.43; {cited}"
 
 
 def test_underlying_item_only_on_commitments() -> None:
@@ -440,7 +449,8 @@ SCRA_A = {
         ({**SCRA_A, "currency": "USD", "scra_grade": "B"}, 0.75, "CRE20.21"),  # 75% is above the floor
         ({**SCRA_A, "currency": "USD", "country": "DE"}, 0.40, "CRE20.21"),  # AAA sovereign: 0% floor
         ({**SCRA_A, "currency": "USD", "side": "off_balance", "drawn_amount": 0.0, "off_balance_amount": AMOUNT / 0.2,
-          "off_balance_type": "short_term_trade_letter_of_credit", "original_maturity": 0.5}, 0.20, "CRE20.31"),
+          "off_balance_type": "short_term_trade_letter_of_credit", "original_maturity": 0.5}, 0.20,
+         "CRE20.31; CRE20.99 (CCF 20%)"),
         ({**SCRA_A, "currency": "USD", "rating": "A"}, 0.30, "CRE20.18"),  # rated: ECRA, no SCRA floor
     ],
 )  # fmt: skip

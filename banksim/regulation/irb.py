@@ -6,7 +6,7 @@ conventions (methodology C.12 and C.2) to the IRB lines of a validated positions
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,8 +14,9 @@ import pandas as pd
 
 from banksim.positions.vocabulary import IRB_ASSET_CLASSES, IRB_CLASSES
 from banksim.regulation._frame import Rules, categorical, fail, is_in, labels, lookup
+from banksim.regulation.citations import Note, cite, flag
 
-__all__ = ["irb_capital_requirement", "irb_class", "irb_risk_weights"]
+__all__ = ["irb_capital_requirement", "irb_citations", "irb_class", "irb_risk_weights"]
 
 IRB_CLASS_OF_EXPOSURE_CLASS = {
     "sovereign": "sovereign",
@@ -110,13 +111,128 @@ def _by_class(codes: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
     return np.array([table.get(name, 0.0) for name in IRB_CLASSES])[codes]
 
 
-def irb_risk_weights(frame: pd.DataFrame, ead: np.ndarray, params: Mapping[str, Any]) -> pd.DataFrame:
+# The paragraph of each IRB class's PD floor and A-IRB LGD floor (CRE32.4, CRE32.16, CRE32.58-59).
+PD_FLOOR_RULES = {
+    **dict.fromkeys(IRB_CLASSES, "CRE32.58"),
+    "corporate": "CRE32.4",
+    "sovereign": "CRE32.4",
+    "bank": "CRE32.4",
+}
+LGD_FLOOR_RULES = {
+    **dict.fromkeys(IRB_CLASSES, "CRE32.58-59"),
+    "corporate": "CRE32.16",
+    "sovereign": "CRE32.16",
+    "bank": "CRE32.16",
+}
+
+
+def _percent(value: float) -> str:
+    return f"{round(value * 100, 6):g}%"
+
+
+def _floor_note(
+    codes: np.ndarray, applies: np.ndarray, rules: Mapping[str, str], label: str, floors: Mapping[str, float]
+) -> Note:
+    """The class's floor paragraph and value, e.g. ``CRE32.4 (PD floor 0.05%)``, on ``applies``."""
+    texts = tuple(f"{rules[name]} ({label} {_percent(floors.get(name, 0.0))})" for name in IRB_CLASSES)
+    return np.where(applies, codes + 1, 0), texts
+
+
+def irb_citations(
+    frame: pd.DataFrame,
+    used: Mapping[str, np.ndarray],
+    params: Mapping[str, Any],
+) -> list[Note]:
+    """The paragraphs that changed an IRB line's number, in formula order (methodology C.45).
+
+    The ×1.25 FI correlation (CRE31.7), the SME firm-size adjustment (CRE31.8), the PD floor
+    (CRE32.4, CRE32.58), the F-IRB LGD (CRE32.6-7), the A-IRB LGD floor (CRE32.16, CRE32.58-59),
+    the F-IRB maturity (CRE32.44) and the A-IRB maturity floor, cap or default (CRE32.46, CRE32.55).
+    ``used`` holds the arrays of :func:`irb_risk_weights` (class codes, masks, inputs).
+    """
+    irb = params["irb"]
+    codes, performing, foundation = used["codes"], used["performing"], used["foundation"]
+    wholesale = ~used["retail"]
+    corporate = codes == IRB_CLASSES.index("corporate")
+    sales, maturity = frame["annual_sales"].to_numpy(), frame["residual_maturity"].to_numpy()
+    # F-IRB LGD: 1 financial, 2 other corporate, 3 subordinated; A-IRB M: 1 floor, 2 cap, 3 missing.
+    firb_lgd = np.select([used["subordinated"], used["financial"]], [3, 1], default=2)
+    m_code = np.select(
+        [np.isnan(maturity), maturity < irb["maturity_floor"], maturity > irb["maturity_cap"]],
+        [3, 1, 2],
+        default=0,
+    )
+    return [
+        flag(
+            performing & wholesale & used["large_fi"],
+            f"CRE31.7 (FI correlation x{irb['fi_correlation_multiplier']:g})",
+        ),
+        flag(performing & corporate & (sales < irb["sme_sales_upper"]), "CRE31.8 (SME firm-size adjustment)"),
+        _floor_note(
+            codes,
+            performing & (used["pd_input"] < used["pd_floor"]),
+            PD_FLOOR_RULES,
+            "PD floor",
+            irb["pd_floor"],
+        ),
+        (
+            np.where(foundation, firb_lgd, 0),
+            (
+                f"CRE32.6 (F-IRB LGD {_percent(irb['firb_lgd_financial'])})",
+                f"CRE32.6 (F-IRB LGD {_percent(irb['firb_lgd_corporate'])})",
+                f"CRE32.7 (F-IRB LGD {_percent(irb['firb_lgd_subordinated'])})",
+            ),
+        ),
+        _floor_note(
+            codes,
+            ~foundation & (used["lgd_input"] < used["lgd_floor"]),
+            LGD_FLOOR_RULES,
+            "LGD floor",
+            irb["lgd_floor"],
+        ),
+        flag(performing & foundation & wholesale, f"CRE32.44 (F-IRB M {irb['firb_maturity']:g}y)"),
+        (
+            np.where(performing & ~foundation & wholesale, m_code, 0),
+            (
+                f"CRE32.46 (M floor {irb['maturity_floor']:g}y)",
+                f"CRE32.46 (M cap {irb['maturity_cap']:g}y)",
+                f"CRE32.55 (M {irb['maturity_default']:g}y)",
+            ),
+        ),
+    ]
+
+
+FORMULA_RULES = {
+    "corporate": "CRE31.5",
+    "sovereign": "CRE31.5",
+    "bank": "CRE31.5",
+    "residential_mortgage": "CRE31.14",
+    "qrre_revolver": "CRE31.15",
+    "qrre_transactor": "CRE31.15",
+    "other_retail": "CRE31.16",
+}
+
+
+def _formula_rules(codes: np.ndarray, defaulted: np.ndarray) -> Any:
+    """The paragraph of each line's formula: its class's (CRE31.5-31.16), or CRE31.3 if defaulted."""
+    rules = Rules(len(codes))
+    for name, rule in FORMULA_RULES.items():
+        rules.set(codes == IRB_CLASSES.index(name), rule)
+    rules.set(defaulted, "CRE31.3")
+    return rules.categorical()
+
+
+def irb_risk_weights(
+    frame: pd.DataFrame, ead: np.ndarray, params: Mapping[str, Any], notes: Sequence[Note] = ()
+) -> pd.DataFrame:
     """IRB parameters used, K, risk weight and rule of every IRB line of ``frame``.
 
     Applies the PD floors, A-IRB LGD floors and maturity bounds of methodology C.12; obligors for
     which A-IRB is not allowed (banks, FIs, corporates with sales > EUR 500m) and F-IRB lines take
     the F-IRB LGD (45% financial / 40% corporate / 75% subordinated) and M = 2.5 (methodology C.2).
     Defaulted lines (flag or PD = 1) get ``K = max(0, LGD - ELBE)`` (CRE31.3).
+    The rule is the paragraph of the formula, then those of :func:`irb_citations`, then ``notes``
+    (the CCF of the EAD).
     """
     irb = params["irb"]
     n = len(frame)
@@ -182,18 +298,10 @@ def irb_risk_weights(frame: pd.DataFrame, ead: np.ndarray, params: Mapping[str, 
     correlation[performing] = formula["correlation"]
     b[performing] = formula["maturity_adjustment_b"]
 
-    rules = Rules(n)
-    for name, rule in (
-        ("corporate", "CRE31.5"),
-        ("sovereign", "CRE31.5"),
-        ("bank", "CRE31.5"),
-        ("residential_mortgage", "CRE31.14"),
-        ("qrre_revolver", "CRE31.15"),
-        ("qrre_transactor", "CRE31.15"),
-        ("other_retail", "CRE31.16"),
-    ):
-        rules.set(codes == IRB_CLASSES.index(name), rule)
-    rules.set(defaulted, "CRE31.3")
+    used = dict(codes=codes, performing=performing, foundation=foundation, retail=retail, large_fi=large_fi,
+                subordinated=subordinated, financial=financial, pd_input=pd_input, pd_floor=pd_floor,
+                lgd_input=lgd_input, lgd_floor=lgd_floor)  # fmt: skip
+    cited = cite(_formula_rules(codes, defaulted), [*irb_citations(frame, used, params), *notes])
     risk_weight = 12.5 * k
     return pd.DataFrame(
         {
@@ -207,7 +315,7 @@ def irb_risk_weights(frame: pd.DataFrame, ead: np.ndarray, params: Mapping[str, 
             "k": k,
             "risk_weight": risk_weight,
             "rwa": risk_weight * ead,
-            "rule": rules.categorical(),
+            "rule": cited,
         },
         index=frame.index,
     )

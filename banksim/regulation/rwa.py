@@ -24,11 +24,13 @@ from banksim.positions.vocabulary import (
     SME_SUPPORTING_FACTOR_CLASSES,
 )
 from banksim.regulation._frame import categorical, concat_categorical, fail, is_in
+from banksim.regulation.citations import subset
 from banksim.regulation.irb import irb_risk_weights
 from banksim.regulation.operational import operational_risk
 from banksim.regulation.parameters import regulatory_parameters
 from banksim.regulation.saccr import netting_set_ids, saccr_netting_sets
 from banksim.regulation.standardised import (
+    ccf_citations,
     counterparty_risk_weight,
     credit_conversion_factor,
     standardised_risk_weights,
@@ -118,7 +120,8 @@ def _credit_lines(credit: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFra
     ccf = credit_conversion_factor(credit, params)
     gross = drawn + ccf * off_balance
     exposure = np.maximum(gross - provisions, 0.0)  # CRE20.1, methodology C.2
-    sa_rw, sa_rule, mismatch = standardised_risk_weights(credit, gross, params)
+    ccf_notes = ccf_citations(credit, params)  # the CCF paragraph in every rule (methodology C.45)
+    sa_rw, sa_rule, mismatch = standardised_risk_weights(credit, gross, params, ccf_notes)
     rwa_standardised = exposure * sa_rw
     n = len(credit)
     out = pd.DataFrame(
@@ -157,8 +160,8 @@ def _credit_lines(credit: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFra
     irb = ~is_in(credit, "approach", "sa")
     if irb.any():
         ead = gross[irb]  # IRB EAD is gross of provisions, which are compared with EL instead
-        lines = irb_risk_weights(credit.loc[irb], ead, params)
         where = np.flatnonzero(irb)
+        lines = irb_risk_weights(credit.loc[irb], ead, params, subset(ccf_notes, where))
         for column, values in (
             ("exposure", ead),
             ("risk_weight", lines["risk_weight"]),
@@ -284,6 +287,11 @@ def _counterparty_lines(derivatives: pd.DataFrame, params: Mapping[str, Any]) ->
         np.maximum(sets["mtm"].to_numpy(), 0.0) + sets["add_on"].to_numpy()
     )
     ead = sets["ead"].to_numpy()
+    # CRE52.2: the margined EAD capped at the unmargined one, cited where the cap lowered it (C.45).
+    rule = categorical(
+        sets["margined_cap_binding"].to_numpy().astype(np.int8),
+        ["CRE52.1", "CRE52.1; CRE52.2 (margined EAD capped at the unmargined EAD)"],
+    )
     return pd.DataFrame(
         {
             "position_id": pd.array(sets["netting_set"].to_numpy(), dtype="str"),
@@ -298,11 +306,11 @@ def _counterparty_lines(derivatives: pd.DataFrame, params: Mapping[str, Any]) ->
             "exposure": ead,
             "risk_weight": rw,
             "rwa": ead * rw,
-            "rule": "CRE52.1",
+            "rule": rule,
             "sa_exposure": ead,
             "sa_risk_weight": rw,
             "rwa_standardised": ead * rw,
-            "sa_rule": "CRE52.1",
+            "sa_rule": rule,
             "currency_mismatch": False,
             "irb_class": "none",
             "supporting_factor": 1.0,

@@ -280,8 +280,9 @@ def saccr_netting_sets(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.Dat
 
     One row per netting set with V, C, RC, add-ons by asset class, multiplier, PFE and EAD; a
     margined set's EAD is capped at its unmargined EAD recomputed from the same trades, V and C
-    (CRE52.2, methodology C.2). Netting-set fields (margining, collateral, TH, MTA, NICA, MPOR and
-    the counterparty) must agree across the set's trades.
+    (CRE52.2, methodology C.2; ``margined_cap_binding`` where the cap lowered it). Netting-set
+    fields (margining, collateral, TH, MTA, NICA, MPOR and the counterparty) must agree across the
+    set's trades.
     """
     p = params["saccr"]
     trades = saccr_trades(frame, params)
@@ -342,6 +343,7 @@ def saccr_netting_sets(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.Dat
         pfe=pfe,
         ead_unmargined=ead_unmargined,
         ead=np.where(margined, np.minimum(ead_own, ead_unmargined), ead_own),  # CRE52.2
+        margined_cap_binding=margined & (ead_unmargined < ead_own),
     )
 
 

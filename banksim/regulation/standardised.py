@@ -15,6 +15,7 @@ import pandas as pd
 from banksim.errors import InputError
 from banksim.positions.vocabulary import COMMITMENTS
 from banksim.regulation._frame import Rules, fail, is_in, labels, lookup
+from banksim.regulation.citations import Note, cite, flag
 from banksim.regulation.parameters import BUCKETS, RATING_BUCKETS
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "RiskWeightAssignment",
     "bank_risk_weight",
     "bank_weights",
+    "ccf_citations",
     "corporate_weights",
     "counterparty_risk_weight",
     "covered_bond_weights",
@@ -111,6 +113,52 @@ def credit_conversion_factor(frame: pd.DataFrame, params: Mapping[str, Any]) -> 
         allowed=[k for k in params["sa"]["ccf"] if k != "none"],
     )
     return ccf
+
+
+# The paragraph of each off-balance item's CCF (CRE20.95-100); CRE20.101 takes the lower of two.
+CCF_RULES = {
+    "direct_credit_substitute": "CRE20.95",
+    "repo_or_asset_sale_with_recourse": "CRE20.95",
+    "securities_lending": "CRE20.95",
+    "forward_asset_purchase": "CRE20.95",
+    "nif_ruf": "CRE20.96",
+    "transaction_related_contingent": "CRE20.97",
+    "commitment": "CRE20.98",
+    "short_term_trade_letter_of_credit": "CRE20.99",
+    "unconditionally_cancellable_commitment": "CRE20.100",
+}
+
+
+def ccf_citations(frame: pd.DataFrame, params: Mapping[str, Any]) -> list[Note]:
+    """The CCF paragraphs of the lines with an off-balance amount (methodology 2.9, C.45).
+
+    The paragraph of the item whose CCF converts the amount, with that CCF, and ``CRE20.101`` where
+    a commitment takes the lower CCF of the item it provides. Decided once per pair of item types
+    (a small table), then read at each line's pair of codes.
+    """
+    ccf = params["sa"]["ccf"]
+    types = [str(c) for c in frame["off_balance_type"].cat.categories]
+    provided = [str(c) for c in frame["underlying_off_balance_type"].cat.categories]
+    texts = tuple(
+        f"{CCF_RULES[t]} (CCF {round(ccf[t] * 100, 6):g}%)" if t in CCF_RULES else "" for t in types
+    )
+    cited = np.zeros((len(types) + 1, len(provided) + 1), dtype=np.int8)  # last row/column: code -1
+    lower = np.zeros_like(cited)
+    for a, own in enumerate(types):
+        for b, other in enumerate(provided):
+            takes_other = other != "none" and other in ccf and own in ccf and ccf[other] < ccf[own]
+            source = other if takes_other else own
+            cited[a, b] = types.index(source) + 1 if source in CCF_RULES and source in types else 0
+            lower[a, b] = takes_other
+    pair = (
+        frame["off_balance_type"].cat.codes.to_numpy().astype(np.intp),
+        frame["underlying_off_balance_type"].cat.codes.to_numpy().astype(np.intp),
+    )
+    converted = frame["off_balance_amount"].to_numpy() > 0
+    return [
+        (np.where(converted, cited[pair], 0), texts),
+        (np.where(converted, lower[pair], 0), ("CRE20.101 (the lower of two CCFs)",)),
+    ]
 
 
 def short_term(frame: pd.DataFrame, params: Mapping[str, Any]) -> np.ndarray:
@@ -443,13 +491,15 @@ def currency_mismatch(t: RiskWeightAssignment, sa: Mapping[str, Any]) -> tuple[n
 
 
 def standardised_risk_weights(
-    frame: pd.DataFrame, gross: np.ndarray, params: Mapping[str, Any]
+    frame: pd.DataFrame, gross: np.ndarray, params: Mapping[str, Any], notes: Sequence[Note] = ()
 ) -> tuple[np.ndarray, pd.Categorical, np.ndarray]:
     """SA risk weight, rule reference and currency-mismatch flag of every credit line.
 
     ``frame`` holds only credit lines (assets and off-balance items with an exposure class);
     ``gross`` is each line's drawn + CCF x off-balance amount (for the defaulted provision test).
     The steps follow CRE20 (methodology 2.2-2.11): each exposure class, then the currency mismatch.
+    The rule is the paragraph of the weight, then the currency mismatch where it changed the
+    weight, then ``notes`` (the CCF of the exposure, :func:`ccf_citations`; methodology C.45).
     """
     sa = params["sa"]
     bucket = rating_bucket(frame)
@@ -464,7 +514,10 @@ def standardised_risk_weights(
     defaulted_weights(t, sa, gross)  # CRE20.104-108
     equity_and_other_weights(t, sa)  # CRE20.53-62, CRE20.109-110
     rw, mismatch = currency_mismatch(t, sa)  # CRE20.92-93
-    return rw, t.rules.categorical(), mismatch
+    multiplied = flag(
+        mismatch & (rw != t.rw), f"CRE20.92-93 (currency mismatch x{sa['currency_mismatch_multiplier']:g})"
+    )
+    return rw, cite(t.rules.categorical(), [multiplied, *notes]), mismatch
 
 
 def _check_sub_classes(frame: pd.DataFrame) -> None:
