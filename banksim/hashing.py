@@ -53,6 +53,12 @@ class _Encoder:
             self.tag(b"F", _NAN_BITS if value != value else struct.pack("<d", value))
         elif kind is int:
             self.tag(b"I", str(value).encode())
+        elif kind is dict:
+            self._encode_mapping(value, path)
+        elif kind is tuple:
+            self._encode_sequence(b"U", value, path)
+        elif kind is list:
+            self._encode_sequence(b"L", value, path)
         elif value is None:
             self.tag(b"N", b"")
         elif isinstance(value, bool | np.bool_):
@@ -85,7 +91,7 @@ class _Encoder:
             self.encode(value.value, f"{path}.value")
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             self.tag(b"C", _qualname(type(value)).encode())
-            self.encode({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, path)
+            self.encode({name: getattr(value, name) for name in _field_names(type(value))}, path)
         elif isinstance(value, Mapping):
             self._encode_mapping(value, path)
         elif isinstance(value, list):
@@ -120,6 +126,17 @@ class _Encoder:
         self.tag(code, str(len(value)).encode())
         for i, item in enumerate(value):
             self.encode(item, path if type(item) in _SIMPLE else f"{path}[{i}]")
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The field names of a dataclass, in order (fixed when the class is made: remembered)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in dataclasses.fields(cls))
+    return names
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _qualname(cls: type) -> str:
