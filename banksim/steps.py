@@ -159,6 +159,25 @@ def _capital_arguments(rwa: Any, positions: Any, scenario: Any, parameters: Any)
     return rwa, own_funds(positions), scenario_buffers(scenario.shocks) or None, parameters
 
 
+def _ecl_arguments(positions: Any, parameters: Any) -> tuple[Any, ...]:
+    """The run's positions (a scenario's PD and LGD shocks already in them) and overrides."""
+    return positions, None, parameters
+
+
+def _irrbb_arguments(positions: Any, capital: Any, scenario: Any, parameters: Any) -> tuple[Any, ...]:
+    """Tier 1 of the capital statement, and the scenario's parallel rate shift on the base curves
+    (methodology 13.10)."""
+    from banksim.regulation.parameters import regulatory_parameters
+
+    shift = float(getattr(scenario.shocks, "interest_rate_shift", 0.0))
+    overrides = parameters
+    if shift:
+        curves = regulatory_parameters(parameters)["irrbb"]["base_curve"]
+        moved = {c: (short + shift, long + shift) for c, (short, long) in curves.items()}
+        overrides = merge_overrides(parameters, {"irrbb": {"base_curve": moved}})
+    return positions, float(capital["own_funds"]["tier1"]), overrides
+
+
 def _column(name: str, label: str, output: str, *path: str) -> HeadlineColumn:
     return HeadlineColumn(name, label, output, path)
 
@@ -188,6 +207,17 @@ STEPS: tuple[Step, ...] = (
         arguments=_liquidity_arguments,
     ),
     Step(
+        "ecl", "Expected credit loss (IFRS 9)", "compute_ecl", ("positions", "parameters"),
+        ("ecl_lines", "ecl_summary", "ecl"),
+        headline=(
+            _column("total_ecl", "loss allowance", "ecl", "total_allowance"),
+            _column("ecl_stage2_share", "stage 2 share", "ecl", "stage2_share"),
+            _column("ecl_stage3_share", "stage 3 share", "ecl", "stage3_share"),
+            _column("ecl_coverage", "ECL coverage", "ecl", "coverage"),
+        ),
+        arguments=_ecl_arguments,
+    ),
+    Step(
         "capital", "Capital, buffers and MDA", "compute_capital",
         ("rwa", "positions", "scenario", "parameters"), ("capital",),
         headline=(
@@ -207,6 +237,19 @@ STEPS: tuple[Step, ...] = (
             _column("maximum_payout_ratio", "maximum payout", "capital", "mda", "maximum_payout_ratio"),
         ),
         arguments=_capital_arguments,
+    ),
+    Step(
+        "irrbb", "Interest-rate risk (IRRBB)", "compute_irrbb",
+        ("positions", "capital", "scenario", "parameters"),
+        ("irrbb_eve", "irrbb_buckets", "irrbb_nii", "irrbb"),
+        headline=(
+            _column("worst_delta_eve", "worst ΔEVE", "irrbb", "worst_delta_eve"),
+            _column("delta_eve_to_tier1", "ΔEVE / Tier 1", "irrbb", "delta_eve_to_tier1"),
+            _column("eve_outlier", "EVE outlier", "irrbb", "eve_outlier"),
+            _column("delta_nii_parallel_up", "ΔNII parallel up", "irrbb", "delta_nii_parallel_up"),
+            _column("delta_nii_parallel_down", "ΔNII parallel down", "irrbb", "delta_nii_parallel_down"),
+        ),
+        arguments=_irrbb_arguments,
     ),
 )  # fmt: skip
 

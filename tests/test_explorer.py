@@ -212,8 +212,9 @@ def test_runs_report_every_step_and_compare_with_the_baseline(sqlite_store: bs.S
     calls.clear()
     controller.set("house_price_change", -30)
     shocked = controller.run(progress=lambda *call: calls.append(call))
-    assert [c[:2] for c in calls] == [(i, 10) for i in range(11)]  # the baseline's steps, then the scenario's
-    assert calls[1][2] == "Baseline: Bank generated" and calls[-1][2] == "Capital, buffers and MDA"
+    both = 2 * steps  # the baseline's steps, then the scenario's
+    assert [c[:2] for c in calls] == [(i, both) for i in range(both + 1)]
+    assert calls[1][2] == "Baseline: Bank generated" and calls[-1][2] == bs.STEPS[-1].label
     assert shocked.status["Bank generated"] == "loaded from cache"
     assert shocked.status["Scenario applied"].startswith("computed")
     expected = bs.run_pipeline(**SMALL, config={"profile": "universal"}, scenario=Scenario("check").with_shocks(

@@ -56,7 +56,8 @@ def repricing_positions(positions: pd.DataFrame, params: Mapping[str, Any]) -> p
     """The positions in the IRRBB scope as ``compute_irrbb`` reads them (methodology 13.10).
 
     A missing coupon is the base curve's rate at the residual maturity; a missing frequency annual;
-    a floater's missing next reset the first date of the coupon grid ending at T; an annuity's
+    a floater's missing next reset the first date of the coupon grid ending at T, one after T is T
+    (a scenario may shorten the maturity); an annuity's
     maturity the nearest payment date; a missing original maturity the residual one; an NMD's missing
     category from its product, its missing core share and maturity the SRP31.110 caps.
     """
@@ -77,7 +78,7 @@ def repricing_positions(positions: pd.DataFrame, params: Mapping[str, Any]) -> p
     rate = column("interest_rate")
     curve_rate = _curve_rate(currency, np.nan_to_num(maturity), params)
     grid_reset = maturity - np.floor(maturity * frequency - 1e-9) / frequency
-    reset = np.where(np.isnan(column("next_reset")), grid_reset, column("next_reset"))
+    reset = np.where(np.isnan(column("next_reset")), grid_reset, np.minimum(column("next_reset"), maturity))
     original = np.where(np.isnan(column("original_maturity")), maturity, column("original_maturity"))
     category = _nmd_category(frame, rows, kind)
     names = np.array(NMD_CATEGORIES)[category]
