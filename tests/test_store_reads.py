@@ -214,3 +214,19 @@ def test_a_hit_in_a_fresh_process_loads_what_its_database_needs(
     assert runs[0]["rows"] == runs[1]["rows"] >= 150  # the positions and the bank's own lines
     assert "banksim.models" in runs[0]["loaded"]
     assert runs[1]["loaded"] == ([] if backend == "sqlite" else ["sqlalchemy"])
+
+
+def test_a_database_error_on_the_driver_path_is_sqlalchemys(sqlite_store: bs.Store, tmp_path: Path) -> None:
+    """Callers (the command line's one-line message) catch SQLAlchemy's errors whichever way
+    the store read: a driver error on the hit path is raised as SQLAlchemy raises it."""
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    with sqlite3.connect(str(tmp_path / "store.db")) as other:
+        other.execute("ALTER TABLE configurations RENAME TO moved")
+    with pytest.raises(OperationalError, match="no such table: configurations") as raised:
+        sqlite_store.configuration("k")
+    assert isinstance(raised.value.orig, sqlite3.OperationalError)
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database, " * 64)
+    with pytest.raises(DatabaseError, match="not a database"):
+        bs.Store(f"sqlite:///{garbage}", "file", tmp_path / "g")

@@ -91,16 +91,22 @@ class SqliteReads:
         return conn
 
     @contextlib.contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
+    def _connection(self, *, wrap: bool = True) -> Iterator[sqlite3.Connection]:
+        """A pooled connection; a driver error leaves as SQLAlchemy's error for it (``wrap``)."""
         with self._lock:
             conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            conn = self._connect()
         try:
-            yield conn
-        except BaseException:
-            conn.close()  # rolls back whatever was open
-            raise
+            if conn is None:
+                conn = self._connect()
+            try:
+                yield conn
+            except BaseException:
+                conn.close()  # rolls back whatever was open
+                raise
+        except sqlite3.Error as exc:
+            if not wrap:
+                raise
+            raise _database_error(exc) from exc
         if conn.in_transaction:  # left open by an interrupted statement: never reuse it
             conn.close()
             return
@@ -112,19 +118,17 @@ class SqliteReads:
         """A read transaction: every query in it sees the same committed state."""
         with self._connection() as conn:
             conn.execute("BEGIN")
-            try:
-                yield _SqliteTransaction(conn)
-            finally:
-                conn.execute("COMMIT")
+            yield _SqliteTransaction(conn)
+            conn.execute("COMMIT")
 
     def revision(self) -> str | None:
         """The schema revision (None for a missing file, an empty or unstamped database)."""
         if not os.path.isfile(self.path):
             return None  # connecting would create it; the engine does that, with its folder
         try:
-            with self._connection() as conn:
+            with self._connection(wrap=False) as conn:
                 revisions = [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
-        except sqlite3.OperationalError:  # no such table
+        except sqlite3.Error:  # no such table, not a database: the engine says what is wrong
             return None
         return revisions[0] if len(revisions) == 1 else None
 
@@ -160,6 +164,14 @@ class SqliteReads:
         """In a forked child: drop the parent's connections without touching them."""
         self._lock = threading.Lock()
         self._idle = []
+
+
+def _database_error(exc: sqlite3.Error) -> Exception:
+    """The error SQLAlchemy raises for a driver error (``OperationalError`` for a locked or
+    unreadable database...), so callers catch one family whichever way the store read."""
+    from sqlalchemy.exc import DBAPIError
+
+    return DBAPIError.instance(None, None, exc, sqlite3.Error)
 
 
 class _Queries:
