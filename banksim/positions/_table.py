@@ -15,6 +15,7 @@ import pandas as pd
 from banksim.errors import InputError
 from banksim.positions.columns import ColumnSpec
 from banksim.positions.validation import categorical_from_codes as categorical
+from banksim.positions.validation import strictly_increasing
 
 __all__ = ["failures", "reject", "validate_table"]
 
@@ -73,10 +74,11 @@ def validate_table(frame: Any, specs: Sequence[ColumnSpec], table: str) -> pd.Da
         raise InputError(table, f"missing required columns {missing}", allowed=names)
     frame = frame.reset_index(drop=True)
     key = specs[0].name
-    ids = frame[key].astype("str")
+    ids = frame[key] if frame[key].dtype == "str" else frame[key].astype("str")
     reject(table, frame, (frame[key].isna() | (ids == "")).to_numpy(), key, "has empty values")
-    reject(table, frame, ids.duplicated().to_numpy(), key, "must be unique")
-    columns: dict[str, Any] = {key: ids.to_numpy()}
+    if not strictly_increasing(ids):  # sorted ids (as generated) are unique: no hash table
+        reject(table, frame, ids.duplicated().to_numpy(), key, "must be unique")
+    columns: dict[str, Any] = {key: ids.array}  # kept as they are (Arrow strings: no copy per row)
     for spec in specs[1:]:
         columns[spec.name] = _column(frame, spec, table)
     extras = {name: frame[name] for name in frame.columns if name not in names}

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from banksim.errors import InputError
 from banksim.positions.columns import POSITIONS_SCHEMA, REQUIRED_COLUMNS, SCHEMA_BY_NAME, ColumnSpec
 
-__all__ = ["categorical_from_codes", "validate_positions"]
+__all__ = ["categorical_from_codes", "strictly_increasing", "validate_positions"]
 
 
 def _failures(frame: pd.DataFrame, mask: np.ndarray, column: str) -> list[str]:
@@ -49,7 +49,7 @@ def validate_positions(positions: pd.DataFrame) -> pd.DataFrame:
     ids = frame["position_id"].astype("str")
     if ids.isna().any() or (ids == "").any():
         raise InputError("positions['position_id']", "has empty values")
-    if not _strictly_increasing(ids) and ids.duplicated().any():
+    if not strictly_increasing(ids) and ids.duplicated().any():
         duplicated = ids[ids.duplicated()]
         raise InputError(
             "positions['position_id']", "must be unique", failure_cases=duplicated.unique()[:5].tolist()
@@ -89,7 +89,7 @@ def _default_column(spec: ColumnSpec, rows: int) -> Any:
     return np.full(rows, spec.default, dtype="float64")
 
 
-def _strictly_increasing(ids: pd.Series) -> bool:
+def strictly_increasing(ids: pd.Series) -> bool:
     """Sorted ids (as generated) are unique: one vectorised comparison instead of a hash table."""
     array = pa.array(ids.array)
     return len(array) < 2 or bool(pc.all(pc.less(array[:-1], array[1:])).as_py())

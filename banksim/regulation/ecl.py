@@ -156,13 +156,24 @@ def ecl_by_scenario(
     Annual periods (t_(k-1), t_k], t_k = min(k, T), k = 1 .. ceil(T - 1e-9); constant hazard survival
     S_s(t) = (1 - p_s)^t; EAD at the start of each period along the amortisation profile; defaults
     mid-period, DF_k = (1 + eir)^-(t_(k-1) + t_k)/2 (methodology 12.5, C.39-C.40). The 12-month ECL
-    is the first period's term (its start is the only one before min(1, T)). Loops over periods only;
-    whole periods advance the powers by one multiplication, the short last period uses them at T.
+    is the first period's term (its start is the only one before min(1, T)). Loops over periods only,
+    each on the exposures still alive (sorted longest first); whole periods advance the powers by one
+    multiplication, the short last period uses them at T.
     """
     maturity = frame["residual_maturity"].to_numpy()
-    rate = frame["eir"].to_numpy()
-    annuity = (frame["amortisation_type"] == "annuity").to_numpy()
     periods = np.ceil(maturity - GRID_TOLERANCE)
+    # Longest first: period k works on the prefix of exposures still alive (no work on ended loans).
+    order = np.argsort(-periods, kind="stable")
+    alive = np.searchsorted(-periods[order], -np.arange(1, int(periods.max(initial=0)) + 1), side="right")
+    maturity, periods, pd_s, lgd_s, ead_0 = (
+        maturity[order],
+        periods[order],
+        pd_s[order],
+        lgd_s[order],
+        ead_0[order],
+    )
+    rate = frame["eir"].to_numpy()[order]
+    annuity = (frame["amortisation_type"] == "annuity").to_numpy()[order]
     growth = 1.0 + rate
     safe = np.where(rate > 0, rate, 1.0)
     v_maturity = growth**-maturity
@@ -174,20 +185,24 @@ def ecl_by_scenario(
     compound = np.ones_like(rate)  # (1 + r)^(k-1)
     lifetime = np.zeros_like(pd_s)
     twelve = np.zeros_like(pd_s)
-    for k in range(1, int(periods.max()) + 1):
-        whole = k <= maturity  # t_k = k; otherwise the period ends at T
-        start = np.minimum(k - 1, maturity)
-        remaining = np.where(rate > 0, (1.0 - v_maturity * compound) / safe, maturity - start)  # a(T - t)
-        profile = np.where(annuity, remaining / a_total, 1.0)
-        discount = np.where(whole, discount_half / compound, discount_last)
-        marginal = np.where(whole[:, None], survive * pd_s, survive - survive_at_maturity)
-        term = marginal * lgd_s * (ead_0 * profile * discount * (k <= periods))[:, None]
-        lifetime += term
+    for k, m in enumerate(alive, start=1):
+        t, r, c = maturity[:m], rate[:m], compound[:m]
+        whole = k <= t  # t_k = k; otherwise the period ends at T
+        start = np.minimum(k - 1, t)
+        remaining = np.where(r > 0, (1.0 - v_maturity[:m] * c) / safe[:m], t - start)  # a(T - t)
+        profile = np.where(annuity[:m], remaining / a_total[:m], 1.0)
+        discount = np.where(whole, discount_half[:m] / c, discount_last[:m])
+        s = survive[:m]
+        marginal = np.where(whole[:, None], s * pd_s[:m], s - survive_at_maturity[:m])
+        term = marginal * lgd_s[:m] * (ead_0[:m] * profile * discount)[:, None]
+        lifetime[:m] += term
         if k == 1:
-            twelve = term.copy()
-        survive = survive * (1.0 - pd_s)
-        compound = compound * growth
-    return twelve, lifetime
+            twelve[:m] = term
+        survive[:m] = s * (1.0 - pd_s[:m])
+        compound[:m] = c * growth[:m]
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    return twelve[inverse], lifetime[inverse]
 
 
 def compute_ecl(

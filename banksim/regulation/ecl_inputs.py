@@ -52,7 +52,7 @@ def ecl_exposures(positions: pd.DataFrame, params: Mapping[str, Any]) -> pd.Data
     ccf = column("ecl_ccf")
     return pd.DataFrame(
         {
-            "position_id": frame["position_id"].to_numpy()[rows],
+            "position_id": frame["position_id"].array.take(rows),
             "exposure_class": frame["exposure_class"].array.take(rows),
             "rating": frame["rating"].array.take(rows),
             "drawn_amount": column("drawn_amount"),

@@ -210,15 +210,29 @@ def net_interest_income(
     Δ_eff the floored shocked rate minus the base rate. Positive ΔNII is a gain.
     """
     horizon, rows = params["nii_horizon_years"], []
+    weight = events["amount"].to_numpy() * (horizon - events["time"].to_numpy())
+    tenor = events["tenor_bucket"].to_numpy() - 1
+    buckets = len(params["bucket_midpoints"])
     for currency, curve in curves.items():
-        mine = events["currency"].to_numpy() == currency
-        weight = events["amount"].to_numpy()[mine] * (horizon - events["time"].to_numpy()[mine])
-        delta = curve.effective_delta[:, events["tenor_bucket"].to_numpy()[mine] - 1]
+        mine = _currency_rows(events, currency)
+        # sum_events delta(tenor bucket) x weight = sum_b delta(b) x (weights of the events in b)
+        by_bucket = np.bincount(tenor[mine], weights=weight[mine], minlength=buckets)
         for i, scenario in enumerate(SCENARIOS):
-            rows.append((currency, scenario, float(delta[i] @ weight)))
+            rows.append((currency, scenario, float(curve.effective_delta[i] @ by_bucket)))
     nii = pd.DataFrame(rows, columns=["currency", "scenario", "delta_nii"])
     nii["rule"] = "DIS70: constant balance sheet, 12 months"
     return nii
+
+
+def _currency_rows(table: pd.DataFrame, currency: str) -> np.ndarray:
+    """Rows of ``currency`` (on the codes of a categorical column: no string per row)."""
+    column = table["currency"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = list(map(str, column.cat.categories))
+        if currency not in categories:
+            return np.zeros(len(table), dtype=bool)
+        return np.asarray(column.cat.codes.to_numpy() == categories.index(currency))
+    return np.asarray(column.to_numpy() == currency)
 
 
 def nii_outlier_test(by_scenario: pd.DataFrame, tier1: float, params: Mapping[str, Any]) -> NiiTest:

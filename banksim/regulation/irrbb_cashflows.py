@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from banksim.positions._table import reject
-from banksim.regulation._frame import categorical, is_in
+from banksim.regulation._frame import categorical, is_in, lookup
 
 __all__ = ["FLOW_RULES", "bucket_of", "repricing_cash_flows", "repricing_events", "slotted_cash_flows"]
 
@@ -114,9 +114,8 @@ def _nmd_core(
     frame: pd.DataFrame, rows: np.ndarray, params: Mapping[str, Any]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Core share and core maturity after the SRP31.110 Table 4 caps (methodology 13.6)."""
-    category = frame["nmd_category"].to_numpy()[rows]
-    share_cap = np.array([params["nmd_core_share_cap"].get(str(x), np.nan) for x in category])
-    maturity_cap = np.array([params["nmd_core_maturity_cap"].get(str(x), np.nan) for x in category])
+    share_cap = lookup(frame, "nmd_category", params["nmd_core_share_cap"])[rows]
+    maturity_cap = lookup(frame, "nmd_category", params["nmd_core_maturity_cap"])[rows]
     share = np.minimum(frame["nmd_core_share"].to_numpy()[rows], share_cap)
     maturity = np.minimum(frame["nmd_core_maturity"].to_numpy()[rows], maturity_cap)
     return share, maturity
@@ -298,24 +297,21 @@ def _floating_rows(frame: pd.DataFrame, params: Mapping[str, Any]) -> np.ndarray
 def _table(
     frame: pd.DataFrame, flows: _Flows, params: Mapping[str, Any], tenor: list[np.ndarray] | None = None
 ) -> pd.DataFrame:
-    rows, times, amounts, kinds = flows.arrays()
-    sign = np.where(frame["side"].to_numpy()[rows] == "liability", -1.0, 1.0)
-    order = np.lexsort((times, rows))
-    table = pd.DataFrame(
-        {
-            "position_id": frame["position_id"].to_numpy()[rows],
-            "currency": frame["currency"].to_numpy()[rows],
-            "kind": categorical(kinds, KINDS),
-            "time": times,
-            "bucket": bucket_of(times, params),
-            "amount": sign * amounts,
-            "rule": categorical(kinds, [FLOW_RULES[k] for k in KINDS]),
-        }
-    )
+    rows, times, amounts, kinds = flows.arrays()  # by kind, then position and time (no sort)
+    sign = np.where(is_in(frame, "side", "liability")[rows], -1.0, 1.0)
+    columns = {
+        "position_id": frame["position_id"].array.take(rows),  # Arrow strings: no object per row
+        "currency": frame["currency"].array.take(rows),
+        "kind": categorical(kinds, KINDS),
+        "time": times,
+        "bucket": bucket_of(times, params),
+        "amount": sign * amounts,
+        "rule": categorical(kinds, [FLOW_RULES[k] for k in KINDS]),
+    }
     if tenor is not None:
-        table["tenor"] = np.concatenate(tenor) if tenor else np.zeros(0)
-        table["tenor_bucket"] = bucket_of(table["tenor"].to_numpy(), params)
-    return table.iloc[order].reset_index(drop=True)
+        tenors = np.concatenate(tenor) if tenor else np.zeros(0)
+        columns.update(tenor=tenors, tenor_bucket=bucket_of(tenors, params))
+    return pd.DataFrame(columns)
 
 
 def repricing_events(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:

@@ -81,13 +81,12 @@ def repricing_positions(positions: pd.DataFrame, params: Mapping[str, Any]) -> p
     reset = np.where(np.isnan(column("next_reset")), grid_reset, np.minimum(column("next_reset"), maturity))
     original = np.where(np.isnan(column("original_maturity")), maturity, column("original_maturity"))
     category = _nmd_category(frame, rows, kind)
-    names = np.array(NMD_CATEGORIES)[category]
-    share_cap = pd.Series(names).map(params["nmd_core_share_cap"]).to_numpy(dtype=float)
-    maturity_cap = pd.Series(names).map(params["nmd_core_maturity_cap"]).to_numpy(dtype=float)
+    share_cap = _cap(params["nmd_core_share_cap"])[category]
+    maturity_cap = _cap(params["nmd_core_maturity_cap"])[category]
     share, core = column("nmd_core_share"), column("nmd_core_maturity")
     return pd.DataFrame(
         {
-            "position_id": frame["position_id"].to_numpy()[rows],
+            "position_id": frame["position_id"].array.take(rows),
             "side": frame["side"].array.take(rows),
             "currency": currency,
             "repricing_type": categorical_from_codes(kind, REPRICING_TYPES),
@@ -104,6 +103,11 @@ def repricing_positions(positions: pd.DataFrame, params: Mapping[str, Any]) -> p
             "nmd_core_maturity": np.where(np.isnan(core), maturity_cap, core),
         }
     )
+
+
+def _cap(caps: Mapping[str, float]) -> np.ndarray:
+    """A cap per code of ``NMD_CATEGORIES`` (NaN for 'none')."""
+    return np.array([caps.get(name, np.nan) for name in NMD_CATEGORIES], dtype=float)
 
 
 def _nmd_category(frame: pd.DataFrame, rows: np.ndarray, kind: np.ndarray) -> np.ndarray:
