@@ -54,6 +54,8 @@ _EXPORTS: dict[str, str] = {
     "DEFAULT_PARAMETERS": "banksim.regulation",
     "regulatory_parameters": "banksim.regulation",
     "compute_rwa": "banksim.services",
+    "generate_protection": "banksim.services",
+    "shock_protection": "banksim.scenarios",
     "risk_weighted_assets": "banksim.regulation",
     "rwa_summary": "banksim.regulation",
     "output_floor": "banksim.regulation",
@@ -132,6 +134,8 @@ __all__ = [
     "DEFAULT_PARAMETERS",
     "regulatory_parameters",
     "compute_rwa",
+    "generate_protection",
+    "shock_protection",
     "risk_weighted_assets",
     "rwa_summary",
     "output_floor",
@@ -210,7 +214,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; tests/test_import.py keeps
         rwa_summary,
     )
     from banksim.reporting import export
-    from banksim.scenarios import SCENARIOS, Scenario, Shocks, scenario_grid
+    from banksim.scenarios import SCENARIOS, Scenario, Shocks, scenario_grid, shock_protection
     from banksim.services import (
         apply_scenario,
         compute_capital,
@@ -219,6 +223,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; tests/test_import.py keeps
         compute_liquidity,
         compute_rwa,
         create_excel_export,
+        generate_protection,
         run_simulation,
     )
     from banksim.settings import Settings, get_settings, mask_url, override_settings, project_root

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import textwrap
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -64,7 +65,8 @@ def run_demo(num_positions: int = 10_000, seed: int = 42) -> None:
     )
     trail = lineage(info["capital"]["key"])
     inputs = zip(trail["input_kind"], trail["argument"], strict=True)
-    print("\nlineage: " + " <- ".join(["capital", *(f"{kind} ({argument})" for kind, argument in inputs)]))
+    text = "lineage: " + " <- ".join(["capital", *(f"{kind} ({argument})" for kind, argument in inputs)])
+    print("\n" + textwrap.fill(text, 100, subsequent_indent="  ", break_on_hyphens=False))
     print(f"\n{run_simulation.explain(num_positions, seed + 1, include_derivatives=True)}")
     print("\ncache statistics:")
     print("\n".join(stats_lines(store.stats())))

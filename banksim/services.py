@@ -32,6 +32,7 @@ __all__ = [
     "compute_liquidity",
     "compute_rwa",
     "create_excel_export",
+    "generate_protection",
     "run_simulation",
 ]
 
@@ -82,6 +83,7 @@ def compute_rwa(
     parameters: Mapping[str, Any] | None = None,
     business_indicator: pd.DataFrame | None = None,
     annual_losses: Sequence[float] | None = None,
+    protection: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Risk-weighted assets line by line (or from the cache): credit, counterparty, operational.
 
@@ -96,19 +98,66 @@ def compute_rwa(
         Three years of OPE25 items in EUR millions; derived from the balance sheet by default.
     annual_losses : sequence of float, optional
         Annual operational losses in EUR millions.
+    protection : pandas.DataFrame, optional
+        Collateral, netting deposits, guarantees and credit derivatives keyed by ``position_id``
+        (see :data:`banksim.positions.protection.PROTECTION_SCHEMA`, methodology 9.1): SA lines
+        take SA credit risk mitigation (``parameters["crm"]["approach"]``, comprehensive by
+        default), F-IRB lines LGD*, and the output floor's SA view SA CRM (methodology 9.10).
     use_cache : bool
         ``False`` recomputes and replaces the stored result.
 
     Returns
     -------
     rwa : pandas.DataFrame
-        See :func:`banksim.regulation.risk_weighted_assets`; summarise with
-        :func:`banksim.rwa_summary`, floor with :func:`banksim.output_floor`.
+        See :func:`banksim.regulation.risk_weighted_assets`, with the CRM columns of
+        :data:`banksim.regulation.rwa_crm.CRM_RWA_COLUMNS` (exposure before and after CRM, the
+        covered and unprotected parts, haircuts, RWA before CRM, the paragraphs applied; neutral
+        without protection); summarise with :func:`banksim.rwa_summary`, floor with
+        :func:`banksim.output_floor`.
     cache_hit : bool
         True if the result was loaded from the store.
     """
+    from banksim.positions.validation import validate_positions
+    from banksim.regulation.parameters import regulatory_parameters
+    from banksim.regulation.rwa_crm import apply_crm
+
     _require_rows(positions)
-    return risk_weighted_assets(positions, parameters, business_indicator, annual_losses)
+    params = regulatory_parameters(parameters)
+    frame = positions if protection is None else validate_positions(positions)
+    rwa = risk_weighted_assets(frame, parameters, business_indicator, annual_losses)
+    return apply_crm(rwa, frame, protection, params)
+
+
+@cached(kind="protection")
+def generate_protection(
+    positions: pd.DataFrame, seed: int, collateral_value_change: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """The synthetic bank's collateral, guarantees and credit derivatives (or from the cache).
+
+    Parameters
+    ----------
+    positions : pandas.DataFrame
+        A positions table; its loans and reverse repos get protection (methodology 9.10).
+    seed : int
+        Seed of the draws; the same positions and seed give the same table in any process.
+    collateral_value_change : dict, optional
+        Collateral type -> relative change of its market value (a scenario's
+        ``collateral_value_change``), applied by :func:`banksim.scenarios.shock_protection`.
+    use_cache : bool
+        ``False`` regenerates and replaces the stored table.
+
+    Returns
+    -------
+    protection : pandas.DataFrame
+        One row per item (``PROTECTION_SCHEMA``), for :func:`compute_rwa`'s ``protection``.
+    cache_hit : bool
+        True if the table was loaded from the store.
+    """
+    from banksim.scenarios import shock_protection
+    from banksim.synthetic.protection import generate_protection as synthetic_protection
+
+    _require_rows(positions)
+    return shock_protection(synthetic_protection(positions, seed), collateral_value_change or {})
 
 
 @cached(kind="liquidity", parts=("lcr", "nsfr", "summary"))

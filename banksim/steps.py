@@ -152,6 +152,14 @@ def _liquidity_arguments(positions: Any, scenario: Any, parameters: Any) -> tupl
     return positions, merge_overrides(parameters, scenario_parameters(scenario.shocks, parameters))
 
 
+def _protection_arguments(positions: Any, seed: Any, scenario: Any) -> tuple[Any, ...]:
+    return positions, seed, dict(scenario.shocks.collateral_value_change) or None
+
+
+def _rwa_arguments(positions: Any, parameters: Any, protection: Any) -> tuple[Any, ...]:
+    return positions, parameters, None, None, protection
+
+
 def _capital_arguments(rwa: Any, positions: Any, scenario: Any, parameters: Any) -> tuple[Any, ...]:
     from banksim.positions.own_funds import own_funds
     from banksim.scenarios import scenario_buffers
@@ -192,7 +200,14 @@ STEPS: tuple[Step, ...] = (
         arguments=_scenario_arguments, needed=_has_balance_sheet_shock,
         skipped="not needed (no balance-sheet shock)",
     ),
-    Step("rwa", "Risk-weighted assets", "compute_rwa", ("positions", "parameters"), ("rwa",)),
+    Step(
+        "protection", "Collateral and guarantees", "generate_protection", ("positions", "seed", "scenario"),
+        ("protection",), arguments=_protection_arguments,
+    ),
+    Step(
+        "rwa", "Risk-weighted assets", "compute_rwa", ("positions", "parameters", "protection"), ("rwa",),
+        arguments=_rwa_arguments,
+    ),
     Step(
         "liquidity", "Liquidity (LCR, NSFR)", "compute_liquidity", ("positions", "scenario", "parameters"),
         ("lcr", "nsfr", "liquidity"),

@@ -338,7 +338,10 @@ def test_the_jurisdiction_is_a_control_of_its_own(
     assert len(runs) == 1 and explorer.controller.parameters == "heavy_retail"
     heavy = explorer.last.result  # type: ignore[union-attr]
     assert heavy is not None and heavy.parameters == "heavy_retail"
-    assert heavy.steps["rwa"]["key"] == bs.compute_rwa.key(basel.positions, PRESETS["heavy_retail"])
+    protection = basel.outputs["protection"]
+    assert heavy.steps["rwa"]["key"] == bs.compute_rwa.key(
+        basel.positions, PRESETS["heavy_retail"], protection=protection
+    )
     assert heavy.headline()["cet1_ratio"] < basel.headline()["cet1_ratio"]
     assert "HEAVY RETAIL parameters" in explorer.title.value
     assert explorer.error.value == ""

@@ -44,6 +44,11 @@ def test_pipeline_recomputes_only_what_a_changed_shock_touches(sqlite_store: bs.
     assert {"scenario", "rwa", "liquidity", "ecl", "capital", "irrbb"} <= misses(hpi)
     assert "positions" not in misses(hpi)
     assert hpi.capital["ratios"]["cet1_ratio"] < first.capital["ratios"]["cet1_ratio"]
+    # A collateral shock: the protection table, RWA and capital; positions and liquidity are reused.
+    fall = bs.run_pipeline(**SMALL, scenario=base.with_shocks(collateral_value_change={"cash": -0.5}))
+    assert {"protection", "rwa", "capital"} <= misses(fall)
+    assert not {"positions", "scenario", "liquidity", "ecl", "irrbb"} & misses(fall)
+    assert fall.capital["rwa"]["credit"] > first.capital["rwa"]["credit"]
 
 
 def test_baseline_skips_the_scenario_step(sqlite_store: bs.Store) -> None:

@@ -23,8 +23,9 @@ def test_an_override_changes_the_rwa_lines_it_touches_and_the_keys(sqlite_store:
     heavy = bs.run_pipeline(**SMALL, parameters=RETAIL_100)
     assert (base.parameters, heavy.parameters) == ("basel", "custom")
     assert heavy.steps["positions"]["key"] == base.steps["positions"]["key"]  # the bank is the same
-    assert heavy.steps["rwa"]["key"] == bs.compute_rwa.key(base.positions, RETAIL_100)
-    assert base.steps["rwa"]["key"] == bs.compute_rwa.key(base.positions)
+    protection = base.outputs["protection"]
+    assert heavy.steps["rwa"]["key"] == bs.compute_rwa.key(base.positions, RETAIL_100, protection=protection)
+    assert base.steps["rwa"]["key"] == bs.compute_rwa.key(base.positions, protection=protection)
     for name in ("rwa", "liquidity", "capital"):  # every step that takes parameters is keyed by them
         assert heavy.steps[name]["key"] != base.steps[name]["key"], name
     assert list(heavy.rwa["position_id"]) == list(base.rwa["position_id"])

@@ -31,6 +31,7 @@ SECTIONS = {
     "operational": ("Operational risk", "5"),
     "lcr": ("Liquidity Coverage Ratio", "6"),
     "nsfr": ("Net Stable Funding Ratio", "7"),
+    "crm": ("Credit risk mitigation", "9"),
     "ecl": ("IFRS 9 expected credit loss", "12"),
     "irrbb": ("Interest-rate risk in the banking book", "13"),
 }

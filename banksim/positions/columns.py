@@ -17,6 +17,7 @@ from banksim.positions.vocabulary import (
     APPROACHES,
     COLLATERAL_LEVELS,
     COUNTERPARTY_TYPES,
+    CRM_TRANSACTION_TYPES,
     COUNTRIES,
     CURRENCIES,
     DEPOSIT_CLASSES,
@@ -119,6 +120,17 @@ CREDIT_QUALITY_AND_REPRICING: tuple[ColumnSpec, ...] = (
          default=np.nan, minimum=0.0, maximum=1.0),
     _num("nmd_core_maturity", "Bank estimate of the NMD core average maturity; NaN takes the SRP31.110 "
          "cap.", "years", default=np.nan, minimum=0.0),
+)  # fmt: skip
+
+# Credit risk mitigation inputs of a credit line (methodology 9.10): the protection itself is a
+# separate table keyed by position_id (banksim.positions.protection); defaults: no effect.
+CRM_INPUTS: tuple[ColumnSpec, ...] = (
+    _cat("transaction_type", CRM_TRANSACTION_TYPES, "Holding period class of a collateralised line "
+         "(CRE22.57); 'auto': repo_style for reverse repos, else secured_lending.", default="auto"),
+    _num("remargining_days", "N_R: remargining or revaluation interval of its collateral (CRE22.59).",
+         "business days", default=1.0, minimum=1.0),
+    _flag("repo_cre22_36_conditions_met", "A repo-style line meets CRE22.36 (simple approach, CRE22.38)."),
+    _flag("core_market_participant", "The counterparty is a core market participant (CRE22.37)."),
 )  # fmt: skip
 
 POSITIONS_SCHEMA: tuple[ColumnSpec, ...] = (
@@ -299,6 +311,7 @@ POSITIONS_SCHEMA: tuple[ColumnSpec, ...] = (
     ),
     _flag("mpor_extended", "Netting set > 5,000 trades or illiquid collateral (20-day MPOR floor)."),
     *CREDIT_QUALITY_AND_REPRICING,
+    *CRM_INPUTS,
 )
 SCHEMA_BY_NAME = {spec.name: spec for spec in POSITIONS_SCHEMA}
 REQUIRED_COLUMNS = (*(spec.name for spec in POSITIONS_SCHEMA if spec.required), "drawn_amount")

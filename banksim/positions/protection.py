@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from banksim.errors import InputError
 from banksim.positions.columns import ColumnSpec
-from banksim.positions.vocabulary import CURRENCIES, RATINGS, SCRA_GRADES
+from banksim.positions.vocabulary import CURRENCIES, RATINGS, SCRA_GRADES, TRANSACTION_TYPES  # CRE22.57
 
 __all__ = [
     "COLLATERAL_TYPES",
@@ -49,7 +49,6 @@ GUARANTEE_TYPES = ("guarantee", "credit_derivative")  # CRE22.70-84
 PROTECTION_TYPES = (*COLLATERAL_TYPES, "deposit_netting", *GUARANTEE_TYPES)
 ISSUER_TYPES = ("sovereign", "mdb_zero_rw", "pse", "mdb", "bank", "corporate", "securitisation", "none")
 PROVIDER_TYPES = ("sovereign", "mdb_zero_rw", "pse", "mdb", "bank", "corporate")  # CRE22.76, methodology C.28
-TRANSACTION_TYPES = ("secured_lending", "repo_style", "capital_market")  # CRE22.57
 LENT_SECURITY_TYPES = (
     "debt_security",
     "equity_main_index",

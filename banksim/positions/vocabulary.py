@@ -79,6 +79,10 @@ SACCR_SUB_CLASSES = (
 TRADE_DIRECTIONS = ("long", "short", "none")
 OPTION_TYPES = ("call", "put", "none")
 OPTION_POSITIONS = ("bought", "sold", "none")
+# Holding period classes of CRE22.57 (the CRM line inputs, positions/protection.py); the positions
+# column adds 'auto': repo_style for reverse repos, secured_lending otherwise (methodology 9.10).
+TRANSACTION_TYPES = ("secured_lending", "repo_style", "capital_market")
+CRM_TRANSACTION_TYPES = (*TRANSACTION_TYPES, "auto")
 # IFRS 9 EAD profile of a loan (methodology C.39) and IRRBB repricing behaviour (methodology C.43).
 AMORTISATION_TYPES = ("bullet", "annuity")
 REPRICING_TYPES = ("fixed", "floating", "nmd", "none")

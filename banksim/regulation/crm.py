@@ -66,12 +66,14 @@ class CrmResult:
     items: pd.DataFrame
 
 
-def crm_parameters(parameters: Mapping[str, Any] | None) -> tuple[dict[str, Any], Mapping[str, Any]]:
-    """The CRM parameters (``CRM_PARAMETERS``) and the SA tables (``parameters['sa']`` or the defaults)."""
+def crm_parameters(parameters: Mapping[str, Any] | None) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """The CRM parameters (``parameters['crm']``, else ``CRM_PARAMETERS``) and the SA tables
+    (``parameters['sa']``, else the defaults); a resolved parameter set carries both."""
     from banksim.regulation.parameters import DEFAULT_PARAMETERS
 
-    sa = parameters["sa"] if parameters is not None and "sa" in parameters else DEFAULT_PARAMETERS["sa"]
-    return CRM_PARAMETERS, sa
+    given = parameters if parameters is not None else {}
+    sa = given["sa"] if "sa" in given else DEFAULT_PARAMETERS["sa"]
+    return (given["crm"] if "crm" in given else CRM_PARAMETERS), sa
 
 
 def credit_risk_mitigation(
@@ -93,8 +95,9 @@ def credit_risk_mitigation(
     approach : {"comprehensive", "simple"}, optional
         The bank's collateral approach (CRE22.19); default ``CRM_PARAMETERS['approach']``.
     parameters : mapping, optional
-        Regulatory parameters; the SA risk-weight tables of the collateral and providers are read
-        from ``parameters['sa']``.
+        Regulatory parameters (resolved, as ``regulatory_parameters`` returns them): the CRM
+        numbers from ``parameters['crm']``, the SA risk-weight tables of the collateral and
+        providers from ``parameters['sa']``.
 
     Returns
     -------

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from banksim.errors import InputError
+from banksim.regulation.crm_parameters import CRM_PARAMETERS
 from banksim.regulation.cva_parameters import CVA_PARAMETERS
 from banksim.regulation.ecl_parameters import ECL_PARAMETERS
 from banksim.regulation.irrbb_parameters import IRRBB_PARAMETERS
@@ -398,6 +399,8 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
         # this share of pre-floor RWA (0.25 where applied); infinity = not applied.
         "transitional_cap": math.inf,
     },
+    # Credit risk mitigation (methodology 9): haircuts, holding periods, simple approach, F-IRB LGDs.
+    "crm": copy.deepcopy(CRM_PARAMETERS),
     # IFRS 9 expected credit loss (methodology 12): staging thresholds, scenarios, positions mapping.
     "ecl": copy.deepcopy(ECL_PARAMETERS),
     # IRRBB standardised framework (methodology 13): shocks, floor, buckets, NMD caps, tests, curves.

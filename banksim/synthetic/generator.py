@@ -18,6 +18,7 @@ from banksim.synthetic.config import check_bank_arguments
 from banksim.synthetic.derivatives import derivatives
 from banksim.synthetic.products import describe_products, flag_infrastructure
 from banksim.synthetic.profiles import COUNT_WEIGHT, PRODUCT_SIDE, PROFILES, RWA_DENSITY
+from banksim.synthetic.protection import describe_crm_inputs
 from banksim.synthetic.rates_and_stages import describe_rates_and_stages
 from banksim.synthetic.table import Columns, position_ids
 
@@ -81,6 +82,7 @@ def generate_positions(
         derivatives(cols, blocks["derivative"], rng, cfg)
     flag_infrastructure(cols, blocks, np.random.default_rng([int(seed), 501]))  # its own stream
     describe_rates_and_stages(cols, blocks, np.random.default_rng([int(seed), 9]))  # its own stream
+    describe_crm_inputs(cols, blocks, np.random.default_rng([int(seed), 19]))  # its own stream
     return cols.frame(position_ids(rows))
 
 
