@@ -197,6 +197,7 @@ def compute_capital(
     buffers: BufferSettings | Mapping[str, Any] | None = None,
     parameters: Mapping[str, Any] | None = None,
     as_of: dt.date | None = None,
+    provisions: Mapping[str, float] | None = None,
 ) -> CapitalAdequacy:
     """The capital statement (or from the cache): ratios, buffers, MDA and leverage.
 
@@ -213,6 +214,9 @@ def compute_capital(
         Overrides of the Basel parameters; part of the key.
     as_of : datetime.date, optional
         Date of the output-floor phase-in; by default the full 72.5%.
+    provisions : dict, optional
+        IFRS 9 allowances in capital (:func:`banksim.regulation.provisions.provisions_in_capital`):
+        Tier 2 general and excess provisions, the IRB shortfall deducted from CET1.
     use_cache : bool
         ``False`` recomputes and replaces the stored result.
 
@@ -224,7 +228,7 @@ def compute_capital(
     cache_hit : bool
         True if the result was loaded from the store.
     """
-    return capital_adequacy(rwa, own_funds, buffers, parameters, as_of)
+    return capital_adequacy(rwa, own_funds, buffers, parameters, as_of, provisions=provisions)
 
 
 @cached(kind="ecl", parts=("lines", "summary", "totals"))

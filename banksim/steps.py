@@ -160,11 +160,21 @@ def _rwa_arguments(positions: Any, parameters: Any, protection: Any) -> tuple[An
     return positions, parameters, None, None, protection
 
 
-def _capital_arguments(rwa: Any, positions: Any, scenario: Any, parameters: Any) -> tuple[Any, ...]:
+def _capital_arguments(
+    rwa: Any, positions: Any, scenario: Any, parameters: Any, ecl_lines: Any
+) -> tuple[Any, ...]:
     from banksim.positions.own_funds import own_funds
     from banksim.scenarios import scenario_buffers
 
-    return rwa, own_funds(positions), scenario_buffers(scenario.shocks) or None, parameters
+    provisions = _provisions(ecl_lines, rwa, parameters)
+    return rwa, own_funds(positions), scenario_buffers(scenario.shocks) or None, parameters, None, provisions
+
+
+def _provisions(ecl_lines: Any, rwa: Any, parameters: Any) -> dict[str, float]:
+    """The IFRS 9 allowances in capital (methodology 1.6)."""
+    from banksim.regulation.provisions import provisions_in_capital
+
+    return provisions_in_capital(ecl_lines, rwa, parameters)
 
 
 def _ecl_arguments(positions: Any, parameters: Any) -> tuple[Any, ...]:
@@ -234,7 +244,7 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "capital", "Capital, buffers and MDA", "compute_capital",
-        ("rwa", "positions", "scenario", "parameters"), ("capital",),
+        ("rwa", "positions", "scenario", "parameters", "ecl_lines"), ("capital",),
         headline=(
             _column("cet1_ratio", "CET1 ratio", "capital", "ratios", "cet1_ratio"),
             _column("tier1_ratio", "Tier 1 ratio", "capital", "ratios", "tier1_ratio"),

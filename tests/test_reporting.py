@@ -87,13 +87,19 @@ def test_summary_shows_every_headline_metric_of_the_steps(
     rows = summary_rows(book["Summary"])
     results = {"capital": run.capital, "liquidity": run.liquidity}
     names = []
-    for column in (c for step in STEPS for c in step.headline):
+    # the metrics of the results the workbook is given (ECL and IRRBB have sheets of their own to come)
+    for column in (c for step in STEPS for c in step.headline if c.output in results):
         name = summary.WORDS[column.name]
         assert rows[name][1].value == pytest.approx(float(column.read(results)), rel=1e-12), name
         names.append(name)
     shown = [row[0].value for row in book["Summary"].iter_rows() if row[0].value in names]
     for block in (summary.REQUIREMENTS, summary.AMOUNTS, summary.LIMITS):  # each in the registry's order
-        expected = [summary.WORDS[c.name] for step in STEPS for c in step.headline if c.name in block]
+        expected = [
+            summary.WORDS[c.name]
+            for step in STEPS
+            for c in step.headline
+            if c.name in block and c.output in results
+        ]
         assert [name for name in shown if name in expected] == expected
     assert shown[:2] == [
         "Liquidity coverage ratio (LCR)",

@@ -20,6 +20,7 @@ from banksim.errors import InputError
 from banksim.positions.vocabulary import PRIVATE_SECTOR_COUNTERPARTIES
 from banksim.regulation._frame import is_in
 from banksim.regulation.parameters import regulatory_parameters
+from banksim.regulation.provisions import provision_rows, with_provisions
 from banksim.regulation.rwa import output_floor
 
 __all__ = [
@@ -514,6 +515,7 @@ def capital_adequacy(
     buffers: BufferSettings | Mapping[str, Any] | None = None,
     parameters: Mapping[str, Any] | None = None,
     as_of: dt.date | None = None,
+    provisions: Mapping[str, float] | None = None,
 ) -> CapitalAdequacy:
     """The capital statement: own funds, floored RWA, ratios, requirements, buffers, MDA, leverage.
 
@@ -531,6 +533,9 @@ def capital_adequacy(
         Overrides of the Basel parameters (``capital``, ``output_floor``).
     as_of : datetime.date, optional
         Date for the output-floor phase-in (RBC90.1); by default the full 72.5%.
+    provisions : dict, optional
+        The provision lines of :func:`banksim.regulation.provisions.provisions_in_capital`: their
+        Tier 2 amounts are added and the IRB shortfall deducted from CET1 (methodology 1.6).
 
     Returns
     -------
@@ -544,6 +549,7 @@ def capital_adequacy(
     funds = _check_own_funds(own_funds)
     _check_rwa(rwa)
 
+    funds = with_provisions(funds, provisions)  # CAP10.18-10.20, CAP30.14 (methodology 1.6)
     own = own_funds_after_deductions(funds)  # C 01.00
     totals = rwa_totals(rwa, as_of, parameters)  # C 02.00, RBC20.11
     floored = totals["floored_rwa"]
@@ -562,6 +568,7 @@ def capital_adequacy(
         ],
         "mda": maximum_distributable_amount(own, ratios, floored, stack, leverage, is_gsib, cap),
         "leverage": leverage,
+        **({"provisions": dict(provisions)} if provisions else {}),
     }
 
 
@@ -594,5 +601,6 @@ def capital_statement(capital: CapitalAdequacy | Mapping[str, Any]) -> pd.DataFr
         ("MDA", "Maximum payout ratio", capital["mda"]["maximum_payout_ratio"], "ratio"),
         ("C 47.00", "Leverage ratio exposure measure", capital["leverage"]["exposure_measure"], "amount"),
         ("C 47.00", "Leverage ratio", capital["leverage"]["leverage_ratio"], "ratio"),
+        *provision_rows(capital.get("provisions")),
     ]
     return pd.DataFrame(rows, columns=["template", "row", "value", "unit"])

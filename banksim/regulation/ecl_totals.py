@@ -1,7 +1,7 @@
 """The headline totals of an ECL run: allowance by stage and by credit-risk approach, stage shares.
 
 A plain dict (stored as JSON) that the pipeline's headline and the capital statement read
-(methodology 12.9).
+(methodology 12.9, 1.6).
 """
 
 from __future__ import annotations

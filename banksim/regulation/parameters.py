@@ -392,6 +392,9 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
         "leverage_minimum": 0.03,  # LEV40.4, LEV20
         "leverage_buffer_share": 0.5,  # LEV40.1-2: 50% of the G-SIB HLA
         "ratio_tolerance": 1e-12,  # methodology C.2
+        # Provisions in capital (methodology 1.6):
+        "sa_general_provisions_cap": 0.0125,  # CAP10.18: SA general provisions, share of SA credit RWA
+        "irb_excess_provisions_cap": 0.006,  # CAP10.20: IRB excess provisions, share of IRB credit RWA
     },
     "output_floor": {  # RBC90.1 phase-in by calendar year; 72.5% from 2028 (RBC20.11)
         "schedule": {2023: 0.50, 2024: 0.55, 2025: 0.60, 2026: 0.65, 2027: 0.70, 2028: 0.725},
