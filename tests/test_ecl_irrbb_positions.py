@@ -237,3 +237,18 @@ def test_the_synthetic_universal_bank_has_a_delta_eve_of_a_few_percent_of_tier1(
     _, _, totals, _ = bs.compute_ecl(positions, use_cache=False)
     assert 0.01 < totals["stage2_share"] < 0.10
     assert 0.005 < totals["stage3_share"] < 0.03
+
+
+def test_a_pd_shock_of_a_scenario_drives_the_ecl_step(sqlite_store: bs.Store) -> None:
+    """PD x2 on performing lines: more lines pass the PD test (stage 2) and the allowance rises;
+    ΔEVE is the same (a credit shock moves no repricing flow)."""
+    base = bs.run_pipeline(num_positions=3_000, seed=2)
+    stressed = bs.run_pipeline(
+        num_positions=3_000, seed=2, scenario=bs.Scenario("pd").with_shocks(pd_multiplier=2.0)
+    )
+    assert stressed.hits()["ecl"] is False
+    assert stressed.headline()["total_ecl"] > base.headline()["total_ecl"]
+    assert stressed.headline()["ecl_stage2_share"] > base.headline()["ecl_stage2_share"]
+    assert stressed.headline()["worst_delta_eve"] == pytest.approx(
+        base.headline()["worst_delta_eve"], rel=1e-12
+    )

@@ -11,7 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import numpy as np
 import pandas as pd
@@ -557,7 +557,7 @@ def capital_adequacy(
     stack = buffer_stack(rwa, settings, cap)  # RBC30, RBC40
     leverage = leverage_measure(own["tier1"], rwa, stack, cap)  # LEV20-LEV40
     is_gsib = settings.gsib_bucket > 0
-    return {
+    result: CapitalAdequacy = {
         "own_funds": own,
         "rwa": totals,
         "ratios": ratios,
@@ -568,8 +568,10 @@ def capital_adequacy(
         ],
         "mda": maximum_distributable_amount(own, ratios, floored, stack, leverage, is_gsib, cap),
         "leverage": leverage,
-        **({"provisions": dict(provisions)} if provisions else {}),
     }
+    if provisions:  # an optional section, only with IFRS 9 allowances (methodology 1.6)
+        cast("dict[str, Any]", result)["provisions"] = dict(provisions)
+    return result
 
 
 def capital_statement(capital: CapitalAdequacy | Mapping[str, Any]) -> pd.DataFrame:
@@ -601,6 +603,6 @@ def capital_statement(capital: CapitalAdequacy | Mapping[str, Any]) -> pd.DataFr
         ("MDA", "Maximum payout ratio", capital["mda"]["maximum_payout_ratio"], "ratio"),
         ("C 47.00", "Leverage ratio exposure measure", capital["leverage"]["exposure_measure"], "amount"),
         ("C 47.00", "Leverage ratio", capital["leverage"]["leverage_ratio"], "ratio"),
-        *provision_rows(capital.get("provisions")),
+        *provision_rows(cast("Mapping[str, float] | None", capital.get("provisions"))),
     ]
     return pd.DataFrame(rows, columns=["template", "row", "value", "unit"])
