@@ -117,15 +117,12 @@ def compute_rwa(
     cache_hit : bool
         True if the result was loaded from the store.
     """
-    from banksim.positions.validation import validate_positions
     from banksim.regulation.parameters import regulatory_parameters
     from banksim.regulation.rwa_crm import apply_crm
 
     _require_rows(positions)
-    params = regulatory_parameters(parameters)
-    frame = positions if protection is None else validate_positions(positions)
-    rwa = risk_weighted_assets(frame, parameters, business_indicator, annual_losses)
-    return apply_crm(rwa, frame, protection, params)
+    rwa = risk_weighted_assets(positions, parameters, business_indicator, annual_losses)
+    return apply_crm(rwa, positions, protection, regulatory_parameters(parameters))
 
 
 @cached(kind="protection")

@@ -13,13 +13,16 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
+from banksim.positions.columns import SCHEMA_BY_NAME
 from banksim.positions.protection import GUARANTEE_TYPES, validate_protection
+from banksim.positions.validation import _conforms, validate_positions
 from banksim.positions.vocabulary import CRM_TRANSACTION_TYPES, TRANSACTION_TYPES
 from banksim.regulation._frame import categorical, is_in
 from banksim.regulation.crm import APPROACHES, COMPREHENSIVE_COLLATERAL, credit_risk_mitigation
 from banksim.regulation.crm_allocation import item_lines, per_line
 from banksim.regulation.crm_irb import firb_collateral_lgd
 from banksim.regulation.irb import irb_risk_weights
+from banksim.regulation.rwa import CREDIT_COLUMNS
 
 __all__ = ["CRM_RWA_COLUMNS", "apply_crm", "neutral_crm_columns"]
 
@@ -86,7 +89,8 @@ def apply_crm(
         The result of ``risk_weighted_assets(positions, params)`` (credit lines first, in the
         order of the positions' asset and off-balance lines).
     positions : DataFrame
-        The validated positions it was computed from (the CRM line inputs are read from them).
+        The positions it was computed from (the protected lines are validated and their CRM
+        inputs read).
     protection : DataFrame or None
         The protection table (``PROTECTION_SCHEMA``); None or empty: neutral CRM columns only.
     params : mapping
@@ -111,23 +115,37 @@ def apply_crm(
     if table.empty:
         return out
     credit_rows = np.flatnonzero(is_in(out, "risk_type", "credit"))
-    credit = positions.loc[is_in(positions, "side", "asset", "off_balance")]
-    if len(credit) != len(credit_rows):
+    position_rows = np.flatnonzero(is_in(positions, "side", "asset", "off_balance"))
+    if len(position_rows) != len(credit_rows):
         raise InputError("rwa", "does not match the positions (credit lines differ)")
-    touched, table = _protected_lines(credit, table)
-    lines = credit.take(touched)
+    touched, table = _protected_lines(out[["position_id"]].take(credit_rows), table)
+    lines = _line_positions(positions, position_rows[touched], LINE_INPUTS)
     rows = credit_rows[touched]
     standardised = _standardised_view(out, rows, lines, table, approach, params)
     irb = ~is_in(out.iloc[rows], "approach", "sa")
     _sa_lines(out, rows[~irb], standardised.loc[~irb])
     if irb.any():
-        _firb_lines(out, rows[irb], lines.loc[irb], table, params)
+        irb_lines = _line_positions(positions, position_rows[touched[irb]], (*LINE_INPUTS, *CREDIT_COLUMNS))
+        _firb_lines(out, rows[irb], irb_lines, table, params)
     return out
+
+
+def _line_positions(positions: pd.DataFrame, rows: np.ndarray, names: tuple[str, ...]) -> pd.DataFrame:
+    """The validated positions rows of the protected lines, with the columns ``names`` only."""
+    columns = list(dict.fromkeys(c for c in names if c in positions.columns))
+    subset = positions[columns].take(rows).reset_index(drop=True)
+    if (
+        len(columns) == len(dict.fromkeys(names))
+        and all(_conforms(subset[name], SCHEMA_BY_NAME[name]) for name in columns if name != "position_id")
+        and isinstance(subset["position_id"].dtype, pd.StringDtype)
+    ):
+        return subset  # a validated table (the generator's, a validated frame): no second pass
+    return validate_positions(subset)[list(dict.fromkeys(names))]
 
 
 def _protected_lines(credit: pd.DataFrame, table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """Indices (into ``credit``) of the lines with protection; every protection row must name one."""
-    line, kept = item_lines(credit[["position_id"]], table)
+    line, kept = item_lines(credit, table)
     if len(kept) < len(table):
         unknown = ~table["position_id"].isin(kept["position_id"]).to_numpy()
         cases = [f"row {i}: {table['position_id'].iat[i]!r}" for i in np.flatnonzero(unknown)[:5]]
@@ -137,7 +155,7 @@ def _protected_lines(credit: pd.DataFrame, table: pd.DataFrame) -> tuple[np.ndar
             failure_cases=cases,
             allowed="the position_id of an asset or off-balance line",
         )
-    return np.unique(line), kept
+    return np.flatnonzero(np.bincount(line, minlength=len(credit))), kept
 
 
 def _crm_lines(lines: pd.DataFrame, exposure: np.ndarray) -> pd.DataFrame:
