@@ -179,3 +179,24 @@ def test_the_demo_runs_the_registry(
     assert f"code versions of the {len(extra_step)} cached steps" in out
     first = out.split("first pass:\n")[1].split("second pass:\n")[0]
     assert "test_rwa_by_risk_type " in first and first.count("computed and stored") == len(extra_step) - 1
+
+
+def test_a_rate_shift_moves_the_irrbb_base_curves() -> None:
+    """A scenario's parallel rate shift (+100 bp) moves every base curve's short and long rate:
+    EUR (2.0%, 2.7%) -> (3.0%, 3.7%); no shift: the run's overrides as they are."""
+    from types import SimpleNamespace
+
+    step = registry.step_named("irrbb")
+    capital = {"own_funds": {"tier1": 500.0}}
+    shifted = SimpleNamespace(shocks=SimpleNamespace(interest_rate_shift=0.01))
+    args = step.call_arguments(
+        {"positions": "P", "capital": capital, "scenario": shifted, "parameters": None}
+    )
+    assert args[:2] == ("P", 500.0)
+    assert args[2]["irrbb"]["base_curve"]["EUR"] == pytest.approx((0.03, 0.037), rel=1e-12)
+    still = SimpleNamespace(shocks=SimpleNamespace(interest_rate_shift=0.0))
+    overrides = {"irrbb": {"eve_aggregation": "eu_sot"}}
+    args = step.call_arguments(
+        {"positions": "P", "capital": capital, "scenario": still, "parameters": overrides}
+    )
+    assert args[2] is overrides
