@@ -72,8 +72,7 @@ def crm_parameters(parameters: Mapping[str, Any] | None) -> tuple[Mapping[str, A
     from banksim.regulation.parameters import DEFAULT_PARAMETERS
 
     given = parameters if parameters is not None else {}
-    sa = given["sa"] if "sa" in given else DEFAULT_PARAMETERS["sa"]
-    return (given["crm"] if "crm" in given else CRM_PARAMETERS), sa
+    return given.get("crm", CRM_PARAMETERS), given.get("sa", DEFAULT_PARAMETERS["sa"])
 
 
 def credit_risk_mitigation(
