@@ -51,7 +51,9 @@ def test_cash_collateral_comprehensive_and_simple() -> None:
     assert line["exposure_after_crm"] == pytest.approx(60.0, rel=REL)
     assert line["collateral_covered"] == pytest.approx(40.0, rel=REL)
     assert line["unprotected"] == pytest.approx(60.0, rel=REL)
-    assert line["rwa"] == pytest.approx(30.0, rel=REL) and line["rwa_standardised"] == pytest.approx(30.0, rel=REL)
+    assert line["rwa"] == pytest.approx(30.0, rel=REL) and line["rwa_standardised"] == pytest.approx(
+        30.0, rel=REL
+    )
     assert (line["hc"], line["hfx"]) == (0.0, 0.0)
     assert line["crm_rule"] == "CRE22.46"
     # CRE22.39(1): cash in the same currency 0% on the covered 40, 60 at 50%: 0 + 30 = 30
@@ -82,13 +84,17 @@ def test_bond_collateral_with_currency_mismatch() -> None:
     # E* = 100 - 50 x (1 - 0.02 sqrt 2 - 0.08 sqrt 2) = 50 + 5 sqrt 2 = 57.0710678...
     assert line["exposure_after_crm"] == pytest.approx(50 + 5 * SQRT2, rel=REL)
     assert line["rwa"] == pytest.approx(50 + 5 * SQRT2, rel=REL)
-    assert line["hc"] == pytest.approx(0.02 * SQRT2, rel=REL) and line["hfx"] == pytest.approx(0.08 * SQRT2, rel=REL)
+    assert line["hc"] == pytest.approx(0.02 * SQRT2, rel=REL) and line["hfx"] == pytest.approx(
+        0.08 * SQRT2, rel=REL
+    )
     assert line["crm_rule"] == "CRE22.46, CRE22.49, CRE22.52, CRE22.59"
 
 
 def test_guarantee_by_a_bank() -> None:
     bank = positions(UNRATED)
-    guarantee = items({"protection_type": "guarantee", "amount": 60.0, "issuer_type": "bank", "rating": "AA-"})
+    guarantee = items(
+        {"protection_type": "guarantee", "amount": 60.0, "issuer_type": "bank", "rating": "AA-"}
+    )
     line = rwa_of(bank, guarantee).loc["L1"]
     # CRE22.80, CRE20.16: a bank rated AA- weighs 20%; 60 at 20% + 40 at 100% = 12 + 40 = 52
     assert line["guaranteed"] == pytest.approx(60.0, rel=REL)
@@ -180,7 +186,9 @@ def test_collateral_shock_raises_rwa_by_the_hand_worked_amount() -> None:
     assert before == pytest.approx(50 + SQRT2, rel=REL)
     assert after == pytest.approx(60 + 0.8 * SQRT2, rel=REL)
     assert after - before == pytest.approx(10 - 0.2 * SQRT2, rel=1e-9)
-    guarantee = items({"protection_type": "guarantee", "amount": 60.0, "issuer_type": "bank", "rating": "AA-"})
+    guarantee = items(
+        {"protection_type": "guarantee", "amount": 60.0, "issuer_type": "bank", "rating": "AA-"}
+    )
     assert bs.shock_protection(guarantee, shocks)["amount"].tolist() == [60.0]  # not collateral
     with pytest.raises(bs.InputError, match="collateral_value_change"):
         bs.Shocks(collateral_value_change={"guarantee": -0.1})
@@ -193,6 +201,21 @@ def test_synthetic_protection_is_deterministic_and_plausible() -> None:
     assert not first.equals(generate_protection(bank, 4))
     kinds = set(first["protection_type"].astype(str))
     assert {"cash", "debt_security", "guarantee", "receivables"} <= kinds
-    products = bank.set_index(bank["position_id"].astype(str)).loc[first["position_id"].astype(str), "product"]
+    products = bank.set_index(bank["position_id"].astype(str)).loc[
+        first["position_id"].astype(str), "product"
+    ]
     assert set(products.astype(str)) <= {"corporate_loan", "interbank_loan", "reverse_repo", "sme_loan"}
     bs.validate_positions(bank)  # the positions stay valid with the CRM columns at their defaults
+
+
+def test_the_pipeline_step_feeds_compute_rwa_and_is_cached() -> None:
+    first = bs.run_pipeline(1_000, seed=4)
+    protection = first.outputs["protection"]
+    pd.testing.assert_frame_equal(
+        protection, bs.shock_protection(generate_protection(first.positions, 4), {})
+    )
+    assert first.steps["protection"]["hit"] is False
+    assert first.steps["rwa"]["key"] == bs.compute_rwa.key(first.positions, protection=protection)
+    assert (first.rwa["crm_rule"] != "").sum() > 0  # some lines mitigated
+    again = bs.run_pipeline(1_000, seed=4)
+    assert again.steps["protection"]["hit"] is True and again.steps["rwa"]["hit"] is True
