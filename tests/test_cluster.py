@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select, text
 
 import banksim as bs
-from banksim.store import ARTIFACTS, SIMULATIONS, maintenance
+from banksim.store import ARTIFACTS, SIMULATIONS
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +81,6 @@ def test_sweep_on_a_dask_cluster_with_postgresql_and_s3(
     team_store: bs.Store,
     cluster_client: object,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     scenarios = grid()
     assert len(scenarios) == 40
@@ -106,11 +105,11 @@ def test_sweep_on_a_dask_cluster_with_postgresql_and_s3(
         paths = [p for t in (SIMULATIONS, ARTIFACTS) for (p,) in conn.execute(select(t.c.data_path))]
     assert None not in paths and len(paths) == len(entries)
     assert sorted(relative for relative, _ in team_store.files.listing()) == sorted(paths)
-    monkeypatch.setattr(maintenance, "TEMP_GRACE", dt.timedelta(0))  # any unreferenced object is old enough
-    assert team_store.remove_orphans(dry_run=True) == []
+    no_grace = dt.timedelta(0)  # no process writes now: any unreferenced object is old enough
+    assert team_store.remove_orphans(dry_run=True, grace=no_grace) == []
     stray = "kind=rwa/params_hash=stray/left-by-a-crash.parquet"  # the same check finds a real orphan
     team_store.files.fs.pipe_file(f"{team_store.files.root}/{stray}", b"partial")
-    assert team_store.remove_orphans() == [stray]
+    assert team_store.remove_orphans(grace=no_grace) == [stray]
 
     # the shared positions computed once, by one worker, while the others waited for it
     positions_key = bs.run_pipeline(**BANK, scenario=scenarios[0]).steps["positions"]["key"]

@@ -250,6 +250,24 @@ def test_purge_removes_stale_temp_files_and_orphans_but_not_live_files(sqlite_st
     pd.testing.assert_frame_equal(sqlite_store.load_dataframe("positions", "k"), pd.DataFrame({"a": [1]}))
 
 
+def test_remove_orphans_grace_decides_how_old_a_stray_file_must_be(sqlite_store: bs.Store) -> None:
+    sqlite_store.save_dataframe("positions", "k", pd.DataFrame({"a": [1]}))
+    folder = sqlite_store.artifact_root / "kind=positions" / "params_hash=k"
+    stray = folder / "left-by-a-crash.parquet"
+    stray.write_bytes(b"partial")
+    minutes_old = (dt.datetime.now() - dt.timedelta(minutes=10)).timestamp()
+    os.utime(stray, (minutes_old, minutes_old))
+    assert sqlite_store.remove_orphans() == []  # the default hour: it may be a write in progress
+    relative = "kind=positions/params_hash=k/left-by-a-crash.parquet"
+    assert sqlite_store.remove_orphans(dry_run=True, grace=dt.timedelta(minutes=5)) == [relative]
+    assert stray.exists()
+    assert sqlite_store.remove_orphans(grace=dt.timedelta(minutes=5)) == [relative]
+    assert not stray.exists()
+    pd.testing.assert_frame_equal(sqlite_store.load_dataframe("positions", "k"), pd.DataFrame({"a": [1]}))
+    with pytest.raises(bs.InputError, match="grace"):
+        sqlite_store.remove_orphans(grace=dt.timedelta(minutes=-1))
+
+
 def test_list_stats_and_purge_by_kind_and_age(store: bs.Store) -> None:
     store.save_dataframe("positions", "a", pd.DataFrame({"x": [1, 2, 3]}))
     store.save_dataframe("rwa", "a", pd.DataFrame({"x": [1]}))

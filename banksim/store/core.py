@@ -636,8 +636,10 @@ class Store:
 
         return maintenance.shrink(self, max_bytes, kind, dry_run=dry_run)
 
-    def remove_orphans(self, *, dry_run: bool = False) -> list[str]:
+    def remove_orphans(self, *, dry_run: bool = False, grace: dt.timedelta | None = None) -> list[str]:
         """Delete payload files no row points at; see :func:`banksim.store.maintenance.remove_orphans`."""
         from . import maintenance
 
-        return maintenance.remove_orphans(self, dry_run=dry_run)
+        if grace is None:
+            return maintenance.remove_orphans(self, dry_run=dry_run)
+        return maintenance.remove_orphans(self, dry_run=dry_run, grace=grace)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlalchemy import Connection, delete, func, null, select
 
+from banksim.errors import InputError
 from banksim.models import utcnow
 
 from .backends import payload_relative
@@ -293,9 +294,12 @@ def _delete_configuration_if_empty(conn: Connection, params_hash: str) -> None:
         conn.execute(delete(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash))
 
 
-def remove_orphans(store: Store, *, dry_run: bool = False) -> list[str]:
-    """Delete payload files no row points at, and temp files, once older than an hour (a younger
-    one may belong to a write in progress); return their paths (with ``dry_run``, only list)."""
+def remove_orphans(store: Store, *, dry_run: bool = False, grace: dt.timedelta = TEMP_GRACE) -> list[str]:
+    """Delete payload files no row points at, and temp files, once older than ``grace`` (an hour by
+    default: a younger one may belong to a write in progress); return their paths (with
+    ``dry_run``, only list). A shorter grace suits a store no process is writing to."""
+    if not isinstance(grace, dt.timedelta) or grace < dt.timedelta(0):
+        raise InputError("grace", f"expected a timedelta >= 0, got {grace!r}")
     with store.transaction() as conn:
         referenced = {
             p
@@ -306,7 +310,7 @@ def remove_orphans(store: Store, *, dry_run: bool = False) -> list[str]:
             p
             for (p,) in conn.execute(select(ARTIFACTS.c.data_path).where(ARTIFACTS.c.data_path.is_not(None)))
         }
-    cutoff = (utcnow() - TEMP_GRACE).timestamp()
+    cutoff = (utcnow() - grace).timestamp()
     removed = []
     for relative, modified in list(store.files.listing()):
         if relative not in referenced and modified < cutoff:
