@@ -67,6 +67,10 @@ _EXPORTS: dict[str, str] = {
     "compute_capital": "banksim.services",
     "capital_adequacy": "banksim.regulation",
     "capital_statement": "banksim.regulation",
+    "compute_cva": "banksim.services",
+    "compute_market_risk": "banksim.services",
+    "run_trading_book": "banksim.services",
+    "apply_market_moves": "banksim.services",
     # scenarios, the pipeline, sweeps
     "Scenario": "banksim.scenarios",
     "Shocks": "banksim.scenarios",
@@ -147,6 +151,10 @@ __all__ = [
     "compute_capital",
     "capital_adequacy",
     "capital_statement",
+    "compute_cva",
+    "compute_market_risk",
+    "run_trading_book",
+    "apply_market_moves",
     # scenarios, the pipeline, sweeps
     "Scenario",
     "Shocks",
@@ -216,15 +224,19 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; tests/test_import.py keeps
     from banksim.reporting import export
     from banksim.scenarios import SCENARIOS, Scenario, Shocks, scenario_grid, shock_protection
     from banksim.services import (
+        apply_market_moves,
         apply_scenario,
         compute_capital,
+        compute_cva,
         compute_ecl,
         compute_irrbb,
         compute_liquidity,
+        compute_market_risk,
         compute_rwa,
         create_excel_export,
         generate_protection,
         run_simulation,
+        run_trading_book,
     )
     from banksim.settings import Settings, get_settings, mask_url, override_settings, project_root
     from banksim.steps import STEPS, Step

@@ -34,10 +34,13 @@ __all__ = [
     "SCENARIOS",
     "Scenario",
     "Shocks",
+    "market_moves",
     "scenario_buffers",
+    "scenario_cva_parameters",
     "scenario_grid",
     "scenario_parameters",
     "shock_positions",
+    "shock_trading_book",
     "shock_protection",
 ]
 
@@ -73,6 +76,16 @@ class Shocks:
         New AT1 issued, as a share of CET1 (cash to reserves).
     countercyclical_rates : dict
         Jurisdiction -> CCyB rate (0 to 2.5%).
+    derivative_counterparty_downgrade : int
+        Notches of downgrade (0 to 10) of the rated derivative counterparties (their CCR risk
+        weight and CVA credit quality, methodology 10.6).
+    cva_spread_multiplier : float
+        Multiplier of the MAR50.16 supervisory risk weights of the CVA charge (a credit-spread
+        shock, methodology 10.6).
+    interest_rate_shift, equity_price_change, fx_rate_change, commodity_price_change : float
+        Market moves on the trading book (methodology 11.8): a parallel rate shift (0.01 = +100bp),
+        relative changes of equity prices, of foreign currencies against the reporting currency and
+        of commodity (and gold) prices; the revaluation is booked into CET1 by the pipeline.
     collateral_value_change : dict
         Collateral type of the protection table (``debt_security``, ``equity_main_index``,
         ``receivables``, ...) -> relative change of its market value (-0.2 = a 20% fall), applied
@@ -91,6 +104,12 @@ class Shocks:
     dividend: float = 0.0
     at1_issuance: float = 0.0
     countercyclical_rates: Mapping[str, float] = field(default_factory=dict)
+    derivative_counterparty_downgrade: int = 0
+    cva_spread_multiplier: float = 1.0
+    interest_rate_shift: float = 0.0
+    equity_price_change: float = 0.0
+    fx_rate_change: float = 0.0
+    commodity_price_change: float = 0.0
     collateral_value_change: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -187,13 +206,31 @@ def _check_shocks(s: Shocks) -> None:
         raise InputError("shocks.countercyclical_rates", "expected a dict of jurisdiction -> rate")
     for country, rate in s.countercyclical_rates.items():
         _number(f"shocks.countercyclical_rates[{country!r}]", rate, 0.0, 0.025)
+    _check_market_shocks(s)
+
+
+def _check_market_shocks(s: Shocks) -> None:
+    """The CVA and trading-book shocks (methodology 10.6, 11.8)."""
+    notches = s.derivative_counterparty_downgrade
+    if isinstance(notches, bool) or not isinstance(notches, int):
+        raise InputError(
+            "shocks.derivative_counterparty_downgrade", f"must be a whole number, got {notches!r}"
+        )
+    _number("shocks.derivative_counterparty_downgrade", notches, 0, 10)
+    _number("shocks.cva_spread_multiplier", s.cva_spread_multiplier, 0.0, 10.0)
+    _number("shocks.interest_rate_shift", s.interest_rate_shift, -0.05, 0.05)
+    for name in MARKET_PRICE_MOVES:
+        _number(f"shocks.{name}", getattr(s, name), -0.95, 1.0)
     _mapping("shocks.collateral_value_change", s.collateral_value_change, COLLATERAL_TYPES, -0.95, 1.0)
 
 
 # -- balance-sheet shocks -------------------------------------------------------------------------
 
+MARKET_PRICE_MOVES = ("equity_price_change", "fx_rate_change", "commodity_price_change")
+MARKET_MOVES = ("interest_rate_shift", *MARKET_PRICE_MOVES)
 POSITION_SHOCKS = (
     "rating_downgrade",
+    "derivative_counterparty_downgrade",
     "pd_multiplier",
     "lgd_multiplier",
     "house_price_change",
@@ -225,6 +262,9 @@ def shock_positions(positions: pd.DataFrame, shocks: Shocks) -> pd.DataFrame:
     for klass, notches in shocks.rating_downgrade.items():
         rows = is_in(frame, "exposure_class", klass) & (rating < default)
         rating[rows] = np.minimum(rating[rows] + notches, worst)
+    if shocks.derivative_counterparty_downgrade:  # methodology 10.6: rated counterparties only
+        rows = is_in(frame, "side", "derivative") & (rating < default)
+        rating[rows] = np.minimum(rating[rows] + shocks.derivative_counterparty_downgrade, worst)
     frame["rating"] = categorical(rating, RATINGS)
     performing = frame["pd"].to_numpy() < 1
     frame["pd"] = np.where(
@@ -381,6 +421,66 @@ def scenario_parameters(shocks: Shocks, base: Mapping[str, Any] | None = None) -
                 haircut[key] = 1 - (1 - haircut[key]) * (1 - extra)
         overrides["haircut"] = haircut
     return {"lcr": overrides} if overrides else {}
+
+
+def scenario_cva_parameters(shocks: Shocks, base: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """CVA parameter overrides of the credit-spread shock: the MAR50.16 weights x the multiplier."""
+    if shocks.cva_spread_multiplier == 1.0:
+        return {}
+    from banksim.regulation.parameters import regulatory_parameters
+
+    weights = regulatory_parameters(base)["cva"]["risk_weight"]
+    m = shocks.cva_spread_multiplier
+    return {"cva": {"risk_weight": {s: {c: w * m for c, w in row.items()} for s, row in weights.items()}}}
+
+
+def market_moves(shocks: Shocks) -> dict[str, float]:
+    """The trading-book moves of ``shocks`` (what :func:`shock_trading_book` reads), as a plain dict."""
+    return {name: float(getattr(shocks, name)) for name in MARKET_MOVES}
+
+
+def shock_trading_book(trading_book: pd.DataFrame, moves: Mapping[str, float]) -> pd.DataFrame:
+    """The trading book revalued after market moves (methodology 11.8); ``revaluation`` = new - old.
+
+    Bonds and swap legs: value x max(0, 1 - residual maturity x shift) (the duration of a
+    zero-coupon bond); equities, FX net positions, commodities and gold: value x (1 + change) of
+    their class (gold moves with commodities); options: the underlying's price and forward price
+    move the same way and the option's own market value is kept.
+    """
+    from banksim.positions.trading_book import validate_trading_book
+
+    if not isinstance(moves, Mapping) or set(moves) - set(MARKET_MOVES):
+        raise InputError("moves", f"expected a dict of market moves, got {moves!r}", allowed=MARKET_MOVES)
+    given: dict[str, Any] = dict(moves)
+    Shocks(**given)  # the ranges of the Shocks fields
+    book = validate_trading_book(trading_book)
+    move = {name: float(given.get(name, 0.0)) for name in MARKET_MOVES}
+    value = book["market_value"].to_numpy(dtype=float)
+    option = is_in(book, "instrument_type", "option")
+    rates = is_in(book, "instrument_type", "bond", "swap_leg")
+    maturity = np.nan_to_num(book["residual_maturity"].to_numpy(dtype=float))
+    factor = np.select(
+        [
+            rates,
+            is_in(book, "risk_class", "equity"),
+            is_in(book, "instrument_type", "fx_net_position") | (option & is_in(book, "risk_class", "fx")),
+            is_in(book, "risk_class", "commodity") | is_in(book, "instrument_type", "gold_net_position"),
+        ],
+        [
+            np.maximum(0.0, 1.0 - maturity * move["interest_rate_shift"]),
+            1.0 + move["equity_price_change"],
+            1.0 + move["fx_rate_change"],
+            1.0 + move["commodity_price_change"],
+        ],
+        default=1.0,
+    )
+    out = book.copy()
+    out["market_value"] = np.where(option, value, value * factor)
+    for column in ("underlying_price", "underlying_forward_price"):
+        out[column] = np.where(option, out[column].to_numpy(dtype=float) * factor, out[column].to_numpy())
+    before = book["revaluation"].to_numpy(dtype=float) if "revaluation" in book.columns else 0.0
+    out["revaluation"] = before + out["market_value"].to_numpy() - value
+    return out
 
 
 def scenario_buffers(shocks: Shocks) -> dict[str, Any]:

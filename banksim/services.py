@@ -25,15 +25,19 @@ if TYPE_CHECKING:
     from banksim.pipeline import PipelineResult
 
 __all__ = [
+    "apply_market_moves",
     "apply_scenario",
     "compute_capital",
+    "compute_cva",
     "compute_ecl",
     "compute_irrbb",
     "compute_liquidity",
+    "compute_market_risk",
     "compute_rwa",
     "create_excel_export",
     "generate_protection",
     "run_simulation",
+    "run_trading_book",
 ]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -194,6 +198,8 @@ def compute_capital(
     buffers: BufferSettings | Mapping[str, Any] | None = None,
     parameters: Mapping[str, Any] | None = None,
     as_of: dt.date | None = None,
+    cva_rwa: float = 0.0,
+    market_risk_rwa: float = 0.0,
     provisions: Mapping[str, float] | None = None,
 ) -> CapitalAdequacy:
     """The capital statement (or from the cache): ratios, buffers, MDA and leverage.
@@ -214,6 +220,9 @@ def compute_capital(
     provisions : dict, optional
         IFRS 9 allowances in capital (:func:`banksim.regulation.provisions.provisions_in_capital`):
         Tier 2 general and excess provisions, the IRB shortfall deducted from CET1.
+    cva_rwa, market_risk_rwa : float
+        CVA and market-risk RWA (``summary["rwa"]`` of :func:`compute_cva` and
+        :func:`compute_market_risk`), 0 by default; both enter the ratios and the output-floor base.
     use_cache : bool
         ``False`` recomputes and replaces the stored result.
 
@@ -225,7 +234,9 @@ def compute_capital(
     cache_hit : bool
         True if the result was loaded from the store.
     """
-    return capital_adequacy(rwa, own_funds, buffers, parameters, as_of, provisions=provisions)
+    return capital_adequacy(
+        rwa, own_funds, buffers, parameters, as_of, cva_rwa, market_risk_rwa, provisions=provisions
+    )
 
 
 @cached(kind="ecl", parts=("lines", "summary", "totals"))
@@ -318,6 +329,176 @@ def compute_irrbb(
     params["fx_to_reporting"] = dict.fromkeys(currencies, 1.0)  # amounts are EUR already (methodology 13.10)
     result = irrbb_rule(table, base_curves(currencies, params), tier1, params)
     return result.eve, result.buckets, result.nii, irrbb_summary(result)
+
+
+@cached(kind="trading_book")
+def run_trading_book(
+    num_positions: int,
+    seed: int,
+    config: Mapping[str, Any] | None = None,
+    moves: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Generate (or load from the cache) the synthetic bank's trading book (methodology 11.8).
+
+    Parameters
+    ----------
+    num_positions, seed, config
+        The bank's arguments of :func:`run_simulation`: the profile and total assets size the book.
+    moves : dict, optional
+        Market moves applied to the generated book (as :func:`apply_market_moves`), e.g.
+        ``{"equity_price_change": -0.3}``; its ``revaluation`` column is then the P&L.
+    use_cache : bool
+        ``False`` regenerates and replaces the stored frame.
+
+    Returns
+    -------
+    trading_book : pandas.DataFrame
+        One row per position in the columns of :data:`banksim.positions.trading_book.TRADING_BOOK_COLUMNS`.
+    cache_hit : bool
+        True if the frame was loaded from the store.
+    """
+    from banksim.scenarios import shock_trading_book
+    from banksim.synthetic.trading_book import generate_trading_book
+
+    book = generate_trading_book(num_positions, seed, config)
+    return book if moves is None else shock_trading_book(book, moves)
+
+
+@cached(kind="cva", parts=("counterparties", "netting_sets", "hedges", "summary"))
+def compute_cva(
+    positions: pd.DataFrame,
+    rwa: pd.DataFrame,
+    parameters: Mapping[str, Any] | None = None,
+    counterparties: pd.DataFrame | None = None,
+    hedges: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """CVA capital (MAR50) of the derivative netting sets (or from the cache), methodology 10.6.
+
+    Parameters
+    ----------
+    positions : pandas.DataFrame
+        A positions table: its derivative lines give each netting set's rating, counterparty type
+        and effective maturity.
+    rwa : pandas.DataFrame
+        The result of :func:`compute_rwa` on ``positions``: its counterparty rows give each netting
+        set's SA-CCR EAD and CCR risk weight.
+    parameters : dict, optional
+        Overrides of the Basel parameters; the CVA ones under ``"cva"`` (``approach``:
+        ``ba_cva_reduced`` by default, ``ba_cva_full`` or ``materiality_alternative``; the sector of
+        each counterparty type; the MAR50 scalars and weights).
+    counterparties : pandas.DataFrame, optional
+        Per ``netting_set``: ``counterparty_id``, ``counterparty_sector`` and/or
+        ``counterparty_credit_quality`` replacing what the positions give (by default each netting
+        set is its own counterparty, its sector from its counterparty type, its quality from its rating).
+    hedges : pandas.DataFrame, optional
+        Eligible CVA hedges (``ba_cva_full`` only), see :func:`banksim.regulation.cva.cva_capital`.
+    use_cache : bool
+        ``False`` recomputes and replaces the stored result.
+
+    Returns
+    -------
+    counterparties, netting_sets, hedges : pandas.DataFrame
+        The lines of :class:`banksim.regulation.cva.CvaCapital` (empty without derivatives).
+    summary : dict
+        ``approach``, ``k_reduced``, ``k_hedged``, ``k_full``, ``k_cva``, ``rwa``, ``rule``,
+        ``netting_sets`` and ``non_centrally_cleared_notional``.
+    cache_hit : bool
+        True if the result was loaded from the store.
+    """
+    from banksim.regulation.cva_inputs import cva_netting_sets
+    from banksim.regulation.parameters import regulatory_parameters
+
+    _require_rows(positions)
+    params = regulatory_parameters(parameters)["cva"]
+    sets, notional = cva_netting_sets(positions, rwa, params, counterparties)
+    if sets.empty:
+        empty = pd.DataFrame({"counterparty_id": pd.Series(dtype=object), "rwa": pd.Series(dtype=float)})
+        nothing = {"approach": params["approach"], "k_reduced": 0.0, "k_hedged": 0.0, "k_full": 0.0,
+                   "k_cva": 0.0, "rwa": 0.0, "rule": "MAR50.5 (no derivatives)", "netting_sets": 0,
+                   "non_centrally_cleared_notional": 0.0}  # fmt: skip
+        return empty, pd.DataFrame({"netting_set": pd.Series(dtype=object)}), empty, nothing
+    from banksim.regulation.cva import cva_capital
+
+    result = cva_capital(
+        sets, hedges, approach=params["approach"], non_centrally_cleared_notional=notional, parameters=params
+    )
+    summary = {**result.summary(), "netting_sets": len(sets), "non_centrally_cleared_notional": notional}
+    return result.counterparties, result.netting_sets, result.hedges, summary
+
+
+@cached(kind="market_risk", parts=("lines", "classes", "summary"))
+def compute_market_risk(
+    trading_book: pd.DataFrame, parameters: Mapping[str, Any] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Market-risk capital under the simplified standardised approach (MAR40), or from the cache.
+
+    Parameters
+    ----------
+    trading_book : pandas.DataFrame
+        One row per trading-book position (:data:`banksim.positions.trading_book.TRADING_BOOK_COLUMNS`;
+        :func:`run_trading_book` for the synthetic bank).
+    parameters : dict, optional
+        Overrides of the Basel parameters; the market-risk ones under ``"market_risk"``
+        (``option_method``, ``reporting_currency``, charges and scaling factors).
+    use_cache : bool
+        ``False`` recomputes and replaces the stored result.
+
+    Returns
+    -------
+    lines : pandas.DataFrame
+        One row per instrument or issue and per charge, with its rule (methodology 11.1).
+    classes : pandas.DataFrame
+        Per risk class the requirement, the scaling factor and the scaled requirement.
+    summary : dict
+        ``k_market``, ``rwa`` (12.5 x K), the scaled requirement per class, ``option_method``,
+        ``reporting_currency`` and ``positions``.
+    cache_hit : bool
+        True if the result was loaded from the store.
+    """
+    from banksim.regulation.market_risk import market_risk_capital
+    from banksim.regulation.parameters import regulatory_parameters
+
+    params = regulatory_parameters(parameters)["market_risk"]
+    result = market_risk_capital(trading_book, parameters=params)
+    classes = result.classes
+    scaled = dict(zip(classes["risk_class"].astype(str), classes["scaled_capital"], strict=True))
+    summary = {
+        "k_market": result.k_market,
+        "rwa": result.rwa,
+        "scaled_capital": {k: float(v) for k, v in scaled.items()},
+        "option_method": params["option_method"],
+        "reporting_currency": params["reporting_currency"],
+        "positions": len(trading_book),
+        "rule": "MAR40.1-40.2",
+    }
+    return result.lines, result.classes, summary
+
+
+@cached(kind="scenario_trading_book")
+def apply_market_moves(trading_book: pd.DataFrame, moves: Mapping[str, float]) -> pd.DataFrame:
+    """The trading book after a scenario's market moves (or from the cache), methodology 11.8.
+
+    Parameters
+    ----------
+    trading_book : pandas.DataFrame
+        A trading-book table.
+    moves : dict
+        ``interest_rate_shift``, ``equity_price_change``, ``fx_rate_change`` and
+        ``commodity_price_change`` (see :class:`banksim.Shocks`); a missing move is 0.
+    use_cache : bool
+        ``False`` recomputes and replaces the stored result.
+
+    Returns
+    -------
+    trading_book : pandas.DataFrame
+        The moved book, with ``revaluation`` = new - old market value of each row (the P&L that
+        the pipeline books into CET1).
+    cache_hit : bool
+        True if the result was loaded from the store.
+    """
+    from banksim.scenarios import shock_trading_book
+
+    return shock_trading_book(trading_book, moves)
 
 
 @cached(kind="scenario_positions")

@@ -160,14 +160,42 @@ def _rwa_arguments(positions: Any, parameters: Any, protection: Any) -> tuple[An
     return positions, parameters, None, None, protection
 
 
+def _trading_book_arguments(num_positions: Any, seed: Any, config: Any, scenario: Any) -> tuple[Any, ...]:
+    """The bank's arguments and the scenario's market moves (None without any)."""
+    from banksim.scenarios import market_moves
+
+    moves = {name: value for name, value in market_moves(scenario.shocks).items() if value != 0.0}
+    return num_positions, seed, config, moves or None
+
+
+def _cva_arguments(positions: Any, rwa: Any, scenario: Any, parameters: Any) -> tuple[Any, ...]:
+    """The run's overrides with the scenario's credit-spread shock on the CVA risk weights."""
+    from banksim.scenarios import scenario_cva_parameters
+
+    return positions, rwa, merge_overrides(parameters, scenario_cva_parameters(scenario.shocks, parameters))
+
+
 def _capital_arguments(
-    rwa: Any, positions: Any, scenario: Any, parameters: Any, ecl_lines: Any
+    rwa: Any,
+    positions: Any,
+    scenario: Any,
+    parameters: Any,
+    cva: Any,
+    market_risk: Any,
+    trading_book: Any,
+    ecl_lines: Any,
 ) -> tuple[Any, ...]:
+    """Own funds with the trading book's revaluation in CET1 (methodology 11.8), the buffers, and
+    the CVA and market-risk RWA beside the RWA table (methodology 1.2)."""
     from banksim.positions.own_funds import own_funds
     from banksim.scenarios import scenario_buffers
 
+    funds = own_funds(positions)
+    if "revaluation" in trading_book.columns:
+        funds = {**funds, "cet1": max(0.0, funds["cet1"] + float(trading_book["revaluation"].sum()))}
+    buffers = scenario_buffers(scenario.shocks) or None
     provisions = _provisions(ecl_lines, rwa, parameters)
-    return rwa, own_funds(positions), scenario_buffers(scenario.shocks) or None, parameters, None, provisions
+    return rwa, funds, buffers, parameters, None, cva["rwa"], market_risk["rwa"], provisions
 
 
 def _provisions(ecl_lines: Any, rwa: Any, parameters: Any) -> dict[str, float]:
@@ -219,6 +247,20 @@ STEPS: tuple[Step, ...] = (
         arguments=_rwa_arguments,
     ),
     Step(
+        "cva", "CVA risk (MAR50)", "compute_cva", ("positions", "rwa", "scenario", "parameters"),
+        ("cva_counterparties", "cva_netting_sets", "cva_hedges", "cva"),
+        headline=(_column("cva_rwa", "CVA RWA", "cva", "rwa"),), arguments=_cva_arguments,
+    ),
+    Step(
+        "trading_book", "Trading book (after market moves)", "run_trading_book",
+        ("num_positions", "seed", "config", "scenario"), ("trading_book",), arguments=_trading_book_arguments,
+    ),
+    Step(
+        "market_risk", "Market risk (MAR40)", "compute_market_risk", ("trading_book", "parameters"),
+        ("market_risk_lines", "market_risk_classes", "market_risk"),
+        headline=(_column("market_risk_rwa", "market-risk RWA", "market_risk", "rwa"),),
+    ),
+    Step(
         "liquidity", "Liquidity (LCR, NSFR)", "compute_liquidity", ("positions", "scenario", "parameters"),
         ("lcr", "nsfr", "liquidity"),
         headline=(
@@ -244,7 +286,8 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "capital", "Capital, buffers and MDA", "compute_capital",
-        ("rwa", "positions", "scenario", "parameters", "ecl_lines"), ("capital",),
+        ("rwa", "positions", "scenario", "parameters", "cva", "market_risk", "trading_book", "ecl_lines"),
+        ("capital",),
         headline=(
             _column("cet1_ratio", "CET1 ratio", "capital", "ratios", "cet1_ratio"),
             _column("tier1_ratio", "Tier 1 ratio", "capital", "ratios", "tier1_ratio"),

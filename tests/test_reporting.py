@@ -150,7 +150,8 @@ def test_lcr_nsfr_and_capital_sheets(book: openpyxl.Workbook, run: bs.PipelineRe
     nsfr = values(book["NSFR"])
     assert nsfr["Available stable funding"] == pytest.approx(run.liquidity["asf"], rel=1e-12)
     assert nsfr["NSFR"] == pytest.approx(run.liquidity["nsfr"], rel=1e-12)
-    capital = {row[1]: row[2] for row in book["Capital"].iter_rows(min_row=2, max_row=22, values_only=True)}
+    rows = len(bs.capital_statement(run.capital))  # the statement's rows, then the requirements
+    capital = {row[1]: row[2] for row in book["Capital"].iter_rows(min_row=2, max_row=rows + 1, values_only=True)}
     assert capital["Common Equity Tier 1 capital"] == pytest.approx(run.capital["own_funds"]["cet1"])
     assert capital["Total risk exposure amount"] == pytest.approx(run.capital["rwa"]["floored_rwa"])
     assert capital["Leverage ratio"] == pytest.approx(run.capital["leverage"]["leverage_ratio"])

@@ -229,6 +229,8 @@ def test_every_shock_changes_the_cache_key() -> None:
         "house_price_change": -0.1, "deposit_run_off_multiplier": {"stable": 2.0}, "hqla_haircut": {"1": 0.01},
         "wholesale_not_rolled": 0.1, "facility_drawdown": 0.1, "product_growth": {"corporate_loan": 0.1},
         "dividend": 0.1, "at1_issuance": 0.1, "countercyclical_rates": {"DE": 0.01},
+        "derivative_counterparty_downgrade": 1, "cva_spread_multiplier": 1.2, "interest_rate_shift": 0.01,
+        "equity_price_change": -0.1, "fx_rate_change": 0.1, "commodity_price_change": -0.1,
         "collateral_value_change": {"debt_security": -0.1},
     }  # fmt: skip
     assert set(changed) == {f.name for f in dataclasses.fields(Shocks)}

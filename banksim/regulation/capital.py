@@ -85,10 +85,16 @@ class OwnFunds(TypedDict):
 
 
 class RwaTotals(TypedDict):
-    """RWA by risk type and the output floor (C 02.00, RBC20.11-13, RBC90.1-2)."""
+    """RWA by risk type and the output floor (C 02.00, RBC20.11-13, RBC90.1-2).
+
+    ``cva`` and ``market_risk`` (MAR50, MAR40) count in both the pre-floor total and the floor base
+    (RBC20.11, methodology 1.2); statements stored before they existed read as 0 there.
+    """
 
     credit: float
     counterparty: float
+    cva: float
+    market_risk: float
     operational: float
     pre_floor_rwa: float
     standardised_rwa: float
@@ -299,17 +305,45 @@ def own_funds_after_deductions(funds: Mapping[str, float]) -> OwnFunds:
     }
 
 
+def _check_rwa_amount(value: Any, argument: str) -> float:
+    """A CVA or market-risk RWA amount: a finite number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not math.isfinite(value):
+        raise InputError(argument, f"expected a finite number, got {value!r}", allowed="a number >= 0")
+    if value < 0:
+        raise InputError(argument, f"must be >= 0, got {value!r}", allowed="a number >= 0")
+    return float(value)
+
+
 def rwa_totals(
-    rwa: pd.DataFrame, as_of: dt.date | None = None, parameters: Mapping[str, Any] | None = None
+    rwa: pd.DataFrame,
+    as_of: dt.date | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    cva: float = 0.0,
+    market_risk: float = 0.0,
 ) -> RwaTotals:
-    """RWA by risk type and after the output floor (C 02.00, RBC20.11); zero RWA is an error."""
-    floor = output_floor(rwa, as_of=as_of, parameters=parameters)
+    """RWA by risk type and after the output floor (C 02.00, RBC20.11); zero RWA is an error.
+
+    ``cva`` and ``market_risk`` are the CVA and market-risk RWA (MAR50, MAR40): banksim computes
+    them with one approach only, so the same amounts enter the pre-floor total and the floor base
+    (RBC20.11-20.12, methodology 1.2).
+    """
+    base = rwa
+    if cva or market_risk:  # the table's two sums and the two amounts (no copy of the lines)
+        base = pd.DataFrame(
+            {
+                "rwa": [float(rwa["rwa"].sum()), cva, market_risk],
+                "rwa_standardised": [float(rwa["rwa_standardised"].sum()), cva, market_risk],
+            }
+        )
+    floor = output_floor(base, as_of=as_of, parameters=parameters)
     if not floor["floored_rwa"] > 0:
         raise InputError("rwa", "total risk-weighted assets are zero; capital ratios are undefined")
     by_type = rwa.groupby("risk_type", observed=True)["rwa"].sum()
     return {
         "credit": float(by_type.get("credit", 0.0)),
         "counterparty": float(by_type.get("counterparty", 0.0)),
+        "cva": cva,
+        "market_risk": market_risk,
         "operational": float(by_type.get("operational", 0.0)),
         "pre_floor_rwa": floor["pre_floor_rwa"],
         "standardised_rwa": floor["standardised_rwa"],
@@ -515,6 +549,8 @@ def capital_adequacy(
     buffers: BufferSettings | Mapping[str, Any] | None = None,
     parameters: Mapping[str, Any] | None = None,
     as_of: dt.date | None = None,
+    cva_rwa: float = 0.0,
+    market_risk_rwa: float = 0.0,
     provisions: Mapping[str, float] | None = None,
 ) -> CapitalAdequacy:
     """The capital statement: own funds, floored RWA, ratios, requirements, buffers, MDA, leverage.
@@ -536,6 +572,11 @@ def capital_adequacy(
     provisions : dict, optional
         The provision lines of :func:`banksim.regulation.provisions.provisions_in_capital`: their
         Tier 2 amounts are added and the IRB shortfall deducted from CET1 (methodology 1.6).
+    cva_rwa, market_risk_rwa : float
+        CVA RWA (MAR50, :func:`banksim.compute_cva`) and market-risk RWA (MAR40,
+        :func:`banksim.compute_market_risk`), 0 by default. They are amounts beside the RWA table,
+        which keeps one row per credit, counterparty and operational-risk line; both count in the
+        pre-floor total and in the output-floor base (RBC20.4, RBC20.11, methodology 1.2).
 
     Returns
     -------
@@ -548,10 +589,12 @@ def capital_adequacy(
     settings = _check_settings(buffers, cap)
     funds = _check_own_funds(own_funds)
     _check_rwa(rwa)
+    cva = _check_rwa_amount(cva_rwa, "cva_rwa")
+    market = _check_rwa_amount(market_risk_rwa, "market_risk_rwa")
 
     funds = with_provisions(funds, provisions)  # CAP10.18-10.20, CAP30.14 (methodology 1.6)
     own = own_funds_after_deductions(funds)  # C 01.00
-    totals = rwa_totals(rwa, as_of, parameters)  # C 02.00, RBC20.11
+    totals = rwa_totals(rwa, as_of, parameters, cva, market)  # C 02.00, RBC20.11
     floored = totals["floored_rwa"]
     ratios = capital_ratios(own, floored)
     stack = buffer_stack(rwa, settings, cap)  # RBC30, RBC40
@@ -575,7 +618,11 @@ def capital_adequacy(
 
 
 def capital_statement(capital: CapitalAdequacy | Mapping[str, Any]) -> pd.DataFrame:
-    """The statement as a table: template, row, value and unit (for notebooks and Excel)."""
+    """The statement as a table: template, row, value and unit (for notebooks and Excel).
+
+    The C 02.00 amounts add up: total = credit + counterparty + market risk + CVA + operational
+    + output-floor add-on (methodology 1.2).
+    """
     rows = [
         ("C 01.00", "Own funds", capital["own_funds"]["total_capital"], "amount"),
         ("C 01.00", "Tier 1 capital", capital["own_funds"]["tier1"], "amount"),
@@ -586,6 +633,14 @@ def capital_statement(capital: CapitalAdequacy | Mapping[str, Any]) -> pd.DataFr
         ("C 02.00", "Total risk exposure amount", capital["rwa"]["floored_rwa"], "amount"),
         ("C 02.00", "Credit risk", capital["rwa"]["credit"], "amount"),
         ("C 02.00", "Counterparty credit risk (SA-CCR)", capital["rwa"]["counterparty"], "amount"),
+        # Market-risk and CVA rows: 0 in a statement stored before they were computed.
+        (
+            "C 02.00",
+            "Position, FX and commodities risks (MAR40)",
+            capital["rwa"].get("market_risk", 0.0),
+            "amount",
+        ),
+        ("C 02.00", "Credit valuation adjustment risk (MAR50)", capital["rwa"].get("cva", 0.0), "amount"),
         ("C 02.00", "Operational risk", capital["rwa"]["operational"], "amount"),
         ("C 02.00", "Output floor add-on", capital["rwa"]["floor_add_on"], "amount"),
         ("C 03.00", "CET1 Capital ratio", capital["ratios"]["cet1_ratio"], "ratio"),

@@ -102,7 +102,7 @@ def cva_capital(
     netting_sets: pd.DataFrame,
     hedges: pd.DataFrame | None = None,
     *,
-    approach: str = "ba_cva_reduced",
+    approach: str | None = None,
     non_centrally_cleared_notional: float | None = None,
     parameters: Mapping[str, Any] | None = None,
 ) -> CvaCapital:
@@ -119,8 +119,9 @@ def cva_capital(
         Eligible CVA hedges (``ba_cva_full`` only): ``hedge_id``, ``hedge_type`` (single_name |
         index), ``hedged_counterparty_id``, ``relation``, ``reference_sector``,
         ``reference_credit_quality``, ``index_constituents``, ``notional``, ``remaining_maturity``.
-    approach : str
-        ``materiality_alternative``, ``ba_cva_reduced`` (default) or ``ba_cva_full``.
+    approach : str, optional
+        ``materiality_alternative``, ``ba_cva_reduced`` or ``ba_cva_full``; by default the
+        parameters' ``approach`` (``ba_cva_reduced`` unless overridden).
     non_centrally_cleared_notional : float, optional
         Required by the materiality alternative (at most EUR 100 bn, MAR50.9).
     parameters : dict, optional
@@ -133,6 +134,7 @@ def cva_capital(
         RWA = 12.5 x K_CVA.
     """
     params = _parameters(parameters)
+    approach = params["approach"] if approach is None else approach
     if approach not in CVA_APPROACHES:
         raise InputError("approach", f"unknown CVA approach {approach!r}", allowed=CVA_APPROACHES)
     given_hedges = hedges is not None and len(hedges) > 0

@@ -7,6 +7,7 @@ hedges referring to known counterparties) live here too (methodology 10.1, 10.3)
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,13 @@ from banksim.positions.trading_book import TableColumn, validate_table
 from banksim.positions.vocabulary import RATINGS
 from banksim.regulation.cva_parameters import CREDIT_QUALITIES, CVA_SECTORS
 
-__all__ = ["HEDGE_COLUMNS", "NETTING_SET_COLUMNS", "validate_hedges", "validate_netting_sets"]
+__all__ = [
+    "HEDGE_COLUMNS",
+    "NETTING_SET_COLUMNS",
+    "cva_netting_sets",
+    "validate_hedges",
+    "validate_netting_sets",
+]
 
 NAN = math.nan
 HEDGE_TYPES = ("single_name", "index")
@@ -197,3 +204,106 @@ def index_constituents(frame: pd.DataFrame) -> pd.DataFrame:
             "count": count.to_numpy(dtype=float),
         }
     )
+
+
+COUNTERPARTY_OVERRIDES = ("counterparty_id", "counterparty_sector", "counterparty_credit_quality")
+
+
+def cva_netting_sets(
+    positions: pd.DataFrame,
+    rwa: pd.DataFrame,
+    params: dict[str, Any],
+    counterparties: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, float]:
+    """The netting-set table of :func:`banksim.regulation.cva.cva_capital` for a positions table.
+
+    EAD and CCR risk weight from the counterparty rows of ``rwa`` (SA-CCR, keyed by netting set),
+    rating and counterparty type from the set's trades, the effective maturity from
+    :func:`netting_set_maturities`; each netting set is its own counterparty and its sector comes
+    from ``params["sector_of_counterparty_type"]`` unless ``counterparties`` says otherwise
+    (methodology 10.6, C.30). Returns the table and the derivatives' total absolute notional (all
+    non-centrally cleared: the positions carry no clearing flag).
+    """
+    from banksim.positions.validation import validate_positions
+    from banksim.regulation._frame import is_in
+    from banksim.regulation.cva import netting_set_maturities
+    from banksim.regulation.saccr import netting_set_codes
+
+    frame = validate_positions(positions)
+    trades = frame.loc[is_in(frame, "side", "derivative")].reset_index(drop=True)
+    if trades.empty:
+        return pd.DataFrame(columns=[c.name for c in NETTING_SET_COLUMNS]), 0.0
+    codes, names = netting_set_codes(trades)
+    first = np.zeros(len(names), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    ccr = _ccr_lines(rwa, names)
+    kind = trades["counterparty_type"].astype(str).to_numpy()[first]
+    mapping = params["sector_of_counterparty_type"]
+    sets = pd.DataFrame(
+        {
+            "netting_set": names.astype(str),
+            "counterparty_id": names.astype(str),
+            "counterparty_sector": [mapping.get(k, "other") for k in kind],  # one per netting set
+            "counterparty_credit_quality": "",
+            "rating": trades["rating"].astype(str).to_numpy()[first],
+            "ead": ccr["exposure"].to_numpy(dtype=float),
+            "ccr_risk_weight": ccr["risk_weight"].to_numpy(dtype=float),
+        }
+    )
+    maturity = netting_set_maturities(frame).set_index("netting_set")["effective_maturity"]
+    sets["effective_maturity"] = maturity.reindex(sets["netting_set"]).to_numpy()
+    if counterparties is not None:
+        sets = _with_counterparties(sets, counterparties)
+    return sets, float(np.abs(trades["notional"].to_numpy()).sum())
+
+
+def _ccr_lines(rwa: pd.DataFrame, names: np.ndarray) -> pd.DataFrame:
+    """The counterparty rows of the RWA table, one per netting set in ``names`` order."""
+    if not isinstance(rwa, pd.DataFrame) or not {
+        "risk_type",
+        "position_id",
+        "exposure",
+        "risk_weight",
+    } <= set(rwa.columns):
+        raise InputError(
+            "rwa", "expected the table of compute_rwa()", allowed="the RWA table of these positions"
+        )
+    lines = rwa.loc[(rwa["risk_type"] == "counterparty").to_numpy()]
+    lines = lines.set_index(lines["position_id"].astype(str))[["exposure", "risk_weight"]]
+    missing = pd.Index(names.astype(str)).difference(lines.index)
+    if len(missing):
+        raise InputError(
+            "rwa",
+            "has no counterparty row for some netting sets of the positions",
+            failure_cases=missing[:5].tolist(),
+            allowed="the compute_rwa() result of the same positions",
+        )
+    return lines.reindex(names.astype(str))
+
+
+def _with_counterparties(sets: pd.DataFrame, counterparties: pd.DataFrame) -> pd.DataFrame:
+    """``sets`` with the given counterparty id, sector or quality of the netting sets named."""
+    if not isinstance(counterparties, pd.DataFrame) or "netting_set" not in counterparties.columns:
+        raise InputError(
+            "counterparties",
+            "expected a DataFrame with a 'netting_set' column",
+            allowed=COUNTERPARTY_OVERRIDES,
+        )
+    unknown = sorted(set(counterparties.columns) - {"netting_set", *COUNTERPARTY_OVERRIDES})
+    if unknown:
+        raise InputError("counterparties", f"unknown columns {unknown}", allowed=COUNTERPARTY_OVERRIDES)
+    given = counterparties.set_index(counterparties["netting_set"].astype(str))
+    stray = given.index.difference(pd.Index(sets["netting_set"]))
+    if len(stray) or given.index.duplicated().any():
+        raise InputError(
+            "counterparties['netting_set']",
+            "names a netting set the positions do not have, or one twice",
+            failure_cases=[*stray[:5], *given.index[given.index.duplicated()][:5]],
+        )
+    out = sets.copy()
+    for column in COUNTERPARTY_OVERRIDES:
+        if column in given.columns:
+            new = given[column].reindex(out["netting_set"]).to_numpy(dtype=object)
+            keep = pd.isna(new)
+            out[column] = np.where(keep, out[column].to_numpy(dtype=object), new)
+    return out

@@ -46,4 +46,19 @@ CVA_PARAMETERS: dict[str, Any] = {
     "materiality_threshold": 100e9,  # MAR50.9: EUR 100 billion of non-centrally-cleared notional
     "materiality_ccr_share": 1.0,  # MAR50.9: CVA capital = 100% of the CCR capital requirement
     "rwa_multiplier": 12.5,  # MAR50.1: RWA_CVA = 12.5 x K_CVA
+    # MAR50.7-50.13: the bank's nominated approach (materiality_alternative, ba_cva_reduced or
+    # ba_cva_full); the materiality alternative is used only when named here (methodology 10.1).
+    "approach": "ba_cva_reduced",
+    # methodology 10.6, C.30: the MAR50.16 sector of a positions table's counterparty_type (the
+    # positions carry no industry; corporates and SMEs take "other", the highest corporate weights).
+    "sector_of_counterparty_type": {
+        "sovereign": "sovereign",  # MAR50.16 Table 1: sovereigns, central banks
+        "mdb": "sovereign",  # MAR50.16 Table 1: sovereigns including MDBs
+        "pse": "local_government",  # MAR50.16 Table 1: local government, public administration
+        "bank": "financial",  # MAR50.16 Table 1: financials
+        "corporate": "other",  # methodology C.30: no industry in the positions table
+        "sme": "other",  # methodology C.30
+        "individual": "other",  # methodology C.30
+        "none": "other",  # methodology C.30
+    },
 }

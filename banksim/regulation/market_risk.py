@@ -47,8 +47,8 @@ class MarketRiskCapital:
 def market_risk_capital(
     trading_book: pd.DataFrame,
     *,
-    reporting_currency: str = "EUR",
-    option_method: str = "simplified",
+    reporting_currency: str | None = None,
+    option_method: str | None = None,
     parameters: Mapping[str, Any] | None = None,
 ) -> MarketRiskCapital:
     """Capital for market risk under MAR40 (methodology 11).
@@ -59,11 +59,12 @@ def market_risk_capital(
         One row per position, columns of
         :data:`banksim.positions.trading_book.TRADING_BOOK_COLUMNS` (signed market values in the
         reporting currency; FX and gold as net open positions).
-    reporting_currency : str
-        The currency of the amounts; an FX net position in it is an input error.
-    option_method : str
+    reporting_currency : str, optional
+        The currency of the amounts; an FX net position in it is an input error. By default the
+        parameters' ``reporting_currency`` (EUR).
+    option_method : str, optional
         ``simplified`` (bought options only, MAR40.74-40.76) or ``delta_plus`` (equity options,
-        MAR40.77-40.80).
+        MAR40.77-40.80); by default the parameters' ``option_method`` (simplified).
     parameters : dict, optional
         Overrides of :data:`banksim.regulation.market_risk_parameters.MARKET_RISK_PARAMETERS`.
 
@@ -72,6 +73,8 @@ def market_risk_capital(
     MarketRiskCapital
     """
     params = _parameters(parameters)
+    option_method = params["option_method"] if option_method is None else option_method
+    reporting_currency = params["reporting_currency"] if reporting_currency is None else reporting_currency
     if option_method not in OPTION_METHODS:
         raise InputError("option_method", f"unknown option method {option_method!r}", allowed=OPTION_METHODS)
     frame = validate_trading_book(trading_book)

@@ -16,8 +16,8 @@ MARKET_RISK_PARAMETERS: dict[str, Any] = {
     "rwa_multiplier": 12.5,  # MAR40.1: RWA = 12.5 x K
     "specific_risk": {
         # MAR40.6 Table 1, qualifying rates by residual maturity: <= 6 months, <= 24 months, longer.
-        "qualifying_maturity_bounds": [0.5, 2.0],  # MAR40.6 Table 1 (upper bounds inclusive, C.32)
-        "qualifying_rates": [0.0025, 0.01, 0.016],  # MAR40.6 Table 1: 0.25%, 1.00%, 1.60%
+        "qualifying_maturity_bounds": (0.5, 2.0),  # MAR40.6 Table 1 (upper bounds inclusive, C.32)
+        "qualifying_rates": (0.0025, 0.01, 0.016),  # MAR40.6 Table 1: 0.25%, 1.00%, 1.60%
         # MAR40.6 Table 1, government paper by rating bucket; A+ to BBB- take the qualifying rates.
         "government": {"aaa_aa": 0.0, "bb": 0.08, "b": 0.08, "below_b": 0.12, "unrated": 0.08},
         # MAR40.6 Table 1, "other": BB+ to BB- 8%, below BB- 12%, unrated 8%.
@@ -25,9 +25,9 @@ MARKET_RISK_PARAMETERS: dict[str, Any] = {
     },
     "general_risk": {
         # MAR40.26 Table 4: upper bounds (years) of bands 1-12 (band 13 over 20 years), coupon >= 3%.
-        "band_bounds": [1 / 12, 3 / 12, 6 / 12, 1.0, 2.0, 3.0, 4.0, 5.0, 7.0, 10.0, 15.0, 20.0],
+        "band_bounds": (1 / 12, 3 / 12, 6 / 12, 1.0, 2.0, 3.0, 4.0, 5.0, 7.0, 10.0, 15.0, 20.0),
         # MAR40.26 Table 4: upper bounds of bands 1-14 (band 15 over 20 years), coupon < 3%.
-        "band_bounds_low_coupon": [
+        "band_bounds_low_coupon": (
             1 / 12,
             3 / 12,
             6 / 12,
@@ -42,10 +42,10 @@ MARKET_RISK_PARAMETERS: dict[str, Any] = {
             10.6,
             12.0,
             20.0,
-        ],
+        ),
         "low_coupon": 0.03,  # MAR40.26: coupon below 3% uses the second column
         # MAR40.26 Table 4: risk weight of bands 1-15.
-        "band_risk_weights": [
+        "band_risk_weights": (
             0.0,
             0.002,
             0.004,
@@ -61,10 +61,10 @@ MARKET_RISK_PARAMETERS: dict[str, Any] = {
             0.06,
             0.08,
             0.125,
-        ],
-        "band_zones": [1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3],  # MAR40.28(1) (methodology C.32)
+        ),
+        "band_zones": (1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3),  # MAR40.28(1) (methodology C.32)
         "vertical_disallowance": 0.10,  # MAR40.27
-        "within_zone": [0.40, 0.30, 0.30],  # MAR40.28 Table 5: zones 1, 2, 3
+        "within_zone": (0.40, 0.30, 0.30),  # MAR40.28 Table 5: zones 1, 2, 3
         "adjacent_zones": 0.40,  # MAR40.28 Table 5: zones 1-2 and 2-3
         "zones_1_and_3": 1.00,  # MAR40.28 Table 5
         "net_position": 1.00,  # MAR40.23(1): the net position at 100%
@@ -83,4 +83,7 @@ MARKET_RISK_PARAMETERS: dict[str, Any] = {
         "equity_gamma_price_change": 0.08,  # MAR40.80(2): VU = price x 8% (equity)
         "vega_shift": 0.25,  # MAR40.80(6): a relative shift of 25% in volatility
     },
+    # MAR40.74: the bank's option method, simplified or delta_plus (methodology 11.7, C.34).
+    "option_method": "simplified",
+    "reporting_currency": "EUR",  # methodology C.32: the currency of every amount (no FX position in it)
 }
