@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
+from pandas.api.internals import create_dataframe_from_blocks
 
 from banksim.errors import BanksimError, InputError
 from banksim.hashing import compute_params_hash
@@ -185,6 +186,9 @@ def decode(format: str, data: Any) -> Any:
         # ParquetFile.read gives one chunk per row group; read_table (the dataset reader) splits
         # columns into 128k-row chunks that to_pandas must then stitch (about 2x slower here).
         table = pq.ParquetFile(pa.BufferReader(data)).read()
+        frame = _plain_frame(table)
+        if frame is not None:
+            return frame
         return _restore_categories(table, _writable(table.to_pandas()))
     if format == "json":
         return json.loads(bytes(data).decode("utf-8"), parse_constant=_parse_constant)
@@ -204,6 +208,158 @@ def _writable(frame: pd.DataFrame) -> pd.DataFrame:
     for name in categorical:
         frame[name] = frame[name].array.copy()
     return frame
+
+
+# -- a plain table read column by column --------------------------------------------------------
+# ``Table.to_pandas`` reconstructs a frame from the pandas metadata generically; for the tables a
+# cache mostly holds (a RangeIndex; numeric, boolean, string and categorical columns) building the
+# columns directly gives the same frame several times faster on small tables (fixed per-column
+# costs dominate there). Anything else goes through ``to_pandas``; tests compare the two.
+
+_NUMERIC = {
+    "double": "float64",
+    "float": "float32",
+    "int64": "int64",
+    "int32": "int32",
+    "int16": "int16",
+    "int8": "int8",
+    "uint64": "uint64",
+    "uint32": "uint32",
+    "uint16": "uint16",
+    "uint8": "uint8",
+    "bool": "bool",
+}
+_FLOATING = frozenset({"double", "float"})
+_STRING_TYPES = frozenset({"string", "large_string"})
+_CODE_TYPES = frozenset({"int8", "int16", "int32"})
+
+
+def _plain_frame(table: pa.Table) -> pd.DataFrame | None:
+    """``table`` as ``to_pandas`` would give it, or None unless every part is plain (see above).
+
+    The frame has ``to_pandas``'s blocks: one 2-D array per numeric dtype (copied into it, so
+    writable) and one block per categorical or string column (categorical codes copied too).
+    """
+    stored = (table.schema.metadata or {}).get(b"pandas")
+    if stored is None or CATEGORIES_KEY in table.schema.metadata or table.num_rows == 0:
+        return None
+    metadata = json.loads(stored)
+    index = _plain_index(metadata, table.num_rows)
+    specs = metadata.get("columns", [])
+    names = table.column_names
+    if (
+        index is None
+        or metadata.get("attributes")
+        or len(specs) != len(names)
+        or len(set(names)) != len(names)
+    ):
+        return None
+    numeric: dict[str, list[tuple[int, np.ndarray]]] = {}
+    blocks: list[tuple[Any, np.ndarray]] = []
+    for position, (field, column, spec) in enumerate(zip(table.schema, table.columns, specs, strict=True)):
+        if (
+            not isinstance(spec, dict)
+            or spec.get("name") != field.name
+            or spec.get("field_name") != field.name
+        ):
+            return None
+        array = _plain_column(field.type, column, spec)
+        if array is None:
+            return None
+        if isinstance(array, np.ndarray):
+            numeric.setdefault(array.dtype.str, []).append((position, array))
+        else:
+            blocks.append((array, np.array([position], dtype=np.intp)))
+    for arrays in numeric.values():
+        stacked = np.empty((len(arrays), table.num_rows), dtype=arrays[0][1].dtype)
+        for row, (_, array) in enumerate(arrays):
+            stacked[row] = array
+        blocks.append((stacked, np.array([position for position, _ in arrays], dtype=np.intp)))
+    return create_dataframe_from_blocks(blocks, index=index, columns=pd.Index(names))
+
+
+def _plain_index(metadata: dict[str, Any], rows: int) -> pd.RangeIndex | None:
+    """The RangeIndex the metadata describes (None for any other index or column labels)."""
+    levels = metadata.get("column_indexes")
+    if levels != [_LABELS] and levels != []:
+        return None
+    indexes = metadata.get("index_columns")
+    if indexes == []:
+        return pd.RangeIndex(rows)
+    if not (isinstance(indexes, list) and len(indexes) == 1 and isinstance(indexes[0], dict)):
+        return None
+    spec = indexes[0]
+    if spec.get("kind") != "range" or spec.get("name") is not None:
+        return None
+    index = pd.RangeIndex(spec["start"], spec["stop"], spec["step"])
+    return index if len(index) == rows else None
+
+
+# Column labels that are plain strings, as pandas writes them.
+_LABELS = {
+    "name": None,
+    "field_name": None,
+    "pandas_type": "unicode",
+    "numpy_type": "str",
+    "metadata": {"encoding": "UTF-8"},
+}
+
+
+def _plain_column(kind: pa.DataType, column: pa.ChunkedArray, spec: dict[str, Any]) -> Any:
+    """One column's numpy or pandas array, or None if it is not plain."""
+    if column.num_chunks != 1:
+        return None
+    chunk = column.chunk(0)
+    name = str(kind)
+    if name in _NUMERIC:
+        if spec.get("numpy_type") != _NUMERIC[name] or (chunk.null_count and name not in _FLOATING):
+            return None  # integers and booleans with nulls become floats or objects
+        return chunk.to_numpy(zero_copy_only=False)  # copied into its block
+    if name in _STRING_TYPES:
+        if spec.get("numpy_type") != "str" or spec.get("pandas_type") not in ("unicode", "object"):
+            return None
+        return _strings(chunk)
+    if pa.types.is_dictionary(kind):
+        return _plain_categorical(kind, chunk, spec)
+    return None
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default ``str`` dtype
+
+
+def _strings(values: pa.Array) -> Any:
+    """Arrow strings as pandas' ``str`` array, without a copy (as ``to_pandas`` gives them)."""
+    return pd.arrays.ArrowStringArray(values, dtype=_STR)  # type: ignore[call-arg]  # stubs lag pandas 3
+
+
+def _plain_categorical(kind: pa.DictionaryType, chunk: pa.DictionaryArray, spec: dict[str, Any]) -> Any:
+    """A dictionary column of strings as a Categorical (codes -1 where null)."""
+    details = spec.get("metadata") or {}
+    if (
+        str(kind.value_type) not in _STRING_TYPES
+        or str(kind.index_type) not in _CODE_TYPES
+        or spec.get("pandas_type") != "categorical"
+        or spec.get("numpy_type") != str(kind.index_type)
+        or details.get("ordered") != kind.ordered
+        or chunk.dictionary.null_count
+        or len(chunk.dictionary.unique()) != len(chunk.dictionary)
+    ):
+        return None
+    indices = chunk.indices
+    codes = indices.fill_null(-1) if indices.null_count else indices
+    categories = pd.Index(_strings(chunk.dictionary))
+    dtype = _categorical_dtype(categories, kind.ordered)
+    return pd.Categorical.from_codes(codes.to_numpy().copy(), dtype=dtype, validate=False)
+
+
+def _categorical_dtype(categories: pd.Index, ordered: bool) -> pd.CategoricalDtype:
+    """The dtype of categories known to be unique strings without nulls (checked above): the
+    public constructor checks that again, at a cost that dominates small tables."""
+    fastpath = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    if fastpath is None:
+        return pd.CategoricalDtype(categories, ordered=ordered)
+    dtype: pd.CategoricalDtype = fastpath(categories, ordered)
+    return dtype
 
 
 def _parse_constant(name: str) -> float:
