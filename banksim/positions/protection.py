@@ -333,7 +333,8 @@ def _is(frame: pd.DataFrame, column: str, *values: str) -> np.ndarray:
     """Rows of a validated table whose categorical ``column`` is one of ``values`` (by codes)."""
     series = frame[column]
     wanted = [int(series.cat.categories.get_loc(v)) for v in values]  # type: ignore[arg-type]
-    return np.isin(series.cat.codes.to_numpy(), wanted)
+    codes = series.cat.codes.to_numpy()
+    return codes == wanted[0] if len(wanted) == 1 else np.isin(codes, wanted, kind="table")
 
 
 def _check(

@@ -133,7 +133,7 @@ def apply_crm(
 def _line_positions(positions: pd.DataFrame, rows: np.ndarray, names: tuple[str, ...]) -> pd.DataFrame:
     """The validated positions rows of the protected lines, with the columns ``names`` only."""
     columns = list(dict.fromkeys(c for c in names if c in positions.columns))
-    subset = positions[columns].take(rows).reset_index(drop=True)
+    subset = pd.DataFrame({name: positions[name].array.take(rows) for name in columns}, copy=False)
     if (
         len(columns) == len(dict.fromkeys(names))
         and all(_conforms(subset[name], SCHEMA_BY_NAME[name]) for name in columns if name != "position_id")
