@@ -219,3 +219,16 @@ def test_the_pipeline_step_feeds_compute_rwa_and_is_cached() -> None:
     assert (first.rwa["crm_rule"] != "").sum() > 0  # some lines mitigated
     again = bs.run_pipeline(1_000, seed=4)
     assert again.steps["protection"]["hit"] is True and again.steps["rwa"]["hit"] is True
+
+
+def test_a_table_not_yet_validated_is_mitigated_alike() -> None:
+    """A user's frame straight from a file (plain strings, no categoricals) gives the same lines."""
+    raw = pd.DataFrame([{"position_id": "L1", "side": "asset", **RATED_A}])
+    cash = items({"protection_type": "cash", "amount": 40.0})
+    line = rwa_of(raw, cash).loc["L1"]
+    assert line["rwa"] == pytest.approx(30.0, rel=REL) and line["crm_rule"] == "CRE22.46"  # as above
+    firb = rwa_of(
+        pd.DataFrame([{"position_id": "L1", "side": "asset", **FIRB}]),
+        items({"protection_type": "cash", "amount": 30.0}),
+    )
+    assert firb.loc["L1", "lgd_used"] == pytest.approx(0.28, rel=REL)  # CRE32.10-11, as above

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
-from banksim.positions.columns import SCHEMA_BY_NAME
+from banksim.positions.columns import REQUIRED_COLUMNS, SCHEMA_BY_NAME
 from banksim.positions.protection import GUARANTEE_TYPES, validate_protection
 from banksim.positions.validation import _conforms, validate_positions
 from banksim.positions.vocabulary import CRM_TRANSACTION_TYPES, TRANSACTION_TYPES
@@ -140,7 +140,9 @@ def _line_positions(positions: pd.DataFrame, rows: np.ndarray, names: tuple[str,
         and isinstance(subset["position_id"].dtype, pd.StringDtype)
     ):
         return subset  # a validated table (the generator's, a validated frame): no second pass
-    return validate_positions(subset)[list(dict.fromkeys(names))]
+    required = [c for c in REQUIRED_COLUMNS if c in positions.columns and c not in subset.columns]
+    given = subset.assign(**{name: positions[name].array.take(rows) for name in required})
+    return validate_positions(given)[list(dict.fromkeys(names))]  # a user's table, as validated for RWA
 
 
 def _protected_lines(credit: pd.DataFrame, table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
