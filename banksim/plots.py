@@ -21,6 +21,8 @@ from banksim.errors import InputError
 __all__ = [
     "Chart",
     "capital_stack",
+    "delta_eve_by_scenario",
+    "ecl_by_stage",
     "lcr_waterfall",
     "nsfr_bars",
     "rwa_by_class",
@@ -242,6 +244,82 @@ def scenario_comparison(
         else:
             axes.tick_params(labelleft=False)
     figure.suptitle(title)
+    return figure
+
+
+STAGE_COLOURS = {1: "#55A868", 2: "#CCB974", 3: "#C44E52"}
+EVE_SCENARIOS = ("parallel_up", "parallel_down", "steepener", "flattener", "short_up", "short_down")
+EVE_SCENARIO_LABELS = {
+    "parallel_up": "parallel up",
+    "parallel_down": "parallel down",
+    "steepener": "steepener",
+    "flattener": "flattener",
+    "short_up": "short rates up",
+    "short_down": "short rates down",
+}
+OUTLIER_THRESHOLD = 0.15  # SRP31.82: the outlier test, ΔEVE above 15% of Tier 1 (methodology 13.7)
+
+
+def ecl_by_stage(summary: pd.DataFrame, title: str = "IFRS 9 loss allowance by stage") -> Chart:
+    """Loss allowance (EUR m) per stage, each bar with its share of the allowance and its coverage.
+
+    ``summary`` is the ECL summary by stage and class (``ecl_summary`` of a pipeline run, or
+    ``bs.compute_ecl``'s summary): columns ``stage``, ``ead_0`` and ``loss_allowance``.
+    Coverage is allowance over exposure at default (methodology 12).
+    """
+    missing = [c for c in ("stage", "ead_0", "loss_allowance") if c not in summary]
+    if missing:
+        raise InputError(
+            "summary", f"missing columns {missing}", allowed=["stage", "ead_0", "loss_allowance"]
+        )
+    by_stage = summary.groupby("stage")[["ead_0", "loss_allowance"]].sum().reindex([1, 2, 3], fill_value=0.0)
+    total = float(by_stage["loss_allowance"].sum())
+    figure = _chart(7, 4.2)
+    axes = figure.add_subplot()
+    names = [f"stage {stage}" for stage in by_stage.index]
+    heights = by_stage["loss_allowance"].to_numpy() / 1e6
+    axes.bar(names, heights, color=[STAGE_COLOURS[s] for s in by_stage.index])
+    for name, (_, row) in zip(names, by_stage.iterrows(), strict=True):
+        share = row["loss_allowance"] / total if total else 0.0
+        coverage = row["loss_allowance"] / row["ead_0"] if row["ead_0"] else 0.0
+        text = f"{row['loss_allowance'] / 1e6:,.1f}\n{share:.0%} of allowance\ncoverage {coverage:.2%}"
+        axes.annotate(text, (name, row["loss_allowance"] / 1e6), ha="center", va="bottom", fontsize="small")
+    axes.margins(y=0.35)
+    axes.set_ylim(bottom=0)
+    coverage = total / float(by_stage["ead_0"].sum()) if float(by_stage["ead_0"].sum()) else 0.0
+    figure.suptitle(title)
+    axes.set_title(f"total {total / 1e6:,.1f} m, coverage {coverage:.2%} of exposure", fontsize="medium")
+    axes.set_ylabel("loss allowance (EUR m)")
+    axes.set_xlabel("IFRS 9 stage")
+    return figure
+
+
+def delta_eve_by_scenario(irrbb: Mapping[str, Any], title: str = "IRRBB: ΔEVE by shock scenario") -> Chart:
+    """ΔEVE (EUR m, a loss positive) under the six shocks against the outlier line at 15% of Tier 1.
+
+    ``irrbb`` is the IRRBB summary of a pipeline run (``outputs["irrbb"]``, or ``bs.compute_irrbb``'s
+    summary): ``delta_eve`` by scenario after aggregation across currencies and ``tier1``
+    (methodology 13.7). Bars above the line are red.
+    """
+    for key in ("delta_eve", "tier1"):
+        if key not in irrbb:
+            raise InputError("irrbb", f"missing {key!r}", allowed=["delta_eve", "tier1"])
+    values = [float(irrbb["delta_eve"].get(name, 0.0)) / 1e6 for name in EVE_SCENARIOS]
+    line = OUTLIER_THRESHOLD * float(irrbb["tier1"]) / 1e6
+    names = [EVE_SCENARIO_LABELS[name] for name in EVE_SCENARIOS]
+    figure = _chart(7.5, 4.2)
+    axes = figure.add_subplot()
+    axes.barh(names, values, color=[BELOW_MINIMUM if v > line else ABOVE_MINIMUM for v in values])
+    for y, value in enumerate(values):
+        axes.annotate(f" {value:,.1f}", (value, y), va="center", fontsize="small", bbox=LABEL_BOX)
+    axes.axvline(line, color="#333333", linestyle="--", linewidth=1)
+    axes.annotate(f"15% of Tier 1 ({line:,.0f})", (line, 1.0), xycoords=("data", "axes fraction"),
+                  ha="right", va="bottom", fontsize="x-small")  # fmt: skip
+    axes.set_xlim(min(0.0, *values) * 1.2, max(line, *values) * 1.2)
+    axes.invert_yaxis()
+    figure.suptitle(title)
+    axes.set_xlabel("ΔEVE (EUR m, loss positive)")
+    axes.set_ylabel("shock scenario")
     return figure
 
 

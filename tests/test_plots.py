@@ -32,6 +32,8 @@ def charts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, plots
             "nsfr_bars": plots.nsfr_bars(run.liquidity),
             "capital_stack": plots.capital_stack(run.capital),
             "scenario_comparison": plots.scenario_comparison(table),
+            "ecl_by_stage": plots.ecl_by_stage(run.outputs["ecl_summary"]),
+            "delta_eve_by_scenario": plots.delta_eve_by_scenario(run.outputs["irrbb"]),
         }
         with pytest.raises(bs.InputError, match=r"\['cet2_ratio'\] are not columns") as error:
             plots.scenario_comparison(table, metrics=("cet1_ratio", "cet2_ratio"))
@@ -111,3 +113,61 @@ print(sorted(data), "matplotlib.pyplot" in sys.modules)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "['image/png', 'text/plain'] False"
+
+
+def test_ecl_by_stage_shows_the_allowance_share_and_coverage_of_each_stage() -> None:
+    import pandas as pd
+
+    summary = pd.DataFrame(
+        {
+            "stage": [1, 1, 2, 3],
+            "exposure_class": ["retail", "corporate", "retail", "defaulted"],
+            "ead_0": [600e6, 400e6, 100e6, 50e6],
+            "loss_allowance": [2e6, 1e6, 3e6, 20e6],
+        }
+    )
+    chart = plots.ecl_by_stage(summary)
+    axes = chart.axes[0]
+    # stage 1: 2 + 1 = 3 m; stage 2: 3 m; stage 3: 20 m (EUR m)
+    assert [p.get_height() for p in axes.patches] == pytest.approx([3.0, 3.0, 20.0], abs=1e-12)
+    assert [t.get_text() for t in axes.get_xticklabels()] == ["stage 1", "stage 2", "stage 3"]
+    texts = [t.get_text() for t in axes.texts]
+    # shares of 26 m: 3/26 = 11.5% -> '12%', 20/26 = 76.9% -> '77%'; coverage 3/1000 = 0.30%,
+    # 3/100 = 3.00%, 20/50 = 40.00%; total coverage 26/1150 = 2.26%
+    assert texts == [
+        "3.0\n12% of allowance\ncoverage 0.30%",
+        "3.0\n12% of allowance\ncoverage 3.00%",
+        "20.0\n77% of allowance\ncoverage 40.00%",
+    ]
+    assert axes.get_title() == "total 26.0 m, coverage 2.26% of exposure"
+    assert axes.get_ylabel() == "loss allowance (EUR m)"
+    with pytest.raises(bs.InputError, match="loss_allowance"):
+        plots.ecl_by_stage(summary.drop(columns="loss_allowance"))
+
+
+def test_delta_eve_by_scenario_marks_the_outlier_line_at_15_percent_of_tier1() -> None:
+    irrbb = {
+        "tier1": 1000e6,
+        "delta_eve": {
+            "parallel_up": 160e6, "parallel_down": -20e6, "steepener": 10e6,
+            "flattener": 0.0, "short_up": 149e6, "short_down": 5e6,
+        },
+    }  # fmt: skip
+    chart = plots.delta_eve_by_scenario(irrbb)
+    axes = chart.axes[0]
+    assert [p.get_width() for p in axes.patches] == pytest.approx([160, -20, 10, 0, 149, 5], abs=1e-12)
+    assert [t.get_text() for t in axes.get_yticklabels()] == [
+        "parallel up", "parallel down", "steepener", "flattener", "short rates up", "short rates down",
+    ]  # fmt: skip
+    # SRP31.82: outlier above 0.15 x 1000 m = 150 m; only parallel up (160 m) is above it
+    assert axes.lines[0].get_xdata()[0] == pytest.approx(150.0, abs=1e-12)
+    red = [
+        p.get_width()
+        for p in axes.patches
+        if p.get_facecolor()[:3] == pytest.approx((0xC4 / 255, 0x4E / 255, 0x52 / 255))
+    ]
+    assert red == pytest.approx([160.0])
+    assert "15% of Tier 1 (150)" in [t.get_text() for t in axes.texts]
+    assert axes.get_xlabel() == "ΔEVE (EUR m, loss positive)"
+    with pytest.raises(bs.InputError, match="tier1"):
+        plots.delta_eve_by_scenario({"delta_eve": {}})
