@@ -32,6 +32,8 @@ SECTIONS = {
     "lcr": ("Liquidity Coverage Ratio", "6"),
     "nsfr": ("Net Stable Funding Ratio", "7"),
     "crm": ("Credit risk mitigation", "9"),
+    "cva": ("CVA risk", "10"),
+    "market_risk": ("Market risk, simplified standardised approach", "11"),
     "ecl": ("IFRS 9 expected credit loss", "12"),
     "irrbb": ("Interest-rate risk in the banking book", "13"),
 }
