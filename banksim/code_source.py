@@ -1,18 +1,23 @@
-"""Normalized sources for code versions, and the memo that shares them across processes.
+"""Normalized sources for code versions, and the memos that share them across processes.
 
 A function's or class's source is normalized (comments, docstrings and layout do not count) and
-checked against the bytecode it runs; :class:`SourceMemo` keeps the results by file content.
+checked against the bytecode it runs; :class:`SourceMemo` keeps the results by file content, and
+:class:`ValueMemo` the content hashes of the constants the code reads, by their exact content.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
+import enum
 import hashlib
 import inspect
+import io
 import json
 import linecache
 import os
+import pickle
 import sys
 import textwrap
 import time
@@ -21,7 +26,15 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CODE_SCHEME", "MEMO", "MEMO_MAX_AGE_DAYS", "SourceMemo", "normalized_source"]
+__all__ = [
+    "CODE_SCHEME",
+    "MEMO",
+    "MEMO_MAX_AGE_DAYS",
+    "VALUES",
+    "SourceMemo",
+    "ValueMemo",
+    "normalized_source",
+]
 
 CODE_SCHEME = "banksim-code-v2"
 
@@ -268,3 +281,126 @@ class SourceMemo:
 MEMO_SCHEME = "banksim-code-memo-v1"
 MEMO_MAX_AGE_DAYS = 30
 MEMO = SourceMemo()
+
+
+# -- the content hashes of constants ---------------------------------------------------------------
+
+
+class _Unfaithful(Exception):
+    """A value whose pickle may not hold everything its content hash reads."""
+
+
+_OWN_REDUCTION = ("__reduce__", "__reduce_ex__", "__getstate__", "__getnewargs__", "__getnewargs_ex__")
+
+
+def _default_pickling(cls: type) -> bool:
+    """True if no class in ``cls``'s MRO but ``object`` defines how its instances pickle."""
+    return all(name not in vars(klass) for klass in cls.__mro__[:-1] for name in _OWN_REDUCTION)
+
+
+class _ContentPickler(pickle.Pickler):
+    """Pickles a constant as its exact content, or raises :class:`_Unfaithful`.
+
+    Core types (str, int, float, bool, None, bytes, tuple, list, dict, set) pickle exactly, type
+    for type and bit for bit (floats as their 8 bytes, dicts in order). Beyond those only
+    dataclass instances and enum members with the default pickling (their class by qualified
+    name, every attribute) are let through: anything else (arrays, frames, objects with their own
+    ``__reduce__``) may leave out what its content hash reads.
+    """
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, type | types.FunctionType | types.BuiltinFunctionType):
+            return NotImplemented  # by qualified name: a dataclass's class (a content hash has no other)
+        cls = type(obj)
+        if (isinstance(obj, enum.Enum) or dataclasses.is_dataclass(obj)) and _default_pickling(cls):
+            return NotImplemented
+        raise _Unfaithful(cls.__qualname__)
+
+
+class ValueMemo:
+    """The content hashes of constants, shared by every process, keyed by their exact content.
+
+    A code version hashes the constants its code reads (parameter tables, column schemas): in a
+    fresh process that is most of its cost. Here the hash of a constant is remembered under the
+    SHA-256 of its pickle (written, never read back: nothing is unpickled) made by
+    :class:`_ContentPickler`, which holds every bit the hash reads; so equal keys mean equal
+    content and the same hash. The file is named by what the hashes depend on (the key scheme and
+    the source of ``banksim.hashing``, the Python version): editing the hashing starts a new one.
+    A value the pickler refuses is hashed every time. Same folder, writing and pruning as
+    :class:`SourceMemo`; an unreadable or foreign file counts as empty.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, str] | None = None
+        self._dirty = False
+        self._scheme: str | None = None
+
+    def scheme(self) -> str:
+        if self._scheme is None:
+            from banksim import hashing
+
+            hashing_source = Path(hashing.__file__).read_bytes()
+            parts = [VALUE_MEMO_SCHEME, hashing.KEY_SCHEME, sys.version, str(pickle.HIGHEST_PROTOCOL)]
+            self._scheme = hashlib.sha256("\x00".join(parts).encode() + hashing_source).hexdigest()
+        return self._scheme
+
+    def _path(self, folder: Path) -> Path:
+        return folder / f"values-{self.scheme()[:32]}.json"
+
+    def _loaded(self) -> dict[str, str]:
+        if self._entries is None:
+            self._entries = {}
+            folder = MEMO.folder()
+            if folder is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stored = json.loads(self._path(folder).read_bytes())
+                    if isinstance(stored, dict) and stored.get("key") == self.scheme():
+                        entries = stored.get("entries")
+                        if isinstance(entries, dict):
+                            self._entries = {k: v for k, v in entries.items() if isinstance(v, str)}
+        return self._entries
+
+    @staticmethod
+    def content_key(value: Any) -> str | None:
+        """The SHA-256 of ``value``'s exact content, or None if it has none here."""
+        sink = io.BytesIO()
+        try:
+            _ContentPickler(sink, protocol=5).dump(value)
+        except (_Unfaithful, pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+            return None
+        return hashlib.sha256(sink.getbuffer()).hexdigest()
+
+    def digest(self, value: Any, compute: Any) -> str:
+        """The content hash of ``value``: remembered, or ``compute(value)`` (then remembered)."""
+        key = self.content_key(value) if MEMO.folder() is not None else None
+        if key is None:
+            return str(compute(value))
+        entries = self._loaded()
+        known = entries.get(key)
+        if known is None:
+            known = entries[key] = str(compute(value))
+            self._dirty = True
+        return known
+
+    def flush(self) -> None:
+        """Write the hashes if any were added (nothing if the folder cannot be written)."""
+        folder = MEMO.folder()
+        if not self._dirty or folder is None or self._entries is None:
+            return
+        self._dirty = False
+        if len(self._entries) > VALUE_MEMO_MAX_ENTRIES:  # old contents of edited constants
+            self._entries = dict(list(self._entries.items())[-VALUE_MEMO_MAX_ENTRIES // 2 :])
+        path = self._path(folder)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(json.dumps({"key": self.scheme(), "entries": self._entries}), "utf-8")
+            os.replace(temporary, path)
+        except (OSError, RuntimeError):  # the memo is an optimisation
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+
+VALUE_MEMO_SCHEME = "banksim-value-memo-v1"
+VALUE_MEMO_MAX_ENTRIES = 20_000
+VALUES = ValueMemo()

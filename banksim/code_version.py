@@ -34,6 +34,7 @@ from banksim.code_source import (
     CODE_SCHEME,
     MEMO,
     MEMO_MAX_AGE_DAYS,
+    VALUES,
     SourceMemo,
     _normalize,
     normalized_source,
@@ -131,10 +132,17 @@ def _immutable(value: Any) -> bool:
     if isinstance(value, tuple | frozenset):
         return all(_immutable(item) for item in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return type(value).__dataclass_params__.frozen and all(  # type: ignore[attr-defined]
-            _immutable(getattr(value, field.name)) for field in dataclasses.fields(value)
-        )
+        names = _frozen_fields(type(value))
+        return names is not None and all(_immutable(getattr(value, name)) for name in names)
     return False
+
+
+@functools.cache
+def _frozen_fields(cls: type) -> tuple[str, ...] | None:
+    """The field names of a frozen dataclass (None if it is not frozen), fixed with the class."""
+    if not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        return None
+    return tuple(field.name for field in dataclasses.fields(cls))
 
 
 def _snapshot(value: Any) -> _Check | None:
@@ -211,7 +219,7 @@ def _value_digest(value: Any, known: tuple[Any, _Check | None, str] | None) -> t
     """The content hash of ``value`` and its snapshot, reusing ``known`` while it still holds."""
     if known is not None and known[0] is value and (known[1] is None or known[1].holds(value)):
         return known[2], known[1]
-    return compute_params_hash(value), _snapshot(value)
+    return VALUES.digest(value, compute_params_hash), _snapshot(value)
 
 
 # -- the walk ---------------------------------------------------------------------------------------
@@ -454,6 +462,7 @@ def _walk(
     closure = _Closure({"banksim", module.split(".")[0]}, memo or {}, state or {})
     closure.visit(func)
     MEMO.flush()
+    VALUES.flush()
     sink = hashlib.sha256(CODE_SCHEME.encode())
     sink.update(f"version={version!r}".encode())
     for label in sorted(closure.parts):

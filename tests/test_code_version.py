@@ -25,11 +25,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import banksim as bs
+import banksim.code_source as code_source
 import banksim.code_version as code_version_module
 from banksim.code_version import CodeVersion, code_version
+from banksim.hashing import compute_params_hash
 from banksim.regulation.parameters import DEFAULT_PARAMETERS
 
 RULES = """
@@ -604,3 +608,103 @@ def test_a_value_without_a_content_hash_counts_by_its_type(
     ]
     namespace["LOCK"] = threading.RLock()
     assert code_version(namespace["locked"]) != before
+
+
+# -- the memo of constants' content hashes (banksim.code_source.ValueMemo) ---------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _Rate:
+    name: str
+    value: Any
+
+
+class _Lossy:
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def __reduce__(self) -> Any:
+        return (_Lossy, (0.0,))  # leaves out its value: never a memo key
+
+
+def test_value_memo_keys_are_exact_content() -> None:
+    key = code_source.ValueMemo.content_key
+    assert key((_Rate("a", 1.0),)) == key((_Rate("a", 1.0),))
+    distinct = [(_Rate("a", 1.0),), (_Rate("a", 1),), (_Rate("a", True),), (_Rate("a", -0.0),),
+                (_Rate("a", 0.0),), (_Rate("b", 1.0),), {"a": 1, "b": 2}, {"b": 2, "a": 1}]  # fmt: skip
+    keys = [key(value) for value in distinct]
+    assert None not in keys and len(set(keys)) == len(keys)
+    assert key((_Lossy(1.0),)) is None
+    assert key(np.array([1.0, 2.0])) is None  # arrays are hashed each time
+    assert key({"a": pd.DataFrame({"x": [1]})}) is None
+
+
+def test_value_memo_serves_a_remembered_hash_and_misses_on_any_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BANKSIM_CODE_CACHE", str(tmp_path))
+    computed: list[Any] = []
+
+    def compute(value: Any) -> str:
+        computed.append(value)
+        return compute_params_hash(value)
+
+    table = {"a": _Rate("a", 0.5), "b": _Rate("b", (1, 2))}
+    memo = code_source.ValueMemo()
+    assert memo.digest(table, compute) == compute_params_hash(table)
+    memo.flush()
+    fresh = code_source.ValueMemo()  # another process: reads the file
+    assert fresh.digest({"a": _Rate("a", 0.5), "b": _Rate("b", (1, 2))}, compute) == compute_params_hash(
+        table
+    )
+    assert len(computed) == 1, "served from the file"
+    changed = {"a": _Rate("a", 0.5), "b": _Rate("b", (1, 3))}
+    assert fresh.digest(changed, compute) == compute_params_hash(changed) != compute_params_hash(table)
+    assert len(computed) == 2
+
+
+VALUE_RULES = """
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Weight:
+    name: str
+    value: float
+
+
+WEIGHTS = (Weight("a", 0.5), Weight("b", 9.0))
+RISK_WEIGHT = 0.5
+
+
+def weigh(x):
+    return x * WEIGHTS[0].value * 1.0
+"""
+
+
+@pytest.mark.slow
+def test_the_value_memo_never_serves_the_hash_of_an_edited_constant(tmp_path: Path) -> None:
+    name = f"valuepkg_{uuid.uuid4().hex[:8]}"
+    (tmp_path / name).mkdir()
+    (tmp_path / name / "__init__.py").write_text("")
+    rules = tmp_path / name / "rules.py"
+    rules.write_text(VALUE_RULES)
+    (tmp_path / name / "service.py").write_text(MEMO_SERVICE.format(package=name))
+    memo = str(tmp_path / "memo")
+
+    first = _run_fresh(tmp_path, name, memo)
+    assert (first["hit"], first["total"]) == (False, 1.5)  # 0.5 * (0 + 1 + 2)
+    assert any((tmp_path / "memo").glob("values-*.json")), "the first process remembered WEIGHTS"
+    assert _run_fresh(tmp_path, name, memo) == {**first, "hit": True}
+
+    _edit_keeping_size_and_mtime(rules, 'Weight("b", 9.0)', 'Weight("b", 8.0)')  # an unused member
+    unused = _run_fresh(tmp_path, name, memo)
+    assert unused["hit"] is False and unused["code"] != first["code"]
+    _edit_keeping_size_and_mtime(rules, 'Weight("a", 0.5)', 'Weight("a", 2.5)')
+    used = _run_fresh(tmp_path, name, memo)
+    assert (used["hit"], used["total"]) == (False, 7.5)  # 2.5 * (0 + 1 + 2)
+    assert _run_fresh(tmp_path, name, "off") == {**used, "hit": True}, "the memo gives a full walk's version"
+    _edit_keeping_size_and_mtime(
+        rules, 'Weight("a", 2.5), Weight("b", 8.0)', 'Weight("a", 0.5), Weight("b", 9.0)'
+    )
+    assert _run_fresh(tmp_path, name, memo) == {**first, "hit": True}
