@@ -32,7 +32,11 @@ __all__ = [
     "MetricRule",
     "ScenarioController",
     "amounts",
+    "ecl_rows",
     "headlines",
+    "irrbb_rows",
+    "outlier_note",
+    "rwa_rows",
     "jurisdiction_label",
     "scenario_label",
     "status_colour",
@@ -298,6 +302,124 @@ def amounts(result: PipelineResult, baseline: PipelineResult | None = None) -> l
         if baseline is not None:
             change = f"{(value - amount(baseline)) / 1e9:+,.2f}".replace("-", "−")
         rows.append({"Amount": label, "EUR bn": f"{value / 1e9:,.2f}", "Change vs baseline": change})
+    return rows
+
+
+# -- the new metrics' tables: IFRS 9 allowance, IRRBB, RWA by risk ----------------------------------------
+
+MILLION = 1e6
+EVE_SCENARIO_LABELS = {
+    "parallel_up": "Parallel up",
+    "parallel_down": "Parallel down",
+    "steepener": "Steepener",
+    "flattener": "Flattener",
+    "short_up": "Short rates up",
+    "short_down": "Short rates down",
+}
+PARALLEL = ("parallel_up", "parallel_down")  # the shocks ΔNII is disclosed for (methodology 13.8)
+
+
+def _millions(value: float) -> str:
+    return f"{value / MILLION:,.1f}".replace("-", "−")
+
+
+def ecl_rows(summary: Any) -> list[dict[str, str]]:
+    """The loss allowance by IFRS 9 stage: exposures, EAD and allowance (EUR m), share, coverage.
+
+    ``summary`` is the ECL summary by stage and class (columns ``stage``, ``exposures``, ``ead_0``,
+    ``loss_allowance``); the last row is the total. Coverage is allowance over EAD (methodology 12).
+    """
+    by_stage = summary.groupby("stage")[["exposures", "ead_0", "loss_allowance"]].sum()
+    by_stage = by_stage.reindex([1, 2, 3], fill_value=0)
+    total = by_stage.sum()
+    rows = []
+    for name, row in [*((f"Stage {s}", by_stage.loc[s]) for s in (1, 2, 3)), ("Total", total)]:
+        allowance, ead = float(row["loss_allowance"]), float(row["ead_0"])
+        share = allowance / float(total["loss_allowance"]) if float(total["loss_allowance"]) else 0.0
+        rows.append(
+            {
+                "Stage": name,
+                "Exposures": f"{int(row['exposures']):,}",
+                "Exposure at default (EUR m)": _millions(ead),
+                "Loss allowance (EUR m)": _millions(allowance),
+                "Share of allowance": f"{share:.1%}",
+                "Coverage": f"{allowance / ead:.2%}" if ead else "n/a",
+            }
+        )
+    return rows
+
+
+def irrbb_rows(irrbb: Mapping[str, Any]) -> list[dict[str, str]]:
+    """ΔEVE under the six shocks (EUR m, a loss positive, and as a share of Tier 1), against the
+    outlier line at 15% of Tier 1; ΔNII (a gain positive) for the two parallel shocks.
+
+    ``irrbb`` is the IRRBB summary (``delta_eve`` and ``delta_nii`` by scenario, ``tier1``, the
+    ``outlier_tests``); methodology 13.7-13.8.
+    """
+    tier1 = float(irrbb["tier1"])
+    threshold = float(irrbb["outlier_tests"][irrbb["aggregation"]]["threshold"])
+    rows = []
+    for name, label in EVE_SCENARIO_LABELS.items():
+        eve = float(irrbb["delta_eve"][name])
+        share = eve / tier1 if tier1 else math.inf
+        nii = _millions(float(irrbb["delta_nii"][name])) if name in PARALLEL else "—"
+        rows.append(
+            {
+                "Shock scenario": label,
+                "ΔEVE (EUR m)": _millions(eve),
+                "ΔEVE / Tier 1": f"{share:.2%}",
+                "Above the outlier line": "yes" if share > threshold else "no",
+                "ΔNII, 12 months (EUR m)": nii,
+            }
+        )
+    return rows
+
+
+def outlier_note(irrbb: Mapping[str, Any]) -> str:
+    """The outlier test in words: the worst shock's ΔEVE against 15% of Tier 1 (SRP31.82)."""
+    test = irrbb["outlier_tests"][irrbb["aggregation"]]
+    worst = EVE_SCENARIO_LABELS.get(str(test["worst_scenario"]), str(test["worst_scenario"]))
+    verdict = "an outlier" if test["outlier"] else "not an outlier"
+    return (
+        f"Worst shock: {worst.lower()}, ΔEVE {_millions(float(test['measure']))} m = {test['ratio']:.2%} "
+        f"of Tier 1 against the outlier line of {test['threshold']:.0%} (SRP31.82): {verdict}."
+    )
+
+
+RWA_PARTS = (
+    ("credit", "Credit risk (after collateral and guarantees)"),
+    ("counterparty", "Counterparty credit risk (SA-CCR)"),
+    ("cva", "CVA risk"),
+    ("market_risk", "Market risk"),
+    ("operational", "Operational risk"),
+)
+
+
+def rwa_rows(capital: Mapping[str, Any], rwa: Any = None) -> list[dict[str, str]]:
+    """RWA by risk (EUR m, share of the floored total), with what collateral and guarantees saved.
+
+    Reads the capital statement's RWA (CVA and market risk where it carries them); with the RWA
+    table, a line "Credit risk before collateral and guarantees" (``rwa_before_crm`` of the credit
+    lines) and the saving (methodology 9.10). The output floor's add-on comes last (RBC20.11).
+    """
+    amounts_ = capital["rwa"]
+    floored = float(amounts_["floored_rwa"])
+    rows = []
+
+    def add(label: str, value: float) -> None:
+        share = f"{value / floored:.1%}".replace("-", "−")
+        rows.append({"Risk": label, "RWA (EUR m)": _millions(value), "Share": share})
+
+    if rwa is not None and "rwa_before_crm" in rwa:
+        credit = rwa[rwa["risk_type"] == "credit"]
+        before = float(credit["rwa_before_crm"].sum())
+        add("Credit risk before collateral and guarantees", before)
+        add("Saved by collateral and guarantees", float(credit["rwa"].sum()) - before)
+    for key, label in RWA_PARTS:
+        if key in amounts_:
+            add(label, float(amounts_[key]))
+    add("Output floor add-on", float(amounts_.get("floor_add_on", 0.0)))
+    add("Total (after the output floor)", floored)
     return rows
 
 

@@ -24,7 +24,11 @@ from banksim.explorer import (
     Headline,
     ScenarioController,
     amounts,
+    ecl_rows,
+    irrbb_rows,
     jurisdiction_label,
+    outlier_note,
+    rwa_rows,
     scenario_label,
 )
 from banksim.regulation.jurisdictions import PRESETS
@@ -89,8 +93,10 @@ class ScenarioExplorer:
         The control widgets by name ('scenario', 'parameters', 'profile', 'num_positions', 'seed',
         one per shock).
     force_button, workbook_button, download, status, progress, progress_label, error, headline,
-    amounts, charts
-        The other widgets; ``charts`` maps 'rwa', 'lcr', 'nsfr', 'capital' to Output widgets.
+    amounts, charts, tables
+        The other widgets; ``charts`` maps 'capital', 'lcr', 'nsfr', 'rwa', 'ecl', 'irrbb' to Output
+        widgets; ``tables`` maps 'rwa' (RWA by risk), 'ecl' (allowance by stage) and 'irrbb' (ΔEVE and
+        ΔNII by shock) to HTML widgets beside their charts.
     """
 
     def __init__(self, controller: ScenarioController | None = None, run: bool = True, **values: Any) -> None:
@@ -155,9 +161,24 @@ class ScenarioExplorer:
         self.status.add_class("bs-cache-status")
         self.error = w.HTML("")
         self.error.add_class("bs-error")
-        self.charts = {name: w.Output() for name in ("capital", "lcr", "nsfr", "rwa")}
-        tabs = w.Tab(children=list(self.charts.values()))
-        for i, title in enumerate(("Capital stack", "LCR waterfall", "NSFR", "RWA by class")):
+        self.charts = {name: w.Output() for name in ("capital", "lcr", "nsfr", "rwa", "ecl", "irrbb")}
+        self.tables = {name: w.HTML("") for name in ("rwa", "ecl", "irrbb")}
+        for name, table in self.tables.items():
+            table.add_class(f"bs-table-{name}")  # a stable hook for the browser test
+        pages = [
+            w.VBox([self.tables[name], chart]) if name in self.tables else chart
+            for name, chart in self.charts.items()
+        ]
+        tabs = w.Tab(children=pages)
+        titles = (
+            "Capital stack",
+            "LCR waterfall",
+            "NSFR",
+            "RWA",
+            "Expected credit loss",
+            "Interest-rate risk",
+        )
+        for i, title in enumerate(titles):
             tabs.set_title(i, title)
         sidebar = w.VBox(
             [
@@ -250,7 +271,27 @@ class ScenarioExplorer:
         self._show("lcr", plots.lcr_waterfall(result.liquidity, title="Liquidity coverage"))
         self._show("nsfr", plots.nsfr_bars(result.liquidity, title="Stable funding"))
         self._show("rwa", plots.rwa_by_class(result.rwa))
+        self.tables["rwa"].value = _table(
+            rwa_rows(result.capital, result.rwa), numeric=("RWA (EUR m)", "Share")
+        )
+        self._show_new_metrics(result.outputs)
         return run
+
+    def _show_new_metrics(self, outputs: Mapping[str, Any]) -> None:
+        """The IFRS 9 and IRRBB tabs: a table and a chart each (left empty without the step's output)."""
+        if "ecl_summary" in outputs:
+            numeric = ("Exposures", "Exposure at default (EUR m)", "Loss allowance (EUR m)")
+            table = _table(
+                ecl_rows(outputs["ecl_summary"]), numeric=(*numeric, "Share of allowance", "Coverage")
+            )
+            self.tables["ecl"].value = f"<div class='bs-section'>IFRS 9 loss allowance by stage</div>{table}"
+            self._show("ecl", plots.ecl_by_stage(outputs["ecl_summary"]))
+        if "irrbb" in outputs:
+            irrbb = outputs["irrbb"]
+            numeric = ("ΔEVE (EUR m)", "ΔEVE / Tier 1", "ΔNII, 12 months (EUR m)")
+            note = f"<div class='bs-rule'>{html.escape(outlier_note(irrbb))}</div>"
+            self.tables["irrbb"].value = _table(irrbb_rows(irrbb), numeric=numeric) + note
+            self._show("irrbb", plots.delta_eve_by_scenario(irrbb))
 
     def prepare_workbook(self) -> None:
         """Build the current scenario's workbook and offer it as a download link."""
@@ -273,6 +314,8 @@ class ScenarioExplorer:
     def _clear_results(self) -> None:
         self.title.value = "<h3 style='margin:0 0 4px 0'>No result for these settings</h3>"
         self.headline.value = self.amounts.value = ""
+        for table in self.tables.values():
+            table.value = ""
         for out in self.charts.values():
             out.outputs = ()
 

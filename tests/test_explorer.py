@@ -20,8 +20,12 @@ from banksim.explorer import (
     SCENARIO_LABELS,
     STEP_LABELS,
     ScenarioController,
+    ecl_rows,
     headlines,
+    irrbb_rows,
+    outlier_note,
     points,
+    rwa_rows,
     scenario_label,
     status_colour,
 )
@@ -349,3 +353,117 @@ def test_the_jurisdiction_is_a_control_of_its_own(
         explorer.controller.set("parameters", "atlantis")
     with pytest.raises(bs.InputError, match="unknown jurisdiction preset"):
         ScenarioController(**SMALL, parameters="atlantis")
+
+
+# -- the IFRS 9, IRRBB and RWA tables ----------------------------------------------------------------------
+
+
+def test_ecl_rows_give_the_allowance_share_and_coverage_by_stage() -> None:
+    summary = pd.DataFrame(
+        {
+            "stage": [1, 1, 2, 3],
+            "exposure_class": ["retail", "corporate", "retail", "defaulted"],
+            "exposures": [60, 40, 8, 2],
+            "ead_0": [600e6, 400e6, 100e6, 50e6],
+            "loss_allowance": [2e6, 1e6, 3e6, 20e6],
+        }
+    )
+    rows = ecl_rows(summary)
+    assert [r["Stage"] for r in rows] == ["Stage 1", "Stage 2", "Stage 3", "Total"]
+    # stage 1: 3 m on 1,000 m -> coverage 0.30%, share 3/26 = 11.5%; stage 3: 20/50 = 40.00%, 20/26 = 76.9%
+    assert rows[0] == {
+        "Stage": "Stage 1", "Exposures": "100", "Exposure at default (EUR m)": "1,000.0",
+        "Loss allowance (EUR m)": "3.0", "Share of allowance": "11.5%", "Coverage": "0.30%",
+    }  # fmt: skip
+    assert (rows[1]["Coverage"], rows[1]["Share of allowance"]) == ("3.00%", "11.5%")
+    assert (rows[2]["Coverage"], rows[2]["Share of allowance"]) == ("40.00%", "76.9%")
+    # total: 26 m on 1,150 m = 2.26%
+    assert rows[3]["Loss allowance (EUR m)"] == "26.0" and rows[3]["Coverage"] == "2.26%"
+    assert rows[3]["Exposures"] == "110" and rows[3]["Share of allowance"] == "100.0%"
+    empty = ecl_rows(summary[summary["stage"] != 2])
+    assert empty[1]["Coverage"] == "n/a" and empty[1]["Exposures"] == "0"
+
+
+def _irrbb(parallel_down: float) -> dict[str, Any]:
+    eve = {"parallel_up": 20e6, "parallel_down": parallel_down, "steepener": 5e6,
+           "flattener": 0.0, "short_up": 1e6, "short_down": 40e6}  # fmt: skip
+    worst = max(eve, key=eve.__getitem__)
+    test = {"measure": eve[worst], "worst_scenario": worst, "ratio": eve[worst] / 1e9, "threshold": 0.15,
+            "outlier": eve[worst] > 0.15e9}  # fmt: skip
+    nii = dict.fromkeys(eve, 1.0) | {"parallel_up": 30e6, "parallel_down": -30e6}
+    return {"tier1": 1e9, "aggregation": "basel", "outlier_tests": {"basel": test}, "delta_eve": eve,
+            "delta_nii": nii}  # fmt: skip
+
+
+def test_irrbb_rows_hold_each_shock_against_15_percent_of_tier1() -> None:
+    rows = irrbb_rows(_irrbb(parallel_down=150e6))
+    assert [r["Shock scenario"] for r in rows] == [
+        "Parallel up", "Parallel down", "Steepener", "Flattener", "Short rates up", "Short rates down",
+    ]  # fmt: skip
+    # SRP31.82: 150 m / 1,000 m = 15.00% is not more than 15%: not an outlier
+    assert rows[1] == {
+        "Shock scenario": "Parallel down", "ΔEVE (EUR m)": "150.0", "ΔEVE / Tier 1": "15.00%",
+        "Above the outlier line": "no", "ΔNII, 12 months (EUR m)": "−30.0",
+    }  # fmt: skip
+    assert rows[0]["ΔNII, 12 months (EUR m)"] == "30.0" and rows[0]["ΔEVE / Tier 1"] == "2.00%"
+    assert all(r["ΔNII, 12 months (EUR m)"] == "—" for r in rows[2:])  # ΔNII for the parallel shocks only
+    assert outlier_note(_irrbb(150e6)).endswith("against the outlier line of 15% (SRP31.82): not an outlier.")
+    # 150.1 m / 1,000 m = 15.01% > 15%: an outlier
+    over = _irrbb(parallel_down=150.1e6)
+    assert irrbb_rows(over)[1]["Above the outlier line"] == "yes"
+    assert outlier_note(over) == (
+        "Worst shock: parallel down, ΔEVE 150.1 m = 15.01% of Tier 1 against the outlier line of 15% "
+        "(SRP31.82): an outlier."
+    )
+
+
+def test_rwa_rows_show_collateral_savings_cva_and_market_risk() -> None:
+    capital = {"rwa": {"credit": 700e6, "counterparty": 50e6, "cva": 40e6, "market_risk": 60e6,
+                       "operational": 100e6, "floor_add_on": 50e6, "floored_rwa": 1000e6}}  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "risk_type": ["credit", "credit", "counterparty"],
+            "rwa": [500e6, 200e6, 50e6],
+            "rwa_before_crm": [600e6, 250e6, 50e6],
+        }
+    )
+    rows = {r["Risk"]: (r["RWA (EUR m)"], r["Share"]) for r in rwa_rows(capital, table)}
+    assert rows == {
+        "Credit risk before collateral and guarantees": ("850.0", "85.0%"),  # 600 + 250
+        "Saved by collateral and guarantees": ("−150.0", "−15.0%"),  # 700 - 850
+        "Credit risk (after collateral and guarantees)": ("700.0", "70.0%"),
+        "Counterparty credit risk (SA-CCR)": ("50.0", "5.0%"),
+        "CVA risk": ("40.0", "4.0%"),
+        "Market risk": ("60.0", "6.0%"),
+        "Operational risk": ("100.0", "10.0%"),
+        "Output floor add-on": ("50.0", "5.0%"),
+        "Total (after the output floor)": ("1,000.0", "100.0%"),
+    }
+    # a statement without CVA and market risk, and no RWA table: those lines are left out
+    plain = {"rwa": {"credit": 900e6, "counterparty": 0.0, "operational": 100e6, "floored_rwa": 1000e6}}
+    assert [r["Risk"] for r in rwa_rows(plain)] == [
+        "Credit risk (after collateral and guarantees)", "Counterparty credit risk (SA-CCR)",
+        "Operational risk", "Output floor add-on", "Total (after the output floor)",
+    ]  # fmt: skip
+
+
+def test_view_shows_the_ifrs9_irrbb_and_rwa_tables_in_words(sqlite_store: bs.Store) -> None:
+    explorer = ScenarioExplorer(**SMALL)
+    result = explorer.last.result
+    tables = {name: table.value for name, table in explorer.tables.items()}
+    assert "Stage 3" in tables["ecl"] and "Coverage" in tables["ecl"]
+    assert "Short rates down" in tables["irrbb"] and "outlier line of 15%" in tables["irrbb"]
+    assert "CVA risk" in tables["rwa"] and "Market risk" in tables["rwa"]
+    assert not [t for t in tables.values() if "_" in t.replace("bs-table", "")]
+    stage3 = ecl_rows(result.outputs["ecl_summary"])[2]["Loss allowance (EUR m)"]
+    assert f"<td class='num'>{stage3}</td>" in tables["ecl"]
+    # the totals match the step's summary and the capital statement
+    total = ecl_rows(result.outputs["ecl_summary"])[3]["Loss allowance (EUR m)"]
+    assert total == f"{result.outputs['ecl']['total_allowance'] / 1e6:,.1f}"
+    cva = f"{result.capital['rwa']['cva'] / 1e6:,.1f}"
+    assert f"<td class='num'>{cva}</td>" in tables["rwa"]
+    for name in ("ecl", "irrbb"):
+        assert explorer.charts[name].outputs[0]["data"]["image/png"]
+    explorer.controller.values["num_positions"] = 0
+    explorer.refresh()
+    assert all(table.value == "" for table in explorer.tables.values())
