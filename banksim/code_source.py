@@ -11,6 +11,7 @@ import ast
 import contextlib
 import dataclasses
 import enum
+import functools
 import hashlib
 import inspect
 import io
@@ -293,6 +294,7 @@ class _Unfaithful(Exception):
 _OWN_REDUCTION = ("__reduce__", "__reduce_ex__", "__getstate__", "__getnewargs__", "__getnewargs_ex__")
 
 
+@functools.lru_cache(maxsize=1024)
 def _default_pickling(cls: type) -> bool:
     """True if no class in ``cls``'s MRO but ``object`` defines how its instances pickle."""
     return all(name not in vars(klass) for klass in cls.__mro__[:-1] for name in _OWN_REDUCTION)

@@ -250,7 +250,7 @@ class _Watch:
 class _Closure:
     """Walks what a function reaches in project-local code and records a digest of each piece."""
 
-    def __init__(self, roots: set[str], memo: Memo, state: Mapping[int, Any]) -> None:
+    def __init__(self, roots: frozenset[str], memo: Memo, state: Mapping[int, Any]) -> None:
         self.roots = roots
         self.state = state
         self.parts: dict[str, str] = {}
@@ -261,9 +261,7 @@ class _Closure:
         self.module_names: dict[str, set[str]] = {}
 
     def is_local(self, module_name: str | None) -> bool:
-        if not module_name or _within(module_name, INFRASTRUCTURE):
-            return False  # the caching machinery, the store package's modules included
-        return any(module_name == root or module_name.startswith(root + ".") for root in self.roots)
+        return bool(module_name) and _is_local(module_name, self.roots)  # type: ignore[arg-type]
 
     def visit(self, obj: Any, names: frozenset[str] = frozenset()) -> None:
         wrapped = getattr(obj, "__wrapped__", None)
@@ -459,7 +457,7 @@ def _walk(
     state: Mapping[int, Any] | None = None,
 ) -> _State:
     module = getattr(func, "__module__", "") or ""
-    closure = _Closure({"banksim", module.split(".")[0]}, memo or {}, state or {})
+    closure = _Closure(frozenset({"banksim", module.split(".")[0]}), memo or {}, state or {})
     closure.visit(func)
     MEMO.flush()
     VALUES.flush()
@@ -545,6 +543,13 @@ class CodeVersion:
             self._written.update((id(value), value) for _, value in changed)
             self._state = _walk(self.func, self.version, state.values, self._written)
         return [label for label, _ in changed]
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_local(module_name: str, roots: frozenset[str]) -> bool:
+    """True if ``module_name`` is in one of ``roots`` and not the caching machinery (the store
+    package's modules included)."""
+    return not _within(module_name, INFRASTRUCTURE) and _within(module_name, roots)
 
 
 def _within(module_name: str, packages: frozenset[str]) -> bool:

@@ -1,13 +1,14 @@
 """Fresh-process benchmark: what a notebook's first call, a CLI command or a sweep worker pays.
 
-Run: ``.venv/bin/python bench/bench_fresh_process.py [--repeats N] [--rows N]``. Every variant is a
-new Python process, run round-robin with the others in a shuffled order (machine noise hits all
-alike); the table shows medians of the process's wall time and CPU time (user + system, steadier
-on a busy machine) and the ratios the targets are set in. Variants marked "SQLAlchemy reads" read
-the store through the engine, as a hit did before it read SQLite files with sqlite3 alone. A store
-is prepared first in a temporary project folder (``MEMORY_CACHE_MB=0``: every hit reads its
-payload). Children run with bytecode caching on, as a user's Python does
-(``PYTHONDONTWRITEBYTECODE`` is dropped).
+Run: ``.venv/bin/python bench/bench_fresh_process.py [--repeats N] [--rows N] [--baseline DIR]``.
+Every variant is a new Python process, run round-robin with the others in a shuffled order
+(machine noise hits all alike); the table shows medians of the process's wall time and CPU time
+(user + system, steadier on a busy machine) and the ratios the targets are set in. Variants
+marked "SQLAlchemy reads" read the store through the engine, as a hit did before it read SQLite
+files with sqlite3 alone; variants marked "baseline" import banksim from ``--baseline`` (another
+copy of the package) and hit the same store. A store is prepared first in a temporary project
+folder (``MEMORY_CACHE_MB=0``: every hit reads its payload). Children run with bytecode caching
+on, as a user's Python does (``PYTHONDONTWRITEBYTECODE`` is dropped).
 """
 
 from __future__ import annotations
@@ -130,6 +131,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="processes per variant (default 15)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="positions of the large hit")
+    parser.add_argument(
+        "--baseline",
+        help="a folder holding another copy of the banksim package (an earlier version, say): its "
+        "hits run beside this one's, on the same store",
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-fresh-") as folder:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -168,6 +174,13 @@ def main() -> None:
             ),
             "steps of a hit, 10,000": lambda: child(STEPS, path, small, env=env),
         }
+        if options.baseline:
+            base = env | {"PYTHONPATH": options.baseline}
+            variants |= {
+                f"hit {options.rows:,}, baseline": lambda: child(HIT, path, rows, env=base),
+                "hit 10,000 (first call), baseline": lambda: child(FIRST_CALL, path, small, "hit", env=base),
+                "steps of a hit, 10,000, baseline": lambda: child(STEPS, path, small, env=base),
+            }
         for run in variants.values():  # warm-up: bytecode written, code memo filled, page cache
             run()
         results: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
@@ -210,6 +223,18 @@ def report(results: dict[str, list[dict[str, float]]], options: argparse.Namespa
             "read floor (pandas + pyarrow read)",
             None,
         ),
+        *(
+            [
+                (
+                    f"{hit}, baseline / read floor",
+                    f"{hit}, baseline",
+                    "read floor (pandas + pyarrow read)",
+                    None,
+                )
+            ]
+            if options.baseline
+            else []
+        ),
         (
             f"{hit} without the code memo / read floor",
             f"{hit}, no code memo",
@@ -223,7 +248,8 @@ def report(results: dict[str, list[dict[str, float]]], options: argparse.Namespa
         cpu = median(results[top], "cpu") / median(results[bottom], "cpu")
         print(f"{label:<52} {wall:6.2f} {cpu:6.2f}  {'<= ' + str(target) if target else ''}")
     compute = results["compute 10,000 (first call)"]
-    for variant in ("hit 10,000 (first call)", "hit 10,000 (first call), SQLAlchemy reads"):
+    firsts = ["hit 10,000 (first call)", "hit 10,000 (first call), SQLAlchemy reads"]
+    for variant in [*firsts, *([f"{firsts[0]}, baseline"] if options.baseline else [])]:
         print()
         for field in ("first call", "first call cpu"):
             hit_first, compute_first = median(results[variant], field), median(compute, field)
@@ -236,6 +262,8 @@ def report(results: dict[str, list[dict[str, float]]], options: argparse.Namespa
         "SQLAlchemy": results["steps of a hit, SQLAlchemy reads"],
         "10,000 rows": results["steps of a hit, 10,000"],
     }
+    if options.baseline:
+        columns["10k, base"] = results["steps of a hit, 10,000, baseline"]
     print(f"\nsteps of a fresh hit, {options.rows:,} rows unless named (medians of CPU seconds in the child)")
     print(f"  {'step':<44}" + "".join(f" {name:>10}" for name in columns))
     for name in columns["sqlite3"][0]:
