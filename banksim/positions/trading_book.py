@@ -16,7 +16,7 @@ import pandas as pd
 
 from banksim.errors import InputError
 from banksim.positions.validation import categorical_from_codes
-from banksim.positions.vocabulary import RATINGS
+from banksim.positions.vocabulary import MARKET_RISK_CLASSES, RATINGS
 
 __all__ = [
     "INSTRUMENT_TYPES",
@@ -28,7 +28,7 @@ __all__ = [
     "validate_trading_book",
 ]
 
-RISK_CLASSES = ("interest_rate", "equity", "fx", "commodity")
+RISK_CLASSES = MARKET_RISK_CLASSES
 INSTRUMENT_TYPES = (
     "bond",
     "swap_leg",

@@ -154,6 +154,16 @@ NMD_PRODUCTS = ("retail_deposit", "sme_deposit", "operational_deposit", "corpora
 # The five SA-CCR asset classes of a derivative trade (CRE52.40); saccr.py.
 DERIVATIVE_ASSET_CLASSES = tuple(c for c in SACCR_ASSET_CLASSES if c != "none")
 
+# Every rating string but 'unrated': the ratings a CVA counterparty maps to IG or HY (methodology 10.2);
+# regulation/cva_inputs.py.
+RATED = tuple(r for r in RATINGS if r != "unrated")
+# The kinds of CVA hedge, single-name and index CDS (MAR50.23-50.24, methodology 10.3);
+# regulation/cva_inputs.py.
+CVA_HEDGE_TYPES = ("single_name", "index")
+# The four risk classes of the simplified standardised approach, each with its scaling factor
+# (MAR40.2, methodology 11.1); positions/trading_book.py, regulation/market_risk.py.
+MARKET_RISK_CLASSES = ("interest_rate", "equity", "fx", "commodity")
+
 # -- the operational-risk input: the business-indicator items (OPE25.4-25.5), EUR millions ---------
 
 # Columns of a business_indicator table; regulation/operational.py reads them, synthetic/proxy.py fills them.

@@ -14,7 +14,7 @@ import pandas as pd
 
 from banksim.errors import InputError
 from banksim.positions.trading_book import TableColumn, validate_table
-from banksim.positions.vocabulary import RATINGS
+from banksim.positions.vocabulary import CVA_HEDGE_TYPES, RATED, RATINGS
 from banksim.regulation.cva_parameters import CREDIT_QUALITIES, CVA_SECTORS
 
 __all__ = [
@@ -26,10 +26,10 @@ __all__ = [
 ]
 
 NAN = math.nan
-HEDGE_TYPES = ("single_name", "index")
+HEDGE_TYPES = CVA_HEDGE_TYPES
 RELATIONS = ("direct", "legally_related", "sector_region", "none")
 # C21: IG = AAA to BBB-, HY = BB+ and below, NR = unrated.
-QUALITY_OF_RATING = {r: ("IG" if i < RATINGS.index("BB+") else "HY") for i, r in enumerate(RATINGS[:-1])}
+QUALITY_OF_RATING = {r: ("IG" if i < RATINGS.index("BB+") else "HY") for i, r in enumerate(RATED)}
 QUALITY_OF_RATING["unrated"] = "NR"
 
 NETTING_SET_COLUMNS: tuple[TableColumn, ...] = (
