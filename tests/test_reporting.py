@@ -151,7 +151,9 @@ def test_lcr_nsfr_and_capital_sheets(book: openpyxl.Workbook, run: bs.PipelineRe
     assert nsfr["Available stable funding"] == pytest.approx(run.liquidity["asf"], rel=1e-12)
     assert nsfr["NSFR"] == pytest.approx(run.liquidity["nsfr"], rel=1e-12)
     rows = len(bs.capital_statement(run.capital))  # the statement's rows, then the requirements
-    capital = {row[1]: row[2] for row in book["Capital"].iter_rows(min_row=2, max_row=rows + 1, values_only=True)}
+    capital = {
+        row[1]: row[2] for row in book["Capital"].iter_rows(min_row=2, max_row=rows + 1, values_only=True)
+    }
     assert capital["Common Equity Tier 1 capital"] == pytest.approx(run.capital["own_funds"]["cet1"])
     assert capital["Total risk exposure amount"] == pytest.approx(run.capital["rwa"]["floored_rwa"])
     assert capital["Leverage ratio"] == pytest.approx(run.capital["leverage"]["leverage_ratio"])
@@ -309,3 +311,121 @@ def test_bulk_text_is_cut_at_the_cell_limit_and_cannot_mix_with_single_cells() -
 
     with pytest.raises(ValueError, match="mixes bulk columns with single cells"):
         _bulk_workbook(mixed)
+
+
+# -- the IFRS 9 and IRRBB sheets, and the RWA sheet's CRM, CVA and market-risk lines ----------------
+
+
+ECL_SUMMARY = pd.DataFrame(
+    {
+        "stage": [1, 1, 2, 3],
+        "exposure_class": ["retail", "corporate", "retail", "defaulted"],
+        "exposures": [60, 40, 8, 2],
+        "ead_0": [600e6, 400e6, 100e6, 50e6],
+        "ecl_12m": [2e6, 1e6, 1e6, 20e6],
+        "ecl_lifetime": [9e6, 5e6, 3e6, 20e6],
+        "loss_allowance": [2e6, 1e6, 3e6, 20e6],
+        "coverage": [2e6 / 600e6, 1e6 / 400e6, 3e6 / 100e6, 20e6 / 50e6],
+    }
+)
+SHOCKS = ["parallel_up", "parallel_down", "steepener", "flattener", "short_up", "short_down"]
+
+
+def _irrbb_outputs() -> dict[str, Any]:
+    eur = [-100e6, 90e6, 30e6, -20e6, -50e6, 60e6]  # a loss positive
+    usd = [10e6, -12e6, 4e6, -1e6, 2e6, -3e6]
+    eve = pd.DataFrame(
+        {"currency": ["EUR"] * 6 + ["USD"] * 6, "scenario": SHOCKS * 2, "delta_eve_reporting": eur + usd}
+    )
+    # Basel losses only (methodology 13.7): per shock sum of max(0, x_c)
+    basel = {s: max(0.0, e) + max(0.0, u) for s, e, u in zip(SHOCKS, eur, usd, strict=True)}
+    assert basel == {"parallel_up": 10e6, "parallel_down": 90e6, "steepener": 34e6, "flattener": 0.0,
+                     "short_up": 2e6, "short_down": 60e6}  # fmt: skip
+    tests = {
+        "basel": {"measure": 90e6, "worst_scenario": "parallel_down", "tier1": 500e6, "ratio": 0.18,
+                  "threshold": 0.15, "outlier": True},  # 90 / 500 = 18% > 15%
+        "eu_sot": {"measure": 84e6, "worst_scenario": "parallel_down", "tier1": 500e6, "ratio": 0.168,
+                   "threshold": 0.15, "outlier": True},  # 90 - 0.5 x 12 = 84; 84 / 500 = 16.8%
+    }  # fmt: skip
+    nii = pd.DataFrame(
+        {
+            "currency": ["EUR", "EUR", "USD", "USD"],
+            "scenario": ["parallel_up", "parallel_down"] * 2,
+            "delta_nii_reporting": [25e6, -25e6, -2e6, 2e6],
+        }
+    )
+    irrbb = {"aggregation": "basel", "tier1": 500e6, "delta_eve": basel, "outlier_tests": tests,
+             "delta_nii_parallel_up": 23e6, "delta_nii_parallel_down": -23e6}  # fmt: skip
+    return {"ecl_summary": ECL_SUMMARY, "irrbb": irrbb, "irrbb_eve": eve, "irrbb_nii": nii}
+
+
+@pytest.fixture(scope="module")
+def full_book(run: bs.PipelineResult) -> openpyxl.Workbook:
+    data = excel_workbook(
+        run.positions, run.rwa, run.lcr, run.nsfr, run.capital, run.liquidity, "baseline", "abc123",
+        outputs=_irrbb_outputs(),
+    )  # fmt: skip
+    return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+
+
+def _rows(sheet: Any) -> list[tuple[Any, ...]]:
+    return [row for row in sheet.iter_rows(values_only=True) if any(c is not None for c in row)]
+
+
+def test_the_new_sheets_come_only_with_their_results(
+    book: openpyxl.Workbook, full_book: openpyxl.Workbook
+) -> None:
+    assert "IFRS 9" not in book.sheetnames and "IRRBB" not in book.sheetnames
+    assert full_book.sheetnames[:7] == ["Summary", "RWA", "LCR", "NSFR", "Capital", "IFRS 9", "IRRBB"]
+
+
+def test_ifrs9_sheet_shows_the_allowance_by_stage_and_class(full_book: openpyxl.Workbook) -> None:
+    rows = _rows(full_book["IFRS 9"])
+    assert rows[1][:8] == ("Stage", "Exposure class", "Exposures", "Exposure at default (EUR)",
+                           "12-month ECL (EUR)", "Lifetime ECL (EUR)", "Loss allowance (EUR)", "Coverage")  # fmt: skip
+    lines = {(r[0], r[1]): r for r in rows[2:6]}
+    assert lines[("Stage 1", "Corporates")][2:7] == (40, 400e6, 1e6, 5e6, 1e6)
+    assert lines[("Stage 3", "Defaulted exposures")][7] == pytest.approx(0.4)  # 20 / 50
+    totals = {r[0]: r for r in rows[7:]}
+    # stage 1: 3 m on 1,000 m = 0.3%, share 3 / 26; total 26 m on 1,150 m
+    assert totals["Stage 1"][2:4] == (100, 1000e6) and totals["Stage 1"][6] == 3e6
+    assert totals["Stage 1"][7] == pytest.approx(0.003, abs=1e-15)
+    assert totals["Stage 1"][8] == pytest.approx(3 / 26, abs=1e-15)
+    assert totals["Total"][6] == 26e6 and totals["Total"][7] == pytest.approx(26 / 1150, abs=1e-15)
+    words = [c for r in rows for c in r if isinstance(c, str)]
+    assert not [w for w in words if "_" in w]
+
+
+def test_irrbb_sheet_shows_delta_eve_by_shock_and_currency_and_the_outlier_test(
+    full_book: openpyxl.Workbook,
+) -> None:
+    rows = _rows(full_book["IRRBB"])
+    assert rows[1] == ("Shock scenario", "ΔEVE EUR (EUR)", "ΔEVE USD (EUR)", "ΔEVE, Basel, losses only (EUR)",
+                       "ΔEVE / Tier 1", None, None)[: len(rows[1])]  # fmt: skip
+    eve = {r[0]: r for r in rows[2:8]}
+    assert list(eve) == ["Parallel up", "Parallel down", "Steepener", "Flattener", "Short rates up",
+                         "Short rates down"]  # fmt: skip
+    assert eve["Parallel down"][1:5] == (90e6, -12e6, 90e6, pytest.approx(0.18))  # 90 / 500
+    assert eve["Steepener"][3] == 34e6 and eve["Flattener"][3] == 0  # 30 + 4; losses only
+    tests = {r[0]: r for r in rows if r[0] in ("Basel, losses only", "EU, gains at 50%")}
+    assert tests["Basel, losses only"][1:7] == ("Parallel down", 90e6, 500e6, 0.18, 0.15, "BREACH")
+    assert tests["EU, gains at 50%"][2] == 84e6
+    nii = {r[0]: r for r in rows[rows.index(next(r for r in rows if r[0] == "ΔNII, 12 months")) :]}
+    assert nii["ΔNII, 12 months"][1:4] == ("ΔNII EUR (EUR)", "ΔNII USD (EUR)", "ΔNII total (EUR)")
+    assert nii["Parallel up"][1:4] == (25e6, -2e6, 23e6) and nii["Parallel down"][3] == -23e6
+    words = [c for r in rows for c in r if isinstance(c, str)]
+    assert not [w for w in words if "_" in w]
+
+
+def test_rwa_sheet_shows_crm_columns_and_cva_and_market_risk(run: bs.PipelineResult) -> None:
+    rwa = run.rwa.assign(exposure_before_crm=run.rwa["exposure"] * 2, rwa_before_crm=run.rwa["rwa"] + 1.0)
+    capital = {**run.capital, "rwa": {**run.capital["rwa"], "cva": 123e6, "market_risk": 45e6}}
+    data = excel_workbook(run.positions, rwa, run.lcr, run.nsfr, capital, run.liquidity, "baseline")
+    rows = _rows(openpyxl.load_workbook(io.BytesIO(data), data_only=True)["RWA"])
+    assert rows[0][8:10] == ("Exposure before CRM (EUR)", "RWA before CRM (EUR)")
+    total = next(r for r in rows if r[0] == "Total")
+    assert total[5] == pytest.approx(run.rwa["rwa"].sum(), rel=1e-12)
+    assert total[8] == pytest.approx(2 * run.rwa["exposure"].sum(), rel=1e-12)
+    assert total[9] == pytest.approx(run.rwa["rwa"].sum() + len(run.rwa), rel=1e-12)  # +1 per line
+    below = {r[0]: r[5] for r in rows[rows.index(total) + 1 :]}
+    assert below == {"CVA risk (MAR50)": 123e6, "Market risk (MAR40)": 45e6}

@@ -282,3 +282,24 @@ def test_libreoffice_prints_summary_rwa_and_capital_on_one_page_each(
     detail = [p for p in text.split("\f") if "RWA detail" in p]
     assert all("Position ID" in p for p in detail)  # the header row on every page
     assert "###" not in text
+
+
+@pytest.mark.slow
+def test_libreoffice_prints_the_ifrs9_and_irrbb_sheets_on_one_page_each(
+    sqlite_store: bs.Store, tmp_path: Path
+) -> None:
+    result = bs.run_pipeline(1_500, seed=8)
+    workbook = excel_workbook(
+        result.positions, result.rwa, result.lcr, result.nsfr, result.capital, result.liquidity,
+        "baseline", outputs=result.outputs,
+    )  # fmt: skip
+    pdf = render_pdf(workbook, tmp_path)
+    pages = pages_by_sheet(pdf)
+    assert pages["IFRS 9"] == 1 and pages["IRRBB"] == 1, pages
+    assert pages["RWA"] == 1 and pages["Capital"] == 1, pages  # with the CRM columns and CVA lines
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "###" not in text
+    irrbb = next(p for p in text.split("\f") if "IRRBB" in p.strip().splitlines()[-1])
+    assert "Short rates down" in irrbb and "Outlier test" in irrbb and "ΔNII total" in irrbb

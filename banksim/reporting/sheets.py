@@ -16,9 +16,18 @@ from banksim.reporting.cells import number, status, text
 from banksim.reporting.labels import MONEY, PERCENT, label
 from banksim.reporting.layout import print_setup, set_widths, width
 
+CRM_COLUMNS = ("exposure_before_crm", "rwa_before_crm")  # carried by RWA lines with CRM (methodology 9.10)
+OTHER_RWA = (("cva", "CVA risk (MAR50)"), ("market_risk", "Market risk (MAR40)"))
 
-def rwa_sheet(book: Any, styles: Mapping[str, Any], rwa: pd.DataFrame) -> None:
+
+def rwa_sheet(
+    book: Any, styles: Mapping[str, Any], rwa: pd.DataFrame, capital: Mapping[str, Any] | None = None
+) -> None:
+    """RWA by risk type, class and approach (with exposure and RWA before collateral and guarantees
+    where the lines carry them), the total, then CVA and market-risk RWA where the capital
+    statement carries them, and the chart."""
     sheet = book.add_worksheet("RWA")
+    crm = all(column in rwa for column in CRM_COLUMNS)
     header = [
         "Risk type",
         "Exposure class",
@@ -28,15 +37,20 @@ def rwa_sheet(book: Any, styles: Mapping[str, Any], rwa: pd.DataFrame) -> None:
         "RWA (EUR)",
         "RWA standardised (EUR)",
         "Average risk weight",
+        *(("Exposure before CRM (EUR)", "RWA before CRM (EUR)") if crm else ()),
     ]
     sheet.write_row(0, 0, header, styles["header"])
     columns = ["risk_type", "exposure_class", "approach", "lines", "exposure", "rwa", "rwa_standardised"]
     table = rwa_summary(rwa)[[*columns, "average_risk_weight"]]
+    if crm:
+        keys = ["risk_type", "exposure_class", "approach"]
+        before = rwa.groupby(keys, observed=True, sort=True)[list(CRM_COLUMNS)].sum().reset_index()
+        table = table.merge(before, on=keys, how="left", sort=False)
     widths = [width(h, bold=True) for h in header]
-    formats = [None, None, None, "#,##0", MONEY, MONEY, MONEY, PERCENT]
+    formats = [None, None, None, "#,##0", MONEY, MONEY, MONEY, PERCENT, *((MONEY, MONEY) if crm else ())]
     for row, record in enumerate(table.itertuples(index=False), start=1):
         average = float(record[7]) if record[4] else 0.0  # no exposure: 0%, as a number
-        cells = [label(record[0]), label(record[1]), label(record[2]), *record[3:7], average]
+        cells = [label(record[0]), label(record[1]), label(record[2]), *record[3:7], average, *record[8:]]
         for col, (value, number_format) in enumerate(zip(cells, formats, strict=True)):
             widths[col] = max(widths[col], width(value, number_format))
             if number_format is None:
@@ -47,19 +61,41 @@ def rwa_sheet(book: Any, styles: Mapping[str, Any], rwa: pd.DataFrame) -> None:
     sheet.write_string(last, 0, "Total", styles["total_label"])
     for col in (1, 2, 3, 7):
         sheet.write_blank(last, col, None, styles["total_label"])
-    for col, column in ((4, "exposure"), (5, "rwa"), (6, "rwa_standardised")):
-        letter = "EFG"[col - 4]
+    sums = [(4, "exposure"), (5, "rwa"), (6, "rwa_standardised")]
+    sums += [(8, CRM_COLUMNS[0]), (9, CRM_COLUMNS[1])] if crm else []
+    for col, column in sums:
+        letter = "ABCDEFGHIJ"[col]
         total = float(table[column].sum())
         widths[col] = max(widths[col], width(total, MONEY))
         sheet.write_formula(last, col, f"=SUM({letter}2:{letter}{last})", styles["total_money"], total)
+    below = _other_rwa(sheet, styles, capital or {}, last, widths)
     sheet.autofilter(0, 0, last - 1, len(header) - 1)
     sheet.freeze_panes(1, 0)
     widths = set_widths(sheet, widths)
-    _rwa_chart(book, sheet, last, table["approach"].nunique() > 1, widths)
+    _rwa_chart(book, sheet, last, table["approach"].nunique() > 1, widths, below)
     print_setup(sheet, widths, header_rows=1, one_page=True)  # the table and its chart
 
 
-def _rwa_chart(book: Any, sheet: Any, last: int, approaches: bool, widths: Sequence[float]) -> None:
+def _other_rwa(
+    sheet: Any, styles: Mapping[str, Any], capital: Mapping[str, Any], last: int, widths: list[float]
+) -> int:
+    """CVA and market-risk RWA below the total, from the capital statement (methodology 1.2); the
+    row after the last one written."""
+    amounts = capital.get("rwa", {})
+    row = last
+    for key, words in OTHER_RWA:
+        if float(amounts.get(key, 0.0)) != 0.0:  # a bank without derivatives or a trading book: no line
+            row += 1
+            text(sheet, styles, row, 0, words)
+            number(sheet, row, 5, amounts[key], styles[MONEY])
+            widths[0] = max(widths[0], width(words))
+            widths[5] = max(widths[5], width(float(amounts[key]), MONEY))
+    return row
+
+
+def _rwa_chart(
+    book: Any, sheet: Any, last: int, approaches: bool, widths: Sequence[float], below: int
+) -> None:
     """Horizontal bars of RWA by exposure class (and approach, where there is more than one),
     below the table and as wide as it, so that both print on one page."""
     chart = book.add_chart({"type": "bar"})
@@ -89,7 +125,7 @@ def _rwa_chart(book: Any, sheet: Any, last: int, approaches: bool, widths: Seque
     chart.set_legend({"none": True})
     pixels = int(sum(widths) * 7 + 5 * len(widths))  # across the table's columns
     chart.set_size({"width": pixels, "height": max(320, 22 * last + 120)})
-    sheet.insert_chart(last + 2, 0, chart, {"x_offset": 2, "y_offset": 6})
+    sheet.insert_chart(below + 2, 0, chart, {"x_offset": 2, "y_offset": 6})
 
 
 def _item_sheet(

@@ -1,5 +1,5 @@
-"""The management workbook: the summary, RWA, LCR, NSFR and capital sheets and the position-level
-detail, as ``.xlsx`` bytes written with XlsxWriter (loaded only when a workbook is made).
+"""The management workbook: the summary, RWA, LCR, NSFR, capital, IFRS 9 and IRRBB sheets and the
+position-level detail, as ``.xlsx`` bytes written with XlsxWriter (loaded only when a workbook is made).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from banksim.regulation.nsfr import nsfr_summary
 from banksim.regulation.parameters import regulatory_parameters
 from banksim.reporting.cells import workbook_styles
 from banksim.reporting.detail import detail_sheets
+from banksim.reporting.provisions import ecl_sheet, irrbb_sheet
 from banksim.reporting.sheets import capital_sheet, lcr_sheet, nsfr_sheet, rwa_sheet
 from banksim.reporting.summary import summary_sheet
 
@@ -44,6 +45,7 @@ def excel_workbook(
     scenario: str = UNNAMED_SCENARIO,
     params_hash: str = "",
     parameters: str | None = None,
+    outputs: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The management workbook as ``.xlsx`` bytes.
 
@@ -67,6 +69,10 @@ def excel_workbook(
     parameters : str, optional
         The jurisdiction the results were computed under (``PipelineResult.parameters``: a
         preset's name, or "custom"), shown beside the scenario ("not stated" if not given).
+    outputs : dict, optional
+        Other results of the run by output name (``PipelineResult.outputs``): an "IFRS 9" sheet
+        when it holds ``ecl_summary``, an "IRRBB" sheet when it holds ``irrbb`` and ``irrbb_eve``
+        (with ``irrbb_nii`` where given).
     """
     import xlsxwriter  # loaded on use: keeps `import banksim` light
 
@@ -85,10 +91,15 @@ def excel_workbook(
         ("Generated (UTC)", dt.datetime.now(dt.UTC).replace(tzinfo=None), "fact date"),
     ]
     summary_sheet(book, styles, {"capital": capital, "liquidity": liquidity}, info)
-    rwa_sheet(book, styles, rwa)
+    rwa_sheet(book, styles, rwa, capital)
     lcr_sheet(book, styles, liquidity)
     nsfr_sheet(book, styles, liquidity)
     capital_sheet(book, styles, capital)
+    outputs = outputs or {}
+    if isinstance(outputs.get("ecl_summary"), pd.DataFrame):
+        ecl_sheet(book, styles, outputs["ecl_summary"])
+    if isinstance(outputs.get("irrbb"), Mapping) and isinstance(outputs.get("irrbb_eve"), pd.DataFrame):
+        irrbb_sheet(book, styles, outputs["irrbb"], outputs["irrbb_eve"], outputs.get("irrbb_nii"))
     detail_sheets(book, styles, rwa)
     book.close()
     return buffer.getvalue()
