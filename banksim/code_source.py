@@ -11,7 +11,6 @@ import ast
 import contextlib
 import dataclasses
 import enum
-import functools
 import hashlib
 import inspect
 import io
@@ -294,10 +293,17 @@ class _Unfaithful(Exception):
 _OWN_REDUCTION = ("__reduce__", "__reduce_ex__", "__getstate__", "__getnewargs__", "__getnewargs_ex__")
 
 
-@functools.lru_cache(maxsize=1024)
 def _default_pickling(cls: type) -> bool:
     """True if no class in ``cls``'s MRO but ``object`` defines how its instances pickle."""
-    return all(name not in vars(klass) for klass in cls.__mro__[:-1] for name in _OWN_REDUCTION)
+    known = _DEFAULT_PICKLING.get(cls)
+    if known is None:
+        known = _DEFAULT_PICKLING[cls] = all(
+            name not in vars(klass) for klass in cls.__mro__[:-1] for name in _OWN_REDUCTION
+        )
+    return known
+
+
+_DEFAULT_PICKLING: dict[type, bool] = {}  # fixed when a class is made
 
 
 class _ContentPickler(pickle.Pickler):

@@ -261,7 +261,7 @@ class _Closure:
         self.module_names: dict[str, set[str]] = {}
 
     def is_local(self, module_name: str | None) -> bool:
-        return bool(module_name) and _is_local(module_name, self.roots)  # type: ignore[arg-type]
+        return bool(module_name) and _is_local(module_name, self.roots)
 
     def visit(self, obj: Any, names: frozenset[str] = frozenset()) -> None:
         wrapped = getattr(obj, "__wrapped__", None)
