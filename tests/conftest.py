@@ -150,7 +150,7 @@ bs.sweep(bs.scenario_grid(pd_multiplier=[1.0, 3.0]), 1000, seed=12, progress=Fal
 
 @pytest.fixture(scope="session")
 def notebooks_on_a_shared_store() -> Iterator[dict[str, Any]]:
-    """Notebooks 01, 03, 04 and 05 executed, in that order, on a store pre-filled with other runs.
+    """Notebooks 01, 03, 04, 05 and 06 executed, in that order, on a store pre-filled with other runs.
 
     Yields the executed notebooks by name; the store's folder is removed at the end.
     """
@@ -167,7 +167,10 @@ def notebooks_on_a_shared_store() -> Iterator[dict[str, Any]]:
         }
         subprocess.run([sys.executable, "-c", OTHER_RUNS], env=env, check=True, timeout=300)
         executed = {}
-        for name in ("01_quickstart", "03_sql_across_results", "04_stress_testing", "05_bring_your_own_data"):
+        for name in (
+            "01_quickstart", "03_sql_across_results", "04_stress_testing", "05_bring_your_own_data",
+            "06_provisions_and_rate_risk",
+        ):  # fmt: skip
             book = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
             client = NotebookClient(
                 book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}

@@ -1,4 +1,4 @@
-"""Every chart cell of notebooks 01 and 04 produces an image, executed and as committed."""
+"""Every chart cell of notebooks 01, 04 and 06 produces an image, executed and as committed."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def chart_cells(book: Any) -> list[Any]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["01_quickstart", "04_stress_testing"])
+@pytest.mark.parametrize("name", ["01_quickstart", "04_stress_testing", "06_provisions_and_rate_risk"])
 def test_executed_chart_cells_show_an_image(notebooks_on_a_shared_store: dict[str, Any], name: str) -> None:
     cells = chart_cells(notebooks_on_a_shared_store[name])
     assert cells, f"{name} has no chart"
@@ -32,7 +32,7 @@ def test_executed_chart_cells_show_an_image(notebooks_on_a_shared_store: dict[st
         )
 
 
-@pytest.mark.parametrize("name", ["01_quickstart", "04_stress_testing"])
+@pytest.mark.parametrize("name", ["01_quickstart", "04_stress_testing", "06_provisions_and_rate_risk"])
 def test_committed_notebooks_keep_their_chart_images(name: str) -> None:
     book = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     cells = chart_cells(book)

@@ -9,7 +9,7 @@ import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 EXPECTED = {"01_quickstart", "02_scenario_explorer", "03_sql_across_results", "04_stress_testing",
-            "05_bring_your_own_data", "explorer_app"}  # fmt: skip
+            "05_bring_your_own_data", "06_provisions_and_rate_risk", "explorer_app"}  # fmt: skip
 
 
 def test_every_notebook_is_there() -> None:

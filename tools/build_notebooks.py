@@ -353,7 +353,7 @@ view holds the same edges for SQL.
         """
 capital_key = runs["severe_recession"].steps["capital"]["key"]
 trail = bs.lineage(capital_key)
-assert list(trail["input_kind"]) == ["rwa", "scenario_positions", "positions"]
+assert list(trail["input_kind"]) == ["rwa", "scenario_positions", "protection", "positions", "scenario_positions"]
 print(trail[["depth", "argument", "input_kind", "input_function"]].to_string(index=False))
 """,
         tags=GOLDEN,
@@ -478,6 +478,212 @@ print(message.split("; allowed")[0])
     ),
 ]
 
+PROVISIONS = [
+    md("""
+# 6. Provisions and rate risk: IFRS 9 expected credit loss and IRRBB
+
+A bank's capital story is not complete without its loan-loss provisions and its interest-rate
+risk in the banking book. This notebook runs the pipeline on the synthetic universal bank and
+explains, with checks worked by hand in the cells:
+
+- **IFRS 9 expected credit loss (ECL)**: how each loan gets its stage (and the trigger that decided
+  it), how one loan's allowance follows from its PD, LGD, exposure and effective interest rate, how
+  forward-looking scenarios are weighted, and what the allowances do to capital;
+- **IRRBB**: the change in the economic value of equity (ΔEVE) under the six prescribed rate
+  shocks, the supervisory outlier test against 15% of Tier 1, and the change in net interest
+  income (ΔNII) over 12 months.
+
+The rules and the conventions banksim fixes are in `docs/methodology.md` (sections 12 and 13).
+"""),
+    code(SETUP + "\nimport numpy as np", tags=["parameters"]),
+    code("""
+run = bs.run_pipeline(NUM_POSITIONS, seed=42)
+positions, lines, ecl = run.positions, run.outputs["ecl_lines"], run.outputs["ecl"]
+print(f"{ecl['exposures']:,} exposures measured, loss allowance EUR {ecl['total_allowance'] / 1e6:,.1f} m")
+"""),
+    md("""
+## Stages and the triggers that decide them
+
+Every exposure in scope sits in one of three stages: **stage 1** (performing, 12-month ECL),
+**stage 2** (a significant increase in credit risk since origination, lifetime ECL) and **stage 3**
+(credit-impaired, lifetime ECL on a defaulted exposure). Stage 3 wins over stage 2. The triggers:
+
+| stage | trigger |
+|---|---|
+| 3 | in default, or 90 days past due or more |
+| 2 | more than 30 days past due (30 exactly is not), forborne, on the watchlist, or the PD test: lifetime PD at least twice the one at origination **and** at least 0.5 points higher (switched off for investment-grade ratings) |
+| 1 | none of these |
+
+Each line records the triggers of its stage. The check below holds every line against the table,
+reading the days past due and the flags from the positions.
+"""),
+    code("""
+staged = lines.merge(
+    positions[["position_id", "days_past_due", "is_defaulted", "forborne", "watchlist"]], on="position_id"
+)
+dpd = staged["days_past_due"]
+stage3 = staged["is_defaulted"] | (dpd >= 90)
+stage2 = ~stage3 & ((dpd > 30) | staged["forborne"] | staged["watchlist"]
+                    | (staged["pd_test_relative"] & staged["pd_test_absolute"] & ~staged["low_credit_risk"]))
+expected = np.where(stage3, 3, np.where(stage2, 2, 1))
+assert (staged["stage"].to_numpy() == expected).all()
+assert (staged.loc[staged["stage"] == 1, "triggers"].astype(str) == "").all()
+assert (staged.loc[staged["stage"] > 1, "triggers"].astype(str) != "").all()
+staged.groupby(["stage", "triggers"], observed=True).size().rename("exposures").to_frame()
+"""),
+    md("""
+## One loan's allowance, worked by hand
+
+Take a stage 2 bullet loan (fully drawn, more than a year to run). Its allowance is the lifetime
+ECL: with a constant annual PD p the survival to time t is (1 − p)^t; over each year k (the last one
+shortened to the residual maturity T) the loan defaults with probability S(t_(k−1)) − S(t_k), loses
+LGD × EAD, and the loss is discounted at the effective interest rate to the middle of the year:
+
+ECL = Σ_k [(1 − p)^(t_(k−1)) − (1 − p)^(t_k)] × LGD × EAD × (1 + EIR)^(−(t_(k−1) + t_k)/2)
+
+The 12-month ECL (stage 1) keeps only the first year's term.
+"""),
+    code("""
+chosen = staged.merge(
+    positions[["position_id", "pd", "lgd", "eir", "drawn_amount", "off_balance_amount",
+               "residual_maturity", "amortisation_type"]],
+    on="position_id", suffixes=("", "_input"),
+)
+chosen = chosen[(chosen["stage"] == 2) & (chosen["amortisation_type"] == "bullet")
+                & (chosen["off_balance_amount"] == 0) & (chosen["residual_maturity"] > 1)
+                & chosen["eir"].notna()].iloc[0]
+p, lgd, eir = chosen["pd"], chosen["lgd_input"], chosen["eir"]
+ead, maturity = chosen["drawn_amount"], chosen["residual_maturity"]
+t = [min(k, maturity) for k in range(int(np.ceil(maturity)) + 1)]
+terms = [((1 - p) ** t[k - 1] - (1 - p) ** t[k]) * lgd * ead * (1 + eir) ** (-(t[k - 1] + t[k]) / 2)
+         for k in range(1, len(t))]
+print(f"{chosen['position_id']}: triggers {chosen['triggers']}, T = {maturity:.4f} years, "
+      f"PD {p:.4%}, LGD {lgd:.2%}, EIR {eir:.3%}, EAD EUR {ead:,.0f}")
+for k, term in enumerate(terms, start=1):
+    print(f"  year {k}: ({t[k - 1]:.4f}, {t[k]:.4f}]  loss {term:,.2f}")
+print(f"lifetime ECL by hand {sum(terms):,.2f}; banksim {chosen['loss_allowance']:,.2f}")
+assert abs(sum(terms) - chosen["loss_allowance"]) <= 1e-9 * ead
+assert abs(terms[0] - chosen["ecl_12m"]) <= 1e-9 * ead  # the 12-month ECL is the first year alone
+"""),
+    md("""
+## Forward-looking scenarios
+
+IFRS 9 asks for an unbiased, probability-weighted amount. A scenario scales the PDs and adds to the
+LGDs; ECL is computed under each and weighted: ECL = Σ_s w_s × ECL_s. The pipeline takes the PDs and
+LGDs as already weighted (one base scenario); here three scenarios are passed to `bs.compute_ecl`.
+The check recomputes every line's allowance as the weighted sum of its per-scenario ECL.
+"""),
+    code("""
+import pandas as pd
+
+scenarios = pd.DataFrame({
+    "scenario": ["upside", "central", "downside"],
+    "weight": [0.25, 0.5, 0.25],
+    "pd_multiplier": [0.8, 1.0, 1.6],
+    "lgd_addon": [-0.05, 0.0, 0.10],
+})
+weighted, weighted_summary, weighted_totals, _ = bs.compute_ecl(positions, scenarios)
+for horizon in ("12m", "lifetime"):
+    by_hand = sum(s.weight * weighted[f"ecl_{horizon}_{s.scenario}"] for s in scenarios.itertuples())
+    assert np.allclose(by_hand, weighted[f"ecl_{horizon}"], rtol=1e-12, atol=1e-9)
+chosen_line = weighted.set_index("position_id").loc[chosen["position_id"]]
+parts = {s.scenario: chosen_line[f"ecl_lifetime_{s.scenario}"] for s in scenarios.itertuples()}
+print(chosen["position_id"], "lifetime ECL by scenario:", {k: round(float(v), 2) for k, v in parts.items()})
+print(f"allowance: single scenario EUR {ecl['total_allowance'] / 1e6:,.1f} m, "
+      f"three scenarios EUR {weighted_totals['total_allowance'] / 1e6:,.1f} m")
+assert weighted_totals["total_allowance"] > ecl["total_allowance"]  # losses are convex in the PD
+"""),
+    code(
+        """
+plots.ecl_by_stage(run.outputs["ecl_summary"])
+""",
+        tags=CHART,
+    ),
+    md("""
+## Provisions in capital
+
+The allowances reach the capital statement (methodology 1.6). For standardised exposures the
+stage 3 allowances are specific provisions, already netted from the exposure; the stage 1 and 2
+allowances are general provisions that count as Tier 2 capital up to 1.25% of the standardised
+credit RWA (CAP10.18). For IRB exposures the allowances are held against the expected loss
+PD × LGD × EAD: a shortfall is deducted from CET1, an excess counts in Tier 2 up to 0.6% of IRB
+credit RWA (CAP10.20, CAP30.14).
+"""),
+    code("""
+provisions, own = run.capital["provisions"], run.capital["own_funds"]
+cap = 0.0125 * provisions["sa_credit_rwa"]  # CAP10.18: 1.25% of standardised credit RWA
+assert provisions["sa_general_provisions"] == ecl["sa_general_allowance"]
+assert abs(provisions["tier2_general_provisions"] - min(provisions["sa_general_provisions"], cap)) < 1e-6
+shortfall = max(0.0, provisions["irb_expected_loss"] - provisions["irb_eligible_provisions"])
+assert abs(provisions["cet1_deduction"] - shortfall) < 1e-6  # CAP30.14: an EL shortfall leaves CET1
+print(f"general provisions EUR {provisions['sa_general_provisions'] / 1e6:,.1f} m against a cap of "
+      f"EUR {cap / 1e6:,.1f} m: Tier 2 gains EUR {provisions['tier2_addition'] / 1e6:,.1f} m")
+print(f"total capital ratio {run.capital['ratios']['total_capital_ratio']:.2%}, "
+      f"of which provisions {provisions['tier2_addition'] / run.capital['rwa']['floored_rwa']:.2%}")
+"""),
+    md("""
+Under the severe-recession scenario the PDs and LGDs rise: more loans cross into stage 2, the
+allowance grows, and with it the general provisions that count in Tier 2 (up to their cap).
+"""),
+    code(
+        """
+stressed = bs.run_pipeline(NUM_POSITIONS, seed=42, scenario="severe_recession")
+table = bs.sweep(["baseline", "severe_recession"], NUM_POSITIONS, 42, progress=False)
+assert stressed.outputs["ecl"]["total_allowance"] > ecl["total_allowance"]
+assert stressed.outputs["ecl"]["stage2_share"] > ecl["stage2_share"]
+shown = table[["scenario", "ecl_stage2_share", "ecl_stage3_share", "ecl_coverage", "total_capital_ratio"]]
+shown = shown.assign(loss_allowance_eur_m=table["total_ecl"] / 1e6)
+print(shown.round(4).to_string(index=False))
+""",
+        tags=GOLDEN,
+    ),
+    md("""
+## Interest-rate risk in the banking book
+
+IRRBB slots every repricing cash flow (principal, coupons, the next reset of a floater,
+non-maturity deposits by their behavioural core and caps) into 19 time buckets per currency and
+discounts it on the risk-free curve, before and after six prescribed shocks: **parallel up**,
+**parallel down**, **steepener**, **flattener**, **short rates up** and **short rates down**
+(sizes per currency; post-shock rates floored). ΔEVE = EVE before − EVE after, so a **positive
+ΔEVE is a loss**. Across currencies the Basel rule adds up the losses only. The bank is an
+**outlier** if the worst scenario's ΔEVE is more than 15% of its Tier 1 capital.
+"""),
+    code("""
+irrbb, eve = run.outputs["irrbb"], run.outputs["irrbb_eve"]
+by_currency = eve.pivot(index="currency", columns="scenario", values="delta_eve_reporting")
+for scenario, total in irrbb["delta_eve"].items():  # losses only: sum of max(0, ΔEVE) per currency
+    assert abs(total - by_currency[scenario].clip(lower=0).sum()) <= 1e-6
+test = irrbb["outlier_tests"]["basel"]
+assert test["tier1"] == run.capital["own_funds"]["tier1"]
+assert test["measure"] == max(0.0, max(irrbb["delta_eve"].values()))
+assert abs(test["ratio"] - test["measure"] / test["tier1"]) < 1e-12
+assert test["outlier"] == (test["ratio"] > 0.15)  # SRP31.82: more than 15% of Tier 1
+(by_currency / 1e6).round(1)
+"""),
+    code(
+        """
+plots.delta_eve_by_scenario(irrbb)
+""",
+        tags=CHART,
+    ),
+    md("""
+ΔNII looks at earnings instead: over the next 12 months, with a constant balance sheet, each
+repricing (a floater's reset, a maturing fixed loan rolled over, the non-core part of deposits at
+once) earns or pays the shocked rate for the rest of the year. A **positive ΔNII is a gain**. The
+disclosure asks for the two parallel shocks; the totals are the plain sum over currencies.
+"""),
+    code("""
+nii = run.outputs["irrbb_nii"]
+for scenario in ("parallel_up", "parallel_down"):
+    total = nii.loc[nii["scenario"] == scenario, "delta_nii_reporting"].sum()
+    assert abs(total - irrbb[f"delta_nii_{scenario}"]) <= 1e-6
+    print(f"{scenario.replace('_', ' ')}: ΔNII EUR {total / 1e6:,.1f} m")
+worst = irrbb["worst_scenario"].replace("_", " ")
+print(f"worst ΔEVE: {worst}, {irrbb['delta_eve_to_tier1']:.1%} of Tier 1 "
+      f"({'an outlier' if irrbb['eve_outlier'] else 'not an outlier'})")
+"""),
+]
+
 APP = [
     code(
         """
@@ -498,6 +704,7 @@ NOTEBOOKS = {
     "03_sql_across_results.ipynb": SQL,
     "04_stress_testing.ipynb": STRESS,
     "05_bring_your_own_data.ipynb": BYOD,
+    "06_provisions_and_rate_risk.ipynb": PROVISIONS,
     "explorer_app.ipynb": APP,
 }
 
