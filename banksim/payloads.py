@@ -216,6 +216,9 @@ def _writable(frame: pd.DataFrame) -> pd.DataFrame:
 # columns directly gives the same frame several times faster on small tables (fixed per-column
 # costs dominate there). Anything else goes through ``to_pandas``; tests compare the two.
 
+# Above this, to_pandas (multithreaded) is as fast or faster: 200k positions 20 vs 22 ms, 1M
+# positions 0.7 vs 0.13 s; at 10k the direct path takes 5 ms against 10.
+PLAIN_MAX_ROWS = 100_000
 _NUMERIC = {
     "double": "float64",
     "float": "float32",
@@ -241,7 +244,7 @@ def _plain_frame(table: pa.Table) -> pd.DataFrame | None:
     writable) and one block per categorical or string column (categorical codes copied too).
     """
     stored = (table.schema.metadata or {}).get(b"pandas")
-    if stored is None or CATEGORIES_KEY in table.schema.metadata or table.num_rows == 0:
+    if stored is None or CATEGORIES_KEY in table.schema.metadata or not 0 < table.num_rows <= PLAIN_MAX_ROWS:
         return None
     metadata = json.loads(stored)
     index = _plain_index(metadata, table.num_rows)

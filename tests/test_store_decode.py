@@ -120,3 +120,11 @@ def test_a_dictionary_with_repeated_values_is_not_taken_as_categories() -> None:
     metadata = pa.Table.from_pandas(pd.DataFrame({"c": pd.Categorical(["a", "b", "b"])})).schema.metadata
     table = pa.table({"c": column}).replace_schema_metadata(metadata)
     assert payloads._plain_frame(table) is None
+
+
+def test_large_tables_go_through_to_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = _mixed()
+    data = payloads.encode_dataframe(frame).data
+    monkeypatch.setattr(payloads, "PLAIN_MAX_ROWS", len(frame) - 1)
+    assert _plain(data) is None
+    pd.testing.assert_frame_equal(payloads.decode("parquet", data), frame, check_exact=True)
