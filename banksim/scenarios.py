@@ -290,6 +290,9 @@ def shock_positions(positions: pd.DataFrame, shocks: Shocks) -> pd.DataFrame:
         maturity = maturity.copy()
         maturity[chosen] = WINDOW
         frame["residual_maturity"] = maturity
+        reset = frame["next_reset"].to_numpy().copy()
+        reset[chosen] = np.nan  # a floater among them reprices at its new maturity (methodology 13.10)
+        frame["next_reset"] = reset
 
     drawn = frame["drawn_amount"].to_numpy().copy()
     off = frame["off_balance_amount"].to_numpy().copy()

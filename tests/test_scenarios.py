@@ -145,6 +145,23 @@ def test_wholesale_funding_not_rolled_is_the_soonest_maturing_share() -> None:
     assert lines.loc["F6M", "weighted_amount"] == pytest.approx(200.0)
 
 
+def test_a_floater_not_rolled_reprices_at_its_new_maturity() -> None:
+    """The 0.5y floater with quarterly resets (next at 0.25y) now matures in 15 days: its next reset is
+    dropped, so IRRBB puts it at the new maturity T = 15/365 (methodology 13.10), on its coupon grid."""
+    from banksim.regulation.irrbb_inputs import repricing_positions
+
+    given = bank().reset_index(drop=True)
+    given["repricing_type"] = given["repricing_type"].astype(object)
+    floater = given["position_id"] == "F6M"
+    given.loc[floater, ["repricing_type", "payment_frequency", "next_reset"]] = ["floating", 4.0, 0.25]
+    frame = shock_positions(given, Shocks(wholesale_not_rolled=0.5)).set_index("position_id", drop=False)
+    assert frame.loc["F6M", "residual_maturity"] == pytest.approx(15 / 365)
+    assert pd.isna(frame.loc["F6M", "next_reset"])
+    irrbb = repricing_positions(frame.reset_index(drop=True), regulatory_parameters()["irrbb"])
+    line = irrbb.set_index("position_id").loc["F6M"]
+    assert line["next_reset"] == pytest.approx(15 / 365) == line["residual_maturity"]
+
+
 def test_facility_drawdown_becomes_a_loan_funded_from_reserves() -> None:
     frame = shock_positions(
         bank().assign(
