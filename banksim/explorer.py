@@ -603,10 +603,7 @@ class ScenarioController:
         if self.last is None or self.last.result is None:
             raise InputError("workbook", "there is no result to export yet", allowed="a successful run first")
         result = self.last.result
-        workbook, _ = create_excel_export(
-            result.positions, result.rwa, result.lcr, result.nsfr, result.capital, result.liquidity,
-            result.scenario.name,
-        )  # fmt: skip
+        workbook, _ = create_excel_export(result)  # the whole result: jurisdiction, IFRS 9, IRRBB
         return f"banksim-{result.scenario.name}.xlsx", workbook
 
     def _pipeline(self, scenario: Scenario, force: bool, on_step: Callable[..., None]) -> PipelineResult:

@@ -545,8 +545,15 @@ def _excel_export(
     scenario: str,
     params_hash: str,
     parameters: str | None = None,
+    sheets: Mapping[str, Any] | None = None,
 ) -> bytes:
-    return excel_workbook(positions, rwa, lcr, nsfr, capital, liquidity, scenario, params_hash, parameters)
+    return excel_workbook(
+        positions, rwa, lcr, nsfr, capital, liquidity, scenario, params_hash, parameters, sheets
+    )
+
+
+# The outputs of a PipelineResult beyond positions, RWA, liquidity and capital that have a sheet.
+WORKBOOK_OUTPUTS = ("ecl_summary", "irrbb", "irrbb_eve", "irrbb_nii")
 
 
 def create_excel_export(
@@ -583,13 +590,14 @@ def create_excel_export(
     workbook : bytes
         The ``.xlsx`` file's content: save it with ``Path("report.xlsx").write_bytes(workbook)``.
         Its summary sheet names the scenario, the jurisdiction (of a PipelineResult), the cache
-        key and the banksim version.
+        key and the banksim version; a PipelineResult's IFRS 9 and IRRBB results get sheets.
     cache_hit : bool
         True if the workbook was loaded from the store.
     """
     from banksim.pipeline import PipelineResult  # the pipeline imports this module
 
     jurisdiction = None  # known for a PipelineResult only
+    sheets = None  # the IFRS 9 and IRRBB results of a PipelineResult
     if isinstance(positions, PipelineResult):
         result = positions
         given = [
@@ -610,6 +618,7 @@ def create_excel_export(
         positions, rwa, lcr, nsfr = result.positions, result.rwa, result.lcr, result.nsfr
         capital, liquidity, scenario = result.capital, result.liquidity, result.scenario.name
         jurisdiction = result.parameters
+        sheets = {n: result.outputs[n] for n in WORKBOOK_OUTPUTS if n in result.outputs} or None
     missing = [n for n, v in (("rwa", rwa), ("lcr", lcr), ("nsfr", nsfr), ("capital", capital)) if v is None]
     if missing:
         raise InputError(
@@ -618,8 +627,8 @@ def create_excel_export(
             allowed="a PipelineResult alone, or positions, rwa, lcr, nsfr and capital",
         )
     name = UNNAMED_SCENARIO if scenario is None else scenario
-    key = _excel_export.key(positions, rwa, lcr, nsfr, capital, liquidity, name, "", jurisdiction)
+    key = _excel_export.key(positions, rwa, lcr, nsfr, capital, liquidity, name, "", jurisdiction, sheets)
     workbook, hit = _excel_export(
-        positions, rwa, lcr, nsfr, capital, liquidity, name, key, jurisdiction, use_cache=use_cache
+        positions, rwa, lcr, nsfr, capital, liquidity, name, key, jurisdiction, sheets, use_cache=use_cache
     )
     return workbook, hit

@@ -429,3 +429,24 @@ def test_rwa_sheet_shows_crm_columns_and_cva_and_market_risk(run: bs.PipelineRes
     assert total[9] == pytest.approx(run.rwa["rwa"].sum() + len(run.rwa), rel=1e-12)  # +1 per line
     below = {r[0]: r[5] for r in rows[rows.index(total) + 1 :]}
     assert below == {"CVA risk (MAR50)": 123e6, "Market risk (MAR40)": 45e6}
+
+
+def test_a_pipeline_result_passed_whole_brings_its_ifrs9_and_irrbb_sheets() -> None:
+    """create_excel_export(result) gives the run's ECL and IRRBB results their sheets (the explorer's
+    download passes the result whole); separate frames carry none, as they hold no such results."""
+    result = bs.run_pipeline(2_000, seed=3)
+    whole, _ = bs.create_excel_export(result)
+    frames, _ = bs.create_excel_export(
+        result.positions, result.rwa, result.lcr, result.nsfr, result.capital, result.liquidity
+    )
+    with_sheets = openpyxl.load_workbook(io.BytesIO(whole), data_only=True)
+    without = openpyxl.load_workbook(io.BytesIO(frames), data_only=True)
+    assert "IFRS 9" in with_sheets.sheetnames and "IRRBB" in with_sheets.sheetnames
+    assert "IFRS 9" not in without.sheetnames and "IRRBB" not in without.sheetnames
+    allowance = float(result.outputs["ecl_summary"]["loss_allowance"].sum())
+    numbers = [
+        c for row in with_sheets["IFRS 9"].iter_rows(values_only=True) for c in row if isinstance(c, float)
+    ]
+    assert any(c == pytest.approx(allowance, rel=1e-9) for c in numbers), (
+        "the total allowance is on the sheet"
+    )
