@@ -19,6 +19,7 @@ from banksim import steps as registry
 from banksim.errors import BanksimError, InputError
 from banksim.pipeline import PipelineResult, run_pipeline
 from banksim.positions.vocabulary import CORPORATE_EXPOSURE_CLASSES
+from banksim.regulation.irrbb_parameters import PARALLEL_SCENARIOS, SHOCK_LABELS
 from banksim.regulation.jurisdictions import PRESETS
 from banksim.scenarios import RUN_OFF_CLASSES, SCENARIOS, Scenario, Shocks
 from banksim.synthetic.profiles import PROFILES
@@ -308,15 +309,8 @@ def amounts(result: PipelineResult, baseline: PipelineResult | None = None) -> l
 # -- the new metrics' tables: IFRS 9 allowance, IRRBB, RWA by risk ----------------------------------------
 
 MILLION = 1e6
-EVE_SCENARIO_LABELS = {
-    "parallel_up": "Parallel up",
-    "parallel_down": "Parallel down",
-    "steepener": "Steepener",
-    "flattener": "Flattener",
-    "short_up": "Short rates up",
-    "short_down": "Short rates down",
-}
-PARALLEL = ("parallel_up", "parallel_down")  # the shocks ΔNII is disclosed for (methodology 13.8)
+EVE_SCENARIO_LABELS = SHOCK_LABELS
+PARALLEL = PARALLEL_SCENARIOS  # the shocks ΔNII is disclosed for (methodology 13.8)
 
 
 def _millions(value: float) -> str:

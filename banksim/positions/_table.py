@@ -14,14 +14,13 @@ import pandas as pd
 
 from banksim.errors import InputError
 from banksim.positions.columns import ColumnSpec
+from banksim.positions.validation import BLANK_WORDS, FLAG_WORDS, strictly_increasing
 from banksim.positions.validation import categorical_from_codes as categorical
-from banksim.positions.validation import strictly_increasing
 
 __all__ = ["failures", "reject", "validate_table"]
 
-BLANKS = ("", "nan", "none", "<na>")
-TRUTH = {"true": True, "1": True, "1.0": True, "yes": True,
-         "false": False, "0": False, "0.0": False, "no": False}  # fmt: skip
+BLANKS = BLANK_WORDS
+TRUTH = FLAG_WORDS
 
 
 def failures(frame: pd.DataFrame, mask: np.ndarray, column: str, key: str = "position_id") -> list[str]:

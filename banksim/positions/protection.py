@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from banksim.errors import InputError
 from banksim.positions.columns import ColumnSpec
+from banksim.positions.validation import BLANK_WORDS, FLAG_WORDS
 from banksim.positions.vocabulary import CURRENCIES, RATINGS, SCRA_GRADES, TRANSACTION_TYPES  # CRE22.57
 
 __all__ = [
@@ -415,17 +416,8 @@ def _column(values: pd.Series, spec: ColumnSpec, name: str, ids: pd.Series) -> A
         if values.dtype == bool:
             return values.to_numpy()
         words = values.astype("str").str.strip().str.lower()
-        mapping = {
-            "true": True,
-            "1": True,
-            "1.0": True,
-            "yes": True,
-            "false": False,
-            "0": False,
-            "0.0": False,
-            "no": False,
-        }
-        blank = missing | words.isin(("", "nan", "none", "<na>")).to_numpy()
+        mapping = FLAG_WORDS
+        blank = missing | words.isin(BLANK_WORDS).to_numpy()
         bad = ~words.isin(list(mapping)).to_numpy() & ~blank
         check(bad, "is not a true/false flag", "True/False, 1/0, yes/no")
         return np.where(blank, bool(spec.default), words.map(mapping).to_numpy(dtype=object)).astype(bool)

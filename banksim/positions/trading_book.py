@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
-from banksim.positions.validation import categorical_from_codes
+from banksim.positions.validation import BLANK_WORDS, FLAG_WORDS, categorical_from_codes
 from banksim.positions.vocabulary import MARKET_RISK_CLASSES, RATINGS
 
 __all__ = [
@@ -166,17 +166,8 @@ def validate_table(
     return pd.DataFrame({**out, **extras})
 
 
-BLANKS = ("", "nan", "none", "<na>")
-FLAGS = {
-    "true": True,
-    "1": True,
-    "1.0": True,
-    "yes": True,
-    "false": False,
-    "0": False,
-    "0.0": False,
-    "no": False,
-}
+BLANKS = BLANK_WORDS
+FLAGS = FLAG_WORDS
 
 
 def _as_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -19,6 +19,13 @@ from banksim.positions.columns import POSITIONS_SCHEMA, REQUIRED_COLUMNS, SCHEMA
 __all__ = ["categorical_from_codes", "strictly_increasing", "validate_positions"]
 
 
+# How a true/false cell may be written, and the text of a blank cell, in every table banksim reads
+# (positions, protection, trading book, ECL and IRRBB inputs).
+FLAG_WORDS = {"true": True, "1": True, "1.0": True, "yes": True,
+              "false": False, "0": False, "0.0": False, "no": False}  # fmt: skip
+BLANK_WORDS = ("", "nan", "none", "<na>")
+
+
 def _failures(frame: pd.DataFrame, mask: np.ndarray, column: str) -> list[str]:
     bad = frame.loc[mask]
     return [f"{pid}: {value!r}" for pid, value in zip(bad["position_id"][:5], bad[column][:5], strict=False)]
@@ -186,9 +193,8 @@ def _normalise(frame: pd.DataFrame, spec: ColumnSpec) -> Any:
         if values.dtype == bool:
             return values.to_numpy()
         text = values.astype("str").str.strip().str.lower()
-        mapping = {"true": True, "1": True, "1.0": True, "yes": True,
-                   "false": False, "0": False, "0.0": False, "no": False}  # fmt: skip
-        blank = values.isna().to_numpy() | text.isin(("", "nan", "none", "<na>")).to_numpy()
+        mapping = FLAG_WORDS
+        blank = values.isna().to_numpy() | text.isin(BLANK_WORDS).to_numpy()
         bad = ~text.isin(mapping).to_numpy() & ~blank
         if bad.any():
             raise InputError(

@@ -61,6 +61,13 @@ SHOCK_SIZES: dict[str, dict[str, tuple[float, float, float]]] = {
     ),
 }
 SCENARIOS = ("parallel_up", "parallel_down", "steepener", "flattener", "short_up", "short_down")  # SRP31.90
+# How the explorer and the workbook name each shock; the two parallel shocks are the ones ΔNII is
+# disclosed for (methodology 13.8).
+SHOCK_LABELS = dict(
+    zip(SCENARIOS, ("Parallel up", "Parallel down", "Steepener", "Flattener", "Short rates up",
+                    "Short rates down"), strict=True)
+)  # fmt: skip
+PARALLEL_SCENARIOS = ("parallel_up", "parallel_down")
 # SRP31.96 Table 3: upper bounds (years, inclusive) and mid-points exactly as printed (methodology 13.4).
 BUCKET_UPPER_BOUNDS = (1 / 365, 1 / 12, 3 / 12, 6 / 12, 9 / 12, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0,
                        9.0, 10.0, 15.0, 20.0, float("inf"))  # fmt: skip

@@ -9,19 +9,13 @@ from typing import Any
 
 import pandas as pd
 
+from banksim.regulation.irrbb_parameters import PARALLEL_SCENARIOS, SHOCK_LABELS
 from banksim.reporting.cells import number, status, text
 from banksim.reporting.labels import MONEY, PERCENT, label
 from banksim.reporting.layout import print_setup, set_widths, width
 
-SCENARIOS = {
-    "parallel_up": "Parallel up",
-    "parallel_down": "Parallel down",
-    "steepener": "Steepener",
-    "flattener": "Flattener",
-    "short_up": "Short rates up",
-    "short_down": "Short rates down",
-}
-PARALLEL = ("parallel_up", "parallel_down")
+SCENARIOS = SHOCK_LABELS
+PARALLEL = PARALLEL_SCENARIOS
 AGGREGATIONS = {"basel": "Basel, losses only", "eu_sot": "EU, gains at 50%"}
 
 
