@@ -13,9 +13,12 @@ import contextlib
 import dataclasses
 import datetime as dt
 import decimal
+import dis
 import enum
 import functools
 import hashlib
+import importlib
+import importlib.util
 import inspect
 import logging
 import marshal
@@ -74,6 +77,23 @@ def _names(code: types.CodeType) -> Iterator[str]:
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             yield from _names(const)
+
+
+@functools.lru_cache(maxsize=4096)
+def _imports(code: types.CodeType) -> tuple[tuple[int, str, tuple[str, ...] | None], ...]:
+    """The import statements inside ``code`` and the code nested in it: (level, module, names
+    imported from it, or None for ``import module``)."""
+    found: list[tuple[int, str, tuple[str, ...] | None]] = []
+    instructions = list(dis.get_instructions(code))
+    for i, instruction in enumerate(instructions):
+        if instruction.opname == "IMPORT_NAME" and i >= 2:
+            level, fromlist = instructions[i - 2].argval, instructions[i - 1].argval
+            names = tuple(fromlist) if isinstance(fromlist, tuple) else None
+            found.append((level if isinstance(level, int) else 0, str(instruction.argval), names))
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found.extend(_imports(const))
+    return tuple(found)
 
 
 def _function_digest(func: types.FunctionType) -> str:
@@ -293,6 +313,29 @@ class _Closure:
             self.watch.cells.append((cell, value))
             if value is not _MISSING:
                 self.visit_value(f"{label} closure {name}", value, names)
+        self.visit_imports(func, names)
+
+    def visit_imports(self, func: types.FunctionType, names: frozenset[str]) -> None:
+        """What a function imports inside its body (``from banksim.x import helper``, done on
+        use to keep imports light) counts as if it were a global it reads."""
+        package = func.__globals__.get("__package__") or func.__module__
+        for level, name, members in _imports(func.__code__):
+            try:
+                absolute = importlib.util.resolve_name("." * level + name, package) if level else name
+                if not self.is_local(absolute):
+                    continue
+                module = sys.modules.get(absolute) or importlib.import_module(absolute)  # as the call will
+            except (ImportError, ValueError):
+                continue  # the call itself will say what is wrong
+            if members is None:
+                self.visit_module(module, names)
+                continue
+            namespace = vars(module)
+            for member in members:
+                value = namespace.get(member, _MISSING)
+                self.watch.bindings.append((namespace, member, value))
+                if value is not _MISSING:
+                    self.visit_value(f"{absolute}.{member}", value, names)
 
     def visit_value(self, label: str, value: Any, names: frozenset[str] = frozenset()) -> None:
         if isinstance(value, types.FunctionType | types.ModuleType | type) or hasattr(value, "__wrapped__"):

@@ -127,9 +127,49 @@ def record_run(
     return outcome
 
 
+def _run_code() -> tuple[Any, ...]:
+    """What a run executes around the steps' services: the registry and each step's argument,
+    condition and headline code (and what they import on use). Never called for its value; its code
+    version keys the run records beside the services' own, so a record is never served after that
+    code changed."""
+    return (
+        registry.run_steps,
+        registry.headline,
+        *(step.arguments for step in registry.STEPS),
+        *(step.needed for step in registry.STEPS),
+    )
+
+
 def step_code_versions() -> dict[str, str]:
-    """The code version of each cached step of the pipeline (by the kind it stores)."""
-    return {step.function.kind: step.function.code_version for step in registry.STEPS}
+    """The code version of each cached step of the pipeline (by the kind it stores), and of the
+    code that runs them (``"run"``)."""
+    versions = {step.function.kind: step.function.code_version for step in registry.STEPS}
+    functions = [f for f in _run_code() if f is not None]
+    versions["run"] = _RUN_CODE_VERSIONS.current(functions)
+    return versions
+
+
+class _RunCodeVersions:
+    """The code versions of the functions :func:`_run_code` names, kept current (one
+    :class:`~banksim.code_version.CodeVersion` each, re-checked on every call)."""
+
+    def __init__(self) -> None:
+        self._versions: dict[int, Any] = {}
+
+    def current(self, functions: list[Any]) -> str:
+        from banksim.code_version import CodeVersion
+        from banksim.hashing import compute_params_hash
+
+        parts = []
+        for function in functions:
+            version = self._versions.get(id(function))
+            if version is None or version.func is not function:
+                version = self._versions[id(function)] = CodeVersion(function)
+            parts.append(version.current())
+        return compute_params_hash({"run": parts})
+
+
+_RUN_CODE_VERSIONS = _RunCodeVersions()
 
 
 def run_pipeline(
@@ -200,11 +240,12 @@ _worker_stores_lock = threading.Lock()
 
 
 def _without_password(url: str) -> str:
-    """``url`` with its password removed (from ``user:password@`` and a ``password=`` parameter)."""
+    """``url`` with its secrets removed: the ``user:password@`` part and every query parameter
+    named like a password (``password=``, ``sslpassword=``, ``passwd=``)."""
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    secret = [name for name in parsed.query if name.lower() in ("password", "passwd")]
+    secret = [name for name in parsed.query if "password" in name.lower() or name.lower() == "passwd"]
     # URL is a NamedTuple: _replace clears the password (URL.set takes None as "leave it")
     return (
         parsed._replace(password=None).difference_update_query(secret).render_as_string(hide_password=False)

@@ -58,6 +58,20 @@ SERVICE = """
         return pd.DataFrame({{"rwa": [rules.weigh(float(i)) for i in range(n)]}})
 
 
+    @bs.cached(kind="imports_on_use")
+    def imports_on_use(n: int) -> pd.DataFrame:
+        from {package}.rules import weigh  # imported on use, as banksim's services do
+
+        return pd.DataFrame({{"rwa": [weigh(float(i)) for i in range(n)]}})
+
+
+    @bs.cached(kind="imports_relative")
+    def imports_relative(n: int) -> pd.DataFrame:
+        from . import rules as imported
+
+        return pd.DataFrame({{"rwa": [imported.weigh(float(i)) for i in range(n)]}})
+
+
     @bs.cached(kind="logged")
     def logged(n: int) -> pd.DataFrame:
         LOG.append(n)  # state the function writes, not an input
@@ -104,6 +118,22 @@ def test_patching_a_helper_is_a_miss_and_patching_it_back_a_hit(
     assert total(compute) == (6.0, True)
     monkeypatch.undo()
     assert total(compute) == (1.5, True), "the original helper hits its old entry again"
+
+
+@pytest.mark.parametrize("name", ["imports_on_use", "imports_relative"])
+def test_a_helper_imported_inside_the_function_counts_like_a_global(
+    sqlite_store: bs.Store, package: types.SimpleNamespace, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """``from pkg.rules import weigh`` (or ``from . import rules``) in the function's body: patching
+    the helper or a constant it reads is a miss, restoring it a hit."""
+    function = getattr(package.service, name)
+    assert total(function) == (1.5, False)
+    monkeypatch.setattr(package.rules, "weigh", lambda x: 2 * x)
+    assert total(function) == (6.0, False)
+    monkeypatch.undo()
+    assert total(function) == (1.5, True)
+    monkeypatch.setattr(package.rules, "RISK_WEIGHT", 0.75)
+    assert total(function) == (2.25, False)
 
 
 def test_the_running_code_not_the_file_decides(

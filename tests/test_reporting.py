@@ -20,7 +20,7 @@ import xlsxwriter
 import banksim as bs
 from banksim import reporting
 from banksim.reporting import excel_workbook, summary
-from banksim.reporting.bulk import bulk_sheet_class
+from banksim.reporting.bulk import bulk_sheet_class, text_codes
 from banksim.steps import STEPS, HeadlineColumn, Step
 
 
@@ -450,3 +450,10 @@ def test_a_pipeline_result_passed_whole_brings_its_ifrs9_and_irrbb_sheets() -> N
     assert any(c == pytest.approx(allowance, rel=1e-9) for c in numbers), (
         "the total allowance is on the sheet"
     )
+
+
+def test_mixed_text_columns_keep_1_true_and_1_0_apart() -> None:
+    """An object column holding 1, True and 1.0 writes each as its own text (pandas' factorize alone
+    would take them for one value); missing and empty values stay blank (-1)."""
+    codes, texts = text_codes([1, True, 1.0, "a", None, "", 1])
+    assert [texts[c] if c >= 0 else None for c in codes] == ["1", "True", "1.0", "a", None, None, "1"]

@@ -51,7 +51,7 @@ def test_the_registry_is_the_pipeline_in_order() -> None:
     kinds = [s.function.kind for s in bs.STEPS]
     core_kinds = ["positions", "scenario_positions", "rwa", "liquidity", "ecl", "capital", "irrbb"]
     assert [kind for kind in kinds if kind in core_kinds] == core_kinds
-    assert set(step_code_versions()) == set(kinds)
+    assert set(step_code_versions()) == {*kinds, "run"}  # and the code that runs them
     assert registry.step_named("rwa").function is bs.compute_rwa
     with pytest.raises(bs.InputError, match="unknown step 'fx'"):
         registry.step_named("fx")
@@ -200,3 +200,31 @@ def test_a_rate_shift_moves_the_irrbb_base_curves() -> None:
         {"positions": "P", "capital": capital, "scenario": still, "parameters": overrides}
     )
     assert args[2] is overrides
+
+
+def test_a_sweep_does_not_serve_a_run_record_after_the_code_around_the_steps_changed(
+    sqlite_store: bs.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The capital step's arguments come from code outside its service (the IFRS 9 allowances in
+    Tier 2, imported on use): changing it must change the run record's key, or a sweep would keep
+    serving the old headline."""
+    from banksim.regulation import provisions
+
+    first = bs.sweep(["baseline"], 2_000, seed=5, progress=False)
+    again = bs.sweep(["baseline"], 2_000, seed=5, progress=False)
+    assert (
+        bool(again.loc[0, "record"])
+        and again.loc[0, "total_capital_ratio"] == first.loc[0, "total_capital_ratio"]
+    )
+    original = provisions.provisions_in_capital
+
+    def five_billion_more_tier2(*args: Any, **kwargs: Any) -> dict[str, float]:
+        lines = dict(original(*args, **kwargs))
+        lines["tier2_addition"] += 5e9
+        return lines
+
+    monkeypatch.setattr(provisions, "provisions_in_capital", five_billion_more_tier2)
+    changed = bs.sweep(["baseline"], 2_000, seed=5, progress=False)
+    assert not bool(changed.loc[0, "record"])
+    expected = first.loc[0, "total_capital_ratio"] + 5e9 / first.loc[0, "floored_rwa"]  # same RWA
+    assert changed.loc[0, "total_capital_ratio"] == pytest.approx(expected, rel=1e-9)

@@ -36,7 +36,10 @@ def style_attribute(cell_format: Any) -> str:
 
 def text_codes(values: Sequence[Any] | pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Each value's index into its distinct texts (-1: missing or empty, left blank), and the texts."""
-    codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=True)
+    series = pd.Series(values)
+    if series.dtype == object:  # factorize takes 1, 1.0 and True for one value: tell them apart as text
+        series = series.where(series.isna(), series.astype(str))
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
     texts = pd.Series(uniques).astype(str)
     long = (texts.str.len() > MAX_TEXT // 2).to_numpy(dtype=bool)
     if long.any():
