@@ -79,12 +79,17 @@ def _names(code: types.CodeType) -> Iterator[str]:
             yield from _names(const)
 
 
+_IMPORT_NAME = dis.opmap["IMPORT_NAME"]
+
+
 @functools.lru_cache(maxsize=4096)
 def _imports(code: types.CodeType) -> tuple[tuple[int, str, tuple[str, ...] | None], ...]:
     """The import statements inside ``code`` and the code nested in it: (level, module, names
     imported from it, or None for ``import module``)."""
     found: list[tuple[int, str, tuple[str, ...] | None]] = []
-    instructions = list(dis.get_instructions(code))
+    # Wordcode: an opcode at every even byte. Most functions import nothing; skip decoding them.
+    has_import = _IMPORT_NAME in code.co_code[::2]
+    instructions = list(dis.get_instructions(code)) if has_import else []
     for i, instruction in enumerate(instructions):
         if instruction.opname == "IMPORT_NAME" and i >= 2:
             level, fromlist = instructions[i - 2].argval, instructions[i - 1].argval
