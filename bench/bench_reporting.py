@@ -79,18 +79,22 @@ def floor(sheets: dict[str, Any]) -> bytes:
                 else:
                     sheet.text_column(1, col, values)
             continue
-        sheet = book.add_worksheet(name)
-        number, text = sheet.write_number, sheet.write_string
-        for r, row in enumerate(content):
-            for c, value in enumerate(row):
-                if isinstance(value, str):
-                    text(r, c, value)
-                elif isinstance(value, int | float):
-                    number(r, c, value)
-                elif value is not None:
-                    sheet.write(r, c, value)
+        write_cells(book.add_worksheet(name), content)
     book.close()
     return buffer.getvalue()
+
+
+def write_cells(sheet: Any, rows: Any) -> None:
+    """Every value of ``rows`` through XlsxWriter's typed single-cell methods, no styles."""
+    number, text = sheet.write_number, sheet.write_string
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, str):
+                text(r, c, value)
+            elif isinstance(value, int | float):
+                number(r, c, value)
+            elif value is not None:
+                sheet.write(r, c, value)
 
 
 def cell_by_cell(sheets: dict[str, list[tuple[Any, ...]]]) -> bytes:
@@ -99,16 +103,7 @@ def cell_by_cell(sheets: dict[str, list[tuple[Any, ...]]]) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
     for name, rows in sheets.items():
-        sheet = book.add_worksheet(name)
-        number, text = sheet.write_number, sheet.write_string
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if isinstance(value, str):
-                    text(r, c, value)
-                elif isinstance(value, int | float):
-                    number(r, c, value)
-                elif value is not None:
-                    sheet.write(r, c, value)
+        write_cells(book.add_worksheet(name), rows)
     book.close()
     return buffer.getvalue()
 

@@ -9,13 +9,11 @@ protection. The machine is shared: the load average is printed beside the number
 from __future__ import annotations
 
 import os
-import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from bench_crm import round_robin  # this folder is on the path when a benchmark runs
 
 import banksim as bs
 from banksim.positions.protection import ISSUER_TYPES, PROTECTION_TYPES
@@ -52,19 +50,6 @@ def protection_for(positions: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
         }
     )
     return table.take(order).reset_index(drop=True)
-
-
-def round_robin(runs: dict[str, Callable[[], Any]], repeat: int = 5) -> dict[str, tuple[float, float]]:
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
-    for _ in range(repeat):
-        for name, run in runs.items():
-            wall, cpu = time.perf_counter(), time.process_time()
-            run()
-            times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
-    return {
-        name: (statistics.median(v[0] for v in values), statistics.median(v[1] for v in values))
-        for name, values in times.items()
-    }
 
 
 def main() -> None:
