@@ -18,6 +18,7 @@ from banksim.regulation.capital import BufferSettings, CapitalAdequacy, capital_
 from banksim.regulation.liquidity import LiquiditySummary, liquidity
 from banksim.regulation.rwa import risk_weighted_assets
 from banksim.reporting import UNNAMED_SCENARIO, excel_workbook
+from banksim.reporting.workbook import SHEET_OUTPUTS
 from banksim.scenarios import Scenario, Shocks, shock_positions
 from banksim.synthetic.generator import generate_positions
 
@@ -552,10 +553,6 @@ def _excel_export(
     )
 
 
-# The outputs of a PipelineResult beyond positions, RWA, liquidity and capital that have a sheet.
-WORKBOOK_OUTPUTS = ("ecl_summary", "irrbb", "irrbb_eve", "irrbb_nii")
-
-
 def create_excel_export(
     positions: pd.DataFrame | PipelineResult,
     rwa: pd.DataFrame | None = None,
@@ -618,7 +615,7 @@ def create_excel_export(
         positions, rwa, lcr, nsfr = result.positions, result.rwa, result.lcr, result.nsfr
         capital, liquidity, scenario = result.capital, result.liquidity, result.scenario.name
         jurisdiction = result.parameters
-        sheets = {n: result.outputs[n] for n in WORKBOOK_OUTPUTS if n in result.outputs} or None
+        sheets = {n: result.outputs[n] for n in SHEET_OUTPUTS if n in result.outputs} or None
     missing = [n for n, v in (("rwa", rwa), ("lcr", lcr), ("nsfr", nsfr), ("capital", capital)) if v is None]
     if missing:
         raise InputError(

@@ -24,6 +24,9 @@ from banksim.reporting.summary import summary_sheet
 
 UNNAMED_SCENARIO = "unnamed scenario"  # the label of frames passed without a scenario name
 NOT_STATED = "not stated"  # the jurisdiction of results passed without one
+# The outputs of a run, beyond positions, RWA, liquidity and capital, that get a sheet of their own
+# (``outputs`` of excel_workbook): the IFRS 9 summary and the IRRBB results.
+SHEET_OUTPUTS = ("ecl_summary", "irrbb", "irrbb_eve", "irrbb_nii")
 # Every data string is written as text (write_string, or shared strings for the detail), never
 # parsed as a formula, URL or number; these options also keep XlsxWriter's generic write() from it.
 WORKBOOK_OPTIONS = {
