@@ -309,8 +309,6 @@ def amounts(result: PipelineResult, baseline: PipelineResult | None = None) -> l
 # -- the new metrics' tables: IFRS 9 allowance, IRRBB, RWA by risk ----------------------------------------
 
 MILLION = 1e6
-EVE_SCENARIO_LABELS = SHOCK_LABELS
-PARALLEL = PARALLEL_SCENARIOS  # the shocks ΔNII is disclosed for (methodology 13.8)
 
 
 def _millions(value: float) -> str:
@@ -353,10 +351,10 @@ def irrbb_rows(irrbb: Mapping[str, Any]) -> list[dict[str, str]]:
     tier1 = float(irrbb["tier1"])
     threshold = float(irrbb["outlier_tests"][irrbb["aggregation"]]["threshold"])
     rows = []
-    for name, label in EVE_SCENARIO_LABELS.items():
+    for name, label in SHOCK_LABELS.items():
         eve = float(irrbb["delta_eve"][name])
         share = eve / tier1 if tier1 else math.inf
-        nii = _millions(float(irrbb["delta_nii"][name])) if name in PARALLEL else "—"
+        nii = _millions(float(irrbb["delta_nii"][name])) if name in PARALLEL_SCENARIOS else "—"
         rows.append(
             {
                 "Shock scenario": label,
@@ -372,7 +370,7 @@ def irrbb_rows(irrbb: Mapping[str, Any]) -> list[dict[str, str]]:
 def outlier_note(irrbb: Mapping[str, Any]) -> str:
     """The outlier test in words: the worst shock's ΔEVE against 15% of Tier 1 (SRP31.82)."""
     test = irrbb["outlier_tests"][irrbb["aggregation"]]
-    worst = EVE_SCENARIO_LABELS.get(str(test["worst_scenario"]), str(test["worst_scenario"]))
+    worst = SHOCK_LABELS.get(str(test["worst_scenario"]), str(test["worst_scenario"]))
     verdict = "an outlier" if test["outlier"] else "not an outlier"
     return (
         f"Worst shock: {worst.lower()}, ΔEVE {_millions(float(test['measure']))} m = {test['ratio']:.2%} "

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from banksim.display import label
 from banksim.errors import InputError
+from banksim.regulation.irrbb_parameters import IRRBB_PARAMETERS, SCENARIOS, SHOCK_LABELS
 
 __all__ = [
     "Chart",
@@ -248,16 +249,10 @@ def scenario_comparison(
 
 
 STAGE_COLOURS = {1: "#55A868", 2: "#CCB974", 3: "#C44E52"}
-EVE_SCENARIOS = ("parallel_up", "parallel_down", "steepener", "flattener", "short_up", "short_down")
-EVE_SCENARIO_LABELS = {
-    "parallel_up": "parallel up",
-    "parallel_down": "parallel down",
-    "steepener": "steepener",
-    "flattener": "flattener",
-    "short_up": "short rates up",
-    "short_down": "short rates down",
-}
-OUTLIER_THRESHOLD = 0.15  # SRP31.82: the outlier test, ΔEVE above 15% of Tier 1 (methodology 13.7)
+EVE_SCENARIOS = SCENARIOS  # the six shocks, in the order of SRP31.90
+EVE_SCENARIO_LABELS = {name: words.lower() for name, words in SHOCK_LABELS.items()}  # axis labels
+# SRP31.82: the outlier test, ΔEVE above 15% of Tier 1 (methodology 13.7)
+OUTLIER_THRESHOLD = IRRBB_PARAMETERS["eve_outlier_threshold"]
 
 
 def ecl_by_stage(summary: pd.DataFrame, title: str = "IFRS 9 loss allowance by stage") -> Chart:

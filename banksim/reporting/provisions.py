@@ -14,8 +14,6 @@ from banksim.reporting.cells import number, status, text
 from banksim.reporting.labels import MONEY, PERCENT, label
 from banksim.reporting.layout import print_setup, set_widths, width
 
-SCENARIOS = SHOCK_LABELS
-PARALLEL = PARALLEL_SCENARIOS
 AGGREGATIONS = {"basel": "Basel, losses only", "eu_sot": "EU, gains at 50%"}
 
 
@@ -114,15 +112,15 @@ def irrbb_sheet(
     header = ["Shock scenario", *(f"ΔEVE {c} (EUR)" for c in currencies), aggregate, "ΔEVE / Tier 1"]
     grid.header(1, 0, header)
     tier1 = float(irrbb["tier1"])
-    amounts = by_currency.reindex(list(SCENARIOS)).to_numpy(dtype=float)
-    for row, (name, words) in enumerate(SCENARIOS.items(), start=2):
+    amounts = by_currency.reindex(list(SHOCK_LABELS)).to_numpy(dtype=float)
+    for row, (name, words) in enumerate(SHOCK_LABELS.items(), start=2):
         grid.text(row, 0, words)
         for col in range(len(currencies)):
             grid.number(row, col + 1, float(amounts[row - 2, col]), MONEY)
         total = float(irrbb["delta_eve"][name])
         grid.number(row, len(currencies) + 1, total, MONEY)
         grid.number(row, len(currencies) + 2, total / tier1 if tier1 else 0.0, PERCENT)
-    row = _outlier_tests(grid, irrbb, len(SCENARIOS) + 3)
+    row = _outlier_tests(grid, irrbb, len(SHOCK_LABELS) + 3)
     if nii is not None:
         _delta_nii(grid, nii, irrbb, row + 2)
     sheet.freeze_panes(2, 0)
@@ -136,7 +134,7 @@ def _outlier_tests(grid: _Grid, irrbb: Mapping[str, Any], row: int) -> int:
     for name, test in irrbb["outlier_tests"].items():
         row += 1
         grid.text(row, 0, AGGREGATIONS.get(str(name), label(name)))
-        grid.text(row, 1, SCENARIOS.get(str(test["worst_scenario"]), label(test["worst_scenario"])))
+        grid.text(row, 1, SHOCK_LABELS.get(str(test["worst_scenario"]), label(test["worst_scenario"])))
         grid.number(row, 2, float(test["measure"]), MONEY)
         grid.number(row, 3, float(test["tier1"]), MONEY)
         grid.number(row, 4, float(test["ratio"]), PERCENT)
@@ -151,10 +149,10 @@ def _delta_nii(grid: _Grid, nii: pd.DataFrame, irrbb: Mapping[str, Any], row: in
                                   aggfunc="sum", observed=True)  # fmt: skip
     currencies = [str(c) for c in by_currency.columns]
     grid.header(row, 0, ["ΔNII, 12 months", *(f"ΔNII {c} (EUR)" for c in currencies), "ΔNII total (EUR)"])
-    amounts = by_currency.reindex(list(PARALLEL)).to_numpy(dtype=float)
-    for i, name in enumerate(PARALLEL):
+    amounts = by_currency.reindex(list(PARALLEL_SCENARIOS)).to_numpy(dtype=float)
+    for i, name in enumerate(PARALLEL_SCENARIOS):
         row += 1
-        grid.text(row, 0, SCENARIOS[name])
+        grid.text(row, 0, SHOCK_LABELS[name])
         for col in range(len(currencies)):
             grid.number(row, col + 1, float(amounts[i, col]), MONEY)
         grid.number(row, len(currencies) + 1, float(irrbb[f"delta_nii_{name}"]), MONEY)
