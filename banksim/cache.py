@@ -216,6 +216,27 @@ class CachedFunction:
 
     # -- calling --------------------------------------------------------------------------------
     def __call__(self, *args: Any, use_cache: bool = True, **kwargs: Any) -> Any:
+        return self._run(None, args, kwargs, use_cache)
+
+    def computed_by(
+        self, compute: Callable[[], Any], *args: Any, use_cache: bool = True, **kwargs: Any
+    ) -> Any:
+        """Call as ``self(*args, **kwargs)`` does, but on a miss let ``compute()`` produce the result.
+
+        For a faster route to the same result, e.g. an incremental computation from a stored one:
+        ``compute`` must return exactly what the function returns for these arguments (the result
+        is stored under their key). The key, the lookup, the store and the return value are the
+        same as for a plain call.
+        """
+        return self._run(compute, args, kwargs, use_cache)
+
+    def _run(
+        self,
+        compute: Callable[[], Any] | None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        use_cache: bool,
+    ) -> Any:
         if not isinstance(use_cache, bool):
             raise InputError("use_cache", f"{use_cache!r} is not a bool", allowed=[True, False])
         started = time.perf_counter()
@@ -230,7 +251,7 @@ class CachedFunction:
                 get_store().record_hit(call.key)
                 return self._finish(call, values, True, started, configuration.get("compute_seconds"))
         try:
-            return self._compute(call, args, kwargs, started)
+            return self._compute(call, compute or functools.partial(self.func, *args, **kwargs), started)
         finally:
             if lease is not None:
                 lease.release()
@@ -258,10 +279,10 @@ class CachedFunction:
             if stored is not None:
                 return None, stored
 
-    def _compute(self, call: _Call, args: tuple[Any, ...], kwargs: dict[str, Any], started: float) -> Any:
-        """Run the function, store its result under the call's key, return it with hit False."""
+    def _compute(self, call: _Call, compute: Callable[[], Any], started: float) -> Any:
+        """Run the computation, store its result under the call's key, return it with hit False."""
         computing = time.perf_counter()
-        result = self.func(*args, **kwargs)
+        result = compute()
         compute_seconds = time.perf_counter() - computing
         written = self._code.settle()
         if written:  # globals the run itself changed are state it writes, not inputs: key without them
