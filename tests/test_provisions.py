@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from builders import positions
 
 import banksim as bs
 from banksim.errors import InputError
+from banksim.regulation import risk_weighted_assets
 from banksim.regulation.capital import capital_adequacy, capital_statement
-from banksim.regulation.provisions import irb_expected_loss, provisions_in_capital
+from banksim.regulation.provisions import ecl_specific_provisions, irb_expected_loss, provisions_in_capital
 
 REL = 1e-9
 
@@ -116,3 +118,100 @@ def test_the_pipeline_counts_the_allowances_in_capital(sqlite_store: bs.Store) -
     expected = provisions_in_capital(ecl, result.rwa)
     assert result.capital["provisions"] == pytest.approx(expected, rel=REL)
     assert expected["sa_general_provisions"] > 0 and expected["irb_expected_loss"] > 0
+
+
+# -- stage 3 allowances as the SA's specific provisions (CRE20.1, CAP10.19; methodology 1.6) --------
+
+DEFAULTED = {
+    "position_id": "D", "product": "corporate_loan", "exposure_class": "defaulted", "sub_class": "general",
+    "counterparty_type": "corporate", "is_defaulted": True, "pd": 1.0, "lgd": 0.45, "drawn_amount": 1_000.0,
+    "residual_maturity": 2.0, "specific_provisions": 100.0,
+}  # fmt: skip
+PERFORMING = {
+    "position_id": "P", "product": "corporate_loan", "exposure_class": "corporate", "sub_class": "general",
+    "counterparty_type": "corporate", "rating": "BBB", "pd": 0.01, "lgd": 0.40, "drawn_amount": 2_000.0,
+    "residual_maturity": 3.0, "specific_provisions": 50.0,
+}  # fmt: skip
+OTHER = {
+    "position_id": "O", "product": "other_asset", "exposure_class": "other_assets", "sub_class": "other",
+    "drawn_amount": 100.0, "specific_provisions": 30.0,
+}  # fmt: skip
+
+
+def measured(frame: pd.DataFrame) -> pd.DataFrame:
+    """The ECL lines of ``frame`` (the rule, no cache), with each line's approach."""
+    from banksim.regulation.ecl import compute_ecl
+    from banksim.regulation.ecl_inputs import ecl_exposures
+
+    params = bs.regulatory_parameters()["ecl"]
+    exposures = ecl_exposures(frame, params)
+    return compute_ecl(exposures, None, params).lines.assign(approach=exposures["approach"].to_numpy())
+
+
+def credit_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    rwa = risk_weighted_assets(frame)
+    rwa = rwa[rwa["risk_type"] == "credit"]
+    return rwa.set_index(rwa["position_id"].astype(str))
+
+
+def test_stage3_allowances_are_the_specific_provisions_the_sa_nets() -> None:
+    """Defaulted 1,000 at LGD 45%: stage 3 allowance 0.45 x 1,000 = 450 (methodology 12.6) replaces the
+    column's 100. CRE20.1: exposure 1,000 - 450 = 550; CRE20.104-108: 450 / 1,000 >= 20% -> RW 100%,
+    RWA 550. With the column's 100: 900 at 150% (100 / 1,000 < 20%) = 1,350."""
+    frame = positions(DEFAULTED, PERFORMING, OTHER)
+    lines = measured(frame)
+    assert lines.set_index("position_id").loc["D", "stage"] == 3
+    provisioned = ecl_specific_provisions(frame, lines)
+    after, before = credit_rows(provisioned), credit_rows(frame)
+    assert after.loc["D", "specific_provisions"] == pytest.approx(450.0, rel=REL)
+    assert after.loc["D", "exposure"] == pytest.approx(550.0, rel=REL)
+    assert after.loc["D", "risk_weight"] == pytest.approx(1.0, rel=REL)
+    assert after.loc["D", "rwa"] == pytest.approx(550.0, rel=REL)
+    assert before.loc["D", "rwa"] == pytest.approx(1_350.0, rel=REL)
+
+
+def test_stage1_lines_net_nothing_and_unmeasured_lines_keep_their_own() -> None:
+    """Stage 1 BBB corporate 2,000: its 50 in the column is replaced by 0 (its allowance is a general
+    provision, CAP10.18): exposure 2,000 at 75% (CRE20.43 Table 10) = 1,500. The other asset is not in
+    the ECL scope and keeps its 30: 100 - 30 = 70 at 100% (CRE20.110)."""
+    frame = positions(DEFAULTED, PERFORMING, OTHER)
+    after = credit_rows(ecl_specific_provisions(frame, measured(frame)))
+    assert after.loc["P", "specific_provisions"] == 0.0
+    assert after.loc["P", "rwa"] == pytest.approx(1_500.0, rel=REL)
+    assert after.loc["O", "specific_provisions"] == pytest.approx(30.0, rel=REL)
+    assert after.loc["O", "rwa"] == pytest.approx(70.0, rel=REL)
+
+
+def test_each_allowance_counts_once_in_capital() -> None:
+    """Stage 1 12-month ECL of the performing loan, eir 0 (undiscounted): 0.01 x 0.40 x 2,000 = 8, a
+    general provision; the defaulted line's 450 is specific (netted above, not in Tier 2). SA credit RWA
+    550 + 1,500 + 70 = 2,120, cap 1.25% = 26.5 > 8: all 8 in Tier 2."""
+    frame = positions(DEFAULTED, PERFORMING, OTHER)
+    lines = measured(frame)
+    rwa = risk_weighted_assets(ecl_specific_provisions(frame, lines))
+    capital = provisions_in_capital(lines, rwa)
+    assert capital["sa_specific_provisions"] == pytest.approx(450.0, rel=REL)
+    assert capital["sa_general_provisions"] == pytest.approx(8.0, rel=REL)
+    assert capital["sa_credit_rwa"] == pytest.approx(2_120.0, rel=REL)
+    assert capital["tier2_general_provisions"] == pytest.approx(8.0, rel=REL)
+
+
+def test_positions_without_ecl_lines_keep_their_provisions() -> None:
+    """Bring-your-own provisions: compute_rwa on the positions alone nets the column as given."""
+    frame = positions(DEFAULTED, OTHER)
+    empty = pd.DataFrame({"position_id": [], "stage": [], "loss_allowance": []})
+    kept = ecl_specific_provisions(frame, empty)
+    assert kept["specific_provisions"].tolist() == [100.0, 30.0]
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (pd.DataFrame({"position_id": ["D"], "stage": [3]}), "loss_allowance"),
+        (pd.DataFrame({"position_id": ["D", "D"], "stage": [3, 3], "loss_allowance": [1.0, 2.0]}), "twice"),
+        (pd.DataFrame({"position_id": ["X"], "stage": [3], "loss_allowance": [1.0]}), "not in the table"),
+    ],
+)
+def test_ecl_lines_that_do_not_fit_the_positions_are_errors(lines: pd.DataFrame, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        ecl_specific_provisions(positions(DEFAULTED), lines)

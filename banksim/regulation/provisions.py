@@ -1,7 +1,8 @@
-"""IFRS 9 loss allowances in regulatory capital: SA general provisions in Tier 2, the IRB EL comparison.
+"""IFRS 9 loss allowances in regulatory capital: stage 3 as specific provisions, Tier 2, the IRB EL test.
 
-From the ECL lines and the RWA lines: stage 1-2 allowances on SA lines count in Tier 2 up to 1.25% of
-SA credit RWA; on IRB lines all allowances are compared with expected loss (methodology 1.6).
+Stage 3 allowances are the specific provisions the SA nets from exposure (``ecl_specific_provisions``);
+stage 1-2 allowances on SA lines count in Tier 2 up to 1.25% of SA credit RWA; on IRB lines all
+allowances are compared with expected loss (methodology 1.6).
 """
 
 from __future__ import annotations
@@ -15,14 +16,72 @@ import pandas as pd
 from banksim.errors import InputError
 from banksim.regulation.parameters import regulatory_parameters
 
-__all__ = ["PROVISION_RULES", "irb_expected_loss", "provisions_in_capital"]
+__all__ = ["PROVISION_RULES", "ecl_specific_provisions", "irb_expected_loss", "provisions_in_capital"]
 
 PROVISION_RULES = {
     "sa_specific_provisions": "CAP10.19: stage 3 allowances are specific provisions, excluded from Tier 2",
+    "sa_exposure_net": "CRE20.1: SA exposures net of specific provisions, each line's stage 3 allowance",
     "tier2_general_provisions": "CAP10.18: SA general provisions in Tier 2, at most 1.25% of SA credit RWA",
     "cet1_deduction": "CAP30.14, CRE35.4: IRB expected-loss shortfall deducted from CET1",
     "tier2_excess_provisions": "CAP10.20, CRE35.4: IRB excess provisions in Tier 2, at most 0.6% of IRB RWA",
 }
+
+
+def ecl_specific_provisions(positions: pd.DataFrame, ecl_lines: pd.DataFrame) -> pd.DataFrame:
+    """The positions with stage 3 allowances as specific provisions (CRE20.1, CAP10.19; methodology 1.6).
+
+    A line the ECL measures gets ``specific_provisions`` = its stage 3 allowance, or 0 in stages 1-2
+    (whose allowance is a general provision: Tier 2 on the SA, eligible provisions on the IRB, never
+    netted from exposure as well); a line it does not measure keeps its own. The SA then nets them
+    from exposure and compares them with the gross amount of a defaulted line (CRE20.104-20.108), so
+    ``risk_weighted_assets(ecl_specific_provisions(positions, ecl_lines))`` is the RWA of the bank whose
+    allowances ``provisions_in_capital`` counts, each allowance once.
+
+    Parameters
+    ----------
+    positions : DataFrame
+        A positions table (validated here).
+    ecl_lines : DataFrame
+        ``position_id``, ``stage`` and ``loss_allowance`` of the measured lines
+        (:func:`banksim.compute_ecl` on the same positions).
+
+    Returns
+    -------
+    DataFrame
+        The validated positions with ``specific_provisions`` replaced on the measured lines.
+
+    Raises
+    ------
+    InputError
+        A missing column, a position measured twice, or a ``position_id`` that is not in ``positions``.
+    """
+    from banksim.positions.validation import validate_positions
+
+    _require(ecl_lines, ("position_id", "stage", "loss_allowance"))
+    frame = validate_positions(positions)
+    measured = pd.Index(ecl_lines["position_id"].astype(str))
+    if measured.has_duplicates:
+        cases = measured[measured.duplicated()].unique()[:5].tolist()
+        raise InputError("ecl_lines['position_id']", "lists a position twice", failure_cases=cases)
+    where = pd.Index(frame["position_id"].astype(str)).get_indexer(measured)
+    if (where < 0).any():
+        cases = measured[where < 0][:5].tolist()
+        raise InputError(
+            "ecl_lines['position_id']",
+            "names positions that are not in the table (ECL lines of other positions?)",
+            failure_cases=cases,
+        )
+    stage = ecl_lines["stage"].to_numpy()
+    allowance = ecl_lines["loss_allowance"].to_numpy(dtype=float)
+    provisions = frame["specific_provisions"].to_numpy(dtype=float).copy()
+    provisions[where] = np.where(stage == 3, allowance, 0.0)
+    return frame.assign(specific_provisions=provisions)
+
+
+def _require(ecl_lines: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in ecl_lines.columns]
+    if missing:
+        raise InputError("ecl_lines", f"missing columns {missing}", allowed=list(columns))
 
 
 def irb_expected_loss(rwa: pd.DataFrame) -> float:
@@ -68,11 +127,7 @@ def provisions_in_capital(
         from CET1, the excess, IRB credit RWA and its cap, the excess counted in Tier 2; and the
         totals ``tier2_addition`` and ``cet1_deduction``.
     """
-    missing = [c for c in ("stage", "loss_allowance", "approach") if c not in ecl_lines.columns]
-    if missing:
-        raise InputError(
-            "ecl_lines", f"missing columns {missing}", allowed=["stage", "loss_allowance", "approach"]
-        )
+    _require(ecl_lines, ("stage", "loss_allowance", "approach"))
     cap = regulatory_parameters(parameters)["capital"]
     stage = ecl_lines["stage"].to_numpy()
     allowance = ecl_lines["loss_allowance"].to_numpy()
