@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ __all__ = [
     "market_moves",
     "scenario_buffers",
     "scenario_cva_parameters",
+    "scenario_ecl_parameters",
     "scenario_grid",
     "scenario_parameters",
     "shock_positions",
@@ -90,6 +92,12 @@ class Shocks:
         Collateral type of the protection table (``debt_security``, ``equity_main_index``,
         ``receivables``, ...) -> relative change of its market value (-0.2 = a 20% fall), applied
         by :func:`shock_protection` before credit risk mitigation (methodology 9.10).
+    ecl_scenarios : dict
+        The IFRS 9 forward-looking scenarios of the ECL step: name -> ``{"weight": w,
+        "pd_multiplier": m, "lgd_addon": a}`` (multiplier 1 and add-on 0 if left out; weights in
+        [0, 1] summing to 1 within 1e-9, multipliers in [0, 100], add-ons in [-1, 1]); applied on top
+        of the shocked PDs and LGDs by :func:`scenario_ecl_parameters`. Empty (the default) keeps the
+        ``ecl.scenarios`` parameter (methodology 12.4).
     """
 
     rating_downgrade: Mapping[str, int] = field(default_factory=dict)
@@ -111,6 +119,7 @@ class Shocks:
     fx_rate_change: float = 0.0
     commodity_price_change: float = 0.0
     collateral_value_change: Mapping[str, float] = field(default_factory=dict)
+    ecl_scenarios: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check_shocks(self)
@@ -222,6 +231,32 @@ def _check_market_shocks(s: Shocks) -> None:
     for name in MARKET_PRICE_MOVES:
         _number(f"shocks.{name}", getattr(s, name), -0.95, 1.0)
     _mapping("shocks.collateral_value_change", s.collateral_value_change, COLLATERAL_TYPES, -0.95, 1.0)
+    _check_ecl_scenarios(s.ecl_scenarios)
+
+
+ECL_SCENARIO_KEYS = ("weight", "pd_multiplier", "lgd_addon")
+ECL_WEIGHT_TOLERANCE = 1e-9  # weights sum to 1 within this (IFRS 9 5.5.17; methodology C.38)
+
+
+def _check_ecl_scenarios(scenarios: Any) -> None:
+    """Name -> weight, PD multiplier and LGD add-on; weights summing to 1 (methodology 12.4, C.38)."""
+    where = "shocks.ecl_scenarios"
+    if not isinstance(scenarios, Mapping):
+        raise InputError(where, f"expected a dict of scenario name -> dict, got {type(scenarios).__name__}")
+    for name, scenario in scenarios.items():
+        at = f"{where}[{name!r}]"
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(where, f"scenario names must be non-empty strings, got {name!r}")
+        if not isinstance(scenario, Mapping) or "weight" not in scenario:
+            raise InputError(
+                at, f"expected a dict with a 'weight', got {scenario!r}", allowed=ECL_SCENARIO_KEYS
+            )
+        _mapping(at, {k: v for k, v in scenario.items() if k != "lgd_addon"}, ECL_SCENARIO_KEYS, 0.0, 100.0)
+        _number(f"{at}['weight']", scenario["weight"], 0.0, 1.0)
+        _number(f"{at}['lgd_addon']", scenario.get("lgd_addon", 0.0), -1.0, 1.0)
+    total = math.fsum(float(s["weight"]) for s in scenarios.values())
+    if scenarios and abs(total - 1.0) > ECL_WEIGHT_TOLERANCE:
+        raise InputError(f"{where} weights", f"must sum to 1 (sum {total!r})", allowed="sum 1 within 1e-9")
 
 
 # -- balance-sheet shocks -------------------------------------------------------------------------
@@ -435,6 +470,25 @@ def scenario_cva_parameters(shocks: Shocks, base: Mapping[str, Any] | None = Non
     weights = regulatory_parameters(base)["cva"]["risk_weight"]
     m = shocks.cva_spread_multiplier
     return {"cva": {"risk_weight": {s: {c: w * m for c, w in row.items()} for s, row in weights.items()}}}
+
+
+def scenario_ecl_parameters(shocks: Shocks) -> dict[str, Any]:
+    """The ECL parameter overrides of the scenario's ``ecl_scenarios`` (methodology 12.4).
+
+    Returns ``{"ecl": {"scenarios": (...)}}``, one record (``scenario``, ``weight``,
+    ``pd_multiplier``, ``lgd_addon``) per scenario in the order given, for ``bs.compute_ecl``'s
+    ``parameters``; ``{}`` when the scenario sets none (the run's ``ecl.scenarios`` apply).
+    """
+    records = tuple(
+        {
+            "scenario": name,
+            "weight": float(values["weight"]),
+            "pd_multiplier": float(values.get("pd_multiplier", 1.0)),
+            "lgd_addon": float(values.get("lgd_addon", 0.0)),
+        }
+        for name, values in shocks.ecl_scenarios.items()
+    )
+    return {"ecl": {"scenarios": records}} if records else {}
 
 
 def market_moves(shocks: Shocks) -> dict[str, float]:
