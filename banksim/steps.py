@@ -364,25 +364,48 @@ def run_steps(
     steps: Sequence[Step] | None = None,
     use_cache: bool = True,
     on_step: Callable[[str, dict[str, Any]], None] | None = None,
+    incremental: bool = True,
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Run ``steps`` (by default :data:`STEPS`) in order on the run's ``inputs`` (:data:`RUN_INPUTS`).
 
     Returns the values (run inputs and every output, by name) and, per step, ``{"hit", "seconds",
-    "key"}`` (``hit`` None and no key for a step not needed). ``on_step(name, info)`` is called
-    after each step, a skipped one included.
+    "key", "recomputed", "lines", "reuse"}``: ``lines`` the rows of its line tables, ``recomputed``
+    how many were computed anew (0 on a hit), ``reuse`` "stored" (a hit), "baseline" (built from the
+    unshocked run's stored result, methodology C.46) or "computed"; a step not needed has
+    ``{"hit": None, "seconds": 0.0, "key": None}``. ``on_step(name, info)`` is called after each
+    step, a skipped one included. ``incremental`` False (or ``use_cache`` False) computes every
+    missed step in full.
     """
+    from banksim.incremental import Baseline, line_count, plan
+
     steps = _registry(steps)
     check_steps(steps)
     values = dict(inputs)
     info: dict[str, dict[str, Any]] = {}
-    for step in steps:
+    keys: dict[str, str] = {}
+    baseline = None
+    for index, step in enumerate(steps):
         if step.is_needed(values):
+            if step.name == "scenario" and incremental and use_cache:
+                baseline = Baseline(values, keys, steps[index + 1 :])
             function = step.function
-            *results, hit = function(*step.call_arguments(values), use_cache=use_cache)
+            arguments = step.call_arguments(values)
+            route = plan(step, arguments, baseline)
+            if route is None:
+                *results, hit = function(*arguments, use_cache=use_cache)
+            else:
+                *results, hit = function.computed_by(route.compute, *arguments, use_cache=use_cache)
             call = function.last_call
             assert call is not None  # set by the call just made
-            info[step.name] = {"hit": hit, "seconds": call.seconds, "key": call.key}
-            values.update(zip(step.outputs, results, strict=True))
+            outputs = dict(zip(step.outputs, results, strict=True))
+            lines = line_count(step.name, outputs)
+            reused = route is not None and bool(route.reused) and not hit
+            recomputed = 0 if hit else route.reused[0] if reused and route else lines
+            reuse = "stored" if hit else "baseline" if reused else "computed"
+            info[step.name] = {"hit": hit, "seconds": call.seconds, "key": call.key,
+                               "recomputed": recomputed, "lines": lines, "reuse": reuse}  # fmt: skip
+            values.update(outputs)
+            keys.update(dict.fromkeys(step.outputs, call.key))
         else:
             info[step.name] = {"hit": None, "seconds": 0.0, "key": None}
         if on_step is not None:

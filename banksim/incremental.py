@@ -1,0 +1,252 @@
+"""Incremental scenarios: a shocked run takes the unshocked run's stored result of a step it leaves unchanged.
+
+:func:`banksim.steps.run_steps` asks :func:`plan` for each step after the scenario step; a step whose
+inputs equal the baseline's, as far as it reads them, takes the baseline's result (methodology C.46).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+import importlib
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from banksim.steps import Step
+
+__all__ = ["REUSABLE", "Baseline", "Plan", "changed_columns", "line_count", "plan", "reads"]
+
+# The modules whose code reads the positions table for each reusable step (methodology C.46): a
+# positions column is read if its name is a string constant in one of them.
+READERS: dict[str, tuple[str, ...]] = {
+    "protection": ("banksim.synthetic.protection",),
+    "liquidity": (
+        "banksim.regulation.liquidity", "banksim.regulation.lcr", "banksim.regulation.nsfr",
+        "banksim.regulation.standardised", "banksim.regulation.saccr",
+    ),
+    "ecl": (
+        "banksim.regulation.ecl", "banksim.regulation.ecl_inputs", "banksim.regulation.ecl_staging",
+        "banksim.regulation.ecl_movement", "banksim.regulation.ecl_totals",
+        "banksim.positions.credit_quality",
+    ),
+    "irrbb": (
+        "banksim.regulation.irrbb", "banksim.regulation.irrbb_inputs", "banksim.regulation.irrbb_cashflows",
+        "banksim.regulation.irrbb_shocks", "banksim.regulation.irrbb_totals", "banksim.positions.repricing",
+    ),
+}  # fmt: skip
+# Every reusable step: those of READERS, and CVA (its derivative lines and counterparty RWA compared whole).
+REUSABLE = (*READERS, "cva")
+# The outputs whose rows are a step's lines (a dict output counts as one line).
+LINES: dict[str, tuple[str, ...]] = {
+    "positions": ("positions",),
+    "scenario": ("positions",),
+    "protection": ("protection",),
+    "rwa": ("rwa",),
+    "cva": ("cva_netting_sets",),
+    "trading_book": ("trading_book",),
+    "market_risk": ("market_risk_lines",),
+    "liquidity": ("lcr", "nsfr"),
+    "ecl": ("ecl_lines",),
+    "capital": ("capital",),
+    "irrbb": ("irrbb_buckets",),
+}
+_MEMO_SIZE = 32  # baseline results kept in this process (a sweep reads the same few again and again)
+_memo: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], tuple[Any, ...], str]] = OrderedDict()
+
+
+@functools.cache
+def reads(step: str) -> frozenset[str]:
+    """The positions columns the ``step``'s computation reads: each column of the positions schema
+    named as a string constant in the modules of :data:`READERS` (methodology C.46)."""
+    from banksim.positions.columns import POSITIONS_SCHEMA
+
+    columns = {spec.name for spec in POSITIONS_SCHEMA}
+    named: set[str] = set()
+    for module in READERS[step]:
+        path = Path(importlib.import_module(module).__file__ or "")
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        named |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in columns}
+    return frozenset(named | {"position_id"})
+
+
+def changed_columns(base: pd.DataFrame, new: pd.DataFrame) -> frozenset[str] | None:
+    """The columns whose values differ between two positions tables with the same rows in the same
+    order (same ``position_id`` column and columns); None if the rows or columns differ."""
+    if list(base.columns) != list(new.columns) or len(base) != len(new):
+        return None
+    if not _same(base["position_id"], new["position_id"]):
+        return None
+    return frozenset(c for c in base.columns if not _same(base[c], new[c]))
+
+
+def _same(a: pd.Series, b: pd.Series) -> bool:
+    """Identical values and dtype (floats bit for bit: -0.0 and 0.0 differ, NaN equals NaN)."""
+    import numpy as np
+    import pandas as pd
+
+    if a.dtype != b.dtype:
+        return False
+    if isinstance(a.dtype, pd.CategoricalDtype):
+        return bool(np.array_equal(a.cat.codes.to_numpy(), b.cat.codes.to_numpy()))
+    if a.dtype.kind in "fiub":
+        x, y = a.to_numpy(), b.to_numpy()
+        return x.tobytes() == y.tobytes()
+    return bool(a.equals(b))
+
+
+def line_count(step: str, results: Mapping[str, Any]) -> int:
+    """How many lines the step's results hold (rows of its line tables; a summary counts one)."""
+    return sum(len(results[name]) if hasattr(results[name], "columns") else 1 for name in LINES.get(step, ()))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a step is obtained on a miss: ``compute()`` returns the service's result; ``reused`` is
+    filled by it, with the number of lines computed anew, when it built the result from the baseline's."""
+
+    compute: Callable[[], Any]
+    reused: list[int]
+
+
+class Baseline:
+    """The unshocked run of the same bank: its values, loaded from the store when first needed.
+
+    ``values`` are the run's values before the scenario step (the scenario replaced by the neutral
+    one), ``keys`` the key of the call that produced each of them, ``steps`` the steps after the
+    scenario step (whose baseline outputs are loaded on demand, each through its own key).
+    """
+
+    def __init__(self, values: Mapping[str, Any], keys: Mapping[str, str], steps: Sequence[Step]) -> None:
+        from banksim.scenarios import SCENARIOS
+
+        self.values = {**values, "scenario": SCENARIOS["baseline"]}
+        self.identity: dict[str, tuple[str, ...]] = {name: ("key", key, name) for name, key in keys.items()}
+        self.steps = list(steps)
+        self.missing: set[str] = set()
+        self._changed: dict[int, frozenset[str] | None] = {}
+
+    def changed(self, positions: pd.DataFrame) -> frozenset[str] | None:
+        """The positions columns the scenario changed (None: rows added or removed, or reordered)."""
+        if id(positions) not in self._changed:
+            self._changed[id(positions)] = changed_columns(self.values["positions"], positions)
+        return self._changed[id(positions)]
+
+    def result(self, step: Step) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+        """The baseline's call arguments of ``step`` and its stored result, or None if not stored."""
+        if step.name in self.missing or not all(self._resolve(name) for name in step.inputs):
+            return None
+        if not step.is_needed(self.values):
+            return None
+        from banksim.hashing import compute_params_hash
+
+        function = step.function
+        identity = tuple(
+            self.identity.get(name) or ("value", compute_params_hash(self.values[name]))
+            for name in step.inputs
+        )
+        memo_key = (step.name, function.name, function.code_version, identity)
+        if memo_key in _memo:
+            _memo.move_to_end(memo_key)
+            arguments, result, key = _memo[memo_key]
+        else:
+            arguments = step.call_arguments(self.values)
+            stored = function.load(*arguments)
+            if stored is None or function.last_call is None:
+                self.missing.add(step.name)
+                return None
+            result, key = (stored if isinstance(stored, tuple) else (stored,)), function.last_call.key
+            _memo[memo_key] = (arguments, result, key)
+            while len(_memo) > _MEMO_SIZE:
+                _memo.popitem(last=False)
+        for output in step.outputs:
+            self.identity[output] = ("key", key, output)
+        self.values.update(zip(step.outputs, result, strict=True))
+        return arguments, result
+
+    def _resolve(self, name: str) -> bool:
+        """Make the baseline's value of ``name`` available; False if it is not stored."""
+        if name in self.values:
+            return True
+        producer = next((s for s in reversed(self.steps) if name in s.outputs), None)
+        return producer is not None and self.result(producer) is not None and name in self.values
+
+
+def plan(step: Step, arguments: tuple[Any, ...], baseline: Baseline | None) -> Plan | None:
+    """How to obtain ``step`` on a miss: from the baseline's stored result where the step's inputs
+    are the baseline's (as far as it reads them), else by its service; None when no baseline applies."""
+    if baseline is None or step.name not in REUSABLE:
+        return None
+    recomputed: list[int] = []
+
+    def compute() -> Any:
+        result = _reuse(step, arguments, baseline, recomputed)
+        if result is None:
+            recomputed.clear()
+            return step.function.func(*arguments)
+        return result
+
+    return Plan(compute, recomputed)
+
+
+def _reuse(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recomputed: list[int]) -> Any:
+    """The step's result built from the baseline's, or None if its inputs differ (methodology C.46)."""
+    found = baseline.result(step)
+    if found is None:
+        return None
+    base_arguments, base_result = found
+    if step.name == "cva":
+        if not _same_cva(base_arguments, arguments):
+            return None
+    else:
+        changed = baseline.changed(arguments[0])
+        if changed is None or changed & reads(step.name):
+            return None
+        others = slice(1, 2) if step.name == "protection" else slice(1, None)  # protection: seed only
+        if not _same_values(base_arguments[others], arguments[others]):
+            return None
+    if step.name == "protection":
+        if base_arguments[2] is not None:
+            return None
+        from banksim.scenarios import shock_protection
+
+        moved = shock_protection(base_result[0], arguments[2] or {})
+        recomputed.append(int((moved["amount"].to_numpy() != base_result[0]["amount"].to_numpy()).sum()))
+        return moved
+    recomputed.append(0)
+    copied = tuple(
+        value.copy() if hasattr(value, "columns") else copy.deepcopy(value) for value in base_result
+    )
+    return copied if len(copied) > 1 else copied[0]
+
+
+def _same_values(a: Sequence[Any], b: Sequence[Any]) -> bool:
+    from banksim.hashing import compute_params_hash
+
+    return len(a) == len(b) and compute_params_hash(list(a)) == compute_params_hash(list(b))
+
+
+def _same_cva(base: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    """CVA reads the derivative lines of the positions and the counterparty lines of the RWA table
+    (methodology 10.6, C.30): the same lines, every column, and the same other arguments."""
+    from banksim.regulation._frame import is_in
+
+    if not _same_values(base[2:], new[2:]):
+        return False
+    for frame_base, frame_new, column, value in (
+        (base[0], new[0], "side", "derivative"),
+        (base[1], new[1], "risk_type", "counterparty"),
+    ):
+        if list(frame_base.columns) != list(frame_new.columns):
+            return False
+        a = frame_base.loc[is_in(frame_base, column, value)].reset_index(drop=True)
+        b = frame_new.loc[is_in(frame_new, column, value)].reset_index(drop=True)
+        if len(a) != len(b) or not all(_same(a[c], b[c]) for c in a.columns):
+            return False
+    return True
