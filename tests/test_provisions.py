@@ -7,6 +7,9 @@ deducted from CET1, an excess counts in Tier 2 up to 0.6% of IRB credit RWA.
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pandas as pd
 import pytest
 from builders import positions
@@ -168,6 +171,8 @@ def test_stage3_allowances_are_the_specific_provisions_the_sa_nets() -> None:
     assert after.loc["D", "risk_weight"] == pytest.approx(1.0, rel=REL)
     assert after.loc["D", "rwa"] == pytest.approx(550.0, rel=REL)
     assert before.loc["D", "rwa"] == pytest.approx(1_350.0, rel=REL)
+    shuffled = ecl_specific_provisions(frame, lines.iloc[::-1])  # matched by id, not by order
+    assert shuffled["specific_provisions"].tolist() == [450.0, 0.0, 30.0]
 
 
 def test_stage1_lines_net_nothing_and_unmeasured_lines_keep_their_own() -> None:
@@ -215,3 +220,49 @@ def test_positions_without_ecl_lines_keep_their_provisions() -> None:
 def test_ecl_lines_that_do_not_fit_the_positions_are_errors(lines: pd.DataFrame, message: str) -> None:
     with pytest.raises(InputError, match=message):
         ecl_specific_provisions(positions(DEFAULTED), lines)
+
+
+def proposed_steps() -> tuple[Any, ...]:
+    """``STEPS`` with the change proposed for banksim/steps.py: the ECL step before the RWA step, reading
+    the scenario's ECL scenarios; the RWA step on the positions with the stage 3 allowances netted."""
+    from banksim.scenarios import scenario_ecl_parameters
+    from banksim.steps import STEPS, merge_overrides
+
+    def ecl_arguments(positions: Any, scenario: Any, parameters: Any) -> tuple[Any, ...]:
+        return positions, None, merge_overrides(parameters, scenario_ecl_parameters(scenario.shocks))
+
+    def rwa_arguments(positions: Any, parameters: Any, protection: Any, ecl_lines: Any) -> tuple[Any, ...]:
+        return ecl_specific_provisions(positions, ecl_lines), parameters, None, None, protection
+
+    by_name = {step.name: step for step in STEPS}
+    ecl = dataclasses.replace(
+        by_name["ecl"], inputs=("positions", "scenario", "parameters"), arguments=ecl_arguments
+    )
+    rwa = dataclasses.replace(
+        by_name["rwa"], inputs=("positions", "parameters", "protection", "ecl_lines"), arguments=rwa_arguments
+    )
+    rest = [step for step in STEPS if step.name not in ("ecl", "rwa")]
+    at = [step.name for step in rest].index("protection") + 1
+    return (*rest[:at], ecl, rwa, *rest[at:])
+
+
+def test_a_run_nets_its_stage3_allowances_once(sqlite_store: bs.Store) -> None:
+    """Through the proposed steps: each SA line's netted provision is its stage 3 allowance (0 in stages
+    1-2), capital counts the same ECL lines, and the scenario's ECL scenarios are the ones measured."""
+    from banksim.steps import run_steps
+
+    scenario = bs.Scenario(
+        "ifrs9",
+        bs.Shocks(ecl_scenarios={"base": {"weight": 0.7}, "down": {"weight": 0.3, "pd_multiplier": 2.0}}),
+    )
+    inputs = {"num_positions": 2_000, "seed": 5, "config": {"irb_share": 0.4}, "include_derivatives": False,
+              "scenario": scenario, "parameters": None}  # fmt: skip
+    values, _ = run_steps(inputs, steps=proposed_steps())
+    lines, rwa = values["ecl_lines"], values["rwa"]
+    assert {"ecl_12m_base", "ecl_12m_down"} <= set(lines.columns)
+    netted = rwa.set_index(rwa["position_id"].astype(str))["specific_provisions"]
+    ecl = lines.set_index(lines["position_id"].astype(str))
+    expected = ecl["loss_allowance"].where(ecl["stage"] == 3, 0.0)
+    assert (ecl["stage"] == 3).any()
+    assert netted.loc[expected.index].to_numpy() == pytest.approx(expected.to_numpy(), rel=REL)
+    assert values["capital"]["provisions"] == pytest.approx(provisions_in_capital(lines, rwa), rel=REL)

@@ -59,23 +59,38 @@ def ecl_specific_provisions(positions: pd.DataFrame, ecl_lines: pd.DataFrame) ->
 
     _require(ecl_lines, ("position_id", "stage", "loss_allowance"))
     frame = validate_positions(positions)
-    measured = pd.Index(ecl_lines["position_id"].astype(str))
-    if measured.has_duplicates:
-        cases = measured[measured.duplicated()].unique()[:5].tolist()
-        raise InputError("ecl_lines['position_id']", "lists a position twice", failure_cases=cases)
-    where = pd.Index(frame["position_id"].astype(str)).get_indexer(measured)
-    if (where < 0).any():
-        cases = measured[where < 0][:5].tolist()
-        raise InputError(
-            "ecl_lines['position_id']",
-            "names positions that are not in the table (ECL lines of other positions?)",
-            failure_cases=cases,
-        )
+    where = _measured_rows(frame, ecl_lines["position_id"])
     stage = ecl_lines["stage"].to_numpy()
     allowance = ecl_lines["loss_allowance"].to_numpy(dtype=float)
     provisions = frame["specific_provisions"].to_numpy(dtype=float).copy()
     provisions[where] = np.where(stage == 3, allowance, 0.0)
     return frame.assign(specific_provisions=provisions)
+
+
+def _measured_rows(frame: pd.DataFrame, ids: pd.Series) -> np.ndarray:
+    """The row in ``frame`` of each measured position; at once when the ECL lines are the scope's rows
+    in order (``compute_ecl`` of the same positions), else by id."""
+    from banksim.regulation.ecl_inputs import in_ecl_scope
+
+    rows = np.flatnonzero(in_ecl_scope(frame))
+    measured = ids.astype(str).reset_index(drop=True)
+    if len(rows) == len(measured) and frame["position_id"].astype(str).iloc[rows].reset_index(
+        drop=True
+    ).equals(measured):
+        return rows
+    index = pd.Index(measured)
+    if index.has_duplicates:
+        cases = index[index.duplicated()].unique()[:5].tolist()
+        raise InputError("ecl_lines['position_id']", "lists a position twice", failure_cases=cases)
+    where = pd.Index(frame["position_id"].astype(str)).get_indexer(index)
+    if (where < 0).any():
+        cases = index[where < 0][:5].tolist()
+        raise InputError(
+            "ecl_lines['position_id']",
+            "names positions that are not in the table (ECL lines of other positions?)",
+            failure_cases=cases,
+        )
+    return np.asarray(where)
 
 
 def _require(ecl_lines: pd.DataFrame, columns: tuple[str, ...]) -> None:
