@@ -21,8 +21,7 @@ from banksim.positions.protection import (
     validate_crm_lines,
     validate_protection,
 )
-from banksim.regulation._frame import is_in
-from banksim.regulation.crm_allocation import allocate, item_lines, per_line, rule_labels
+from banksim.regulation.crm_allocation import allocate, codes_in, item_lines, per_line, rule_labels
 from banksim.regulation.crm_haircuts import (
     collateral_risk_weight,
     fx_haircut,
@@ -34,7 +33,7 @@ from banksim.regulation.crm_haircuts import (
 )
 from banksim.regulation.crm_parameters import CRM_PARAMETERS
 
-__all__ = ["APPROACHES", "CrmResult", "credit_risk_mitigation", "crm_parameters"]
+__all__ = ["APPROACHES", "CrmResult", "credit_risk_mitigation", "crm_parameters", "mitigate_matched"]
 
 APPROACHES = ("comprehensive", "simple")  # CRE22.18-19, methodology C.25
 COMPREHENSIVE_COLLATERAL = FINANCIAL_COLLATERAL  # CRE22.34, CRE22.45: eligible in the comprehensive approach
@@ -107,13 +106,43 @@ def credit_risk_mitigation(
         paragraphs that changed the number). ``items``: each item's haircuts, factors, risk
         weight, the amount it covers and whether it is recognised.
     """
-    crm, sa = crm_parameters(parameters)
+    crm, _ = crm_parameters(parameters)
     approach = crm["approach"] if approach is None else approach
     if approach not in APPROACHES:
         raise InputError("approach", f"unknown CRM approach {approach!r}", allowed=APPROACHES)
     frame = validate_crm_lines(lines, "sa")
-    table = validate_protection(protection)
-    line, items = item_lines(frame, table)
+    line, items = item_lines(frame, validate_protection(protection))
+    return mitigate_matched(frame, items, line, approach, parameters)
+
+
+def mitigate_matched(
+    frame: pd.DataFrame,
+    items: pd.DataFrame,
+    line: np.ndarray,
+    approach: str,
+    parameters: Mapping[str, Any] | None = None,
+) -> CrmResult:
+    """:func:`credit_risk_mitigation` on inputs already checked and matched (one pass in ``apply_crm``).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        SA credit lines as ``validate_crm_lines(lines, "sa")`` returns them.
+    items : DataFrame
+        Validated protection rows, each naming one line of ``frame``.
+    line : ndarray of int
+        Index into ``frame`` of each row of ``items``.
+    approach : {"comprehensive", "simple"}
+        The bank's collateral approach (CRE22.19).
+    parameters : mapping, optional
+        As for :func:`credit_risk_mitigation`.
+
+    Returns
+    -------
+    CrmResult
+        As :func:`credit_risk_mitigation`.
+    """
+    crm, sa = crm_parameters(parameters)
     state = _State(frame, items, line)
     _net(state, crm)  # step 1: CRE22.68-69
     if approach == "comprehensive":
@@ -132,7 +161,8 @@ class _State:
         self.touched = np.flatnonzero(present)  # only the lines with protection are worked on
         line = (np.cumsum(present) - 1)[line]
         self.full = frame
-        frame = frame[[c for c in frame.columns if c != "position_id"]].take(self.touched)
+        if len(self.touched) < len(frame):
+            frame = frame[[c for c in frame.columns if c != "position_id"]].take(self.touched)
         n, m = len(frame), len(items)
         self.frame, self.items, self.line, self.n = frame, items, line, n
         self.exposure = frame["exposure"].to_numpy(dtype=float)
@@ -158,8 +188,10 @@ class _State:
 
     def kind(self, *names: str) -> np.ndarray:
         """Items whose ``protection_type`` is one of ``names`` (validated categories: PROTECTION_TYPES)."""
-        wanted = [PROTECTION_TYPES.index(name) for name in names]
-        return self.codes == wanted[0] if len(wanted) == 1 else np.isin(self.codes, wanted, kind="table")
+        mask = self.codes == PROTECTION_TYPES.index(names[0])
+        for name in names[1:]:  # a comparison per name: faster than a set lookup on many rows
+            mask |= self.codes == PROTECTION_TYPES.index(name)
+        return mask
 
     def flag(self, rule: str, item_mask: np.ndarray) -> None:
         """Record ``rule`` on the lines of the items in ``item_mask``."""
@@ -284,7 +316,7 @@ def _scaling(state: _State, crm: Mapping[str, Any]) -> np.ndarray:
 def _comprehensive(state: _State, crm: Mapping[str, Any]) -> None:
     """E* = max(0, E(1 + He) - sum C(1 - Hc - Hfx) MF) on the netted exposure (CRE22.46-59, C.26-C.27)."""
     scaling = _scaling(state, crm)
-    lent = ~is_in(state.frame, "lent_security_type", "none")
+    lent = ~codes_in(state.frame, "lent_security_type", "none")
     he = np.zeros(state.n)
     if lent.any():
         he10, non_eligible = lent_security_haircut(state.frame, crm)
@@ -351,7 +383,7 @@ def _simple(state: _State, sa: Mapping[str, Any], crm: Mapping[str, Any]) -> Non
     any_cash = state.kind("cash") & same
     any_zero_sovereign = (
         state.kind("debt_security")
-        & is_in(state.items, "issuer_type", "sovereign", "pse")
+        & codes_in(state.items, "issuer_type", "sovereign", "pse")
         & (np.abs(coll_rw) <= tol)
         & same
     )
@@ -476,7 +508,7 @@ def _guarantees(state: _State, sa: Mapping[str, Any], crm: Mapping[str, Any]) ->
     recognised = ~np.isnan(provider_rw) & (provider_rw < state.rw[line])
     amount = items["amount"].to_numpy()
     no_restructuring = (
-        is_in(items, "protection_type", "credit_derivative") & ~items["restructuring_covered"].to_numpy()
+        codes_in(items, "protection_type", "credit_derivative") & ~items["restructuring_covered"].to_numpy()
     )
     factor = crm["credit_derivative_no_restructuring"]
     g_prime = np.where(no_restructuring, factor * np.minimum(amount, e_g[line]), amount)

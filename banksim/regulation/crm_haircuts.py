@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
-from banksim.regulation._frame import is_in, lookup
+from banksim.regulation._frame import lookup
+from banksim.regulation.crm_allocation import codes_in
 from banksim.regulation.crm_parameters import HAIRCUT_MATURITY_UPPER
 from banksim.regulation.parameters import BUCKETS, RATING_BUCKETS
 
@@ -53,12 +54,12 @@ def eligible_debt_security(
     securitisations down to BBB-; unrated only a bank's senior paper of CRE22.34(3)(b).
     """
     bucket = bucket_of(frame, rating)
-    sovereign = is_in(frame, issuer, *SOVEREIGN_COLUMN)
+    sovereign = codes_in(frame, issuer, *SOVEREIGN_COLUMN)
     flagged = np.zeros(len(frame), dtype=bool) if unrated_flag is None else unrated_flag
-    unrated_bank = (bucket == 6) & is_in(frame, issuer, "bank") & flagged
+    unrated_bank = (bucket == 6) & codes_in(frame, issuer, "bank") & flagged
     group = np.select([bucket == 0, (bucket == 1) | (bucket == 2) | unrated_bank, bucket == 3], [0, 1, 2], 3)
     eligible = (group <= 1) | ((group == 2) & sovereign)
-    return group, eligible & ~is_in(frame, issuer, "none")
+    return group, eligible & ~codes_in(frame, issuer, "none")
 
 
 def debt_security_haircut(
@@ -71,7 +72,9 @@ def debt_security_haircut(
     band = haircut_maturity_band(maturity.to_numpy(), crm["relative_tolerance"])
     table = crm["haircut"]
     column = np.where(
-        is_in(frame, issuer, *SOVEREIGN_COLUMN), 0, np.where(is_in(frame, issuer, "securitisation"), 2, 1)
+        codes_in(frame, issuer, *SOVEREIGN_COLUMN),
+        0,
+        np.where(codes_in(frame, issuer, "securitisation"), 2, 1),
     )
     values = np.full((3, 4, 5), np.nan)  # issuer column x rating group x maturity band
     for c, name in enumerate(("sovereign", "other", "securitisation")):
@@ -101,9 +104,9 @@ def supervisory_haircut(protection: pd.DataFrame, crm: Mapping[str, Any]) -> np.
             "equity_other_listed": table["equity_other_listed"],
         },
     ).astype(float, copy=False)
-    fund = is_in(protection, "protection_type", "ucits_fund")
+    fund = codes_in(protection, "protection_type", "ucits_fund")
     haircut[fund] = protection["fund_haircut"].to_numpy()[fund]
-    security = is_in(protection, "protection_type", "debt_security")
+    security = codes_in(protection, "protection_type", "debt_security")
     if security.any():
         flag = protection["unrated_bank_senior_eligible"].to_numpy()
         haircut = np.where(security, debt_security_haircut(protection, "", flag, crm)[0], haircut)
@@ -128,12 +131,12 @@ def lent_security_haircut(lines: pd.DataFrame, crm: Mapping[str, Any]) -> tuple[
             "non_eligible": table["non_eligible_lent"],
         },
     ).astype(float, copy=False)
-    security = is_in(lines, "lent_security_type", "debt_security")
+    security = codes_in(lines, "lent_security_type", "debt_security")
     if security.any():
         he = np.where(security, debt_security_haircut(lines, "lent_security_", None, crm)[0], he)
     non_eligible = np.isnan(he)
     he[non_eligible] = table["non_eligible_lent"]
-    return he, non_eligible | is_in(lines, "lent_security_type", "non_eligible")
+    return he, non_eligible | codes_in(lines, "lent_security_type", "non_eligible")
 
 
 def holding_period_scaling(
@@ -202,7 +205,7 @@ def collateral_risk_weight(items: pd.DataFrame, sa: Mapping[str, Any], crm: Mapp
         "protection_type",
         {"cash": 0.0, "gold": simple["gold"], "equity_main_index": simple["equity_main_index"]},
     ).astype(float, copy=False)
-    security = is_in(items, "protection_type", "debt_security")
+    security = codes_in(items, "protection_type", "debt_security")
     if security.any():
         _, eligible = eligible_debt_security(items, "issuer_type", "rating", None)
         rated = bucket_of(items, "rating") < 6
@@ -220,9 +223,9 @@ def _issuer_table_weight(part: pd.DataFrame, sa: Mapping[str, Any], crm: Mapping
         ("bank", "bank_ecra"),
         ("corporate", "corporate"),
     ):
-        mask = is_in(part, "issuer_type", issuer)
+        mask = codes_in(part, "issuer_type", issuer)
         rw[mask] = np.array([sa[table][b] for b in BUCKETS], dtype=float)[bucket[mask]]
-    rw[is_in(part, "issuer_type", "mdb_zero_rw")] = crm["simple"]["mdb_zero_rw"]
+    rw[codes_in(part, "issuer_type", "mdb_zero_rw")] = crm["simple"]["mdb_zero_rw"]
     return rw
 
 
@@ -236,8 +239,8 @@ def provider_risk_weight(items: pd.DataFrame, sa: Mapping[str, Any], crm: Mappin
     rw = _issuer_table_weight(items, sa, crm)
     unrated = bucket_of(items, "rating") == 6
     scra = lookup(items, "scra_grade", {g: sa["scra"][g] for g in ("A", "B", "C")}).astype(float, copy=False)
-    rw = np.where(is_in(items, "issuer_type", "bank") & unrated, scra, rw)
-    rw = np.where(is_in(items, "issuer_type", "corporate") & unrated, np.nan, rw)
+    rw = np.where(codes_in(items, "issuer_type", "bank") & unrated, scra, rw)
+    rw = np.where(codes_in(items, "issuer_type", "corporate") & unrated, np.nan, rw)
     given = items["provider_risk_weight"].to_numpy()
     return np.where(np.isnan(given), rw, given)
 

@@ -20,9 +20,9 @@ from banksim.positions.protection import (
     validate_crm_lines,
     validate_protection,
 )
-from banksim.regulation._frame import is_in, lookup
+from banksim.regulation._frame import lookup
 from banksim.regulation.crm import CrmResult, crm_parameters
-from banksim.regulation.crm_allocation import allocate, item_lines, per_line, rule_labels
+from banksim.regulation.crm_allocation import allocate, codes_in, item_lines, per_line, rule_labels
 from banksim.regulation.crm_haircuts import (
     fx_haircut,
     holding_period_scaling,
@@ -31,7 +31,7 @@ from banksim.regulation.crm_haircuts import (
     supervisory_haircut,
 )
 
-__all__ = ["firb_collateral_lgd"]
+__all__ = ["firb_collateral_lgd", "firb_lgd_matched"]
 
 
 def firb_collateral_lgd(
@@ -57,9 +57,20 @@ def firb_collateral_lgd(
         ``lines``: E, He, LGD_U, the secured and unsecured parts of E(1 + He), LGD* and
         ``crm_rule``; ``items``: each item's haircuts, factor, adjusted value, LGD_S and cover.
     """
-    crm, _ = crm_parameters(parameters)
     frame = validate_crm_lines(lines, "firb")
     line, items = item_lines(frame, validate_protection(protection))
+    return firb_lgd_matched(frame, items, line, parameters)
+
+
+def firb_lgd_matched(
+    frame: pd.DataFrame, items: pd.DataFrame, line: np.ndarray, parameters: Mapping[str, Any] | None = None
+) -> CrmResult:
+    """:func:`firb_collateral_lgd` on inputs already checked and matched (one pass in ``apply_crm``).
+
+    ``frame`` as ``validate_crm_lines(lines, "firb")`` returns it, ``items`` validated protection
+    rows and ``line`` the index into ``frame`` of each of them.
+    """
+    crm, _ = crm_parameters(parameters)
     _refuse_guarantees(items)
     n = len(frame)
     lgd_u, scaling, he = _line_terms(frame, crm)
@@ -75,7 +86,7 @@ def firb_collateral_lgd(
     with np.errstate(invalid="ignore", divide="ignore"):
         weighted = (lgd_u * unsecured + per_line(line, covered * np.nan_to_num(lgd_s), n)) / capacity
     used = covered > 0
-    financial = is_in(items, "protection_type", *FINANCIAL_COLLATERAL) & (np.nan_to_num(haircut) > 0)
+    financial = codes_in(items, "protection_type", *FINANCIAL_COLLATERAL) & (np.nan_to_num(haircut) > 0)
     flags = {
         "CRE32.10": _lines(used, line, n),
         "CRE32.12": _lines(used & (fx > 0), line, n),
@@ -112,7 +123,7 @@ def firb_collateral_lgd(
 
 def _refuse_guarantees(items: pd.DataFrame) -> None:
     """Guarantees and credit derivatives on F-IRB lines (CRE32.23-28) are not covered: an input error."""
-    guarantee = is_in(items, "protection_type", *GUARANTEE_TYPES)
+    guarantee = codes_in(items, "protection_type", *GUARANTEE_TYPES)
     if guarantee.any():
         raise InputError(
             "protection['protection_type']",
@@ -126,7 +137,7 @@ def _line_terms(frame: pd.DataFrame, crm: Mapping[str, Any]) -> tuple[np.ndarray
     """LGD_U (CRE32.6-7), the haircut scaling of CRE22.59 and He (CRE22.54) of each line (C.29)."""
     firb = crm["firb"]
     lgd_u = np.where(
-        is_in(frame, "seniority", "subordinated"),
+        codes_in(frame, "seniority", "subordinated"),
         firb["lgd_unsecured"]["subordinated"],
         lookup(frame, "obligor_group", firb["lgd_unsecured"]).astype(float, copy=False),
     )
@@ -146,9 +157,9 @@ def _item_haircuts(
     """
     firb = crm["firb"]
     mismatch = items["currency"].cat.codes.to_numpy() != frame["currency"].cat.codes.to_numpy()[line]
-    financial = is_in(items, "protection_type", *FINANCIAL_COLLATERAL)
-    physical = is_in(items, "protection_type", *PHYSICAL_COLLATERAL)
-    deposit = is_in(items, "protection_type", "deposit_netting")
+    financial = codes_in(items, "protection_type", *FINANCIAL_COLLATERAL)
+    physical = codes_in(items, "protection_type", *PHYSICAL_COLLATERAL)
+    deposit = codes_in(items, "protection_type", "deposit_netting")
     line_scaling = scaling[line]
     haircut = np.where(financial, supervisory_haircut(items, crm) * line_scaling, np.nan)
     haircut = np.where(deposit, 0.0, np.where(physical, firb["non_financial_haircut"], haircut))

@@ -14,15 +14,13 @@ import pandas as pd
 
 from banksim.errors import InputError
 from banksim.positions.columns import REQUIRED_COLUMNS, SCHEMA_BY_NAME
-from banksim.positions.protection import GUARANTEE_TYPES, validate_protection
+from banksim.positions.protection import GUARANTEE_TYPES, validate_crm_lines, validate_protection
 from banksim.positions.validation import _conforms, validate_positions
 from banksim.positions.vocabulary import CRM_TRANSACTION_TYPES, TRANSACTION_TYPES
-from banksim.regulation._frame import categorical, is_in
-from banksim.regulation.crm import APPROACHES, COMPREHENSIVE_COLLATERAL, credit_risk_mitigation
-from banksim.regulation.crm_allocation import item_lines, per_line
-from banksim.regulation.crm_irb import firb_collateral_lgd
-from banksim.regulation.irb import irb_risk_weights
-from banksim.regulation.rwa import CREDIT_COLUMNS
+from banksim.regulation._frame import categorical
+from banksim.regulation.crm import APPROACHES, COMPREHENSIVE_COLLATERAL, mitigate_matched
+from banksim.regulation.crm_allocation import codes_in, item_lines, per_line, subset_items
+from banksim.regulation.crm_irb import firb_lgd_matched
 
 __all__ = ["CRM_RWA_COLUMNS", "apply_crm", "neutral_crm_columns"]
 
@@ -51,6 +49,38 @@ LINE_INPUTS = (
     "repo_cre22_36_conditions_met",
     "core_market_participant",
 )
+
+# The CRM columns an SA line takes from its SA view (CRE22).
+SA_LINE_OUTPUTS = ("exposure_after_crm", "collateral_covered", "guaranteed", "unprotected", "he", "hc", "hfx")
+IRB_INPUTS = ("large_financial_institution", "annual_sales")  # which IRB lines are foundation
+
+
+class _Columns:
+    """Columns of the RWA table changed on some rows: each copied once, written in place, put back once."""
+
+    def __init__(self, out: pd.DataFrame) -> None:
+        self.out = out
+        self.changed: dict[str, Any] = {}
+
+    def get(self, column: str, rows: np.ndarray) -> np.ndarray:
+        """The current values of ``column`` on ``rows``."""
+        values = self.changed[column] if column in self.changed else self.out[column].to_numpy()
+        return np.asarray(values)[rows]
+
+    def set(self, column: str, rows: np.ndarray, values: np.ndarray) -> None:
+        """Write ``values`` on ``rows`` of ``column``."""
+        if column not in self.changed:
+            self.changed[column] = self.out[column].to_numpy().copy()
+        self.changed[column][rows] = values
+
+    def rules(self, column: str, rows: np.ndarray, rules: pd.Series) -> None:
+        """Put the CRM paragraphs ``rules`` on ``rows`` of the categorical ``column``."""
+        current = self.changed.get(column, self.out[column].array)
+        self.changed[column] = _rule_column(pd.Series(current, copy=False), rows, rules)
+
+    def frame(self) -> pd.DataFrame:
+        """The table with the changed columns."""
+        return self.out.assign(**self.changed) if self.changed else self.out
 
 
 def neutral_crm_columns(rwa: pd.DataFrame) -> pd.DataFrame:
@@ -111,23 +141,32 @@ def apply_crm(
         )
     if protection is None:
         return out
-    table = validate_protection(protection)
+    table = validate_protection(protection)  # once: the steps below take it as checked
     if table.empty:
         return out
-    credit_rows = np.flatnonzero(is_in(out, "risk_type", "credit"))
-    position_rows = np.flatnonzero(is_in(positions, "side", "asset", "off_balance"))
+    credit_rows = np.flatnonzero(codes_in(out, "risk_type", "credit"))
+    position_rows = np.flatnonzero(codes_in(positions, "side", "asset", "off_balance"))
     if len(position_rows) != len(credit_rows):
         raise InputError("rwa", "does not match the positions (credit lines differ)")
-    touched, table = _protected_lines(out[["position_id"]].take(credit_rows), table)
-    lines = _line_positions(positions, position_rows[touched], LINE_INPUTS)
+    touched, line, table = _protected_lines(_ids(out, credit_rows), table)
+    lines = _line_positions(positions, position_rows[touched], (*LINE_INPUTS, *IRB_INPUTS))
     rows = credit_rows[touched]
-    standardised = _standardised_view(out, rows, lines, table, approach, params)
-    irb = ~is_in(out.iloc[rows], "approach", "sa")
-    _sa_lines(out, rows[~irb], standardised.loc[~irb])
+    columns = _Columns(out)
+    standardised = _standardised_view(columns, rows, lines, table, line, approach, params)
+    irb = ~codes_in(out, "approach", "sa")[rows]
+    _sa_lines(columns, rows[~irb], standardised.loc[~irb])
     if irb.any():
-        irb_lines = _line_positions(positions, position_rows[touched[irb]], (*LINE_INPUTS, *CREDIT_COLUMNS))
-        _firb_lines(out, rows[irb], irb_lines, table, params)
-    return out
+        irb_line, irb_items = subset_items(line, table, irb)
+        _firb_lines(columns, rows[irb], lines.loc[irb], irb_items, irb_line, params)
+    return columns.frame()
+
+
+def _ids(out: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The ``position_id`` of ``rows`` (a slice, no copy, when they are one run: credit lines first)."""
+    ids = out["position_id"].array
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+        return pd.DataFrame({"position_id": ids[rows[0] : rows[-1] + 1]}, copy=False)
+    return pd.DataFrame({"position_id": ids.take(rows)}, copy=False)
 
 
 def _line_positions(positions: pd.DataFrame, rows: np.ndarray, names: tuple[str, ...]) -> pd.DataFrame:
@@ -145,8 +184,11 @@ def _line_positions(positions: pd.DataFrame, rows: np.ndarray, names: tuple[str,
     return validate_positions(given)[list(dict.fromkeys(names))]  # a user's table, as validated for RWA
 
 
-def _protected_lines(credit: pd.DataFrame, table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-    """Indices (into ``credit``) of the lines with protection; every protection row must name one."""
+def _protected_lines(
+    credit: pd.DataFrame, table: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Indices (into ``credit``) of the lines with protection, each item's index among them, and the
+    items; every protection row must name a credit line."""
     line, kept = item_lines(credit, table)
     if len(kept) < len(table):
         unknown = ~table["position_id"].isin(kept["position_id"]).to_numpy()
@@ -157,14 +199,15 @@ def _protected_lines(credit: pd.DataFrame, table: pd.DataFrame) -> tuple[np.ndar
             failure_cases=cases,
             allowed="the position_id of an asset or off-balance line",
         )
-    return np.flatnonzero(np.bincount(line, minlength=len(credit))), kept
+    present = np.bincount(line, minlength=len(credit)) > 0
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[line], kept
 
 
 def _crm_lines(lines: pd.DataFrame, exposure: np.ndarray) -> pd.DataFrame:
     """The line inputs of CRM from positions (methodology 9.10: 'auto' -> repo_style for reverse repos)."""
     frame = lines[list(LINE_INPUTS)]
     codes = frame["transaction_type"].cat.codes.to_numpy()  # CRM_TRANSACTION_TYPES: TRANSACTION_TYPES + auto
-    repo = is_in(frame, "product", "reverse_repo")
+    repo = codes_in(frame, "product", "reverse_repo")
     auto = codes == CRM_TRANSACTION_TYPES.index("auto")
     kind = np.where(auto, np.where(repo, TRANSACTION_TYPES.index("repo_style"), 0), codes)
     return frame.drop(columns="product").assign(
@@ -173,63 +216,86 @@ def _crm_lines(lines: pd.DataFrame, exposure: np.ndarray) -> pd.DataFrame:
 
 
 def _standardised_view(
-    out: pd.DataFrame,
+    out: _Columns,
     rows: np.ndarray,
     lines: pd.DataFrame,
     table: pd.DataFrame,
+    line: np.ndarray,
     approach: str,
     params: Mapping[str, Any],
 ) -> pd.DataFrame:
     """SA CRM on the SA view of the protected lines: ``rwa_standardised``, and for SA lines the
     exposure columns (CRE22; the supporting factor of the line scales the CRM RWA)."""
-    exposure = out["sa_exposure"].to_numpy()[rows]
-    rw = out["sa_risk_weight"].to_numpy()[rows]
-    sa_lines = _crm_lines(lines, exposure).assign(risk_weight=rw)
-    result = credit_risk_mitigation(sa_lines, table, approach, params).lines
-    before = out["rwa_standardised"].to_numpy()[rows]
+    exposure = out.get("sa_exposure", rows)
+    rw = out.get("sa_risk_weight", rows)
+    sa_lines = validate_crm_lines(_crm_lines(lines, exposure).assign(risk_weight=rw), "sa")
+    result = mitigate_matched(sa_lines, table, line, approach, params).lines
+    before = out.get("rwa_standardised", rows)
     plain = exposure * rw
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = np.where(plain > 0, before / plain, 1.0)
-    _set(out, "rwa_standardised", rows, result["rwa"].to_numpy() * factor)
-    out["sa_crm_rule"] = _rule_column(out["sa_crm_rule"], rows, result["crm_rule"])
+    out.set("rwa_standardised", rows, result["rwa"].to_numpy() * factor)
+    out.rules("sa_crm_rule", rows, result["crm_rule"])
     return result
 
 
-def _sa_lines(out: pd.DataFrame, rows: np.ndarray, own: pd.DataFrame) -> None:
+def _sa_lines(out: _Columns, rows: np.ndarray, own: pd.DataFrame) -> None:
     """SA lines: their own RWA is the SA view's (CRE22), with its exposure, cover and haircut columns."""
-    _set(out, "rwa", rows, out["rwa_standardised"].to_numpy()[rows])
-    for column, source in (
-        ("exposure_after_crm", "exposure_after_crm"),
-        ("collateral_covered", "collateral_covered"),
-        ("guaranteed", "guaranteed"),
-        ("unprotected", "unprotected"),
-        ("he", "he"),
-        ("hc", "hc"),
-        ("hfx", "hfx"),
+    out.set("rwa", rows, out.get("rwa_standardised", rows))
+    for column in (
+        "exposure_after_crm",
+        "collateral_covered",
+        "guaranteed",
+        "unprotected",
+        "he",
+        "hc",
+        "hfx",
     ):
-        _set(out, column, rows, own[source].to_numpy())
-    out["crm_rule"] = _rule_column(out["crm_rule"], rows, own["crm_rule"])
+        out.set(column, rows, own[column].to_numpy())
+    out.rules("crm_rule", rows, own["crm_rule"])
+
+
+def _foundation(
+    out: _Columns, rows: np.ndarray, lines: pd.DataFrame, params: Mapping[str, Any]
+) -> np.ndarray:
+    """IRB lines under F-IRB, as ``irb_risk_weights`` decides (methodology C.2): ``approach`` 'firb',
+    or a bank, a large financial institution or a corporate above the A-IRB sales limit (CRE30.34)."""
+    bank, corporate = (codes_in(out.out, "irb_class", name)[rows] for name in ("bank", "corporate"))
+    wholesale = codes_in(out.out, "irb_class", "bank", "corporate", "sovereign")[rows]
+    large_fi = lines["large_financial_institution"].to_numpy()
+    large_corporate = corporate & (lines["annual_sales"].to_numpy() > params["irb"]["large_corporate_sales"])
+    firb = codes_in(out.out, "approach", "firb")[rows]
+    return firb | (wholesale & (bank | large_fi | large_corporate))
 
 
 def _firb_lines(
-    out: pd.DataFrame, rows: np.ndarray, lines: pd.DataFrame, table: pd.DataFrame, params: Mapping[str, Any]
+    out: _Columns,
+    rows: np.ndarray,
+    lines: pd.DataFrame,
+    table: pd.DataFrame,
+    line: np.ndarray,
+    params: Mapping[str, Any],
 ) -> None:
     """Performing foundation lines: LGD* of CRE32.10-14 scales K and RWA (K is linear in LGD); other
     IRB lines keep their own RWA (A-IRB: own LGD; IRB guarantees not recognised; methodology 9.10)."""
-    ead = out["exposure"].to_numpy()[rows]
-    irb = irb_risk_weights(lines, ead, params)
-    foundation = irb["irb_foundation"].to_numpy() & (irb["pd_used"].to_numpy() < 1)
+    foundation = _foundation(out, rows, lines, params) & (out.get("pd_used", rows) < 1)
     if not foundation.any():
         return
-    financial = is_in(irb, "irb_class", "bank", "sovereign") | lines["large_financial_institution"].to_numpy()
-    rows, lines, ead = rows[foundation], lines.loc[foundation], ead[foundation]
-    lgd_used = out["lgd_used"].to_numpy()[rows]
-    collateral = table.loc[~is_in(table, "protection_type", *GUARANTEE_TYPES)]
+    financial = (
+        codes_in(out.out, "irb_class", "bank", "sovereign")[rows]
+        | lines["large_financial_institution"].to_numpy()
+    )
+    subordinated = codes_in(out.out, "exposure_class", "subordinated_debt")[rows]
+    rows, lines = rows[foundation], lines.loc[foundation]
+    ead, lgd_used = out.get("exposure", rows), out.get("lgd_used", rows)
+    collateral = ~codes_in(table, "protection_type", *GUARANTEE_TYPES)
+    line, items = subset_items(line, table, foundation, collateral)
     frame = _crm_lines(lines, ead).assign(
         obligor_group=np.where(financial[foundation], "financial", "corporate"),
-        seniority=np.where(is_in(lines, "exposure_class", "subordinated_debt"), "subordinated", "senior"),
+        seniority=np.where(subordinated[foundation], "subordinated", "senior"),
     )
-    result = firb_collateral_lgd(frame, collateral, params)
+    frame = validate_crm_lines(frame.reset_index(drop=True), "firb")
+    result = firb_lgd_matched(frame, items, line, params)
     firb, items = result.lines, result.items
     capacity = firb["secured_exposure"].to_numpy() + firb["unsecured_exposure"].to_numpy()
     unsecured = firb["unsecured_exposure"].to_numpy()
@@ -242,21 +308,20 @@ def _firb_lines(
     changed = firb["secured_exposure"].to_numpy() > 0
     rows, scale, lgd_star = rows[changed], scale[changed], lgd_star[changed]
     for column in ("rwa", "k", "risk_weight"):
-        _set(out, column, rows, out[column].to_numpy()[rows] * scale)
-    _set(out, "lgd_used", rows, lgd_star)
-    _set(out, "collateral_covered", rows, firb["secured_exposure"].to_numpy()[changed])
-    _set(out, "unprotected", rows, unsecured[changed])
-    _set(out, "he", rows, firb["he"].to_numpy()[changed])
-    hc, hfx = _item_haircuts(items, frame, len(frame))
-    _set(out, "hc", rows, hc[changed])
-    _set(out, "hfx", rows, hfx[changed])
-    out["crm_rule"] = _rule_column(out["crm_rule"], rows, firb["crm_rule"].loc[changed])
+        out.set(column, rows, out.get(column, rows) * scale)
+    out.set("lgd_used", rows, lgd_star)
+    out.set("collateral_covered", rows, firb["secured_exposure"].to_numpy()[changed])
+    out.set("unprotected", rows, unsecured[changed])
+    out.set("he", rows, firb["he"].to_numpy()[changed])
+    hc, hfx = _item_haircuts(items, line, len(frame))
+    out.set("hc", rows, hc[changed])
+    out.set("hfx", rows, hfx[changed])
+    out.rules("crm_rule", rows, firb["crm_rule"].loc[changed])
 
 
-def _item_haircuts(items: pd.DataFrame, lines: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _item_haircuts(items: pd.DataFrame, line: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Value-weighted Hc and Hfx of each line's recognised financial collateral; NaN if none."""
-    line, _ = item_lines(lines[["position_id"]], items)
-    used = items["recognised"].to_numpy() & is_in(items, "protection_type", *COMPREHENSIVE_COLLATERAL)
+    used = items["recognised"].to_numpy() & codes_in(items, "protection_type", *COMPREHENSIVE_COLLATERAL)
     amount = np.where(used, items["amount"].to_numpy(), 0.0)
     total = per_line(line, amount, n)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -265,15 +330,12 @@ def _item_haircuts(items: pd.DataFrame, lines: pd.DataFrame, n: int) -> tuple[np
     return np.where(total > 0, hc, np.nan), np.where(total > 0, hfx, np.nan)
 
 
-def _set(out: pd.DataFrame, column: str, rows: np.ndarray, values: np.ndarray) -> None:
-    array = out[column].to_numpy().copy()
-    array[rows] = values
-    out[column] = array
-
-
 def _rule_column(column: pd.Series, rows: np.ndarray, rules: pd.Series) -> Any:
-    """``column`` with the CRM paragraphs ``rules`` on ``rows`` (categorical, by codes)."""
-    categories = list(dict.fromkeys([*column.cat.categories, *rules.cat.categories]))
-    codes = column.cat.set_categories(categories).cat.codes.to_numpy().copy()
-    codes[rows] = rules.cat.set_categories(categories).cat.codes.to_numpy()
+    """``column`` with the CRM paragraphs ``rules`` on ``rows`` (categorical, by codes: the column's
+    categories stay first, so its codes stand)."""
+    added = [str(c) for c in rules.cat.categories]
+    categories = list(dict.fromkeys([*column.cat.categories, *added]))
+    position = {name: i for i, name in enumerate(categories)}
+    codes = column.cat.codes.to_numpy().astype(np.int32)
+    codes[rows] = np.array([position[name] for name in added], dtype=np.int32)[rules.cat.codes.to_numpy()]
     return categorical(codes, categories)
