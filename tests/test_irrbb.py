@@ -470,3 +470,111 @@ def test_annuity_payment_of_a_three_year_million_at_five_percent() -> None:
     )
     np.testing.assert_allclose(flows["amount"], 1_000_000 * 0.05 / (1 - 1.05**-3), rtol=REL)
     assert flows["amount"].iloc[0] == pytest.approx(367_208.56, abs=5e-3)
+
+
+# -- interest-rate swaps of a positions table: two legs each (SRP31.98-31.103; methodology 13.5, 13.10) --
+
+
+def swap(**overrides: Any) -> dict[str, Any]:
+    """A EUR swap receiving 3% fixed annually on 100 for 2 years, started (S = 0), no spread."""
+    base: dict[str, Any] = {
+        "position_id": "S", "side": "derivative", "product": "derivative", "saccr_asset_class": "interest_rate",
+        "hedging_set": "EUR", "currency": "EUR", "notional": 100.0, "trade_direction": "short",
+        "start_years": 0.0, "end_years": 2.0, "residual_maturity": 2.0, "interest_rate": 0.03,
+        "payment_frequency": 1.0,
+    }  # fmt: skip
+    return {**base, **overrides}
+
+
+def swap_run(*lines: dict[str, Any]) -> Any:
+    """compute_irrbb of the positions' repricing table (as bs.compute_irrbb) on flat 2% base curves."""
+    from builders import positions
+
+    from banksim.regulation.irrbb_inputs import base_curves, repricing_positions
+    from banksim.regulation.parameters import regulatory_parameters
+
+    flat = {c: (0.02, 0.02) for c in ("EUR", "USD")}
+    params = dict(regulatory_parameters({"irrbb": {"base_curve": flat}})["irrbb"])
+    table = repricing_positions(positions(*lines), params)
+    currencies = sorted(map(str, table["currency"].cat.categories))
+    params["fx_to_reporting"] = dict.fromkeys(currencies, 1.0)
+    return table, compute_irrbb(table, base_curves(currencies, params), 1000.0, params)
+
+
+def bucket_flows(result: Any, currency: str = "EUR") -> dict[int, float]:
+    flows = result.cash_flows[result.cash_flows["currency"] == currency]
+    totals = flows.groupby("bucket", observed=True)["amount"].sum()
+    return {int(k): float(v) for k, v in totals.items() if v != 0}
+
+
+def test_a_receive_fixed_swap_is_a_fixed_asset_and_a_floating_liability() -> None:
+    """Fixed leg (asset, SRP31.103(1)): 3 at t = 1, 3 + 100 at t = 2. Floating leg (liability,
+    SRP31.103(2)): next reset on the annual grid ending at 2, t_r = 1, current coupon = the base rate at
+    1/f = 2%: -(2 + 100) at t = 1. Buckets (C.42): t = 1 -> 6 (mid 0.875), t = 2 -> 8 (mid 1.75):
+    CF(6) = 3 - 102 = -99, CF(8) = 103. Parallel up +200 bp: ΔEVE = EVE(2%) - EVE(4%)."""
+    table, result = swap_run(swap())
+    assert sorted(table["position_id"]) == ["S:fixed_leg", "S:floating_leg"]
+    assert bucket_flows(result) == pytest.approx({6: -99.0, 8: 103.0}, rel=REL)
+
+    def eve(rate: float) -> float:
+        return -99 * math.exp(-rate * 0.875) + 103 * math.exp(-rate * 1.75)
+
+    assert delta_eve(result)["parallel_up"] == pytest.approx(eve(0.02) - eve(0.04), rel=REL)
+
+
+def test_a_pay_fixed_swap_has_the_opposite_flows() -> None:
+    """trade_direction long pays fixed (delta +1 in SA-CCR, methodology 4.4): every flow changes sign;
+    the floor binds nowhere at 2% (parallel down to 0%, LB(t) < 0), so every ΔEVE changes sign."""
+    _, short = swap_run(swap())
+    _, long = swap_run(swap(trade_direction="long"))
+    assert bucket_flows(long) == pytest.approx({6: 99.0, 8: -103.0}, rel=REL)
+    for scenario, value in delta_eve(short).items():
+        assert delta_eve(long)[scenario] == pytest.approx(-value, rel=REL, abs=1e-12)
+
+
+@pytest.mark.parametrize("start", [1.0, 0.6])
+def test_a_forward_starting_swap_exchanges_the_notional_at_its_start(start: float) -> None:
+    """S = 1, T = 3, receive 3%: coupons in (1, 3] and 100 at 3 (fixed leg), -100 at 1 (the floating
+    leg's first reset, no coupon fixed yet). Fixed leg: 3 at 1, 2 and 103 at 3; its other leg a fixed
+    bullet to S* = 1 on the liability side: -3 - 100 at 1. Net: t = 1 -> bucket 6: -100; t = 2 ->
+    bucket 8: 3; t = 3 -> bucket 9: 103. S = 0.6 is off the annual grid ending at 3: S* = 3 - ⌊2.4⌋ = 1,
+    the first grid date not before S (methodology 13.10), so the same flows."""
+    table, result = swap_run(swap(start_years=start, end_years=3.0, residual_maturity=3.0 - start))
+    assert sorted(table["position_id"]) == ["S:fixed_leg", "S:forward_start"]
+    assert bucket_flows(result) == pytest.approx({6: -100.0, 8: 3.0, 9: 103.0}, rel=REL)
+
+
+def test_a_swaps_floating_leg_reprices_within_the_year() -> None:
+    """Semi-annual (f = 2) receive-fixed swap, T = 2: floating leg resets at 2 - ⌊4 - 1e-9⌋ / 2 = 0.5 for
+    the tenor 1/f = 0.5 (bucket 4). ΔNII (C.44) = -100 x Δ x (1 - 0.5): parallel up -1.0, down +1.0
+    (2% - 2% = 0% is above the floor); the fixed leg reprices after the horizon."""
+    _, result = swap_run(swap(payment_frequency=2.0))
+    nii = result.nii.set_index("scenario")["delta_nii"]
+    assert nii["parallel_up"] == pytest.approx(-1.0, rel=REL)
+    assert nii["parallel_down"] == pytest.approx(1.0, rel=REL)
+    assert set(result.nii_events["position_id"]) == {"S:floating_leg"}
+
+
+def test_a_swap_is_slotted_in_the_currency_of_its_hedging_set() -> None:
+    """CRE52.45: an interest-rate trade's hedging set is its currency; here USD, whatever ``currency`` says."""
+    _, result = swap_run(swap(hedging_set="USD"))
+    assert bucket_flows(result, "USD") == pytest.approx({6: -99.0, 8: 103.0}, rel=REL)
+    assert bucket_flows(result, "EUR") == {}
+
+
+def test_options_other_derivatives_and_swaps_set_to_none_are_left_out() -> None:
+    loan = {"position_id": "L", "side": "asset", "product": "corporate_loan", "exposure_class": "corporate",
+            "drawn_amount": 100.0, "residual_maturity": 1.0, "interest_rate": 0.02}  # fmt: skip
+    left_out = (
+        swap(position_id="O", option_type="call", option_position="bought", trade_direction="none"),
+        swap(position_id="F", saccr_asset_class="fx", hedging_set="EUR/USD"),
+        swap(position_id="N", repricing_type="none"),
+    )
+    table, _ = swap_run(loan, *left_out)
+    assert list(table["position_id"]) == ["L"]
+
+
+def test_a_swap_without_a_direction_is_an_error() -> None:
+    with pytest.raises(InputError) as error:
+        swap_run(swap(trade_direction="none"))
+    assert error.value.argument == "positions['trade_direction']"

@@ -12,17 +12,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from banksim.positions._table import reject
 from banksim.positions.validation import categorical_from_codes, validate_positions
 from banksim.positions.vocabulary import (
+    AMORTISATION_TYPES,
     NMD_CATEGORIES,
     NMD_PRODUCTS,
+    OPTION_TYPES,
     POSITION_REPRICING_TYPES,
     PRODUCTS,
     REPRICING_TYPES,
+    SACCR_ASSET_CLASSES,
+    SIDES,
+    TRADE_DIRECTIONS,
 )
 from banksim.regulation.irrbb_parameters import base_curve_rate
 
-__all__ = ["base_curves", "repricing_positions"]
+__all__ = ["base_curves", "repricing_positions", "swap_legs"]
+
+GRID_TOLERANCE = 1e-9  # a forward start within 1e-9 periods of a coupon date is on it (methodology 13.10)
 
 # The NMD category of a deposit product when the positions say 'none' (methodology 13.10).
 NMD_CATEGORY_OF = {"retail_deposit": "retail_transactional", "sme_deposit": "retail_non_transactional",
@@ -63,8 +71,19 @@ def repricing_positions(positions: pd.DataFrame, params: Mapping[str, Any]) -> p
     """
     frame = validate_positions(positions)
     types = repricing_type(frame)
-    rows = np.flatnonzero(types != REPRICING_TYPES.index("none"))
-    kind = types[rows]
+    swaps = _interest_rate_swaps(frame)
+    rows = np.flatnonzero((types != REPRICING_TYPES.index("none")) & ~swaps)
+    table = _balance_sheet_rows(frame, rows, types[rows], params)
+    if not swaps.any():
+        return table
+    legs = swap_legs(frame, np.flatnonzero(swaps), params)
+    return _concat(table, legs)
+
+
+def _balance_sheet_rows(
+    frame: pd.DataFrame, rows: np.ndarray, kind: np.ndarray, params: Mapping[str, Any]
+) -> pd.DataFrame:
+    """The repricing rows of the assets, liabilities and deposits ``rows`` (methodology 13.10)."""
 
     def column(name: str) -> np.ndarray:
         return frame[name].to_numpy()[rows]
@@ -103,6 +122,119 @@ def repricing_positions(positions: pd.DataFrame, params: Mapping[str, Any]) -> p
             "nmd_core_maturity": np.where(np.isnan(core), maturity_cap, core),
         }
     )
+
+
+def _interest_rate_swaps(frame: pd.DataFrame) -> np.ndarray:
+    """Linear interest-rate derivatives (swaps, FRAs) not set to repricing type 'none' (methodology 13.10)."""
+    return np.asarray(
+        (_codes(frame, "side") == SIDES.index("derivative"))
+        & (_codes(frame, "saccr_asset_class") == SACCR_ASSET_CLASSES.index("interest_rate"))
+        & (_codes(frame, "option_type") == OPTION_TYPES.index("none"))
+        & (_codes(frame, "repricing_type") != POSITION_REPRICING_TYPES.index("none"))
+    )
+
+
+def swap_legs(frame: pd.DataFrame, rows: np.ndarray, params: Mapping[str, Any]) -> pd.DataFrame:
+    """The repricing rows of the interest-rate swaps ``rows`` of a validated positions table: two legs
+    each, one an asset and one a liability (SRP31.98-31.103; methodology 13.5, 13.10).
+
+    ``trade_direction`` long pays fixed (fixed leg a liability, floating leg an asset), short receives
+    fixed. Notional N = ``notional``; maturity T = ``end_years`` (``residual_maturity`` where it is 0);
+    start S = ``start_years``; f = ``payment_frequency`` (NaN: annual) on both legs. The fixed leg is a
+    fixed bullet at ``interest_rate`` (NaN: the base rate at T, an at-market swap) to T. A swap that
+    has started (S = 0) has a floating leg: a floater of N to T resetting at ``next_reset`` (NaN: the
+    first date of the payment grid ending at T) whose current coupon is the base rate at 1/f plus
+    ``floating_spread``. A forward-starting swap (S > 0) has no fixed coupon on its floating leg: its
+    other leg is a fixed bullet of N to S* at the fixed rate on the other side, which takes back the
+    fixed leg's coupons up to S* and exchanges N at S*, the floating leg's first reset; S* is the first
+    date of the payment grid ending at T not before S. The currency is the hedging set of an
+    interest-rate trade (CRE52.45), ``currency`` where it has none.
+    """
+
+    def column(name: str) -> np.ndarray:
+        return frame[name].to_numpy()[rows]
+
+    direction = _codes(frame, "trade_direction")[rows]
+    none = np.zeros(len(frame), dtype=bool)
+    none[rows] = direction == TRADE_DIRECTIONS.index("none")
+    allowed = "long (pays fixed) or short (receives fixed)"
+    reject("positions", frame, none, "trade_direction", "is missing on an interest-rate swap", allowed)
+    pays_fixed = direction == TRADE_DIRECTIONS.index("long")
+    end, start = column("end_years"), column("start_years")
+    maturity = np.where(end > 0, end, column("residual_maturity"))
+    frequency = np.where(np.isnan(column("payment_frequency")), 1.0, column("payment_frequency"))
+    frequency = np.where(frequency > 0, frequency, 1.0)
+    currency = _swap_currency(frame, rows)
+    codes = pd.Categorical(currency)
+    curve = pd.Categorical.from_codes(codes.codes, categories=codes.categories)
+    fixed_rate = column("interest_rate")
+    fixed_rate = np.where(
+        np.isnan(fixed_rate), _curve_rate(curve, np.nan_to_num(maturity), params), fixed_rate
+    )
+    fixing = _curve_rate(curve, 1.0 / frequency, params) + column("floating_spread")  # the current coupon
+    grid_reset = maturity - np.floor(maturity * frequency - GRID_TOLERANCE) / frequency
+    reset = np.where(np.isnan(column("next_reset")), grid_reset, np.minimum(column("next_reset"), maturity))
+    forward = start > 0
+    first = maturity - np.floor((maturity - start) * frequency + GRID_TOLERANCE) / frequency
+    original = column("original_maturity")
+    original = np.where(np.isnan(original), maturity - start, original)
+    notional, spread = column("notional"), column("floating_spread")
+    ids = frame["position_id"].to_numpy()[rows].astype(str)
+    asset, liability = SIDES.index("asset"), SIDES.index("liability")
+    fixed_side = np.where(pays_fixed, liability, asset)
+    other_side = np.where(pays_fixed, asset, liability)
+    nan, zero, period = np.full(len(rows), np.nan), np.zeros(len(rows)), 1.0 / frequency
+    spot = ~forward
+    legs = (  # name, rows, side, type, maturity, rate, next reset, tenor of the NII rollover, spread
+        ("fixed_leg", spot | forward, fixed_side, "fixed", maturity, fixed_rate, nan, original, zero),
+        ("floating_leg", spot, other_side, "floating", maturity, fixing, reset, period, spread),
+        ("forward_start", forward, other_side, "fixed", first, fixed_rate, nan, period, zero),
+    )
+    parts = [
+        pd.DataFrame(
+            {
+                "position_id": np.char.add(ids[which], f":{name}"),
+                "side": side[which],
+                "currency": currency[which],
+                "repricing_type": np.full(int(which.sum()), REPRICING_TYPES.index(kind)),
+                "drawn_amount": notional[which],
+                "residual_maturity": years[which],
+                "original_maturity": tenor[which],
+                "interest_rate": rate[which],
+                "payment_frequency": frequency[which],
+                "next_reset": next_reset[which],
+                "spread": leg_spread[which],
+            }
+        )
+        for name, which, side, kind, years, rate, next_reset, tenor, leg_spread in legs
+    ]
+    table = pd.concat(parts, ignore_index=True)
+    n = len(table)
+    return table.assign(
+        side=categorical_from_codes(table["side"].to_numpy(), SIDES),
+        repricing_type=categorical_from_codes(table["repricing_type"].to_numpy(), REPRICING_TYPES),
+        amortisation_type=categorical_from_codes(np.zeros(n, dtype=np.int64), AMORTISATION_TYPES),
+        nmd_category=categorical_from_codes(np.full(n, NMD_CATEGORIES.index("none")), NMD_CATEGORIES),
+        nmd_core_share=np.nan,
+        nmd_core_maturity=np.nan,
+    )
+
+
+def _swap_currency(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """The hedging set of each trade where it is a currency code (CRE52.45), else ``currency``."""
+    hedging = frame["hedging_set"].astype(str).to_numpy()[rows]
+    own = frame["currency"].astype(str).to_numpy()[rows]
+    is_code = np.array([len(h) == 3 and h.isalpha() and h.isupper() for h in hedging], dtype=bool)
+    return np.where(is_code, hedging, own).astype(object)
+
+
+def _concat(table: pd.DataFrame, legs: pd.DataFrame) -> pd.DataFrame:
+    """The balance-sheet rows and the swap legs in one table, each categorical with one set of labels."""
+    both = pd.concat([table.astype({"currency": str}), legs[list(table.columns)]], ignore_index=True)
+    for name in ("side", "repricing_type", "amortisation_type", "nmd_category"):
+        both[name] = pd.Categorical(both[name].astype(str), categories=table[name].cat.categories)
+    both["currency"] = pd.Categorical(both["currency"].astype(str))
+    return both
 
 
 def _cap(caps: Mapping[str, float]) -> np.ndarray:
