@@ -2,7 +2,9 @@
 
 ``compute_params_hash`` is the SHA-256 of a canonical, type-tagged, length-prefixed encoding
 (scheme ``banksim-key-v1``); DataFrames enter it through a per-column xxh3-128 fingerprint that
-depends on values, dtypes, column labels and order and the index, never on memory layout.
+depends on values, dtypes, column labels and order and the index, never on memory layout. A
+frame's fingerprint is remembered by identity (see :func:`remember_frame_key`): a frame passed
+from one cached step to the next is hashed once.
 """
 
 from __future__ import annotations
@@ -11,8 +13,13 @@ import dataclasses
 import datetime as dt
 import enum
 import hashlib
+import logging
 import math
+import os
 import struct
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -22,9 +29,19 @@ import pandas as pd
 import pyarrow as pa
 import xxhash
 
-from banksim.errors import UnhashableArgumentError
+from banksim.errors import InputError, UnhashableArgumentError
 
-__all__ = ["KEY_SCHEME", "compute_params_hash", "frame_fingerprint", "series_fingerprint"]
+__all__ = [
+    "FRAME_MEMO_SIZE",
+    "KEY_SCHEME",
+    "compute_params_hash",
+    "forget_frame",
+    "frame_fingerprint",
+    "remember_frame_key",
+    "series_fingerprint",
+]
+
+log = logging.getLogger(__name__)
 
 KEY_SCHEME = "banksim-key-v1"
 _NAN_BITS = struct.pack("<d", math.nan)
@@ -102,7 +119,7 @@ class _Encoder:
             digests = sorted(_digest(item, f"{path}{{...}}") for item in value)
             self.tag(b"Z", b"".join(digests))
         elif isinstance(value, pd.DataFrame):
-            self.tag(b"X", frame_fingerprint(value, path=path))
+            self.tag(b"X", _FRAMES.fingerprint(value, path))
         elif isinstance(value, pd.Series):
             self.tag(b"R", series_fingerprint(value, path=path))
         elif isinstance(value, pd.Index):
@@ -180,6 +197,8 @@ def compute_params_hash(params: Any, *, path: str = "params") -> str:
     UnhashableArgumentError
         If some value has no canonical encoding; the message names where it sits.
     """
+    if isinstance(params, pd.DataFrame):
+        return _FRAMES.key(params, path)
     sink = hashlib.sha256()
     encoder = _Encoder(sink)
     encoder.tag(b"V", KEY_SCHEME.encode())
@@ -317,6 +336,260 @@ def _array_fingerprint(array: np.ndarray, path: str) -> bytes:
             encoder.encode(item, f"{path}[{i}]")
         return sink.digest()
     raise UnhashableArgumentError(path, f"numpy array of dtype {array.dtype}")
+
+
+# -- the frame memo -------------------------------------------------------------------------------
+# A frame's fingerprint is remembered by identity, beside a snapshot of what the frame is made of:
+# its block manager, blocks, block values (and an Arrow-backed column's Arrow array), placements,
+# dtypes, column and index objects and index names, all held strongly so that ``is`` compares
+# live objects (no reused id() can match). The entry also holds a shallow copy of the manager: its
+# blocks are references to the frame's data, so under Copy-on-Write every write that pandas makes
+# to the frame (indexers, column assignment, ``inplace=True`` methods, ``update``, ...) copies the
+# block first and gives the frame new block values, and the snapshot no longer matches: the frame
+# is hashed again. A hit costs a few microseconds whatever the frame's size.
+# Not seen: writes behind pandas' back, which Copy-on-Write does not see either: through
+# ``Series.array`` (or ``.values`` of an extension column), which pandas 3 still hands out as the
+# frame's own writable array (an Arrow-backed column is the exception: its array is immutable and a
+# write replaces it, which the snapshot sees), or through a NumPy array the frame was built on
+# without a copy. ``forget_frame`` is the remedy after such a write.
+
+FRAME_MEMO_SIZE = 256
+"""How many frames the memo remembers at most, least recently used first out (read at each
+store; 0 remembers nothing). An entry goes as soon as its frame is collected."""
+
+
+class _FrameRef(weakref.ref):
+    """A weak reference to a remembered frame that knows its memo slot."""
+
+    __slots__ = ("slot",)
+    slot: int
+
+
+@dataclasses.dataclass(slots=True)
+class _Entry:
+    ref: _FrameRef
+    parts: tuple[Any, ...]  # compared by identity
+    names: tuple[Any, ...]  # the index names, compared by value (settable in place)
+    anchor: Any  # the shallow copy of the manager; see above
+    fingerprint: bytes | None
+    key: str | None
+
+
+def _parts(frame: pd.DataFrame) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """What the frame is made of: the objects its snapshot compares by identity, and its index names."""
+    manager = frame._mgr
+    blocks = manager.blocks
+    parts: list[Any] = [manager, blocks, manager.axes[0], manager.axes[1]]
+    for block in blocks:
+        values = block.values
+        # An Arrow-backed array is immutable; setting values through Series.array swaps _pa_array.
+        parts += (block, values, values.dtype, block.mgr_locs, getattr(values, "_pa_array", None))
+    return tuple(parts), tuple(frame.index.names)
+
+
+def _matches(entry: _Entry, frame: pd.DataFrame) -> bool:
+    parts, names = _parts(frame)
+    return (
+        len(parts) == len(entry.parts)
+        and all(a is b for a, b in zip(parts, entry.parts, strict=True))
+        and names == entry.names
+    )
+
+
+def _key_of(fingerprint: bytes) -> str:
+    """``compute_params_hash(frame)`` from the frame's fingerprint."""
+    sink = hashlib.sha256()
+    encoder = _Encoder(sink)
+    encoder.tag(b"V", KEY_SCHEME.encode())
+    encoder.tag(b"X", fingerprint)
+    return sink.hexdigest()
+
+
+class _FrameMemo:
+    """Fingerprints and keys of live DataFrames by identity; bounded, thread-safe."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[int, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self._owner: int | None = None  # the thread inside the lock
+        self._dead: list[_FrameRef] = []
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _locked(self) -> _Locked:
+        return _Locked(self)
+
+    def _purge(self) -> None:
+        while self._dead:
+            self._drop(self._dead.pop())
+
+    def _drop(self, ref: _FrameRef) -> None:
+        entry = self._entries.get(ref.slot)
+        if entry is not None and entry.ref is ref:
+            del self._entries[ref.slot]
+
+    def _died(self, ref: _FrameRef) -> None:
+        """A remembered frame was collected: drop its entry (and the blocks the entry holds) now."""
+        if self._owner == threading.get_ident():
+            self._dead.append(ref)  # collected while this thread holds the lock: dropped on release
+            return
+        with self._locked():
+            self._drop(ref)
+
+    def lookup(self, frame: pd.DataFrame) -> tuple[bytes | None, str | None]:
+        """The remembered fingerprint and key of ``frame`` (None, None if unknown or changed)."""
+        with self._locked():
+            entry = self._entries.get(id(frame))
+            if entry is None:
+                return None, None
+            if entry.ref() is not frame or not _matches(entry, frame):
+                del self._entries[id(frame)]
+                return None, None
+            self._entries.move_to_end(id(frame))
+            return entry.fingerprint, entry.key
+
+    def snapshot(self, frame: pd.DataFrame) -> _Entry:
+        """An entry for ``frame`` as it is now, to fill and :meth:`store` once hashed.
+
+        Taken before hashing: a write while hashing gives the frame new blocks, so the entry
+        never matches a frame whose content differs from what was hashed.
+        """
+        parts, names = _parts(frame)
+        anchor = frame._mgr.copy(deep=False)
+        ref = _FrameRef(frame, self._died)
+        ref.slot = id(frame)
+        return _Entry(ref, parts, names, anchor, None, None)
+
+    def store(self, entry: _Entry) -> None:
+        size = FRAME_MEMO_SIZE
+        with self._locked():
+            if size <= 0 or entry.ref() is None:
+                return
+            self._entries[entry.ref.slot] = entry
+            self._entries.move_to_end(entry.ref.slot)
+            while len(self._entries) > size:
+                self._entries.popitem(last=False)
+
+    def forget(self, frame: pd.DataFrame) -> None:
+        with self._locked():
+            entry = self._entries.get(id(frame))
+            if entry is not None and entry.ref() is frame:
+                del self._entries[id(frame)]
+
+    def clear(self) -> None:
+        with self._locked():
+            self._entries.clear()
+
+    def after_fork(self) -> None:
+        """In a forked child: a new lock (another thread may have held the parent's at the fork)."""
+        self._lock = threading.Lock()
+        self._owner = None
+
+    def fingerprint(self, frame: pd.DataFrame, path: str) -> bytes:
+        """``frame_fingerprint(frame)``, remembered."""
+        known, seeded = self.lookup(frame)
+        return known if known is not None else self._hash(frame, path, seeded)[0]
+
+    def key(self, frame: pd.DataFrame, path: str) -> str:
+        """``compute_params_hash(frame)``, remembered (or seeded)."""
+        known, key = self.lookup(frame)
+        if key is not None:
+            return key
+        return _key_of(known) if known is not None else self._hash(frame, path, None)[1]
+
+    def _hash(self, frame: pd.DataFrame, path: str, seeded: str | None) -> tuple[bytes, str]:
+        entry = self.snapshot(frame)
+        fingerprint = frame_fingerprint(frame, path=path)
+        key = _key_of(fingerprint)
+        if seeded is not None and seeded != key:
+            log.warning("%s was seeded with key %s but hashes to %s", path, seeded[:12], key[:12])
+        entry.fingerprint, entry.key = fingerprint, key
+        self.store(entry)
+        return fingerprint, key
+
+
+class _Locked:
+    """The memo's lock, noting which thread holds it (see ``_FrameMemo._died``)."""
+
+    __slots__ = ("memo",)
+
+    def __init__(self, memo: _FrameMemo) -> None:
+        self.memo = memo
+
+    def __enter__(self) -> None:
+        self.memo._lock.acquire()
+        self.memo._owner = threading.get_ident()
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.memo._purge()
+        finally:
+            self.memo._owner = None
+            self.memo._lock.release()
+
+
+_FRAMES = _FrameMemo()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_FRAMES.after_fork)
+
+
+def remember_frame_key(frame: pd.DataFrame, key: str) -> None:
+    """Seed the memo: ``compute_params_hash(frame)`` is ``key``, without hashing ``frame``.
+
+    For a frame whose key is already known, such as a table just decoded from the store with the
+    ``content_hash`` recorded beside its payload. The seed is correct, and must only be given,
+    when all of these hold:
+
+    - ``key`` is what ``compute_params_hash(frame)`` returns for ``frame`` as it is at this call
+      (same ``KEY_SCHEME``); for a decoded payload, when the stored hash was taken of the frame
+      that was encoded and decoding gives a frame with the same fingerprint (same column labels
+      and order, dtypes, values and index);
+    - nothing has written to ``frame``'s data since it was made except through pandas;
+    - ``frame`` is the object that will be passed on (a copy or a re-selection is another object).
+
+    Later writes through pandas are detected as for a hashed frame: the seed is then forgotten.
+    Only the key is seeded: ``frame`` nested inside another argument (a list, a dict) is hashed
+    once, and a seed that disagrees with that hash is logged as a warning and replaced.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The frame the key belongs to.
+    key : str
+        Its ``compute_params_hash``: 64 lowercase hexadecimal characters.
+
+    Raises
+    ------
+    InputError
+        If ``frame`` is not a DataFrame, ``key`` is not 64 hex characters, or ``frame`` was
+        hashed (unchanged since) to another key.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError("frame", f"expected a pandas DataFrame, got {type(frame).__name__}")
+    if not (isinstance(key, str) and len(key) == 64 and all(c in "0123456789abcdef" for c in key)):
+        raise InputError("key", f"expected 64 lowercase hexadecimal characters, got {key!r}")
+    known, _ = _FRAMES.lookup(frame)
+    if known is not None and _key_of(known) != key:
+        raise InputError("key", f"frame was hashed to {_key_of(known)}, not {key}")
+    entry = _FRAMES.snapshot(frame)
+    entry.fingerprint, entry.key = known, key
+    _FRAMES.store(entry)
+
+
+def forget_frame(frame: pd.DataFrame) -> None:
+    """Forget what the memo knows of ``frame``: its next hash reads its content.
+
+    Needed only after writing to its data behind pandas' back, which the memo cannot see: through
+    ``Series.array`` or ``.values`` of an extension column (pandas returns the frame's own array
+    there) or through a NumPy array the frame was built on without a copy (``copy=False``).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The frame to forget; one the memo does not know is left alone.
+    """
+    _FRAMES.forget(frame)
 
 
 def describe_value(value: Any) -> Any:

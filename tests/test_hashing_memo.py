@@ -1,0 +1,445 @@
+"""The frame memo of banksim.hashing: a frame is hashed once until it changes, hits proven by counting
+real fingerprint calls; every in-place write through pandas gives the new content's key."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import banksim as bs
+import banksim.hashing as hashing
+from banksim import payloads
+from banksim.errors import InputError
+from banksim.hashing import compute_params_hash, forget_frame, remember_frame_key
+
+
+def sample(rows: int = 6) -> pd.DataFrame:
+    """One column of each dtype the fingerprint reads differently; NaN in ``n`` for fillna."""
+    i = np.arange(rows)
+    return pd.DataFrame(
+        {
+            "a": i * 1.5,
+            "b": i * 10,
+            "f": i % 2 == 0,
+            "s": pd.array([f"s{k}" for k in i], dtype="str"),
+            "c": pd.Categorical(["x", "y"] * (rows // 2)),
+            "i": pd.array([*i[:-1].tolist(), None], dtype="Int64"),
+            "t": pd.date_range("2024-01-01", periods=rows, tz="UTC"),
+            "n": [np.nan if k % 3 == 0 else float(k) for k in i],
+        }
+    )
+
+
+def fresh_key(frame: pd.DataFrame) -> str:
+    """The key read from content: a deep copy is another object, so the memo knows nothing of it."""
+    return compute_params_hash(frame.copy(deep=True))
+
+
+class Spy:
+    """Counts the real fingerprint calls made for one frame object."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.frames: list[int] = []
+        real = hashing.frame_fingerprint
+
+        def counting(frame: pd.DataFrame, *args: Any, **kwargs: Any) -> bytes:
+            self.frames.append(id(frame))
+            return real(frame, *args, **kwargs)
+
+        monkeypatch.setattr(hashing, "frame_fingerprint", counting)
+
+    def calls(self, frame: pd.DataFrame) -> int:
+        return self.frames.count(id(frame))
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
+    hashing._FRAMES.clear()
+    yield Spy(monkeypatch)
+    hashing._FRAMES.clear()
+
+
+def test_a_hit_gives_the_fresh_key_without_reading_the_frame(spy: Spy) -> None:
+    frame = sample()
+    first = compute_params_hash(frame)
+    assert spy.calls(frame) == 1
+    assert compute_params_hash(frame) == first == fresh_key(frame)
+    assert compute_params_hash(frame, path="another argument") == first
+    assert spy.calls(frame) == 1
+
+
+def test_a_remembered_key_is_the_schemes_key_of_the_fingerprint(spy: Spy) -> None:
+    """SHA-256 over the length-prefixed tags: V (the scheme name), then X (the frame's fingerprint)."""
+    frame = sample()
+    compute_params_hash(frame)
+    fingerprint = hashing.frame_fingerprint(frame)
+    scheme = hashing.KEY_SCHEME.encode()
+    encoded = (
+        b"V" + len(scheme).to_bytes(8, "little") + scheme + b"X" + (16).to_bytes(8, "little") + fingerprint
+    )
+    assert compute_params_hash(frame) == hashlib.sha256(encoded).hexdigest()
+
+
+def test_nested_frames_use_the_memo_and_keys_do_not_change(spy: Spy) -> None:
+    frame = sample()
+    other = sample(4)
+    value = {"positions": frame, "more": [frame, (other, 1.0)]}
+    first = compute_params_hash(value)
+    assert (spy.calls(frame), spy.calls(other)) == (1, 1)  # the second occurrence is a hit already
+    assert compute_params_hash(value) == first
+    assert compute_params_hash(frame) == fresh_key(frame)
+    assert (spy.calls(frame), spy.calls(other)) == (1, 1)
+    copies = {"positions": frame.copy(), "more": [frame.copy(), (other.copy(), 1.0)]}
+    assert compute_params_hash(copies) == first  # the memo does not change what a key is
+
+
+def _set_column(df: pd.DataFrame) -> None:
+    df["a"] = df["a"] * 2
+
+
+def _add_to_column(df: pd.DataFrame) -> None:
+    df["b"] += 1
+
+
+def _update(df: pd.DataFrame) -> None:
+    df.update(pd.DataFrame({"a": [100.0, 200.0]}, index=[1, 2]))
+
+
+def _swap_columns(df: pd.DataFrame) -> None:
+    df[["a", "n"]] = df[["n", "a"]].to_numpy()
+
+
+def _rename_index_in_place(df: pd.DataFrame) -> None:
+    df.index.name = "row"
+
+
+def _set_index_names(df: pd.DataFrame) -> None:
+    df.index.names = ["row"]
+
+
+def _set_categories(df: pd.DataFrame) -> None:
+    df["c"] = df["c"].cat.set_categories(["y", "x", "w"])
+
+
+def _reorder_categories(df: pd.DataFrame) -> None:
+    df["c"] = df["c"].cat.reorder_categories(["y", "x"], ordered=True)
+
+
+def _set_categorical_value(df: pd.DataFrame) -> None:
+    df.loc[0, "c"] = "y"
+
+
+def _rename_categories(df: pd.DataFrame) -> None:
+    df["c"] = df["c"].cat.rename_categories({"x": "xx"})
+
+
+MUTATIONS: dict[str, Callable[[pd.DataFrame], Any]] = {
+    "loc set": lambda df: df.loc.__setitem__((0, "a"), 99.0),
+    "loc set int": lambda df: df.loc.__setitem__((2, "b"), -7),
+    "loc set by mask": lambda df: df.loc.__setitem__((df["a"] > 3, "a"), 0.0),
+    "loc set whole column": lambda df: df.loc.__setitem__((slice(None), "a"), np.arange(6) * 7.0),
+    "loc add a row": lambda df: df.loc.__setitem__(6, df.iloc[0].to_list()),
+    "iloc set": lambda df: df.iloc.__setitem__((1, 0), 99.0),
+    "iloc set two columns": lambda df: df.iloc.__setitem__((slice(0, 2), [0, 7]), 5.0),
+    "at set": lambda df: df.at.__setitem__((3, "a"), -1.0),
+    "iat set": lambda df: df.iat.__setitem__((3, 1), 42),
+    "set string": lambda df: df.loc.__setitem__((0, "s"), "zz"),
+    "set bool": lambda df: df.loc.__setitem__((1, "f"), True),
+    "set nullable int": lambda df: df.loc.__setitem__((5, "i"), 9),
+    "set timestamp": lambda df: df.loc.__setitem__((0, "t"), pd.Timestamp("1999-01-01", tz="UTC")),
+    "column assignment": _set_column,
+    "df[c] += 1": _add_to_column,
+    "new column": lambda df: df.__setitem__("z", 1.0),
+    "isetitem": lambda df: df.isetitem(0, np.zeros(6)),
+    "swap two columns' values": _swap_columns,
+    "insert": lambda df: df.insert(1, "new", 3.0),
+    "del": lambda df: df.__delitem__("a"),
+    "pop": lambda df: df.pop("b"),
+    "drop columns inplace": lambda df: df.drop(columns=["s"], inplace=True),
+    "drop rows inplace": lambda df: df.drop(index=[0], inplace=True),
+    "sort_values inplace": lambda df: df.sort_values("a", ascending=False, inplace=True),
+    "sort_index inplace": lambda df: df.sort_index(ascending=False, inplace=True),
+    "fillna inplace": lambda df: df.fillna({"n": 0.0}, inplace=True),
+    "ffill inplace": lambda df: df.ffill(inplace=True),
+    "replace inplace": lambda df: df.replace(1.5, 2.5, inplace=True),
+    "where inplace": lambda df: df.where(df.notna(), 0, inplace=True),
+    "mask inplace": lambda df: df.mask(df.isna(), 0, inplace=True),
+    "dropna inplace": lambda df: df.dropna(inplace=True),
+    "drop_duplicates inplace": lambda df: df.drop_duplicates(subset=["c"], inplace=True),
+    "query inplace": lambda df: df.query("a > 1", inplace=True),
+    "eval inplace": lambda df: df.eval("a = a + 1", inplace=True),
+    "rename inplace": lambda df: df.rename(columns={"a": "z"}, inplace=True),
+    "rename_axis inplace": lambda df: df.rename_axis("row", inplace=True),
+    "reset_index inplace": lambda df: df.reset_index(inplace=True),
+    "set_index inplace": lambda df: df.set_index("b", inplace=True),
+    "update": _update,
+    "astype assignment": lambda df: df.__setitem__("b", df["b"].astype("float64")),
+    "columns reassigned": lambda df: setattr(df, "columns", [f"x{k}" for k in range(8)]),
+    "index reassigned": lambda df: setattr(df, "index", range(10, 16)),
+    "index name set in place": _rename_index_in_place,
+    "index names set in place": _set_index_names,
+    "categories set": _set_categories,
+    "categories reordered": _reorder_categories,
+    "categories renamed": _rename_categories,
+    "categorical value set": _set_categorical_value,
+}
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # deprecated in pandas 3.1; still there
+@pytest.mark.parametrize("name", list(MUTATIONS))
+def test_every_in_place_write_through_pandas_gives_the_new_content_key(spy: Spy, name: str) -> None:
+    frame = sample()
+    before = compute_params_hash(frame)
+    assert compute_params_hash(frame) == before and spy.calls(frame) == 1  # remembered
+    MUTATIONS[name](frame)
+    after = compute_params_hash(frame)
+    assert after == fresh_key(frame)
+    assert after != before  # the mutation changed content: the memo had something to miss
+    assert spy.calls(frame) == 2
+    assert compute_params_hash(frame) == after and spy.calls(frame) == 2  # remembered again
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_clip_inplace_gives_the_new_content_key(spy: Spy) -> None:
+    frame = sample()[["a", "b", "n"]]
+    before = compute_params_hash(frame)
+    frame.clip(lower=2.0, inplace=True)
+    assert compute_params_hash(frame) == fresh_key(frame) != before
+
+
+def test_writes_that_leave_the_content_alone_keep_the_key(spy: Spy) -> None:
+    frame = sample()
+    before = compute_params_hash(frame)
+    frame.attrs["source"] = "test"  # attrs are not part of a frame's key
+    frame.columns.name = "fields"  # nor is the name of the column axis
+    column = frame["a"]
+    column.iloc[0] = 1000.0  # Copy-on-Write: the column is a copy, the frame unchanged
+    assert frame.loc[0, "a"] == 0.0
+    assert compute_params_hash(frame) == before == fresh_key(frame)
+
+
+def test_arrays_pandas_hands_out_cannot_change_the_frame() -> None:
+    """What the memo relies on: NumPy views of a frame's data are read-only under Copy-on-Write."""
+    frame = sample()
+    single = frame[["a", "n"]]
+    for array in (single.to_numpy(), single.values, frame["a"].to_numpy(), frame["a"].values):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 5.0
+    assert frame.index.to_numpy().flags.writeable is False
+
+
+def test_forget_frame_after_writing_through_series_array(spy: Spy) -> None:
+    """Series.array is the frame's own array (pandas 3 leaves it writable): forget_frame rereads."""
+    frame = sample()
+    before = compute_params_hash(frame)
+    frame["a"].array[0] = 1000.0
+    forget_frame(frame)
+    assert compute_params_hash(frame) == fresh_key(frame) != before
+    assert spy.calls(frame) == 2
+
+
+def test_arrow_strings_set_through_series_array_are_seen(spy: Spy) -> None:
+    frame = sample()
+    before = compute_params_hash(frame)
+    frame["s"].array[0] = "changed"  # an Arrow array is immutable: the column gets a new one
+    assert compute_params_hash(frame) == fresh_key(frame) != before
+
+
+# -- seeds ----------------------------------------------------------------------------------------
+
+
+def test_a_seeded_key_is_used_without_reading_the_frame(spy: Spy) -> None:
+    frame = sample()
+    key = fresh_key(frame)
+    remember_frame_key(frame, key)
+    assert compute_params_hash(frame) == key
+    assert spy.calls(frame) == 0
+    frame.loc[0, "a"] = 5.0  # a write after the seed: read again
+    assert compute_params_hash(frame) == fresh_key(frame) != key
+    assert spy.calls(frame) == 1
+
+
+def test_a_payload_decoded_from_the_store_can_be_seeded_with_its_content_hash(spy: Spy) -> None:
+    for frame in (sample(), bs.generate_positions(500, 3)):
+        payload = payloads.encode_dataframe(frame)
+        assert payload.content_hash is not None
+        decoded = payloads.decode(payload.format, payload.as_bytes())
+        assert fresh_key(decoded) == payload.content_hash  # what makes the seed correct here
+        remember_frame_key(decoded, payload.content_hash)
+        assert compute_params_hash(decoded) == payload.content_hash
+        assert spy.calls(decoded) == 0
+
+
+def test_a_seed_that_disagrees_with_the_content_is_replaced_when_read(
+    spy: Spy, caplog: pytest.LogCaptureFixture
+) -> None:
+    frame = sample()
+    remember_frame_key(frame, "0" * 64)
+    with caplog.at_level(logging.WARNING, logger="banksim.hashing"):
+        compute_params_hash([frame])  # nested: the fingerprint is needed, so the frame is read
+    assert "seeded with key 000000000000" in caplog.text
+    assert compute_params_hash(frame) == fresh_key(frame)
+
+
+def test_remember_frame_key_rejects_bad_input(spy: Spy) -> None:
+    frame = sample()
+    with pytest.raises(InputError, match=r"frame.*DataFrame"):
+        remember_frame_key(frame["a"], "0" * 64)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"key.*64 lowercase hexadecimal"):
+        remember_frame_key(frame, "ABC")
+    with pytest.raises(InputError, match=r"key.*64 lowercase hexadecimal"):
+        remember_frame_key(frame, "A" * 64)
+    compute_params_hash(frame)
+    with pytest.raises(InputError, match=r"key.*frame was hashed to"):
+        remember_frame_key(frame, "0" * 64)
+
+
+# -- bounds, lifetime, threads ----------------------------------------------------------------------
+
+
+def test_the_memo_is_bounded_and_forgets_the_least_recently_used(
+    spy: Spy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hashing, "FRAME_MEMO_SIZE", 3)
+    frames = [sample() for _ in range(5)]
+    for frame in frames[:3]:
+        compute_params_hash(frame)
+    compute_params_hash(frames[0])  # used again: frames[1] is now the least recently used
+    for frame in frames[3:]:
+        compute_params_hash(frame)
+    assert len(hashing._FRAMES) == 3
+    remembered = [hashing._FRAMES.lookup(frame)[0] is not None for frame in frames]
+    assert remembered == [True, False, False, True, True]
+    for frame in (frames[0], frames[3], frames[4]):
+        compute_params_hash(frame)
+    assert [spy.calls(frame) for frame in frames] == [1, 1, 1, 1, 1]
+
+
+def test_a_memo_of_size_zero_remembers_nothing(spy: Spy, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hashing, "FRAME_MEMO_SIZE", 0)
+    frame = sample()
+    assert compute_params_hash(frame) == compute_params_hash(frame) == fresh_key(frame)
+    remember_frame_key(frame, "0" * 64)  # nothing is remembered, so nothing can be wrong
+    assert compute_params_hash(frame) == fresh_key(frame)
+    assert spy.calls(frame) == 3 and len(hashing._FRAMES) == 0
+
+
+def test_a_dead_frame_leaves_the_memo_with_its_blocks(spy: Spy) -> None:
+    frame = sample(1000)
+    compute_params_hash(frame)
+    assert len(hashing._FRAMES) == 1
+    frame_ref = weakref.ref(frame)
+    block_refs = [weakref.ref(block.values) for block in frame._mgr.blocks]
+    del frame
+    gc.collect()
+    assert frame_ref() is None
+    assert len(hashing._FRAMES) == 0
+    assert [ref() for ref in block_refs] == [None] * len(block_refs)
+
+
+class _Box:
+    frame: pd.DataFrame
+    itself: _Box
+
+
+def test_a_frame_in_a_reference_cycle_leaves_the_memo_when_collected(spy: Spy) -> None:
+    compute_params_hash(sample()[["a"]])  # a temporary: gone as soon as it is hashed
+    compute_params_hash({"frame": sample()})
+    assert len(hashing._FRAMES) == 0
+    box = _Box()
+    box.frame, box.itself = sample(), box  # a cycle: only the collector frees the frame
+    compute_params_hash(box.frame)
+    assert len(hashing._FRAMES) == 1
+    del box
+    gc.collect()
+    assert len(hashing._FRAMES) == 0
+
+
+def test_two_threads_hashing_one_frame_agree(spy: Spy) -> None:
+    frame = bs.generate_positions(20_000, 2)
+    expected = fresh_key(frame)
+    barrier = threading.Barrier(2)
+    keys: list[str] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            barrier.wait(timeout=30)
+            for _ in range(20):
+                keys.append(compute_params_hash({"positions": frame}))
+                keys.append(compute_params_hash(frame))
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    assert len(keys) == 80
+    assert set(keys[1::2]) == {expected}
+    assert len(set(keys[::2])) == 1
+    assert 1 <= spy.calls(frame) <= 2  # each thread at most once, whoever stored first
+    assert len(hashing._FRAMES) == 1
+
+
+def test_threads_writing_and_hashing_their_own_frames_get_their_content_keys(spy: Spy) -> None:
+    frames = [sample(600) for _ in range(4)]
+    results: dict[int, list[tuple[str, str]]] = {i: [] for i in range(4)}
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            frame = frames[i]
+            for step in range(25):
+                frame.loc[step, "a"] = float(i * 100 + step)
+                results[i].append((compute_params_hash(frame), fresh_key(frame)))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    for pairs in results.values():
+        assert len(pairs) == 25
+        assert all(memo == fresh for memo, fresh in pairs)
+        assert len({memo for memo, _ in pairs}) == 25
+
+
+# -- through the cache ------------------------------------------------------------------------------
+
+
+@bs.cached(kind="memo_positions")
+def _scaled(frame: pd.DataFrame, factor: float) -> pd.DataFrame:
+    return frame.assign(a=frame["a"] * factor)
+
+
+@bs.cached(kind="memo_totals")
+def _total(frame: pd.DataFrame) -> dict[str, float]:
+    return {"a": float(frame["a"].sum())}
+
+
+def test_a_result_passed_to_the_next_cached_step_is_not_read_again(spy: Spy, sqlite_store: bs.Store) -> None:
+    frame = sample()
+    scaled, _ = _scaled(frame, 2.0)
+    total, first_hit = _total(scaled)
+    _, second_hit = _total(scaled)
+    assert (first_hit, second_hit) == (False, True)
+    assert total == {"a": float(sum(k * 1.5 * 2.0 for k in range(6)))}
+    assert spy.calls(frame) == 1  # as an argument, once
+    assert spy.calls(scaled) == 1  # stored as a result (its content hash), then a hit as an argument
