@@ -37,6 +37,7 @@ __all__ = [
     "compute_params_hash",
     "forget_frame",
     "frame_fingerprint",
+    "remember_frame_copy",
     "remember_frame_key",
     "series_fingerprint",
 ]
@@ -575,6 +576,38 @@ def remember_frame_key(frame: pd.DataFrame, key: str) -> None:
     entry = _FRAMES.snapshot(frame)
     entry.fingerprint, entry.key = known, key
     _FRAMES.store(entry)
+
+
+def remember_frame_copy(original: pd.DataFrame, copy: pd.DataFrame) -> bool:
+    """Give ``copy`` the key the memo knows for ``original``, if it knows one; no hashing.
+
+    For a copy just made (``original.copy()``, shallow or deep), whose content is therefore the
+    original's: the store's private copies of a cached result. The same conditions as for
+    :func:`remember_frame_key` hold; ``original`` unknown or changed since it was hashed gives
+    False and seeds nothing.
+
+    Parameters
+    ----------
+    original : pandas.DataFrame
+        The frame ``copy`` was copied from, unchanged since.
+    copy : pandas.DataFrame
+        The copy.
+
+    Returns
+    -------
+    bool
+        Whether ``copy`` was seeded.
+    """
+    for name, frame in (("original", original), ("copy", copy)):
+        if not isinstance(frame, pd.DataFrame):
+            raise InputError(name, f"expected a pandas DataFrame, got {type(frame).__name__}")
+    fingerprint, key = _FRAMES.lookup(original)
+    if key is None:
+        return False
+    entry = _FRAMES.snapshot(copy)
+    entry.fingerprint, entry.key = fingerprint, key
+    _FRAMES.store(entry)
+    return True
 
 
 def forget_frame(frame: pd.DataFrame) -> None:

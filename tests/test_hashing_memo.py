@@ -19,7 +19,7 @@ import banksim as bs
 import banksim.hashing as hashing
 from banksim import payloads
 from banksim.errors import InputError
-from banksim.hashing import compute_params_hash, forget_frame, remember_frame_key
+from banksim.hashing import compute_params_hash, forget_frame, remember_frame_copy, remember_frame_key
 
 
 def sample(rows: int = 6) -> pd.DataFrame:
@@ -288,6 +288,22 @@ def test_a_seed_that_disagrees_with_the_content_is_replaced_when_read(
         compute_params_hash([frame])  # nested: the fingerprint is needed, so the frame is read
     assert "seeded with key 000000000000" in caplog.text
     assert compute_params_hash(frame) == fresh_key(frame)
+
+
+def test_a_copy_takes_the_originals_key_only_if_the_memo_knows_it(spy: Spy) -> None:
+    original = sample()
+    shallow, deep = original.copy(deep=False), original.copy()
+    assert remember_frame_copy(original, shallow) is False  # unknown: nothing to give
+    key = compute_params_hash(original)
+    assert remember_frame_copy(original, shallow) and remember_frame_copy(original, deep)
+    assert compute_params_hash(shallow) == compute_params_hash(deep) == key
+    assert (spy.calls(shallow), spy.calls(deep)) == (0, 0)
+    original.loc[0, "a"] = 5.0  # changed since hashed: its key is no longer known
+    assert remember_frame_copy(original, original.copy()) is False
+    shallow.loc[0, "b"] = 5  # the copy's own writes are seen as for any frame
+    assert compute_params_hash(shallow) == fresh_key(shallow) != key
+    with pytest.raises(InputError, match="copy"):
+        remember_frame_copy(original, original["a"])  # type: ignore[arg-type]
 
 
 def test_remember_frame_key_rejects_bad_input(spy: Spy) -> None:
