@@ -249,6 +249,8 @@ class _State:
     def spread(self, values: np.ndarray, default: float | np.ndarray) -> np.ndarray:
         """A per-line array of the worked lines as one over all lines (``default`` elsewhere)."""
         size = len(self.full)
+        if len(self.touched) == size:  # every line worked on: the values themselves (a copy of its own)
+            return np.array(values, dtype=float)
         out = np.full(size, default, dtype=float) if np.isscalar(default) else np.array(default, dtype=float)
         out[self.touched] = values
         return out

@@ -63,7 +63,12 @@ def _search_sorted(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np
 
     key_numbers, wanted_numbers = integers(key_bytes), integers(wanted_bytes)
     index = np.minimum(np.searchsorted(key_numbers, wanted_numbers), len(keys) - 1)
-    same_prefix = (wanted_bytes[:, :prefix] == key_bytes[0, :prefix]).all(axis=1)
+    # the shared prefix compared as one fixed-width bytes value per id (both of width ``prefix``)
+    if prefix:
+        wanted_prefix = np.ascontiguousarray(wanted_bytes[:, :prefix]).view(f"S{prefix}").ravel()
+        same_prefix = wanted_prefix == key_bytes[0, :prefix].tobytes()
+    else:
+        same_prefix = np.ones(len(wanted), dtype=bool)
     return index, same_prefix & (key_numbers[index] == wanted_numbers)
 
 
@@ -163,8 +168,8 @@ def rule_labels(flags: dict[str, np.ndarray], n: int, rows: np.ndarray | None = 
     size = n if rows is None else len(rows)
     code = np.zeros(size, dtype=np.int64)
     for bit, name in enumerate(names):
-        code[flags[name]] |= 1 << bit
-    if rows is not None:
+        code |= np.left_shift(flags[name], bit, dtype=np.int64)
+    if rows is not None and len(rows) < n:  # all n lines given: already in place
         full = np.zeros(n, dtype=np.int64)
         full[rows] = code
         code = full

@@ -80,12 +80,15 @@ class _Columns:
 
     def frame(self) -> pd.DataFrame:
         """The table with the changed columns."""
-        return self.out.assign(**self.changed) if self.changed else self.out
+        if not self.changed:
+            return self.out
+        columns = {name: self.changed.get(name, self.out[name]) for name in self.out.columns}
+        return pd.DataFrame(columns, index=self.out.index, copy=False)  # copy-on-write keeps it safe
 
 
 def neutral_crm_columns(rwa: pd.DataFrame) -> pd.DataFrame:
     """``rwa`` with the CRM columns of lines without protection: nothing covered, nothing changed."""
-    exposure = rwa["exposure"].to_numpy()
+    exposure = rwa["exposure"]
     n = len(rwa)
     empty = categorical(np.zeros(n, dtype=np.int8), [""])
     columns = {
@@ -97,12 +100,13 @@ def neutral_crm_columns(rwa: pd.DataFrame) -> pd.DataFrame:
         "he": np.zeros(n),
         "hc": np.full(n, np.nan),
         "hfx": np.full(n, np.nan),
-        "rwa_before_crm": rwa["rwa"].to_numpy(),
-        "rwa_standardised_before_crm": rwa["rwa_standardised"].to_numpy(),
+        "rwa_before_crm": rwa["rwa"],
+        "rwa_standardised_before_crm": rwa["rwa_standardised"],
         "crm_rule": empty,
-        "sa_crm_rule": empty,
+        "sa_crm_rule": empty.copy(),
     }
-    return rwa.assign(**{name: columns[name] for name in CRM_RWA_COLUMNS})
+    table = {name: rwa[name] for name in rwa.columns} | {name: columns[name] for name in CRM_RWA_COLUMNS}
+    return pd.DataFrame(table, index=rwa.index, copy=False)  # shared columns: copy-on-write keeps them apart
 
 
 def apply_crm(
