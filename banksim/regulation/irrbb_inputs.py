@@ -76,8 +76,11 @@ def repricing_positions(positions: pd.DataFrame, params: Mapping[str, Any]) -> p
     table = _balance_sheet_rows(frame, rows, types[rows], params)
     if not swaps.any():
         return table
-    legs = swap_legs(frame, np.flatnonzero(swaps), params)
-    return _concat(table, legs)
+    swap_rows = np.flatnonzero(swaps)
+    both = _concat(table, swap_legs(frame, swap_rows, params))
+    # In the positions' order (two legs per swap, at its row), so sorted ids stay sorted.
+    order = np.argsort(np.concatenate([rows, np.repeat(swap_rows, 2)]), kind="stable")
+    return both.take(order).reset_index(drop=True)
 
 
 def _balance_sheet_rows(
@@ -148,7 +151,8 @@ def swap_legs(frame: pd.DataFrame, rows: np.ndarray, params: Mapping[str, Any]) 
     other leg is a fixed bullet of N to S* at the fixed rate on the other side, which takes back the
     fixed leg's coupons up to S* and exchanges N at S*, the floating leg's first reset; S* is the first
     date of the payment grid ending at T not before S. The currency is the hedging set of an
-    interest-rate trade (CRE52.45), ``currency`` where it has none.
+    interest-rate trade (CRE52.45), ``currency`` where it has none. Two rows per swap, swap by swap,
+    the fixed leg first.
     """
 
     def column(name: str) -> np.ndarray:
@@ -179,7 +183,7 @@ def swap_legs(frame: pd.DataFrame, rows: np.ndarray, params: Mapping[str, Any]) 
     original = column("original_maturity")
     original = np.where(np.isnan(original), maturity - start, original)
     notional, spread = column("notional"), column("floating_spread")
-    ids = frame["position_id"].to_numpy()[rows].astype(str)
+    ids = frame["position_id"].iloc[rows].to_numpy().astype(str)
     asset, liability = SIDES.index("asset"), SIDES.index("liability")
     fixed_side = np.where(pays_fixed, liability, asset)
     other_side = np.where(pays_fixed, asset, liability)
@@ -208,7 +212,9 @@ def swap_legs(frame: pd.DataFrame, rows: np.ndarray, params: Mapping[str, Any]) 
         )
         for name, which, side, kind, years, rate, next_reset, tenor, leg_spread in legs
     ]
-    table = pd.concat(parts, ignore_index=True)
+    index = np.arange(len(rows))
+    order = np.argsort(np.concatenate([index[which] for _, which, *_ in legs]), kind="stable")
+    table = pd.concat(parts, ignore_index=True).take(order).reset_index(drop=True)  # swap by swap
     n = len(table)
     return table.assign(
         side=categorical_from_codes(table["side"].to_numpy(), SIDES),
@@ -222,19 +228,26 @@ def swap_legs(frame: pd.DataFrame, rows: np.ndarray, params: Mapping[str, Any]) 
 
 def _swap_currency(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     """The hedging set of each trade where it is a currency code (CRE52.45), else ``currency``."""
-    hedging = frame["hedging_set"].astype(str).to_numpy()[rows]
-    own = frame["currency"].astype(str).to_numpy()[rows]
+    hedging = frame["hedging_set"].iloc[rows].astype(str).to_numpy()
+    own = frame["currency"].iloc[rows].astype(str).to_numpy()
     is_code = np.array([len(h) == 3 and h.isalpha() and h.isupper() for h in hedging], dtype=bool)
     return np.where(is_code, hedging, own).astype(object)
 
 
 def _concat(table: pd.DataFrame, legs: pd.DataFrame) -> pd.DataFrame:
-    """The balance-sheet rows and the swap legs in one table, each categorical with one set of labels."""
-    both = pd.concat([table.astype({"currency": str}), legs[list(table.columns)]], ignore_index=True)
-    for name in ("side", "repricing_type", "amortisation_type", "nmd_category"):
-        both[name] = pd.Categorical(both[name].astype(str), categories=table[name].cat.categories)
-    both["currency"] = pd.Categorical(both["currency"].astype(str))
-    return both
+    """The balance-sheet rows and the swap legs in one table, the legs' labels on the table's categories."""
+    known = list(table["currency"].cat.categories)
+    currencies = known + sorted(set(legs["currency"]) - set(known))
+    table = table.assign(currency=table["currency"].cat.set_categories(currencies))
+    legs = legs.assign(
+        position_id=legs["position_id"].astype(table["position_id"].dtype),
+        currency=pd.Categorical(legs["currency"], categories=currencies),
+        **{
+            name: pd.Categorical(legs[name].astype(str), categories=table[name].cat.categories)
+            for name in ("side", "repricing_type", "amortisation_type", "nmd_category")
+        },
+    )
+    return pd.concat([table, legs[list(table.columns)]], ignore_index=True)
 
 
 def _cap(caps: Mapping[str, float]) -> np.ndarray:
