@@ -103,13 +103,13 @@ def test_guarantee_by_a_bank() -> None:
     assert line["crm_rule"] == "CRE22.80"
 
 
-def corporate_k(pd_: float, lgd: float) -> float:
-    """CRE31.5 with M = 2.5 (F-IRB, CRE32.44), no SME adjustment: K per unit of EAD."""
+def corporate_k(pd_: float, lgd: float, maturity: float = 2.5) -> float:
+    """CRE31.5-6, M = 2.5 unless given (F-IRB, CRE32.44), no SME adjustment: K per unit of EAD."""
     weight = (1 - math.exp(-50 * pd_)) / (1 - math.exp(-50))
     r = 0.12 * weight + 0.24 * (1 - weight)
     b = (0.11852 - 0.05478 * math.log(pd_)) ** 2
     stressed = norm.cdf((norm.ppf(pd_) + math.sqrt(r) * norm.ppf(0.999)) / math.sqrt(1 - r))
-    return (lgd * stressed - pd_ * lgd) * (1 + (2.5 - 2.5) * b) / (1 - 1.5 * b)
+    return (lgd * stressed - pd_ * lgd) * (1 + (maturity - 2.5) * b) / (1 - 1.5 * b)
 
 
 FIRB = {**UNRATED, "approach": "firb", "pd": 0.01}
@@ -232,3 +232,71 @@ def test_a_table_not_yet_validated_is_mitigated_alike() -> None:
         items({"protection_type": "cash", "amount": 30.0}),
     )
     assert firb.loc["L1", "lgd_used"] == pytest.approx(0.28, rel=REL)  # CRE32.10-11, as above
+
+
+BANK_AA_GUARANTEE = {"protection_type": "guarantee", "issuer_type": "bank", "rating": "AA-"}  # CRE20.16: 20%
+
+
+def test_guarantee_on_an_firb_line_takes_the_provider_sa_weight() -> None:
+    line = rwa_of(positions(FIRB), items({**BANK_AA_GUARANTEE, "amount": 60.0})).loc["L1"]
+    unsecured = 12.5 * corporate_k(0.01, 0.40)  # the obligor's RW per unit of EAD (CRE31.5, LGD 40%)
+    assert unsecured > 0.2  # CRE32.22: recognised, the provider's weight is lower
+    # CRE32.24(3): the covered 60 at the bank's SA weight 20%; CRE32.25: the other 40 at the obligor's
+    assert line["rwa"] == pytest.approx(60 * 0.20 + 40 * unsecured, rel=REL)
+    assert line["rwa_before_crm"] == pytest.approx(100 * unsecured, rel=REL)
+    assert line["risk_weight"] == pytest.approx((60 * 0.20 + 40 * unsecured) / 100, rel=REL)
+    assert (line["guaranteed"], line["unprotected"], line["exposure_after_crm"]) == pytest.approx(
+        (60.0, 40.0, 100.0), rel=REL
+    )  # EAD is not reduced
+    assert (line["pd_used"], line["lgd_used"]) == (0.01, 0.40)  # the obligor's PD and LGD stay
+    assert line["crm_rule"] == "CRE32.24(3), CRE22.80"
+    # the output floor's SA view: unrated corporate 100%, 60 at 20% + 40 at 100% = 52 (CRE22.80)
+    assert line["rwa_standardised"] == pytest.approx(52.0, rel=REL)
+
+
+def test_credit_derivative_on_an_airb_line_with_currency_mismatch() -> None:
+    airb = {**UNRATED, "approach": "airb", "pd": 0.01, "lgd": 0.30}  # M = residual 3 years (CRE32.45)
+    cds = items({"protection_type": "credit_derivative", "amount": 50.0, "issuer_type": "sovereign",
+                 "rating": "AA", "currency": "USD"})  # fmt: skip
+    line = rwa_of(positions(airb), cds).loc["L1"]
+    # CRE32.28 -> CRE32.23: G' = 0.6 x min(50, 100) = 30 without restructuring (CRE22.75);
+    # Hfx = 8% x sqrt((1 + 9) / 10) = 8% (CRE22.82-83): 30 x 0.92 = 27.6 at the sovereign's 0%
+    # (CRE20.7); the other 72.4 at the obligor's K(PD 1%, LGD 30%, M 3)
+    own = 12.5 * corporate_k(0.01, 0.30, 3.0)
+    assert line["guaranteed"] == pytest.approx(27.6, rel=REL)
+    assert line["rwa"] == pytest.approx(72.4 * own, rel=REL)
+    assert line["rwa_before_crm"] == pytest.approx(100 * own, rel=REL)
+    assert line["crm_rule"] == "CRE32.28, CRE32.24(3), CRE22.80, CRE22.75, CRE22.82"
+
+
+def test_guarantee_with_no_benefit_on_an_irb_line_is_not_recognised() -> None:
+    corporate_bb = items({"protection_type": "guarantee", "amount": 60.0, "issuer_type": "corporate",
+                          "rating": "BB"})  # fmt: skip  # CRE20.42 Table 10: 100%
+    line = rwa_of(positions(FIRB), corporate_bb).loc["L1"]
+    own = 12.5 * corporate_k(0.01, 0.40)
+    assert own < 1.0  # CRE32.22, CRE22.3: a 100% provider would raise the requirement
+    assert line["rwa"] == pytest.approx(100 * own, rel=REL) and line["guaranteed"] == 0.0
+    assert line["crm_rule"] == ""
+
+
+def test_collateral_then_guarantee_on_an_firb_line() -> None:
+    both = items({"protection_type": "cash", "amount": 30.0}, {**BANK_AA_GUARANTEE, "amount": 80.0})
+    line = rwa_of(positions(FIRB), both).loc["L1"]
+    # CRE32.10: cash 30 secures 30 at LGD_S 0%, LGD* = 40% x 70 / 100 = 28%; the guarantee covers
+    # the 70 still at the unsecured LGD (methodology C.47): min(70, 80) = 70 at 20% (CRE32.24(3));
+    # what remains is the secured 30 at LGD 0%, K = 0: RWA = 70 x 20% = 14
+    assert line["lgd_used"] == pytest.approx(0.28, rel=REL)
+    assert line["rwa"] == pytest.approx(14.0, rel=REL)
+    assert (line["collateral_covered"], line["guaranteed"]) == pytest.approx((30.0, 70.0), rel=REL)
+    assert line["unprotected"] == pytest.approx(0.0, abs=1e-9)
+    assert line["crm_rule"] == "CRE32.10, CRE32.24(3), CRE22.80"
+
+
+def test_a_bank_line_flagged_airb_takes_foundation_collateral() -> None:
+    bank_line = {**UNRATED, "product": "interbank_loan", "counterparty_type": "bank", "exposure_class": "bank",
+                 "rating": "A", "approach": "airb", "pd": 0.01, "lgd": 0.10}  # fmt: skip
+    line = rwa_of(positions(bank_line), items({"protection_type": "cash", "amount": 30.0})).loc["L1"]
+    # CRE30.34 / methodology C.2: no A-IRB for banks, so F-IRB LGD_U 45% (CRE32.6) and M = 2.5;
+    # CRE32.10: LGD* = 45% x 70 / 100 = 31.5%
+    assert line["lgd_used"] == pytest.approx(0.315, rel=REL)
+    assert line["rwa"] == pytest.approx(12.5 * corporate_k(0.01, 0.315) * 100, rel=REL)

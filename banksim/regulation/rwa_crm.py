@@ -1,4 +1,4 @@
-"""Credit risk mitigation in the RWA lines: SA CRM on SA lines and on every line's SA view, F-IRB LGD*.
+"""Credit risk mitigation in the RWA lines: SA CRM on SA lines and every SA view, F-IRB LGD*, IRB guarantees.
 
 ``apply_crm`` adds the CRM columns (``CRM_RWA_COLUMNS``) to the table of ``risk_weighted_assets``;
 without protection they hold neutral values and no number changes (methodology 9.10).
@@ -52,6 +52,7 @@ LINE_INPUTS = (
 
 # The CRM columns an SA line takes from its SA view (CRE22).
 SA_LINE_OUTPUTS = ("exposure_after_crm", "collateral_covered", "guaranteed", "unprotected", "he", "hc", "hfx")
+IRB_GUARANTEE_RULE = "CRE32.24(3)"  # the covered part of an IRB line at the provider's SA weight
 IRB_INPUTS = ("large_financial_institution", "annual_sales")  # which IRB lines are foundation
 
 
@@ -77,6 +78,31 @@ class _Columns:
         """Put the CRM paragraphs ``rules`` on ``rows`` of the categorical ``column``."""
         current = self.changed.get(column, self.out[column].array)
         self.changed[column] = _rule_column(pd.Series(current, copy=False), rows, rules)
+
+    def append_rules(self, column: str, rows: np.ndarray, prefix: np.ndarray, rules: pd.Series) -> None:
+        """Append ``prefix`` and the paragraphs ``rules`` to those already on ``rows`` of ``column``."""
+        current = pd.Series(self.changed.get(column, self.out[column].array), copy=False)
+        before = current.cat.codes.to_numpy()[rows]
+        added = rules.cat.codes.to_numpy()
+        heads, head = np.unique(prefix, return_inverse=True)
+        key = (before.astype(np.int64) * len(rules.cat.categories) + added) * len(heads) + head
+        unique, inverse = np.unique(key, return_inverse=True)
+        names = current.cat.categories
+        labels = [
+            ", ".join(
+                part
+                for part in (
+                    str(names[k // len(heads) // len(rules.cat.categories)]),
+                    str(heads[k % len(heads)]),
+                    str(rules.cat.categories[k // len(heads) % len(rules.cat.categories)]),
+                )
+                if part
+            )
+            for k in (int(u) for u in unique)
+        ]
+        distinct = list(dict.fromkeys(labels))
+        codes = np.array([distinct.index(label) for label in labels], dtype=np.int32)[inverse]
+        self.rules(column, rows, pd.Series(categorical(codes, distinct), copy=False))
 
     def frame(self) -> pd.DataFrame:
         """The table with the changed columns."""
@@ -134,8 +160,10 @@ def apply_crm(
     -------
     DataFrame
         ``rwa`` with :data:`CRM_RWA_COLUMNS`: SA lines take SA CRM in ``rwa``; F-IRB lines LGD*
-        in ``lgd_used``, ``k`` and ``rwa``; every protected credit line's ``rwa_standardised`` (the
-        output floor's SA view) takes SA CRM; supporting factors apply after CRM (methodology 9.10).
+        in ``lgd_used``, ``k`` and ``rwa``; guarantees and credit derivatives on IRB lines take
+        the provider's SA risk weight on the covered part (CRE32.24(3), methodology C.47); every
+        protected credit line's ``rwa_standardised`` (the output floor's SA view) takes SA CRM;
+        supporting factors apply after CRM (methodology 9.10).
     """
     out = neutral_crm_columns(rwa)
     approach = params["crm"]["approach"]
@@ -161,7 +189,9 @@ def apply_crm(
     _sa_lines(columns, rows[~irb], standardised.loc[~irb])
     if irb.any():
         irb_line, irb_items = subset_items(line, table, irb)
-        _firb_lines(columns, rows[irb], lines.loc[irb], irb_items, irb_line, params)
+        irb_lines = lines.loc[irb].reset_index(drop=True)
+        _firb_lines(columns, rows[irb], irb_lines, irb_items, irb_line, params)
+        _irb_guarantees(columns, rows[irb], irb_lines, irb_items, irb_line, params)  # after LGD*
     return columns.frame()
 
 
@@ -281,7 +311,7 @@ def _firb_lines(
     params: Mapping[str, Any],
 ) -> None:
     """Performing foundation lines: LGD* of CRE32.10-14 scales K and RWA (K is linear in LGD); other
-    IRB lines keep their own RWA (A-IRB: own LGD; IRB guarantees not recognised; methodology 9.10)."""
+    IRB lines keep their own LGD against collateral (A-IRB: own LGD; methodology 9.10)."""
     foundation = _foundation(out, rows, lines, params) & (out.get("pd_used", rows) < 1)
     if not foundation.any():
         return
@@ -321,6 +351,53 @@ def _firb_lines(
     out.set("hc", rows, hc[changed])
     out.set("hfx", rows, hfx[changed])
     out.rules("crm_rule", rows, firb["crm_rule"].loc[changed])
+
+
+def _irb_guarantees(
+    out: _Columns,
+    rows: np.ndarray,
+    lines: pd.DataFrame,
+    table: pd.DataFrame,
+    line: np.ndarray,
+    params: Mapping[str, Any],
+) -> None:
+    """Guarantees and credit derivatives on IRB lines: substitution (CRE32.22-28, methodology C.47).
+
+    The covered part of the EAD still at the obligor's unsecured LGD takes the provider's SA risk
+    weight (CRE32.24(3)), the rest keeps the line's own (CRE32.25); G', Hfx, MF and the no-benefit
+    rule are those of the SA (CRE32.23, CRE32.26, methodology 9.6); the line's supporting factor
+    applies after (as on SA lines). A-IRB lines take the same treatment (CRE32.28).
+    """
+    guarantee = codes_in(table, "protection_type", *GUARANTEE_TYPES)
+    has = np.bincount(line[guarantee], minlength=len(rows)) > 0
+    if not has.any():
+        return
+    line, items = subset_items(line, table, has, guarantee)
+    foundation = _foundation(out, rows, lines, params)[has]
+    rows, lines = rows[has], lines.loc[has]
+    ead, factor = out.get("exposure", rows), out.get("supporting_factor", rows)
+    he, unprotected = out.get("he", rows), out.get("unprotected", rows)
+    with np.errstate(invalid="ignore", divide="ignore"):  # per unit of EAD, before the factor
+        unsecured_rw = np.where(ead * factor > 0, out.get("rwa_before_crm", rows) / (ead * factor), 0.0)
+    covered_amount = unprotected / (1 + he)  # E_g: the EAD still at the unsecured LGD (C.47)
+    frame = _crm_lines(lines, covered_amount).assign(risk_weight=unsecured_rw)
+    result = mitigate_matched(validate_crm_lines(frame, "sa"), items, line, "comprehensive", params).lines
+    guaranteed = result["guaranteed"].to_numpy()
+    changed = guaranteed > 0
+    if not changed.any():
+        return
+    before = out.get("rwa", rows)
+    after = before + (result["rwa"].to_numpy() - covered_amount * unsecured_rw) * factor  # CRE32.24-25
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(before > 0, after / before, 1.0)
+    rows, scale, foundation = rows[changed], scale[changed], foundation[changed]
+    for column in ("k", "risk_weight"):
+        out.set(column, rows, out.get(column, rows) * scale)
+    out.set("rwa", rows, after[changed])
+    out.set("guaranteed", rows, guaranteed[changed])
+    out.set("unprotected", rows, (unprotected - guaranteed * (1 + he))[changed])
+    prefix = np.where(foundation, IRB_GUARANTEE_RULE, f"CRE32.28, {IRB_GUARANTEE_RULE}")
+    out.append_rules("crm_rule", rows, prefix, result["crm_rule"].loc[changed])
 
 
 def _item_haircuts(items: pd.DataFrame, line: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
