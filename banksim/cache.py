@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from banksim import payloads
 from banksim.code_version import CodeVersion
 from banksim.errors import BanksimError, InputError
 from banksim.hashing import KEY_SCHEME, compute_params_hash, describe_value
+from banksim.recent import private_copy
 from banksim.store import check_kind, get_store
 
 if TYPE_CHECKING:
@@ -172,7 +172,9 @@ class CachedFunction:
         return lineage(self.key(*args, **kwargs))
 
     # -- storage --------------------------------------------------------------------------------
-    def _encode(self, result: Any) -> tuple[list[tuple[str, payloads.Payload, str | None]], bool]:
+    def _parts(self, result: Any) -> tuple[list[tuple[str, Any, str | None]], bool]:
+        """The result's parts as ``(kind_or_name, value, mime)`` and whether it is a tuple; a value
+        the store cannot keep is a ResultTypeError now, before anything is written."""
         is_tuple = isinstance(result, tuple)
         values = list(result) if is_tuple else [result]
         if is_tuple:
@@ -182,20 +184,18 @@ class CachedFunction:
             names = tuple(check_kind(f"{self.kind}_{name}", "parts") for name in names)
         else:
             names = (self.kind,)
-        encoded: list[tuple[str, payloads.Payload, str | None]] = []
+        parts: list[tuple[str, Any, str | None]] = []
         for name, value in zip(names, values, strict=True):
-            if isinstance(value, pd.DataFrame):
-                encoded.append((name, payloads.encode_dataframe(value, f"{self.name} result"), None))
-            elif isinstance(value, dict):
-                encoded.append((name, payloads.encode_dict(value, f"{self.name} result"), None))
+            if isinstance(value, pd.DataFrame | dict):
+                parts.append((name, value, None))
             elif isinstance(value, bytes | bytearray):
-                encoded.append((name, payloads.encode_bytes(bytes(value)), self.mime))
+                parts.append((name, bytes(value), self.mime))
             else:
                 raise ResultTypeError(
                     f"{self.name} returned a {type(value).__name__}; cached functions return a "
                     "DataFrame, a dict, bytes, or a tuple of these"
                 )
-        return encoded, is_tuple
+        return parts, is_tuple
 
     def _load(self, key: str) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
         """The stored result of ``key`` as a tuple of parts with its configuration row, or None
@@ -243,6 +243,10 @@ class CachedFunction:
         call = self._call(args, kwargs)
         lease = None
         if use_cache:
+            pending = get_store().pending(call.key, hit=True)
+            if pending is not None:  # computed here a moment ago, still being written: from memory
+                values = tuple(private_copy(value) for value in pending.values)
+                return self._finish(call, values, True, started, pending.configuration["compute_seconds"])
             stored = self._load(call.key)
             if stored is None:
                 lease, stored = self._claim_or_wait(call.key)
@@ -250,11 +254,13 @@ class CachedFunction:
                 values, configuration = stored
                 get_store().record_hit(call.key)
                 return self._finish(call, values, True, started, configuration.get("compute_seconds"))
+        computation = compute or functools.partial(self.func, *args, **kwargs)
         try:
-            return self._compute(call, compute or functools.partial(self.func, *args, **kwargs), started)
-        finally:
+            return self._compute(call, computation, started, lease)
+        except BaseException:
             if lease is not None:
                 lease.release()
+            raise
 
     def _claim_or_wait(self, key: str) -> tuple[Lease | None, tuple[tuple[Any, ...], dict[str, Any]] | None]:
         """One computation per key across processes: claim the key's lease and compute, or,
@@ -279,8 +285,9 @@ class CachedFunction:
             if stored is not None:
                 return None, stored
 
-    def _compute(self, call: _Call, compute: Callable[[], Any], started: float) -> Any:
-        """Run the computation, store its result under the call's key, return it with hit False."""
+    def _compute(self, call: _Call, compute: Callable[[], Any], started: float, lease: Lease | None) -> Any:
+        """Run the computation, store its result under the call's key (now or on the write-behind
+        thread, which then releases ``lease``), return it with hit False."""
         computing = time.perf_counter()
         result = compute()
         compute_seconds = time.perf_counter() - computing
@@ -288,8 +295,8 @@ class CachedFunction:
         if written:  # globals the run itself changed are state it writes, not inputs: key without them
             log.info("%s changes %s when it runs; they are left out of its code version", self.name, written)
             call = self._keyed(call.arguments)
-        encoded, is_tuple = self._encode(result)
-        layout = {"tuple": is_tuple, "parts": [{"name": n, "format": p.format} for n, p, _ in encoded]}
+        parts, is_tuple = self._parts(result)
+        layout = {"tuple": is_tuple, "parts": [{"name": n, "format": _format(v)} for n, v, _ in parts]}
         configuration = {
             "kind": self.kind,
             "function": self.name,
@@ -308,7 +315,8 @@ class CachedFunction:
                 default=str,
             ),
         }
-        get_store().save_entry(call.key, configuration, encoded)
+        release = lease.release if lease is not None else None
+        get_store().save_result(call.key, configuration, parts, on_stored=release)
         return self._finish(call, result if is_tuple else (result,), False, started, compute_seconds)
 
     def _finish(
@@ -337,6 +345,11 @@ class CachedFunction:
         intact; computes nothing and writes nothing but the hit count."""
         started = time.perf_counter()
         call = self._call(args, kwargs)
+        pending = get_store().pending(call.key, hit=True)
+        if pending is not None:  # computed here a moment ago, still being written
+            values = tuple(private_copy(value) for value in pending.values)
+            self._finish(call, values, True, started, pending.configuration["compute_seconds"])
+            return values if json.loads(pending.configuration["result_layout"])["tuple"] else values[0]
         stored = self._load(call.key)
         if stored is None:
             return None
@@ -352,6 +365,8 @@ class CachedFunction:
 
     def _stored(self, key: str) -> bool:
         store = get_store()
+        if store.pending(key) is not None:  # computed here, being written: it will be stored
+            return True
         configuration = store.configuration(key)
         if configuration is None or not configuration.get("result_layout"):
             return False
@@ -379,6 +394,13 @@ class CachedFunction:
         if not differences:
             return f"miss: {self.kind} {call.key[:12]} was stored but its payload is missing or damaged"
         return f"miss: nearest stored entry {nearest[:12]} differs in " + "; ".join(differences)
+
+
+def _format(value: Any) -> str:
+    """The payload format a result part is stored in (see :mod:`banksim.payloads`)."""
+    if isinstance(value, pd.DataFrame):
+        return "parquet"
+    return "json" if isinstance(value, dict) else "blob"
 
 
 def _check_parts(kind: str, parts: tuple[str, ...] | None) -> tuple[str, ...] | None:

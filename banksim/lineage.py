@@ -27,6 +27,7 @@ def input_edges(store: Store | None = None) -> pd.DataFrame:
     """Every known edge: a call (``params_hash``, ``function``) took, as ``argument``, a table
     stored by another call (``input_params_hash``, ``input_kind``, ``input_function``)."""
     store = store or get_store()
+    store.flush()
     with store.transaction() as conn:
         calls = conn.execute(
             select(CONFIGURATIONS.c.params_hash, CONFIGURATIONS.c.function, CONFIGURATIONS.c.params_json)
@@ -85,6 +86,7 @@ def used_by(params_hash: str, store: Store | None = None) -> pd.DataFrame:
 def _walk(params_hash: str, store: Store | None, *, upstream: bool) -> pd.DataFrame:
     start = check_key(params_hash)
     store = store or get_store()
+    store.flush()  # what this process computed a moment ago is linked too
     if store.configuration(start) is None:
         raise InputError("params_hash", f"no cached call {start!r} in this store")
     edges = input_edges(store)

@@ -85,6 +85,7 @@ READ_ONLY_SETTINGS = (
 
 
 def _stored_rows(store: Store) -> tuple[list[Any], list[Any]]:
+    store.flush()  # results this process computed a moment ago are queried too
     with store.transaction() as conn:
         rows = conn.execute(
             select(

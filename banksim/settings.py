@@ -29,6 +29,7 @@ DEFAULTS = {
     "ARTIFACT_PATH": "./data/artifacts",
     "LOG_LEVEL": "INFO",
     "MEMORY_CACHE_MB": "1024",
+    "WRITE_BEHIND_MB": "1024",
 }
 ARTIFACT_STORES = ("file", "db")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -91,6 +92,9 @@ class Settings:
     memory_cache_mb : int
         MiB of recently read results each store keeps in memory, so a repeated hit skips the
         payload read (``MEMORY_CACHE_MB``); 0 turns the in-memory tier off.
+    write_behind_mb : int
+        MiB of computed results that may wait to be written on a background thread while the
+        caller goes on (``WRITE_BEHIND_MB``); 0 writes every result before returning it.
     """
 
     db_url: str = DEFAULTS["DB_URL"]
@@ -98,18 +102,13 @@ class Settings:
     artifact_path: str = DEFAULTS["ARTIFACT_PATH"]
     log_level: str = DEFAULTS["LOG_LEVEL"]
     memory_cache_mb: int = int(DEFAULTS["MEMORY_CACHE_MB"])
+    write_behind_mb: int = int(DEFAULTS["WRITE_BEHIND_MB"])
 
     def __post_init__(self) -> None:
-        if (
-            isinstance(self.memory_cache_mb, bool)
-            or not isinstance(self.memory_cache_mb, int)
-            or (self.memory_cache_mb < 0)
-        ):
-            raise InputError(
-                "MEMORY_CACHE_MB",
-                f"{self.memory_cache_mb!r} is not a size in MiB",
-                allowed="a whole number >= 0 (0 turns the in-memory tier off)",
-            )
+        _check_mib("MEMORY_CACHE_MB", self.memory_cache_mb, "the in-memory tier off")
+        _check_mib(
+            "WRITE_BEHIND_MB", self.write_behind_mb, "write-behind off: results are written before returning"
+        )
         if self.artifact_store not in ARTIFACT_STORES:
             raise InputError(
                 "ARTIFACT_STORE", f"unknown value {self.artifact_store!r}", allowed=ARTIFACT_STORES
@@ -122,7 +121,14 @@ class Settings:
         return (
             f"Settings(db_url={mask_url(self.db_url)!r}, artifact_store={self.artifact_store!r}, "
             f"artifact_path={mask_url(self.artifact_path)!r}, log_level={self.log_level!r}, "
-            f"memory_cache_mb={self.memory_cache_mb!r})"
+            f"memory_cache_mb={self.memory_cache_mb!r}, write_behind_mb={self.write_behind_mb!r})"
+        )
+
+
+def _check_mib(name: str, value: Any, zero: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(
+            name, f"{value!r} is not a size in MiB", allowed=f"a whole number >= 0 (0 turns {zero})"
         )
 
 
@@ -257,6 +263,7 @@ def _resolved(
         artifact_path=_under_root(values["ARTIFACT_PATH"].strip(), root),
         log_level=values["LOG_LEVEL"].strip().upper(),
         memory_cache_mb=_whole_number("MEMORY_CACHE_MB", values["MEMORY_CACHE_MB"]),
+        write_behind_mb=_whole_number("WRITE_BEHIND_MB", values["WRITE_BEHIND_MB"]),
     )
 
 
@@ -296,7 +303,7 @@ def override_settings(**changes: Any) -> Iterator[Settings]:
     ----------
     **changes
         Field names of :class:`Settings` (``db_url``, ``artifact_store``, ``artifact_path``,
-        ``log_level``, ``memory_cache_mb``) and their new values.
+        ``log_level``, ``memory_cache_mb``, ``write_behind_mb``) and their new values.
 
     Examples
     --------

@@ -17,6 +17,7 @@ def listed(store: bs.Store, pattern: str = "*") -> list[str]:
 
 
 def data_path(store: bs.Store, kind: str, key: str) -> str:
+    store.flush()  # a result computed a moment ago may still be on its way (write-behind)
     with store.transaction() as conn:
         return conn.execute(
             text("SELECT data_path FROM simulations WHERE kind = :k AND params_hash = :h"),

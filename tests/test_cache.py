@@ -110,7 +110,11 @@ def test_is_cached_answers_without_computing_or_writing(sqlite_store: bs.Store) 
 
 
 def damage(store: bs.Store, kind: str, key: str) -> None:
-    """Cut the end off a stored Parquet payload, in its file or in its database row."""
+    """Cut the end off a stored Parquet payload, in its file or in its database row (once it is
+    written: write-behind may still hold it) as another process would find it: this process's
+    in-memory tier, which holds what it computed, is emptied."""
+    store.flush()
+    store.recent.clear()
     if store.artifact_store == "file":
         relative = payload_files.data_path(store, kind, key)
         payload_files.write(store, relative, payload_files.read(store, relative)[:-40])

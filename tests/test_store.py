@@ -354,6 +354,7 @@ def block(n: int) -> tuple[pd.DataFrame, dict]:
 def test_shrink_removes_least_recently_used_calls_whole(store: bs.Store) -> None:
     for n in (100_000, 50_000, 20_000):  # created in this order, a little apart
         block(n)
+        store.flush()  # stored now, not on the write-behind thread later
         time.sleep(0.02)
     assert block(100_000)[-1]  # a hit: now the most recently used
     sizes = store.list_entries().groupby("params_hash")["bytes"].sum()

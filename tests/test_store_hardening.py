@@ -29,6 +29,7 @@ FRAME = pd.DataFrame({"amount": [1.0, 2.0, 3.0]})
 
 
 def _data_path(store: bs.Store, kind: str, key: str) -> str | None:
+    store.flush()  # a result computed a moment ago may still be on its way (write-behind)
     with store.transaction() as conn:
         return conn.execute(
             text("SELECT data_path FROM simulations WHERE kind = :k AND params_hash = :h"),

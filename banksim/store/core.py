@@ -6,6 +6,7 @@ reads verify a checksum and treat damage as a miss; nothing is ever unpickled.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import contextvars
 import datetime as dt
@@ -15,14 +16,14 @@ import threading
 import types
 import uuid
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from banksim import payloads
 from banksim.errors import InputError, StoreError
-from banksim.recent import RecentPayloads, footprint
+from banksim.recent import RecentPayloads, footprint, private_copy
 from banksim.settings import ARTIFACT_STORES, check_db_url, get_settings, mask_secrets, mask_url
 
 from . import schema
@@ -31,6 +32,7 @@ from .engine import config_lock_key, lock_key
 from .names import check_key, check_kind, check_lease_seconds, check_mime, check_name
 from .reads import EngineReads, Reads, SqliteReads, sqlite_file
 from .rows import Row, library_versions, same_payload, simulation_values, table_of
+from .writer import PendingWrite, Writer
 
 if TYPE_CHECKING:  # SQLAlchemy is loaded to write, migrate or maintain, not for a hit on SQLite
     from sqlalchemy import Connection, Engine, Table
@@ -66,6 +68,10 @@ class Store:
     lease_seconds : float
         How long a claim to compute a key (:meth:`claim`) lasts without renewal: a crashed
         process's key is taken over by a waiting one after this long.
+    write_behind_mb : int, optional
+        MiB of computed results that may wait to be written while the caller goes on (see
+        :meth:`save_result`); default from the ``WRITE_BEHIND_MB`` setting, 0 to write before
+        returning.
 
     Examples
     --------
@@ -82,6 +88,7 @@ class Store:
         migrate: bool = True,
         memory_cache_mb: int | None = None,
         lease_seconds: float = 30.0,
+        write_behind_mb: int | None = None,
     ) -> None:
         check_db_url(db_url, "db_url")
         if artifact_store not in ARTIFACT_STORES:
@@ -107,6 +114,9 @@ class Store:
         if memory_cache_mb is None:
             memory_cache_mb = get_settings().memory_cache_mb
         self.recent = RecentPayloads(memory_cache_mb * 2**20)
+        if write_behind_mb is None:
+            write_behind_mb = get_settings().write_behind_mb
+        self.write_queue = Writer(write_behind_mb * 2**20) if write_behind_mb else None
         self.lease_seconds = check_lease_seconds(lease_seconds)
         self._verified_files: dict[str, tuple[Any, ...]] = {}  # data_path -> _file_state
         all_stores.add(self)
@@ -131,7 +141,8 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        """Release database connections and the in-memory tier."""
+        """Finish pending writes, then release database connections and the in-memory tier."""
+        self.flush()
         self.recent.clear()
         if self.sqlite_reads is not None:
             self.sqlite_reads.close()
@@ -157,6 +168,18 @@ class Store:
         if self.sqlite_reads is not None:
             self.sqlite_reads.forget()
         self.recent.reset_after_fork()
+        if self.write_queue is not None:
+            self.write_queue.after_fork()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every result computed so far is written and committed (write-behind, see
+        :meth:`save_result`); False if ``timeout`` seconds ran out first."""
+        return True if self.write_queue is None else self.write_queue.flush(timeout)
+
+    def pending(self, params_hash: str, *, hit: bool = False) -> PendingWrite | None:
+        """The result of ``params_hash`` still being written by this process, or None; ``hit``
+        counts a cache hit on it (recorded once its row is committed)."""
+        return None if self.write_queue is None else self.write_queue.pending(params_hash, hit=hit)
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[Reads]:
@@ -455,6 +478,7 @@ class Store:
 
     def load_dataframe(self, kind: str, params_hash: str) -> pd.DataFrame | None:
         """Return the DataFrame stored under ``(kind, params_hash)``, or None."""
+        self.flush()
         value = self._get("simulations", {"kind": check_kind(kind), "params_hash": check_key(params_hash)})
         if value is not None and not isinstance(value, pd.DataFrame):
             raise InputError("kind", f"{kind!r}/{params_hash!r} holds a dict, not a DataFrame; use load_dict")
@@ -468,6 +492,7 @@ class Store:
 
     def load_dict(self, kind: str, params_hash: str) -> dict[str, Any] | None:
         """Return the dict stored under ``(kind, params_hash)``, or None."""
+        self.flush()
         value = self._get("simulations", {"kind": check_kind(kind), "params_hash": check_key(params_hash)})
         if value is not None and not isinstance(value, dict):
             raise InputError(
@@ -484,6 +509,7 @@ class Store:
 
     def load_artifact(self, params_hash: str, name: str) -> tuple[bytes, str] | None:
         """Return ``(bytes, mime)`` stored under ``(params_hash, name)``, or None."""
+        self.flush()
         return self._get("artifacts", {"params_hash": check_key(params_hash), "name": check_name(name)})
 
     # -- used by the cache ----------------------------------------------------------------------
@@ -493,6 +519,7 @@ class Store:
             return reads.configuration(params_hash)
 
     def configurations(self, kind: str) -> list[dict[str, Any]]:
+        self.flush()
         from sqlalchemy import select
 
         from .rows import CONFIGURATIONS
@@ -535,12 +562,67 @@ class Store:
                 if driver is not None:
                     driver.execute("PRAGMA busy_timeout = 60000")
 
+    def save_result(
+        self,
+        params_hash: str,
+        configuration: dict[str, Any],
+        parts: Sequence[tuple[str, Any, str | None]],
+        on_stored: Callable[[], None] | None = None,
+    ) -> None:
+        """Store a cached call's result: now, or on the write-behind thread once the caller has it.
+
+        ``parts`` holds ``(kind_or_name, value, mime)``: DataFrames become Parquet, dicts JSON,
+        bytes (``mime`` given) artifacts. With write-behind (``write_behind_mb``) the values are
+        snapshot (a DataFrame shallowly, under copy-on-write), the call returns, and the writer
+        encodes, writes, verifies and commits them in order; until then :meth:`pending` serves
+        them. Either way the stored values enter the in-memory tier as they are (nothing is
+        decoded again), and ``on_stored`` (which releases the key's lease) runs after the commit
+        or the failure.
+        """
+        label = f"{configuration.get('function', configuration.get('kind'))} result"
+        if self.write_queue is None:
+            try:
+                self._write_result(params_hash, configuration, parts, label)
+            finally:
+                if on_stored is not None:
+                    on_stored()
+            return
+        snapshot = [(name, private_copy(value), mime) for name, value, mime in parts]
+
+        def write() -> None:
+            try:
+                self._write_result(params_hash, configuration, snapshot, label)
+            finally:
+                if on_stored is not None:
+                    on_stored()
+            for _ in range(pending.hits):  # served from memory while it was being written
+                self.record_hit(params_hash)
+
+        values = tuple(value for _, value, _ in snapshot)
+        nbytes = sum(footprint(value, 0) for value in values)
+        describe = f"{configuration.get('kind')} {params_hash[:12]}"
+        pending = PendingWrite(params_hash, values, configuration, nbytes, write, describe)
+        self.write_queue.submit(pending)
+
+    def _write_result(
+        self,
+        params_hash: str,
+        configuration: dict[str, Any],
+        parts: Sequence[tuple[str, Any, str | None]],
+        label: str,
+    ) -> None:
+        encoded = [(name, _encode(value, label), mime) for name, value, mime in parts]
+        ids = self.save_entry(params_hash, configuration, encoded)
+        if self.recent.limit_bytes:
+            for (_, payload, _), (_, value, _), row_id in zip(encoded, parts, ids, strict=True):
+                self.recent.put(row_id, payload.checksum, value, footprint(value, payload.size_bytes))
+
     def save_entry(
         self,
         params_hash: str,
         configuration: dict[str, Any],
         parts: Sequence[tuple[str, payloads.Payload, str | None]],
-    ) -> None:
+    ) -> list[str]:
         """Store a cached call's result parts and its configuration row in one transaction.
 
         ``parts`` holds ``(kind_or_name, payload, mime)``; blobs (``mime`` given) go to artifacts.
@@ -567,7 +649,7 @@ class Store:
                         {**simulation_values(payload), "code_version": configuration.get("code_version")},
                     )
                 )
-        self._commit(writes, configuration={"params_hash": params_hash, **configuration})
+        return self._commit(writes, configuration={"params_hash": params_hash, **configuration})
 
     def has_part(self, name: str, params_hash: str, blob: bool) -> bool:
         """True if a result part is stored intact; checks its checksum without decoding it."""
@@ -604,12 +686,14 @@ class Store:
     # -- maintenance (banksim.store.maintenance, loaded when used) ---------------------------------
     def list_entries(self, kind: str | None = None) -> pd.DataFrame:
         """One row per stored payload; see :func:`banksim.store.maintenance.list_entries`."""
+        self.flush()  # what this process computed is listed too
         from . import maintenance
 
         return maintenance.list_entries(self, kind)
 
     def stats(self) -> pd.DataFrame:
         """Stored calls, bytes, hits and misses; see :func:`banksim.store.maintenance.stats`."""
+        self.flush()  # what this process computed is listed too
         from . import maintenance
 
         return maintenance.stats(self)
@@ -617,6 +701,7 @@ class Store:
     def verify(self, kind: str | None = None, *, dry_run: bool = False) -> pd.DataFrame:
         """Check every payload against its checksum, remove the damaged ones; see
         :func:`banksim.store.maintenance.verify`."""
+        self.flush()  # what this process computed is listed too
         from . import maintenance
 
         return maintenance.verify(self, kind, dry_run=dry_run)
@@ -625,6 +710,7 @@ class Store:
         self, kind: str | None = None, older_than: dt.timedelta | str | None = None, *, dry_run: bool = False
     ) -> pd.DataFrame:
         """Remove entries by kind and age; see :func:`banksim.store.maintenance.purge`."""
+        self.flush()  # what this process computed is listed too
         from . import maintenance
 
         return maintenance.purge(self, kind, older_than, dry_run=dry_run)
@@ -632,14 +718,32 @@ class Store:
     def shrink(self, max_bytes: int | str, kind: str | None = None, *, dry_run: bool = False) -> pd.DataFrame:
         """Remove the least recently used entries until the payloads fit in ``max_bytes``; see
         :func:`banksim.store.maintenance.shrink`."""
+        self.flush()  # what this process computed is listed too
         from . import maintenance
 
         return maintenance.shrink(self, max_bytes, kind, dry_run=dry_run)
 
     def remove_orphans(self, *, dry_run: bool = False, grace: dt.timedelta | None = None) -> list[str]:
         """Delete payload files no row points at; see :func:`banksim.store.maintenance.remove_orphans`."""
+        self.flush()  # what this process computed is listed too
         from . import maintenance
 
         if grace is None:
             return maintenance.remove_orphans(self, dry_run=dry_run)
         return maintenance.remove_orphans(self, dry_run=dry_run, grace=grace)
+
+
+def _encode(value: Any, label: str) -> payloads.Payload:
+    """A result part's payload: Parquet for a DataFrame, JSON for a dict, raw bytes otherwise."""
+    if isinstance(value, pd.DataFrame):
+        return payloads.encode_dataframe(value, label)
+    if isinstance(value, dict):
+        return payloads.encode_dict(value, label)
+    return payloads.encode_bytes(bytes(value))
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    """Drain every open store's write-behind queue before the process exits."""
+    for store in list(all_stores):
+        store.flush()

@@ -41,6 +41,7 @@ def open_store(
     artifact_store: str | None = None,
     artifact_path: str | os.PathLike[str] | None = None,
     memory_cache_mb: int | None = None,
+    write_behind_mb: int | None = None,
 ) -> Store:
     """Open a store; unspecified parts come from the settings (``DB_URL`` and friends).
 
@@ -52,6 +53,7 @@ def open_store(
         artifact_store or settings.artifact_store,
         artifact_path if artifact_path is not None else settings.artifact_path,
         memory_cache_mb=memory_cache_mb,
+        write_behind_mb=write_behind_mb,
     )
 
 
