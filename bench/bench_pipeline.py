@@ -1,0 +1,126 @@
+"""Benchmark of the pipeline end to end: a cold run against its computations, and a scenario grid.
+
+Run: ``.venv/bin/python bench/bench_pipeline.py [--positions 1000000] [--grid-positions 100000]
+[--scenarios 200] [--repeats 3]``. Side by side in one process (warm: imports done), each repeat
+in a fresh store with the in-memory tier off:
+
+- direct: every step's function called on the previous steps' results, nothing hashed or stored;
+- cold pipeline: ``run_pipeline`` in an empty store, write-behind on (the default): when the
+  result is returned, and when the store has written everything (``flush``);
+- the same with write-behind off (``WRITE_BEHIND_MB=0``): every result written before returning.
+
+Then a grid of scenarios (PD multiplier x house prices x LGD multiplier) swept on the process pool
+from an empty store (worker start-up included), with the time per scenario and the share of
+lines each step recomputed, and the same sweep again, fully cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import banksim as bs
+from banksim import steps as registry
+from banksim.scenarios import SCENARIOS, scenario_grid
+
+
+def direct(num_positions: int, seed: int) -> None:
+    """The pipeline's computations alone: each step's function on the earlier steps' results."""
+    values: dict[str, Any] = {
+        "num_positions": num_positions, "seed": seed, "config": None, "include_derivatives": True,
+        "scenario": SCENARIOS["baseline"], "parameters": None,
+    }  # fmt: skip
+    for step in registry.STEPS:
+        if step.is_needed(values):
+            results = step.function.func(*step.call_arguments(values))
+            results = results if len(step.outputs) > 1 else (results,)
+            values.update(zip(step.outputs, results, strict=True))
+
+
+def in_fresh_store(run: Callable[[bs.Store], None], write_behind_mb: int | None) -> tuple[float, float]:
+    """Seconds until ``run`` returned, and until its store had written everything."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        store = bs.open_store(
+            f"sqlite:///{root / 'bench.db'}", artifact_path=root / "artifacts", memory_cache_mb=0,
+            write_behind_mb=write_behind_mb,
+        )  # fmt: skip
+        with bs.use_store(store):
+            started = time.perf_counter()
+            run(store)
+            returned = time.perf_counter() - started
+            store.flush()
+            written = time.perf_counter() - started
+        store.close()
+    return returned, written
+
+
+def cold_pipeline(num_positions: int, repeats: int) -> None:
+    seed = 11
+    direct(10_000, seed)  # warm-up: imports and first-call costs out of the figures
+    in_fresh_store(lambda store: bs.run_pipeline(10_000, seed), None)
+    times: dict[str, list[float]] = {}
+    for _ in range(repeats):  # round-robin, so load hits every variant alike
+        started = time.perf_counter()
+        direct(num_positions, seed)
+        times.setdefault("direct", []).append(time.perf_counter() - started)
+        returned, written = in_fresh_store(lambda store: bs.run_pipeline(num_positions, seed), None)
+        times.setdefault("pipeline, write-behind: returned", []).append(returned)
+        times.setdefault("pipeline, write-behind: all written", []).append(written)
+        returned, _ = in_fresh_store(lambda store: bs.run_pipeline(num_positions, seed), 0)
+        times.setdefault("pipeline, write-behind off", []).append(returned)
+    base = statistics.median(times["direct"])
+    print(
+        f"cold pipeline, {num_positions:,} positions, medians of {repeats} (warm process, fresh store each):"
+    )
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"  {name:<38} {median:7.2f} s  {median / base:5.2f}x direct")
+
+
+def grid(num_positions: int, scenarios: int) -> None:
+    chosen = scenario_grid(
+        pd_multiplier=[1.0, 1.25, 1.5, 2.0, 3.0],
+        house_price_change=[0.0, -0.05, -0.1, -0.15, -0.2, -0.25, -0.3, -0.4],
+        lgd_multiplier=[1.0, 1.1, 1.2, 1.3, 1.5],
+    )[:scenarios]
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        store = bs.open_store(f"sqlite:///{root / 'grid.db'}", artifact_path=root / "artifacts")
+        with bs.use_store(store):
+            started = time.perf_counter()
+            table = bs.sweep(chosen, num_positions, 1, executor="process", progress=False)
+            seconds = time.perf_counter() - started
+            failed = int((table["status"] != "ok").sum())
+            each = seconds / len(chosen)
+            print(
+                f"grid of {len(chosen)} scenarios, {num_positions:,} positions, process pool: "
+                f"{seconds:.1f} s ({each:.3f} s each, {failed} failed; empty store, pool start in)"
+            )
+            if "lines_recomputed" in table and "lines" in table:
+                share = table["lines_recomputed"].sum() / max(table["lines"].sum(), 1)
+                print(f"  lines recomputed: {share:.1%} of the lines of every step of every scenario")
+            started = time.perf_counter()
+            bs.sweep(chosen, num_positions, 1, executor="process", progress=False)
+            print(f"  the same sweep again, fully cached: {time.perf_counter() - started:.1f} s")
+        store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--positions", type=int, default=1_000_000)
+    parser.add_argument("--grid-positions", type=int, default=100_000)
+    parser.add_argument("--scenarios", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3)
+    arguments = parser.parse_args()
+    cold_pipeline(arguments.positions, arguments.repeats)
+    grid(arguments.grid_positions, arguments.scenarios)
+
+
+if __name__ == "__main__":
+    main()
