@@ -16,7 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from banksim.errors import InputError
-from banksim.positions.protection import protection_markdown, validate_protection
+from banksim.positions.protection import (
+    checked_crm_lines,
+    protection_markdown,
+    validate_crm_lines,
+    validate_protection,
+)
 from banksim.regulation.crm import credit_risk_mitigation
 from banksim.regulation.crm_haircuts import haircut_maturity_band, holding_period_scaling
 from banksim.regulation.crm_irb import firb_collateral_lgd
@@ -778,6 +783,7 @@ def test_items_find_their_lines_with_sorted_and_unsorted_ids() -> None:
     cases = (
         ["POS-1", "POS-2", "POS-3"],  # sorted, one width: binary search on the last byte as an integer
         ["A-00000000001", "A-00000000002", "B-00000000001"],  # 12 bytes after the common prefix
+        ["A1", "A2", "B1"],  # no common prefix, two bytes compared as an integer
         ["POS-3", "POS-1", "POS-2"],  # unsorted: hash lookup
         ["b", "a", "long-id"],
     )
@@ -794,6 +800,22 @@ def test_items_find_their_lines_with_sorted_and_unsorted_ids() -> None:
         assert result.lines["rwa"].tolist() == pytest.approx([80.0, 200.0, 290.0]), ids  # E - cash (CRE22.46)
         assert result.items["position_id"].tolist() == [ids[2], ids[0]]
         assert result.lines["crm_rule"].tolist() == ["CRE22.46", "", "CRE22.46"]
+
+
+def test_lines_already_in_form_skip_the_second_check_and_give_the_same_table() -> None:
+    raw = lines({"currency": "USD", "transaction_type": "repo_style"}, {"remargining_days": 3.0})
+    validated = validate_crm_lines(raw, "sa")
+    # in form: the same table, defaults added, nothing re-checked
+    pd.testing.assert_frame_equal(
+        checked_crm_lines(validated.drop(columns=["lent_security_type"])), validated
+    )
+    pd.testing.assert_frame_equal(checked_crm_lines(raw), validated)  # plain strings: the full check
+    with pytest.raises(InputError, match=r"lines\['exposure'\]"):  # a value out of bounds: the full check
+        checked_crm_lines(validated.assign(exposure=[-1.0, 100.0]))
+    with pytest.raises(InputError, match=r"lines\['position_id'\].*unique"):
+        checked_crm_lines(
+            validate_crm_lines(lines({}, {})).assign(position_id=pd.array(["p", "p"], dtype="str"))
+        )
 
 
 ITEM = st.fixed_dictionaries(

@@ -29,6 +29,7 @@ __all__ = [
     "PROTECTION_SCHEMA",
     "PROTECTION_TYPES",
     "PROVIDER_TYPES",
+    "checked_crm_lines",
     "protection_markdown",
     "validate_crm_lines",
     "validate_protection",
@@ -304,6 +305,50 @@ def validate_crm_lines(lines: pd.DataFrame, approach: str = "sa") -> pd.DataFram
         "is missing on a lent debt security",
     )
     return frame
+
+
+def checked_crm_lines(lines: pd.DataFrame, approach: str = "sa") -> pd.DataFrame:
+    """``validate_crm_lines`` without a second pass over columns already in their specification's form.
+
+    Lines assembled from validated tables (the positions and the RWA table) have every column in
+    form and unique ids: only the absent optional columns are added at their defaults. Any other
+    table takes the full :func:`validate_crm_lines`.
+    """
+    specs = SA_LINE_COLUMNS if approach == "sa" else FIRB_LINE_COLUMNS
+    given = [spec for spec in specs if spec.name in lines.columns]
+    if (
+        len(given) < sum(spec.required for spec in specs)
+        or not all(_in_form(lines[spec.name], spec) for spec in given)
+        or not (_increasing(lines["position_id"]) or lines["position_id"].is_unique)
+    ):
+        return validate_crm_lines(lines, approach)
+    n = len(lines)
+    columns = {s.name: lines[s.name].array if s.name in lines.columns else _default(s, n) for s in specs}
+    return pd.DataFrame(columns, copy=False)
+
+
+def _in_form(values: pd.Series, spec: ColumnSpec) -> bool:
+    """The column is as ``_validate_table`` would return it (dtype, categories, bounds, no blanks)."""
+    dtype = values.dtype
+    if spec.dtype == "str":
+        return isinstance(dtype, pd.StringDtype) and spec.name == "position_id" and not values.isna().any()
+    if spec.dtype == "category":
+        return (
+            isinstance(dtype, pd.CategoricalDtype)
+            and tuple(dtype.categories) == spec.allowed
+            and not (values.cat.codes.to_numpy() < 0).any()
+        )
+    if spec.dtype == "bool":
+        return dtype == np.dtype(bool)
+    numbers = values.to_numpy()
+    if dtype != np.float64 or np.isinf(numbers).any():
+        return False
+    if (spec.required or not np.isnan(spec.default)) and np.isnan(numbers).any():
+        return False
+    return not (
+        (spec.minimum is not None and (numbers < spec.minimum).any())
+        or (spec.maximum is not None and (numbers > spec.maximum).any())
+    )
 
 
 def protection_markdown() -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from banksim.errors import InputError
 from banksim.positions.columns import REQUIRED_COLUMNS, SCHEMA_BY_NAME
-from banksim.positions.protection import GUARANTEE_TYPES, validate_crm_lines, validate_protection
+from banksim.positions.protection import GUARANTEE_TYPES, checked_crm_lines, validate_protection
 from banksim.positions.validation import _conforms, validate_positions
 from banksim.positions.vocabulary import CRM_TRANSACTION_TYPES, TRANSACTION_TYPES
 from banksim.regulation._frame import categorical
@@ -262,7 +262,7 @@ def _standardised_view(
     exposure columns (CRE22; the supporting factor of the line scales the CRM RWA)."""
     exposure = out.get("sa_exposure", rows)
     rw = out.get("sa_risk_weight", rows)
-    sa_lines = validate_crm_lines(_crm_lines(lines, exposure).assign(risk_weight=rw), "sa")
+    sa_lines = checked_crm_lines(_crm_lines(lines, exposure).assign(risk_weight=rw), "sa")
     result = mitigate_matched(sa_lines, table, line, approach, params).lines
     before = out.get("rwa_standardised", rows)
     plain = exposure * rw
@@ -324,11 +324,11 @@ def _firb_lines(
     ead, lgd_used = out.get("exposure", rows), out.get("lgd_used", rows)
     collateral = ~codes_in(table, "protection_type", *GUARANTEE_TYPES)
     line, items = subset_items(line, table, foundation, collateral)
-    frame = _crm_lines(lines, ead).assign(
-        obligor_group=np.where(financial[foundation], "financial", "corporate"),
-        seniority=np.where(subordinated[foundation], "subordinated", "senior"),
+    frame = _crm_lines(lines, ead).assign(  # FIRB_LINE_COLUMNS' categories (CRE32.6-7)
+        obligor_group=categorical(financial[foundation].astype(np.int8), ("corporate", "financial")),
+        seniority=categorical(subordinated[foundation].astype(np.int8), ("senior", "subordinated")),
     )
-    frame = validate_crm_lines(frame.reset_index(drop=True), "firb")
+    frame = checked_crm_lines(frame.reset_index(drop=True), "firb")
     result = firb_lgd_matched(frame, items, line, params)
     firb, items = result.lines, result.items
     capacity = firb["secured_exposure"].to_numpy() + firb["unsecured_exposure"].to_numpy()
@@ -381,7 +381,8 @@ def _irb_guarantees(
         unsecured_rw = np.where(ead * factor > 0, out.get("rwa_before_crm", rows) / (ead * factor), 0.0)
     covered_amount = unprotected / (1 + he)  # E_g: the EAD still at the unsecured LGD (C.47)
     frame = _crm_lines(lines, covered_amount).assign(risk_weight=unsecured_rw)
-    result = mitigate_matched(validate_crm_lines(frame, "sa"), items, line, "comprehensive", params).lines
+    frame = checked_crm_lines(frame.reset_index(drop=True), "sa")
+    result = mitigate_matched(frame, items, line, "comprehensive", params).lines
     guaranteed = result["guaranteed"].to_numpy()
     changed = guaranteed > 0
     if not changed.any():
