@@ -102,8 +102,10 @@ def _same(a: pd.Series, b: pd.Series) -> bool:
 
 
 def line_count(step: str, results: Mapping[str, Any]) -> int:
-    """How many lines the step's results hold (rows of its line tables; a summary counts one)."""
-    return sum(len(results[name]) if hasattr(results[name], "columns") else 1 for name in LINES.get(step, ()))
+    """How many lines the step's results hold: the rows of its line tables (:data:`LINES`; for a
+    step not listed there, of every table it returns), a summary counting one."""
+    names = LINES.get(step) or tuple(results)
+    return sum(len(results[name]) if hasattr(results[name], "columns") else 1 for name in names)
 
 
 @dataclass(frozen=True)
@@ -157,11 +159,13 @@ class Baseline:
             arguments, result, key = _memo[memo_key]
         else:
             arguments = step.call_arguments(self.values)
+            previous = function.last_call  # the run's own call stays the last one a caller sees
             stored = function.load(*arguments)
-            if stored is None or function.last_call is None:
+            loaded, function.last_call = function.last_call, previous
+            if stored is None or loaded is None:
                 self.missing.add(step.name)
                 return None
-            result, key = (stored if isinstance(stored, tuple) else (stored,)), function.last_call.key
+            result, key = (stored if isinstance(stored, tuple) else (stored,)), loaded.key
             _memo[memo_key] = (arguments, result, key)
             while len(_memo) > _MEMO_SIZE:
                 _memo.popitem(last=False)

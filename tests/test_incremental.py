@@ -1,0 +1,212 @@
+"""Incremental scenarios: a step built from the baseline's stored result equals a full computation.
+
+Random scenarios on a small bank compare every output of an incremental run with a recomputation of
+every step; hand-counted shocks check how many lines each step says it recomputed (methodology C.46).
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import banksim as bs
+from banksim import steps as registry
+from banksim.incremental import READERS, reads
+from banksim.positions.protection import COLLATERAL_TYPES
+from banksim.positions.vocabulary import CORPORATE_EXPOSURE_CLASSES
+
+BANK = {"num_positions": 2_000, "seed": 5, "config": None, "include_derivatives": True}
+
+
+@contextmanager
+def baseline_store() -> Iterator[bs.Store]:
+    """A temporary store holding the bank's baseline run (the results an incremental run reuses)."""
+    with tempfile.TemporaryDirectory(prefix="banksim-incremental-") as folder:
+        store = bs.Store(f"sqlite:///{folder}/store.db", "file", f"{folder}/artifacts")
+        try:
+            with bs.use_store(store):
+                bs.run_pipeline(**BANK)
+                yield store
+        finally:
+            store.close()
+
+
+def run(
+    scenario: bs.Scenario, seed: int = BANK["seed"], **options: Any
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    inputs = {**BANK, "seed": seed, "scenario": scenario, "parameters": None}
+    return registry.run_steps(inputs, **options)
+
+
+def assert_same_outputs(incremental: dict[str, Any], full: dict[str, Any]) -> None:
+    """Every output identical: frames value for value and dtype for dtype, summaries as dicts."""
+    assert set(incremental) == set(full)
+    for name, value in full.items():
+        if name in registry.RUN_INPUTS:
+            continue
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(incremental[name], value, check_exact=True, obj=name)
+        else:
+            assert same_dict(incremental[name], value), name
+
+
+def same_dict(a: Any, b: Any) -> bool:
+    """Equality where NaN equals NaN (a summary of an empty part may hold one)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_dict(a[k], b[k]) for k in a)
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
+
+
+def maybe(neutral: Any, strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """The neutral value half of the time: most scenarios leave most inputs alone."""
+    return st.one_of(st.just(neutral), strategy)
+
+
+SHOCKS = st.fixed_dictionaries(
+    {
+        "pd_multiplier": maybe(1.0, st.sampled_from([0.5, 1.5, 2.0, 3.0])),
+        "lgd_multiplier": maybe(1.0, st.sampled_from([0.8, 1.2, 1.5])),
+        "house_price_change": maybe(0.0, st.sampled_from([-0.4, -0.2, 0.1])),
+        "rating_downgrade": maybe(
+            {}, st.dictionaries(st.sampled_from(CORPORATE_EXPOSURE_CLASSES), st.integers(1, 3), max_size=2)
+        ),
+        "facility_drawdown": maybe(0.0, st.sampled_from([0.1, 0.3])),
+        "product_growth": maybe({}, st.sampled_from([{"corporate_loan": -0.1}, {"retail_deposit": 0.1}])),
+        "wholesale_not_rolled": maybe(0.0, st.sampled_from([0.25, 0.5])),
+        "collateral_value_change": maybe(
+            {}, st.dictionaries(st.sampled_from(COLLATERAL_TYPES), st.sampled_from([-0.3, 0.1]), max_size=2)
+        ),
+        "derivative_counterparty_downgrade": maybe(0, st.integers(1, 3)),
+        "deposit_run_off_multiplier": maybe({}, st.just({"stable": 2.0})),
+        "interest_rate_shift": maybe(0.0, st.just(0.01)),
+        "cva_spread_multiplier": maybe(1.0, st.just(1.5)),
+    }
+)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_incremental_run_equals_a_full_recomputation(data: st.DataObject) -> None:
+    with baseline_store():
+        for index in range(3):  # several scenarios on one stored baseline
+            shocks = data.draw(SHOCKS, label=f"shocks {index}")
+            scenario = bs.Scenario(f"random {index}", bs.Shocks(**shocks))
+            incremental, steps = run(scenario)
+            full, _ = run(scenario, use_cache=False)  # every step computed by its service
+            assert_same_outputs(incremental, full)
+            for info in steps.values():
+                if info["key"] is not None:
+                    assert 0 <= info["recomputed"] <= info["lines"]
+
+
+def test_a_pd_shock_reuses_the_steps_that_do_not_read_pd() -> None:
+    with baseline_store():
+        base, _ = run(bs.SCENARIOS["baseline"])
+        values, steps = run(bs.Scenario("pd", bs.Shocks(pd_multiplier=2.0)))
+        full, _ = run(bs.Scenario("pd", bs.Shocks(pd_multiplier=2.0)), use_cache=False)
+    assert_same_outputs(values, full)
+    # PD enters IFRS 9 (and IRB RWA): ECL and RWA are computed, every line of them.
+    for name in ("ecl", "rwa"):
+        assert steps[name]["reuse"] == "computed"
+        assert steps[name]["recomputed"] == steps[name]["lines"] == len(values[LINE[name]])
+    # Protection, CVA, liquidity and IRRBB read no PD: the baseline's results, no line recomputed.
+    for name in ("protection", "cva", "liquidity", "irrbb"):
+        assert steps[name]["reuse"] == "baseline", name
+        assert steps[name]["recomputed"] == 0
+        assert steps[name]["lines"] == len(values[LINE[name]]) if name != "liquidity" else True
+    assert steps["liquidity"]["lines"] == len(values["lcr"]) + len(values["nsfr"])
+    pd.testing.assert_frame_equal(values["lcr"], base["lcr"], check_exact=True)
+
+
+LINE = {"ecl": "ecl_lines", "rwa": "rwa", "protection": "protection", "cva": "cva_netting_sets",
+        "irrbb": "irrbb_buckets"}  # fmt: skip
+
+
+def test_a_collateral_shock_recomputes_the_collateral_items_it_moves() -> None:
+    shocks = bs.Shocks(pd_multiplier=1.5, collateral_value_change={"debt_security": -0.2})
+    with baseline_store():
+        base, _ = run(bs.SCENARIOS["baseline"])
+        values, steps = run(bs.Scenario("collateral", shocks))
+    table = base["protection"]
+    moved = int(((table["protection_type"] == "debt_security") & (table["amount"] != 0)).sum())
+    assert moved > 0  # the bank holds bond collateral, so the test means something
+    assert steps["protection"] == {**steps["protection"], "reuse": "baseline", "recomputed": moved}
+    assert steps["protection"]["lines"] == len(table)
+    bonds = (table["protection_type"] == "debt_security").to_numpy()
+    np.testing.assert_array_equal(
+        values["protection"]["amount"].to_numpy()[bonds], table["amount"][bonds] * 0.8
+    )
+
+
+def test_new_lines_or_no_stored_baseline_mean_a_full_computation() -> None:
+    with baseline_store():
+        _, steps = run(bs.Scenario("drawn", bs.Shocks(facility_drawdown=0.2)))  # adds loan lines
+    for name in READERS:
+        assert steps[name]["reuse"] == "computed", name
+        assert steps[name]["recomputed"] == steps[name]["lines"]
+    with tempfile.TemporaryDirectory() as folder:
+        store = bs.Store(f"sqlite:///{folder}/s.db", "file", f"{folder}/a")
+        with bs.use_store(store):  # another bank, whose baseline no store (and no earlier test) holds
+            _, steps = run(bs.Scenario("pd", bs.Shocks(pd_multiplier=2.0)), seed=6)
+        store.close()
+    assert {steps[name]["reuse"] for name in READERS} == {"computed"}
+
+
+def test_incremental_off_computes_every_missed_step() -> None:
+    with baseline_store():
+        _, steps = run(bs.Scenario("pd", bs.Shocks(pd_multiplier=2.0)), incremental=False)
+    assert {info["reuse"] for name, info in steps.items() if info["key"]} <= {"stored", "computed"}
+    assert steps["liquidity"]["reuse"] == "computed"
+
+
+def test_each_reusable_step_reads_its_named_columns() -> None:
+    """Halving a float column a step does not name leaves its result alone (the columns it names
+    are the ones that decide reuse)."""
+    from banksim import services
+
+    positions = bs.generate_positions(1_500, 5, None, True)
+    compute = {
+        "liquidity": lambda p: services.compute_liquidity.func(p, None),
+        "ecl": lambda p: services.compute_ecl.func(p, None, None),
+        "irrbb": lambda p: services.compute_irrbb.func(p, 1e9, None),
+        "protection": lambda p: services.generate_protection.func(p, 5, None),
+    }
+    floats = [c for c in positions.columns if positions[c].dtype == float and halvable(positions, c)]
+    for name, function in compute.items():
+        base = function(positions)
+        others = [c for c in floats if c not in reads(name)]
+        assert len(others) >= 3  # some float columns are not read
+        moved = positions.assign(**{c: positions[c] * 0.5 for c in others})
+        again = function(moved)
+        pairs = zip(
+            base if isinstance(base, tuple) else (base,),
+            again if isinstance(again, tuple) else (again,),
+            strict=True,
+        )
+        for a, b in pairs:
+            if isinstance(a, pd.DataFrame):
+                pd.testing.assert_frame_equal(a, b, check_exact=True)
+            else:
+                assert same_dict(a, b)
+
+
+def halvable(positions: pd.DataFrame, column: str) -> bool:
+    """Whether the table stays valid with ``column`` halved (e.g. ``remargining_days`` >= 1 does not)."""
+    from banksim.errors import InputError
+    from banksim.positions.validation import validate_positions
+
+    try:
+        validate_positions(positions.assign(**{column: positions[column] * 0.5}))
+    except InputError:
+        return False
+    return True
