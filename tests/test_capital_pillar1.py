@@ -330,3 +330,100 @@ def test_synthetic_trading_book_is_deterministic_and_small() -> None:
     assert (one.loc[one["instrument_type"] == "option", "option_position"] == "bought").all()
     gross = float(np.abs(one["market_value"]).sum())
     assert gross == pytest.approx(0.010 * 50e9 * (1 - 0.01), rel=1e-6)  # 1% of assets; options carry no value
+
+
+# The trading book in the leverage exposure (LEV30, methodology 1.5 and C.48).
+LEVERAGE_BOOK = pd.DataFrame(
+    [
+        {"position_id": "B-LONG", "risk_class": "interest_rate", "instrument_type": "bond", "market_value": 100.0,
+         "issuer_category": "government", "rating": "AAA", "currency": "EUR", "coupon": 0.02, "residual_maturity": 2.0},
+        {"position_id": "B-SHORT", "risk_class": "interest_rate", "instrument_type": "bond", "market_value": -40.0,
+         "issuer_category": "corporate", "rating": "A", "currency": "EUR", "coupon": 0.03, "residual_maturity": 4.0},
+        {"position_id": "E", "risk_class": "equity", "instrument_type": "equity", "market_value": 50.0,
+         "national_market": "EU"},
+        {"position_id": "FX", "risk_class": "fx", "instrument_type": "fx_net_position", "market_value": 30.0,
+         "currency": "USD"},
+        {"position_id": "C-LONG", "risk_class": "commodity", "instrument_type": "commodity_position",
+         "market_value": 20.0, "commodity": "brent"},
+        {"position_id": "C-SHORT", "risk_class": "commodity", "instrument_type": "commodity_position",
+         "market_value": -10.0, "commodity": "copper"},
+        {"position_id": "S-FIX", "risk_class": "interest_rate", "instrument_type": "swap_leg", "market_value": 1000.0,
+         "issuer_category": "none", "currency": "EUR", "coupon": 0.03, "residual_maturity": 3.0},
+        {"position_id": "S-FLOAT", "risk_class": "interest_rate", "instrument_type": "swap_leg",
+         "market_value": -1000.0, "issuer_category": "none", "currency": "EUR", "residual_maturity": 0.5},
+        {"position_id": "O", "risk_class": "equity", "instrument_type": "option", "market_value": 0.0,
+         "national_market": "EU", "option_type": "call", "option_position": "bought", "quantity": 10.0,
+         "underlying_price": 100.0, "strike_price": 100.0, "option_market_value": 12.0,
+         "option_residual_maturity": 0.5},
+    ]
+)  # fmt: skip
+
+
+def normal_cdf(x: float) -> float:
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+def test_trading_book_leverage_exposure_by_hand() -> None:
+    from banksim.regulation.leverage import trading_book_leverage_exposure
+
+    lines = trading_book_leverage_exposure(LEVERAGE_BOOK).set_index("position_id")
+    exposure = lines["leverage_exposure"]
+    # LEV30.8-9: long bonds, equities and commodities at their market value; LEV30.2: a short position is
+    # a liability, it adds nothing and offsets nothing; an FX net position is no asset (C.48)
+    assert [exposure[i] for i in ("B-LONG", "B-SHORT", "E", "FX", "C-LONG", "C-SHORT")] == [
+        100.0, 0.0, 50.0, 0.0, 20.0, 0.0]  # fmt: skip
+    # LEV30.13-16: the swap on its fixed leg, RC 0, PFE = SF 0.5% x d x MF (CRE52.34, 52.48, 52.72):
+    # d = 1000 x (1 - e^-0.15) / 0.05 = 2,785.84; M = 3 -> MF = 1; x 1.4. The floating leg adds nothing.
+    swap_pfe = 0.005 * 1000 * (1 - math.exp(-0.05 * 3)) / 0.05
+    assert swap_pfe == pytest.approx(13.9292, rel=1e-5)
+    assert exposure["S-FIX"] == pytest.approx(1.4 * swap_pfe, rel=REL) and exposure["S-FLOAT"] == 0.0
+    # The bought call: RC = its value 12; PFE = 32% x delta x 10 x 100 x sqrt(0.5) (CRE52.40, 52.48),
+    # delta = N((ln(100/100) + 0.5 x 1.2^2 x 0.5) / (1.2 x sqrt 0.5)) = N(0.4242641) (CRE52.72: 120% vol)
+    delta = normal_cdf(0.5 * 1.2**2 * 0.5 / (1.2 * math.sqrt(0.5)))
+    option_pfe = 0.32 * delta * 1000 * math.sqrt(0.5)
+    assert lines.loc["O", "replacement_cost"] == 12.0
+    assert lines.loc["O", "potential_future_exposure"] == pytest.approx(option_pfe, rel=REL)
+    assert exposure["O"] == pytest.approx(1.4 * (12 + option_pfe), rel=REL)
+    total = 170.0 + 1.4 * swap_pfe + 1.4 * (12 + option_pfe)
+    assert exposure.sum() == pytest.approx(total, rel=REL)
+    assert lines.loc["B-LONG", "rule"] == "LEV30.8-9" and lines.loc["B-SHORT", "rule"] == "LEV30.2"
+
+    # The capital statement adds it to the RWA lines' exposure (methodology 1.5): Tier 1 12 over 1000 + total
+    rwa = FLOOR_BANK.assign(leverage_exposure=[1000.0, 0.0, 0.0])
+    c = capital_adequacy(rwa, {"cet1": 12.0}, trading_book_leverage_exposure=float(exposure.sum()))
+    assert c["leverage"]["exposure_measure"] == pytest.approx(1000.0 + total, rel=REL)
+    assert c["leverage"]["trading_book_exposure"] == pytest.approx(total, rel=REL)
+    assert c["leverage"]["leverage_ratio"] == pytest.approx(12.0 / (1000.0 + total), rel=REL)
+    without = capital_adequacy(rwa, {"cet1": 12.0})
+    assert (without["leverage"]["exposure_measure"], without["leverage"]["trading_book_exposure"]) == (
+        1000.0,
+        0.0,
+    )
+
+
+def test_trading_book_leverage_bad_inputs_are_named() -> None:
+    from banksim.regulation.leverage import trading_book_leverage_exposure
+
+    rate_option = LEVERAGE_BOOK.assign(risk_class=np.where(LEVERAGE_BOOK["position_id"] == "O", "interest_rate",
+                                                           LEVERAGE_BOOK["risk_class"]))  # fmt: skip
+    with pytest.raises(bs.InputError) as error:
+        trading_book_leverage_exposure(rate_option)
+    assert error.value.argument == "trading_book['risk_class']"
+    no_strike = LEVERAGE_BOOK.assign(strike_price=np.nan)
+    with pytest.raises(bs.InputError) as error:
+        trading_book_leverage_exposure(no_strike)
+    assert error.value.argument == "trading_book['strike_price']"
+    with pytest.raises(bs.InputError) as error:
+        capital_adequacy(FLOOR_BANK, {"cet1": 12.0}, trading_book_leverage_exposure=-1.0)
+    assert error.value.argument == "trading_book_leverage_exposure"
+
+
+def test_synthetic_trading_book_leverage_counts_every_long_cash_position() -> None:
+    from banksim.regulation.leverage import CASH_INSTRUMENTS, trading_book_leverage_exposure
+
+    book = generate_trading_book(20_000, 2)
+    lines = trading_book_leverage_exposure(book)
+    cash = book["instrument_type"].astype(str).isin(CASH_INSTRUMENTS).to_numpy()
+    long_value = book["market_value"].to_numpy()[cash].clip(min=0).sum()
+    assert lines["leverage_exposure"].to_numpy()[cash].sum() == pytest.approx(long_value, rel=REL)
+    assert (lines["leverage_exposure"] >= 0).all() and lines["leverage_exposure"].sum() > long_value

@@ -161,6 +161,7 @@ class Leverage(TypedDict):
 
     tier1: float
     exposure_measure: float
+    trading_book_exposure: float  # of which the trading book's (methodology C.48)
     leverage_ratio: float
     minimum: float
     gsib_buffer: float
@@ -306,7 +307,7 @@ def own_funds_after_deductions(funds: Mapping[str, float]) -> OwnFunds:
 
 
 def _check_rwa_amount(value: Any, argument: str) -> float:
-    """A CVA or market-risk RWA amount: a finite number >= 0."""
+    """A CVA or market-risk RWA amount, or the trading book's leverage exposure: a finite number >= 0."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not math.isfinite(value):
         raise InputError(argument, f"expected a finite number, got {value!r}", allowed="a number >= 0")
     if value < 0:
@@ -454,14 +455,18 @@ def risk_based_requirements(
     return requirements
 
 
-def leverage_measure(tier1: float, rwa: pd.DataFrame, buffers: Buffers, cap: Mapping[str, Any]) -> Leverage:
-    """Tier 1 over the exposure measure (LEV20-30); the G-SIB buffer is 50% of the HLA (LEV40.1-2)."""
-    exposure = float(rwa["leverage_exposure"].sum())
+def leverage_measure(
+    tier1: float, rwa: pd.DataFrame, buffers: Buffers, cap: Mapping[str, Any], trading_book: float = 0.0
+) -> Leverage:
+    """Tier 1 over the exposure measure (LEV20-30): the RWA lines' ``leverage_exposure`` plus the
+    trading book's (methodology C.48); the G-SIB buffer is 50% of the HLA (LEV40.1-2)."""
+    exposure = float(rwa["leverage_exposure"].sum()) + trading_book
     ratio = tier1 / exposure if exposure > 0 else math.inf
     gsib_buffer = cap["leverage_buffer_share"] * buffers["gsib"]
     return {
         "tier1": tier1,
         "exposure_measure": exposure,
+        "trading_book_exposure": trading_book,
         "leverage_ratio": ratio,
         "minimum": cap["leverage_minimum"],
         "gsib_buffer": gsib_buffer,
@@ -552,6 +557,7 @@ def capital_adequacy(
     cva_rwa: float = 0.0,
     market_risk_rwa: float = 0.0,
     provisions: Mapping[str, float] | None = None,
+    trading_book_leverage_exposure: float = 0.0,
 ) -> CapitalAdequacy:
     """The capital statement: own funds, floored RWA, ratios, requirements, buffers, MDA, leverage.
 
@@ -577,6 +583,10 @@ def capital_adequacy(
         :func:`banksim.compute_market_risk`), 0 by default. They are amounts beside the RWA table,
         which keeps one row per credit, counterparty and operational-risk line; both count in the
         pre-floor total and in the output-floor base (RBC20.4, RBC20.11, methodology 1.2).
+    trading_book_leverage_exposure : float
+        The trading book's leverage exposure (the total of
+        :func:`banksim.regulation.leverage.trading_book_leverage_exposure`), 0 by default; added to
+        the RWA lines' ``leverage_exposure`` in the exposure measure (LEV30, methodology 1.5, C.48).
 
     Returns
     -------
@@ -591,6 +601,7 @@ def capital_adequacy(
     _check_rwa(rwa)
     cva = _check_rwa_amount(cva_rwa, "cva_rwa")
     market = _check_rwa_amount(market_risk_rwa, "market_risk_rwa")
+    trading_book = _check_rwa_amount(trading_book_leverage_exposure, "trading_book_leverage_exposure")
 
     funds = with_provisions(funds, provisions)  # CAP10.18-10.20, CAP30.14 (methodology 1.6)
     own = own_funds_after_deductions(funds)  # C 01.00
@@ -598,7 +609,7 @@ def capital_adequacy(
     floored = totals["floored_rwa"]
     ratios = capital_ratios(own, floored)
     stack = buffer_stack(rwa, settings, cap)  # RBC30, RBC40
-    leverage = leverage_measure(own["tier1"], rwa, stack, cap)  # LEV20-LEV40
+    leverage = leverage_measure(own["tier1"], rwa, stack, cap, trading_book)  # LEV20-LEV40
     is_gsib = settings.gsib_bucket > 0
     result: CapitalAdequacy = {
         "own_funds": own,
