@@ -215,7 +215,7 @@ def _reuse(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recompute
         others = slice(1, 2) if step.name == "protection" else slice(1, None)  # protection: seed only
         if not _same_values(base_arguments[others], arguments[others]):
             return None
-    if step.name == "protection":
+    if step.name == "protection" and arguments[2] != base_arguments[2]:  # a collateral shock
         if base_arguments[2] is not None:
             return None
         from banksim.scenarios import shock_protection
