@@ -21,7 +21,16 @@ if TYPE_CHECKING:
 
     from banksim.steps import Step
 
-__all__ = ["REUSABLE", "Baseline", "Plan", "changed_columns", "line_count", "plan", "reads"]
+__all__ = [
+    "REUSABLE",
+    "Baseline",
+    "Plan",
+    "changed_columns",
+    "line_count",
+    "plan",
+    "reads",
+    "recomputed_share",
+]
 
 # The modules whose code reads the positions table for each reusable step (methodology C.46): a
 # positions column is read if its name is a string constant in one of them.
@@ -106,6 +115,14 @@ def line_count(step: str, results: Mapping[str, Any]) -> int:
     step not listed there, of every table it returns), a summary counting one."""
     names = LINES.get(step) or tuple(results)
     return sum(len(results[name]) if hasattr(results[name], "columns") else 1 for name in names)
+
+
+def recomputed_share(steps: Mapping[str, Mapping[str, Any]]) -> float:
+    """The share of lines a run computed anew, over the steps it ran (``PipelineResult.steps``); 0
+    for a run that computed no line (every step loaded)."""
+    ran = [info for info in steps.values() if info.get("key") is not None and "lines" in info]
+    lines = sum(info["lines"] for info in ran)
+    return sum(info["recomputed"] for info in ran) / lines if lines else 0.0
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import banksim as bs
 from banksim import steps as registry
-from banksim.incremental import READERS, reads
+from banksim.incremental import READERS, reads, recomputed_share
 from banksim.positions.protection import COLLATERAL_TYPES
 from banksim.positions.vocabulary import CORPORATE_EXPOSURE_CLASSES
 
@@ -210,3 +210,14 @@ def halvable(positions: pd.DataFrame, column: str) -> bool:
     except InputError:
         return False
     return True
+
+
+def test_recomputed_share_counts_the_lines_of_the_steps_that_ran() -> None:
+    steps = {
+        "positions": {"hit": True, "key": "a", "recomputed": 0, "lines": 6},
+        "scenario": {"hit": None, "seconds": 0.0, "key": None},  # not needed: no lines
+        "rwa": {"hit": False, "key": "b", "recomputed": 3, "lines": 3},
+        "liquidity": {"hit": False, "key": "c", "recomputed": 0, "lines": 7},
+    }
+    assert recomputed_share(steps) == 3 / 16
+    assert recomputed_share({"scenario": steps["scenario"]}) == 0.0
