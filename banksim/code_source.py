@@ -195,15 +195,15 @@ class SourceMemo:
         self._loaded: dict[str, dict[str, Any]] = {}
         self._dirty: set[str] = set()
         self._scheme: str | None = None
+        self._folders: dict[tuple[str | None, ...], Path | None] = {}
 
     def folder(self) -> Path | None:
-        setting = os.environ.get("BANKSIM_CODE_CACHE", "").strip()
-        if setting.lower() == "off":
-            return None
-        if setting:
-            return Path(setting).expanduser()
-        default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "banksim" / "code"
-        return default if default.is_absolute() else None  # no home folder: no memo, not ./~/.cache
+        """The memo's folder as the environment names it now (None: no memo)."""
+        environment = tuple(os.environ.get(name) for name in _FOLDER_SETTINGS)
+        known = self._folders.get(environment, _UNKNOWN)  # asked once per constant a walk reads
+        if known is _UNKNOWN:
+            known = self._folders[environment] = _memo_folder()
+        return known  # type: ignore[return-value]
 
     def scheme(self) -> str:
         if self._scheme is None:
@@ -276,6 +276,21 @@ class SourceMemo:
                 with contextlib.suppress(OSError):
                     if path.stat().st_mtime < cutoff:
                         path.unlink()
+
+
+# What decides the folder: a setting read on every use (tests and notebooks change it).
+_FOLDER_SETTINGS = ("BANKSIM_CODE_CACHE", "XDG_CACHE_HOME", "HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH")
+_UNKNOWN = object()
+
+
+def _memo_folder() -> Path | None:
+    setting = os.environ.get("BANKSIM_CODE_CACHE", "").strip()
+    if setting.lower() == "off":
+        return None
+    if setting:
+        return Path(setting).expanduser()
+    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "banksim" / "code"
+    return default if default.is_absolute() else None  # no home folder: no memo, not ./~/.cache
 
 
 MEMO_SCHEME = "banksim-code-memo-v1"

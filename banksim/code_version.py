@@ -150,22 +150,26 @@ _ATOMS = (
 )
 
 
+# The atoms most constants are made of, checked by exact type first (a set lookup, where the
+# isinstance checks of a large parameter table are most of a fresh process's walk).
+_EXACT_ATOMS = frozenset({type(None), bool, int, float, str, bytes})
+
+
 def _immutable(value: Any) -> bool:
     """True if ``value`` cannot change in place (so its identity stands for its content)."""
-    if isinstance(value, _ATOMS):
+    if type(value) in _EXACT_ATOMS or isinstance(value, _ATOMS):
         return True
     if isinstance(value, tuple | frozenset):
-        return all(_immutable(item) for item in value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = _frozen_fields(type(value))
-        return names is not None and all(_immutable(getattr(value, name)) for name in names)
-    return False
+        return all(type(item) in _EXACT_ATOMS or _immutable(item) for item in value)
+    cls: type = type(value)
+    names = _frozen_fields(cls)
+    return names is not None and all(_immutable(getattr(value, name)) for name in names)
 
 
 @functools.cache
 def _frozen_fields(cls: type) -> tuple[str, ...] | None:
-    """The field names of a frozen dataclass (None if it is not frozen), fixed with the class."""
-    if not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+    """The field names of a frozen dataclass (None if ``cls`` is not one), fixed with the class."""
+    if not dataclasses.is_dataclass(cls) or not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
         return None
     return tuple(field.name for field in dataclasses.fields(cls))
 

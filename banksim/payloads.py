@@ -84,7 +84,16 @@ def encode_dataframe(frame: pd.DataFrame, argument: str = "df") -> Payload:
         raise InputError(argument, f"cannot be stored as Parquet: {exc}") from exc
     table = _remember_categories(frame, table)
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression=PARQUET_COMPRESSION, use_dictionary=_dictionary_columns(table))
+    # No min/max statistics: a cached table is one row group up to ~1M rows, so no reader (DuckDB,
+    # pyarrow) could skip anything with them; writing them costs a third of the encoding (100k
+    # positions 74 -> 47 ms) and they lengthen the footer every read parses.
+    pq.write_table(
+        table,
+        sink,
+        compression=PARQUET_COMPRESSION,
+        use_dictionary=_dictionary_columns(table),
+        write_statistics=False,
+    )
     buffer = sink.getvalue()
     return Payload("parquet", buffer, checksum_of(buffer), len(frame), _content_hash(frame))
 
@@ -185,7 +194,11 @@ def decode(format: str, data: Any) -> Any:
     if format == "parquet":
         # ParquetFile.read gives one chunk per row group; read_table (the dataset reader) splits
         # columns into 128k-row chunks that to_pandas must then stitch (about 2x slower here).
-        table = pq.ParquetFile(pa.BufferReader(data)).read()
+        reader = pq.ParquetFile(pa.BufferReader(data))
+        # A small table reads in this thread: handing ~85 small columns to the thread pool costs
+        # more than it saves (10k positions 5.2 ms wall single-threaded, 5.9 with the pool; 100k
+        # 29 vs 32 on a busy 2-core machine, whose pool threads wait for a core).
+        table = reader.read(use_threads=reader.metadata.num_rows > PLAIN_MAX_ROWS)
         frame = _plain_frame(table)
         if frame is not None:
             return frame
@@ -259,6 +272,7 @@ def _plain_frame(table: pa.Table) -> pd.DataFrame | None:
         return None
     numeric: dict[str, list[tuple[int, np.ndarray]]] = {}
     blocks: list[tuple[Any, np.ndarray]] = []
+    categories = _large_dictionaries(table)
     for position, (field, column, spec) in enumerate(zip(table.schema, table.columns, specs, strict=True)):
         if (
             not isinstance(spec, dict)
@@ -266,7 +280,7 @@ def _plain_frame(table: pa.Table) -> pd.DataFrame | None:
             or spec.get("field_name") != field.name
         ):
             return None
-        array = _plain_column(field.type, column, spec)
+        array = _plain_column(field.type, column, spec, categories.get(position))
         if array is None:
             return None
         if isinstance(array, np.ndarray):
@@ -278,7 +292,41 @@ def _plain_frame(table: pa.Table) -> pd.DataFrame | None:
         for row, (_, array) in enumerate(arrays):
             stacked[row] = array
         blocks.append((stacked, np.array([position for position, _ in arrays], dtype=np.intp)))
-    return create_dataframe_from_blocks(blocks, index=index, columns=pd.Index(names))
+    return create_dataframe_from_blocks(blocks, index=index, columns=_labels(names))
+
+
+def _labels(names: list[str]) -> pd.Index:
+    """Column labels as the ``str`` Index ``pd.Index(names)`` gives, built from Arrow buffers:
+    the first Arrow array a process makes from Python objects loads pyarrow's pandas layer
+    (about 3 ms), which nothing else on a hit needs."""
+    encoded = [name.encode("utf-8") for name in names]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(label) for label in encoded], out=offsets[1:])
+    text = pa.py_buffer(b"".join(encoded))
+    array = pa.LargeStringArray.from_buffers(len(encoded), pa.py_buffer(offsets), text)
+    return pd.Index(_strings(array))
+
+
+def _large_dictionaries(table: pa.Table) -> dict[int, pa.Array]:
+    """The dictionaries of the single-chunk string dictionary columns, by column position, as
+    ``large_string`` (pandas' ``str`` arrays hold those): one cast for all of them, where each
+    column's own cast would cost more than the rest of its decoding on a small table."""
+    found: dict[int, pa.Array] = {}
+    for position, column in enumerate(table.columns):
+        kind = column.type
+        if pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type) and column.num_chunks == 1:
+            found[position] = column.chunk(0).dictionary
+    if not found:
+        return {}
+    try:
+        joined = pa.concat_arrays(list(found.values())).cast(pa.large_string())
+    except pa.ArrowInvalid:  # over 2 GiB of text together: each column casts its own
+        return {}
+    start = 0
+    for position, dictionary in found.items():
+        found[position] = joined.slice(start, len(dictionary))
+        start += len(dictionary)
+    return found
 
 
 def _plain_index(metadata: dict[str, Any], rows: int) -> pd.RangeIndex | None:
@@ -308,8 +356,11 @@ _LABELS = {
 }
 
 
-def _plain_column(kind: pa.DataType, column: pa.ChunkedArray, spec: dict[str, Any]) -> Any:
-    """One column's numpy or pandas array, or None if it is not plain."""
+def _plain_column(
+    kind: pa.DataType, column: pa.ChunkedArray, spec: dict[str, Any], categories: pa.Array | None = None
+) -> Any:
+    """One column's numpy or pandas array, or None if it is not plain (``categories``: its
+    dictionary as ``large_string``, if it is a dictionary column of strings)."""
     if column.num_chunks != 1:
         return None
     chunk = column.chunk(0)
@@ -323,7 +374,7 @@ def _plain_column(kind: pa.DataType, column: pa.ChunkedArray, spec: dict[str, An
             return None
         return _strings(chunk)
     if pa.types.is_dictionary(kind):
-        return _plain_categorical(kind, chunk, spec)
+        return _plain_categorical(kind, chunk, spec, chunk.dictionary if categories is None else categories)
     return None
 
 
@@ -335,8 +386,11 @@ def _strings(values: pa.Array) -> Any:
     return pd.arrays.ArrowStringArray(values, dtype=_STR)  # type: ignore[call-arg]  # stubs lag pandas 3
 
 
-def _plain_categorical(kind: pa.DictionaryType, chunk: pa.DictionaryArray, spec: dict[str, Any]) -> Any:
-    """A dictionary column of strings as a Categorical (codes -1 where null)."""
+def _plain_categorical(
+    kind: pa.DictionaryType, chunk: pa.DictionaryArray, spec: dict[str, Any], dictionary: pa.Array
+) -> Any:
+    """A dictionary column of strings as a Categorical (codes -1 where null); ``dictionary``
+    holds the chunk's dictionary values."""
     details = spec.get("metadata") or {}
     if (
         str(kind.value_type) not in _STRING_TYPES
@@ -350,7 +404,7 @@ def _plain_categorical(kind: pa.DictionaryType, chunk: pa.DictionaryArray, spec:
         return None
     indices = chunk.indices
     codes = indices.fill_null(-1) if indices.null_count else indices
-    categories = pd.Index(_strings(chunk.dictionary))
+    categories = pd.Index(_strings(dictionary))
     dtype = _categorical_dtype(categories, kind.ordered)
     return pd.Categorical.from_codes(codes.to_numpy().copy(), dtype=dtype, validate=False)
 

@@ -114,10 +114,21 @@ print(json.dumps({**steps, "hit": configuration is not None and frame is not Non
 
 
 def child(script: str, *args: str, env: dict[str, str]) -> dict[str, Any]:
-    """Run ``script`` in a fresh interpreter; its wall and CPU seconds and whatever it printed."""
+    """Run ``script`` in a fresh interpreter; its wall and CPU seconds and whatever it printed.
+
+    The child runs in the project folder: ``python -c`` puts its working directory first on
+    ``sys.path``, so run from a checkout it would import that checkout's banksim, not the one
+    ``PYTHONPATH`` names (``--baseline``).
+    """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=env["BANKSIM_PROJECT_ROOT"],
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
