@@ -186,6 +186,11 @@ class _State:
         self.flags: dict[str, np.ndarray] = {}
         self.codes = items["protection_type"].cat.codes.to_numpy()
 
+    def haircuts(self, crm: Mapping[str, Any]) -> np.ndarray:
+        """The 10-day supervisory haircut of every item (NaN where none applies; CRE22.49), computed
+        on the whole item table: cheaper than taking its collateral rows first."""
+        return supervisory_haircut(self.items, crm)
+
     def kind(self, *names: str) -> np.ndarray:
         """Items whose ``protection_type`` is one of ``names`` (validated categories: PROTECTION_TYPES)."""
         mask = self.codes == PROTECTION_TYPES.index(names[0])
@@ -328,16 +333,7 @@ def _comprehensive(state: _State, crm: Mapping[str, Any]) -> None:
     rows = np.flatnonzero(state.kind(*COMPREHENSIVE_COLLATERAL))
     line, mf = state.line[rows], state.mf[rows]
     line_scaling = scaling[line]
-    columns = [
-        "protection_type",
-        "fund_haircut",
-        "issuer_type",
-        "rating",
-        "security_residual_maturity",
-        "unrated_bank_senior_eligible",
-        "position_id",
-    ]
-    hc = supervisory_haircut(state.items[columns].take(rows), crm) * line_scaling
+    hc = state.haircuts(crm)[rows] * line_scaling
     rows, line, mf, line_scaling, hc = _keep(~np.isnan(hc), rows, line, mf, line_scaling, hc)
     hfx = fx_haircut(state.mismatch_ccy[rows], line_scaling, crm)
     value = state.items["amount"].to_numpy()[rows]

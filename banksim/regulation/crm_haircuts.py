@@ -32,6 +32,10 @@ __all__ = [
 SOVEREIGN_COLUMN = ("sovereign", "mdb_zero_rw")  # CRE22.51(1); PSEs are other issuers (methodology C.26)
 
 
+# Haircut rating group of each rating bucket (0 AAA..AA-, 1 A+..BBB-, 2 BB, 3 not eligible; C.26).
+RATING_GROUP_OF_BUCKET = np.array([0, 1, 1, 2, 3, 3, 3])
+
+
 def bucket_of(frame: pd.DataFrame, column: str) -> np.ndarray:
     """Index into ``BUCKETS`` (0 = AAA..AA-, ..., 6 = unrated) of a rating column."""
     return lookup(frame, column, {r: BUCKETS.index(b) for r, b in RATING_BUCKETS.items()}, 6).astype(
@@ -41,8 +45,11 @@ def bucket_of(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 def haircut_maturity_band(maturity: np.ndarray, tolerance: float = 1e-9) -> np.ndarray:
     """Band 0..4 of a residual maturity: <= 1y, <= 3y, <= 5y, <= 10y, > 10y (upper bounds inclusive, C.26)."""
-    limits = np.array(HAIRCUT_MATURITY_UPPER) * (1 + tolerance)
-    return np.minimum(np.searchsorted(limits, np.nan_to_num(maturity), side="left"), 4)
+    values = np.nan_to_num(maturity)
+    band = np.zeros(len(values), dtype=np.int64)
+    for upper in HAIRCUT_MATURITY_UPPER:  # the bounds passed (a comparison each: faster than a search)
+        band += values > upper * (1 + tolerance)
+    return np.minimum(band, 4)
 
 
 def eligible_debt_security(
@@ -57,7 +64,7 @@ def eligible_debt_security(
     sovereign = codes_in(frame, issuer, *SOVEREIGN_COLUMN)
     flagged = np.zeros(len(frame), dtype=bool) if unrated_flag is None else unrated_flag
     unrated_bank = (bucket == 6) & codes_in(frame, issuer, "bank") & flagged
-    group = np.select([bucket == 0, (bucket == 1) | (bucket == 2) | unrated_bank, bucket == 3], [0, 1, 2], 3)
+    group = np.where(unrated_bank, 1, RATING_GROUP_OF_BUCKET[bucket])
     eligible = (group <= 1) | ((group == 2) & sovereign)
     return group, eligible & ~codes_in(frame, issuer, "none")
 

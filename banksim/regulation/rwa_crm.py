@@ -68,6 +68,16 @@ class _Columns:
         values = self.changed[column] if column in self.changed else self.out[column].to_numpy()
         return np.asarray(values)[rows]
 
+    def is_in(self, column: str, rows: np.ndarray, *names: str) -> np.ndarray:
+        """Whether the categorical ``column`` is one of ``names`` on ``rows`` (the rows' codes only)."""
+        values = self.out[column].array  # a Categorical: its codes, no copy
+        codes = values.codes[rows]
+        mask = np.zeros(len(codes), dtype=bool)
+        for name in names:
+            if name in values.categories:
+                mask |= codes == values.categories.get_loc(name)
+        return mask
+
     def set(self, column: str, rows: np.ndarray, values: np.ndarray) -> None:
         """Write ``values`` on ``rows`` of ``column``."""
         if column not in self.changed:
@@ -79,27 +89,23 @@ class _Columns:
         current = self.changed.get(column, self.out[column].array)
         self.changed[column] = _rule_column(pd.Series(current, copy=False), rows, rules)
 
-    def append_rules(self, column: str, rows: np.ndarray, prefix: np.ndarray, rules: pd.Series) -> None:
-        """Append ``prefix`` and the paragraphs ``rules`` to those already on ``rows`` of ``column``."""
+    def append_rules(
+        self, column: str, rows: np.ndarray, heads: tuple[str, ...], head: np.ndarray, rules: pd.Series
+    ) -> None:
+        """Append ``heads[head]`` and the paragraphs ``rules`` to those already on ``rows`` of ``column``
+        (each distinct combination joined once, by codes)."""
         current = pd.Series(self.changed.get(column, self.out[column].array), copy=False)
-        before = current.cat.codes.to_numpy()[rows]
-        added = rules.cat.codes.to_numpy()
-        heads, head = np.unique(prefix, return_inverse=True)
-        key = (before.astype(np.int64) * len(rules.cat.categories) + added) * len(heads) + head
-        unique, inverse = np.unique(key, return_inverse=True)
-        names = current.cat.categories
-        labels = [
-            ", ".join(
-                part
-                for part in (
-                    str(names[k // len(heads) // len(rules.cat.categories)]),
-                    str(heads[k % len(heads)]),
-                    str(rules.cat.categories[k // len(heads) % len(rules.cat.categories)]),
-                )
-                if part
+        names, added = current.cat.categories, rules.cat.categories
+        key = current.cat.codes.to_numpy()[rows].astype(np.int64) * len(added) + rules.cat.codes.to_numpy()
+        unique, inverse = np.unique(key * len(heads) + head, return_inverse=True)
+        labels = []
+        for k in (int(u) for u in unique):
+            parts = (
+                str(names[k // len(heads) // len(added)]),
+                heads[k % len(heads)],
+                str(added[k // len(heads) % len(added)]),
             )
-            for k in (int(u) for u in unique)
-        ]
+            labels.append(", ".join(part for part in parts if part))
         distinct = list(dict.fromkeys(labels))
         codes = np.array([distinct.index(label) for label in labels], dtype=np.int32)[inverse]
         self.rules(column, rows, pd.Series(categorical(codes, distinct), copy=False))
@@ -188,10 +194,10 @@ def apply_crm(
     irb = ~codes_in(out, "approach", "sa")[rows]
     _sa_lines(columns, rows[~irb], standardised.loc[~irb])
     if irb.any():
-        irb_line, irb_items = subset_items(line, table, irb)
         irb_lines = lines.loc[irb].reset_index(drop=True)
-        _firb_lines(columns, rows[irb], irb_lines, irb_items, irb_line, params)
-        _irb_guarantees(columns, rows[irb], irb_lines, irb_items, irb_line, params)  # after LGD*
+        foundation = _foundation(columns, rows[irb], irb_lines, params)
+        _firb_lines(columns, rows[irb], irb_lines, foundation, _Items(table, line, irb), params)
+        _irb_guarantees(columns, rows[irb], irb_lines, foundation, _Items(table, line, irb), params)
     return columns.frame()
 
 
@@ -289,16 +295,36 @@ def _sa_lines(out: _Columns, rows: np.ndarray, own: pd.DataFrame) -> None:
     out.rules("crm_rule", rows, own["crm_rule"])
 
 
+class _Items:
+    """The protection items of the worked lines and the subset of those lines a step works on."""
+
+    def __init__(self, items: pd.DataFrame, line: np.ndarray, subset: np.ndarray) -> None:
+        self.items, self.line, self.subset = items, line, subset  # ``subset``: a mask over the lines
+        self.position = np.cumsum(subset) - 1  # index of each line within the subset
+
+    def lines_with(self, item_mask: np.ndarray) -> np.ndarray:
+        """Which lines of the subset have an item in ``item_mask``."""
+        inside = item_mask & self.subset[self.line]
+        counts = np.bincount(self.position[self.line[inside]], minlength=int(self.subset.sum()))
+        return counts > 0
+
+    def of(self, keep: np.ndarray, item_mask: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+        """The items in ``item_mask`` of the subset's lines in ``keep``, with their index among them."""
+        chosen = np.zeros(len(self.subset), dtype=bool)
+        chosen[np.flatnonzero(self.subset)[keep]] = True
+        return subset_items(self.line, self.items, chosen, item_mask)
+
+
 def _foundation(
     out: _Columns, rows: np.ndarray, lines: pd.DataFrame, params: Mapping[str, Any]
 ) -> np.ndarray:
     """IRB lines under F-IRB, as ``irb_risk_weights`` decides (methodology C.2): ``approach`` 'firb',
     or a bank, a large financial institution or a corporate above the A-IRB sales limit (CRE30.34)."""
-    bank, corporate = (codes_in(out.out, "irb_class", name)[rows] for name in ("bank", "corporate"))
-    wholesale = codes_in(out.out, "irb_class", "bank", "corporate", "sovereign")[rows]
+    bank, corporate = (out.is_in("irb_class", rows, name) for name in ("bank", "corporate"))
+    wholesale = out.is_in("irb_class", rows, "bank", "corporate", "sovereign")
     large_fi = lines["large_financial_institution"].to_numpy()
     large_corporate = corporate & (lines["annual_sales"].to_numpy() > params["irb"]["large_corporate_sales"])
-    firb = codes_in(out.out, "approach", "firb")[rows]
+    firb = out.is_in("approach", rows, "firb")
     return firb | (wholesale & (bank | large_fi | large_corporate))
 
 
@@ -306,24 +332,22 @@ def _firb_lines(
     out: _Columns,
     rows: np.ndarray,
     lines: pd.DataFrame,
-    table: pd.DataFrame,
-    line: np.ndarray,
+    foundation: np.ndarray,
+    table: _Items,
     params: Mapping[str, Any],
 ) -> None:
     """Performing foundation lines: LGD* of CRE32.10-14 scales K and RWA (K is linear in LGD); other
     IRB lines keep their own LGD against collateral (A-IRB: own LGD; methodology 9.10)."""
-    foundation = _foundation(out, rows, lines, params) & (out.get("pd_used", rows) < 1)
+    foundation = foundation & (out.get("pd_used", rows) < 1)
     if not foundation.any():
         return
     financial = (
-        codes_in(out.out, "irb_class", "bank", "sovereign")[rows]
-        | lines["large_financial_institution"].to_numpy()
+        out.is_in("irb_class", rows, "bank", "sovereign") | lines["large_financial_institution"].to_numpy()
     )
-    subordinated = codes_in(out.out, "exposure_class", "subordinated_debt")[rows]
+    subordinated = out.is_in("exposure_class", rows, "subordinated_debt")
     rows, lines = rows[foundation], lines.loc[foundation]
     ead, lgd_used = out.get("exposure", rows), out.get("lgd_used", rows)
-    collateral = ~codes_in(table, "protection_type", *GUARANTEE_TYPES)
-    line, items = subset_items(line, table, foundation, collateral)
+    line, items = table.of(foundation, ~codes_in(table.items, "protection_type", *GUARANTEE_TYPES))
     frame = _crm_lines(lines, ead).assign(  # FIRB_LINE_COLUMNS' categories (CRE32.6-7)
         obligor_group=categorical(financial[foundation].astype(np.int8), ("corporate", "financial")),
         seniority=categorical(subordinated[foundation].astype(np.int8), ("senior", "subordinated")),
@@ -357,8 +381,8 @@ def _irb_guarantees(
     out: _Columns,
     rows: np.ndarray,
     lines: pd.DataFrame,
-    table: pd.DataFrame,
-    line: np.ndarray,
+    foundation: np.ndarray,
+    table: _Items,
     params: Mapping[str, Any],
 ) -> None:
     """Guarantees and credit derivatives on IRB lines: substitution (CRE32.22-28, methodology C.47).
@@ -368,12 +392,12 @@ def _irb_guarantees(
     rule are those of the SA (CRE32.23, CRE32.26, methodology 9.6); the line's supporting factor
     applies after (as on SA lines). A-IRB lines take the same treatment (CRE32.28).
     """
-    guarantee = codes_in(table, "protection_type", *GUARANTEE_TYPES)
-    has = np.bincount(line[guarantee], minlength=len(rows)) > 0
+    guarantee = codes_in(table.items, "protection_type", *GUARANTEE_TYPES)
+    has = table.lines_with(guarantee)
     if not has.any():
         return
-    line, items = subset_items(line, table, has, guarantee)
-    foundation = _foundation(out, rows, lines, params)[has]
+    line, items = table.of(has, guarantee)
+    foundation = foundation[has]
     rows, lines = rows[has], lines.loc[has]
     ead, factor = out.get("exposure", rows), out.get("supporting_factor", rows)
     he, unprotected = out.get("he", rows), out.get("unprotected", rows)
@@ -397,8 +421,8 @@ def _irb_guarantees(
     out.set("rwa", rows, after[changed])
     out.set("guaranteed", rows, guaranteed[changed])
     out.set("unprotected", rows, (unprotected - guaranteed * (1 + he))[changed])
-    prefix = np.where(foundation, IRB_GUARANTEE_RULE, f"CRE32.28, {IRB_GUARANTEE_RULE}")
-    out.append_rules("crm_rule", rows, prefix, result["crm_rule"].loc[changed])
+    heads = (IRB_GUARANTEE_RULE, f"CRE32.28, {IRB_GUARANTEE_RULE}")  # A-IRB lines: the F-IRB option
+    out.append_rules("crm_rule", rows, heads, (~foundation).astype(np.int64), result["crm_rule"].loc[changed])
 
 
 def _item_haircuts(items: pd.DataFrame, line: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
