@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,11 +33,39 @@ from banksim.regulation.crm_haircuts import (
 )
 from banksim.regulation.crm_parameters import CRM_PARAMETERS
 
-__all__ = ["APPROACHES", "CrmResult", "credit_risk_mitigation", "crm_parameters", "mitigate_matched"]
+__all__ = [
+    "APPROACHES",
+    "LINE_COLUMNS",
+    "CrmResult",
+    "credit_risk_mitigation",
+    "crm_parameters",
+    "mitigate_matched",
+]
 
 APPROACHES = ("comprehensive", "simple")  # CRE22.18-19, methodology C.25
 COMPREHENSIVE_COLLATERAL = FINANCIAL_COLLATERAL  # CRE22.34, CRE22.45: eligible in the comprehensive approach
 SIMPLE_COLLATERAL = ("cash", "gold", "debt_security", "equity_main_index")  # methodology C.26
+# The columns of ``CrmResult.lines`` (methodology 9.8).
+LINE_COLUMNS = (
+    "position_id",
+    "exposure",
+    "netting_amount",
+    "exposure_after_netting",
+    "he",
+    "hc",
+    "hfx",
+    "collateral_value",
+    "collateral_covered",
+    "exposure_after_collateral",
+    "guaranteed",
+    "unprotected",
+    "exposure_after_crm",
+    "risk_weight",
+    "risk_weight_after_crm",
+    "rwa_without_crm",
+    "rwa",
+    "crm_rule",
+)
 # The paragraphs a line's ``crm_rule`` may list, in the order of the steps (methodology 9.8).
 RULE_ORDER = (
     "CRE22.69",
@@ -121,6 +149,7 @@ def mitigate_matched(
     line: np.ndarray,
     approach: str,
     parameters: Mapping[str, Any] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> CrmResult:
     """:func:`credit_risk_mitigation` on inputs already checked and matched (one pass in ``apply_crm``).
 
@@ -136,6 +165,8 @@ def mitigate_matched(
         The bank's collateral approach (CRE22.19).
     parameters : mapping, optional
         As for :func:`credit_risk_mitigation`.
+    columns : sequence of str, optional
+        The line columns to build (of :data:`LINE_COLUMNS`; all by default).
 
     Returns
     -------
@@ -150,7 +181,7 @@ def mitigate_matched(
     else:
         _simple(state, sa, crm)  # step 2: CRE22.32-39
     _guarantees(state, sa, crm)  # step 3: CRE22.70-84
-    return state.result(approach)
+    return state.result(approach, columns)
 
 
 class _State:
@@ -209,42 +240,46 @@ class _State:
                 self.flags[rule] = np.zeros(self.n, dtype=bool)
             self.flags[rule][lines] = True
 
-    def result(self, approach: str) -> CrmResult:
-        """The line and item tables; lines without protection keep E, E x RW and no rule."""
+    def result(self, approach: str, columns: Sequence[str] | None = None) -> CrmResult:
+        """The line and item tables; lines without protection keep E, E x RW and no rule.
+
+        ``columns``: the line columns to build (all of ``LINE_COLUMNS`` by default)."""
         o, full = self.out, self.full
         unprotected = o["after_collateral"] - o["guaranteed"]
         rwa = o["collateral_rwa"] + o["guarantee_rwa"] + unprotected * self.rw
         after_crm = o["after_collateral"] if approach == "comprehensive" else o["after_netting"]
         exposure = full["exposure"].to_numpy(dtype=float)
         rw = full["risk_weight"].to_numpy(dtype=float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            effective = np.where(after_crm > 0, rwa / after_crm, self.rw)
         spread = self.spread
-        lines = pd.DataFrame(
-            {
-                "position_id": full["position_id"].array,
-                "exposure": exposure,
-                "netting_amount": spread(o["netting"], 0.0),
-                "exposure_after_netting": spread(o["after_netting"], exposure),
-                "he": spread(o["he"], 0.0),
-                "hc": spread(_weighted(self, "haircut"), np.nan),
-                "hfx": spread(_weighted(self, "fx_haircut"), np.nan),
-                "collateral_value": spread(o["collateral_value"], 0.0),
-                "collateral_covered": spread(o["collateral_covered"], 0.0),
-                "exposure_after_collateral": spread(o["after_collateral"], exposure),
-                "guaranteed": spread(o["guaranteed"], 0.0),
-                "unprotected": spread(unprotected, exposure),
-                "exposure_after_crm": spread(after_crm, exposure),
-                "risk_weight": rw,
-                "risk_weight_after_crm": spread(effective, rw),
-                "rwa_without_crm": exposure * rw,
-                "rwa": spread(rwa, exposure * rw),
-                "crm_rule": rule_labels(
-                    {r: self.flags[r] for r in RULE_ORDER if r in self.flags}, len(full), self.touched
-                ),
-            },
-            copy=False,
-        )
+
+        def effective() -> np.ndarray:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return spread(np.where(after_crm > 0, rwa / after_crm, self.rw), rw)
+
+        build: dict[str, Callable[[], Any]] = {
+            "position_id": lambda: full["position_id"].array,
+            "exposure": lambda: exposure,
+            "netting_amount": lambda: spread(o["netting"], 0.0),
+            "exposure_after_netting": lambda: spread(o["after_netting"], exposure),
+            "he": lambda: spread(o["he"], 0.0),
+            "hc": lambda: spread(_weighted(self, "haircut"), np.nan),
+            "hfx": lambda: spread(_weighted(self, "fx_haircut"), np.nan),
+            "collateral_value": lambda: spread(o["collateral_value"], 0.0),
+            "collateral_covered": lambda: spread(o["collateral_covered"], 0.0),
+            "exposure_after_collateral": lambda: spread(o["after_collateral"], exposure),
+            "guaranteed": lambda: spread(o["guaranteed"], 0.0),
+            "unprotected": lambda: spread(unprotected, exposure),
+            "exposure_after_crm": lambda: spread(after_crm, exposure),
+            "risk_weight": lambda: rw,
+            "risk_weight_after_crm": effective,
+            "rwa_without_crm": lambda: exposure * rw,
+            "rwa": lambda: spread(rwa, exposure * rw),
+            "crm_rule": lambda: rule_labels(
+                {r: self.flags[r] for r in RULE_ORDER if r in self.flags}, len(full), self.touched
+            ),
+        }
+        names = LINE_COLUMNS if columns is None else columns
+        lines = pd.DataFrame({name: build[name]() for name in names}, copy=False)
         given = {
             name: self.items[name].array for name in ("position_id", "protection_type", "amount", "currency")
         }

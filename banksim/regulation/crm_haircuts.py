@@ -221,19 +221,22 @@ def collateral_risk_weight(items: pd.DataFrame, sa: Mapping[str, Any], crm: Mapp
 
 
 def _issuer_table_weight(part: pd.DataFrame, sa: Mapping[str, Any], crm: Mapping[str, Any]) -> np.ndarray:
-    bucket = bucket_of(part, "rating")
-    rw = np.full(len(part), np.nan)
-    for issuer, table in (
+    """The SA weight of each row's issuer type and rating bucket, read from one issuer x bucket table."""
+    issuer = part["issuer_type"]
+    categories = [str(c) for c in issuer.cat.categories]
+    matrix = np.full((len(categories) + 1, len(BUCKETS)), np.nan)  # the last row: a missing type
+    for name, table in (
         ("sovereign", "sovereign"),
         ("pse", "pse"),
         ("mdb", "mdb"),
         ("bank", "bank_ecra"),
         ("corporate", "corporate"),
     ):
-        mask = codes_in(part, "issuer_type", issuer)
-        rw[mask] = np.array([sa[table][b] for b in BUCKETS], dtype=float)[bucket[mask]]
-    rw[codes_in(part, "issuer_type", "mdb_zero_rw")] = crm["simple"]["mdb_zero_rw"]
-    return rw
+        if name in categories:
+            matrix[categories.index(name)] = [sa[table][b] for b in BUCKETS]
+    if "mdb_zero_rw" in categories:
+        matrix[categories.index("mdb_zero_rw")] = crm["simple"]["mdb_zero_rw"]
+    return matrix[issuer.cat.codes.to_numpy(), bucket_of(part, "rating")]
 
 
 def provider_risk_weight(items: pd.DataFrame, sa: Mapping[str, Any], crm: Mapping[str, Any]) -> np.ndarray:

@@ -52,6 +52,7 @@ LINE_INPUTS = (
 
 # The CRM columns an SA line takes from its SA view (CRE22).
 SA_LINE_OUTPUTS = ("exposure_after_crm", "collateral_covered", "guaranteed", "unprotected", "he", "hc", "hfx")
+SA_VIEW_OUTPUTS = ("rwa", "crm_rule", *SA_LINE_OUTPUTS)  # what the RWA lines read of SA CRM
 IRB_GUARANTEE_RULE = "CRE32.24(3)"  # the covered part of an IRB line at the provider's SA weight
 IRB_INPUTS = ("large_financial_institution", "annual_sales")  # which IRB lines are foundation
 
@@ -269,7 +270,7 @@ def _standardised_view(
     exposure = out.get("sa_exposure", rows)
     rw = out.get("sa_risk_weight", rows)
     sa_lines = checked_crm_lines(_crm_lines(lines, exposure).assign(risk_weight=rw), "sa")
-    result = mitigate_matched(sa_lines, table, line, approach, params).lines
+    result = mitigate_matched(sa_lines, table, line, approach, params, SA_VIEW_OUTPUTS).lines
     before = out.get("rwa_standardised", rows)
     plain = exposure * rw
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -406,7 +407,7 @@ def _irb_guarantees(
     covered_amount = unprotected / (1 + he)  # E_g: the EAD still at the unsecured LGD (C.47)
     frame = _crm_lines(lines, covered_amount).assign(risk_weight=unsecured_rw)
     frame = checked_crm_lines(frame.reset_index(drop=True), "sa")
-    result = mitigate_matched(frame, items, line, "comprehensive", params).lines
+    result = mitigate_matched(frame, items, line, "comprehensive", params, SA_VIEW_OUTPUTS).lines
     guaranteed = result["guaranteed"].to_numpy()
     changed = guaranteed > 0
     if not changed.any():
