@@ -48,6 +48,8 @@ from banksim.hashing import compute_params_hash
 __all__ = ["MEMO_MAX_AGE_DAYS", "CodeVersion", "SourceMemo", "code_version", "normalized_source"]
 
 # The caching machinery itself does not shape any result: editing it must not invalidate entries.
+# banksim.incremental is machinery too: it only chooses how a result is obtained (its results equal a
+# full computation, tests/test_incremental.py), and its in-process memo must not enter any version.
 INFRASTRUCTURE = frozenset(
     {
         "banksim.cache",
@@ -56,6 +58,7 @@ INFRASTRUCTURE = frozenset(
         "banksim.code_version",
         "banksim.errors",
         "banksim.hashing",
+        "banksim.incremental",
         "banksim.models",
         "banksim.payloads",
         "banksim.settings",

@@ -221,3 +221,15 @@ def test_recomputed_share_counts_the_lines_of_the_steps_that_ran() -> None:
     }
     assert recomputed_share(steps) == 3 / 16
     assert recomputed_share({"scenario": steps["scenario"]}) == 0.0
+
+
+def test_the_baselines_kept_in_memory_never_change_a_code_version() -> None:
+    """The run records' and every step's code versions are the same before and after incremental runs
+    fill the in-process memo of baseline results: another process (a sweep worker) keys alike."""
+    from banksim.pipeline import step_code_versions
+
+    before = step_code_versions()
+    with baseline_store():
+        run(bs.SCENARIOS["baseline"])
+        run(bs.Scenario("pd", bs.Shocks(pd_multiplier=2.0)))
+    assert step_code_versions() == before
