@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import logging
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -40,15 +39,23 @@ DATETIME_COLUMNS = frozenset({"created_at", "updated_at", "last_hit_at", "expire
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 HIT_TIMEOUT_MS = 200  # a hit count waits at most this long for a busy database
 BUSY_TIMEOUT_MS = 60000  # as the engine's connections (banksim.store.engine)
+SQLITE_PREFIXES = ("sqlite:///", "sqlite+pysqlite:///")
 
 
 def sqlite_file(url: str) -> str | None:
     """The database file of a plain SQLite URL (``sqlite:///path``), as SQLAlchemy opens it;
     None for anything else (another database, memory, a URI filename, query options, escapes)."""
-    match = re.fullmatch(r"sqlite(?:\+pysqlite)?:///([^?%]+)", url)
-    if match is None or match[1] == ":memory:" or match[1].startswith("file:"):
+    # Plain string tests, not a regular expression: compiling one is a fresh process's first hit
+    # paying for a pattern it uses once.
+    for prefix in SQLITE_PREFIXES:
+        if url.startswith(prefix):
+            path = url[len(prefix) :]
+            break
+    else:
         return None
-    return os.path.abspath(match[1])
+    if not path or "?" in path or "%" in path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return os.path.abspath(path)
 
 
 class Reads(Protocol):
