@@ -414,6 +414,9 @@ class _FrameMemo:
         self._lock = threading.Lock()
         self._owner: int | None = None  # the thread inside the lock
         self._dead: list[_FrameRef] = []
+        # Bound here: a frame collected while the interpreter shuts down calls back into the memo
+        # after module globals (``threading`` among them) have been cleared.
+        self._get_ident = threading.get_ident
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -432,11 +435,16 @@ class _FrameMemo:
 
     def _died(self, ref: _FrameRef) -> None:
         """A remembered frame was collected: drop its entry (and the blocks the entry holds) now."""
-        if self._owner == threading.get_ident():
+        if self._owner == self._get_ident():
             self._dead.append(ref)  # collected while this thread holds the lock: dropped on release
             return
-        with self._locked():
-            self._drop(ref)
+        # Only attributes of self from here: at interpreter shutdown module globals are cleared.
+        with self._lock:
+            self._owner = self._get_ident()
+            try:
+                self._drop(ref)
+            finally:
+                self._owner = None
 
     def lookup(self, frame: pd.DataFrame) -> tuple[bytes | None, str | None]:
         """The remembered fingerprint and key of ``frame`` (None, None if unknown or changed)."""
@@ -520,7 +528,7 @@ class _Locked:
 
     def __enter__(self) -> None:
         self.memo._lock.acquire()
-        self.memo._owner = threading.get_ident()
+        self.memo._owner = self.memo._get_ident()
 
     def __exit__(self, *exc: object) -> None:
         try:
