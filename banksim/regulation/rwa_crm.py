@@ -54,6 +54,9 @@ LINE_INPUTS = (
 SA_LINE_OUTPUTS = ("exposure_after_crm", "collateral_covered", "guaranteed", "unprotected", "he", "hc", "hfx")
 SA_VIEW_OUTPUTS = ("rwa", "crm_rule", *SA_LINE_OUTPUTS)  # what the RWA lines read of SA CRM
 IRB_GUARANTEE_RULE = "CRE32.24(3)"  # the covered part of an IRB line at the provider's SA weight
+TRANSACTION_DTYPE = pd.CategoricalDtype(list(TRANSACTION_TYPES))  # built once (CRE22.57)
+OBLIGOR_GROUP_DTYPE = pd.CategoricalDtype(["corporate", "financial"])  # CRE32.6
+SENIORITY_DTYPE = pd.CategoricalDtype(["senior", "subordinated"])  # CRE32.7
 IRB_INPUTS = ("large_financial_institution", "annual_sales")  # which IRB lines are foundation
 
 
@@ -246,14 +249,16 @@ def _protected_lines(
 
 def _crm_lines(lines: pd.DataFrame, exposure: np.ndarray) -> pd.DataFrame:
     """The line inputs of CRM from positions (methodology 9.10: 'auto' -> repo_style for reverse repos)."""
-    frame = lines[list(LINE_INPUTS)]
-    codes = frame["transaction_type"].cat.codes.to_numpy()  # CRM_TRANSACTION_TYPES: TRANSACTION_TYPES + auto
-    repo = codes_in(frame, "product", "reverse_repo")
+    codes = lines["transaction_type"].cat.codes.to_numpy()  # CRM_TRANSACTION_TYPES: TRANSACTION_TYPES + auto
+    repo = codes_in(lines, "product", "reverse_repo")
     auto = codes == CRM_TRANSACTION_TYPES.index("auto")
     kind = np.where(auto, np.where(repo, TRANSACTION_TYPES.index("repo_style"), 0), codes)
-    return frame.drop(columns="product").assign(
-        exposure=exposure, transaction_type=categorical(kind, TRANSACTION_TYPES)
-    )
+    columns = {name: lines[name].array for name in LINE_INPUTS if name != "product"}
+    columns |= {
+        "exposure": exposure,
+        "transaction_type": pd.Categorical.from_codes(kind, dtype=TRANSACTION_DTYPE),
+    }
+    return pd.DataFrame(columns, copy=False)
 
 
 def _standardised_view(
@@ -350,8 +355,10 @@ def _firb_lines(
     ead, lgd_used = out.get("exposure", rows), out.get("lgd_used", rows)
     line, items = table.of(foundation, ~codes_in(table.items, "protection_type", *GUARANTEE_TYPES))
     frame = _crm_lines(lines, ead).assign(  # FIRB_LINE_COLUMNS' categories (CRE32.6-7)
-        obligor_group=categorical(financial[foundation].astype(np.int8), ("corporate", "financial")),
-        seniority=categorical(subordinated[foundation].astype(np.int8), ("senior", "subordinated")),
+        obligor_group=pd.Categorical.from_codes(
+            financial[foundation].astype(np.int8), dtype=OBLIGOR_GROUP_DTYPE
+        ),
+        seniority=pd.Categorical.from_codes(subordinated[foundation].astype(np.int8), dtype=SENIORITY_DTYPE),
     )
     frame = checked_crm_lines(frame.reset_index(drop=True), "firb")
     result = firb_lgd_matched(frame, items, line, params)
