@@ -300,3 +300,13 @@ def test_a_bank_line_flagged_airb_takes_foundation_collateral() -> None:
     # CRE32.10: LGD* = 45% x 70 / 100 = 31.5%
     assert line["lgd_used"] == pytest.approx(0.315, rel=REL)
     assert line["rwa"] == pytest.approx(12.5 * corporate_k(0.01, 0.315) * 100, rel=REL)
+
+
+def test_irb_guarantee_under_the_sme_supporting_factor() -> None:
+    sme = {**FIRB, "counterparty_type": "sme", "sub_class": "sme"}  # turnover unknown: the type decides
+    factor = {"sa": {"sme_supporting_factor": {"factor": 0.7619}}}  # CRR Art. 501 (methodology 8.2)
+    line = rwa_of(positions(sme), items({**BANK_AA_GUARANTEE, "amount": 60.0}), factor).loc["L1"]
+    own = 12.5 * corporate_k(0.01, 0.40)  # F-IRB, no SME correlation adjustment without a turnover
+    assert line["rwa_before_crm"] == pytest.approx(100 * own * 0.7619, rel=REL)
+    # methodology C.47: the factor of the line (E 100 below the threshold) applies after substitution
+    assert line["rwa"] == pytest.approx((60 * 0.20 + 40 * own) * 0.7619, rel=REL)
