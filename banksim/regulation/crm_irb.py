@@ -46,8 +46,9 @@ def firb_collateral_lgd(
         ``residual_maturity``, ``obligor_group`` (corporate / financial), ``seniority`` and the
         optional CRM columns (``transaction_type``, ``remargining_days``, lent security).
     protection : DataFrame
-        The protection table; guarantees and credit derivatives on these lines are an input
-        error (IRB guarantees are not covered), rows of other positions are ignored.
+        The protection table (collateral only: a guarantee or credit derivative is an input error
+        here, since ``apply_crm`` substitutes those after LGD*, methodology C.47); rows of other
+        positions are ignored.
     parameters : mapping, optional
         Regulatory parameters (the CRM parameters are ``CRM_PARAMETERS``).
 
@@ -122,12 +123,13 @@ def firb_lgd_matched(
 
 
 def _refuse_guarantees(items: pd.DataFrame) -> None:
-    """Guarantees and credit derivatives on F-IRB lines (CRE32.23-28) are not covered: an input error."""
+    """Guarantees and credit derivatives are not collateral: an input error here (methodology C.47)."""
     guarantee = codes_in(items, "protection_type", *GUARANTEE_TYPES)
     if guarantee.any():
         raise InputError(
             "protection['protection_type']",
-            f"guarantees and credit derivatives on F-IRB lines are not covered ({int(guarantee.sum())} rows)",
+            "F-IRB LGD* takes collateral only, not guarantees or credit derivatives"
+            f" ({int(guarantee.sum())} rows; apply_crm substitutes those after LGD*)",
             failure_cases=items["position_id"][guarantee][:5].tolist(),
             allowed=[*FINANCIAL_COLLATERAL, *PHYSICAL_COLLATERAL, "deposit_netting"],
         )
