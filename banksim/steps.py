@@ -156,8 +156,11 @@ def _protection_arguments(positions: Any, seed: Any, scenario: Any) -> tuple[Any
     return positions, seed, dict(scenario.shocks.collateral_value_change) or None
 
 
-def _rwa_arguments(positions: Any, parameters: Any, protection: Any) -> tuple[Any, ...]:
-    return positions, parameters, None, None, protection
+def _rwa_arguments(positions: Any, parameters: Any, protection: Any, ecl_lines: Any) -> tuple[Any, ...]:
+    """The positions with the ECL's stage 3 allowances as their specific provisions (methodology 1.6)."""
+    from banksim.regulation.provisions import ecl_specific_provisions
+
+    return ecl_specific_provisions(positions, ecl_lines), parameters, None, None, protection
 
 
 def _trading_book_arguments(num_positions: Any, seed: Any, config: Any, scenario: Any) -> tuple[Any, ...]:
@@ -205,9 +208,12 @@ def _provisions(ecl_lines: Any, rwa: Any, parameters: Any) -> dict[str, float]:
     return provisions_in_capital(ecl_lines, rwa, parameters)
 
 
-def _ecl_arguments(positions: Any, parameters: Any) -> tuple[Any, ...]:
-    """The run's positions (a scenario's PD and LGD shocks already in them) and overrides."""
-    return positions, None, parameters
+def _ecl_arguments(positions: Any, scenario: Any, parameters: Any) -> tuple[Any, ...]:
+    """The run's positions (a scenario's PD and LGD shocks already in them) and overrides, with the
+    scenario's own forward-looking ECL scenarios (methodology 12.4)."""
+    from banksim.scenarios import scenario_ecl_parameters
+
+    return positions, None, merge_overrides(parameters, scenario_ecl_parameters(scenario.shocks))
 
 
 def _irrbb_arguments(positions: Any, capital: Any, scenario: Any, parameters: Any) -> tuple[Any, ...]:
@@ -243,8 +249,19 @@ STEPS: tuple[Step, ...] = (
         ("protection",), arguments=_protection_arguments,
     ),
     Step(
-        "rwa", "Risk-weighted assets", "compute_rwa", ("positions", "parameters", "protection"), ("rwa",),
-        arguments=_rwa_arguments,
+        "ecl", "Expected credit loss (IFRS 9)", "compute_ecl", ("positions", "scenario", "parameters"),
+        ("ecl_lines", "ecl_summary", "ecl"),
+        headline=(
+            _column("total_ecl", "loss allowance", "ecl", "total_allowance"),
+            _column("ecl_stage2_share", "stage 2 share", "ecl", "stage2_share"),
+            _column("ecl_stage3_share", "stage 3 share", "ecl", "stage3_share"),
+            _column("ecl_coverage", "ECL coverage", "ecl", "coverage"),
+        ),
+        arguments=_ecl_arguments,
+    ),
+    Step(
+        "rwa", "Risk-weighted assets", "compute_rwa", ("positions", "parameters", "protection", "ecl_lines"),
+        ("rwa",), arguments=_rwa_arguments,
     ),
     Step(
         "cva", "CVA risk (MAR50)", "compute_cva", ("positions", "rwa", "scenario", "parameters"),
@@ -272,17 +289,6 @@ STEPS: tuple[Step, ...] = (
             _column("rsf", "RSF", "liquidity", "rsf"),
         ),
         arguments=_liquidity_arguments,
-    ),
-    Step(
-        "ecl", "Expected credit loss (IFRS 9)", "compute_ecl", ("positions", "parameters"),
-        ("ecl_lines", "ecl_summary", "ecl"),
-        headline=(
-            _column("total_ecl", "loss allowance", "ecl", "total_allowance"),
-            _column("ecl_stage2_share", "stage 2 share", "ecl", "stage2_share"),
-            _column("ecl_stage3_share", "stage 3 share", "ecl", "stage3_share"),
-            _column("ecl_coverage", "ECL coverage", "ecl", "coverage"),
-        ),
-        arguments=_ecl_arguments,
     ),
     Step(
         "capital", "Capital, buffers and MDA", "compute_capital",

@@ -249,6 +249,7 @@ def test_every_shock_changes_the_cache_key() -> None:
         "derivative_counterparty_downgrade": 1, "cva_spread_multiplier": 1.2, "interest_rate_shift": 0.01,
         "equity_price_change": -0.1, "fx_rate_change": 0.1, "commodity_price_change": -0.1,
         "collateral_value_change": {"debt_security": -0.1},
+        "ecl_scenarios": {"base": {"weight": 1.0}},
     }  # fmt: skip
     assert set(changed) == {f.name for f in dataclasses.fields(Shocks)}
     keys = {name: bs.apply_scenario.key(frame, Shocks(**{name: value})) for name, value in changed.items()}

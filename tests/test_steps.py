@@ -40,8 +40,9 @@ def extra_step(monkeypatch: pytest.MonkeyPatch) -> tuple[Step, ...]:
 def test_the_registry_is_the_pipeline_in_order() -> None:
     assert bs.STEPS is registry.STEPS
     names = [s.name for s in bs.STEPS]
-    # the core steps in order: ECL before capital (its provisions), IRRBB after (Tier 1)
-    core = ["positions", "scenario", "rwa", "liquidity", "ecl", "capital", "irrbb"]
+    # the core steps in order: ECL before RWA (stage 3 allowances are the SA's specific provisions) and
+    # capital (its provisions), IRRBB after (Tier 1)
+    core = ["positions", "scenario", "ecl", "rwa", "liquidity", "capital", "irrbb"]
     assert [name for name in names if name in core] == core
     registry.check_steps()
     assert registry.headline_columns() == HEADLINE_COLUMNS
@@ -49,7 +50,7 @@ def test_the_registry_is_the_pipeline_in_order() -> None:
     assert {"total_ecl", "ecl_stage2_share", "delta_eve_to_tier1", "eve_outlier"} <= set(HEADLINE_COLUMNS)
     assert [s.name for s in bs.STEPS if not s.always] == ["scenario"]  # only with a balance-sheet shock
     kinds = [s.function.kind for s in bs.STEPS]
-    core_kinds = ["positions", "scenario_positions", "rwa", "liquidity", "ecl", "capital", "irrbb"]
+    core_kinds = ["positions", "scenario_positions", "ecl", "rwa", "liquidity", "capital", "irrbb"]
     assert [kind for kind in kinds if kind in core_kinds] == core_kinds
     assert set(step_code_versions()) == {*kinds, "run"}  # and the code that runs them
     assert registry.step_named("rwa").function is bs.compute_rwa
