@@ -653,4 +653,9 @@ class ScenarioController:
 def _step_status(step: registry.Step, info: Mapping[str, Any]) -> str:
     if info["hit"] is None:
         return step.skipped
-    return "loaded from cache" if info["hit"] else f"computed in {info['seconds']:.2f} s"
+    if info["hit"]:
+        return "loaded from cache"
+    if info.get("reuse") == "baseline":  # methodology C.46
+        lines = f"{info['recomputed']:,} of {info['lines']:,} lines recomputed"
+        return f"from the baseline in {info['seconds']:.2f} s ({lines})"
+    return f"computed in {info['seconds']:.2f} s"

@@ -42,7 +42,9 @@ HEADLINE_COLUMNS = registry.headline_columns()
 class PipelineResult:
     """Everything one pipeline run produced, and how each step was obtained.
 
-    ``steps`` maps a step name to ``{"hit": bool | None, "seconds": float, "key": str}``; a step a
+    ``steps`` maps a step name to ``{"hit": bool | None, "seconds": float, "key": str, "recomputed":
+    int, "lines": int, "reuse": str}`` (``lines`` the rows of its line tables, ``recomputed`` those
+    computed anew, ``reuse`` "stored", "baseline" or "computed": methodology C.46); a step a
     scenario does not need (no balance-sheet shock) has ``hit`` None and no key. ``parameters``
     names the jurisdiction the run used: a preset's name, or "custom" for a dict of overrides.
     ``outputs`` holds every step's outputs by name (those of steps added to
@@ -181,6 +183,7 @@ def run_pipeline(
     use_cache: bool = True,
     on_step: Callable[[str, dict[str, Any]], None] | None = None,
     parameters: str | Mapping[str, Any] | None = None,
+    incremental: bool = True,
 ) -> PipelineResult:
     """Generate a bank, apply a scenario and compute RWA, liquidity and capital, each step cached.
 
@@ -203,6 +206,10 @@ def run_pipeline(
         (``"basel"``, the default, is the Basel Framework) or a dict of overrides of
         ``DEFAULT_PARAMETERS``. They reach every step that takes parameters (the scenario's own
         liquidity overrides win over them) and are part of every key they change.
+    incremental : bool
+        A shocked run builds a missed step from the unshocked run's stored result when the shock
+        leaves that step's inputs unchanged (methodology C.46); the result is the same as a full
+        computation. ``False`` computes every missed step by its service.
 
     Returns
     -------
@@ -216,7 +223,7 @@ def run_pipeline(
         "num_positions": num_positions, "seed": seed, "config": config,
         "include_derivatives": include_derivatives, "scenario": chosen, "parameters": overrides,
     }  # fmt: skip
-    values, steps = registry.run_steps(inputs, use_cache=use_cache, on_step=on_step)
+    values, steps = registry.run_steps(inputs, use_cache=use_cache, on_step=on_step, incremental=incremental)
     outputs = {name: value for name, value in values.items() if name not in registry.RUN_INPUTS}
     headline = registry.headline(outputs)
     outcome = {"scenario": chosen.name, "parameters": jurisdiction, "steps": steps, "headline": headline}
@@ -277,6 +284,8 @@ def _sweep_task(
     The spec holds no secret: the database URL comes without its password (see
     :func:`_worker_url`), and object-store credentials come from the worker's own environment.
     """
+    from banksim.incremental import recomputed_share
+
     started = time.perf_counter()
     try:
         with use_store(_worker_store(store_spec)):
@@ -284,12 +293,14 @@ def _sweep_task(
             if record is not None:  # every step result it names is stored intact: nothing to load
                 row = {"scenario": scenario.name, "status": "ok", "error": "", **record["headline"]}
                 row["steps"] = row["hits"] = sum(step["key"] is not None for step in record["steps"].values())
+                row["recomputed_share"] = 0.0  # read from the stored record: no line computed
                 row["record"] = True
             else:
                 result = run_pipeline(scenario=scenario, **arguments)
                 row = {"scenario": scenario.name, "status": "ok", "error": "", **result.headline()}
                 row["hits"] = sum(step["hit"] is True for step in result.steps.values())
                 row["steps"] = sum(step["key"] is not None for step in result.steps.values())
+                row["recomputed_share"] = recomputed_share(result.steps)
                 row["record"] = False
     except Exception as exc:  # one bad scenario must not sink the batch
         row = {
@@ -367,7 +378,8 @@ def sweep(
         One row per scenario in the given order: ``scenario``, ``status`` ('ok' or 'failed'),
         ``error``, the headline metrics (``HEADLINE_COLUMNS``), ``hits`` (steps not recomputed)
         out of ``steps`` (those of :data:`banksim.steps.STEPS` the scenario runs: the scenario
-        step only with a balance-sheet shock), ``record`` (True if the
+        step only with a balance-sheet shock), ``recomputed_share`` (the lines computed anew over
+        the lines of the steps that ran, methodology C.46; 0 for a record), ``record`` (True if the
         headline came from the stored run record, every step result it names verified intact;
         otherwise the pipeline ran and ``hits`` counts the steps it loaded), ``seconds``, ``pid``.
     """
@@ -433,7 +445,8 @@ def sweep(
             owned.shutdown()
     table = pd.DataFrame([rows[name] for name in names])
     metrics = registry.headline_columns()
-    columns = ["scenario", "status", "error", *metrics, "hits", "steps", "record", "seconds", "pid"]
+    counts = ["hits", "steps", "recomputed_share", "record", "seconds", "pid"]
+    columns = ["scenario", "status", "error", *metrics, *counts]
     return table.reindex(columns=columns)
 
 

@@ -110,10 +110,14 @@ def test_sweep_counts_what_it_loaded(sqlite_store: bs.Store) -> None:
         "baseline": {"hits": 0, "steps": ran["baseline"], "record": False},
         "severe_recession": {"hits": shared, "steps": ran["severe_recession"], "record": False},
     }
+    # the baseline computed every line; the recession, on the stored baseline, reused whole steps
+    assert first.loc["baseline", "recomputed_share"] == 1.0
+    assert 0.0 < first.loc["severe_recession", "recomputed_share"] < 1.0
     again = run()
     assert again[columns].to_dict("index") == {
         name: {"hits": ran[name], "steps": ran[name], "record": True} for name in scenarios
     }
+    assert (again["recomputed_share"] == 0.0).all()  # read from the records: no line computed
     assert len(sqlite_store.purge("rwa")) == 2
     purged = run()
     assert purged[columns].to_dict("index") == {
