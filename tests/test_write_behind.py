@@ -240,6 +240,10 @@ def main(url, artifacts, slow, ending):
     with bs.use_store(store):
         for n in range(1, 6):
             frame(1000 * n)
+        from pathlib import Path
+
+        while not any(Path(artifacts).rglob("half-*")):  # the first write is under way
+            time.sleep(0.005)
         print("returned", flush=True)
         if ending == "exit":
             sys.exit(0)  # no flush: process exit must drain the queue
