@@ -31,7 +31,11 @@ def private_copy(value: Any) -> Any:
     are immutable and returned as they are.
     """
     if isinstance(value, pd.DataFrame):
-        return value.copy(deep=not _copy_on_write())
+        from banksim.hashing import remember_frame_copy
+
+        copied = value.copy(deep=not _copy_on_write())
+        remember_frame_copy(value, copied)  # the copy's key is the original's: not hashed again
+        return copied
     if isinstance(value, dict):
         return copy.deepcopy(value)
     return value
