@@ -137,15 +137,20 @@ def test_a_zero_limit_keeps_nothing(tmp_path, reads: list[str]) -> None:  # type
     store.close()
 
 
-def test_cached_function_hits_come_from_memory_after_the_first(
+def test_cached_function_hits_come_from_memory_after_the_miss(
     sqlite_store: bs.Store, reads: list[str]
 ) -> None:
+    """The computed result enters the memory tier as it is: no hit reads or decodes its payload."""
     positions, hit = bs.run_simulation(2_000, 5)
     assert not hit and reads == []
     for _ in range(3):
         again, hit = bs.run_simulation(2_000, 5)
         assert hit
         pd.testing.assert_frame_equal(again, positions)
+    sqlite_store.flush()
+    assert bs.run_simulation(2_000, 5)[1] and reads == []
+    sqlite_store.recent.clear()  # another process's view: the payload is read once, then kept
+    assert bs.run_simulation(2_000, 5)[1] and bs.run_simulation(2_000, 5)[1]
     assert reads == ["parquet"]
     again.loc[0, "drawn_amount"] = np.float64(-1.0)
     assert bs.run_simulation(2_000, 5)[0].loc[0, "drawn_amount"] == positions.loc[0, "drawn_amount"]
