@@ -319,3 +319,18 @@ def test_kill_9_during_pending_writes_loses_them_and_never_leaves_a_partial_payl
     store.close()
     assert sum(hits) == count  # what was committed is whole and loads; the rest was recomputed
     sys.modules.pop("wb_child_module", None)
+
+
+def test_a_payload_not_written_whole_leaves_no_row(
+    wb_store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each file is checked to hold every byte of its payload before a row may point at it."""
+    from banksim import payloads
+
+    monkeypatch.setattr(payloads.Payload, "size_bytes", property(lambda self: len(self.as_bytes()) + 1))
+    with caplog.at_level(logging.ERROR, logger="banksim.store"):
+        block(50)
+        wb_store.flush()
+    assert "was not stored" in caplog.text and "bytes" in caplog.text
+    assert _row_count(wb_store, block.key(50)) == 0
+    assert not any(path.is_file() for path in Path(wb_store.artifact_root).rglob("*"))

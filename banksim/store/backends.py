@@ -119,7 +119,7 @@ class DatabaseBlobs:
 
 
 class LocalFiles:
-    """Payload files under a local folder: temp file, fsync, rename, fsync of the folder."""
+    """Payload files under a local folder: temp file, fsync, size verified, rename, fsync of the folder."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).expanduser().resolve()
@@ -152,6 +152,9 @@ class LocalFiles:
                 handle.write(memoryview(payload.data))
                 handle.flush()
                 os.fsync(handle.fileno())
+                written = os.fstat(handle.fileno()).st_size
+            if written != payload.size_bytes:  # verified whole before any row may point at it
+                raise OSError(f"wrote {written} of {payload.size_bytes} bytes")
             os.replace(temp, target)
             if sys.platform != "win32":
                 fd = os.open(folder, os.O_RDONLY)
@@ -260,8 +263,13 @@ class FsspecFiles:
         return None if relative is None else f"{self.root}/{relative}"
 
     def write(self, relative: str, payload: payloads.Payload) -> str | None:
+        path = f"{self.root}/{relative}"
         try:
-            self.fs.pipe_file(f"{self.root}/{relative}", bytes(memoryview(payload.data)))
+            self.fs.pipe_file(path, bytes(memoryview(payload.data)))
+            self.fs.invalidate_cache(path)
+            written = self.fs.size(path)
+            if written != payload.size_bytes:  # verified whole before any row may point at it
+                raise OSError(f"wrote {written} of {payload.size_bytes} bytes")
         except OSError as exc:
             raise _write_error(self.url, exc) from exc
         return relative
