@@ -50,7 +50,8 @@ READERS: dict[str, tuple[str, ...]] = {
         "banksim.regulation.irrbb_shocks", "banksim.regulation.irrbb_totals", "banksim.positions.repricing",
     ),
 }  # fmt: skip
-# Every reusable step: those of READERS, and CVA (its derivative lines and counterparty RWA compared whole).
+# Every step reused whole: those of READERS, and CVA (its derivative lines and counterparty RWA compared
+# whole); RWA is spliced line by line instead (:func:`_reuse_rwa`).
 REUSABLE = (*READERS, "cva")
 # The outputs whose rows are a step's lines (a dict output counts as one line).
 LINES: dict[str, tuple[str, ...]] = {
@@ -202,12 +203,13 @@ class Baseline:
 def plan(step: Step, arguments: tuple[Any, ...], baseline: Baseline | None) -> Plan | None:
     """How to obtain ``step`` on a miss: from the baseline's stored result where the step's inputs
     are the baseline's (as far as it reads them), else by its service; None when no baseline applies."""
-    if baseline is None or step.name not in REUSABLE:
+    if baseline is None or step.name not in (*REUSABLE, "rwa"):
         return None
     recomputed: list[int] = []
+    reuse = _reuse_rwa if step.name == "rwa" else _reuse
 
     def compute() -> Any:
-        result = _reuse(step, arguments, baseline, recomputed)
+        result = reuse(step, arguments, baseline, recomputed)
         if result is None:
             recomputed.clear()
             return step.function.func(*arguments)
@@ -271,3 +273,168 @@ def _same_cva(base: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
         if len(a) != len(b) or not all(_same(a[c], b[c]) for c in a.columns):
             return False
     return True
+
+
+def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recomputed: list[int]) -> Any:
+    """The RWA table from the baseline's lines, the lines of changed positions recomputed, or None
+    if the lines differ in number or order or the other arguments differ (methodology C.46)."""
+    found = baseline.result(step)
+    if found is None:
+        return None
+    (base_positions, *base_rest), (base_rwa,) = found
+    positions, *rest = arguments
+    if not _same_values(base_rest[:3], rest[:3]):  # parameters, business indicator, annual losses
+        return None
+    redo = _changed_lines(base_positions, positions, base_rest[3], rest[3])
+    if redo is None:
+        return None
+    split = _split(base_rwa, positions, redo)
+    if split is None:
+        return None
+    lines, derivatives = split
+    sub = _subset_rwa(step, positions, rest, lines, derivatives)
+    spliced = _splice(base_rwa, sub, lines, derivatives)
+    if spliced is not None:
+        recomputed.append(len(sub))
+    return spliced
+
+
+def _changed_lines(base: pd.DataFrame, new: pd.DataFrame, base_protection: Any, protection: Any) -> Any:
+    """Mask of the positions whose row (any column) or protection items differ from the baseline's;
+    None if the tables do not have the same rows, ids and columns."""
+    changed = _changed_rows(base, new)
+    if changed is None or changed[_ids_differ(base, new)].any():
+        return None
+    if base_protection is None and protection is None:
+        return changed
+    if base_protection is None or protection is None:
+        return None
+    items = _changed_rows(base_protection, protection)
+    if items is None or _ids_differ(base_protection, protection).any():
+        return None
+    if items.any():
+        moved = protection["position_id"].loc[items].unique()
+        changed |= new["position_id"].isin(moved).to_numpy()
+    return changed
+
+
+def _ids_differ(base: pd.DataFrame, new: pd.DataFrame) -> Any:
+    """Mask of the rows whose ``position_id`` differs."""
+    import numpy as np
+
+    return ~np.asarray(
+        base["position_id"].astype(str).to_numpy() == new["position_id"].astype(str).to_numpy()
+    )
+
+
+def _changed_rows(base: pd.DataFrame, new: pd.DataFrame) -> Any:
+    """Mask of rows differing in any column (floats bit for bit, NaN equal to NaN); None if the two
+    tables differ in columns, dtypes or length."""
+    import numpy as np
+    import pandas as pd
+
+    if list(base.columns) != list(new.columns) or len(base) != len(new):
+        return None
+    changed = np.zeros(len(base), dtype=bool)
+    for column in base.columns:
+        a, b = base[column], new[column]
+        if a.dtype != b.dtype:
+            return None
+        if isinstance(a.dtype, pd.CategoricalDtype):
+            changed |= a.cat.codes.to_numpy() != b.cat.codes.to_numpy()
+        elif a.dtype.kind in "fiub":
+            x, y = a.to_numpy(), b.to_numpy()
+            if x.dtype.kind == "f":
+                x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
+            changed |= x != y
+        else:
+            missing = a.isna().to_numpy() & b.isna().to_numpy()
+            differ = np.asarray((a != b).to_numpy(dtype=object, na_value=True), dtype=bool)
+            changed |= differ & ~missing
+    return changed
+
+
+def _split(base_rwa: pd.DataFrame, positions: pd.DataFrame, redo: Any) -> tuple[Any, bool] | None:
+    """Which credit lines to recompute (a mask over them, at least one) and whether the counterparty
+    lines are; None if the baseline's table does not have one credit line per asset or off-balance
+    position, then the counterparty lines, then the operational one."""
+    import numpy as np
+
+    from banksim.regulation._frame import is_in
+
+    credit = is_in(positions, "side", "asset", "off_balance")
+    kinds = base_rwa["risk_type"].astype(str).to_numpy()
+    n = int(credit.sum())
+    if n == 0 or len(kinds) < n + 1:
+        return None
+    if (kinds[:n] != "credit").any() or (kinds[n:-1] != "counterparty").any() or kinds[-1] != "operational":
+        return None
+    lines = redo[credit]
+    if not lines.any():
+        lines = lines.copy()
+        lines[0] = True  # the operational line comes with a computation of one credit line at least
+    derivatives = bool((redo & is_in(positions, "side", "derivative")).any())
+    return np.asarray(lines, dtype=bool), derivatives
+
+
+def _subset_rwa(
+    step: Step, positions: pd.DataFrame, rest: list[Any], lines: Any, derivatives: bool
+) -> pd.DataFrame:
+    """The RWA table of the positions to recompute (their protection items only; the business
+    indicator of the whole balance sheet, so its operational line is the full table's)."""
+    import numpy as np
+
+    from banksim.positions.validation import validate_positions
+    from banksim.regulation._frame import is_in
+    from banksim.synthetic.proxy import business_indicator_proxy
+
+    parameters, indicator, losses, protection = rest
+    credit = np.flatnonzero(is_in(positions, "side", "asset", "off_balance"))
+    rows = credit[lines]
+    if derivatives:
+        rows = np.sort(np.concatenate([rows, np.flatnonzero(is_in(positions, "side", "derivative"))]))
+    subset = positions.take(rows).reset_index(drop=True)
+    if indicator is None:
+        indicator = business_indicator_proxy(validate_positions(positions))
+    if protection is not None:
+        named = protection["position_id"].isin(subset["position_id"]).to_numpy()
+        protection = protection.loc[named].reset_index(drop=True)
+    return step.function.func(subset, parameters, indicator, losses, protection)
+
+
+def _splice(base: pd.DataFrame, sub: pd.DataFrame, lines: Any, derivatives: bool) -> pd.DataFrame | None:
+    """The baseline's table with the recomputed lines of ``sub`` in their places: row order, index and
+    dtypes of a full computation (rule categories canonical, others the baseline's); None if ``sub``'s
+    columns or dtypes do not fit."""
+    import numpy as np
+    import pandas as pd
+
+    from banksim.services import RULE_COLUMNS
+
+    if list(sub.columns) != list(base.columns):
+        return None
+    n, done = len(lines), int(lines.sum())
+    source = np.arange(n)
+    source[lines] = len(base) + np.arange(done)
+    counterparty = len(base) + np.arange(done, len(sub) - 1) if derivatives else np.arange(n, len(base) - 1)
+    source = np.concatenate([source, counterparty, [len(base) + len(sub) - 1]])
+    columns: dict[str, Any] = {}
+    for column in base.columns:
+        a, b = base[column], sub[column]
+        if isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype):
+            union = pd.CategoricalDtype(list(dict.fromkeys([*a.cat.categories, *b.cat.categories])))
+            codes = np.concatenate([a.cat.codes.to_numpy(), b.astype(union).cat.codes.to_numpy()])[source]
+            value: Any = pd.Categorical.from_codes(codes, dtype=union)
+            if column in RULE_COLUMNS:
+                used = value.remove_unused_categories()
+                value = used.reorder_categories(sorted(used.categories))
+            elif (codes >= len(a.cat.categories)).any():
+                return None  # a value outside the baseline's vocabulary
+            else:
+                value = pd.Categorical.from_codes(codes, dtype=a.dtype)
+        elif a.dtype == b.dtype:
+            value = pd.concat([a, b], ignore_index=True).array.take(source)
+        else:
+            return None
+        columns[column] = value
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(source)), copy=False)

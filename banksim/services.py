@@ -127,7 +127,20 @@ def compute_rwa(
 
     _require_rows(positions)
     rwa = risk_weighted_assets(positions, parameters, business_indicator, annual_losses)
-    return apply_crm(rwa, positions, protection, regulatory_parameters(parameters))
+    return _canonical_rules(apply_crm(rwa, positions, protection, regulatory_parameters(parameters)))
+
+
+# The RWA table's categoricals whose categories come from the lines (the rest take fixed vocabularies).
+RULE_COLUMNS = ("rule", "sa_rule", "crm_rule", "sa_crm_rule")
+
+
+def _canonical_rules(rwa: pd.DataFrame) -> pd.DataFrame:
+    """``rwa`` with the categories of :data:`RULE_COLUMNS` those used, sorted: the same lines give the
+    same dtype whatever the other lines of the table (a splice of lines is exact, methodology C.46)."""
+    for column in RULE_COLUMNS:
+        used = rwa[column].cat.remove_unused_categories()
+        rwa[column] = used.cat.reorder_categories(sorted(used.cat.categories))
+    return rwa
 
 
 @cached(kind="protection")

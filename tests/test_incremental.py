@@ -115,10 +115,12 @@ def test_a_pd_shock_reuses_the_steps_that_do_not_read_pd() -> None:
         values, steps = run(bs.Scenario("pd", bs.Shocks(pd_multiplier=2.0)))
         full, _ = run(bs.Scenario("pd", bs.Shocks(pd_multiplier=2.0)), use_cache=False)
     assert_same_outputs(values, full)
-    # PD enters IFRS 9 (and IRB RWA): ECL and RWA are computed, every line of them.
-    for name in ("ecl", "rwa"):
-        assert steps[name]["reuse"] == "computed"
-        assert steps[name]["recomputed"] == steps[name]["lines"] == len(values[LINE[name]])
+    # PD enters IFRS 9: ECL is computed, every line of it; RWA recomputes the lines whose PD (or
+    # stage 3 allowance) moved, and the operational line.
+    assert steps["ecl"]["reuse"] == "computed"
+    assert steps["ecl"]["recomputed"] == steps["ecl"]["lines"] == len(values["ecl_lines"])
+    assert steps["rwa"]["reuse"] == "baseline" and steps["rwa"]["lines"] == len(values["rwa"])
+    assert 0 < steps["rwa"]["recomputed"] < steps["rwa"]["lines"]
     # Protection, CVA, liquidity and IRRBB read no PD: the baseline's results, no line recomputed.
     for name in ("protection", "cva", "liquidity", "irrbb"):
         assert steps[name]["reuse"] == "baseline", name
@@ -148,10 +150,53 @@ def test_a_collateral_shock_recomputes_the_collateral_items_it_moves() -> None:
     )
 
 
+def test_a_house_price_shock_recomputes_the_real_estate_lines_and_the_operational_line() -> None:
+    """-30% on house prices divides every LTV by 0.7 (methodology C.46): the credit lines with an LTV
+    are recomputed, and the operational line; the derivative netting sets and the rest are kept."""
+    with baseline_store():
+        base, _ = run(bs.SCENARIOS["baseline"])
+        values, steps = run(bs.Scenario("houses", bs.Shocks(house_price_change=-0.3)))
+        full, _ = run(bs.Scenario("houses", bs.Shocks(house_price_change=-0.3)), use_cache=False)
+    pd.testing.assert_frame_equal(values["rwa"], full["rwa"], check_exact=True)
+    positions = base["positions"]
+    credit = positions["side"].isin(["asset", "off_balance"]).to_numpy()
+    real_estate = int((credit & (positions["ltv"].to_numpy() > 0)).sum())
+    assert 0 < real_estate < credit.sum()
+    assert steps["rwa"]["reuse"] == "baseline"
+    assert steps["rwa"]["recomputed"] == real_estate + 1  # and the operational line
+    kept = ~values["rwa"]["position_id"].isin(positions["position_id"][positions["ltv"].to_numpy() > 0])
+    kept &= (values["rwa"]["risk_type"] != "operational").to_numpy()
+    pd.testing.assert_frame_equal(values["rwa"][kept], base["rwa"][kept], check_exact=True)
+
+
+def test_a_derivative_downgrade_recomputes_the_netting_sets_only() -> None:
+    """A counterparty downgrade moves derivative lines only: every netting set is recomputed, the
+    operational line with the first credit line (its computation needs one), no other credit line."""
+    with baseline_store():
+        values, steps = run(bs.Scenario("swaps", bs.Shocks(derivative_counterparty_downgrade=2)))
+        full, _ = run(bs.Scenario("swaps", bs.Shocks(derivative_counterparty_downgrade=2)), use_cache=False)
+    pd.testing.assert_frame_equal(values["rwa"], full["rwa"], check_exact=True)
+    netting_sets = int((values["rwa"]["risk_type"] == "counterparty").sum())
+    assert netting_sets > 0
+    assert steps["rwa"]["reuse"] == "baseline"
+    assert steps["rwa"]["recomputed"] == netting_sets + 2
+
+
+def test_the_rule_columns_hold_the_paragraphs_used_sorted() -> None:
+    from banksim import services
+
+    positions = bs.generate_positions(1_500, 5, None, True)
+    protection = services.generate_protection.func(positions, 5, None)
+    rwa = services.compute_rwa.func(positions, None, None, None, protection)
+    for column in services.RULE_COLUMNS:
+        categories = list(rwa[column].cat.categories)
+        assert categories == sorted(set(rwa[column].astype(str))), column
+
+
 def test_new_lines_or_no_stored_baseline_mean_a_full_computation() -> None:
     with baseline_store():
         _, steps = run(bs.Scenario("drawn", bs.Shocks(facility_drawdown=0.2)))  # adds loan lines
-    for name in READERS:
+    for name in (*READERS, "rwa"):
         assert steps[name]["reuse"] == "computed", name
         assert steps[name]["recomputed"] == steps[name]["lines"]
     with tempfile.TemporaryDirectory() as folder:
