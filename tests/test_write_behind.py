@@ -8,6 +8,7 @@ that leave no row, and the setting that turns it off.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -50,13 +51,19 @@ class Gate:
         monkeypatch.setattr(Store, "_write_result", held)
 
 
-@pytest.fixture
-def wb_store(tmp_path: Path) -> Iterator[Store]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def wb_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A store with write-behind on, on SQLite and on PostgreSQL (a database of its own)."""
     calls.clear()
-    store = Store(f"sqlite:///{tmp_path / 'wb.db'}", "file", tmp_path / "artifacts", write_behind_mb=64)
-    with bs.use_store(store):
-        yield store
-    store.close()
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'wb.db'}"
+        else:
+            url = stack.enter_context(new_pg_database("banksim_test_wb"))
+        store = Store(url, "file", tmp_path / "artifacts", write_behind_mb=64)
+        with bs.use_store(store):
+            yield store
+        store.close()
 
 
 def _row_count(store: Store, key: str) -> int:
