@@ -67,6 +67,8 @@ LINES: dict[str, tuple[str, ...]] = {
     "capital": ("capital",),
     "irrbb": ("irrbb_buckets",),
 }
+# RWA is computed in full when more than this share of its credit lines changed (a splice costs more).
+MOST = 0.5
 _MEMO_SIZE = 32  # baseline results kept in this process (a sweep reads the same few again and again)
 _memo: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], tuple[Any, ...], str]] = OrderedDict()
 
@@ -75,15 +77,20 @@ _memo: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], tuple[Any, ...], str]
 def reads(step: str) -> frozenset[str]:
     """The positions columns the ``step``'s computation reads: each column of the positions schema
     named as a string constant in the modules of :data:`READERS` (methodology C.46)."""
+    return _named(READERS[step]) | {"position_id"}
+
+
+def _named(modules: Sequence[str]) -> frozenset[str]:
+    """The positions schema's columns named as string constants in ``modules``."""
     from banksim.positions.columns import POSITIONS_SCHEMA
 
     columns = {spec.name for spec in POSITIONS_SCHEMA}
     named: set[str] = set()
-    for module in READERS[step]:
+    for module in modules:
         path = Path(importlib.import_module(module).__file__ or "")
         tree = ast.parse(path.read_text(encoding="utf-8"))
         named |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in columns}
-    return frozenset(named | {"position_id"})
+    return frozenset(named)
 
 
 def changed_columns(base: pd.DataFrame, new: pd.DataFrame) -> frozenset[str] | None:
@@ -370,6 +377,8 @@ def _split(base_rwa: pd.DataFrame, positions: pd.DataFrame, redo: Any) -> tuple[
     if (kinds[:n] != "credit").any() or (kinds[n:-1] != "counterparty").any() or kinds[-1] != "operational":
         return None
     lines = redo[credit]
+    if lines.sum() > MOST * n:
+        return None  # most lines changed: a full computation is faster than a splice
     if not lines.any():
         lines = lines.copy()
         lines[0] = True  # the operational line comes with a computation of one credit line at least

@@ -24,25 +24,26 @@ from banksim.positions.protection import COLLATERAL_TYPES
 from banksim.positions.vocabulary import CORPORATE_EXPOSURE_CLASSES
 
 BANK = {"num_positions": 2_000, "seed": 5, "config": None, "include_derivatives": True}
+IRB_BANK = {**BANK, "num_positions": 1_500, "config": {"irb_share": 0.5}}  # F-IRB and A-IRB lines too
 
 
 @contextmanager
-def baseline_store() -> Iterator[bs.Store]:
+def baseline_store(bank: dict[str, Any] = BANK) -> Iterator[bs.Store]:
     """A temporary store holding the bank's baseline run (the results an incremental run reuses)."""
     with tempfile.TemporaryDirectory(prefix="banksim-incremental-") as folder:
         store = bs.Store(f"sqlite:///{folder}/store.db", "file", f"{folder}/artifacts")
         try:
             with bs.use_store(store):
-                bs.run_pipeline(**BANK)
+                bs.run_pipeline(**bank)
                 yield store
         finally:
             store.close()
 
 
 def run(
-    scenario: bs.Scenario, seed: int = BANK["seed"], **options: Any
+    scenario: bs.Scenario, seed: int = BANK["seed"], bank: dict[str, Any] = BANK, **options: Any
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    inputs = {**BANK, "seed": seed, "scenario": scenario, "parameters": None}
+    inputs = {**bank, "seed": seed, "scenario": scenario, "parameters": None}
     return registry.run_steps(inputs, **options)
 
 
@@ -109,18 +110,45 @@ def test_incremental_run_equals_a_full_recomputation(data: st.DataObject) -> Non
                     assert 0 <= info["recomputed"] <= info["lines"]
 
 
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_incremental_rwa_of_an_irb_bank_equals_a_full_recomputation(data: st.DataObject) -> None:
+    """IRB lines (PD, LGD, LGD*, IRB guarantees) spliced from the baseline's as exactly as SA lines."""
+    with baseline_store(IRB_BANK):
+        for index in range(2):
+            scenario = bs.Scenario(f"irb {index}", bs.Shocks(**data.draw(SHOCKS, label=f"shocks {index}")))
+            incremental, steps = run(scenario, bank=IRB_BANK)
+            full, _ = run(scenario, bank=IRB_BANK, use_cache=False)
+            assert_same_outputs(incremental, full)
+            assert 0 <= steps["rwa"]["recomputed"] <= steps["rwa"]["lines"]
+
+
+def test_a_corporate_downgrade_recomputes_the_corporate_lines() -> None:
+    """Downgrading corporates moves their rating and PD (IRB lines among them): those lines are
+    recomputed, the others kept, and the result is a full computation's."""
+    shocks = bs.Shocks(rating_downgrade={"corporate": 2})
+    with baseline_store(IRB_BANK):
+        values, steps = run(bs.Scenario("corporates", shocks), bank=IRB_BANK)
+        full, _ = run(bs.Scenario("corporates", shocks), bank=IRB_BANK, use_cache=False)
+    assert_same_outputs(values, full)
+    rwa = values["rwa"]
+    corporate = int(((rwa["exposure_class"] == "corporate") & (rwa["approach"] != "sa")).sum())
+    assert corporate > 20
+    assert steps["rwa"]["reuse"] == "baseline"
+    assert corporate + 1 <= steps["rwa"]["recomputed"] < steps["rwa"]["lines"] / 2
+
+
 def test_a_pd_shock_reuses_the_steps_that_do_not_read_pd() -> None:
     with baseline_store():
         base, _ = run(bs.SCENARIOS["baseline"])
         values, steps = run(bs.Scenario("pd", bs.Shocks(pd_multiplier=2.0)))
         full, _ = run(bs.Scenario("pd", bs.Shocks(pd_multiplier=2.0)), use_cache=False)
     assert_same_outputs(values, full)
-    # PD enters IFRS 9: ECL is computed, every line of it; RWA recomputes the lines whose PD (or
-    # stage 3 allowance) moved, and the operational line.
-    assert steps["ecl"]["reuse"] == "computed"
-    assert steps["ecl"]["recomputed"] == steps["ecl"]["lines"] == len(values["ecl_lines"])
-    assert steps["rwa"]["reuse"] == "baseline" and steps["rwa"]["lines"] == len(values["rwa"])
-    assert 0 < steps["rwa"]["recomputed"] < steps["rwa"]["lines"]
+    # PD enters IFRS 9 and IRB RWA: ECL and RWA are computed, every line of them (the PD of most
+    # credit lines moved: RWA is computed in full rather than spliced).
+    for name in ("ecl", "rwa"):
+        assert steps[name]["reuse"] == "computed"
+        assert steps[name]["recomputed"] == steps[name]["lines"] == len(values[LINE[name]])
     # Protection, CVA, liquidity and IRRBB read no PD: the baseline's results, no line recomputed.
     for name in ("protection", "cva", "liquidity", "irrbb"):
         assert steps[name]["reuse"] == "baseline", name
