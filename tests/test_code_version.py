@@ -458,6 +458,22 @@ def test_the_memo_gives_the_same_versions_as_a_full_walk(tmp_path: Path) -> None
     assert versions(str(tmp_path)) == walked  # served from it
 
 
+def test_the_memo_folder_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder is remembered per setting, so a changed setting is a changed folder at once."""
+    memo = code_version_module.SourceMemo()
+    monkeypatch.setenv("BANKSIM_CODE_CACHE", str(tmp_path / "a"))
+    assert memo.folder() == tmp_path / "a"
+    monkeypatch.setenv("BANKSIM_CODE_CACHE", str(tmp_path / "b"))
+    assert memo.folder() == tmp_path / "b"
+    monkeypatch.setenv("BANKSIM_CODE_CACHE", "off")
+    assert memo.folder() is None
+    monkeypatch.delenv("BANKSIM_CODE_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert memo.folder() == tmp_path / "xdg" / "banksim" / "code"
+    monkeypatch.setenv("BANKSIM_CODE_CACHE", str(tmp_path / "a"))
+    assert memo.folder() == tmp_path / "a"
+
+
 def test_a_foreign_or_damaged_memo_file_counts_as_empty(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -52,6 +52,9 @@ PLAIN = {
     "range index with a step": lambda: _mixed().set_axis(pd.RangeIndex(10, 18, 2)),
     "no columns of a kind repeated": lambda: pd.DataFrame({"x": [1.0], "c": pd.Categorical(["a"])}),
     "synthetic positions": lambda: bs.generate_positions(300, 7),
+    "labels beyond ASCII": lambda: pd.DataFrame(
+        {"émission": [1.0, 2.0], "数量": pd.Categorical(["a", "b"]), "": [True, False], "a b": ["x", "y"]}
+    ),
 }
 FALLBACK = {
     "named index": lambda: _mixed().rename_axis("row"),
@@ -90,6 +93,15 @@ def test_other_tables_fall_back_to_to_pandas(make) -> None:
     decoded = payloads.decode("parquet", data)
     pd.testing.assert_frame_equal(decoded, _reference(data), check_exact=True)
     assert decoded.attrs == frame.attrs
+
+
+def test_encoded_tables_carry_no_min_max_statistics() -> None:
+    """One row group per table: statistics would let no reader skip anything."""
+    data = payloads.encode_dataframe(_mixed()).data
+    metadata = pq.ParquetFile(pa.BufferReader(data)).metadata
+    chunks = [metadata.row_group(0).column(i) for i in range(metadata.num_columns)]
+    assert metadata.num_row_groups == 1
+    assert not any(chunk.is_stats_set and chunk.statistics.has_min_max for chunk in chunks)
 
 
 def test_several_row_groups_fall_back() -> None:

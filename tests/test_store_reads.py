@@ -43,6 +43,10 @@ def probe(n: int) -> pd.DataFrame:
         ("sqlite:///file:app.db?mode=ro&uri=true", None),  # URI filenames and options: the engine
         ("sqlite:////data/app%20v2.db", None),  # an escape SQLAlchemy would decode
         ("postgresql+psycopg://alice@db:5432/risk", None),
+        ("sqlite:///", None),  # no file
+        ("sqlite:////data/app.db?mode=ro", None),  # options: the engine
+        ("sqlite+pysqlite:///:memory:", None),
+        ("sqlite+aiosqlite:////data/app.db", None),  # another driver
     ],
 )
 def test_only_a_plain_sqlite_file_is_read_with_the_driver(url: str, expected: str | None) -> None:
@@ -84,6 +88,7 @@ def _hit_reads(reads: Reads, key: str) -> list[dict[str, Any] | None]:
 def _fill(store: bs.Store) -> str:
     """A cached call's configuration row, a file payload, a blob payload and an artifact."""
     probe(3)
+    store.flush()  # the call's result is written behind it
     key = probe.key(3)
     store.save_dataframe("frames", key, FRAME)
     store.save_artifact(key, "note.txt", b"hello", "text/plain")
@@ -123,6 +128,7 @@ def test_the_engines_driver_sql_reads_what_sqlalchemy_reads(store: bs.Store) -> 
 def test_hits_are_counted_where_sqlalchemy_reads_them(store: bs.Store) -> None:
     before = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=1)
     assert probe(4)[1] is False
+    store.flush()  # the miss's result is written behind it: the hits below read the database
     assert probe(4)[1] is True and probe(4)[1] is True
     with store.transaction() as conn:
         found = conn.execute(
@@ -144,6 +150,7 @@ def test_a_busy_database_does_not_hold_up_a_hit(sqlite_store: bs.Store, tmp_path
     """Another process holding the write lock delays a hit by the hit count's 0.2 s at most: the
     hit is served and the count skipped (logged at DEBUG), not waited for (60 s for writers)."""
     probe(5)
+    sqlite_store.flush()  # written before the lock is taken, not by a writer waiting behind it
     writer = sqlite3.connect(str(tmp_path / "store.db"), isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     try:
