@@ -79,7 +79,9 @@ def test_demo_runs_the_whole_pipeline(configured: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "rwa " in out and "liquidity " in out and "capital " in out
     assert "CET1 " in out and "LCR " in out and "NSFR " in out
-    assert "lineage: capital <- rwa (rwa) <- positions (positions)" in out
+    # RWA reads the positions with the ECL's specific provisions (methodology 1.6), a table no call
+    # stored: its stored input is the protection table, made from the stored positions
+    assert "lineage: capital <- rwa (rwa) <- protection (protection) <- positions (positions)" in out
 
 
 # -- errors are one line, never a traceback (issue 15) ------------------------------------------------
