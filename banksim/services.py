@@ -215,6 +215,7 @@ def compute_capital(
     cva_rwa: float = 0.0,
     market_risk_rwa: float = 0.0,
     provisions: Mapping[str, float] | None = None,
+    trading_book_leverage_exposure: float = 0.0,
 ) -> CapitalAdequacy:
     """The capital statement (or from the cache): ratios, buffers, MDA and leverage.
 
@@ -237,6 +238,10 @@ def compute_capital(
     cva_rwa, market_risk_rwa : float
         CVA and market-risk RWA (``summary["rwa"]`` of :func:`compute_cva` and
         :func:`compute_market_risk`), 0 by default; both enter the ratios and the output-floor base.
+    trading_book_leverage_exposure : float
+        The trading book's leverage exposure, added to the exposure measure (see
+        :func:`banksim.regulation.leverage.trading_book_leverage_exposure`, methodology 1.5 and
+        C.48); 0 by default.
     use_cache : bool
         ``False`` recomputes and replaces the stored result.
 
@@ -249,8 +254,9 @@ def compute_capital(
         True if the result was loaded from the store.
     """
     return capital_adequacy(
-        rwa, own_funds, buffers, parameters, as_of, cva_rwa, market_risk_rwa, provisions=provisions
-    )
+        rwa, own_funds, buffers, parameters, as_of, cva_rwa, market_risk_rwa, provisions=provisions,
+        trading_book_leverage_exposure=trading_book_leverage_exposure,
+    )  # fmt: skip
 
 
 @cached(kind="ecl", parts=("lines", "summary", "totals"))
