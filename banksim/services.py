@@ -215,7 +215,7 @@ def compute_capital(
     cva_rwa: float = 0.0,
     market_risk_rwa: float = 0.0,
     provisions: Mapping[str, float] | None = None,
-    trading_book_leverage_exposure: float = 0.0,
+    trading_book: pd.DataFrame | None = None,
 ) -> CapitalAdequacy:
     """The capital statement (or from the cache): ratios, buffers, MDA and leverage.
 
@@ -238,10 +238,10 @@ def compute_capital(
     cva_rwa, market_risk_rwa : float
         CVA and market-risk RWA (``summary["rwa"]`` of :func:`compute_cva` and
         :func:`compute_market_risk`), 0 by default; both enter the ratios and the output-floor base.
-    trading_book_leverage_exposure : float
-        The trading book's leverage exposure, added to the exposure measure (see
+    trading_book : pandas.DataFrame, optional
+        The trading book (:func:`run_trading_book`): its leverage exposure (LEV30,
         :func:`banksim.regulation.leverage.trading_book_leverage_exposure`, methodology 1.5 and
-        C.48); 0 by default.
+        C.48) enters the exposure measure; none by default.
     use_cache : bool
         ``False`` recomputes and replaces the stored result.
 
@@ -253,9 +253,14 @@ def compute_capital(
     cache_hit : bool
         True if the result was loaded from the store.
     """
+    from banksim.regulation.leverage import trading_book_leverage_exposure
+
+    exposure = 0.0
+    if trading_book is not None:
+        exposure = float(trading_book_leverage_exposure(trading_book, parameters)["leverage_exposure"].sum())
     return capital_adequacy(
         rwa, own_funds, buffers, parameters, as_of, cva_rwa, market_risk_rwa, provisions=provisions,
-        trading_book_leverage_exposure=trading_book_leverage_exposure,
+        trading_book_leverage_exposure=exposure,
     )  # fmt: skip
 
 

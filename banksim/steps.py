@@ -189,10 +189,9 @@ def _capital_arguments(
     ecl_lines: Any,
 ) -> tuple[Any, ...]:
     """Own funds with the trading book's revaluation in CET1 (methodology 11.8), the buffers, the
-    CVA and market-risk RWA beside the RWA table (methodology 1.2), and the trading book's leverage
-    exposure (methodology 1.5, C.48)."""
+    CVA and market-risk RWA beside the RWA table (methodology 1.2), and the trading book for its
+    leverage exposure (methodology 1.5, C.48)."""
     from banksim.positions.own_funds import own_funds
-    from banksim.regulation.leverage import trading_book_leverage_exposure
     from banksim.scenarios import scenario_buffers
 
     funds = own_funds(positions)
@@ -200,8 +199,7 @@ def _capital_arguments(
         funds = {**funds, "cet1": max(0.0, funds["cet1"] + float(trading_book["revaluation"].sum()))}
     buffers = scenario_buffers(scenario.shocks) or None
     provisions = _provisions(ecl_lines, rwa, parameters)
-    leverage = float(trading_book_leverage_exposure(trading_book, parameters)["leverage_exposure"].sum())
-    return rwa, funds, buffers, parameters, None, cva["rwa"], market_risk["rwa"], provisions, leverage
+    return rwa, funds, buffers, parameters, None, cva["rwa"], market_risk["rwa"], provisions, trading_book
 
 
 def _provisions(ecl_lines: Any, rwa: Any, parameters: Any) -> dict[str, float]:
