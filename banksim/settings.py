@@ -144,7 +144,8 @@ def check_db_url(url: Any, argument: str = "DB_URL") -> None:
     scheme = url.split("://", 1)[0].strip()
     if scheme.split("+", 1)[0] not in DB_SCHEMES:
         raise InputError(argument, f"unsupported database scheme {scheme!r}", allowed=allowed)
-    if re.fullmatch(r"sqlite(?:\+pysqlite)?:///[^?%]*", url):
+    path = url.partition(":///")[2]
+    if url.startswith(("sqlite:///", "sqlite+pysqlite:///")) and "?" not in path and "%" not in path:
         return  # a SQLite file: nothing to parse (and a cache hit on it loads no SQLAlchemy)
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
