@@ -63,9 +63,9 @@ def run_demo(num_positions: int = 10_000, seed: int = 42) -> None:
         f"LCR {liquidity['lcr']:.0%}  NSFR {liquidity['nsfr']:.0%}  "
         f"max payout {capital['mda']['maximum_payout_ratio']:.0%}"
     )
-    trail = lineage(info["capital"]["key"])
-    inputs = zip(trail["input_kind"], trail["argument"], strict=True)
-    text = "lineage: " + " <- ".join(["capital", *(f"{kind} ({argument})" for kind, argument in inputs)])
+    trail = lineage(info["capital"]["key"])  # the stored tables it came from, level by level
+    levels = [", ".join(dict.fromkeys(group["input_kind"])) for _, group in trail.groupby("depth", sort=True)]
+    text = "lineage: " + " <- ".join(["capital", *levels])
     print("\n" + textwrap.fill(text, 100, subsequent_indent="  ", break_on_hyphens=False))
     print(f"\n{run_simulation.explain(num_positions, seed + 1, include_derivatives=True)}")
     print("\ncache statistics:")

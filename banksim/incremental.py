@@ -288,10 +288,17 @@ def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recom
     found = baseline.result(step)
     if found is None:
         return None
+    from banksim.regulation.provisions import ecl_specific_provisions
+
     (base_positions, *base_rest), (base_rwa,) = found
     positions, *rest = arguments
     if not _same_values(base_rest[:3], rest[:3]):  # parameters, business indicator, annual losses
         return None
+    # the positions as the RWA reads them: the ECL's stage 3 allowances as specific provisions
+    if base_rest[4] is not None:
+        base_positions = ecl_specific_provisions(base_positions, base_rest[4])
+    if rest[4] is not None:
+        positions = ecl_specific_provisions(positions, rest[4])
     redo = _changed_lines(base_positions, positions, base_rest[3], rest[3])
     if redo is None:
         return None
@@ -397,7 +404,7 @@ def _subset_rwa(
     from banksim.regulation._frame import is_in
     from banksim.synthetic.proxy import business_indicator_proxy
 
-    parameters, indicator, losses, protection = rest
+    parameters, indicator, losses, protection = rest[:4]  # the ECL lines are applied already
     credit = np.flatnonzero(is_in(positions, "side", "asset", "off_balance"))
     rows = credit[lines]
     if derivatives:

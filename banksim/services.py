@@ -89,6 +89,7 @@ def compute_rwa(
     business_indicator: pd.DataFrame | None = None,
     annual_losses: Sequence[float] | None = None,
     protection: pd.DataFrame | None = None,
+    ecl_lines: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Risk-weighted assets line by line (or from the cache): credit, counterparty, operational.
 
@@ -108,6 +109,10 @@ def compute_rwa(
         (see :data:`banksim.positions.protection.PROTECTION_SCHEMA`, methodology 9.1): SA lines
         take SA credit risk mitigation (``parameters["crm"]["approach"]``, comprehensive by
         default), F-IRB lines LGD*, and the output floor's SA view SA CRM (methodology 9.10).
+    ecl_lines : pandas.DataFrame, optional
+        The lines of :func:`compute_ecl` for these positions: each line the ECL measures takes its
+        stage 3 allowance as its specific provision (0 in stages 1-2, whose allowance is a general
+        provision; methodology 1.6). Without them the positions' own ``specific_provisions`` count.
     use_cache : bool
         ``False`` recomputes and replaces the stored result.
 
@@ -126,6 +131,10 @@ def compute_rwa(
     from banksim.regulation.rwa_crm import apply_crm
 
     _require_rows(positions)
+    if ecl_lines is not None:
+        from banksim.regulation.provisions import ecl_specific_provisions
+
+        positions = ecl_specific_provisions(positions, ecl_lines)
     rwa = risk_weighted_assets(positions, parameters, business_indicator, annual_losses)
     return _canonical_rules(apply_crm(rwa, positions, protection, regulatory_parameters(parameters)))
 

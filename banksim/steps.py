@@ -157,10 +157,9 @@ def _protection_arguments(positions: Any, seed: Any, scenario: Any) -> tuple[Any
 
 
 def _rwa_arguments(positions: Any, parameters: Any, protection: Any, ecl_lines: Any) -> tuple[Any, ...]:
-    """The positions with the ECL's stage 3 allowances as their specific provisions (methodology 1.6)."""
-    from banksim.regulation.provisions import ecl_specific_provisions
-
-    return ecl_specific_provisions(positions, ecl_lines), parameters, None, None, protection
+    """The positions and the ECL lines, whose stage 3 allowances are their specific provisions
+    (methodology 1.6)."""
+    return positions, parameters, None, None, protection, ecl_lines
 
 
 def _trading_book_arguments(num_positions: Any, seed: Any, config: Any, scenario: Any) -> tuple[Any, ...]:

@@ -79,9 +79,8 @@ def test_demo_runs_the_whole_pipeline(configured: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "rwa " in out and "liquidity " in out and "capital " in out
     assert "CET1 " in out and "LCR " in out and "NSFR " in out
-    # RWA reads the positions with the ECL's specific provisions (methodology 1.6), a table no call
-    # stored: its stored input is the protection table, made from the stored positions
-    assert "lineage: capital <- rwa (rwa) <- protection (protection) <- positions (positions)" in out
+    # the stored tables the capital statement came from, level by level, down to the generated bank
+    assert "lineage: capital <- rwa, trading_book <- ecl_lines, positions, protection <- positions" in out
 
 
 # -- errors are one line, never a traceback (issue 15) ------------------------------------------------
@@ -212,8 +211,8 @@ def test_cache_ls_fits_the_terminal_with_one_line_of_arguments(
             assert re.search(r"  \d+(\.\d)? (B|kB|MB)  +\d+ (s|min)$", line), line
         by_kind = dict(zip(listing["kind"], lines[1:-1], strict=False))
         assert "position_id" not in "".join(lines)  # no column lists
-        width = pipeline_run.positions.shape[1]  # the positions table RWA was computed from
-        assert re.search(rf"rwa +\w{{12}}  positions=<table [\d,]+x{width}> ", by_kind["rwa"])
+        # the arguments in a line, tables as <table rows x columns> (cut at the terminal's width)
+        assert re.search(r"rwa +\w{12}  ecl_lines=<table [\d,]+x\d+> posi", by_kind["rwa"])
     monkeypatch.setenv("COLUMNS", "100")
     assert main(["cache", "ls", "--kind", "pipeline"]) == 0
     pipeline_line = capsys.readouterr().out.splitlines()[1]

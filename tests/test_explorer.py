@@ -30,7 +30,6 @@ from banksim.explorer import (
     status_colour,
 )
 from banksim.pipeline import HEADLINE_COLUMNS, PipelineResult
-from banksim.regulation.provisions import ecl_specific_provisions
 from banksim.scenarios import RUN_OFF_CLASSES, SCENARIOS, Scenario
 from banksim.widgets import ScenarioExplorer
 
@@ -344,9 +343,8 @@ def test_the_jurisdiction_is_a_control_of_its_own(
     heavy = explorer.last.result  # type: ignore[union-attr]
     assert heavy is not None and heavy.parameters == "heavy_retail"
     protection = basel.outputs["protection"]
-    provisioned = ecl_specific_provisions(basel.positions, basel.outputs["ecl_lines"])  # methodology 1.6
     assert heavy.steps["rwa"]["key"] == bs.compute_rwa.key(
-        provisioned, PRESETS["heavy_retail"], protection=protection
+        basel.positions, PRESETS["heavy_retail"], protection=protection, ecl_lines=basel.outputs["ecl_lines"]
     )
     assert heavy.headline()["cet1_ratio"] < basel.headline()["cet1_ratio"]
     assert "HEAVY RETAIL parameters" in explorer.title.value

@@ -12,7 +12,6 @@ import pytest
 
 import banksim as bs
 from banksim import pipeline
-from banksim.regulation.provisions import ecl_specific_provisions
 
 SMALL: dict[str, Any] = {"num_positions": 1_000, "seed": 6}
 # CRE20.65: regulatory retail 75%; a jurisdiction weighting it 100% instead.
@@ -25,10 +24,13 @@ def test_an_override_changes_the_rwa_lines_it_touches_and_the_keys(sqlite_store:
     assert (base.parameters, heavy.parameters) == ("basel", "custom")
     assert heavy.steps["positions"]["key"] == base.steps["positions"]["key"]  # the bank is the same
     protection = base.outputs["protection"]
-    # RWA nets the ECL's stage 3 allowances as specific provisions (methodology 1.6)
-    provisioned = ecl_specific_provisions(base.positions, base.outputs["ecl_lines"])
-    assert heavy.steps["rwa"]["key"] == bs.compute_rwa.key(provisioned, RETAIL_100, protection=protection)
-    assert base.steps["rwa"]["key"] == bs.compute_rwa.key(provisioned, protection=protection)
+    ecl = base.outputs["ecl_lines"]  # their stage 3 allowances are the specific provisions (methodology 1.6)
+    assert heavy.steps["rwa"]["key"] == bs.compute_rwa.key(
+        base.positions, RETAIL_100, protection=protection, ecl_lines=ecl
+    )
+    assert base.steps["rwa"]["key"] == bs.compute_rwa.key(
+        base.positions, protection=protection, ecl_lines=ecl
+    )
     for name in ("rwa", "liquidity", "capital"):  # every step that takes parameters is keyed by them
         assert heavy.steps[name]["key"] != base.steps[name]["key"], name
     assert list(heavy.rwa["position_id"]) == list(base.rwa["position_id"])

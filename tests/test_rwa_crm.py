@@ -17,7 +17,6 @@ from scipy.stats import norm
 
 import banksim as bs
 from banksim.regulation import risk_weighted_assets
-from banksim.regulation.provisions import ecl_specific_provisions
 from banksim.regulation.rwa_crm import CRM_RWA_COLUMNS
 from banksim.synthetic.protection import generate_protection
 
@@ -219,8 +218,10 @@ def test_the_pipeline_step_feeds_compute_rwa_and_is_cached() -> None:
         protection, bs.shock_protection(generate_protection(first.positions, 4), {})
     )
     assert first.steps["protection"]["hit"] is False
-    provisioned = ecl_specific_provisions(first.positions, first.outputs["ecl_lines"])  # methodology 1.6
-    assert first.steps["rwa"]["key"] == bs.compute_rwa.key(provisioned, protection=protection)
+    ecl = first.outputs["ecl_lines"]  # their stage 3 allowances are the specific provisions (methodology 1.6)
+    assert first.steps["rwa"]["key"] == bs.compute_rwa.key(
+        first.positions, protection=protection, ecl_lines=ecl
+    )
     assert (first.rwa["crm_rule"] != "").sum() > 0  # some lines mitigated
     again = bs.run_pipeline(1_000, seed=4)
     assert again.steps["protection"]["hit"] is True and again.steps["rwa"]["hit"] is True

@@ -345,15 +345,17 @@ bs.styled(shocks)
 ## Where did this number come from?
 
 Every stored table records its content hash, so a result can name the results it was computed
-from: the severe-recession capital statement came from an RWA table, computed from the shocked
-positions, derived from the generated bank. `bs.used_by` walks the other way, and the `inputs`
+from: the severe-recession capital statement came from an RWA table (and the trading book, for
+the leverage exposure), computed from the shocked positions, their ECL lines and their protection,
+all derived from the generated bank. `bs.used_by` walks the other way, and the `inputs`
 view holds the same edges for SQL.
 """),
     code(
         """
 capital_key = runs["severe_recession"].steps["capital"]["key"]
 trail = bs.lineage(capital_key)
-assert list(trail["input_kind"]) == ["rwa", "scenario_positions", "protection", "positions", "scenario_positions"]
+assert list(trail["input_kind"][:5]) == ["rwa", "trading_book", "ecl_lines", "scenario_positions", "protection"]
+assert "positions" in set(trail["input_kind"])  # and, at the end of the trail, the generated bank
 print(trail[["depth", "argument", "input_kind", "input_function"]].to_string(index=False))
 """,
         tags=GOLDEN,
