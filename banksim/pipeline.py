@@ -302,6 +302,9 @@ def _sweep_task(
                 row["steps"] = sum(step["key"] is not None for step in result.steps.values())
                 row["recomputed_share"] = recomputed_share(result.steps)
                 row["record"] = False
+            # Stored before the row is returned: a worker's writes (write-behind) overlap its
+            # steps, not the sweep's end, so whatever reads the store after the sweep sees them.
+            get_store().flush()
     except Exception as exc:  # one bad scenario must not sink the batch
         row = {
             "scenario": scenario.name,

@@ -163,6 +163,9 @@ CVA_HEDGE_TYPES = ("single_name", "index")
 # The four risk classes of the simplified standardised approach, each with its scaling factor
 # (MAR40.2, methodology 11.1); positions/trading_book.py, regulation/market_risk.py.
 MARKET_RISK_CLASSES = ("interest_rate", "equity", "fx", "commodity")
+# The market-risk classes of a trading-book option whose PFE the leverage exposure takes from
+# SA-CCR (an option on interest rates would need its underlying's dates; methodology C.48).
+LEVERAGE_OPTION_CLASSES = ("equity", "fx", "commodity")
 
 # -- the operational-risk input: the business-indicator items (OPE25.4-25.5), EUR millions ---------
 

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
+from banksim.positions.vocabulary import LEVERAGE_OPTION_CLASSES
 
 __all__ = ["CASH_INSTRUMENTS", "trading_book_leverage_exposure"]
 
 # Trading-book rows that are balance-sheet assets when long (LEV30.8-9, methodology C.48).
 CASH_INSTRUMENTS = ("bond", "equity", "commodity_position", "gold_net_position")
-OPTION_CLASSES = ("equity", "fx", "commodity")  # the SA-CCR classes of an option's PFE here (C.48)
 DERIVATIVE_RULE = "LEV30.13-16 (CRE52 PFE, multiplier 1)"
 
 
@@ -116,13 +116,13 @@ def _option_terms(options: pd.DataFrame, saccr: Mapping[str, Any]) -> tuple[np.n
     from scipy.special import ndtr  # loaded on first use: keeps `import banksim` light
 
     klass = options["risk_class"].astype(str).to_numpy()
-    bad = ~np.isin(klass, OPTION_CLASSES)
+    bad = ~np.isin(klass, LEVERAGE_OPTION_CLASSES)
     if bad.any():
         raise InputError(
             "trading_book['risk_class']",
             f"options on {sorted(set(klass[bad]))} have no leverage PFE here (methodology C.48)",
             failure_cases=options["position_id"].to_numpy()[bad][:5].tolist(),
-            allowed=OPTION_CLASSES,
+            allowed=LEVERAGE_OPTION_CLASSES,
         )
     _check_options(options)
     sf, vol = saccr["supervisory_factor"], saccr["option_volatility"]
