@@ -146,9 +146,19 @@ RULE_COLUMNS = ("rule", "sa_rule", "crm_rule", "sa_crm_rule")
 def _canonical_rules(rwa: pd.DataFrame) -> pd.DataFrame:
     """``rwa`` with the categories of :data:`RULE_COLUMNS` those used, sorted: the same lines give the
     same dtype whatever the other lines of the table (a splice of lines is exact, methodology C.46)."""
+    import numpy as np
+
     for column in RULE_COLUMNS:
-        used = rwa[column].cat.remove_unused_categories()
-        rwa[column] = used.cat.reorder_categories(sorted(used.cat.categories))
+        rules = rwa[column].array
+        codes, categories = rules.codes, rules.categories
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(categories)))
+        labels = categories.take(used)
+        order = np.argsort(labels.to_numpy(dtype=object), kind="stable")  # as sorted() orders str
+        recode = np.full(len(categories) + 1, -1, dtype=codes.dtype)  # its last item: -1 stays -1
+        recode[used[order]] = np.arange(len(used), dtype=codes.dtype)
+        rwa[column] = pd.Categorical.from_codes(
+            recode[codes], labels.take(order), ordered=rules.ordered, validate=False
+        )
     return rwa
 
 
