@@ -24,16 +24,12 @@ from banksim.regulation.crm_irb import firb_lgd_matched
 
 __all__ = ["CRM_RWA_COLUMNS", "apply_crm", "neutral_crm_columns"]
 
+# An SA line's exposure, cover and haircut columns, taken from the SA view (CRE22).
+SA_VIEW_COLUMNS = ("exposure_after_crm", "collateral_covered", "guaranteed", "unprotected", "he", "hc", "hfx")
 # The columns CRM adds to every RWA line (methodology 9.10), and the CRM inputs read from positions.
 CRM_RWA_COLUMNS = (
     "exposure_before_crm",
-    "exposure_after_crm",
-    "collateral_covered",
-    "guaranteed",
-    "unprotected",
-    "he",
-    "hc",
-    "hfx",
+    *SA_VIEW_COLUMNS,
     "rwa_before_crm",
     "rwa_standardised_before_crm",
     "crm_rule",
@@ -288,15 +284,7 @@ def _standardised_view(
 def _sa_lines(out: _Columns, rows: np.ndarray, own: pd.DataFrame) -> None:
     """SA lines: their own RWA is the SA view's (CRE22), with its exposure, cover and haircut columns."""
     out.set("rwa", rows, out.get("rwa_standardised", rows))
-    for column in (
-        "exposure_after_crm",
-        "collateral_covered",
-        "guaranteed",
-        "unprotected",
-        "he",
-        "hc",
-        "hfx",
-    ):
+    for column in SA_VIEW_COLUMNS:
         out.set(column, rows, own[column].to_numpy())
     out.rules("crm_rule", rows, own["crm_rule"])
 
