@@ -380,6 +380,15 @@ def test_a_frame_in_a_reference_cycle_leaves_the_memo_when_collected(spy: Spy) -
     assert len(hashing._FRAMES) == 0
 
 
+def run_threads(threads: list[threading.Thread]) -> None:
+    """Start the threads together and wait for every one to end (none may hang)."""
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+
+
 def test_two_threads_hashing_one_frame_agree(spy: Spy) -> None:
     frame = bs.generate_positions(20_000, 2)
     expected = fresh_key(frame)
@@ -396,12 +405,7 @@ def test_two_threads_hashing_one_frame_agree(spy: Spy) -> None:
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
 
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
+    run_threads([threading.Thread(target=work) for _ in range(2)])
     assert errors == []
     assert len(keys) == 80
     assert set(keys[1::2]) == {expected}
@@ -424,12 +428,7 @@ def test_threads_writing_and_hashing_their_own_frames_get_their_content_keys(spy
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
+    run_threads([threading.Thread(target=work, args=(i,)) for i in range(4)])
     assert errors == []
     for pairs in results.values():
         assert len(pairs) == 25
