@@ -37,6 +37,9 @@ __all__ = [
     "compute_params_hash",
     "forget_frame",
     "frame_fingerprint",
+    "content_marked",
+    "known_frame_key",
+    "mark_content",
     "remember_frame_copy",
     "remember_frame_key",
     "series_fingerprint",
@@ -616,6 +619,35 @@ def remember_frame_copy(original: pd.DataFrame, copy: pd.DataFrame) -> bool:
     entry.fingerprint, entry.key = fingerprint, key
     _FRAMES.store(entry)
     return True
+
+
+# Content keys marked by a check that passed on that content (``mark_content``): bounded, newest
+# kept. They live here, in the caching machinery, so no code version ever counts them.
+_MARKS: OrderedDict[str, Any] = OrderedDict()
+_MARKS_MAX = 1024
+_MARKS_LOCK = threading.Lock()
+
+
+def mark_content(key: str, token: Any) -> None:
+    """Record that the content whose key is ``key`` passed the check ``token`` stands for (e.g. the
+    schema a table was validated against, compared by identity in :func:`content_marked`)."""
+    with _MARKS_LOCK:
+        _MARKS[key] = token
+        _MARKS.move_to_end(key)
+        while len(_MARKS) > _MARKS_MAX:
+            _MARKS.popitem(last=False)
+
+
+def content_marked(key: str | None, token: Any) -> bool:
+    """True if the content whose key is ``key`` was marked with this very ``token``."""
+    with _MARKS_LOCK:
+        return key is not None and _MARKS.get(key) is token
+
+
+def known_frame_key(frame: pd.DataFrame) -> str | None:
+    """``compute_params_hash(frame)`` if the memo knows it for ``frame`` as it is now, else None;
+    never reads the frame's data (a cheap question, for checks that may skip work on known content)."""
+    return _FRAMES.lookup(frame)[1]
 
 
 def forget_frame(frame: pd.DataFrame) -> None:

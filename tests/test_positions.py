@@ -14,6 +14,7 @@ import banksim as bs
 import banksim.regulation
 from banksim.positions import vocabulary
 from banksim.positions.columns import POSITIONS_SCHEMA, schema_markdown
+from banksim.positions.validation import validate_positions
 from banksim.synthetic import generate_positions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,3 +189,33 @@ def test_schema_table_documents_every_column() -> None:
         assert f"`{name}`" in docs, f"docs/positions_schema.md does not document {name}"
     # The table in the docs is the one the code describes (regenerate with schema_markdown()).
     assert schema_markdown() in docs
+
+
+def test_a_table_found_valid_is_not_checked_again_until_it_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Content known valid (its key in the hashing memo) skips the column checks; any write through
+    pandas makes it new content, checked again, and a bad value is still an error."""
+    from banksim.hashing import compute_params_hash
+    from banksim.positions import validation
+
+    checks: list[str] = []
+    real = validation._conforms
+    monkeypatch.setattr(
+        validation, "_conforms", lambda values, spec: checks.append(spec.name) or real(values, spec)
+    )
+    frame = bs.generate_positions(300, 3)
+    validate_positions(frame)
+    assert checks  # never hashed: checked in full
+    checks.clear()
+    validate_positions(frame)
+    assert checks  # still unknown to the memo: no key, no shortcut, and no hashing for it
+    compute_params_hash(frame)  # as a cached step's argument would be
+    validate_positions(frame)
+    checks.clear()
+    again = validate_positions(frame)
+    assert checks == [] and again is not frame
+    pd.testing.assert_frame_equal(again, frame)
+    frame.loc[0, "drawn_amount"] = -5.0  # written in place: new content
+    compute_params_hash(frame)
+    with pytest.raises(bs.InputError, match="drawn_amount"):
+        validate_positions(frame)
+    assert "drawn_amount" in checks
