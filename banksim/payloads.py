@@ -21,7 +21,7 @@ import xxhash
 from pandas.api.internals import create_dataframe_from_blocks
 
 from banksim.errors import BanksimError, InputError
-from banksim.hashing import compute_params_hash
+from banksim.hashing import compute_params_hash, remember_frame_key
 
 __all__ = ["Payload", "checksum_of", "decode", "encode_bytes", "encode_dataframe", "encode_dict"]
 
@@ -189,8 +189,13 @@ def encode_bytes(blob: bytes, argument: str = "blob") -> Payload:
     return Payload("blob", data, checksum_of(data), None)
 
 
-def decode(format: str, data: Any) -> Any:
-    """Turn stored bytes back into a DataFrame, a dict or bytes."""
+def decode(format: str, data: Any, content_hash: str | None = None) -> Any:
+    """Turn stored bytes back into a DataFrame, a dict or bytes.
+
+    ``content_hash``, the stored table's key as an argument, seeds the hashing memo for the decoded
+    frame when decoding gives back exactly the content that was hashed (see :func:`_keeps_its_key`),
+    so passing it to the next cached step hashes nothing.
+    """
     if format == "parquet":
         # ParquetFile.read gives one chunk per row group; read_table (the dataset reader) splits
         # columns into 128k-row chunks that to_pandas must then stitch (about 2x slower here).
@@ -200,14 +205,23 @@ def decode(format: str, data: Any) -> Any:
         # 29 vs 32 on a busy 2-core machine, whose pool threads wait for a core).
         table = reader.read(use_threads=reader.metadata.num_rows > PLAIN_MAX_ROWS)
         frame = _plain_frame(table)
-        if frame is not None:
-            return frame
-        return _restore_categories(table, _writable(table.to_pandas()))
+        if frame is None:
+            frame = _restore_categories(table, _writable(table.to_pandas()))
+        if content_hash is not None and _keeps_its_key(table, frame):
+            remember_frame_key(frame, content_hash)
+        return frame
     if format == "json":
         return json.loads(bytes(data).decode("utf-8"), parse_constant=_parse_constant)
     if format == "blob":
         return bytes(data)
     raise ValueError(f"unknown payload format {format!r}")
+
+
+def _keeps_its_key(table: pa.Table, frame: pd.DataFrame) -> bool:
+    """Decoding gives the encoded frame's key: not for object columns (strings come back as str,
+    Decimals with Parquet's scale) nor for frames without columns (their rows are lost)."""
+    meta = json.loads((table.schema.metadata or {}).get(b"pandas", b"{}"))
+    return frame.shape[1] > 0 and all(c.get("numpy_type") != "object" for c in meta.get("columns", []))
 
 
 def _writable(frame: pd.DataFrame) -> pd.DataFrame:

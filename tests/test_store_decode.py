@@ -140,3 +140,37 @@ def test_large_tables_go_through_to_pandas(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(payloads, "PLAIN_MAX_ROWS", len(frame) - 1)
     assert _plain(data) is None
     pd.testing.assert_frame_equal(payloads.decode("parquet", data), frame, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"x": np.arange(5, dtype="float64"), "c": pd.Categorical(list("abcab"))}),
+        pd.DataFrame({"s": pd.array(["a", "b", None], dtype="str"), "i": [1, 2, 3]}),
+        pd.DataFrame({"o": np.array(["a", "b", "c"], dtype=object)}),  # comes back as str: not seeded
+    ],
+)
+def test_a_decoded_frame_carries_its_key_only_when_decoding_keeps_it(frame: pd.DataFrame) -> None:
+    """The stored content hash seeds the memo for the decoded frame exactly when a fresh hash of it
+    gives that hash: a frame out of the store is not hashed again, and never under a wrong key."""
+    from banksim.hashing import compute_params_hash, forget_frame, known_frame_key
+
+    payload = payloads.encode_dataframe(frame)
+    decoded = payloads.decode("parquet", payload.data, payload.content_hash)
+    seeded = known_frame_key(decoded)
+    forget_frame(decoded)
+    fresh = compute_params_hash(decoded)
+    if seeded is not None:
+        assert seeded == payload.content_hash == fresh
+    assert (seeded is None) == (fresh != payload.content_hash)
+
+
+def test_a_table_loaded_from_the_store_is_not_hashed_again(sqlite_store: bs.Store) -> None:
+    from banksim.hashing import compute_params_hash, known_frame_key
+
+    positions, _ = bs.run_simulation(500, 3)
+    key = compute_params_hash(positions)
+    sqlite_store.flush()
+    sqlite_store.recent.clear()  # read from its payload, as another process would
+    again, hit = bs.run_simulation(500, 3)
+    assert hit and known_frame_key(again) == key  # seeded from the row: no hashing needed

@@ -238,7 +238,7 @@ class Store:
         if data is None or data is _DAMAGED:
             return data
         try:
-            return payloads.decode(row.data_format, data)
+            return payloads.decode(row.data_format, data, row.content_hash)
         except Exception as exc:
             log.warning("payload %s could not be decoded (%s): %s", row.id, self._where(row), exc)
             return _DAMAGED

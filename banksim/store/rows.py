@@ -57,6 +57,7 @@ class Row:
     name: str = ""  # the kind (simulations) or the artifact name
     params_hash: str = ""
     created_at: Any = None  # reset by every write: a rewrite of identical content is a new row state
+    content_hash: str | None = None  # a table's key as an argument (compute_params_hash), if stored
 
     @classmethod
     def of(cls, found: Any, name: str, params_hash: str) -> Row:
@@ -72,6 +73,7 @@ class Row:
             name=name,
             params_hash=params_hash,
             created_at=found.created_at,
+            content_hash=getattr(found, "content_hash", None),
         )
 
 
