@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from banksim import payloads
 from banksim.code_version import CodeVersion
 from banksim.errors import BanksimError, InputError
 from banksim.hashing import KEY_SCHEME, compute_params_hash, describe_value
@@ -187,6 +188,7 @@ class CachedFunction:
         parts: list[tuple[str, Any, str | None]] = []
         for name, value in zip(names, values, strict=True):
             if isinstance(value, pd.DataFrame | dict):
+                payloads.check_storable(value, f"{self.name} result")  # the writer may encode later
                 parts.append((name, value, None))
             elif isinstance(value, bytes | bytearray):
                 parts.append((name, bytes(value), self.mime))
@@ -255,11 +257,12 @@ class CachedFunction:
                 get_store().record_hit(call.key)
                 return self._finish(call, values, True, started, configuration.get("compute_seconds"))
         computation = compute or functools.partial(self.func, *args, **kwargs)
+        held = [lease]  # emptied by _compute when it hands the lease to the store
         try:
-            return self._compute(call, computation, started, lease)
+            return self._compute(call, computation, started, held)
         except BaseException:
-            if lease is not None:
-                lease.release()
+            if held[0] is not None:
+                held[0].release()
             raise
 
     def _claim_or_wait(self, key: str) -> tuple[Lease | None, tuple[tuple[Any, ...], dict[str, Any]] | None]:
@@ -285,9 +288,13 @@ class CachedFunction:
             if stored is not None:
                 return None, stored
 
-    def _compute(self, call: _Call, compute: Callable[[], Any], started: float, lease: Lease | None) -> Any:
-        """Run the computation, store its result under the call's key (now or on the write-behind
-        thread, which then releases ``lease``), return it with hit False."""
+    def _compute(
+        self, call: _Call, compute: Callable[[], Any], started: float, held: list[Lease | None]
+    ) -> Any:
+        """Run the computation, store its result under the call's key, return it with hit False.
+
+        ``held`` holds the key's lease (or None); it is emptied as the lease passes to the store,
+        which releases it once the result is stored (now, or on the write-behind thread)."""
         computing = time.perf_counter()
         result = compute()
         compute_seconds = time.perf_counter() - computing
@@ -315,8 +322,8 @@ class CachedFunction:
                 default=str,
             ),
         }
-        release = lease.release if lease is not None else None
-        get_store().save_result(call.key, configuration, parts, on_stored=release)
+        lease, held[0] = held[0], None  # from here the store releases it, once the result is stored
+        get_store().save_result(call.key, configuration, parts, on_stored=lease.release if lease else None)
         return self._finish(call, result if is_tuple else (result,), False, started, compute_seconds)
 
     def _finish(

@@ -30,6 +30,7 @@ import pyarrow as pa
 import xxhash
 
 from banksim.errors import InputError, UnhashableArgumentError
+from banksim.recent import _copy_on_write
 
 __all__ = [
     "FRAME_MEMO_SIZE",
@@ -450,7 +451,12 @@ class _FrameMemo:
                 self._owner = None
 
     def lookup(self, frame: pd.DataFrame) -> tuple[bytes | None, str | None]:
-        """The remembered fingerprint and key of ``frame`` (None, None if unknown or changed)."""
+        """The remembered fingerprint and key of ``frame`` (None, None if unknown or changed).
+
+        Nothing is ever remembered without pandas' copy-on-write (pandas 2 with it off writes into
+        a frame's blocks in place, which the guard cannot see)."""
+        if not _copy_on_write():
+            return None, None
         with self._locked():
             entry = self._entries.get(id(frame))
             if entry is None:
@@ -475,6 +481,8 @@ class _FrameMemo:
 
     def store(self, entry: _Entry) -> None:
         size = FRAME_MEMO_SIZE
+        if not _copy_on_write():
+            return
         with self._locked():
             if size <= 0 or entry.ref() is None:
                 return

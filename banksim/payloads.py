@@ -23,7 +23,15 @@ from pandas.api.internals import create_dataframe_from_blocks
 from banksim.errors import BanksimError, InputError
 from banksim.hashing import compute_params_hash, remember_frame_key
 
-__all__ = ["Payload", "checksum_of", "decode", "encode_bytes", "encode_dataframe", "encode_dict"]
+__all__ = [
+    "Payload",
+    "check_storable",
+    "checksum_of",
+    "decode",
+    "encode_bytes",
+    "encode_dataframe",
+    "encode_dict",
+]
 
 CHECKSUM_ALGORITHM = "xxh3_128"
 # LZ4 (LZ4_RAW in the file): smaller than snappy on banksim frames (35 vs 40 MB for 1M positions)
@@ -66,18 +74,27 @@ def _dictionary_columns(table: pa.Table) -> list[str]:
     ]
 
 
+def check_storable(value: pd.DataFrame | dict[str, Any], argument: str) -> None:
+    """Raise the InputError that encoding ``value`` would raise, without encoding a table.
+
+    For a writer that encodes later (write-behind): a DataFrame's column labels, and the Arrow
+    types of its object columns (the only ones that can fail); a dict (small) is encoded.
+    """
+    if isinstance(value, dict):
+        encode_dict(value, argument)
+        return
+    _check_labels(value, argument)
+    objects = [name for name, dtype in value.dtypes.items() if dtype == np.dtype(object)]
+    if objects:
+        try:
+            pa.Schema.from_pandas(value[objects], preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            raise InputError(argument, f"cannot be stored as Parquet: {exc}") from exc
+
+
 def encode_dataframe(frame: pd.DataFrame, argument: str = "df") -> Payload:
     """Encode a DataFrame as Parquet (LZ4); dtypes, categoricals, tz and the index survive."""
-    if not isinstance(frame, pd.DataFrame):
-        raise InputError(argument, f"expected a pandas DataFrame, got {type(frame).__name__}")
-    if not frame.columns.is_unique:
-        duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
-        raise InputError(argument, "column labels must be unique", failure_cases=duplicated)
-    bad_labels = [label for label in frame.columns if not isinstance(label, str)]
-    if bad_labels:
-        raise InputError(
-            argument, "column labels must be strings to be stored as Parquet", failure_cases=bad_labels
-        )
+    _check_labels(frame, argument)
     try:
         table = pa.Table.from_pandas(frame, preserve_index=None)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
@@ -96,6 +113,20 @@ def encode_dataframe(frame: pd.DataFrame, argument: str = "df") -> Payload:
     )
     buffer = sink.getvalue()
     return Payload("parquet", buffer, checksum_of(buffer), len(frame), _content_hash(frame))
+
+
+def _check_labels(frame: pd.DataFrame, argument: str) -> None:
+    """A DataFrame with unique string column labels, as Parquet needs."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(argument, f"expected a pandas DataFrame, got {type(frame).__name__}")
+    if not frame.columns.is_unique:
+        duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
+        raise InputError(argument, "column labels must be unique", failure_cases=duplicated)
+    bad_labels = [label for label in frame.columns if not isinstance(label, str)]
+    if bad_labels:
+        raise InputError(
+            argument, "column labels must be strings to be stored as Parquet", failure_cases=bad_labels
+        )
 
 
 def _content_hash(frame: pd.DataFrame) -> str | None:

@@ -302,9 +302,6 @@ def _sweep_task(
                 row["steps"] = sum(step["key"] is not None for step in result.steps.values())
                 row["recomputed_share"] = recomputed_share(result.steps)
                 row["record"] = False
-            # Stored before the row is returned: a worker's writes (write-behind) overlap its
-            # steps, not the sweep's end, so whatever reads the store after the sweep sees them.
-            get_store().flush()
     except Exception as exc:  # one bad scenario must not sink the batch
         row = {
             "scenario": scenario.name,
@@ -312,6 +309,12 @@ def _sweep_task(
             "error": f"{type(exc).__name__}: {exc}",
             "traceback": traceback.format_exc(limit=3),
         }
+    finally:
+        # Stored before the row is returned, a failed scenario's finished steps included: a
+        # worker's writes (write-behind) overlap its steps, not the end of the sweep.
+        opened = _worker_stores.get(store_spec)
+        if opened is not None:
+            opened.flush()
     row["seconds"] = time.perf_counter() - started
     row["pid"] = os.getpid()
     return row

@@ -136,7 +136,7 @@ def test_is_cached_verifies_checksums_without_decoding(
     three_parts(3)
     decoded: list[str] = []
     real = payloads.decode
-    monkeypatch.setattr(payloads, "decode", lambda f, d: decoded.append(f) or real(f, d))
+    monkeypatch.setattr(payloads, "decode", lambda f, d, *seed: decoded.append(f) or real(f, d, *seed))
     assert three_parts.is_cached(3) and decoded == []  # three parts checked, none decoded
     damage(store, "liquidity_lcr", three_parts.key(3))
     with caplog.at_level(logging.WARNING, logger="banksim.store"):

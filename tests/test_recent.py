@@ -20,9 +20,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     decoded: list[str] = []
     real = payloads.decode
 
-    def counting(format: str, data: Any) -> Any:
+    def counting(format: str, data: Any, content_hash: str | None = None) -> Any:
         decoded.append(format)
-        return real(format, data)
+        return real(format, data, content_hash)
 
     monkeypatch.setattr(payloads, "decode", counting)
     return decoded

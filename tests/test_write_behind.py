@@ -341,3 +341,59 @@ def test_a_payload_not_written_whole_leaves_no_row(
     assert "was not stored" in caplog.text and "bytes" in caplog.text
     assert _row_count(wb_store, block.key(50)) == 0
     assert not any(path.is_file() for path in Path(wb_store.artifact_root).rglob("*"))
+
+
+@bs.cached(kind="wb_unstorable")
+def unstorable(kind: str) -> pd.DataFrame | dict:
+    calls.append(0)
+    if kind == "duplicate labels":
+        return pd.DataFrame([[1, 2]], columns=["a", "a"])
+    if kind == "mixed objects":
+        return pd.DataFrame({"a": np.array([1, "x", 2.5], dtype=object)})
+    return {1: "a key that is not a string"}
+
+
+@pytest.mark.parametrize("kind", ["duplicate labels", "mixed objects", "dict key"])
+def test_a_result_the_store_cannot_keep_is_an_error_at_once_not_a_later_log(
+    wb_store: Store, kind: str
+) -> None:
+    """With write-behind on, a result that cannot be encoded fails the call, as it did before: it
+    is never served from memory as a hit and then lost by the writer."""
+    with pytest.raises(bs.InputError, match="unstorable result"):
+        unstorable(kind)
+    assert wb_store.pending(unstorable.key(kind)) is None and not unstorable.is_cached(kind)
+
+
+@bs.cached(kind="wb_plain")
+def plain(n: int) -> pd.DataFrame:  # no call log: its key is the same in every process
+    return pd.DataFrame({"x": np.arange(n, dtype="float64")})
+
+
+def _compute_in_child(url: str, artifacts: str) -> None:
+    import time
+
+    real = Store._write_result
+
+    def slow(store: Store, *args: object) -> None:  # still writing when the child's work is done
+        time.sleep(0.5)
+        real(store, *args)
+
+    Store._write_result = slow  # type: ignore[method-assign]
+    store = Store(url, "file", artifacts, write_behind_mb=64)
+    with bs.use_store(store):
+        plain(4321)  # returns at once; the child then ends (multiprocessing: os._exit, no atexit)
+
+
+def test_a_forked_worker_drains_its_pending_writes_before_it_exits(tmp_path: Path) -> None:
+    import multiprocessing
+
+    url = f"sqlite:///{tmp_path / 'fork.db'}"
+    child = multiprocessing.get_context("fork").Process(
+        target=_compute_in_child, args=(url, str(tmp_path / "artifacts"))
+    )
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    store = Store(url, "file", tmp_path / "artifacts", write_behind_mb=0)
+    assert _row_count(store, plain.key(4321)) == 1
+    store.close()

@@ -595,14 +595,17 @@ class Store:
             finally:
                 if on_stored is not None:
                     on_stored()
-            for _ in range(pending.hits):  # served from memory while it was being written
+
+        def record_hits(count: int) -> None:  # calls served from memory while it was being written
+            for _ in range(count):
                 self.record_hit(params_hash)
 
         values = tuple(value for _, value, _ in snapshot)
         nbytes = sum(footprint(value, 0) for value in values)
         describe = f"{configuration.get('kind')} {params_hash[:12]}"
-        pending = PendingWrite(params_hash, values, configuration, nbytes, write, describe)
-        self.write_queue.submit(pending)
+        self.write_queue.submit(
+            PendingWrite(params_hash, values, configuration, nbytes, write, describe, on_hits=record_hits)
+        )
 
     def _write_result(
         self,
@@ -742,8 +745,19 @@ def _encode(value: Any, label: str) -> payloads.Payload:
     return payloads.encode_bytes(bytes(value))
 
 
-@atexit.register
 def _flush_at_exit() -> None:
     """Drain every open store's write-behind queue before the process exits."""
     for store in list(all_stores):
         store.flush()
+
+
+def _drain_at_exit() -> None:
+    """Drain when the process's threads shut down: before any ``atexit`` handler (they run
+    last-registered first, so a filesystem's session closed by one, s3fs's say, could otherwise
+    go first), and in a ``multiprocessing`` child too, forked ones included, which ends with
+    ``os._exit`` after shutting its threads down but runs no ``atexit`` handler."""
+    register = getattr(threading, "_register_atexit", atexit.register)  # concurrent.futures uses it
+    register(_flush_at_exit)
+
+
+_drain_at_exit()

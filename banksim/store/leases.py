@@ -38,6 +38,7 @@ class Lease:
         self.owner = owner
         self.seconds = seconds
         self._released = threading.Event()
+        self._releasing = threading.Lock()
         self._renewer = threading.Thread(
             target=self._renew, name=f"banksim-lease-{params_hash[:12]}", daemon=True
         )
@@ -61,8 +62,11 @@ class Lease:
 
     def release(self) -> None:
         """Stop renewing and remove the lease if it is still ours. Best effort: if the database
-        cannot be reached, the lease simply expires."""
-        self._released.set()
+        cannot be reached, the lease simply expires. A second call does nothing."""
+        with self._releasing:
+            if self._released.is_set():
+                return
+            self._released.set()
         self._renewer.join()
         try:
             with self.store.transaction(write=True, lock_keys=[_lock(self.params_hash)]) as conn:

@@ -40,6 +40,8 @@ class PendingWrite:
         Set once the write has committed or failed.
     hits : int
         Calls served these values from memory before the write finished.
+    on_hits : callable, optional
+        Called with ``hits`` once the write has committed (the hit count then has a row).
     """
 
     key: str
@@ -50,6 +52,7 @@ class PendingWrite:
     describe: str
     done: threading.Event = field(default_factory=threading.Event)
     hits: int = 0
+    on_hits: Callable[[int], None] | None = None
 
 
 class Writer:
@@ -95,17 +98,28 @@ class Writer:
         return self._in_flight
 
     def submit(self, pending: PendingWrite) -> None:
-        """Queue a write; block while the bytes in flight would exceed the bound."""
+        """Queue a write; block while the bytes in flight would exceed the bound (never on the
+        writer thread itself, which would wait for itself)."""
         with self._changed:
-            while self._in_flight and self._in_flight + pending.nbytes > self.limit_bytes:
+            while (
+                self._in_flight
+                and self._in_flight + pending.nbytes > self.limit_bytes
+                and not self._on_writer_thread()
+            ):
                 self._changed.wait()
+            if self._thread is None or not self._thread.is_alive():
+                # Started before the job is registered: if it cannot start, nothing is queued. It
+                # waits for this lock, so it sees the job.
+                thread = threading.Thread(target=self._run, name="banksim-writer", daemon=True)
+                thread.start()
+                self._thread = thread
             self._pending[pending.key] = pending
             self._queue.append(pending)
             self._in_flight += pending.nbytes
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="banksim-writer", daemon=True)
-                self._thread.start()
             self._changed.notify_all()
+
+    def _on_writer_thread(self) -> bool:
+        return self._thread is not None and threading.current_thread() is self._thread
 
     def pending(self, key: str, *, hit: bool = False) -> PendingWrite | None:
         """The newest write of ``key`` not finished yet, or None; ``hit`` counts a call it served."""
@@ -116,8 +130,11 @@ class Writer:
             return found
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every write submitted so far has finished; False if ``timeout`` ran out."""
+        """Wait until every write submitted so far has finished; False if ``timeout`` ran out, or
+        if called on the writer thread (from a write's callback), which cannot wait for itself."""
         with self._changed:
+            if self._on_writer_thread():
+                return not self._queue and not self._busy
             return self._changed.wait_for(lambda: not self._queue and not self._busy, timeout)
 
     def after_fork(self) -> None:
@@ -132,17 +149,26 @@ class Writer:
                     return
                 job = self._queue.popleft()
                 self._busy = True
+            stored = False
             try:
                 job.write()
+                stored = True
                 self.written += 1
             except BaseException as exc:  # logged with its key; the write left no row
                 self.failed += 1
                 log.error("%s was not stored: %s", job.describe, exc)
             finally:
-                with self._changed:
+                with self._changed:  # no more hits on it once it is out of the pending map
                     if self._pending.get(job.key) is job:
                         del self._pending[job.key]
-                    self._in_flight -= job.nbytes
-                    self._busy = False
-                    job.done.set()
-                    self._changed.notify_all()
+                    hits = job.hits
+            if stored and hits and job.on_hits is not None:
+                try:
+                    job.on_hits(hits)
+                except Exception as exc:  # statistics: never worth failing a write for
+                    log.debug("%s: hit count not recorded: %s", job.describe, exc)
+            with self._changed:
+                self._in_flight -= job.nbytes
+                self._busy = False
+                job.done.set()
+                self._changed.notify_all()
