@@ -10,6 +10,7 @@ import atexit
 import contextlib
 import contextvars
 import datetime as dt
+import functools
 import logging
 import os
 import threading
@@ -539,7 +540,20 @@ class Store:
         return [dict(row) for row in rows]
 
     def record_hit(self, params_hash: str) -> None:
-        """Count a cache hit; best effort, waits at most 0.2 s for a busy database."""
+        """Count a cache hit; best effort, waits at most 0.2 s for a busy database.
+
+        With write-behind the count is written by the writer thread, after what is queued before
+        it: the hit returns without waiting for the database (a fresh process's first write there
+        syncs the disk)."""
+        queue = self.write_queue
+        if queue is not None and not queue.on_writer_thread():
+            describe = f"hit count of {params_hash[:12]}"
+            count = functools.partial(self._record_hit_now, params_hash)
+            queue.submit(PendingWrite(f"hit:{params_hash}", (), {}, 0, count, describe))
+            return
+        self._record_hit_now(params_hash)
+
+    def _record_hit_now(self, params_hash: str) -> None:
         if self.sqlite_reads is not None:
             self.sqlite_reads.record_hit(params_hash)
             return

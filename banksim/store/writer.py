@@ -104,7 +104,7 @@ class Writer:
             while (
                 self._in_flight
                 and self._in_flight + pending.nbytes > self.limit_bytes
-                and not self._on_writer_thread()
+                and not self.on_writer_thread()
             ):
                 self._changed.wait()
             if self._thread is None or not self._thread.is_alive():
@@ -118,7 +118,8 @@ class Writer:
             self._in_flight += pending.nbytes
             self._changed.notify_all()
 
-    def _on_writer_thread(self) -> bool:
+    def on_writer_thread(self) -> bool:
+        """True on the writer thread itself (a write's callback)."""
         return self._thread is not None and threading.current_thread() is self._thread
 
     def pending(self, key: str, *, hit: bool = False) -> PendingWrite | None:
@@ -133,7 +134,7 @@ class Writer:
         """Wait until every write submitted so far has finished; False if ``timeout`` ran out, or
         if called on the writer thread (from a write's callback), which cannot wait for itself."""
         with self._changed:
-            if self._on_writer_thread():
+            if self.on_writer_thread():
                 return not self._queue and not self._busy
             return self._changed.wait_for(lambda: not self._queue and not self._busy, timeout)
 
