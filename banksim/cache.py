@@ -216,6 +216,18 @@ class CachedFunction:
             values.append(value)
         return (tuple(values) if layout["tuple"] else (values[0],)), configuration
 
+    def _fetch(self, key: str) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+        """The result of ``key`` with its configuration, from this process's pending writes (as
+        private copies) or from the store, its hit counted; None on a miss."""
+        store = get_store()
+        pending = store.pending(key, hit=True)
+        if pending is not None:  # computed here a moment ago, still being written: from memory
+            return tuple(private_copy(value) for value in pending.values), pending.configuration
+        stored = self._load(key)
+        if stored is not None:
+            store.record_hit(key)
+        return stored
+
     # -- calling --------------------------------------------------------------------------------
     def __call__(self, *args: Any, use_cache: bool = True, **kwargs: Any) -> Any:
         return self._run(None, args, kwargs, use_cache)
@@ -245,16 +257,13 @@ class CachedFunction:
         call = self._call(args, kwargs)
         lease = None
         if use_cache:
-            pending = get_store().pending(call.key, hit=True)
-            if pending is not None:  # computed here a moment ago, still being written: from memory
-                values = tuple(private_copy(value) for value in pending.values)
-                return self._finish(call, values, True, started, pending.configuration["compute_seconds"])
-            stored = self._load(call.key)
-            if stored is None:
-                lease, stored = self._claim_or_wait(call.key)
-            if stored is not None:
-                values, configuration = stored
-                get_store().record_hit(call.key)
+            found = self._fetch(call.key)
+            if found is None:
+                lease, found = self._claim_or_wait(call.key)
+                if found is not None:
+                    get_store().record_hit(call.key)
+            if found is not None:
+                values, configuration = found
                 return self._finish(call, values, True, started, configuration.get("compute_seconds"))
         computation = compute or functools.partial(self.func, *args, **kwargs)
         held = [lease]  # emptied by _compute when it hands the lease to the store
@@ -352,16 +361,10 @@ class CachedFunction:
         intact; computes nothing and writes nothing but the hit count."""
         started = time.perf_counter()
         call = self._call(args, kwargs)
-        pending = get_store().pending(call.key, hit=True)
-        if pending is not None:  # computed here a moment ago, still being written
-            values = tuple(private_copy(value) for value in pending.values)
-            self._finish(call, values, True, started, pending.configuration["compute_seconds"])
-            return values if json.loads(pending.configuration["result_layout"])["tuple"] else values[0]
-        stored = self._load(call.key)
-        if stored is None:
+        found = self._fetch(call.key)
+        if found is None:
             return None
-        values, configuration = stored
-        get_store().record_hit(call.key)
+        values, configuration = found
         self._finish(call, values, True, started, configuration.get("compute_seconds"))
         return values if json.loads(configuration["result_layout"])["tuple"] else values[0]
 

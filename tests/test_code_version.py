@@ -352,6 +352,18 @@ print(json.dumps({{"hit": hit, "total": float(frame["rwa"].sum()), "code": compu
 """
 
 
+def _memo_package(tmp_path: Path, prefix: str, rules_source: str) -> tuple[str, Path]:
+    """A package of its own under ``tmp_path``: ``rules.py`` (returned, to edit) and the service
+    that reads it (MEMO_SERVICE); its name."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    (tmp_path / name).mkdir()
+    (tmp_path / name / "__init__.py").write_text("")
+    rules = tmp_path / name / "rules.py"
+    rules.write_text(rules_source)
+    (tmp_path / name / "service.py").write_text(MEMO_SERVICE.format(package=name))
+    return name, rules
+
+
 def _run_fresh(root: Path, package: str, memo: str) -> dict[str, Any]:
     """A fresh process computes ``service.compute(3)`` (a hit or a miss) with the memo at ``memo``."""
     env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1", "BANKSIM_CODE_CACHE": memo}
@@ -407,12 +419,7 @@ def test_the_memo_never_serves_a_version_of_an_edited_file(tmp_path: Path) -> No
     """Each edit keeps the file's size and mtime, and the first keeps the function's bytecode
     (only a literal changes): only the file's content can tell the memo that it changed (a memo
     keyed by path, size and mtime serves the old version here: checked by hand)."""
-    name = f"memopkg_{uuid.uuid4().hex[:8]}"
-    (tmp_path / name).mkdir()
-    (tmp_path / name / "__init__.py").write_text("")
-    rules = tmp_path / name / "rules.py"
-    rules.write_text(MEMO_RULES)
-    (tmp_path / name / "service.py").write_text(MEMO_SERVICE.format(package=name))
+    name, rules = _memo_package(tmp_path, "memopkg", MEMO_RULES)
     memo = str(tmp_path / "memo")
 
     first = _run_fresh(tmp_path, name, memo)
@@ -730,12 +737,7 @@ def weigh(x):
 
 @pytest.mark.slow
 def test_the_value_memo_never_serves_the_hash_of_an_edited_constant(tmp_path: Path) -> None:
-    name = f"valuepkg_{uuid.uuid4().hex[:8]}"
-    (tmp_path / name).mkdir()
-    (tmp_path / name / "__init__.py").write_text("")
-    rules = tmp_path / name / "rules.py"
-    rules.write_text(VALUE_RULES)
-    (tmp_path / name / "service.py").write_text(MEMO_SERVICE.format(package=name))
+    name, rules = _memo_package(tmp_path, "valuepkg", VALUE_RULES)
     memo = str(tmp_path / "memo")
 
     first = _run_fresh(tmp_path, name, memo)

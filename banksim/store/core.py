@@ -594,14 +594,9 @@ class Store:
         or the failure.
         """
         label = f"{configuration.get('function', configuration.get('kind'))} result"
-        if self.write_queue is None:
-            try:
-                self._write_result(params_hash, configuration, parts, label)
-            finally:
-                if on_stored is not None:
-                    on_stored()
-            return
-        snapshot = [(name, private_copy(value), mime) for name, value, mime in parts]
+        queue = self.write_queue
+        # With write-behind the writer keeps its own copies: the caller may change the result in place.
+        snapshot = parts if queue is None else [(name, private_copy(v), mime) for name, v, mime in parts]
 
         def write() -> None:
             try:
@@ -610,6 +605,10 @@ class Store:
                 if on_stored is not None:
                     on_stored()
 
+        if queue is None:
+            write()
+            return
+
         def record_hits(count: int) -> None:  # calls served from memory while it was being written
             for _ in range(count):
                 self.record_hit(params_hash)
@@ -617,7 +616,7 @@ class Store:
         values = tuple(value for _, value, _ in snapshot)
         nbytes = sum(footprint(value, 0) for value in values)
         describe = f"{configuration.get('kind')} {params_hash[:12]}"
-        self.write_queue.submit(
+        queue.submit(
             PendingWrite(params_hash, values, configuration, nbytes, write, describe, on_hits=record_hits)
         )
 

@@ -84,8 +84,6 @@ class Writer:
         self._busy = False
         self._changed = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
-        self.written = 0
-        self.failed = 0
 
     def __len__(self) -> int:
         """Writes submitted and not finished."""
@@ -154,9 +152,7 @@ class Writer:
             try:
                 job.write()
                 stored = True
-                self.written += 1
             except BaseException as exc:  # logged with its key; the write left no row
-                self.failed += 1
                 log.error("%s was not stored: %s", job.describe, exc)
             finally:
                 with self._changed:  # no more hits on it once it is out of the pending map
