@@ -39,8 +39,10 @@ __all__ = [
     "forget_frame",
     "frame_fingerprint",
     "content_marked",
+    "frame_checked",
     "known_frame_key",
     "mark_content",
+    "mark_frame",
     "remember_frame_copy",
     "remember_frame_key",
     "series_fingerprint",
@@ -378,6 +380,7 @@ class _Entry:
     anchor: Any  # the shallow copy of the manager; see above
     fingerprint: bytes | None
     key: str | None
+    checks: tuple[Any, ...] = ()  # tokens of the checks the frame passed as it is (``mark_frame``)
 
 
 def _parts(frame: pd.DataFrame) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
@@ -455,17 +458,37 @@ class _FrameMemo:
 
         Nothing is ever remembered without pandas' copy-on-write (pandas 2 with it off writes into
         a frame's blocks in place, which the guard cannot see)."""
+        entry = self._current(frame)
+        return (None, None) if entry is None else (entry.fingerprint, entry.key)
+
+    def _current(self, frame: pd.DataFrame) -> _Entry | None:
+        """The entry of ``frame`` if it still matches the frame as it is (else dropped: None)."""
         if not _copy_on_write():
-            return None, None
+            return None
         with self._locked():
             entry = self._entries.get(id(frame))
             if entry is None:
-                return None, None
+                return None
             if entry.ref() is not frame or not _matches(entry, frame):
                 del self._entries[id(frame)]
-                return None, None
+                return None
             self._entries.move_to_end(id(frame))
-            return entry.fingerprint, entry.key
+            return entry
+
+    def checked(self, frame: pd.DataFrame, token: Any) -> bool:
+        """Whether ``frame``, as it is now, passed the check ``token`` (compared by identity)."""
+        entry = self._current(frame)
+        return entry is not None and any(check is token for check in entry.checks)
+
+    def check(self, frame: pd.DataFrame, token: Any) -> None:
+        """Remember that ``frame``, as it is now, passed the check ``token``."""
+        entry = self._current(frame)
+        if entry is None:
+            entry = self.snapshot(frame)
+        elif any(check is token for check in entry.checks):
+            return
+        entry.checks = (*entry.checks, token)
+        self.store(entry)
 
     def snapshot(self, frame: pd.DataFrame) -> _Entry:
         """An entry for ``frame`` as it is now, to fill and :meth:`store` once hashed.
@@ -519,7 +542,9 @@ class _FrameMemo:
         return _key_of(known) if known is not None else self._hash(frame, path, None)[1]
 
     def _hash(self, frame: pd.DataFrame, path: str, seeded: str | None) -> tuple[bytes, str]:
+        known = self._current(frame)
         entry = self.snapshot(frame)
+        entry.checks = known.checks if known is not None else ()
         fingerprint = frame_fingerprint(frame, path=path)
         key = _key_of(fingerprint)
         if seeded is not None and seeded != key:
@@ -620,11 +645,11 @@ def remember_frame_copy(original: pd.DataFrame, copy: pd.DataFrame) -> bool:
     for name, frame in (("original", original), ("copy", copy)):
         if not isinstance(frame, pd.DataFrame):
             raise InputError(name, f"expected a pandas DataFrame, got {type(frame).__name__}")
-    fingerprint, key = _FRAMES.lookup(original)
-    if key is None:
+    known = _FRAMES._current(original)
+    if known is None or known.key is None:
         return False
     entry = _FRAMES.snapshot(copy)
-    entry.fingerprint, entry.key = fingerprint, key
+    entry.fingerprint, entry.key, entry.checks = known.fingerprint, known.key, known.checks
     _FRAMES.store(entry)
     return True
 
@@ -650,6 +675,22 @@ def content_marked(key: str | None, token: Any) -> bool:
     """True if the content whose key is ``key`` was marked with this very ``token``."""
     with _MARKS_LOCK:
         return key is not None and _MARKS.get(key) is token
+
+
+def mark_frame(frame: pd.DataFrame, token: Any) -> None:
+    """Record that ``frame``, as it is now, passed the check ``token`` stands for (e.g. the schema it
+    was validated against); forgotten, as the frame's key is, once pandas writes to it.
+
+    For a check the same frame meets again on its way through the pipeline (each step validates
+    its positions): :func:`frame_checked` answers from the memo instead of the check running again.
+    Nothing is remembered without pandas' copy-on-write.
+    """
+    _FRAMES.check(frame, token)
+
+
+def frame_checked(frame: pd.DataFrame, token: Any) -> bool:
+    """True if ``frame``, unchanged since, was marked with this very ``token`` (:func:`mark_frame`)."""
+    return _FRAMES.checked(frame, token)
 
 
 def known_frame_key(frame: pd.DataFrame) -> str | None:

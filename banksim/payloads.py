@@ -112,7 +112,7 @@ def encode_dataframe(frame: pd.DataFrame, argument: str = "df") -> Payload:
         write_statistics=False,
     )
     buffer = sink.getvalue()
-    return Payload("parquet", buffer, checksum_of(buffer), len(frame), _content_hash(frame))
+    return Payload("parquet", buffer, checksum_of(buffer), len(frame), content_hash(frame))
 
 
 def _check_labels(frame: pd.DataFrame, argument: str) -> None:
@@ -129,7 +129,7 @@ def _check_labels(frame: pd.DataFrame, argument: str) -> None:
         )
 
 
-def _content_hash(frame: pd.DataFrame) -> str | None:
+def content_hash(frame: pd.DataFrame) -> str | None:
     """What ``frame`` hashes to as an argument of a cached call; None if it cannot be hashed."""
     try:
         return compute_params_hash(frame)
@@ -290,7 +290,7 @@ _NUMERIC = {
     "uint8": "uint8",
     "bool": "bool",
 }
-_FLOATING = frozenset({"double", "float"})
+_FLOATING = frozenset({"float64", "float32"})
 _STRING_TYPES = frozenset({"string", "large_string"})
 _CODE_TYPES = frozenset({"int8", "int16", "int32"})
 
@@ -298,8 +298,9 @@ _CODE_TYPES = frozenset({"int8", "int16", "int32"})
 def _plain_frame(table: pa.Table) -> pd.DataFrame | None:
     """``table`` as ``to_pandas`` would give it, or None unless every part is plain (see above).
 
-    The frame has ``to_pandas``'s blocks: one 2-D array per numeric dtype (copied into it, so
-    writable) and one block per categorical or string column (categorical codes copied too).
+    The frame has ``to_pandas``'s blocks: one 2-D array per numeric dtype (each column copied
+    from its Arrow buffers straight into it, so writable) and one block per categorical or
+    string column (categorical codes copied too).
     """
     stored = (table.schema.metadata or {}).get(b"pandas")
     if stored is None or CATEGORIES_KEY in table.schema.metadata or not 0 < table.num_rows <= PLAIN_MAX_ROWS:
@@ -315,29 +316,59 @@ def _plain_frame(table: pa.Table) -> pd.DataFrame | None:
         or len(set(names)) != len(names)
     ):
         return None
-    numeric: dict[str, list[tuple[int, np.ndarray]]] = {}
+    numeric: dict[str, list[tuple[int, pa.Array]]] = {}
     blocks: list[tuple[Any, np.ndarray]] = []
-    categories = _large_dictionaries(table)
+    dictionaries = _Dictionaries(table)
     for position, (field, column, spec) in enumerate(zip(table.schema, table.columns, specs, strict=True)):
         if (
             not isinstance(spec, dict)
             or spec.get("name") != field.name
             or spec.get("field_name") != field.name
+            or column.num_chunks != 1
         ):
             return None
-        array = _plain_column(field.type, column, spec, categories.get(position))
+        chunk = column.chunk(0)
+        kind = field.type
+        dtype = _NUMERIC.get(str(kind))
+        if dtype is not None:
+            if spec.get("numpy_type") != dtype or (chunk.null_count and dtype not in _FLOATING):
+                return None  # integers and booleans with nulls become floats or objects
+            numeric.setdefault(dtype, []).append((position, chunk))
+            continue
+        array = _plain_column(kind, chunk, spec, dictionaries, position)
         if array is None:
             return None
-        if isinstance(array, np.ndarray):
-            numeric.setdefault(array.dtype.str, []).append((position, array))
-        else:
-            blocks.append((array, np.array([position], dtype=np.intp)))
-    for arrays in numeric.values():
-        stacked = np.empty((len(arrays), table.num_rows), dtype=arrays[0][1].dtype)
-        for row, (_, array) in enumerate(arrays):
-            stacked[row] = array
-        blocks.append((stacked, np.array([position for position, _ in arrays], dtype=np.intp)))
+        blocks.append((array, np.array([position], dtype=np.intp)))
+    for dtype, chunks in numeric.items():
+        stacked = np.empty((len(chunks), table.num_rows), dtype=dtype)
+        for row, (_, chunk) in enumerate(chunks):
+            _copy_numbers(chunk, stacked[row])
+        blocks.append((stacked, np.array([position for position, _ in chunks], dtype=np.intp)))
     return create_dataframe_from_blocks(blocks, index=index, columns=_labels(names))
+
+
+def _copy_numbers(chunk: pa.Array, out: np.ndarray) -> None:
+    """Copy a numeric or boolean Arrow array into ``out`` as ``to_numpy`` would give it: nulls
+    (floating columns only, see :func:`_plain_frame`) as NaN, booleans unpacked from their bits.
+
+    Straight from the Arrow buffers: ``to_numpy`` would allocate an array of its own (filling
+    the nulls of a floating column through pandas' conversion layer), copied again here."""
+    rows, offset = len(chunk), chunk.offset
+    validity, data = chunk.buffers()
+    if data is None:  # not seen from the Parquet reader; the general conversion handles it
+        out[:] = chunk.to_numpy(zero_copy_only=False)
+        return
+    if out.dtype == np.bool_:
+        bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8), count=offset + rows, bitorder="little")
+        out[:] = bits[offset:].view(np.bool_)
+        return
+    out[:] = np.frombuffer(data, dtype=out.dtype, count=rows, offset=offset * out.dtype.itemsize)
+    if chunk.null_count:
+        if validity is None:  # a null count with no bitmap: not a valid Arrow array
+            out[:] = chunk.to_numpy(zero_copy_only=False)
+            return
+        valid = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), count=offset + rows, bitorder="little")
+        np.copyto(out, np.nan, where=~valid[offset:].view(np.bool_))
 
 
 def _labels(names: list[str]) -> pd.Index:
@@ -349,29 +380,60 @@ def _labels(names: list[str]) -> pd.Index:
     np.cumsum([len(label) for label in encoded], out=offsets[1:])
     text = pa.py_buffer(b"".join(encoded))
     array = pa.LargeStringArray.from_buffers(len(encoded), pa.py_buffer(offsets), text)
-    return pd.Index(_strings(array))
+    return _index(_strings(array))
 
 
-def _large_dictionaries(table: pa.Table) -> dict[int, pa.Array]:
-    """The dictionaries of the single-chunk string dictionary columns, by column position, as
-    ``large_string`` (pandas' ``str`` arrays hold those): one cast for all of them, where each
-    column's own cast would cost more than the rest of its decoding on a small table."""
-    found: dict[int, pa.Array] = {}
-    for position, column in enumerate(table.columns):
-        kind = column.type
-        if pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type) and column.num_chunks == 1:
-            found[position] = column.chunk(0).dictionary
-    if not found:
-        return {}
-    try:
-        joined = pa.concat_arrays(list(found.values())).cast(pa.large_string())
-    except pa.ArrowInvalid:  # over 2 GiB of text together: each column casts its own
-        return {}
-    start = 0
-    for position, dictionary in found.items():
-        found[position] = joined.slice(start, len(dictionary))
-        start += len(dictionary)
-    return found
+class _Dictionaries:
+    """The dictionaries of a table's single-chunk string dictionary columns, as ``large_string``
+    (pandas' ``str`` arrays hold those) and whether each holds every value once.
+
+    Both are found for all the columns together: one cast, and one hash of all the values, where
+    each column's own cast and ``unique`` would cost more than the rest of its decoding on a
+    small table. A column whose dictionaries could not be joined (over 2 GiB of text together)
+    or whose dictionary has nulls is looked at on its own (:meth:`values`, :meth:`unique`).
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        found: dict[int, pa.Array] = {}
+        for position, column in enumerate(table.columns):
+            kind = column.type
+            if (
+                pa.types.is_dictionary(kind)
+                and pa.types.is_string(kind.value_type)
+                and column.num_chunks == 1
+            ):
+                found[position] = column.chunk(0).dictionary
+        self.joined: dict[int, pa.Array] = {}
+        self.distinct: set[int] = set()
+        if not found:
+            return
+        try:
+            joined = pa.concat_arrays(list(found.values())).cast(pa.large_string())
+        except pa.ArrowInvalid:  # over 2 GiB of text together: each column casts its own
+            return
+        start = 0
+        for position, dictionary in found.items():
+            self.joined[position] = joined.slice(start, len(dictionary))
+            start += len(dictionary)
+        if joined.null_count:  # those columns are not plain; the others are checked one by one
+            return
+        # Each value's code among all the distinct values, numbered apart for each column: the
+        # same number twice is a value repeated in one dictionary (then each column checks its own).
+        codes = joined.dictionary_encode().indices.to_numpy().astype(np.int64)
+        columns = np.repeat(np.arange(len(found), dtype=np.int64), [len(d) for d in found.values()])
+        if len(np.unique(columns * len(joined) + codes)) == len(joined):
+            self.distinct.update(found)
+
+    def values(self, position: int, chunk: pa.DictionaryArray) -> pa.Array:
+        """The dictionary of the column at ``position`` (``chunk`` is its only chunk)."""
+        return self.joined.get(position, chunk.dictionary)
+
+    def unique(self, position: int, chunk: pa.DictionaryArray) -> bool:
+        """True if the dictionary of the column at ``position`` holds no value twice."""
+        if position in self.distinct:
+            return True
+        dictionary = chunk.dictionary
+        return len(dictionary.unique()) == len(dictionary)
 
 
 def _plain_index(metadata: dict[str, Any], rows: int) -> pd.RangeIndex | None:
@@ -402,24 +464,17 @@ _LABELS = {
 
 
 def _plain_column(
-    kind: pa.DataType, column: pa.ChunkedArray, spec: dict[str, Any], categories: pa.Array | None = None
+    kind: pa.DataType, chunk: pa.Array, spec: dict[str, Any], dictionaries: _Dictionaries, position: int
 ) -> Any:
-    """One column's numpy or pandas array, or None if it is not plain (``categories``: its
-    dictionary as ``large_string``, if it is a dictionary column of strings)."""
-    if column.num_chunks != 1:
-        return None
-    chunk = column.chunk(0)
-    name = str(kind)
-    if name in _NUMERIC:
-        if spec.get("numpy_type") != _NUMERIC[name] or (chunk.null_count and name not in _FLOATING):
-            return None  # integers and booleans with nulls become floats or objects
-        return chunk.to_numpy(zero_copy_only=False)  # copied into its block
-    if name in _STRING_TYPES:
+    """The pandas array of a string or categorical column (``chunk``, its only chunk, at
+    ``position``), or None if it is not plain; numeric columns are copied by
+    :func:`_plain_frame` itself."""
+    if str(kind) in _STRING_TYPES:
         if spec.get("numpy_type") != "str" or spec.get("pandas_type") not in ("unicode", "object"):
             return None
         return _strings(chunk)
     if pa.types.is_dictionary(kind):
-        return _plain_categorical(kind, chunk, spec, chunk.dictionary if categories is None else categories)
+        return _plain_categorical(kind, chunk, spec, dictionaries, position)
     return None
 
 
@@ -432,10 +487,13 @@ def _strings(values: pa.Array) -> Any:
 
 
 def _plain_categorical(
-    kind: pa.DictionaryType, chunk: pa.DictionaryArray, spec: dict[str, Any], dictionary: pa.Array
+    kind: pa.DictionaryType,
+    chunk: pa.DictionaryArray,
+    spec: dict[str, Any],
+    dictionaries: _Dictionaries,
+    position: int,
 ) -> Any:
-    """A dictionary column of strings as a Categorical (codes -1 where null); ``dictionary``
-    holds the chunk's dictionary values."""
+    """A dictionary column of strings as a Categorical (codes -1 where null)."""
     details = spec.get("metadata") or {}
     if (
         str(kind.value_type) not in _STRING_TYPES
@@ -444,14 +502,24 @@ def _plain_categorical(
         or spec.get("numpy_type") != str(kind.index_type)
         or details.get("ordered") != kind.ordered
         or chunk.dictionary.null_count
-        or len(chunk.dictionary.unique()) != len(chunk.dictionary)
+        or not dictionaries.unique(position, chunk)
     ):
         return None
     indices = chunk.indices
     codes = indices.fill_null(-1) if indices.null_count else indices
-    categories = pd.Index(_strings(dictionary))
+    categories = _index(_strings(dictionaries.values(position, chunk)))
     dtype = _categorical_dtype(categories, kind.ordered)
     return pd.Categorical.from_codes(codes.to_numpy().copy(), dtype=dtype, validate=False)
+
+
+def _index(values: Any) -> pd.Index:
+    """``pd.Index(values)`` for a pandas ``str`` array, without the checks (and, in pandas 3,
+    the copy) of the public constructor: a fixed cost per categorical column."""
+    simple_new = getattr(pd.Index, "_simple_new", None)
+    if simple_new is None:
+        return pd.Index(values)
+    index: pd.Index = simple_new(values)
+    return index
 
 
 def _categorical_dtype(categories: pd.Index, ordered: bool) -> pd.CategoricalDtype:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from banksim.errors import InputError
 from banksim.positions.protection import COLLATERAL_TYPES, validate_protection
-from banksim.positions.validation import validate_positions
+from banksim.positions.validation import validate_changed_columns, validate_positions
 from banksim.positions.vocabulary import (
     CREDIT_EXPOSURE_CLASSES,
     FINANCIAL_AND_OTHER_ENTITIES,
@@ -282,13 +282,21 @@ def position_shocks(shocks: Shocks) -> dict[str, Any]:
     return {name: getattr(shocks, name) for name in POSITION_SHOCKS}
 
 
+# The positions columns :func:`shock_positions` may replace (the rest are the input's own).
+SHOCKED_COLUMNS = (
+    "rating", "pd", "lgd", "ltv", "residual_maturity", "next_reset", "specific_provisions", "notional",
+    "mtm", "drawn_amount", "off_balance_amount",
+)  # fmt: skip
+
+
 def shock_positions(positions: pd.DataFrame, shocks: Shocks) -> pd.DataFrame:
     """Apply the balance-sheet shocks to a positions table and return the shocked copy.
 
     Assets = liabilities + equity still holds: drawdowns, growth, dividends and AT1 issuance move
     cash through the central bank reserves (an error if they would go negative).
     """
-    frame = validate_positions(positions).copy()
+    valid = validate_positions(positions)
+    frame = valid.copy(deep=False)  # copy-on-write: the columns replaced below are new arrays
     asset = is_in(frame, "side", "asset")
 
     # Ratings, PD, LGD, LTV.
@@ -397,8 +405,8 @@ def shock_positions(positions: pd.DataFrame, shocks: Shocks) -> pd.DataFrame:
     frame["drawn_amount"] = np.round(drawn, 2)
     frame["off_balance_amount"] = off
     if new_rows is not None and len(new_rows):
-        frame = pd.concat([frame, new_rows], ignore_index=True)
-    return validate_positions(frame)
+        return validate_positions(pd.concat([frame, new_rows], ignore_index=True))
+    return validate_changed_columns(frame, valid, SHOCKED_COLUMNS)
 
 
 # -- collateral shocks ----------------------------------------------------------------------------

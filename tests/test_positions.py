@@ -192,9 +192,10 @@ def test_schema_table_documents_every_column() -> None:
 
 
 def test_a_table_found_valid_is_not_checked_again_until_it_changes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Content known valid (its key in the hashing memo) skips the column checks; any write through
-    pandas makes it new content, checked again, and a bad value is still an error."""
-    from banksim.hashing import compute_params_hash
+    """A frame found valid (or content known valid: its key in the hashing memo) skips the column
+    checks, without being hashed for it; any write through pandas makes it new content, checked
+    again, and a bad value is still an error."""
+    from banksim.hashing import compute_params_hash, known_frame_key
     from banksim.positions import validation
 
     checks: list[str] = []
@@ -204,18 +205,63 @@ def test_a_table_found_valid_is_not_checked_again_until_it_changes(monkeypatch: 
     )
     frame = bs.generate_positions(300, 3)
     validate_positions(frame)
-    assert checks  # never hashed: checked in full
-    checks.clear()
-    validate_positions(frame)
-    assert checks  # still unknown to the memo: no key, no shortcut, and no hashing for it
-    compute_params_hash(frame)  # as a cached step's argument would be
-    validate_positions(frame)
+    assert checks  # first seen: checked in full
     checks.clear()
     again = validate_positions(frame)
-    assert checks == [] and again is not frame
-    pd.testing.assert_frame_equal(again, frame)
+    assert checks == [] and again is not frame  # the same frame, unchanged: not checked again
+    assert known_frame_key(frame) is None  # and not hashed for it
+    validate_positions(again)
+    assert checks == []  # what validation returned is marked valid too
+    validate_positions(frame.copy())
+    assert checks  # another frame of unknown content: checked in full
+    checks.clear()
+    twin = frame.copy()
+    compute_params_hash(frame)  # as a cached step's argument would be
+    compute_params_hash(twin)
+    validate_positions(frame)
+    validate_positions(twin)
+    assert checks == []  # the twin's content key was marked valid by the frame's check
+    pd.testing.assert_frame_equal(validate_positions(twin), frame)
     frame.loc[0, "drawn_amount"] = -5.0  # written in place: new content
-    compute_params_hash(frame)
     with pytest.raises(bs.InputError, match="drawn_amount"):
         validate_positions(frame)
     assert "drawn_amount" in checks
+
+
+def test_only_the_replaced_columns_of_a_valid_table_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """validate_changed_columns checks the replaced columns of a table known valid, marks the result
+    valid, and falls back to the full check (with its errors) otherwise."""
+    from banksim.positions import validation
+
+    checks: list[str] = []
+    real = validation._conforms
+    monkeypatch.setattr(
+        validation, "_conforms", lambda values, spec: checks.append(spec.name) or real(values, spec)
+    )
+    source = validate_positions(bs.generate_positions(200, 5))
+    checks.clear()
+    shocked = source.assign(pd=source["pd"].to_numpy() * 0.5)
+    result = validation.validate_changed_columns(shocked, source, ["pd"])
+    assert checks == ["pd"] and result is shocked
+    validate_positions(result)
+    assert checks == ["pd"]  # marked valid
+    too_high = source["pd"].to_numpy().copy()
+    too_high[3] = 1.5
+    with pytest.raises(bs.InputError, match="'pd'"):
+        validation.validate_changed_columns(source.assign(pd=too_high), source, ["pd"])
+    checks.clear()
+    unknown = bs.generate_positions(200, 5)  # never validated: every column checked
+    validation.validate_changed_columns(unknown.assign(pd=unknown["pd"]), unknown, ["pd"])
+    assert len(checks) > 50
+
+
+def test_concatenated_categoricals_take_the_union_of_categories_in_order() -> None:
+    from banksim.regulation._frame import concat_categorical
+
+    first = pd.DataFrame({"k": pd.Categorical(["b", "a", None], categories=["b", "a", "z"]), "x": [1.0, 2.0, 3.0]})
+    second = pd.DataFrame({"k": ["c", None], "x": [4.0, 5.0]})
+    result = concat_categorical([first, second], ["k"])
+    assert list(result["k"].cat.categories) == ["b", "a", "z", "c"]
+    assert result["k"].astype(object).where(result["k"].notna(), None).tolist() == ["b", "a", None, "c", None]
+    assert result["x"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0] and list(result.index) == [0, 1, 2, 3, 4]
+    assert second["k"].dtype == object or not isinstance(second["k"].dtype, pd.CategoricalDtype)  # left alone

@@ -176,3 +176,18 @@ def _load_in_child(store: bs.Store) -> None:
     loaded = store.load_dataframe("positions", "k1")
     assert loaded is not None and loaded["amount"].tolist() == [1.0, 2.0, 3.0]
     assert len(store.recent) == 1
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"a": [1.0, 2.0], "b": pd.Categorical(["x", "y"]), "c": ["p", None], "d": [True, False]}),
+        pd.DataFrame({"a": np.arange(5)}, index=pd.Index(list("abcde"), name="k")),
+        pd.DataFrame({"a": [1, 2]}, index=pd.MultiIndex.from_tuples([(1, "a"), (2, "b")])),
+        pd.DataFrame(),
+    ],
+)
+def test_footprint_of_a_table_counts_what_memory_usage_counts(frame: pd.DataFrame) -> None:
+    from banksim.recent import footprint
+
+    assert footprint(frame, 0) == int(frame.memory_usage(index=True, deep=False).sum())

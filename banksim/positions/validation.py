@@ -6,6 +6,7 @@ copy; anything else is checked column by column and rebuilt.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,10 +15,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from banksim.errors import InputError
-from banksim.hashing import content_marked, known_frame_key, mark_content
+from banksim.hashing import content_marked, frame_checked, known_frame_key, mark_content, mark_frame
 from banksim.positions.columns import POSITIONS_SCHEMA, REQUIRED_COLUMNS, SCHEMA_BY_NAME, ColumnSpec
 
-__all__ = ["categorical_from_codes", "strictly_increasing", "validate_positions"]
+__all__ = ["categorical_from_codes", "strictly_increasing", "validate_changed_columns", "validate_positions"]
 
 
 # How a true/false cell may be written, and the text of a blank cell, in every table banksim reads
@@ -50,11 +51,16 @@ def validate_positions(positions: pd.DataFrame) -> pd.DataFrame:
     """
     if not isinstance(positions, pd.DataFrame):
         raise InputError("positions", f"expected a pandas DataFrame, got {type(positions).__name__}")
-    # A table whose content key the hashing memo knows (a cached step's argument, a result handed
-    # out by the store) and that was found valid against this schema is not checked again.
+    # A table found valid against this schema and unchanged since (the same frame, or one whose
+    # content key the hashing memo knows: a cached step's argument, a result handed out by the
+    # store) is not checked again; the table returned is marked valid for the next step.
     key = known_frame_key(positions)
+    if frame_checked(positions, POSITIONS_SCHEMA):
+        if key is not None:
+            mark_content(key, POSITIONS_SCHEMA)  # for other frames of the same content
+        return _valid(positions.reset_index(drop=True))
     if content_marked(key, POSITIONS_SCHEMA):
-        return positions.reset_index(drop=True)
+        return _valid(positions.reset_index(drop=True))
     missing = [name for name in REQUIRED_COLUMNS if name not in positions.columns]
     if missing:
         raise InputError("positions", f"missing required columns {missing}", allowed=list(SCHEMA_BY_NAME))
@@ -81,10 +87,36 @@ def validate_positions(positions: pd.DataFrame) -> pd.DataFrame:
         unchanged = False
     extras = {name: frame[name] for name in frame.columns if name not in SCHEMA_BY_NAME}
     if unchanged and list(frame.columns) == [*columns, *extras]:
-        if key is not None and frame.index.equals(positions.index):  # the same content as given
-            mark_content(key, POSITIONS_SCHEMA)
-        return frame  # already in the schema's form: no copy of a large table
-    return pd.DataFrame({**columns, **extras})
+        if frame.index.equals(positions.index):  # the same content as given
+            mark_frame(positions, POSITIONS_SCHEMA)
+            if key is not None:
+                mark_content(key, POSITIONS_SCHEMA)
+        return _valid(frame)  # already in the schema's form: no copy of a large table
+    return _valid(pd.DataFrame({**columns, **extras}))
+
+
+def validate_changed_columns(frame: pd.DataFrame, source: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """:func:`validate_positions` of ``frame``, a table made from the valid table ``source`` by
+    replacing ``columns`` only: those are checked, the rest are ``source``'s, found valid already.
+
+    Falls back to the full check (with its errors and normalisation) when ``source`` was not
+    validated (or changed since), the rows, index or column labels differ, or a replaced column
+    is not already in the schema's form.
+    """
+    conforming = (
+        frame_checked(source, POSITIONS_SCHEMA)
+        and list(frame.columns) == list(source.columns)
+        and frame.index.equals(source.index)
+        and isinstance(frame.index, pd.RangeIndex)
+        and all(name in SCHEMA_BY_NAME and _conforms(frame[name], SCHEMA_BY_NAME[name]) for name in columns)
+    )
+    return _valid(frame) if conforming else validate_positions(frame)
+
+
+def _valid(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``, marked as valid against the schema as it is now (:func:`banksim.hashing.mark_frame`)."""
+    mark_frame(frame, POSITIONS_SCHEMA)
+    return frame
 
 
 def categorical_from_codes(codes: np.ndarray, categories: Any) -> Any:

@@ -42,18 +42,31 @@ def labels(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def concat_categorical(parts: Sequence[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
-    """Concatenate frames keeping ``columns`` categorical (one union of categories, no strings)."""
+    """Concatenate frames keeping ``columns`` categorical: one union of categories (in the order the
+    parts list them), each part's codes mapped to it through its few categories (no strings per row).
+    The parts are left as they are."""
+    dtypes: dict[str, pd.CategoricalDtype] = {}
+    coded: list[dict[str, np.ndarray]] = [{} for _ in parts]
     for column in columns:
-        values = [
-            part[column]
-            if isinstance(part[column].dtype, pd.CategoricalDtype)
-            else part[column].astype("category")
-            for part in parts
-        ]
-        categories = list(dict.fromkeys(str(c) for v in values for c in v.cat.categories))
-        for part, value in zip(parts, values, strict=True):
-            part[column] = value.cat.set_categories(categories)
-    return pd.concat(parts, ignore_index=True)
+        values = [_categorical_values(part[column]) for part in parts]
+        categories = list(dict.fromkeys(str(c) for value in values for c in value.categories))
+        place = {name: code for code, name in enumerate(categories)}
+        ordered = all(value.ordered for value in values)
+        dtypes[column] = pd.CategoricalDtype(categories, ordered=ordered)
+        for codes, value in zip(coded, values, strict=True):
+            recode = np.array([place[str(c)] for c in value.categories] + [-1], dtype=np.int32)
+            codes[column] = recode[value.codes]  # code -1 (missing) takes the last entry: -1
+    result = pd.concat([part.assign(**codes) for part, codes in zip(parts, coded, strict=True)], ignore_index=True)
+    return result.assign(
+        **{column: pd.Categorical.from_codes(result[column].to_numpy(), dtype=dtype) for column, dtype in dtypes.items()}
+    )
+
+
+def _categorical_values(series: pd.Series) -> pd.Categorical:
+    """The series as a Categorical: its own, or one of its values (as ``astype("category")``)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.array
+    return pd.Categorical(series)
 
 
 def categorical(codes: np.ndarray, categories: Sequence[str]) -> Any:

@@ -55,7 +55,7 @@ def ecl_specific_provisions(positions: pd.DataFrame, ecl_lines: pd.DataFrame) ->
     InputError
         A missing column, a position measured twice, or a ``position_id`` that is not in ``positions``.
     """
-    from banksim.positions.validation import validate_positions
+    from banksim.positions.validation import validate_changed_columns, validate_positions
 
     _require(ecl_lines, ("position_id", "stage", "loss_allowance"))
     frame = validate_positions(positions)
@@ -64,7 +64,7 @@ def ecl_specific_provisions(positions: pd.DataFrame, ecl_lines: pd.DataFrame) ->
     allowance = ecl_lines["loss_allowance"].to_numpy(dtype=float)
     provisions = frame["specific_provisions"].to_numpy(dtype=float).copy()
     provisions[where] = np.where(stage == 3, allowance, 0.0)
-    return frame.assign(specific_provisions=provisions)
+    return validate_changed_columns(frame.assign(specific_provisions=provisions), frame, ["specific_provisions"])
 
 
 def _measured_rows(frame: pd.DataFrame, ids: pd.Series) -> np.ndarray:

@@ -596,7 +596,9 @@ class Store:
         label = f"{configuration.get('function', configuration.get('kind'))} result"
         queue = self.write_queue
         # With write-behind the writer keeps its own copies: the caller may change the result in place.
-        snapshot = parts if queue is None else [(name, private_copy(v), mime) for name, v, mime in parts]
+        # A table is hashed here first (its key is its content hash): the copy inherits the key, and
+        # so does the next step that takes the table as an argument, instead of each hashing it.
+        snapshot = parts if queue is None else [(name, _keyed_copy(v), mime) for name, v, mime in parts]
 
         def write() -> None:
             try:
@@ -774,3 +776,11 @@ def _drain_at_exit() -> None:
 
 
 _drain_at_exit()
+
+
+def _keyed_copy(value: Any) -> Any:
+    """A private copy of a result for the writer; a table's content hash computed first (remembered
+    by the hashing memo for the table and passed to the copy, so the writer does not hash it again)."""
+    if isinstance(value, pd.DataFrame):
+        payloads.content_hash(value)
+    return private_copy(value)
