@@ -43,6 +43,7 @@ __all__ = [
     "known_frame_key",
     "mark_content",
     "mark_frame",
+    "marked_value",
     "remember_frame_copy",
     "remember_frame_key",
     "series_fingerprint",
@@ -656,16 +657,17 @@ def remember_frame_copy(original: pd.DataFrame, copy: pd.DataFrame) -> bool:
 
 # Content keys marked by a check that passed on that content (``mark_content``): bounded, newest
 # kept. They live here, in the caching machinery, so no code version ever counts them.
-_MARKS: OrderedDict[str, Any] = OrderedDict()
+_MARKS: OrderedDict[str, tuple[Any, Any]] = OrderedDict()
 _MARKS_MAX = 1024
 _MARKS_LOCK = threading.Lock()
 
 
-def mark_content(key: str, token: Any) -> None:
+def mark_content(key: str, token: Any, value: Any = None) -> None:
     """Record that the content whose key is ``key`` passed the check ``token`` stands for (e.g. the
-    schema a table was validated against, compared by identity in :func:`content_marked`)."""
+    schema a table was validated against, compared by identity in :func:`content_marked`), with
+    what the check gave for it, if anything (:func:`marked_value`)."""
     with _MARKS_LOCK:
-        _MARKS[key] = token
+        _MARKS[key] = (token, value)
         _MARKS.move_to_end(key)
         while len(_MARKS) > _MARKS_MAX:
             _MARKS.popitem(last=False)
@@ -674,7 +676,16 @@ def mark_content(key: str, token: Any) -> None:
 def content_marked(key: str | None, token: Any) -> bool:
     """True if the content whose key is ``key`` was marked with this very ``token``."""
     with _MARKS_LOCK:
-        return key is not None and _MARKS.get(key) is token
+        mark = _MARKS.get(key) if key is not None else None
+        return mark is not None and mark[0] is token
+
+
+def marked_value(key: str | None, token: Any) -> Any:
+    """The value recorded with the ``token`` mark of the content whose key is ``key``; None if the
+    content was not so marked. A check returning a table records a copy it may hand out again."""
+    with _MARKS_LOCK:
+        mark = _MARKS.get(key) if key is not None else None
+        return mark[1] if mark is not None and mark[0] is token else None
 
 
 def mark_frame(frame: pd.DataFrame, token: Any) -> None:

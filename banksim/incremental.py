@@ -103,6 +103,35 @@ def changed_columns(base: pd.DataFrame, new: pd.DataFrame) -> frozenset[str] | N
     return frozenset(c for c in base.columns if not _same(base[c], new[c]))
 
 
+def _shared(a: pd.Series, b: pd.Series) -> bool:
+    """The two columns are the same data in memory (a shocked table shares the columns it did not
+    replace with the baseline's): equal without reading them. False says nothing."""
+    import numpy as np
+    import pandas as pd
+
+    x, y = a.array, b.array
+    if x is y:
+        return True
+    if isinstance(x, pd.Categorical) and isinstance(y, pd.Categorical):
+        return x.dtype == y.dtype and _same_buffer(x.codes, y.codes)
+    arrow = getattr(x, "_pa_array", None)
+    if arrow is not None:
+        return arrow is getattr(y, "_pa_array", None)
+    if isinstance(a.dtype, np.dtype) and a.dtype.kind in "fiub":
+        return _same_buffer(a.to_numpy(), b.to_numpy())
+    return False
+
+
+def _same_buffer(x: Any, y: Any) -> bool:
+    """Two NumPy arrays over the very same memory (same start, dtype, shape and strides)."""
+    return bool(
+        x.dtype == y.dtype
+        and x.shape == y.shape
+        and x.strides == y.strides
+        and x.__array_interface__["data"][0] == y.__array_interface__["data"][0]
+    )
+
+
 def _same(a: pd.Series, b: pd.Series) -> bool:
     """Identical values and dtype (floats bit for bit: -0.0 and 0.0 differ, NaN equals NaN)."""
     import numpy as np
@@ -110,6 +139,8 @@ def _same(a: pd.Series, b: pd.Series) -> bool:
 
     if a.dtype != b.dtype:
         return False
+    if _shared(a, b):
+        return True
     if isinstance(a.dtype, pd.CategoricalDtype):
         return bool(np.array_equal(a.cat.codes.to_numpy(), b.cat.codes.to_numpy()))
     if a.dtype.kind in "fiub":
@@ -265,6 +296,8 @@ def _same_values(a: Sequence[Any], b: Sequence[Any]) -> bool:
 def _same_cva(base: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
     """CVA reads the derivative lines of the positions and the counterparty lines of the RWA table
     (methodology 10.6, C.30): the same lines, every column, and the same other arguments."""
+    import numpy as np
+
     from banksim.regulation._frame import is_in
 
     if not _same_values(base[2:], new[2:]):
@@ -275,9 +308,15 @@ def _same_cva(base: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
     ):
         if list(frame_base.columns) != list(frame_new.columns):
             return False
-        a = frame_base.loc[is_in(frame_base, column, value)].reset_index(drop=True)
-        b = frame_new.loc[is_in(frame_new, column, value)].reset_index(drop=True)
-        if len(a) != len(b) or not all(_same(a[c], b[c]) for c in a.columns):
+        rows_base, rows_new = is_in(frame_base, column, value), is_in(frame_new, column, value)
+        if len(frame_base) == len(frame_new) and np.array_equal(rows_base, rows_new):
+            # the same rows: a column shared with the baseline's table is the same on them too
+            differ = [c for c in frame_base.columns if not _shared(frame_base[c], frame_new[c])]
+        else:
+            differ = list(frame_base.columns)
+        a = frame_base.loc[rows_base, differ].reset_index(drop=True)
+        b = frame_new.loc[rows_new, differ].reset_index(drop=True)
+        if int(rows_base.sum()) != int(rows_new.sum()) or not all(_same(a[c], b[c]) for c in differ):
             return False
     return True
 
@@ -336,9 +375,10 @@ def _ids_differ(base: pd.DataFrame, new: pd.DataFrame) -> Any:
     """Mask of the rows whose ``position_id`` differs."""
     import numpy as np
 
-    return ~np.asarray(
-        base["position_id"].astype(str).to_numpy() == new["position_id"].astype(str).to_numpy()
-    )
+    a, b = base["position_id"], new["position_id"]
+    if _shared(a, b):
+        return np.zeros(len(a), dtype=bool)
+    return ~np.asarray(a.astype(str).to_numpy() == b.astype(str).to_numpy())
 
 
 def _changed_rows(base: pd.DataFrame, new: pd.DataFrame) -> Any:
@@ -354,6 +394,8 @@ def _changed_rows(base: pd.DataFrame, new: pd.DataFrame) -> Any:
         a, b = base[column], new[column]
         if a.dtype != b.dtype:
             return None
+        if _shared(a, b):
+            continue
         if isinstance(a.dtype, pd.CategoricalDtype):
             changed |= a.cat.codes.to_numpy() != b.cat.codes.to_numpy()
         elif a.dtype.kind in "fiub":

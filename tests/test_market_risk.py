@@ -522,3 +522,30 @@ def test_parameters_override() -> None:
     result = market_risk_capital(book(eq(100.0)), parameters={"scaling_factor": {"equity": 1.0}})
     assert result.k_market == pytest.approx(16.0, rel=REL)
     assert result.classes.set_index("risk_class").loc["interest_rate", "scaling_factor"] == 1.30
+
+
+def test_a_validated_trading_book_of_known_content_is_not_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trading book hashed as a cached step's argument and found valid is not checked again while
+    its content is the same; the caller's changes to the returned table never reach the next call,
+    and a write to the table makes it new content, checked again."""
+    from banksim.hashing import compute_params_hash
+    from banksim.positions import trading_book as module
+
+    checks: list[int] = []
+    real = module.validate_table
+    monkeypatch.setattr(module, "validate_table", lambda *a, **k: checks.append(1) or real(*a, **k))
+    from banksim.synthetic.trading_book import generate_trading_book
+
+    book = generate_trading_book(20_000, 4)
+    compute_params_hash(book)
+    checks.clear()  # the generator checks its own table
+    first = module.validate_trading_book(book)
+    first["market_value"] = 0.0  # the caller's own copy
+    second = module.validate_trading_book(book)
+    assert len(checks) == 1
+    assert (second["market_value"] != 0.0).any()
+    pd.testing.assert_frame_equal(second, real(book, "trading_book", module.TRADING_BOOK_COLUMNS, "position_id"))
+    book.loc[book.index[0], "market_value"] = float("inf")
+    compute_params_hash(book)
+    with pytest.raises(InputError, match="market_value"):
+        module.validate_trading_book(book)

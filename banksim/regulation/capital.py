@@ -374,7 +374,8 @@ def countercyclical_buffer(rwa: pd.DataFrame, rates: Mapping[str, float]) -> tup
     private = is_in(rwa, "counterparty_type", *PRIVATE_SECTOR_COUNTERPARTIES) & is_in(
         rwa, "risk_type", "credit", "counterparty"
     )
-    private_rwa = rwa.loc[private].groupby(rwa.loc[private, "country"].astype(str))["rwa"].sum()
+    countries = _text(rwa["country"])[private]  # the private lines only, not a copy of the table
+    private_rwa = pd.Series(rwa["rwa"].to_numpy()[private]).groupby(countries).sum()
     weight_total = float(private_rwa.sum())
     if not weight_total > 0:
         return 0.0, {}
@@ -382,6 +383,14 @@ def countercyclical_buffer(rwa: pd.DataFrame, rates: Mapping[str, float]) -> tup
         sum(amount * rates.get(country, 0.0) for country, amount in private_rwa.items()) / weight_total
     )
     return rate, {str(k): float(v) / weight_total for k, v in private_rwa.items()}
+
+
+def _text(column: pd.Series) -> np.ndarray:
+    """A column as ``astype(str)`` writes it (a missing value as 'nan'), from a categorical's codes."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return np.asarray(column.astype(str).to_numpy(), dtype=object)
+    names = [str(c) for c in column.cat.categories] + ["nan"]
+    return np.asarray(names, dtype=object)[column.cat.codes.to_numpy()]
 
 
 def buffer_stack(rwa: pd.DataFrame, settings: BufferSettings, cap: Mapping[str, Any]) -> Buffers:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
+from banksim.regulation._frame import is_in
 from banksim.regulation.parameters import regulatory_parameters
 
 __all__ = ["PROVISION_RULES", "ecl_specific_provisions", "irb_expected_loss", "provisions_in_capital"]
@@ -113,9 +114,9 @@ def irb_expected_loss(rwa: pd.DataFrame) -> float:
 
 
 def _lines(rwa: pd.DataFrame, irb: bool) -> np.ndarray:
-    credit = (rwa["risk_type"].astype(str) == "credit").to_numpy()
-    is_irb = (rwa["approach"].astype(str) != "sa").to_numpy()
-    return np.asarray(credit & (is_irb if irb else ~is_irb))
+    credit = is_in(rwa, "risk_type", "credit")
+    sa = is_in(rwa, "approach", "sa")
+    return np.asarray(credit & (sa if not irb else ~sa))
 
 
 def provisions_in_capital(
@@ -146,7 +147,7 @@ def provisions_in_capital(
     cap = regulatory_parameters(parameters)["capital"]
     stage = ecl_lines["stage"].to_numpy()
     allowance = ecl_lines["loss_allowance"].to_numpy()
-    irb_line = (ecl_lines["approach"].astype(str) != "sa").to_numpy()
+    irb_line = ~is_in(ecl_lines, "approach", "sa")
     sa_general = float(allowance[~irb_line & (stage < 3)].sum())
     sa_rwa = float(rwa["rwa"].to_numpy()[_lines(rwa, irb=False)].sum())
     general_cap = cap["sa_general_provisions_cap"] * sa_rwa
