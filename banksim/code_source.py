@@ -8,6 +8,7 @@ checked against the bytecode it runs; :class:`SourceMemo` keeps the results by f
 from __future__ import annotations
 
 import ast
+import codecs
 import contextlib
 import dataclasses
 import enum
@@ -66,7 +67,13 @@ def normalized_source(obj: Any) -> str:
     A function or class defined in a file is looked up first in the cross-process memo, by the
     digest of the file's text (see :class:`SourceMemo`).
     """
-    address = _memo_address(obj)
+    return _normalized_source_in(obj, None)
+
+
+def _normalized_source_in(obj: Any, files: dict[str, tuple[str, str] | None] | None) -> str:
+    """:func:`normalized_source`; ``files`` (one walk's, else None) keeps the address of each file
+    looked at (see :func:`_memo_address`) for the rest of the walk."""
+    address = _memo_address(obj, files)
     if address is None:
         return _normalized_source(obj)[0]
     text_digest, entry = address
@@ -140,13 +147,15 @@ def _code_constants(code: types.CodeType) -> tuple[Any, ...]:
 # -- the memo across processes ------------------------------------------------------------------
 
 
-def _memo_address(obj: Any) -> tuple[str, str] | None:
+def _memo_address(obj: Any, files: dict[str, tuple[str, str] | None] | None = None) -> tuple[str, str] | None:
     """Where ``obj``'s normalized source sits in the memo: (digest of the text of the file
     ``inspect`` reads its source from, entry), or None unless that is a file on disk.
 
     The entry names what ``inspect`` locates in that text: a class by its qualified name, a
     function by its code object's name and first line (what :func:`_matches_source_file` looks
-    up in the compiled file).
+    up in the compiled file). ``files`` (one walk's) keeps each file's (path, text digest) by the
+    name ``inspect.getfile`` gives, so that the functions and classes of a module after the first
+    cost no more checks of the file in that walk (a walk reads a file's text once, as of its start).
     """
     if getattr(obj, "__wrapped__", None) is not None:
         return None
@@ -158,11 +167,31 @@ def _memo_address(obj: Any) -> tuple[str, str] | None:
     else:
         return None
     try:
+        name = inspect.getfile(obj)
+    except TypeError:
+        return None
+    if files is not None and name in files:
+        found = files[name]
+        return None if found is None else (found[1], entry)
+    found = _text_digest(obj)
+    if files is not None:
+        files[name] = found
+    return None if found is None else (found[1], entry)
+
+
+def _text_digest(obj: Any) -> tuple[str, str] | None:
+    """(The file ``inspect`` reads ``obj``'s source from, the digest of its text now), or None
+    unless that is a file on disk with text."""
+    try:
         file = inspect.getsourcefile(obj)
     except TypeError:
         return None
     if not file or not os.path.isfile(file):
         return None
+    if file not in linecache.cache:  # inspect would read the file from disk: its bytes may do
+        digest = _disk_text_digest(file)
+        if digest is not None:
+            return file, digest
     linecache.checkcache(file)  # as inspect.getsource does: a file changed on disk is read again
     lines = linecache.getlines(file)
     if not lines:
@@ -170,10 +199,41 @@ def _memo_address(obj: Any) -> tuple[str, str] | None:
     known = _TEXT_DIGESTS.get(file)
     if known is None or known[0] is not lines:  # linecache keeps one list per unchanged file
         known = _TEXT_DIGESTS[file] = (lines, hashlib.sha256("".join(lines).encode()).hexdigest())
-    return known[1], entry
+    return file, known[1]
 
 
 _TEXT_DIGESTS: dict[str, tuple[list[str], str]] = {}  # file -> (linecache's lines, their digest)
+
+
+def _disk_text_digest(file: str) -> str | None:
+    """The digest of the text ``linecache`` would read from ``file``, from the file's bytes: the
+    same digest when the text is UTF-8 without a byte-order mark or a coding declaration, without
+    carriage returns (which reading text translates) and ends with a newline (which ``linecache``
+    adds), as nearly every source file is; None otherwise (then the caller reads the text through
+    ``linecache``).
+
+    Reading the text through ``linecache`` (``tokenize.open``, then a line list) costs several
+    times as much, and nothing on a memo hit reads those lines.
+    """
+    try:
+        with open(file, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    second_line_end = data.find(b"\n", data.find(b"\n") + 1)
+    head = data if second_line_end < 0 else data[:second_line_end]
+    if (
+        not data.endswith(b"\n")  # linecache ends the last line with one
+        or b"\r" in data
+        or data.startswith(codecs.BOM_UTF8)
+        or b"coding" in head
+    ):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:  # linecache reads no lines: the caller finds that out itself
+        return None
+    return hashlib.sha256(data).hexdigest()
 
 
 class SourceMemo:

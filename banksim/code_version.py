@@ -40,6 +40,7 @@ from banksim.code_source import (
     VALUES,
     SourceMemo,
     _normalize,
+    _normalized_source_in,
     normalized_source,
 )
 from banksim.errors import UnhashableArgumentError
@@ -104,18 +105,21 @@ def _imports(code: types.CodeType) -> tuple[tuple[int, str, tuple[str, ...] | No
     return tuple(found)
 
 
-def _function_digest(func: types.FunctionType) -> str:
+Files = dict[str, tuple[str, str] | None]  # one walk's source files: see code_source._memo_address
+
+
+def _function_digest(func: types.FunctionType, files: Files | None = None) -> str:
     code = func.__code__
     memo = _CODE_DIGESTS.get(id(code))
     if memo is None or memo[0]() is not code:
-        memo = _CODE_DIGESTS[id(code)] = (weakref.ref(code), normalized_source(func))
+        memo = _CODE_DIGESTS[id(code)] = (weakref.ref(code), _normalized_source_in(func, files))
     return memo[1]
 
 
-def _class_digest(cls: type) -> str:
+def _class_digest(cls: type, files: Files | None = None) -> str:
     memo = _CLASS_DIGESTS.get(id(cls))
     if memo is None or memo[0]() is not cls:
-        memo = _CLASS_DIGESTS[id(cls)] = (weakref.ref(cls), normalized_source(cls))
+        memo = _CLASS_DIGESTS[id(cls)] = (weakref.ref(cls), _normalized_source_in(cls, files))
     return memo[1]
 
 
@@ -158,15 +162,33 @@ _ATOMS = (
 _EXACT_ATOMS = frozenset({type(None), bool, int, float, str, bytes})
 
 
-def _immutable(value: Any) -> bool:
-    """True if ``value`` cannot change in place (so its identity stands for its content)."""
-    if type(value) in _EXACT_ATOMS or isinstance(value, _ATOMS):
+def _immutable(value: Any, proven: dict[int, Any] | None = None) -> bool:
+    """True if ``value`` cannot change in place (so its identity stands for its content).
+
+    ``proven`` (one walk's) keeps the frozen dataclass instances found immutable, by id, so that
+    one reached again (a schema's specs, in a tuple and in a dict by name) is not walked again.
+    """
+    cls: type = type(value)
+    if cls in _EXACT_ATOMS:
+        return True
+    if cls is tuple or cls is frozenset:  # the usual containers: no subclass of an atom
+        return all(type(item) in _EXACT_ATOMS or _immutable(item, proven) for item in value)
+    if isinstance(value, _ATOMS):
         return True
     if isinstance(value, tuple | frozenset):
-        return all(type(item) in _EXACT_ATOMS or _immutable(item) for item in value)
-    cls: type = type(value)
+        return all(type(item) in _EXACT_ATOMS or _immutable(item, proven) for item in value)
     names = _frozen_fields(cls)
-    return names is not None and all(_immutable(getattr(value, name)) for name in names)
+    if names is None:
+        return False
+    if proven is not None and proven.get(id(value)) is value:
+        return True
+    for name in names:
+        field = getattr(value, name)
+        if type(field) not in _EXACT_ATOMS and not _immutable(field, proven):
+            return False
+    if proven is not None:
+        proven[id(value)] = value  # kept alive with the walk: its id stays its own
+    return True
 
 
 @functools.cache
@@ -177,19 +199,21 @@ def _frozen_fields(cls: type) -> tuple[str, ...] | None:
     return tuple(field.name for field in dataclasses.fields(cls))
 
 
-def _snapshot(value: Any) -> _Check | None:
+def _snapshot(value: Any, proven: dict[int, Any] | None = None) -> _Check | None:
     """What a later call compares a mutable ``value`` with (None if it cannot change in place).
 
     Each check is exact: equal-but-different values (``1`` and ``1.0``, ``0.0`` and ``-0.0``)
-    count as changes, which ``==`` against a copy would miss.
+    count as changes, which ``==`` against a copy would miss. ``proven``: see :func:`_immutable`.
     """
-    if _immutable(value):
+    if _immutable(value, proven):
         return None
     with contextlib.suppress(ValueError):  # marshal takes only core types (dict, list, str, float, ...)
         return _Marshalled(marshal.dumps(value, _MARSHAL_VERSION))
-    if isinstance(value, dict) and all(_immutable(k) and _immutable(v) for k, v in value.items()):
+    if isinstance(value, dict) and all(
+        _immutable(k, proven) and _immutable(v, proven) for k, v in value.items()
+    ):
         return _Members(tuple(value), tuple(value.values()))
-    if isinstance(value, list) and all(_immutable(item) for item in value):
+    if isinstance(value, list) and all(_immutable(item, proven) for item in value):
         return _Members((), tuple(value))
     return _Digest(compute_params_hash(value))
 
@@ -247,11 +271,14 @@ _Check = _Marshalled | _Members | _Digest
 Memo = dict[int, tuple[Any, _Check | None, str]]  # id -> (value, snapshot, digest)
 
 
-def _value_digest(value: Any, known: tuple[Any, _Check | None, str] | None) -> tuple[str, _Check | None]:
-    """The content hash of ``value`` and its snapshot, reusing ``known`` while it still holds."""
+def _value_digest(
+    value: Any, known: tuple[Any, _Check | None, str] | None, proven: dict[int, Any] | None = None
+) -> tuple[str, _Check | None]:
+    """The content hash of ``value`` and its snapshot, reusing ``known`` while it still holds
+    (``proven``: see :func:`_immutable`)."""
     if known is not None and known[0] is value and (known[1] is None or known[1].holds(value)):
         return known[2], known[1]
-    return VALUES.digest(value, compute_params_hash), _snapshot(value)
+    return VALUES.digest(value, compute_params_hash), _snapshot(value, proven)
 
 
 # -- the walk ---------------------------------------------------------------------------------------
@@ -291,6 +318,8 @@ class _Closure:
         self.values: Memo = {}
         self.seen: set[int] = set()
         self.module_names: dict[str, set[str]] = {}
+        self.files: Files = {}
+        self.proven: dict[int, Any] = {}  # frozen dataclass instances found immutable: see _immutable
 
     def is_local(self, module_name: str | None) -> bool:
         return bool(module_name) and _is_local(module_name, self.roots)
@@ -312,7 +341,7 @@ class _Closure:
         self.seen.add(id(func))
         self.watch.codes.append((func, func.__code__))
         label = f"function {func.__module__}.{func.__qualname__}"
-        self.parts[label] = _function_digest(func)
+        self.parts[label] = _function_digest(func, self.files)
         names = frozenset(_names(func.__code__))
         namespace = func.__globals__
         for name in sorted(names):  # a later global may shadow a builtin: watch absent names too
@@ -373,7 +402,7 @@ class _Closure:
             return True
         if id(value) not in self.values:  # checked once per walk, however often it is used
             try:
-                digest, snapshot = _value_digest(value, self.previous.get(id(value)))
+                digest, snapshot = _value_digest(value, self.previous.get(id(value)), self.proven)
             except UnhashableArgumentError:
                 return False
             self.values[id(value)] = (value, snapshot, digest)
@@ -429,7 +458,7 @@ class _Closure:
         if not self.is_local(cls.__module__) or id(cls) in self.seen:
             return
         self.seen.add(id(cls))
-        self.parts[f"class {cls.__module__}.{cls.__qualname__}"] = _class_digest(cls)
+        self.parts[f"class {cls.__module__}.{cls.__qualname__}"] = _class_digest(cls, self.files)
         self.watch.members.append((cls.__dict__, tuple(cls.__dict__)))
         defined_in_file = bool(getattr(sys.modules.get(cls.__module__), "__file__", None))
         for name, member in vars(cls).items():

@@ -236,9 +236,13 @@ def decode(format: str, data: Any, content_hash: str | None = None) -> Any:
         # 29 vs 32 on a busy 2-core machine, whose pool threads wait for a core).
         table = reader.read(use_threads=reader.metadata.num_rows > PLAIN_MAX_ROWS)
         frame = _plain_frame(table)
+        # A plain frame has no object columns (each column's metadata was checked): it keeps its
+        # key if it has columns, without reading the metadata again.
+        keeps_key = frame is not None and frame.shape[1] > 0
         if frame is None:
             frame = _restore_categories(table, _writable(table.to_pandas()))
-        if content_hash is not None and _keeps_its_key(table, frame):
+            keeps_key = content_hash is not None and _keeps_its_key(table, frame)
+        if content_hash is not None and keeps_key:
             remember_frame_key(frame, content_hash)
         return frame
     if format == "json":
