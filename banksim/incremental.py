@@ -22,11 +22,13 @@ if TYPE_CHECKING:
     from banksim.steps import Step
 
 __all__ = [
+    "PART_READERS",
     "REUSABLE",
     "Baseline",
     "Plan",
     "changed_columns",
     "line_count",
+    "part_reads",
     "plan",
     "reads",
     "recomputed_share",
@@ -49,6 +51,20 @@ READERS: dict[str, tuple[str, ...]] = {
         "banksim.regulation.irrbb", "banksim.regulation.irrbb_inputs", "banksim.regulation.irrbb_cashflows",
         "banksim.regulation.irrbb_shocks", "banksim.regulation.irrbb_totals", "banksim.positions.repricing",
     ),
+}  # fmt: skip
+# The modules that read the positions for each part of a step rebuilt part by part (methodology
+# C.46): the liquidity step's LCR and NSFR lines, each taken from the baseline when unchanged.
+PART_READERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "liquidity": {
+        "lcr": (
+            "banksim.regulation.liquidity", "banksim.regulation.lcr", "banksim.regulation.saccr",
+            "banksim.regulation._frame",
+        ),
+        "nsfr": (
+            "banksim.regulation.liquidity", "banksim.regulation.nsfr", "banksim.regulation.standardised",
+            "banksim.regulation.saccr", "banksim.regulation._frame",
+        ),
+    },
 }  # fmt: skip
 # Every step reused whole: those of READERS, and CVA (its derivative lines and counterparty RWA compared
 # whole); RWA is spliced line by line instead (:func:`_reuse_rwa`).
@@ -78,6 +94,12 @@ def reads(step: str) -> frozenset[str]:
     """The positions columns the ``step``'s computation reads: each column of the positions schema
     named as a string constant in the modules of :data:`READERS` (methodology C.46)."""
     return _named(READERS[step]) | {"position_id"}
+
+
+@functools.cache
+def part_reads(step: str, part: str) -> frozenset[str]:
+    """The positions columns read for one part of a step rebuilt part by part (:data:`PART_READERS`)."""
+    return _named(PART_READERS[step][part]) | {"position_id"}
 
 
 def _named(modules: Sequence[str]) -> frozenset[str]:
@@ -244,7 +266,7 @@ def plan(step: Step, arguments: tuple[Any, ...], baseline: Baseline | None) -> P
     if baseline is None or step.name not in (*REUSABLE, "rwa"):
         return None
     recomputed: list[int] = []
-    reuse = _reuse_rwa if step.name == "rwa" else _reuse
+    reuse = {"rwa": _reuse_rwa, "liquidity": _reuse_liquidity}.get(step.name, _reuse)
 
     def compute() -> Any:
         result = reuse(step, arguments, baseline, recomputed)
@@ -285,6 +307,32 @@ def _reuse(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recompute
         value.copy() if hasattr(value, "columns") else copy.deepcopy(value) for value in base_result
     )
     return copied if len(copied) > 1 else copied[0]
+
+
+def _reuse_liquidity(
+    step: Step, arguments: tuple[Any, ...], baseline: Baseline, recomputed: list[int]
+) -> Any:
+    """The liquidity result with the LCR or the NSFR lines taken from the baseline's where the
+    positions columns they read are unchanged, the other part and the summary computed; None if
+    both parts changed or the parameters differ (methodology C.46)."""
+    found = baseline.result(step)
+    if found is None:
+        return None
+    (_, *base_rest), (base_lcr, base_nsfr, _) = found
+    positions, *rest = arguments
+    changed = baseline.changed(positions)
+    if changed is None or not _same_values(base_rest, rest):
+        return None
+    redo_lcr, redo_nsfr = (bool(changed & part_reads("liquidity", part)) for part in ("lcr", "nsfr"))
+    if redo_lcr and redo_nsfr:
+        return None
+    from banksim.regulation.liquidity import liquidity_with
+
+    lcr = None if redo_lcr else base_lcr.copy()
+    nsfr = None if redo_nsfr else base_nsfr.copy()
+    result = liquidity_with(positions, *rest, lcr=lcr, nsfr=nsfr)
+    recomputed.append((len(result[0]) if redo_lcr else 0) + (len(result[1]) if redo_nsfr else 0))
+    return result
 
 
 def _same_values(a: Sequence[Any], b: Sequence[Any]) -> bool:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import banksim as bs
 from banksim import steps as registry
-from banksim.incremental import READERS, reads, recomputed_share
+from banksim.incremental import READERS, part_reads, reads, recomputed_share
 from banksim.positions.protection import COLLATERAL_TYPES
 from banksim.positions.vocabulary import CORPORATE_EXPOSURE_CLASSES
 
@@ -197,6 +197,23 @@ def test_a_house_price_shock_recomputes_the_real_estate_lines_and_the_operationa
     pd.testing.assert_frame_equal(values["rwa"][kept], base["rwa"][kept], check_exact=True)
 
 
+def test_a_house_price_shock_recomputes_the_nsfr_lines_and_keeps_the_lcr_lines() -> None:
+    """The LTV is read by the NSFR (a mortgage's SA risk weight decides its RSF factor, NSF30.30-30.31) and not by the LCR: the
+    liquidity step takes the baseline's LCR lines, computes the NSFR lines and the summary of both
+    (methodology C.46), exactly as a full computation does."""
+    assert "ltv" in part_reads("liquidity", "nsfr") and "ltv" not in part_reads("liquidity", "lcr")
+    with baseline_store():
+        base, _ = run(bs.SCENARIOS["baseline"])
+        values, steps = run(bs.Scenario("houses", bs.Shocks(house_price_change=-0.3)))
+        full, _ = run(bs.Scenario("houses", bs.Shocks(house_price_change=-0.3)), use_cache=False)
+    assert_same_outputs(values, full)
+    assert steps["liquidity"]["reuse"] == "baseline"
+    assert steps["liquidity"]["recomputed"] == len(values["nsfr"])
+    assert steps["liquidity"]["lines"] == len(values["nsfr"]) + len(values["lcr"])
+    pd.testing.assert_frame_equal(values["lcr"], base["lcr"], check_exact=True)
+    assert not values["nsfr"].equals(base["nsfr"])  # the shock moved some required funding
+
+
 def test_a_derivative_downgrade_recomputes_the_netting_sets_only() -> None:
     """A counterparty downgrade moves derivative lines only: every netting set is recomputed, the
     operational line with the first credit line (its computation needs one), no other credit line."""
@@ -255,9 +272,12 @@ def test_each_reusable_step_reads_its_named_columns() -> None:
         "protection": lambda p: services.generate_protection.func(p, 5, None),
     }
     floats = [c for c in positions.columns if positions[c].dtype == float and halvable(positions, c)]
+    for part, lines in (("lcr", 0), ("nsfr", 1)):  # the liquidity step's parts, each alone
+        compute[part] = lambda p, lines=lines: services.compute_liquidity.func(p, None)[lines]
     for name, function in compute.items():
         base = function(positions)
-        others = [c for c in floats if c not in reads(name)]
+        named = part_reads("liquidity", name) if name in ("lcr", "nsfr") else reads(name)
+        others = [c for c in floats if c not in named]
         assert len(others) >= 3  # some float columns are not read
         moved = positions.assign(**{c: positions[c] * 0.5 for c in others})
         again = function(moved)

@@ -16,7 +16,7 @@ from banksim.regulation.lcr import LcrSummary, lcr_lines, lcr_summary
 from banksim.regulation.nsfr import NsfrSummary, nsfr_lines, nsfr_summary
 from banksim.regulation.parameters import regulatory_parameters
 
-__all__ = ["LiquiditySummary", "liquidity"]
+__all__ = ["LiquiditySummary", "liquidity", "liquidity_with"]
 
 
 class LiquiditySummary(LcrSummary, NsfrSummary):
@@ -46,8 +46,20 @@ def liquidity(
         A plain dict: HQLA by level before and after the caps, outflows, inflows (capped and not), net
         outflows, LCR, ASF, RSF, NSFR, whether each 100% minimum is met, and splits by category.
     """
+    return liquidity_with(positions, parameters)
+
+
+def liquidity_with(
+    positions: pd.DataFrame,
+    parameters: Mapping[str, Any] | None = None,
+    lcr: pd.DataFrame | None = None,
+    nsfr: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, LiquiditySummary]:
+    """:func:`liquidity`, with the LCR or NSFR lines given where they are known already (those of
+    the same positions and parameters, e.g. an unshocked run's, methodology C.46): only the others
+    are computed, and the summary is computed from both."""
     params = regulatory_parameters(parameters)
     frame = validate_positions(positions)
-    lcr = lcr_lines(frame, params)
-    nsfr = nsfr_lines(frame, params)
+    lcr = lcr_lines(frame, params) if lcr is None else lcr
+    nsfr = nsfr_lines(frame, params) if nsfr is None else nsfr
     return lcr, nsfr, {**lcr_summary(lcr, params), **nsfr_summary(nsfr)}
