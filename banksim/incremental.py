@@ -85,6 +85,9 @@ LINES: dict[str, tuple[str, ...]] = {
 }
 # RWA is computed in full when more than this share of its credit lines changed (a splice costs more).
 MOST = 0.5
+# Positions columns no line under the standardised approach reads (methodology C.46): the IRB risk
+# parameters. A change in them recomputes the IRB lines only (tests/test_incremental.py checks it).
+SA_UNREAD = ("pd", "lgd", "elbe")
 _MEMO_SIZE = 32  # baseline results kept in this process (a sweep reads the same few again and again)
 _memo: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], tuple[Any, ...], str]] = OrderedDict()
 
@@ -401,9 +404,15 @@ def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recom
 
 
 def _changed_lines(base: pd.DataFrame, new: pd.DataFrame, base_protection: Any, protection: Any) -> Any:
-    """Mask of the positions whose row (any column) or protection items differ from the baseline's;
-    None if the tables do not have the same rows, ids and columns."""
-    changed = _changed_rows(base, new)
+    """Mask of the positions whose row (any column it reads: not :data:`SA_UNREAD` on an SA line) or
+    protection items differ from the baseline's; None if the tables do not have the same rows, ids
+    and columns."""
+    from banksim.regulation._frame import is_in
+
+    if "approach" not in base.columns or "approach" not in new.columns or len(base) != len(new):
+        return None
+    sa = is_in(base, "approach", "sa") & is_in(new, "approach", "sa")
+    changed = _changed_rows(base, new, unread=(SA_UNREAD, sa))
     if changed is None or changed[_ids_differ(base, new)].any():
         return None
     if base_protection is None and protection is None:
@@ -429,33 +438,45 @@ def _ids_differ(base: pd.DataFrame, new: pd.DataFrame) -> Any:
     return ~np.asarray(a.astype(str).to_numpy() == b.astype(str).to_numpy())
 
 
-def _changed_rows(base: pd.DataFrame, new: pd.DataFrame) -> Any:
+def _changed_rows(
+    base: pd.DataFrame, new: pd.DataFrame, unread: tuple[Sequence[str], Any] | None = None
+) -> Any:
     """Mask of rows differing in any column (floats bit for bit, NaN equal to NaN); None if the two
-    tables differ in columns, dtypes or length."""
+    tables differ in columns, dtypes or length. ``unread`` = (columns, rows): a difference in those
+    columns on those rows does not count."""
     import numpy as np
-    import pandas as pd
 
     if list(base.columns) != list(new.columns) or len(base) != len(new):
         return None
     changed = np.zeros(len(base), dtype=bool)
+    ignored, skipped = unread if unread is not None else ((), None)
     for column in base.columns:
-        a, b = base[column], new[column]
-        if a.dtype != b.dtype:
+        differ = _differs(base[column], new[column])
+        if differ is None:
             return None
-        if _shared(a, b):
-            continue
-        if isinstance(a.dtype, pd.CategoricalDtype):
-            changed |= a.cat.codes.to_numpy() != b.cat.codes.to_numpy()
-        elif a.dtype.kind in "fiub":
-            x, y = a.to_numpy(), b.to_numpy()
-            if x.dtype.kind == "f":
-                x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
-            changed |= x != y
-        else:
-            missing = a.isna().to_numpy() & b.isna().to_numpy()
-            differ = np.asarray((a != b).to_numpy(dtype=object, na_value=True), dtype=bool)
-            changed |= differ & ~missing
+        changed |= differ & ~skipped if column in ignored else differ
     return changed
+
+
+def _differs(a: pd.Series, b: pd.Series) -> Any:
+    """Mask of the rows where two columns of the same length differ; None if their dtypes differ."""
+    import numpy as np
+    import pandas as pd
+
+    if a.dtype != b.dtype:
+        return None
+    if _shared(a, b):
+        return np.zeros(len(a), dtype=bool)
+    if isinstance(a.dtype, pd.CategoricalDtype):
+        return a.cat.codes.to_numpy() != b.cat.codes.to_numpy()
+    if a.dtype.kind in "fiub":
+        x, y = a.to_numpy(), b.to_numpy()
+        if x.dtype.kind == "f":
+            x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
+        return x != y
+    missing = a.isna().to_numpy() & b.isna().to_numpy()
+    differ = np.asarray((a != b).to_numpy(dtype=object, na_value=True), dtype=bool)
+    return differ & ~missing
 
 
 def _split(base_rwa: pd.DataFrame, positions: pd.DataFrame, redo: Any) -> tuple[Any, bool] | None:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import banksim as bs
 from banksim import steps as registry
 from banksim.incremental import READERS, part_reads, reads, recomputed_share
+from banksim.services import RULE_COLUMNS
 from banksim.positions.protection import COLLATERAL_TYPES
 from banksim.positions.vocabulary import CORPORATE_EXPOSURE_CLASSES
 
@@ -138,17 +139,66 @@ def test_a_corporate_downgrade_recomputes_the_corporate_lines() -> None:
     assert corporate + 1 <= steps["rwa"]["recomputed"] < steps["rwa"]["lines"] / 2
 
 
+def test_a_pd_and_lgd_shock_recomputes_the_irb_lines_and_keeps_the_sa_lines() -> None:
+    """PD, LGD and ELBE are read by IRB lines only (SA_UNREAD): a PD and LGD multiplier recomputes
+    the IRB credit lines (and those whose stage 3 allowance moved), not the SA lines."""
+    shocks = bs.Shocks(pd_multiplier=1.5, lgd_multiplier=1.2)
+    with baseline_store(IRB_BANK):
+        base, _ = run(bs.SCENARIOS["baseline"], bank=IRB_BANK)
+        values, steps = run(bs.Scenario("pd lgd", shocks), bank=IRB_BANK)
+        full, _ = run(bs.Scenario("pd lgd", shocks), bank=IRB_BANK, use_cache=False)
+    assert_same_outputs(values, full)
+    rwa = values["rwa"]
+    credit = (rwa["risk_type"] == "credit").to_numpy()
+    irb = int((credit & (rwa["approach"] != "sa").to_numpy()).sum())
+    assert 0 < irb < credit.sum() / 2
+    assert steps["rwa"]["reuse"] == "baseline"
+    assert irb + 1 <= steps["rwa"]["recomputed"] < credit.sum()
+    same_provision = rwa["specific_provisions"].to_numpy() == base["rwa"]["specific_provisions"].to_numpy()
+    sa = credit & (rwa["approach"] == "sa").to_numpy() & same_provision
+    assert sa.sum() > credit.sum() / 3
+    # kept as they were (the rule columns' categories are the paragraphs the whole table uses)
+    as_text = {c: str for c in RULE_COLUMNS if c in rwa}
+    pd.testing.assert_frame_equal(rwa[sa].astype(as_text), base["rwa"][sa].astype(as_text), check_exact=True)
+
+
+def test_the_sa_reads_no_irb_risk_parameter() -> None:
+    """Moving PD, LGD and ELBE on the SA lines of a mixed bank leaves the whole RWA table as it was:
+    what lets a PD or LGD shock keep the SA lines (SA_UNREAD, methodology C.46)."""
+    from banksim import services
+    from banksim.incremental import SA_UNREAD
+    from banksim.positions.validation import validate_positions
+
+    positions = validate_positions(bs.generate_positions(3_000, 7, {"irb_share": 0.4}, True))
+    sa = (positions["approach"] == "sa").to_numpy()
+    assert 0 < sa.sum() < len(sa)
+    moved = positions.assign(
+        **{c: np.where(sa & positions[c].notna().to_numpy(), positions[c] * 0.5 + 0.01, positions[c]) for c in SA_UNREAD}
+    )
+    assert not moved["pd"].equals(positions["pd"])
+    base = services.compute_rwa.func(positions, None, None, None, None)
+    again = services.compute_rwa.func(moved, None, None, None, None)
+    pd.testing.assert_frame_equal(again, base, check_exact=True)
+
+
 def test_a_pd_shock_reuses_the_steps_that_do_not_read_pd() -> None:
     with baseline_store():
         base, _ = run(bs.SCENARIOS["baseline"])
         values, steps = run(bs.Scenario("pd", bs.Shocks(pd_multiplier=2.0)))
         full, _ = run(bs.Scenario("pd", bs.Shocks(pd_multiplier=2.0)), use_cache=False)
     assert_same_outputs(values, full)
-    # PD enters IFRS 9 and IRB RWA: ECL and RWA are computed, every line of them (the PD of most
-    # credit lines moved: RWA is computed in full rather than spliced).
-    for name in ("ecl", "rwa"):
-        assert steps[name]["reuse"] == "computed"
-        assert steps[name]["recomputed"] == steps[name]["lines"] == len(values[LINE[name]])
+    # PD enters IFRS 9: every ECL line is computed.
+    assert steps["ecl"]["reuse"] == "computed"
+    assert steps["ecl"]["recomputed"] == steps["ecl"]["lines"] == len(values["ecl_lines"])
+    # This bank is all SA, which reads no PD (SA_UNREAD): the RWA lines recomputed are those whose
+    # stage 3 allowance (their specific provision, methodology 1.6) moved, and the operational line.
+    assert (values["rwa"]["approach"].dropna() == "sa").all()
+    provisions = base["ecl_lines"]["loss_allowance"].where(base["ecl_lines"]["stage"] == 3, 0.0)
+    moved = values["ecl_lines"]["loss_allowance"].where(values["ecl_lines"]["stage"] == 3, 0.0) != provisions
+    assert steps["rwa"]["reuse"] == "baseline"
+    # (a stage 3 allowance is LGD x EAD: no PD in it. With no credit line changed, the first one is
+    # recomputed with the operational line, which needs a computation of one credit line at least.)
+    assert steps["rwa"]["recomputed"] == max(int(moved.sum()), 1) + 1
     # Protection, CVA, liquidity and IRRBB read no PD: the baseline's results, no line recomputed.
     for name in ("protection", "cva", "liquidity", "irrbb"):
         assert steps[name]["reuse"] == "baseline", name
