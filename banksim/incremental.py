@@ -90,6 +90,7 @@ MOST = 0.5
 SA_UNREAD = ("pd", "lgd", "elbe")
 _MEMO_SIZE = 32  # baseline results kept in this process (a sweep reads the same few again and again)
 _memo: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], tuple[Any, ...], str]] = OrderedDict()
+_derivations: dict[tuple[int, str], tuple[tuple[Any, ...], Any]] = {}  # see _derived
 
 
 @functools.cache
@@ -385,8 +386,12 @@ def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recom
     if not _same_values(base_rest[:3], rest[:3]):  # parameters, business indicator, annual losses
         return None
     # the positions as the RWA reads them: the ECL's stage 3 allowances as specific provisions
-    if base_rest[4] is not None:
-        base_positions = ecl_specific_provisions(base_positions, base_rest[4])
+    if base_rest[4] is not None:  # the baseline's: the same for every scenario, made once
+        base_ecl = base_rest[4]
+        unprovisioned = base_positions
+        base_positions = _derived(
+            found[0], "provisioned", lambda: ecl_specific_provisions(unprovisioned, base_ecl)
+        )
     if rest[4] is not None:
         positions = ecl_specific_provisions(positions, rest[4])
     redo = _changed_lines(base_positions, positions, base_rest[3], rest[3])
@@ -403,11 +408,25 @@ def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recom
     return spliced
 
 
+def _derived(owner: tuple[Any, ...], name: str, make: Callable[[], Any]) -> Any:
+    """``make()``, kept beside a baseline's memoised call arguments ``owner`` (the same object for
+    every scenario of a sweep), so what every scenario derives from the baseline is made once."""
+    memo_key = (id(owner), name)
+    kept = _derivations.get(memo_key)
+    if kept is None or kept[0] is not owner:
+        kept = _derivations[memo_key] = (owner, make())
+        while len(_derivations) > _MEMO_SIZE:
+            _derivations.pop(next(iter(_derivations)))
+    return kept[1]
+
+
 def _changed_lines(base: pd.DataFrame, new: pd.DataFrame, base_protection: Any, protection: Any) -> Any:
     """Mask of the positions whose row (any column it reads: not :data:`SA_UNREAD` on an SA line) or
     protection items differ from the baseline's; None if the tables do not have the same rows, ids
     and columns."""
-    from banksim.regulation._frame import is_in
+    import pandas as pd
+
+    from banksim.regulation._frame import ids_in, is_in
 
     if "approach" not in base.columns or "approach" not in new.columns or len(base) != len(new):
         return None
@@ -424,7 +443,7 @@ def _changed_lines(base: pd.DataFrame, new: pd.DataFrame, base_protection: Any, 
         return None
     if items.any():
         moved = protection["position_id"].loc[items].unique()
-        changed |= new["position_id"].isin(moved).to_numpy()
+        changed |= ids_in(new["position_id"], pd.Series(moved))
     return changed
 
 
@@ -511,8 +530,8 @@ def _subset_rwa(
     indicator of the whole balance sheet, so its operational line is the full table's)."""
     import numpy as np
 
-    from banksim.positions.validation import validate_positions
-    from banksim.regulation._frame import is_in
+    from banksim.positions.validation import take_rows, validate_positions
+    from banksim.regulation._frame import ids_in, is_in
     from banksim.synthetic.proxy import business_indicator_proxy
 
     parameters, indicator, losses, protection = rest[:4]  # the ECL lines are applied already
@@ -520,11 +539,11 @@ def _subset_rwa(
     rows = credit[lines]
     if derivatives:
         rows = np.sort(np.concatenate([rows, np.flatnonzero(is_in(positions, "side", "derivative"))]))
-    subset = positions.take(rows).reset_index(drop=True)
+    subset = take_rows(positions, rows)
     if indicator is None:
         indicator = business_indicator_proxy(validate_positions(positions))
     if protection is not None:
-        named = protection["position_id"].isin(subset["position_id"]).to_numpy()
+        named = ids_in(protection["position_id"], subset["position_id"])
         protection = protection.loc[named].reset_index(drop=True)
     return step.function.func(subset, parameters, indicator, losses, protection)
 

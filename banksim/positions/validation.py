@@ -18,7 +18,13 @@ from banksim.errors import InputError
 from banksim.hashing import content_marked, frame_checked, known_frame_key, mark_content, mark_frame
 from banksim.positions.columns import POSITIONS_SCHEMA, REQUIRED_COLUMNS, SCHEMA_BY_NAME, ColumnSpec
 
-__all__ = ["categorical_from_codes", "strictly_increasing", "validate_changed_columns", "validate_positions"]
+__all__ = [
+    "categorical_from_codes",
+    "strictly_increasing",
+    "take_rows",
+    "validate_changed_columns",
+    "validate_positions",
+]
 
 
 # How a true/false cell may be written, and the text of a blank cell, in every table banksim reads
@@ -111,6 +117,15 @@ def validate_changed_columns(frame: pd.DataFrame, source: pd.DataFrame, columns:
         and all(name in SCHEMA_BY_NAME and _conforms(frame[name], SCHEMA_BY_NAME[name]) for name in columns)
     )
     return _valid(frame) if conforming else validate_positions(frame)
+
+
+def take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The rows ``rows`` (positions, in order, each once) of a positions table, renumbered from 0;
+    marked valid if ``frame`` was found valid (a selection of valid rows is a valid table)."""
+    subset = frame.take(rows).reset_index(drop=True)
+    if frame_checked(frame, POSITIONS_SCHEMA) and len(np.unique(rows)) == len(rows):
+        mark_frame(subset, POSITIONS_SCHEMA)
+    return subset
 
 
 def _valid(frame: pd.DataFrame) -> pd.DataFrame:

@@ -27,6 +27,21 @@ def is_in(frame: pd.DataFrame, column: str, *values: str) -> np.ndarray:
     return np.isin(codes, wanted, kind="table") if wanted else np.zeros(len(codes), dtype=bool)
 
 
+def ids_in(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """Boolean mask of the ``ids`` that are among ``wanted`` (identifiers such as ``position_id``):
+    Arrow's hash lookup, not pandas' ``isin`` (which is a hundred times slower on string columns)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        values, value_set = pa.array(ids.array), pa.array(wanted.array)
+        if values.type != value_set.type:
+            value_set = value_set.cast(values.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return ids.isin(wanted).to_numpy()
+    return pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
+
+
 def lookup(frame: pd.DataFrame, column: str, mapping: Mapping[str, Any], default: Any = np.nan) -> np.ndarray:
     """Map a categorical column through ``mapping`` (applied to its few categories, then to codes)."""
     series = frame[column]
