@@ -259,7 +259,7 @@ def _xxh(values: Any) -> bytes:
 def _values_digest(series: pd.Series, path: str) -> bytes:
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        categories = series_fingerprint(pd.Series(dtype.categories), path=f"{path}.categories")
+        categories = _categories_digest(dtype.categories, path)
         codes = np.ascontiguousarray(series.cat.codes.to_numpy())
         return categories + _xxh(codes) + (b"o" if dtype.ordered else b"u")
     if isinstance(dtype, pd.DatetimeTZDtype):
@@ -283,6 +283,28 @@ def _values_digest(series: pd.Series, path: str) -> bytes:
         values = series.to_numpy(dtype=numpy_dtype, na_value=numpy_dtype.type(0))
         return _xxh(values) + xxhash.xxh3_128(mask.tobytes()).digest()
     raise UnhashableArgumentError(path, f"column of dtype {dtype}")
+
+
+# Digests of categoricals' categories by the identity of their Index (immutable, and shared by every
+# column of the same dtype: a table's copies, selections and the steps' results); each entry holds
+# its Index, so an id is never reused while it is here. Bounded, oldest out.
+_CATEGORIES: OrderedDict[int, tuple[pd.Index, bytes]] = OrderedDict()
+_CATEGORIES_MAX = 4096
+_CATEGORIES_LOCK = threading.Lock()
+
+
+def _categories_digest(categories: pd.Index, path: str) -> bytes:
+    """``series_fingerprint`` of a categorical's categories, remembered by the Index's identity."""
+    with _CATEGORIES_LOCK:
+        known = _CATEGORIES.get(id(categories))
+    if known is not None and known[0] is categories:
+        return known[1]
+    digest = series_fingerprint(pd.Series(categories), path=f"{path}.categories")
+    with _CATEGORIES_LOCK:
+        _CATEGORIES[id(categories)] = (categories, digest)
+        while len(_CATEGORIES) > _CATEGORIES_MAX:
+            _CATEGORIES.popitem(last=False)
+    return digest
 
 
 def _object_digest(series: pd.Series, path: str) -> bytes:

@@ -362,13 +362,15 @@ def _same_cva(base: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
             return False
         rows_base, rows_new = is_in(frame_base, column, value), is_in(frame_new, column, value)
         if len(frame_base) == len(frame_new) and np.array_equal(rows_base, rows_new):
-            # the same rows: a column shared with the baseline's table is the same on them too
-            differ = [c for c in frame_base.columns if not _shared(frame_base[c], frame_new[c])]
-        else:
-            differ = list(frame_base.columns)
-        a = frame_base.loc[rows_base, differ].reset_index(drop=True)
-        b = frame_new.loc[rows_new, differ].reset_index(drop=True)
-        if int(rows_base.sum()) != int(rows_new.sum()) or not all(_same(a[c], b[c]) for c in differ):
+            # the same rows in the same places: compare whole columns, on those rows
+            for c in frame_base.columns:
+                differ = _differs(frame_base[c], frame_new[c])
+                if differ is None or differ[rows_base].any():
+                    return False
+            continue
+        a = frame_base.loc[rows_base].reset_index(drop=True)
+        b = frame_new.loc[rows_new].reset_index(drop=True)
+        if len(a) != len(b) or not all(_same(a[c], b[c]) for c in a.columns):
             return False
     return True
 

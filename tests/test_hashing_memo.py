@@ -458,3 +458,24 @@ def test_a_result_passed_to_the_next_cached_step_is_not_read_again(spy: Spy, sql
     assert total == {"a": float(sum(k * 1.5 * 2.0 for k in range(6)))}
     assert spy.calls(frame) == 1  # as an argument, once
     assert spy.calls(scaled) == 1  # stored as a result (its content hash), then a hit as an argument
+
+
+def test_categories_are_hashed_once_per_index_and_by_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The categories of a categorical are digested once per Index object (every column and copy of
+    that dtype shares it); another Index with the same values hashes the same, other values not."""
+    from banksim import hashing
+
+    calls: list[str] = []
+    real = hashing.series_fingerprint
+    monkeypatch.setattr(hashing, "series_fingerprint", lambda s, path="series": calls.append(path) or real(s, path=path))
+    dtype = pd.CategoricalDtype(["low", "mid", "high"])
+    first = pd.DataFrame({"grade": pd.Categorical(["low", "high"] * 50, dtype=dtype)})
+    second = pd.DataFrame({"band": pd.Categorical(["mid"] * 7, dtype=dtype)})
+    hashing.frame_fingerprint(first)
+    hashing.frame_fingerprint(second)
+    assert len(calls) == 1
+    same_values = pd.DataFrame({"grade": pd.Categorical(["low", "high"] * 50, categories=["low", "mid", "high"])})
+    assert same_values["grade"].dtype.categories is not dtype.categories
+    assert hashing.frame_fingerprint(same_values) == hashing.frame_fingerprint(first)
+    reordered = pd.DataFrame({"grade": pd.Categorical(["low", "high"] * 50, categories=["high", "mid", "low"])})
+    assert hashing.frame_fingerprint(reordered) != hashing.frame_fingerprint(first)
