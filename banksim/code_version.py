@@ -207,8 +207,9 @@ def _snapshot(value: Any, proven: dict[int, Any] | None = None) -> _Check | None
     """
     if _immutable(value, proven):
         return None
-    with contextlib.suppress(ValueError):  # marshal takes only core types (dict, list, str, float, ...)
-        return _Marshalled(marshal.dumps(value, _MARSHAL_VERSION))
+    if _marshal_exact(value):  # marshal takes only core types (dict, list, str, float, ...)
+        with contextlib.suppress(ValueError):
+            return _Marshalled(marshal.dumps(value, _MARSHAL_VERSION))
     if isinstance(value, dict) and all(
         _immutable(k, proven) and _immutable(v, proven) for k, v in value.items()
     ):
@@ -219,6 +220,23 @@ def _snapshot(value: Any, proven: dict[int, Any] | None = None) -> _Check | None
 
 
 _MARSHAL_VERSION = 2  # no back-references, whose use depends on reference counts
+# The leaves whose marshal bytes say all there is to them. marshal writes any other object with a
+# buffer (a NumPy array, a memoryview) as its raw bytes: a new dtype or shape over the same bytes
+# (``a.view(np.int64)``, ``a.shape = (2, 2)``) would go unseen, so such values are hashed instead.
+_MARSHAL_LEAVES = frozenset({str, int, float, bool, type(None), bytes, complex})
+
+
+def _marshal_exact(value: Any) -> bool:
+    """True if ``value`` is core containers of :data:`_MARSHAL_LEAVES` only (its marshal bytes
+    then change whenever it does)."""
+    kind = type(value)
+    if kind in _MARSHAL_LEAVES:
+        return True
+    if kind is dict:
+        return all(_marshal_exact(k) and _marshal_exact(v) for k, v in value.items())
+    if kind in (list, tuple, set, frozenset):
+        return all(_marshal_exact(item) for item in value)
+    return False
 
 
 @dataclasses.dataclass(frozen=True)

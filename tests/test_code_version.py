@@ -21,7 +21,7 @@ import threading
 import time
 import types
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -337,6 +337,36 @@ def test_in_place_edits_are_seen_exactly(table: dict[str, Any], key: str, edit: 
         table[key] = original
     assert version.current() == before
     SPECS["a"] = Spec(1.0)  # a new object with the same content: checked again, same version
+    assert version.current() == before
+
+
+ARRAYS = {"pd": np.array([0.01, 0.02, 0.03, 0.04])}
+GRID = np.arange(4.0)
+
+
+def reads_arrays() -> float:
+    return float(ARRAYS["pd"].sum() + GRID.sum())
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda: ARRAYS.__setitem__("pd", ARRAYS["pd"].view(np.int64)),  # the same bytes, another dtype
+        lambda: setattr(GRID, "shape", (2, 2)),  # the same bytes, another shape
+    ],
+)
+def test_an_array_constant_given_another_dtype_or_shape_is_a_miss(edit: Callable[[], None]) -> None:
+    """marshal writes an array as its raw bytes: such constants are hashed (dtype and shape with the
+    values), so a new view over the same bytes is a change too."""
+    version = CodeVersion(reads_arrays)
+    before = version.current()
+    original, grid = ARRAYS["pd"], GRID.copy()
+    edit()
+    try:
+        assert version.current() != before
+    finally:
+        ARRAYS["pd"] = original
+        GRID.shape = grid.shape
     assert version.current() == before
 
 
