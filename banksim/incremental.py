@@ -509,11 +509,11 @@ def _split(base_rwa: pd.DataFrame, positions: pd.DataFrame, redo: Any) -> tuple[
     from banksim.regulation._frame import is_in
 
     credit = is_in(positions, "side", "asset", "off_balance")
-    kinds = base_rwa["risk_type"].astype(str).to_numpy()
     n = int(credit.sum())
-    if n == 0 or len(kinds) < n + 1:
+    if n == 0 or len(base_rwa) < n + 1:
         return None
-    if (kinds[:n] != "credit").any() or (kinds[n:-1] != "counterparty").any() or kinds[-1] != "operational":
+    kinds = [is_in(base_rwa, "risk_type", kind) for kind in ("credit", "counterparty", "operational")]
+    if not (kinds[0][:n].all() and kinds[1][n:-1].all() and kinds[2][-1]):
         return None
     lines = redo[credit]
     if lines.sum() > MOST * n:
@@ -580,6 +580,8 @@ def _splice(base: pd.DataFrame, sub: pd.DataFrame, lines: Any, derivatives: bool
                 return None  # a value outside the baseline's vocabulary
             else:
                 value = pd.Categorical.from_codes(codes, dtype=a.dtype)
+        elif a.dtype == b.dtype and isinstance(a.dtype, np.dtype):
+            value = np.concatenate([a.to_numpy(), b.to_numpy()])[source]
         elif a.dtype == b.dtype:
             value = pd.concat([a, b], ignore_index=True).array.take(source)
         else:
