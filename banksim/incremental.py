@@ -289,7 +289,7 @@ def _reuse(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recompute
         return None
     base_arguments, base_result = found
     if step.name == "cva":
-        if not _same_cva(base_arguments, arguments):
+        if not _same_cva(base_arguments, arguments, baseline.changed(arguments[0])):
             return None
     else:
         changed = baseline.changed(arguments[0])
@@ -345,27 +345,29 @@ def _same_values(a: Sequence[Any], b: Sequence[Any]) -> bool:
     return len(a) == len(b) and compute_params_hash(list(a)) == compute_params_hash(list(b))
 
 
-def _same_cva(base: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+def _same_cva(base: tuple[Any, ...], new: tuple[Any, ...], changed: frozenset[str] | None) -> bool:
     """CVA reads the derivative lines of the positions and the counterparty lines of the RWA table
-    (methodology 10.6, C.30): the same lines, every column, and the same other arguments."""
+    (methodology 10.6, C.30): the same lines, every column, and the same other arguments.
+    ``changed``: the positions columns the scenario changed (:meth:`Baseline.changed`)."""
     import numpy as np
 
     from banksim.regulation._frame import is_in
 
-    if not _same_values(base[2:], new[2:]):
+    if changed is None or not _same_values(base[2:], new[2:]):
         return False
-    for frame_base, frame_new, column, value in (
-        (base[0], new[0], "side", "derivative"),
-        (base[1], new[1], "risk_type", "counterparty"),
+    for frame_base, frame_new, column, value, columns in (
+        (base[0], new[0], "side", "derivative", changed),  # the other columns are the same everywhere
+        (base[1], new[1], "risk_type", "counterparty", frozenset(base[1].columns)),
     ):
         if list(frame_base.columns) != list(frame_new.columns):
             return False
         rows_base, rows_new = is_in(frame_base, column, value), is_in(frame_new, column, value)
         if len(frame_base) == len(frame_new) and np.array_equal(rows_base, rows_new):
-            # the same rows in the same places: compare whole columns, on those rows
-            for c in frame_base.columns:
-                differ = _differs(frame_base[c], frame_new[c])
-                if differ is None or differ[rows_base].any():
+            # the same rows in the same places: compare the columns that may differ, on those rows
+            rows = np.flatnonzero(rows_base)
+            for c in columns:
+                differ = _differs(frame_base[c].take(rows), frame_new[c].take(rows))
+                if differ is None or differ.any():
                     return False
             continue
         a = frame_base.loc[rows_base].reset_index(drop=True)
