@@ -19,9 +19,9 @@ def is_in(frame: pd.DataFrame, column: str, *values: str) -> np.ndarray:
     series = frame[column]
     if not isinstance(series.dtype, pd.CategoricalDtype):  # a user's or a reloaded table
         return series.astype(str).isin(values).to_numpy()
-    categories = series.cat.categories
+    categories = series.dtype.categories
     wanted = [int(categories.get_loc(v)) for v in values if v in categories]  # type: ignore[arg-type]
-    codes = series.cat.codes.to_numpy()
+    codes = series.array.codes  # the Categorical's own codes (a read-only view, no Series built)
     if len(wanted) == 1:
         return codes == wanted[0]
     return np.isin(codes, wanted, kind="table") if wanted else np.zeros(len(codes), dtype=bool)
@@ -46,14 +46,14 @@ def lookup(frame: pd.DataFrame, column: str, mapping: Mapping[str, Any], default
     """Map a categorical column through ``mapping`` (applied to its few categories, then to codes)."""
     series = frame[column]
     table = np.array([mapping.get(str(c), default) for c in series.cat.categories] + [default])
-    return table[series.cat.codes.to_numpy()]  # code -1 (missing) takes the last entry: default
+    return table[series.array.codes]  # code -1 (missing) takes the last entry: default
 
 
 def labels(frame: pd.DataFrame, column: str) -> np.ndarray:
     """A categorical column as a numpy string array (built from codes: no Python object per row)."""
     series = frame[column]
     categories = np.asarray(series.cat.categories.astype(str), dtype=str)
-    return np.append(categories, "")[series.cat.codes.to_numpy()]
+    return np.append(categories, "")[series.array.codes]
 
 
 def concat_categorical(parts: Sequence[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
