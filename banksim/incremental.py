@@ -334,7 +334,8 @@ def _reuse_liquidity(
 
     lcr = None if redo_lcr else base_lcr.copy()
     nsfr = None if redo_nsfr else base_nsfr.copy()
-    result = liquidity_with(positions, *rest, lcr=lcr, nsfr=nsfr)
+    (parameters,) = rest
+    result = liquidity_with(positions, parameters, lcr=lcr, nsfr=nsfr)
     recomputed.append((len(result[0]) if redo_lcr else 0) + (len(result[1]) if redo_nsfr else 0))
     return result
 
@@ -472,12 +473,12 @@ def _changed_rows(
     if list(base.columns) != list(new.columns) or len(base) != len(new):
         return None
     changed = np.zeros(len(base), dtype=bool)
-    ignored, skipped = unread if unread is not None else ((), None)
+    ignored, read = ((), None) if unread is None else (unread[0], ~unread[1])
     for column in base.columns:
         differ = _differs(base[column], new[column])
         if differ is None:
             return None
-        changed |= differ & ~skipped if column in ignored else differ
+        changed |= differ & read if column in ignored else differ
     return changed
 
 

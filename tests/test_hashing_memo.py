@@ -467,15 +467,21 @@ def test_categories_are_hashed_once_per_index_and_by_content(monkeypatch: pytest
 
     calls: list[str] = []
     real = hashing.series_fingerprint
-    monkeypatch.setattr(hashing, "series_fingerprint", lambda s, path="series": calls.append(path) or real(s, path=path))
+    monkeypatch.setattr(
+        hashing, "series_fingerprint", lambda s, path="series": calls.append(path) or real(s, path=path)
+    )
     dtype = pd.CategoricalDtype(["low", "mid", "high"])
     first = pd.DataFrame({"grade": pd.Categorical(["low", "high"] * 50, dtype=dtype)})
     second = pd.DataFrame({"band": pd.Categorical(["mid"] * 7, dtype=dtype)})
     hashing.frame_fingerprint(first)
     hashing.frame_fingerprint(second)
     assert len(calls) == 1
-    same_values = pd.DataFrame({"grade": pd.Categorical(["low", "high"] * 50, categories=["low", "mid", "high"])})
+    same_values = pd.DataFrame(
+        {"grade": pd.Categorical(["low", "high"] * 50, categories=["low", "mid", "high"])}
+    )
     assert same_values["grade"].dtype.categories is not dtype.categories
     assert hashing.frame_fingerprint(same_values) == hashing.frame_fingerprint(first)
-    reordered = pd.DataFrame({"grade": pd.Categorical(["low", "high"] * 50, categories=["high", "mid", "low"])})
+    reordered = pd.DataFrame(
+        {"grade": pd.Categorical(["low", "high"] * 50, categories=["high", "mid", "low"])}
+    )
     assert hashing.frame_fingerprint(reordered) != hashing.frame_fingerprint(first)

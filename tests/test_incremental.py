@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 import banksim as bs
 from banksim import steps as registry
 from banksim.incremental import READERS, part_reads, reads, recomputed_share
-from banksim.services import RULE_COLUMNS
 from banksim.positions.protection import COLLATERAL_TYPES
 from banksim.positions.vocabulary import CORPORATE_EXPOSURE_CLASSES
+from banksim.services import RULE_COLUMNS
 
 BANK = {"num_positions": 2_000, "seed": 5, "config": None, "include_derivatives": True}
 IRB_BANK = {**BANK, "num_positions": 1_500, "config": {"irb_share": 0.5}}  # F-IRB and A-IRB lines too
@@ -173,7 +173,10 @@ def test_the_sa_reads_no_irb_risk_parameter() -> None:
     sa = (positions["approach"] == "sa").to_numpy()
     assert 0 < sa.sum() < len(sa)
     moved = positions.assign(
-        **{c: np.where(sa & positions[c].notna().to_numpy(), positions[c] * 0.5 + 0.01, positions[c]) for c in SA_UNREAD}
+        **{
+            c: np.where(sa & positions[c].notna().to_numpy(), positions[c] * 0.5 + 0.01, positions[c])
+            for c in SA_UNREAD
+        }
     )
     assert not moved["pd"].equals(positions["pd"])
     base = services.compute_rwa.func(positions, None, None, None, None)

@@ -524,7 +524,9 @@ def test_parameters_override() -> None:
     assert result.classes.set_index("risk_class").loc["interest_rate", "scaling_factor"] == 1.30
 
 
-def test_a_validated_trading_book_of_known_content_is_not_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_validated_trading_book_of_known_content_is_not_checked_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A trading book hashed as a cached step's argument and found valid is not checked again while
     its content is the same; the caller's changes to the returned table never reach the next call,
     and a write to the table makes it new content, checked again."""
@@ -544,7 +546,9 @@ def test_a_validated_trading_book_of_known_content_is_not_checked_again(monkeypa
     second = module.validate_trading_book(book)
     assert len(checks) == 1
     assert (second["market_value"] != 0.0).any()
-    pd.testing.assert_frame_equal(second, real(book, "trading_book", module.TRADING_BOOK_COLUMNS, "position_id"))
+    pd.testing.assert_frame_equal(
+        second, real(book, "trading_book", module.TRADING_BOOK_COLUMNS, "position_id")
+    )
     book.loc[book.index[0], "market_value"] = float("inf")
     compute_params_hash(book)
     with pytest.raises(InputError, match="market_value"):

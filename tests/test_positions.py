@@ -258,7 +258,9 @@ def test_only_the_replaced_columns_of_a_valid_table_are_checked(monkeypatch: pyt
 def test_concatenated_categoricals_take_the_union_of_categories_in_order() -> None:
     from banksim.regulation._frame import concat_categorical
 
-    first = pd.DataFrame({"k": pd.Categorical(["b", "a", None], categories=["b", "a", "z"]), "x": [1.0, 2.0, 3.0]})
+    first = pd.DataFrame(
+        {"k": pd.Categorical(["b", "a", None], categories=["b", "a", "z"]), "x": [1.0, 2.0, 3.0]}
+    )
     second = pd.DataFrame({"k": ["c", None], "x": [4.0, 5.0]})
     result = concat_categorical([first, second], ["k"])
     assert list(result["k"].cat.categories) == ["b", "a", "z", "c"]

@@ -181,7 +181,9 @@ def _load_in_child(store: bs.Store) -> None:
 @pytest.mark.parametrize(
     "frame",
     [
-        pd.DataFrame({"a": [1.0, 2.0], "b": pd.Categorical(["x", "y"]), "c": ["p", None], "d": [True, False]}),
+        pd.DataFrame(
+            {"a": [1.0, 2.0], "b": pd.Categorical(["x", "y"]), "c": ["p", None], "d": [True, False]}
+        ),
         pd.DataFrame({"a": np.arange(5)}, index=pd.Index(list("abcde"), name="k")),
         pd.DataFrame({"a": [1, 2]}, index=pd.MultiIndex.from_tuples([(1, "a"), (2, "b")])),
         pd.DataFrame(),

@@ -101,7 +101,9 @@ def validate_positions(positions: pd.DataFrame) -> pd.DataFrame:
     return _valid(pd.DataFrame({**columns, **extras}))
 
 
-def validate_changed_columns(frame: pd.DataFrame, source: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+def validate_changed_columns(
+    frame: pd.DataFrame, source: pd.DataFrame, columns: Sequence[str]
+) -> pd.DataFrame:
     """:func:`validate_positions` of ``frame``, a table made from the valid table ``source`` by
     replacing ``columns`` only: those are checked, the rest are ``source``'s, found valid already.
 

@@ -71,9 +71,14 @@ def concat_categorical(parts: Sequence[pd.DataFrame], columns: Sequence[str]) ->
         for codes, value in zip(coded, values, strict=True):
             recode = np.array([place[str(c)] for c in value.categories] + [-1], dtype=np.int32)
             codes[column] = recode[value.codes]  # code -1 (missing) takes the last entry: -1
-    result = pd.concat([part.assign(**codes) for part, codes in zip(parts, coded, strict=True)], ignore_index=True)
+    result = pd.concat(
+        [part.assign(**codes) for part, codes in zip(parts, coded, strict=True)], ignore_index=True
+    )
     return result.assign(
-        **{column: pd.Categorical.from_codes(result[column].to_numpy(), dtype=dtype) for column, dtype in dtypes.items()}
+        **{
+            column: pd.Categorical.from_codes(result[column].to_numpy(), dtype=dtype)
+            for column, dtype in dtypes.items()
+        }
     )
 
 

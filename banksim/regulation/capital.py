@@ -380,7 +380,7 @@ def countercyclical_buffer(rwa: pd.DataFrame, rates: Mapping[str, float]) -> tup
     if not weight_total > 0:
         return 0.0, {}
     rate = float(
-        sum(amount * rates.get(country, 0.0) for country, amount in private_rwa.items()) / weight_total
+        sum(amount * rates.get(str(country), 0.0) for country, amount in private_rwa.items()) / weight_total
     )
     return rate, {str(k): float(v) / weight_total for k, v in private_rwa.items()}
 

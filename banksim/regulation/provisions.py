@@ -65,7 +65,9 @@ def ecl_specific_provisions(positions: pd.DataFrame, ecl_lines: pd.DataFrame) ->
     allowance = ecl_lines["loss_allowance"].to_numpy(dtype=float)
     provisions = frame["specific_provisions"].to_numpy(dtype=float).copy()
     provisions[where] = np.where(stage == 3, allowance, 0.0)
-    return validate_changed_columns(frame.assign(specific_provisions=provisions), frame, ["specific_provisions"])
+    return validate_changed_columns(
+        frame.assign(specific_provisions=provisions), frame, ["specific_provisions"]
+    )
 
 
 def _measured_rows(frame: pd.DataFrame, ids: pd.Series) -> np.ndarray:
