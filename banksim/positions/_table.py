@@ -78,10 +78,70 @@ def validate_table(frame: Any, specs: Sequence[ColumnSpec], table: str) -> pd.Da
     if not strictly_increasing(ids):  # sorted ids (as generated) are unique: no hash table
         reject(table, frame, ids.duplicated().to_numpy(), key, "must be unique")
     columns: dict[str, Any] = {key: ids.array}  # kept as they are (Arrow strings: no copy per row)
+    unchanged = ids.dtype == frame[key].dtype
     for spec in specs[1:]:
-        columns[spec.name] = _column(frame, spec, table)
+        ready = _ready(frame, spec)  # already normalised and passing every check: used as it is
+        unchanged &= ready is not None
+        columns[spec.name] = _column(frame, spec, table) if ready is None else ready
     extras = {name: frame[name] for name in frame.columns if name not in names}
+    if unchanged and _same_layout(frame, [*columns, *extras]):
+        return frame  # what the rebuild would give (a new frame, sharing the data until written)
     return pd.DataFrame({**columns, **extras})
+
+
+def _same_layout(frame: pd.DataFrame, labels: list[Any]) -> bool:
+    """``frame`` has the columns (labels, order, Index type), no attrs and the flags of
+    ``pd.DataFrame`` built from a dict keyed by ``labels``."""
+    built = pd.Index(labels)
+    columns = frame.columns
+    return (
+        type(columns) is type(built)
+        and columns.dtype == built.dtype
+        and columns.name is None
+        and columns.equals(built)
+        and not frame.attrs
+        and frame.flags.allows_duplicate_labels
+    )
+
+
+def _ready(frame: pd.DataFrame, spec: ColumnSpec) -> Any:
+    """The column of ``spec`` as ``_column`` would return it, if it is already in that form and
+    passes every check of ``_column`` (so the result is the same, bit for bit); else None.
+
+    A number column: ``float64``, finite (NaN only where the default is NaN), within the bounds. A
+    category column: the categories ``spec.allowed`` in order (with the dtype of their Index) and no
+    missing value. A flag: ``bool``. Anything else (labels, text, blanks to fill) takes ``_column``.
+    """
+    if spec.name not in frame.columns:
+        return None
+    values = frame[spec.name]
+    dtype = values.dtype
+    if spec.dtype == "bool":
+        return values.to_numpy() if dtype == np.dtype(bool) else None
+    if spec.dtype == "category":
+        if not (isinstance(dtype, pd.CategoricalDtype) and _plain(spec)) or dtype.ordered:
+            return None
+        categories, allowed = dtype.categories, pd.Index(list(spec.allowed))
+        if categories.dtype != allowed.dtype or not categories.equals(allowed):
+            return None
+        codes = values.cat.codes.to_numpy()
+        return values.array if len(codes) == 0 or codes.min() >= 0 else None
+    if spec.dtype == "label" or dtype != np.float64:
+        return None
+    array = values.to_numpy()
+    nan_default = isinstance(spec.default, float) and np.isnan(spec.default)
+    if not (np.isfinite(array).all() or (nan_default and not spec.required and not np.isinf(array).any())):
+        return None  # an infinity or a NaN to reject or to fill with the default
+    if spec.minimum is not None and (array < spec.minimum).any():
+        return None
+    if spec.maximum is not None and (array > spec.maximum).any():
+        return None
+    return array
+
+
+def _plain(spec: ColumnSpec) -> bool:
+    """The allowed values are non-blank text without surrounding spaces (``_category`` keeps them)."""
+    return all(isinstance(a, str) and a == a.strip() != "" for a in spec.allowed)
 
 
 def _column(frame: pd.DataFrame, spec: ColumnSpec, table: str) -> Any:

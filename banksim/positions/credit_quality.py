@@ -83,7 +83,7 @@ def validate_ecl_exposures(exposures: pd.DataFrame) -> pd.DataFrame:
     """
     if isinstance(exposures, pd.DataFrame) and "pd_12m" in exposures and "pd" not in exposures:
         exposures = exposures.rename(columns={"pd_12m": "pd"})
-    if isinstance(exposures, pd.DataFrame) and "rating" in exposures:
+    if isinstance(exposures, pd.DataFrame) and "rating" in exposures and _has_alias(exposures["rating"]):
         rating = exposures["rating"].astype("object")
         exposures = exposures.assign(rating=rating.where(~rating.isin(UNRATED_ALIASES), "unrated"))
     frame = validate_table(exposures, ECL_EXPOSURE_COLUMNS, "exposures")
@@ -97,6 +97,15 @@ def validate_ecl_exposures(exposures: pd.DataFrame) -> pd.DataFrame:
         "is missing on exposures with an undrawn amount", "a drawdown factor in [0, 1]",
     )  # fmt: skip
     return frame
+
+
+def _has_alias(rating: pd.Series | pd.DataFrame) -> bool:
+    """The ratings may hold an alias of ``unrated``: a categorical column only if one of its
+    categories is one (else replacing them changes no value, and its categories are read as they
+    are: the validated column is the same)."""
+    if not isinstance(rating, pd.Series) or not isinstance(rating.dtype, pd.CategoricalDtype):
+        return True
+    return bool(rating.cat.categories.isin(UNRATED_ALIASES).any())
 
 
 def validate_allowances(table: pd.DataFrame, name: str) -> pd.DataFrame:

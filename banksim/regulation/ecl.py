@@ -83,7 +83,7 @@ def ecl_scenarios(
         1e-9; a PD multiplier < 0 (methodology C.38).
     """
     if scenarios is None:
-        scenarios = pd.DataFrame(list(params["scenarios"]))
+        scenarios = _plain_scenarios(params["scenarios"]) or pd.DataFrame(list(params["scenarios"]))
     if isinstance(scenarios, pd.DataFrame):
         table = scenarios.rename(columns={"name": "scenario"})
         if not {"scenario", "weight"} <= set(table.columns):
@@ -103,6 +103,32 @@ def ecl_scenarios(
         ]
     result = tuple(scenarios)
     _check_scenarios(result, params["weight_tolerance"])
+    return result
+
+
+_NUMBERS = ("weight", "pd_multiplier", "lgd_addon")
+
+
+def _plain_scenarios(entries: Any) -> list[EclScenario] | None:
+    """The scenarios of ``entries`` as the table route reads them, for the plain case only: dicts
+    with the same keys, a text ``scenario`` (or ``name``), a ``weight`` and optionally the other
+    numbers, each a Python int (below 2**53) or float; None for anything else (the table route)."""
+    if not isinstance(entries, (list, tuple)) or not entries:
+        return None
+    if not all(type(entry) is dict for entry in entries):
+        return None
+    keys = set(entries[0])
+    label = "scenario" if "scenario" in keys else "name"
+    if label not in keys or "weight" not in keys or not keys <= {label, *_NUMBERS}:
+        return None
+    result = []
+    for entry in entries:
+        if set(entry) != keys or type(entry[label]) is not str:
+            return None
+        numbers = [entry.get(name, default) for name, default in zip(_NUMBERS, (0.0, 1.0, 0.0), strict=True)]
+        if not all(type(v) is float or (type(v) is int and abs(v) < 2**53) for v in numbers):
+            return None
+        result.append(EclScenario(entry[label], *(float(v) for v in numbers)))
     return result
 
 
@@ -157,52 +183,89 @@ def ecl_by_scenario(
     S_s(t) = (1 - p_s)^t; EAD at the start of each period along the amortisation profile; defaults
     mid-period, DF_k = (1 + eir)^-(t_(k-1) + t_k)/2 (methodology 12.5, C.39-C.40). The 12-month ECL
     is the first period's term (its start is the only one before min(1, T)). Loops over periods only,
-    each on the exposures still alive (sorted longest first); whole periods advance the powers by one
+    each on the exposures still alive: the bullet and the annuity exposures apart (a bullet's EAD
+    profile is 1), each sorted longest first; whole periods advance the powers by one
     multiplication, the short last period uses them at T.
     """
     maturity = frame["residual_maturity"].to_numpy()
     periods = np.ceil(maturity - GRID_TOLERANCE)
-    # Longest first: period k works on the prefix of exposures still alive (no work on ended loans).
-    order = np.argsort(-periods, kind="stable")
-    alive = np.searchsorted(-periods[order], -np.arange(1, int(periods.max(initial=0)) + 1), side="right")
-    maturity, periods, pd_s, lgd_s, ead_0 = (
-        maturity[order],
-        periods[order],
-        pd_s[order],
-        lgd_s[order],
-        ead_0[order],
-    )
-    rate = frame["eir"].to_numpy()[order]
-    annuity = (frame["amortisation_type"] == "annuity").to_numpy()[order]
-    growth = 1.0 + rate
-    safe = np.where(rate > 0, rate, 1.0)
-    v_maturity = growth**-maturity
-    a_total = _annuity_factor(maturity, rate)
-    survive_at_maturity = (1.0 - pd_s) ** maturity[:, None]
-    discount_last = growth ** -((periods - 1.0 + maturity) / 2.0)  # DF of the period ending at T
-    discount_half = growth**-0.5
-    survive = np.ones_like(pd_s)  # S_s(t_(k-1))
-    compound = np.ones_like(rate)  # (1 + r)^(k-1)
-    lifetime = np.zeros_like(pd_s)
-    twelve = np.zeros_like(pd_s)
-    for k, m in enumerate(alive, start=1):
-        t, r, c = maturity[:m], rate[:m], compound[:m]
-        whole = k <= t  # t_k = k; otherwise the period ends at T
-        start = np.minimum(k - 1, t)
-        remaining = np.where(r > 0, (1.0 - v_maturity[:m] * c) / safe[:m], t - start)  # a(T - t)
-        profile = np.where(annuity[:m], remaining / a_total[:m], 1.0)
-        discount = np.where(whole, discount_half[:m] / c, discount_last[:m])
-        s = survive[:m]
-        marginal = np.where(whole[:, None], s * pd_s[:m], s - survive_at_maturity[:m])
-        term = marginal * lgd_s[:m] * (ead_0[:m] * profile * discount)[:, None]
-        lifetime[:m] += term
-        if k == 1:
-            twelve[:m] = term
-        survive[:m] = s * (1.0 - pd_s[:m])
-        compound[:m] = c * growth[:m]
+    horizon = int(periods.max(initial=0))
+    annuity = (frame["amortisation_type"] == "annuity").to_numpy()
+    # Bullet lines then annuity lines, each longest first (a stable sort: the order is the same
+    # whatever the integer type; 16-bit keys take NumPy's radix sort).
+    key = np.where(annuity, horizon + 1, 0) + (horizon - np.maximum(periods, 0.0))
+    small = len(key) == 0 or key.max() < np.iinfo(np.int16).max
+    order = np.argsort(key.astype(np.int16 if small else np.int64), kind="stable")
+    maturity, periods, rate = maturity[order], periods[order], frame["eir"].to_numpy()[order]
+    pd_s, lgd_s, ead_0 = pd_s[order], lgd_s[order], ead_0[order]
+    twelve, lifetime = np.zeros_like(pd_s), np.zeros_like(pd_s)
+    bullets = len(annuity) - int(annuity.sum())
+    for part, is_annuity in ((slice(0, bullets), False), (slice(bullets, len(order)), True)):
+        _period_terms(
+            maturity[part], periods[part], rate[part], pd_s[part], lgd_s[part], ead_0[part], is_annuity,
+            twelve[part], lifetime[part],
+        )  # fmt: skip
     inverse = np.empty_like(order)
     inverse[order] = np.arange(len(order))
     return twelve[inverse], lifetime[inverse]
+
+
+def _period_terms(
+    maturity: np.ndarray,
+    periods: np.ndarray,
+    rate: np.ndarray,
+    pd_s: np.ndarray,
+    lgd_s: np.ndarray,
+    ead_0: np.ndarray,
+    annuity: bool,
+    twelve: np.ndarray,
+    lifetime: np.ndarray,
+) -> None:
+    """Add the 12-month and lifetime terms of exposures of one amortisation type, sorted by
+    ``periods`` descending, to ``twelve`` and ``lifetime`` (zeros; ``ecl_by_scenario``): period k
+    works on the prefix still alive, of which only the lines whose last period is k (the end of the
+    prefix) may end before k. The same operations, element by element, in the same order as one
+    loop over all exposures: profile 1 for a bullet (EAD_0 x 1 is EAD_0)."""
+    if len(maturity) == 0:
+        return
+    alive = np.searchsorted(-periods, -np.arange(1, int(periods.max(initial=0)) + 1), side="right")
+    growth = 1.0 + rate
+    survive_at_maturity = (1.0 - pd_s) ** maturity[:, None]
+    discount_last = growth ** -((periods - 1.0 + maturity) / 2.0)  # DF of the period ending at T
+    discount_half = growth**-0.5
+    if annuity:
+        safe = np.where(rate > 0, rate, 1.0)
+        positive = rate > 0
+        v_maturity = growth**-maturity
+        a_total = _annuity_factor(maturity, rate)
+    survival = 1.0 - pd_s
+    survive = np.ones_like(pd_s)  # S_s(t_(k-1))
+    compound = np.ones_like(rate)  # (1 + r)^(k-1)
+    weights, terms = np.empty_like(rate), np.empty_like(pd_s)  # work space (no new array per period)
+    for k, m in enumerate(alive, start=1):
+        c = compound[:m]
+        discount = np.divide(discount_half[:m], c, out=weights[:m])
+        term = np.multiply(survive[:m], pd_s[:m], out=terms[:m])  # the marginal PD of a whole period
+        last = slice(alive[k] if k < len(alive) else 0, m)  # lines with periods == k; the others have T > k
+        whole = k <= maturity[last]  # t_k = k; otherwise the period ends at T
+        if not whole.all():
+            discount[last] = np.where(whole, discount[last], discount_last[last])
+            term[last] = np.where(whole[:, None], term[last], survive[last] - survive_at_maturity[last])
+        if annuity:
+            t = maturity[:m]
+            start = np.minimum(k - 1, t)
+            remaining = np.where(positive[:m], (1.0 - v_maturity[:m] * c) / safe[:m], t - start)  # a(T - t)
+            profile = np.divide(remaining, a_total[:m], out=remaining)
+            weight = np.multiply(np.multiply(ead_0[:m], profile, out=profile), discount, out=discount)
+        else:
+            weight = np.multiply(ead_0[:m], discount, out=discount)
+        np.multiply(term, lgd_s[:m], out=term)
+        np.multiply(term, weight[:, None], out=term)
+        lifetime[:m] += term
+        if k == 1:
+            twelve[:m] = term
+        survive[:m] *= survival[:m]
+        compound[:m] *= growth[:m]
 
 
 def compute_ecl(
@@ -267,21 +330,66 @@ def compute_ecl(
     return EclResult(lines, ecl_summary(lines), chosen)
 
 
+SUMMARY_SUMS = ("ead_0", "ecl_12m", "ecl_lifetime", "loss_allowance")
+
+
 def ecl_summary(lines: pd.DataFrame) -> pd.DataFrame:
-    """Exposures, EAD_0 and loss allowance by stage and exposure class, with the coverage ratio."""
-    summary = (
-        lines.groupby(["stage", "exposure_class"], observed=True)
-        .agg(
-            exposures=("position_id", "size"),
-            ead_0=("ead_0", "sum"),
-            ecl_12m=("ecl_12m", "sum"),
-            ecl_lifetime=("ecl_lifetime", "sum"),
-            loss_allowance=("loss_allowance", "sum"),
+    """Exposures, EAD_0 and loss allowance by stage and exposure class, with the coverage ratio.
+
+    One row per (stage, exposure class) present, sorted by stage and then in the order of the class
+    categories. The sums are pandas' grouped sums (Kahan-compensated, in the order of the lines);
+    the groups are numbered from the integer stage and the class codes (no hashing), or by
+    ``DataFrame.groupby`` itself for lines of another form (the same table).
+    """
+    groups = _stage_class_groups(lines)
+    if groups is None:
+        summary = (
+            lines.groupby(["stage", "exposure_class"], observed=True)
+            .agg(
+                exposures=("position_id", "size"),
+                **{name: (name, "sum") for name in SUMMARY_SUMS},
+            )
+            .reset_index()
         )
-        .reset_index()
-    )
+    else:
+        stage, classes, counts, label = groups
+        group: Any = pd.Categorical.from_codes(label, dtype=pd.CategoricalDtype(pd.RangeIndex(len(counts))))
+        sums = lines[list(SUMMARY_SUMS)].groupby(group, observed=False, sort=True).sum().to_numpy()
+        summary = pd.DataFrame(
+            {
+                "stage": stage,
+                "exposure_class": classes,
+                "exposures": counts,
+                **{name: sums[:, i] for i, name in enumerate(SUMMARY_SUMS)},
+            }
+        )
     ead = summary["ead_0"].to_numpy()
     summary["coverage"] = np.divide(
         summary["loss_allowance"].to_numpy(), ead, out=np.full(len(ead), np.nan), where=ead > 0
     )
     return summary
+
+
+def _stage_class_groups(
+    lines: pd.DataFrame,
+) -> tuple[np.ndarray, Any, np.ndarray, np.ndarray] | None:
+    """The (stage, exposure class) groups of ``lines`` in the order ``groupby`` sorts them: the
+    stage and class of each group, its row count, and each line's group number; None (leave it
+    to ``groupby``) unless the stage is int64 and the class a categorical with no missing value."""
+    if len(lines) == 0 or not {"position_id", "stage", "exposure_class", *SUMMARY_SUMS} <= set(lines.columns):
+        return None
+    if not lines.columns.is_unique:
+        return None
+    stage, classes = lines["stage"].to_numpy(), lines["exposure_class"]
+    if stage.dtype != np.int64 or not isinstance(classes.dtype, pd.CategoricalDtype):
+        return None
+    codes = classes.cat.codes.to_numpy().astype(np.int64)
+    width, low = len(classes.cat.categories), int(stage.min())
+    if codes.min() < 0 or (int(stage.max()) - low + 1) * width > 1_000_000:
+        return None
+    key = (stage - low) * width + codes  # sorts as (stage, class code)
+    counts = np.bincount(key)
+    present = np.flatnonzero(counts)
+    label = (np.cumsum(counts > 0) - 1)[key]
+    chosen = pd.Categorical.from_codes(present % width, dtype=classes.dtype)
+    return present // width + low, chosen, counts[present], label

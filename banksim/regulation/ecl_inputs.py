@@ -20,10 +20,19 @@ __all__ = ["ecl_exposures", "in_ecl_scope"]
 
 def in_ecl_scope(positions: pd.DataFrame) -> np.ndarray:
     """Assets and off-balance lines of the impairment products with a PD, or in default (methodology 12.9)."""
-    product = np.isin(positions["product"].cat.codes.to_numpy(), [PRODUCTS.index(p) for p in ECL_PRODUCTS])
-    side = np.isin(positions["side"].cat.codes.to_numpy(), [SIDES.index("asset"), SIDES.index("off_balance")])
+    product = _code_in(positions["product"], [PRODUCTS.index(p) for p in ECL_PRODUCTS])
+    side = _code_in(positions["side"], [SIDES.index("asset"), SIDES.index("off_balance")])
     rated = ~np.isnan(positions["pd"].to_numpy()) | positions["is_defaulted"].to_numpy()
     return np.asarray(product & side & rated)
+
+
+def _code_in(values: pd.Series, wanted: list[int]) -> np.ndarray:
+    """``np.isin(codes, wanted)`` for a categorical's codes, by a lookup table (code -1 and codes
+    outside ``wanted`` read False)."""
+    codes = values.cat.codes.to_numpy()
+    table = np.zeros(max(len(values.cat.categories), max(wanted) + 1) + 1, dtype=bool)
+    table[wanted] = True  # the last entry, which code -1 reads, stays False
+    return table[codes]
 
 
 def ecl_exposures(positions: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
@@ -36,8 +45,12 @@ def ecl_exposures(positions: pd.DataFrame, params: Mapping[str, Any]) -> pd.Data
     frame = validate_positions(positions)
     rows = np.flatnonzero(in_ecl_scope(frame))
 
+    taken: dict[str, np.ndarray] = {}
+
     def column(name: str) -> np.ndarray:
-        return frame[name].to_numpy()[rows]
+        if name not in taken:
+            taken[name] = frame[name].to_numpy()[rows]
+        return taken[name]
 
     defaulted = column("is_defaulted")
     pd_now = np.where(defaulted, 1.0, column("pd"))
@@ -69,5 +82,6 @@ def ecl_exposures(positions: pd.DataFrame, params: Mapping[str, Any]) -> pd.Data
             "forborne": column("forborne"),
             "watchlist": column("watchlist"),
             "approach": frame["approach"].array.take(rows),
-        }
+        },
+        copy=False,  # new arrays, each its own block (no copy into one float block)
     )

@@ -19,6 +19,10 @@ __all__ = ["TRIGGERS", "PdTest", "Staging", "allocate_stages", "meets", "pd_test
 
 # Trigger names, in the order they are listed (methodology C.36); bit i of a trigger code is TRIGGERS[i].
 TRIGGERS = ("defaulted", "dpd>=90", "dpd>30", "forborne", "watchlist", "pd_test")
+# The label of each trigger code: the names of its bits, e.g. 'defaulted, dpd>=90' ('' for 0).
+TRIGGER_LABELS = tuple(
+    ", ".join(name for i, name in enumerate(TRIGGERS) if code >> i & 1) for code in range(64)
+)
 STAGE3_BITS = 0b000011
 STAGE2_BITS = 0b111100
 STAGE_RULES = (
@@ -88,8 +92,20 @@ class Staging:
 
     def triggers(self) -> pd.Categorical:
         """The triggers of the assigned stage that fired, e.g. ``'defaulted, dpd>=90'`` ('' in stage 1)."""
-        labels = [", ".join(name for i, name in enumerate(TRIGGERS) if code >> i & 1) for code in range(64)]
-        return categorical(self.trigger_codes, labels).remove_unused_categories()
+        codes = np.asarray(self.trigger_codes)
+        if (
+            codes.dtype.kind != "i"
+            or codes.ndim != 1
+            or (codes.size and (codes.min() < 0 or codes.max() >= len(TRIGGER_LABELS)))
+        ):
+            return categorical(codes, TRIGGER_LABELS).remove_unused_categories()  # its error
+        # The codes present (bincount, not a hash of the codes), in the order of TRIGGER_LABELS.
+        used = np.flatnonzero(np.bincount(codes, minlength=len(TRIGGER_LABELS)))
+        renumber = np.zeros(len(TRIGGER_LABELS), dtype=np.int64)
+        renumber[used] = np.arange(len(used))
+        categories = pd.Index(TRIGGER_LABELS)[used]  # str dtype, also when empty
+        labels: Any = pd.Categorical.from_codes(renumber[codes], dtype=pd.CategoricalDtype(categories))
+        return labels
 
     def rules(self) -> pd.Categorical:
         """The paragraph that sets the measurement of each exposure's stage."""
