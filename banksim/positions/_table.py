@@ -115,6 +115,8 @@ def _ready(frame: pd.DataFrame, spec: ColumnSpec) -> Any:
     if spec.name not in frame.columns:
         return None
     values = frame[spec.name]
+    if not isinstance(values, pd.Series):  # a label given twice: _column says what is wrong
+        return None
     dtype = values.dtype
     if spec.dtype == "bool":
         return values.to_numpy() if dtype == np.dtype(bool) else None
