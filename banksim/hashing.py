@@ -40,6 +40,7 @@ __all__ = [
     "frame_fingerprint",
     "content_marked",
     "frame_checked",
+    "frame_state",
     "known_frame_key",
     "mark_content",
     "mark_frame",
@@ -288,20 +289,21 @@ def _values_digest(series: pd.Series, path: str) -> bytes:
 # Digests of categoricals' categories by the identity of their Index (immutable, and shared by every
 # column of the same dtype: a table's copies, selections and the steps' results); each entry holds
 # its Index, so an id is never reused while it is here. Bounded, oldest out.
-_CATEGORIES: OrderedDict[int, tuple[pd.Index, bytes]] = OrderedDict()
+_CATEGORIES: OrderedDict[int, tuple[pd.Index, Any, bytes]] = OrderedDict()
 _CATEGORIES_MAX = 4096
 _CATEGORIES_LOCK = threading.Lock()
 
 
 def _categories_digest(categories: pd.Index, path: str) -> bytes:
-    """``series_fingerprint`` of a categorical's categories, remembered by the Index's identity."""
+    """``series_fingerprint`` of a categorical's categories, remembered by the Index's identity
+    (with its name, the one part of an Index that can be set in place)."""
     with _CATEGORIES_LOCK:
         known = _CATEGORIES.get(id(categories))
-    if known is not None and known[0] is categories:
-        return known[1]
+    if known is not None and known[0] is categories and known[1] == categories.name:  # name: settable
+        return known[2]
     digest = series_fingerprint(pd.Series(categories), path=f"{path}.categories")
     with _CATEGORIES_LOCK:
-        _CATEGORIES[id(categories)] = (categories, digest)
+        _CATEGORIES[id(categories)] = (categories, categories.name, digest)
         while len(_CATEGORIES) > _CATEGORIES_MAX:
             _CATEGORIES.popitem(last=False)
     return digest
@@ -427,6 +429,15 @@ def _matches(entry: _Entry, frame: pd.DataFrame) -> bool:
     )
 
 
+def _same_parts(a: _Entry, b: _Entry) -> bool:
+    """Two snapshots of one frame with nothing written in between (the same objects throughout)."""
+    return (
+        len(a.parts) == len(b.parts)
+        and all(x is y for x, y in zip(a.parts, b.parts, strict=True))
+        and a.names == b.names
+    )
+
+
 def _key_of(fingerprint: bytes) -> str:
     """``compute_params_hash(frame)`` from the frame's fingerprint."""
     sink = hashlib.sha256()
@@ -503,11 +514,14 @@ class _FrameMemo:
         entry = self._current(frame)
         return entry is not None and any(check is token for check in entry.checks)
 
-    def check(self, frame: pd.DataFrame, token: Any) -> None:
-        """Remember that ``frame``, as it is now, passed the check ``token``."""
+    def check(self, frame: pd.DataFrame, token: Any, state: _Entry | None = None) -> None:
+        """Remember that ``frame`` passed the check ``token``: as it is now, or as it was at
+        ``state`` (a :meth:`snapshot` taken before the check) if it has not changed since."""
+        if state is not None and not _matches(state, frame):
+            return  # written to while it was being checked: what passed is not what it holds
         entry = self._current(frame)
         if entry is None:
-            entry = self.snapshot(frame)
+            entry = state if state is not None else self.snapshot(frame)
         elif any(check is token for check in entry.checks):
             return
         entry.checks = (*entry.checks, token)
@@ -567,7 +581,8 @@ class _FrameMemo:
     def _hash(self, frame: pd.DataFrame, path: str, seeded: str | None) -> tuple[bytes, str]:
         known = self._current(frame)
         entry = self.snapshot(frame)
-        entry.checks = known.checks if known is not None else ()
+        if known is not None and _same_parts(known, entry):  # unchanged between the two looks
+            entry.checks = known.checks
         fingerprint = frame_fingerprint(frame, path=path)
         key = _key_of(fingerprint)
         if seeded is not None and seeded != key:
@@ -710,15 +725,23 @@ def marked_value(key: str | None, token: Any) -> Any:
         return mark[1] if mark is not None and mark[0] is token else None
 
 
-def mark_frame(frame: pd.DataFrame, token: Any) -> None:
-    """Record that ``frame``, as it is now, passed the check ``token`` stands for (e.g. the schema it
-    was validated against); forgotten, as the frame's key is, once pandas writes to it.
+def frame_state(frame: pd.DataFrame) -> Any:
+    """What ``frame`` is made of now (opaque): taken before a check, given to :func:`mark_frame`,
+    it makes sure a write during the check is not marked as checked."""
+    return _FRAMES.snapshot(frame)
+
+
+def mark_frame(frame: pd.DataFrame, token: Any, state: Any = None) -> None:
+    """Record that ``frame`` passed the check ``token`` stands for (e.g. the schema it was validated
+    against); forgotten, as the frame's key is, once pandas writes to it.
 
     For a check the same frame meets again on its way through the pipeline (each step validates
     its positions): :func:`frame_checked` answers from the memo instead of the check running again.
-    Nothing is remembered without pandas' copy-on-write.
+    ``state`` (:func:`frame_state`, taken before the check) marks the frame only if nothing was
+    written to it since; without it, the frame as it is now is marked. Nothing is remembered
+    without pandas' copy-on-write.
     """
-    _FRAMES.check(frame, token)
+    _FRAMES.check(frame, token, state)
 
 
 def frame_checked(frame: pd.DataFrame, token: Any) -> bool:

@@ -10,6 +10,7 @@ import ast
 import copy
 import functools
 import importlib
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -90,7 +91,8 @@ MOST = 0.5
 SA_UNREAD = ("pd", "lgd", "elbe")
 _MEMO_SIZE = 32  # baseline results kept in this process (a sweep reads the same few again and again)
 _memo: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], tuple[Any, ...], str]] = OrderedDict()
-_derivations: dict[tuple[int, str], tuple[tuple[Any, ...], Any]] = {}  # see _derived
+_derivations: OrderedDict[tuple[int, str], tuple[tuple[Any, ...], Any]] = OrderedDict()  # see _derived
+_derivations_lock = threading.Lock()
 
 
 @functools.cache
@@ -417,12 +419,16 @@ def _derived(owner: tuple[Any, ...], name: str, make: Callable[[], Any]) -> Any:
     """``make()``, kept beside a baseline's memoised call arguments ``owner`` (the same object for
     every scenario of a sweep), so what every scenario derives from the baseline is made once."""
     memo_key = (id(owner), name)
-    kept = _derivations.get(memo_key)
-    if kept is None or kept[0] is not owner:
-        kept = _derivations[memo_key] = (owner, make())
+    with _derivations_lock:
+        kept = _derivations.get(memo_key)
+    if kept is not None and kept[0] is owner:
+        return kept[1]
+    value = make()
+    with _derivations_lock:
+        _derivations[memo_key] = (owner, value)
         while len(_derivations) > _MEMO_SIZE:
-            _derivations.pop(next(iter(_derivations)))
-    return kept[1]
+            _derivations.popitem(last=False)
+    return value
 
 
 def _changed_lines(base: pd.DataFrame, new: pd.DataFrame, base_protection: Any, protection: Any) -> Any:
@@ -583,7 +589,7 @@ def _splice(base: pd.DataFrame, sub: pd.DataFrame, lines: Any, derivatives: bool
                 return None  # a value outside the baseline's vocabulary
             else:
                 value = pd.Categorical.from_codes(codes, dtype=a.dtype)
-        elif a.dtype == b.dtype and isinstance(a.dtype, np.dtype):
+        elif a.dtype == b.dtype and isinstance(a.dtype, np.dtype) and a.dtype.kind in "fiub":
             value = np.concatenate([a.to_numpy(), b.to_numpy()])[source]
         elif a.dtype == b.dtype:
             value = pd.concat([a, b], ignore_index=True).array.take(source)

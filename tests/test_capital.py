@@ -251,6 +251,10 @@ def test_countercyclical_buffer_weights_private_sector_credit_only() -> None:
     assert rate == pytest.approx(0.006)
     assert weights == {"DE": pytest.approx(0.6), "FR": pytest.approx(0.4)}
     assert countercyclical_buffer(rwa.iloc[[2]], {"DE": 0.01}) == (0.0, {})
+    # A private line without a country has no jurisdiction: it carries no weight (RBC30.14).
+    rwa["country"] = pd.Categorical(["DE", None, "DE"], categories=["DE", "FR"])
+    rate, weights = countercyclical_buffer(rwa, {"DE": 0.01})
+    assert rate == pytest.approx(0.01) and weights == {"DE": pytest.approx(1.0)}
 
 
 def test_buffer_stack_takes_the_higher_systemic_buffer() -> None:

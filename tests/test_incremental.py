@@ -172,16 +172,23 @@ def test_the_sa_reads_no_irb_risk_parameter() -> None:
     positions = validate_positions(bs.generate_positions(3_000, 7, {"irb_share": 0.4}, True))
     sa = (positions["approach"] == "sa").to_numpy()
     assert 0 < sa.sum() < len(sa)
-    moved = positions.assign(
-        **{
-            c: np.where(sa & positions[c].notna().to_numpy(), positions[c] * 0.5 + 0.01, positions[c])
-            for c in SA_UNREAD
-        }
-    )
-    assert not moved["pd"].equals(positions["pd"])
     base = services.compute_rwa.func(positions, None, None, None, None)
-    again = services.compute_rwa.func(moved, None, None, None, None)
-    pd.testing.assert_frame_equal(again, base, check_exact=True)
+    for blank in (False, True):  # values moved; then given where missing and blanked where given
+        moved = positions.assign(
+            **{
+                c: np.where(
+                    sa,
+                    np.where(positions[c].isna(), 0.02, np.nan)
+                    if blank
+                    else positions[c].to_numpy() * 0.5 + 0.01,
+                    positions[c],
+                )
+                for c in SA_UNREAD
+            }
+        )
+        assert not moved["pd"].equals(positions["pd"])
+        again = services.compute_rwa.func(moved, None, None, None, None)
+        pd.testing.assert_frame_equal(again, base, check_exact=True)
 
 
 def test_a_pd_shock_reuses_the_steps_that_do_not_read_pd() -> None:

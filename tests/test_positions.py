@@ -267,3 +267,25 @@ def test_concatenated_categoricals_take_the_union_of_categories_in_order() -> No
     assert result["k"].astype(object).where(result["k"].notna(), None).tolist() == ["b", "a", None, "c", None]
     assert result["x"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0] and list(result.index) == [0, 1, 2, 3, 4]
     assert second["k"].dtype == object or not isinstance(second["k"].dtype, pd.CategoricalDtype)  # left alone
+
+
+def test_a_write_while_a_table_is_checked_is_not_marked_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mark is of the table as it was when the check began: a write during the check (another
+    thread, here the check itself) leaves the table unmarked, so its next validation checks it."""
+    from banksim.positions import validation
+
+    frame = bs.generate_positions(200, 9)
+    real = validation._conforms
+    written: list[bool] = []
+
+    def conforms_then_write(values: pd.Series, spec: object) -> bool:
+        if not written:
+            written.append(True)
+            frame["drawn_amount"] = -1.0  # an ordinary pandas write, mid-check
+        return real(values, spec)
+
+    monkeypatch.setattr(validation, "_conforms", conforms_then_write)
+    validate_positions(frame)
+    monkeypatch.setattr(validation, "_conforms", real)
+    with pytest.raises(bs.InputError, match="drawn_amount"):
+        validate_positions(frame)

@@ -266,3 +266,13 @@ def test_a_run_nets_its_stage3_allowances_once(sqlite_store: bs.Store) -> None:
     assert (ecl["stage"] == 3).any()
     assert netted.loc[expected.index].to_numpy() == pytest.approx(expected.to_numpy(), rel=REL)
     assert values["capital"]["provisions"] == pytest.approx(provisions_in_capital(lines, rwa), rel=REL)
+
+
+@pytest.mark.parametrize("allowance", [-1.0, float("nan"), float("inf")])
+def test_a_bad_loss_allowance_is_an_error_naming_the_ecl_lines(allowance: float) -> None:
+    table = bs.generate_positions(300, 2)
+    lines, *_ = bs.compute_ecl(table, use_cache=False)
+    bad = lines.assign(loss_allowance=lines["loss_allowance"].to_numpy().copy())
+    bad.loc[bad.index[3], "loss_allowance"] = allowance
+    with pytest.raises(InputError, match=r"ecl_lines\['loss_allowance'\]"):
+        ecl_specific_provisions(table, bad)

@@ -189,7 +189,12 @@ def _load_in_child(store: bs.Store) -> None:
         pd.DataFrame(),
     ],
 )
-def test_footprint_of_a_table_counts_what_memory_usage_counts(frame: pd.DataFrame) -> None:
+def test_footprint_of_a_table_counts_its_buffers_as_memory_usage_does(frame: pd.DataFrame) -> None:
+    """The buffers of the blocks and the index; ``memory_usage`` may add the lookup tables pandas
+    builds for a categorical's categories once it has used them (a few KB on a wide table)."""
     from banksim.recent import footprint
 
     assert footprint(frame, 0) == int(frame.memory_usage(index=True, deep=False).sum())
+    positions = bs.generate_positions(2_000, 3)
+    usage = int(positions.memory_usage(index=True, deep=False).sum())
+    assert 0.98 * usage <= footprint(positions, 0) <= usage

@@ -256,13 +256,12 @@ def validate_trading_book(trading_book: pd.DataFrame) -> pd.DataFrame:
     A blank ``issue_id`` becomes the row's ``position_id`` (the row is its own issue).
     """
     from banksim.hashing import known_frame_key, mark_content, marked_value
-    from banksim.recent import private_copy
 
     # Content validated before (a cached step's argument, unchanged): its checked form again.
     key = known_frame_key(trading_book)
     known = marked_value(key, TRADING_BOOK_COLUMNS)
     if known is not None:
-        return private_copy(known)
+        return known.copy(deep=True)
     frame = validate_table(trading_book, "trading_book", TRADING_BOOK_COLUMNS, "position_id")
     blank = (frame["issue_id"] == "").to_numpy()
     if blank.all():
@@ -272,6 +271,6 @@ def validate_trading_book(trading_book: pd.DataFrame) -> pd.DataFrame:
         frame["issue_id"] = pd.Categorical(
             np.where(blank, frame["position_id"].to_numpy(dtype=object), issue)
         )
-    if key is not None:  # a private copy: what the caller does to its table never reaches it
-        mark_content(key, TRADING_BOOK_COLUMNS, private_copy(frame))
+    if key is not None:  # deep copies (a small table): no write to a caller's table reaches it
+        mark_content(key, TRADING_BOOK_COLUMNS, frame.copy(deep=True))
     return frame

@@ -15,7 +15,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from banksim.errors import InputError
-from banksim.hashing import content_marked, frame_checked, known_frame_key, mark_content, mark_frame
+from banksim.hashing import (
+    content_marked,
+    frame_checked,
+    frame_state,
+    known_frame_key,
+    mark_content,
+    mark_frame,
+)
 from banksim.positions.columns import POSITIONS_SCHEMA, REQUIRED_COLUMNS, SCHEMA_BY_NAME, ColumnSpec
 
 __all__ = [
@@ -67,6 +74,7 @@ def validate_positions(positions: pd.DataFrame) -> pd.DataFrame:
         return _valid(positions.reset_index(drop=True))
     if content_marked(key, POSITIONS_SCHEMA):
         return _valid(positions.reset_index(drop=True))
+    state = frame_state(positions)  # before the checks: a write during them is not marked valid
     missing = [name for name in REQUIRED_COLUMNS if name not in positions.columns]
     if missing:
         raise InputError("positions", f"missing required columns {missing}", allowed=list(SCHEMA_BY_NAME))
@@ -94,7 +102,7 @@ def validate_positions(positions: pd.DataFrame) -> pd.DataFrame:
     extras = {name: frame[name] for name in frame.columns if name not in SCHEMA_BY_NAME}
     if unchanged and list(frame.columns) == [*columns, *extras]:
         if frame.index.equals(positions.index):  # the same content as given
-            mark_frame(positions, POSITIONS_SCHEMA)
+            mark_frame(positions, POSITIONS_SCHEMA, state)
             if key is not None:
                 mark_content(key, POSITIONS_SCHEMA)
         return _valid(frame)  # already in the schema's form: no copy of a large table

@@ -35,11 +35,14 @@ def ids_in(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
 
     try:
         values, value_set = pa.array(ids.array), pa.array(wanted.array)
+        text = (pa.types.is_string, pa.types.is_large_string)
+        if not (any(t(values.type) for t in text) and any(t(value_set.type) for t in text)):
+            return ids.isin(wanted).to_numpy()  # only text ids take the fast route
         if values.type != value_set.type:
             value_set = value_set.cast(values.type)
+        return pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return ids.isin(wanted).to_numpy()
-    return pc.is_in(values, value_set=value_set).to_numpy(zero_copy_only=False)
 
 
 def lookup(frame: pd.DataFrame, column: str, mapping: Mapping[str, Any], default: Any = np.nan) -> np.ndarray:

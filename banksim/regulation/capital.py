@@ -386,10 +386,11 @@ def countercyclical_buffer(rwa: pd.DataFrame, rates: Mapping[str, float]) -> tup
 
 
 def _text(column: pd.Series) -> np.ndarray:
-    """A column as ``astype(str)`` writes it (a missing value as 'nan'), from a categorical's codes."""
+    """A column's values as text (a missing value stays missing: groupby leaves it out), from a
+    categorical's codes."""
     if not isinstance(column.dtype, pd.CategoricalDtype):
         return np.asarray(column.astype(str).to_numpy(), dtype=object)
-    names = [str(c) for c in column.cat.categories] + ["nan"]
+    names = [str(c) for c in column.cat.categories] + [np.nan]
     return np.asarray(names, dtype=object)[column.cat.codes.to_numpy()]
 
 

@@ -54,7 +54,8 @@ def ecl_specific_provisions(positions: pd.DataFrame, ecl_lines: pd.DataFrame) ->
     Raises
     ------
     InputError
-        A missing column, a position measured twice, or a ``position_id`` that is not in ``positions``.
+        A missing column, a position measured twice, a ``position_id`` that is not in ``positions``,
+        or a ``loss_allowance`` that is negative or not a finite number.
     """
     from banksim.positions.validation import validate_changed_columns, validate_positions
 
@@ -63,6 +64,15 @@ def ecl_specific_provisions(positions: pd.DataFrame, ecl_lines: pd.DataFrame) ->
     where = _measured_rows(frame, ecl_lines["position_id"])
     stage = ecl_lines["stage"].to_numpy()
     allowance = ecl_lines["loss_allowance"].to_numpy(dtype=float)
+    bad = ~np.isfinite(allowance) | (allowance < 0)
+    if bad.any():
+        ids = ecl_lines["position_id"].to_numpy()[bad][:5]
+        raise InputError(
+            "ecl_lines['loss_allowance']",
+            f"must be a finite number >= 0 ({int(bad.sum())} lines)",
+            failure_cases=[f"{i}: {v!r}" for i, v in zip(ids, allowance[bad][:5], strict=False)],
+            allowed="an allowance >= 0",
+        )
     provisions = frame["specific_provisions"].to_numpy(dtype=float).copy()
     provisions[where] = np.where(stage == 3, allowance, 0.0)
     return validate_changed_columns(
