@@ -141,7 +141,7 @@ def _shared(a: pd.Series, b: pd.Series) -> bool:
     if x is y:
         return True
     if isinstance(x, pd.Categorical) and isinstance(y, pd.Categorical):
-        return x.dtype == y.dtype and _same_buffer(x.codes, y.codes)
+        return _same_dtype(a, b) and _same_buffer(x.codes, y.codes)
     arrow = getattr(x, "_pa_array", None)
     if arrow is not None:
         return arrow is getattr(y, "_pa_array", None)
@@ -160,12 +160,24 @@ def _same_buffer(x: Any, y: Any) -> bool:
     )
 
 
+def _same_dtype(a: pd.Series, b: pd.Series) -> bool:
+    """The same dtype, categories in the same order (pandas counts unordered categoricals with the
+    same categories in another order as equal dtypes, but the same codes then mean other values)."""
+    import pandas as pd
+
+    if a.dtype != b.dtype:
+        return False
+    if isinstance(a.dtype, pd.CategoricalDtype):
+        return bool(a.dtype.categories.equals(b.dtype.categories))
+    return True
+
+
 def _same(a: pd.Series, b: pd.Series) -> bool:
     """Identical values and dtype (floats bit for bit: -0.0 and 0.0 differ, NaN equals NaN)."""
     import numpy as np
     import pandas as pd
 
-    if a.dtype != b.dtype:
+    if not _same_dtype(a, b):
         return False
     if _shared(a, b):
         return True
@@ -493,7 +505,7 @@ def _differs(a: pd.Series, b: pd.Series) -> Any:
     import numpy as np
     import pandas as pd
 
-    if a.dtype != b.dtype:
+    if not _same_dtype(a, b):
         return None
     if _shared(a, b):
         return np.zeros(len(a), dtype=bool)

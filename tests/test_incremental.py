@@ -386,3 +386,17 @@ def test_the_baselines_kept_in_memory_never_change_a_code_version() -> None:
         run(bs.SCENARIOS["baseline"])
         run(bs.Scenario("pd", bs.Shocks(pd_multiplier=2.0)))
     assert step_code_versions() == before
+
+
+def test_categories_in_another_order_are_a_change() -> None:
+    """pandas counts two unordered categoricals with the same categories in another order as equal
+    dtypes; over the same codes they hold other values, so the column has changed."""
+    from banksim.incremental import changed_columns
+
+    base = pd.DataFrame(
+        {"position_id": ["a", "b"], "grade": pd.Categorical(["x", "y"], categories=["x", "y"])}
+    )
+    codes = base["grade"].cat.codes.to_numpy()
+    swapped = base.assign(grade=pd.Categorical.from_codes(codes, categories=["y", "x"]))
+    assert swapped["grade"].dtype == base["grade"].dtype  # what pandas says
+    assert changed_columns(base, swapped) == frozenset({"grade"})
