@@ -41,12 +41,14 @@ __all__ = [
     "content_marked",
     "frame_checked",
     "frame_state",
+    "key_as_of",
     "known_frame_key",
     "mark_content",
     "mark_frame",
     "marked_value",
     "remember_frame_copy",
     "remember_frame_key",
+    "remember_key_as_of",
     "series_fingerprint",
 ]
 
@@ -615,6 +617,33 @@ class _Locked:
 _FRAMES = _FrameMemo()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_FRAMES.after_fork)
+
+
+def key_as_of(frame: pd.DataFrame, state: Any) -> str | None:
+    """``compute_params_hash(frame)`` as the frame was at ``state`` (:func:`frame_state`), if the
+    memo knows it and nothing was written to the frame since; else None. Never reads the data."""
+    entry = _FRAMES._current(frame)
+    if entry is None or entry.key is None or not _same_parts(entry, state):
+        return None
+    return entry.key
+
+
+def remember_key_as_of(frame: pd.DataFrame, state: Any, key: str) -> None:
+    """Seed the memo: ``frame`` as it was at ``state`` (:func:`frame_state`) hashes to ``key``; nothing
+    is seeded if the frame was written to since, or its key is known already.
+
+    For a table whose copy was hashed (the store's writer hashes its own copy of a result): the copy's
+    key is the original's, as it was when copied.
+    """
+    if not _matches(state, frame):
+        return
+    known = _FRAMES._current(frame)
+    if known is not None and known.key is not None:
+        return
+    if known is not None and _same_parts(known, state):
+        state.checks = known.checks
+    state.key = key
+    _FRAMES.store(state)
 
 
 def remember_frame_key(frame: pd.DataFrame, key: str) -> None:

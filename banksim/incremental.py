@@ -165,10 +165,11 @@ def _same_dtype(a: pd.Series, b: pd.Series) -> bool:
     same categories in another order as equal dtypes, but the same codes then mean other values)."""
     import pandas as pd
 
-    if a.dtype != b.dtype:
+    x, y = a.dtype, b.dtype
+    if x != y:
         return False
-    if isinstance(a.dtype, pd.CategoricalDtype):
-        return bool(a.dtype.categories.equals(b.dtype.categories))
+    if isinstance(x, pd.CategoricalDtype) and isinstance(y, pd.CategoricalDtype):
+        return bool(x.categories.equals(y.categories))
     return True
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,6 +24,8 @@ from pandas.api.internals import create_dataframe_from_blocks
 
 from banksim.errors import BanksimError, InputError
 from banksim.hashing import compute_params_hash, remember_frame_key
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Payload",
@@ -92,8 +96,14 @@ def check_storable(value: pd.DataFrame | dict[str, Any], argument: str) -> None:
             raise InputError(argument, f"cannot be stored as Parquet: {exc}") from exc
 
 
-def encode_dataframe(frame: pd.DataFrame, argument: str = "df") -> Payload:
-    """Encode a DataFrame as Parquet (LZ4); dtypes, categoricals, tz and the index survive."""
+def encode_dataframe(
+    frame: pd.DataFrame, argument: str = "df", known_key: Callable[[], str | None] | None = None
+) -> Payload:
+    """Encode a DataFrame as Parquet (LZ4); dtypes, categoricals, tz and the index survive.
+
+    ``known_key``, asked once the Parquet is written, may give the frame's content key (e.g. the key
+    the caller computed meanwhile for the table ``frame`` is a copy of): it is then not hashed again.
+    """
     _check_labels(frame, argument)
     try:
         table = pa.Table.from_pandas(frame, preserve_index=None)
@@ -112,6 +122,12 @@ def encode_dataframe(frame: pd.DataFrame, argument: str = "df") -> Payload:
         write_statistics=False,
     )
     buffer = sink.getvalue()
+    key = known_key() if known_key is not None else None
+    if key is not None:
+        try:
+            remember_frame_key(frame, key)
+        except InputError:  # the frame hashed to another key: hashed again below
+            log.warning("%s: the key given for it is not its content's; hashing it", argument)
     return Payload("parquet", buffer, checksum_of(buffer), len(frame), content_hash(frame))
 
 

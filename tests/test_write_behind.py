@@ -184,7 +184,7 @@ def test_a_write_error_is_logged_with_its_key_and_leaves_no_row(
 ) -> None:
     from banksim import payloads
 
-    def broken(frame: pd.DataFrame, argument: str = "df") -> payloads.Payload:
+    def broken(frame: pd.DataFrame, argument: str = "df", known_key: object = None) -> payloads.Payload:
         raise OSError("disk on fire")
 
     monkeypatch.setattr(payloads, "encode_dataframe", broken)
@@ -397,3 +397,42 @@ def test_a_forked_worker_drains_its_pending_writes_before_it_exits(tmp_path: Pat
     store = Store(url, "file", tmp_path / "artifacts", write_behind_mb=0)
     assert _row_count(store, plain.key(4321)) == 1
     store.close()
+
+
+@pytest.mark.parametrize("caller_first", [True, False])
+def test_a_result_is_hashed_once_by_the_caller_or_the_writer(
+    wb_store: Store, monkeypatch: pytest.MonkeyPatch, caller_first: bool
+) -> None:
+    """The writer's copy and the caller's table share their content key: the table is hashed once,
+    by whichever needs its key first (the next step taking it as an argument, or the writer), and
+    the stored row's content hash is that key."""
+    from banksim import hashing
+
+    hashed: list[tuple[int, ...]] = []
+    real = hashing.frame_fingerprint
+
+    def counting(frame: pd.DataFrame, **kwargs: object) -> bytes:
+        hashed.append(frame.shape)
+        return real(frame, **kwargs)
+
+    monkeypatch.setattr(hashing, "frame_fingerprint", counting)
+    gate = Gate(monkeypatch)
+    frame, hit = block(4_321)
+    assert hit is False
+    if caller_first:
+        key = hashing.compute_params_hash(frame)  # as the next step's key would, before the write
+        gate.open.set()
+        wb_store.flush()
+    else:
+        gate.open.set()
+        wb_store.flush()
+        assert hashing.known_frame_key(frame) is not None  # the writer's hash reached the caller's table
+        key = hashing.compute_params_hash(frame)
+    assert hashed.count((4_321, 2)) == 1
+    from sqlalchemy import select
+
+    from banksim.store.rows import SIMULATIONS
+
+    with wb_store.transaction() as conn:
+        stored = conn.execute(select(SIMULATIONS.c.content_hash).where(SIMULATIONS.c.kind == "wb_block"))
+        assert list(stored.scalars()) == [key]

@@ -24,6 +24,7 @@ import pandas as pd
 
 from banksim import payloads
 from banksim.errors import InputError, StoreError
+from banksim.hashing import frame_state, key_as_of, remember_key_as_of
 from banksim.recent import RecentPayloads, footprint, private_copy
 from banksim.settings import ARTIFACT_STORES, check_db_url, get_settings, mask_secrets, mask_url
 
@@ -596,13 +597,14 @@ class Store:
         label = f"{configuration.get('function', configuration.get('kind'))} result"
         queue = self.write_queue
         # With write-behind the writer keeps its own copies: the caller may change the result in place.
-        # A table is hashed here first (its key is its content hash): the copy inherits the key, and
-        # so does the next step that takes the table as an argument, instead of each hashing it.
-        snapshot = parts if queue is None else [(name, _keyed_copy(v), mime) for name, v, mime in parts]
+        # A table's content key is shared between the caller's table and the writer's copy (as
+        # each was when copied): whichever is hashed first, the other is not hashed again.
+        snapshot = parts if queue is None else [(name, private_copy(v), mime) for name, v, mime in parts]
+        origins = [_origin(value) if queue is not None else None for _, value, _ in parts]
 
         def write() -> None:
             try:
-                self._write_result(params_hash, configuration, snapshot, label)
+                self._write_result(params_hash, configuration, snapshot, label, origins)
             finally:
                 if on_stored is not None:
                     on_stored()
@@ -628,8 +630,16 @@ class Store:
         configuration: dict[str, Any],
         parts: Sequence[tuple[str, Any, str | None]],
         label: str,
+        origins: Sequence[tuple[pd.DataFrame, Any] | None] | None = None,
     ) -> None:
-        encoded = [(name, _encode(value, label), mime) for name, value, mime in parts]
+        origins = origins or [None] * len(parts)
+        encoded = [
+            (name, _encode(value, label, origin), mime)
+            for (name, value, mime), origin in zip(parts, origins, strict=True)
+        ]
+        for (_, payload, _), origin in zip(encoded, origins, strict=True):
+            if origin is not None and payload.content_hash is not None:  # the caller's table's key too
+                remember_key_as_of(origin[0], origin[1], payload.content_hash)
         ids = self.save_entry(params_hash, configuration, encoded)
         if self.recent.limit_bytes:
             for (_, payload, _), (_, value, _), row_id in zip(encoded, parts, ids, strict=True):
@@ -751,10 +761,12 @@ class Store:
         return maintenance.remove_orphans(self, dry_run=dry_run, grace=grace)
 
 
-def _encode(value: Any, label: str) -> payloads.Payload:
-    """A result part's payload: Parquet for a DataFrame, JSON for a dict, raw bytes otherwise."""
+def _encode(value: Any, label: str, origin: tuple[pd.DataFrame, Any] | None = None) -> payloads.Payload:
+    """A result part's payload: Parquet for a DataFrame, JSON for a dict, raw bytes otherwise.
+    ``origin``: the caller's table ``value`` is a copy of, and its state when copied."""
     if isinstance(value, pd.DataFrame):
-        return payloads.encode_dataframe(value, label)
+        known = None if origin is None else functools.partial(key_as_of, *origin)
+        return payloads.encode_dataframe(value, label, known_key=known)
     if isinstance(value, dict):
         return payloads.encode_dict(value, label)
     return payloads.encode_bytes(bytes(value))
@@ -778,9 +790,6 @@ def _drain_at_exit() -> None:
 _drain_at_exit()
 
 
-def _keyed_copy(value: Any) -> Any:
-    """A private copy of a result for the writer; a table's content hash computed first (remembered
-    by the hashing memo for the table and passed to the copy, so the writer does not hash it again)."""
-    if isinstance(value, pd.DataFrame):
-        payloads.content_hash(value)
-    return private_copy(value)
+def _origin(value: Any) -> tuple[pd.DataFrame, Any] | None:
+    """A caller's table and its state (:func:`banksim.hashing.frame_state`) as the writer copies it."""
+    return (value, frame_state(value)) if isinstance(value, pd.DataFrame) else None
