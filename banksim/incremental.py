@@ -381,10 +381,8 @@ def _same_cva(base: tuple[Any, ...], new: tuple[Any, ...], changed: frozenset[st
         if len(frame_base) == len(frame_new) and np.array_equal(rows_base, rows_new):
             # the same rows in the same places: compare the columns that may differ, on those rows
             rows = np.flatnonzero(rows_base)
-            for c in columns:
-                differ = _differs(frame_base[c].take(rows), frame_new[c].take(rows))
-                if differ is None or differ.any():
-                    return False
+            if any(_rows_differ(frame_base[c], frame_new[c], rows) for c in columns):
+                return False
             continue
         a = frame_base.loc[rows_base].reset_index(drop=True)
         b = frame_new.loc[rows_new].reset_index(drop=True)
@@ -499,6 +497,26 @@ def _changed_rows(
             return None
         changed |= differ & read if column in ignored else differ
     return changed
+
+
+def _rows_differ(a: pd.Series, b: pd.Series, rows: Any) -> bool:
+    """Whether two columns of the same length differ on ``rows`` (or in dtype)."""
+    import numpy as np
+    import pandas as pd
+
+    if not _same_dtype(a, b):
+        return True
+    if _shared(a, b):
+        return False
+    if isinstance(a.dtype, pd.CategoricalDtype):
+        return bool((a.array.codes[rows] != b.array.codes[rows]).any())
+    if isinstance(a.dtype, np.dtype) and a.dtype.kind in "fiub":
+        x, y = a.to_numpy()[rows], b.to_numpy()[rows]
+        if x.dtype.kind == "f":
+            x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
+        return bool((x != y).any())
+    differ = _differs(a.take(rows), b.take(rows))
+    return differ is None or bool(differ.any())
 
 
 def _differs(a: pd.Series, b: pd.Series) -> Any:
