@@ -82,6 +82,9 @@ def test_bucket_two_boundary() -> None:
     ("frame", "argument"),
     [
         (years(fee_income=-1.0), "business_indicator['fee_income']"),
+        (years(interest_income=[1.0, math.nan, 2.0]), "business_indicator['interest_income']"),
+        (years(fee_expense=math.inf), "business_indicator['fee_expense']"),
+        (years(net_pnl_trading_book=["1", "x", "2"]), "business_indicator['net_pnl_trading_book']"),
         (years().drop(columns="fee_expense"), "business_indicator"),
         (years().iloc[:2], "business_indicator"),
     ],
@@ -90,6 +93,11 @@ def test_bad_business_indicator(frame: pd.DataFrame, argument: str) -> None:
     with pytest.raises(bs.InputError) as error:
         operational_risk(frame)
     assert error.value.argument == argument
+
+
+def test_a_negative_trading_result_is_allowed() -> None:
+    """Net P&L items are signed (OPE25.4): a loss year is a number like any other."""
+    assert operational_risk(years(net_pnl_trading_book=-5.0, fee_income=10.0))["bic"] >= 0
 
 
 def test_negative_losses_are_rejected() -> None:
