@@ -102,9 +102,9 @@ def _check_business_indicator(business_indicator: Any) -> pd.DataFrame:
     frame = business_indicator[list(BI_ITEMS)]
     if not all(dtype == np.float64 for dtype in frame.dtypes):
         frame = frame.apply(pd.to_numeric, errors="coerce")
-    values = frame.to_numpy(dtype=float)
+    numbers = frame.to_numpy(dtype=float)
     unsigned = [i for i, item in enumerate(BI_ITEMS) if item not in SIGNED_ITEMS]
-    if np.isfinite(values).all() and not (values[:, unsigned] < 0).any():
+    if np.isfinite(numbers).all() and not (numbers[:, unsigned] < 0).any():
         return frame  # every check below passes (one look at the numbers, not one per item)
     for item in BI_ITEMS:
         values = frame[item]
