@@ -171,9 +171,8 @@ def _immutable(value: Any, proven: dict[int, Any] | None = None) -> bool:
     cls: type = type(value)
     if cls in _EXACT_ATOMS:
         return True
-    if cls is tuple or cls is frozenset:  # the usual containers: no subclass of an atom
-        return all(type(item) in _EXACT_ATOMS or _immutable(item, proven) for item in value)
-    if isinstance(value, _ATOMS):
+    # The usual containers, tuple and frozenset, are no atom: the isinstance test is for the rest.
+    if cls is not tuple and cls is not frozenset and isinstance(value, _ATOMS):
         return True
     if isinstance(value, tuple | frozenset):
         return all(type(item) in _EXACT_ATOMS or _immutable(item, proven) for item in value)

@@ -381,8 +381,10 @@ def _same_cva(base: tuple[Any, ...], new: tuple[Any, ...], changed: frozenset[st
         if len(frame_base) == len(frame_new) and np.array_equal(rows_base, rows_new):
             # the same rows in the same places: compare the columns that may differ, on those rows
             rows = np.flatnonzero(rows_base)
-            if any(_rows_differ(frame_base[c], frame_new[c], rows) for c in columns):
-                return False
+            for c in columns:
+                differ = _differs(frame_base[c], frame_new[c], rows)
+                if differ is None or differ.any():
+                    return False
             continue
         a = frame_base.loc[rows_base].reset_index(drop=True)
         b = frame_new.loc[rows_new].reset_index(drop=True)
@@ -499,45 +501,31 @@ def _changed_rows(
     return changed
 
 
-def _rows_differ(a: pd.Series, b: pd.Series, rows: Any) -> bool:
-    """Whether two columns of the same length differ on ``rows`` (or in dtype)."""
-    import numpy as np
-    import pandas as pd
-
-    if not _same_dtype(a, b):
-        return True
-    if _shared(a, b):
-        return False
-    if isinstance(a.dtype, pd.CategoricalDtype):
-        return bool((a.array.codes[rows] != b.array.codes[rows]).any())
-    if isinstance(a.dtype, np.dtype) and a.dtype.kind in "fiub":
-        x, y = a.to_numpy()[rows], b.to_numpy()[rows]
-        if x.dtype.kind == "f":
-            x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
-        return bool((x != y).any())
-    differ = _differs(a.take(rows), b.take(rows))
-    return differ is None or bool(differ.any())
-
-
-def _differs(a: pd.Series, b: pd.Series) -> Any:
-    """Mask of the rows where two columns of the same length differ; None if their dtypes differ."""
+def _differs(a: pd.Series, b: pd.Series, rows: Any = None) -> Any:
+    """Mask of the rows (of ``rows`` only, if given) where two columns of the same length differ;
+    None if their dtypes differ."""
     import numpy as np
     import pandas as pd
 
     if not _same_dtype(a, b):
         return None
     if _shared(a, b):
-        return np.zeros(len(a), dtype=bool)
+        return np.zeros(len(a) if rows is None else len(rows), dtype=bool)
     if isinstance(a.dtype, pd.CategoricalDtype):
-        return a.cat.codes.to_numpy() != b.cat.codes.to_numpy()
-    if a.dtype.kind in "fiub":
+        x, y = a.array.codes, b.array.codes
+    elif a.dtype.kind in "fiub":
         x, y = a.to_numpy(), b.to_numpy()
-        if x.dtype.kind == "f":
-            x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
-        return x != y
-    missing = a.isna().to_numpy() & b.isna().to_numpy()
-    differ = np.asarray((a != b).to_numpy(dtype=object, na_value=True), dtype=bool)
-    return differ & ~missing
+    else:
+        if rows is not None:
+            a, b = a.take(rows), b.take(rows)
+        missing = a.isna().to_numpy() & b.isna().to_numpy()
+        differ = np.asarray((a != b).to_numpy(dtype=object, na_value=True), dtype=bool)
+        return differ & ~missing
+    if rows is not None:
+        x, y = x[rows], y[rows]
+    if x.dtype.kind == "f":
+        x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
+    return x != y
 
 
 def _split(base_rwa: pd.DataFrame, positions: pd.DataFrame, redo: Any) -> tuple[Any, bool] | None:
