@@ -13,26 +13,18 @@ import numpy as np
 import pandas as pd
 
 from banksim.positions.validation import validate_positions
-from banksim.positions.vocabulary import ECL_PRODUCTS, PRODUCTS, SIDES
+from banksim.positions.vocabulary import ECL_PRODUCTS
+from banksim.regulation._frame import is_in
 
 __all__ = ["ecl_exposures", "in_ecl_scope"]
 
 
 def in_ecl_scope(positions: pd.DataFrame) -> np.ndarray:
     """Assets and off-balance lines of the impairment products with a PD, or in default (methodology 12.9)."""
-    product = _code_in(positions["product"], [PRODUCTS.index(p) for p in ECL_PRODUCTS])
-    side = _code_in(positions["side"], [SIDES.index("asset"), SIDES.index("off_balance")])
+    product = is_in(positions, "product", *ECL_PRODUCTS)
+    side = is_in(positions, "side", "asset", "off_balance")
     rated = ~np.isnan(positions["pd"].to_numpy()) | positions["is_defaulted"].to_numpy()
     return np.asarray(product & side & rated)
-
-
-def _code_in(values: pd.Series, wanted: list[int]) -> np.ndarray:
-    """``np.isin(codes, wanted)`` for a categorical's codes, by a lookup table (code -1 and codes
-    outside ``wanted`` read False)."""
-    codes = values.cat.codes.to_numpy()
-    table = np.zeros(max(len(values.cat.categories), max(wanted) + 1) + 1, dtype=bool)
-    table[wanted] = True  # the last entry, which code -1 reads, stays False
-    return table[codes]
 
 
 def ecl_exposures(positions: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:

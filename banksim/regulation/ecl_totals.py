@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from banksim.regulation._frame import is_in
+
 __all__ = ["ecl_totals"]
 
 
@@ -22,7 +24,7 @@ def ecl_totals(lines: pd.DataFrame) -> dict[str, Any]:
     stage = lines["stage"].to_numpy()
     allowance = lines["loss_allowance"].to_numpy()
     ead = lines["ead_0"].to_numpy()
-    irb = _not_sa(lines["approach"]) if "approach" in lines else np.zeros(len(lines), bool)
+    irb = ~is_in(lines, "approach", "sa") if "approach" in lines else np.zeros(len(lines), bool)
     total_ead = float(ead.sum())
 
     def amount(mask: np.ndarray, values: np.ndarray = allowance) -> float:
@@ -40,12 +42,3 @@ def ecl_totals(lines: pd.DataFrame) -> dict[str, Any]:
         "sa_general_allowance": amount(~irb & (stage < 3)),
         "irb_allowance": amount(irb),
     }
-
-
-def _not_sa(approach: pd.Series) -> np.ndarray:
-    """The lines whose approach, as text, is not ``'sa'`` (a missing one is not): compared as pandas
-    strings (Arrow), not as a NumPy array of Python strings."""
-    text = approach.astype(str)
-    if text.dtype != "str":  # not pandas' string dtype: compare the NumPy array, as text
-        return np.asarray(text.to_numpy() != "sa", dtype=bool)
-    return np.asarray((text != "sa").to_numpy(), dtype=bool)
