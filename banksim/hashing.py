@@ -34,9 +34,12 @@ from banksim.recent import _copy_on_write
 
 __all__ = [
     "FRAME_MEMO_SIZE",
+    "FrameDigests",
     "KEY_SCHEME",
     "compute_params_hash",
+    "digests_as_of",
     "forget_frame",
+    "frame_digests",
     "frame_fingerprint",
     "content_marked",
     "frame_checked",
@@ -49,6 +52,7 @@ __all__ = [
     "remember_frame_copy",
     "remember_frame_key",
     "remember_key_as_of",
+    "remembered_digests",
     "series_fingerprint",
 ]
 
@@ -330,6 +334,49 @@ def _index_header(index: pd.Index, path: str) -> tuple[str, list[pd.Series]]:
     return f"index[{dtypes}]|{names}", as_series
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class FrameDigests:
+    """A frame's fingerprint by its parts (:func:`frame_digests`): its shape, each column's label,
+    dtype and values digest in order, and its index (a description and its levels' digests)."""
+
+    shape: tuple[int, int]
+    columns: tuple[tuple[str, str, bytes], ...]  # (label as encoded, dtype, values digest)
+    index: str
+    index_digests: tuple[bytes, ...]
+
+    def fingerprint(self) -> bytes:
+        """:func:`frame_fingerprint` of the frame."""
+        header = [
+            f"shape={self.shape}",
+            *(f"{label}:{dtype}" for label, dtype, _ in self.columns),
+            self.index,
+        ]
+        sink = xxhash.xxh3_128("\x1f".join(header).encode())
+        for _, _, digest in self.columns:
+            sink.update(digest)
+        for digest in self.index_digests:
+            sink.update(digest)
+        return sink.digest()
+
+    def key(self) -> str:
+        """``compute_params_hash`` of the frame."""
+        return _key_of(self.fingerprint())
+
+
+def frame_digests(frame: pd.DataFrame, *, path: str = "frame") -> FrameDigests:
+    """Return ``frame``'s fingerprint by its parts, one digest per column (see :class:`FrameDigests`):
+    two frames with the same rows share the digests of the columns they hold alike."""
+    columns = tuple(
+        (_check_label(label, path), str(series.dtype), _values_digest(series, f"{path}[{label!r}]"))
+        for label, series in frame.items()
+    )
+    index_text, index_columns = _index_header(frame.index, path)
+    index_digests = tuple(
+        _values_digest(level, f"{path}.index[{i}]") for i, level in enumerate(index_columns)
+    )
+    return FrameDigests(frame.shape, columns, index_text, index_digests)
+
+
 def frame_fingerprint(frame: pd.DataFrame, *, path: str = "frame") -> bytes:
     """Return a 16-byte content fingerprint of ``frame``.
 
@@ -337,19 +384,7 @@ def frame_fingerprint(frame: pd.DataFrame, *, path: str = "frame") -> bytes:
     floats) and the index (a RangeIndex by its bounds, any other index by its values and names).
     Copies, column re-selections, Arrow chunking and a Parquet round trip give the same bytes.
     """
-    header = [f"shape={frame.shape}"]
-    column_digests = []
-    for label, series in frame.items():
-        header.append(f"{_check_label(label, path)}:{series.dtype}")
-        column_digests.append(_values_digest(series, f"{path}[{label!r}]"))
-    index_text, index_columns = _index_header(frame.index, path)
-    header.append(index_text)
-    for i, level in enumerate(index_columns):
-        column_digests.append(_values_digest(level, f"{path}.index[{i}]"))
-    sink = xxhash.xxh3_128("\x1f".join(header).encode())
-    for digest in column_digests:
-        sink.update(digest)
-    return sink.digest()
+    return frame_digests(frame, path=path).fingerprint()
 
 
 def series_fingerprint(series: pd.Series, *, path: str = "series") -> bytes:
@@ -408,6 +443,7 @@ class _Entry:
     fingerprint: bytes | None
     key: str | None
     checks: tuple[Any, ...] = ()  # tokens of the checks the frame passed as it is (``mark_frame``)
+    digests: FrameDigests | None = None  # the fingerprint by parts, when the frame was hashed here
 
 
 def _parts(frame: pd.DataFrame) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
@@ -571,27 +607,45 @@ class _FrameMemo:
     def fingerprint(self, frame: pd.DataFrame, path: str) -> bytes:
         """``frame_fingerprint(frame)``, remembered."""
         known, seeded = self.lookup(frame)
-        return known if known is not None else self._hash(frame, path, seeded)[0]
+        if known is not None:
+            return known
+        fingerprint = self._hash(frame, path, seeded).fingerprint
+        assert fingerprint is not None  # set by _hash
+        return fingerprint
 
     def key(self, frame: pd.DataFrame, path: str) -> str:
         """``compute_params_hash(frame)``, remembered (or seeded)."""
         known, key = self.lookup(frame)
         if key is not None:
             return key
-        return _key_of(known) if known is not None else self._hash(frame, path, None)[1]
+        if known is not None:
+            return _key_of(known)
+        key = self._hash(frame, path, None).key
+        assert key is not None  # set by _hash
+        return key
 
-    def _hash(self, frame: pd.DataFrame, path: str, seeded: str | None) -> tuple[bytes, str]:
+    def digests(self, frame: pd.DataFrame, path: str) -> FrameDigests:
+        """``frame_digests(frame)``, remembered (a frame whose key was seeded is hashed once more)."""
+        entry = self._current(frame)
+        if entry is not None and entry.digests is not None:
+            return entry.digests
+        digests = self._hash(frame, path, None if entry is None else entry.key).digests
+        assert digests is not None  # set by _hash
+        return digests
+
+    def _hash(self, frame: pd.DataFrame, path: str, seeded: str | None) -> _Entry:
         known = self._current(frame)
         entry = self.snapshot(frame)
         if known is not None and _same_parts(known, entry):  # unchanged between the two looks
             entry.checks = known.checks
-        fingerprint = frame_fingerprint(frame, path=path)
+        digests = frame_digests(frame, path=path)
+        fingerprint = digests.fingerprint()
         key = _key_of(fingerprint)
         if seeded is not None and seeded != key:
             log.warning("%s was seeded with key %s but hashes to %s", path, seeded[:12], key[:12])
-        entry.fingerprint, entry.key = fingerprint, key
+        entry.fingerprint, entry.key, entry.digests = fingerprint, key, digests
         self.store(entry)
-        return fingerprint, key
+        return entry
 
 
 class _Locked:
@@ -628,7 +682,24 @@ def key_as_of(frame: pd.DataFrame, state: Any) -> str | None:
     return entry.key
 
 
-def remember_key_as_of(frame: pd.DataFrame, state: Any, key: str) -> None:
+def remembered_digests(frame: pd.DataFrame) -> FrameDigests:
+    """:func:`frame_digests` of ``frame``, from the memo if it holds them (and remembered there, with
+    the frame's key, if not): a table hashed here is not hashed again as the next step's argument."""
+    return _FRAMES.digests(frame, "frame")
+
+
+def digests_as_of(frame: pd.DataFrame, state: Any) -> FrameDigests | None:
+    """:func:`frame_digests` of ``frame`` as it was at ``state`` (:func:`frame_state`), if the memo
+    holds them (the frame was hashed here) and nothing was written to it since; else None."""
+    entry = _FRAMES._current(frame)
+    if entry is None or entry.digests is None or not _same_parts(entry, state):
+        return None
+    return entry.digests
+
+
+def remember_key_as_of(
+    frame: pd.DataFrame, state: Any, key: str, digests: FrameDigests | None = None
+) -> None:
     """Seed the memo: ``frame`` as it was at ``state`` (:func:`frame_state`) hashes to ``key``; nothing
     is seeded if the frame was written to since, or its key is known already.
 
@@ -642,7 +713,7 @@ def remember_key_as_of(frame: pd.DataFrame, state: Any, key: str) -> None:
         return
     if known is not None and _same_parts(known, state):
         state.checks = known.checks
-    state.key = key
+    state.key, state.digests = key, digests
     _FRAMES.store(state)
 
 

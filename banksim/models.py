@@ -59,6 +59,7 @@ class Simulation(Base):
     __table_args__ = (
         Index("ix_simulations_kind_params_hash", "kind", "params_hash", unique=True),
         Index("ix_simulations_content_hash", "content_hash"),
+        Index("ix_simulations_base_id", "base_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -76,6 +77,9 @@ class Simulation(Base):
     # A table's key as an argument of a cached call, so a result can name the results it was
     # computed from (banksim.lineage); None for dicts and rows written before revision 0002.
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    # A table stored as the columns it changes against the table in this row (banksim.store.shared,
+    # data_format "parquet+base"); None for a table stored whole. Revision 0004.
+    base_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class Artifact(Base):

@@ -32,16 +32,18 @@ __all__ = [
     "check_storable",
     "checksum_of",
     "decode",
+    "decode_table",
     "encode_bytes",
     "encode_dataframe",
     "encode_dict",
+    "parquet_bytes",
 ]
 
 CHECKSUM_ALGORITHM = "xxh3_128"
 # LZ4 (LZ4_RAW in the file): smaller than snappy on banksim frames (35 vs 40 MB for 1M positions)
 # and faster to read back (bench/bench_store.py); every Parquet reader since 2021 reads it.
 PARQUET_COMPRESSION = "lz4"
-FORMATS = ("parquet", "json", "blob")
+FORMATS = ("parquet", "json", "blob", "parquet+base")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Payload:
     checksum: str
     row_count: int | None
     content_hash: str | None = None  # a table's key as an argument (compute_params_hash): lineage
+    base_id: str | None = None  # a table stored as its columns that differ from this row's (store.shared)
+    base_checksum: str | None = None  # the checksum of that row's payload when this was encoded
 
     @property
     def size_bytes(self) -> int:
@@ -105,11 +109,31 @@ def encode_dataframe(
     the caller computed meanwhile for the table ``frame`` is a copy of): it is then not hashed again.
     """
     _check_labels(frame, argument)
+    buffer = parquet_bytes(frame, argument)
+    key = known_key() if known_key is not None else None
+    if key is not None:
+        try:
+            remember_frame_key(frame, key)
+        except InputError:  # the frame hashed to another key: hashed again below
+            log.warning("%s: the key given for it is not its content's; hashing it", argument)
+    return Payload("parquet", buffer, checksum_of(buffer), len(frame), content_hash(frame))
+
+
+def parquet_bytes(
+    frame: pd.DataFrame,
+    argument: str = "df",
+    index: bool | None = None,
+    metadata: dict[bytes, bytes] | None = None,
+) -> pa.Buffer:
+    """``frame`` as Parquet (LZ4) bytes, with ``metadata`` added to the schema's; ``index`` as
+    ``Table.from_pandas``'s ``preserve_index`` (None: a RangeIndex by its bounds, any other as columns)."""
     try:
-        table = pa.Table.from_pandas(frame, preserve_index=None)
+        table = pa.Table.from_pandas(frame, preserve_index=index)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
         raise InputError(argument, f"cannot be stored as Parquet: {exc}") from exc
     table = _remember_categories(frame, table)
+    if metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     sink = pa.BufferOutputStream()
     # No min/max statistics: a cached table is one row group up to ~1M rows, so no reader (DuckDB,
     # pyarrow) could skip anything with them; writing them costs a third of the encoding (100k
@@ -121,14 +145,7 @@ def encode_dataframe(
         use_dictionary=_dictionary_columns(table),
         write_statistics=False,
     )
-    buffer = sink.getvalue()
-    key = known_key() if known_key is not None else None
-    if key is not None:
-        try:
-            remember_frame_key(frame, key)
-        except InputError:  # the frame hashed to another key: hashed again below
-            log.warning("%s: the key given for it is not its content's; hashing it", argument)
-    return Payload("parquet", buffer, checksum_of(buffer), len(frame), content_hash(frame))
+    return sink.getvalue()
 
 
 def _check_labels(frame: pd.DataFrame, argument: str) -> None:
@@ -244,21 +261,8 @@ def decode(format: str, data: Any, content_hash: str | None = None) -> Any:
     so passing it to the next cached step hashes nothing.
     """
     if format == "parquet":
-        # ParquetFile.read gives one chunk per row group; read_table (the dataset reader) splits
-        # columns into 128k-row chunks that to_pandas must then stitch (about 2x slower here).
-        reader = pq.ParquetFile(pa.BufferReader(data))
-        # A small table reads in this thread: handing ~85 small columns to the thread pool costs
-        # more than it saves (10k positions 5.2 ms wall single-threaded, 5.9 with the pool; 100k
-        # 29 vs 32 on a busy 2-core machine, whose pool threads wait for a core).
-        table = reader.read(use_threads=reader.metadata.num_rows > PLAIN_MAX_ROWS)
-        frame = _plain_frame(table)
-        # A plain frame has no object columns (each column's metadata was checked): it keeps its
-        # key if it has columns, without reading the metadata again.
-        keeps_key = frame is not None and frame.shape[1] > 0
-        if frame is None:
-            frame = _restore_categories(table, _writable(table.to_pandas()))
-            keeps_key = content_hash is not None and _keeps_its_key(table, frame)
-        if content_hash is not None and keeps_key:
+        frame, exact = decode_table(data)
+        if content_hash is not None and exact:
             remember_frame_key(frame, content_hash)
         return frame
     if format == "json":
@@ -266,6 +270,25 @@ def decode(format: str, data: Any, content_hash: str | None = None) -> Any:
     if format == "blob":
         return bytes(data)
     raise ValueError(f"unknown payload format {format!r}")
+
+
+def decode_table(data: Any) -> tuple[pd.DataFrame, bool]:
+    """A Parquet payload as a DataFrame, and whether it is exactly the frame that was encoded
+    (it then has the encoded frame's key; see :func:`_keeps_its_key`)."""
+    # ParquetFile.read gives one chunk per row group; read_table (the dataset reader) splits
+    # columns into 128k-row chunks that to_pandas must then stitch (about 2x slower here).
+    reader = pq.ParquetFile(pa.BufferReader(data))
+    # A small table reads in this thread: handing ~85 small columns to the thread pool costs
+    # more than it saves (10k positions 5.2 ms wall single-threaded, 5.9 with the pool; 100k
+    # 29 vs 32 on a busy 2-core machine, whose pool threads wait for a core).
+    table = reader.read(use_threads=reader.metadata.num_rows > PLAIN_MAX_ROWS)
+    frame = _plain_frame(table)
+    if frame is not None:
+        # A plain frame has no object columns (each column's metadata was checked): it keeps its
+        # key if it has columns, without reading the metadata again.
+        return frame, frame.shape[1] > 0
+    frame = _restore_categories(table, _writable(table.to_pandas()))
+    return frame, _keeps_its_key(table, frame)
 
 
 def _keeps_its_key(table: pa.Table, frame: pd.DataFrame) -> bool:

@@ -24,6 +24,8 @@ from sqlalchemy import select
 from banksim.errors import InputError
 from banksim.lineage import edges_between
 from banksim.store import CONFIGURATIONS, SIMULATIONS, Row, Store, check_kind, get_store
+from banksim.store.shared import FORMAT as SHARED_FORMAT
+from banksim.store.shared import described_base
 
 __all__ = [
     "connect",
@@ -99,6 +101,7 @@ def _stored_rows(store: Store) -> tuple[list[Any], list[Any]]:
                 SIMULATIONS.c.size_bytes,
                 SIMULATIONS.c.content_hash,
                 SIMULATIONS.c.created_at,
+                SIMULATIONS.c.base_id,
             )
         ).all()
         configurations = conn.execute(
@@ -132,10 +135,10 @@ def _kind_view(
 ) -> None:
     """The view of one kind: its Parquet payloads, or its JSON payloads flattened to columns."""
     formats = {entry.data_format for entry in entries}
-    if "parquet" in formats:
-        if len(formats) > 1:
+    if formats & TABLE_FORMATS:
+        if formats - TABLE_FORMATS:
             log.warning("bs.query: kind %r holds tables and dicts; its view shows the tables", kind)
-        tables = [e for e in entries if e.data_format == "parquet"]
+        tables = [e for e in entries if e.data_format in TABLE_FORMATS]
         _parquet_view(connection, store, source, kind, tables, read_only)
     elif "json" in formats:
         records = []
@@ -165,6 +168,11 @@ def _parquet_view(
         )
     ]
     parts = []
+    shared = [e for e in entries if e.data_format == SHARED_FORMAT]
+    if shared:
+        connection.register(f"{source}_shared", _shared_tables(store, kind, shared))
+        parts.append(f'SELECT * FROM "{source}_shared"')
+    entries = [e for e in entries if e.data_format != SHARED_FORMAT]
     paths = [e.data_path for e in entries if e.data_path]
     if paths and read_only:
         parts.append(_files_through_arrow(connection, store, f"{source}_files", kind, paths))
@@ -185,6 +193,43 @@ def _parquet_view(
         parts.append(f'SELECT * FROM "{source}_blobs"')
     if parts:
         connection.execute(f'CREATE VIEW "{kind}" AS ' + " UNION ALL BY NAME ".join(parts))
+
+
+def _shared_tables(store: Store, kind: str, entries: list[Any]) -> pa.Table:
+    """Tables stored as the columns they change (:mod:`banksim.store.shared`), each completed from
+    its base's columns (read once, shared between them, not copied), with its ``params_hash``."""
+    bases: dict[str, pa.Table | None] = {}
+    tables = []
+    for entry in entries:
+        data = store.payload_bytes(Row.of(entry, kind, entry.params_hash), entry.data_blob)
+        if entry.base_id not in bases:
+            bases[entry.base_id] = _base_table(store, entry.base_id)
+        base = bases[entry.base_id]
+        described = described_base(data) if data is not None else None
+        if data is None or base is None or described is None or base.schema.metadata is None:
+            continue
+        if described["base_checksum"] != base.schema.metadata.get(b"banksim.checksum", b"").decode():
+            log.warning("bs.query: a %s table's base changed since it was stored; it is left out", kind)
+            continue
+        part = pq.read_table(pa.BufferReader(data))
+        names = base.column_names
+        columns = [part.column(name) if name in part.column_names else base.column(name) for name in names]
+        table = pa.table(columns, names=names)
+        tables.append(table.append_column("params_hash", pa.array([entry.params_hash] * table.num_rows)))
+    if not tables:
+        return pa.table({"params_hash": pa.array([], pa.string())})
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+def _base_table(store: Store, base_id: str) -> pa.Table | None:
+    """The whole table stored in row ``base_id``, its checksum in its schema's metadata; None if it
+    is gone or damaged."""
+    row, blob = store.row_by_id(base_id)
+    data = None if row is None or row.data_format != "parquet" else store.payload_bytes(row, blob)
+    if row is None or data is None:
+        return None
+    table = pq.read_table(pa.BufferReader(data))
+    return table.replace_schema_metadata({b"banksim.checksum": row.checksum.encode()})
 
 
 def _files_through_arrow(connection: Any, store: Store, source: str, kind: str, paths: list[str]) -> str:
@@ -208,6 +253,7 @@ def _files_through_arrow(connection: Any, store: Store, source: str, kind: str, 
 
 
 KEY_SCHEMA = pa.schema([("params_hash", pa.string())])
+TABLE_FORMATS = frozenset({"parquet", SHARED_FORMAT})
 
 
 def _configurations_frame(rows: Sequence[Any]) -> pd.DataFrame:

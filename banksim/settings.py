@@ -30,6 +30,7 @@ DEFAULTS = {
     "LOG_LEVEL": "INFO",
     "MEMORY_CACHE_MB": "1024",
     "WRITE_BEHIND_MB": "1024",
+    "SHARE_COLUMNS": "true",
 }
 ARTIFACT_STORES = ("file", "db")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -95,6 +96,10 @@ class Settings:
     write_behind_mb : int
         MiB of computed results that may wait to be written on a background thread while the
         caller goes on (``WRITE_BEHIND_MB``); 0 writes every result before returning it.
+    share_columns : bool
+        Store a result table that repeats most columns of a table stored lately (a
+        stressed scenario's against the baseline's) as the columns it changes (``SHARE_COLUMNS``);
+        false stores every table whole. See :mod:`banksim.store.shared`.
     """
 
     db_url: str = DEFAULTS["DB_URL"]
@@ -103,8 +108,11 @@ class Settings:
     log_level: str = DEFAULTS["LOG_LEVEL"]
     memory_cache_mb: int = int(DEFAULTS["MEMORY_CACHE_MB"])
     write_behind_mb: int = int(DEFAULTS["WRITE_BEHIND_MB"])
+    share_columns: bool = True
 
     def __post_init__(self) -> None:
+        if not isinstance(self.share_columns, bool):
+            raise InputError("SHARE_COLUMNS", f"expected true or false, got {self.share_columns!r}")
         _check_mib("MEMORY_CACHE_MB", self.memory_cache_mb, "the in-memory tier off")
         _check_mib(
             "WRITE_BEHIND_MB", self.write_behind_mb, "write-behind off: results are written before returning"
@@ -121,7 +129,8 @@ class Settings:
         return (
             f"Settings(db_url={mask_url(self.db_url)!r}, artifact_store={self.artifact_store!r}, "
             f"artifact_path={mask_url(self.artifact_path)!r}, log_level={self.log_level!r}, "
-            f"memory_cache_mb={self.memory_cache_mb!r}, write_behind_mb={self.write_behind_mb!r})"
+            f"memory_cache_mb={self.memory_cache_mb!r}, write_behind_mb={self.write_behind_mb!r}, "
+            f"share_columns={self.share_columns!r})"
         )
 
 
@@ -265,6 +274,7 @@ def _resolved(
         log_level=values["LOG_LEVEL"].strip().upper(),
         memory_cache_mb=_whole_number("MEMORY_CACHE_MB", values["MEMORY_CACHE_MB"]),
         write_behind_mb=_whole_number("WRITE_BEHIND_MB", values["WRITE_BEHIND_MB"]),
+        share_columns=_switch("SHARE_COLUMNS", values["SHARE_COLUMNS"]),
     )
 
 
@@ -296,6 +306,19 @@ def _whole_number(name: str, text: str) -> int:
         ) from None
 
 
+_SWITCHES = {
+    **dict.fromkeys(("true", "1", "yes", "on"), True),
+    **dict.fromkeys(("false", "0", "no", "off"), False),
+}
+
+
+def _switch(name: str, text: str) -> bool:
+    try:
+        return _SWITCHES[text.strip().lower()]
+    except KeyError:
+        raise InputError(name, f"{text!r} is not a switch", allowed=sorted(_SWITCHES)) from None
+
+
 @contextlib.contextmanager
 def override_settings(**changes: Any) -> Iterator[Settings]:
     """Use other settings inside a ``with`` block.
@@ -304,7 +327,7 @@ def override_settings(**changes: Any) -> Iterator[Settings]:
     ----------
     **changes
         Field names of :class:`Settings` (``db_url``, ``artifact_store``, ``artifact_path``,
-        ``log_level``, ``memory_cache_mb``, ``write_behind_mb``) and their new values.
+        ``log_level``, ``memory_cache_mb``, ``write_behind_mb``, ``share_columns``) and their new values.
 
     Examples
     --------

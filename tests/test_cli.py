@@ -28,7 +28,7 @@ def configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 def test_cache_commands(configured: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "upgrade"]) == 0
-    assert "0003_leases" in capsys.readouterr().out
+    assert "0004_shared_columns" in capsys.readouterr().out
     assert main(["cache", "ls"]) == 0
     assert "the cache is empty" in capsys.readouterr().out
     bs.get_store().save_dict("summary", "k1", {"a": 1})

@@ -45,17 +45,18 @@ def fresh_key(frame: pd.DataFrame) -> str:
 
 
 class Spy:
-    """Counts the real fingerprint calls made for one frame object."""
+    """Counts the real reads of one frame object's content (``frame_digests``, which every
+    fingerprint of a frame goes through)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.frames: list[int] = []
-        real = hashing.frame_fingerprint
+        real = hashing.frame_digests
 
-        def counting(frame: pd.DataFrame, *args: Any, **kwargs: Any) -> bytes:
+        def counting(frame: pd.DataFrame, *args: Any, **kwargs: Any) -> hashing.FrameDigests:
             self.frames.append(id(frame))
             return real(frame, *args, **kwargs)
 
-        monkeypatch.setattr(hashing, "frame_fingerprint", counting)
+        monkeypatch.setattr(hashing, "frame_digests", counting)
 
     def calls(self, frame: pd.DataFrame) -> int:
         return self.frames.count(id(frame))

@@ -308,7 +308,7 @@ def test_store_repr_masks_the_password() -> None:
 def test_an_empty_database_is_brought_to_head_on_first_use(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     store = bs.Store(url, artifact_path=tmp_path / "a")
-    assert store.current_revision() == "0003_leases"
+    assert store.current_revision() == "0004_shared_columns"
     with store.transaction() as conn:
         tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
     assert {"configurations", "simulations", "artifacts", "alembic_version"} <= tables
@@ -316,7 +316,7 @@ def test_an_empty_database_is_brought_to_head_on_first_use(tmp_path: Path) -> No
 
 def test_postgres_empty_database_is_brought_to_head(pg_database_url: str, tmp_path: Path) -> None:
     store = bs.Store(pg_database_url, artifact_path=tmp_path)
-    assert store.current_revision() == "0003_leases"
+    assert store.current_revision() == "0004_shared_columns"
     store.save_dict("summary", "pg", {"ok": True})
     assert store.load_dict("summary", "pg") == {"ok": True}
     with store.transaction(write=True) as conn:
@@ -343,7 +343,7 @@ def test_command_line_migrations(tmp_path: Path, command: list[str]) -> None:
     done = subprocess.run([str(executable), *command[1:]], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     store = bs.Store(url, artifact_path=tmp_path / "a", migrate=False)
-    assert store.current_revision() == "0003_leases"
+    assert store.current_revision() == "0004_shared_columns"
 
 
 @bs.cached(kind="block", parts=("lines", "summary"))
@@ -411,7 +411,7 @@ def test_a_store_at_the_first_revision_is_upgraded_with_its_data(tmp_path: Path)
         )
     old.close()
     store = bs.Store(url, artifact_path=tmp_path / "a")  # opening brings it to head
-    assert store.current_revision() == "0003_leases"
+    assert store.current_revision() == "0004_shared_columns"
     assert store.load_dict("summary", "k") == {}
     store.save_dataframe("positions", "k", pd.DataFrame({"a": [1.0]}))
     with store.transaction() as conn:

@@ -399,6 +399,37 @@ def test_a_forked_worker_drains_its_pending_writes_before_it_exits(tmp_path: Pat
     store.close()
 
 
+def _count_hashes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
+    """The shapes of the tables hashed from now on (every table's hash reads its columns through
+    ``frame_digests``: the key's, and the store's comparison with tables stored earlier)."""
+    from banksim import hashing
+
+    hashed: list[tuple[int, ...]] = []
+    real = hashing.frame_digests
+
+    def counting(frame: pd.DataFrame, **kwargs: object) -> hashing.FrameDigests:
+        hashed.append(frame.shape)
+        return real(frame, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hashing, "frame_digests", counting)
+    return hashed
+
+
+def test_a_result_written_before_returning_is_hashed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from banksim import hashing
+
+    hashed = _count_hashes(monkeypatch)
+    store = Store(f"sqlite:///{tmp_path / 'sync.db'}", "file", tmp_path / "a", write_behind_mb=0)
+    with bs.use_store(store):
+        frame, hit = block(4_321)
+        key = hashing.compute_params_hash(frame)  # the next step's key
+    store.close()
+    assert hit is False and hashed.count((4_321, 2)) == 1
+    assert key == hashing.compute_params_hash(frame.copy(deep=True))
+
+
 @pytest.mark.parametrize("caller_first", [True, False])
 def test_a_result_is_hashed_once_by_the_caller_or_the_writer(
     wb_store: Store, monkeypatch: pytest.MonkeyPatch, caller_first: bool
@@ -408,14 +439,7 @@ def test_a_result_is_hashed_once_by_the_caller_or_the_writer(
     the stored row's content hash is that key."""
     from banksim import hashing
 
-    hashed: list[tuple[int, ...]] = []
-    real = hashing.frame_fingerprint
-
-    def counting(frame: pd.DataFrame, **kwargs: object) -> bytes:
-        hashed.append(frame.shape)
-        return real(frame, **kwargs)
-
-    monkeypatch.setattr(hashing, "frame_fingerprint", counting)
+    hashed = _count_hashes(monkeypatch)
     gate = Gate(monkeypatch)
     frame, hit = block(4_321)
     assert hit is False

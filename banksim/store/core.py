@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from banksim import payloads
-from banksim.errors import InputError, StoreError
-from banksim.hashing import frame_state, key_as_of, remember_key_as_of
+from banksim import hashing, payloads
+from banksim.errors import BanksimError, InputError, StoreError
+from banksim.hashing import FrameDigests, frame_state, key_as_of, known_frame_key, remember_key_as_of
 from banksim.recent import RecentPayloads, footprint, private_copy
 from banksim.settings import ARTIFACT_STORES, check_db_url, get_settings, mask_secrets, mask_url
 
-from . import schema
+from . import schema, shared
 from .backends import DatabaseBlobs, LocalFiles, PayloadBackend, Unreadable, file_backend
 from .engine import config_lock_key, lock_key
 from .names import check_key, check_kind, check_lease_seconds, check_mime, check_name
@@ -74,6 +74,11 @@ class Store:
         MiB of computed results that may wait to be written while the caller goes on (see
         :meth:`save_result`); default from the ``WRITE_BEHIND_MB`` setting, 0 to write before
         returning.
+    share_columns : bool, optional
+        Store a result table that repeats most columns of a table stored a moment before (a
+        stressed scenario's against the baseline's) as the columns it changes, its row pointing at
+        the other for the rest (:mod:`banksim.store.shared`); default from the
+        ``SHARE_COLUMNS`` setting. ``False`` stores every table whole.
 
     Examples
     --------
@@ -91,6 +96,7 @@ class Store:
         memory_cache_mb: int | None = None,
         lease_seconds: float = 30.0,
         write_behind_mb: int | None = None,
+        share_columns: bool | None = None,
     ) -> None:
         check_db_url(db_url, "db_url")
         if artifact_store not in ARTIFACT_STORES:
@@ -120,6 +126,10 @@ class Store:
             write_behind_mb = get_settings().write_behind_mb
         self.write_queue = Writer(write_behind_mb * 2**20) if write_behind_mb else None
         self.lease_seconds = check_lease_seconds(lease_seconds)
+        # The tables of each kind lately written or read whole: bases of the next ones (None: off).
+        if share_columns is None:
+            share_columns = get_settings().share_columns
+        self.bases = shared.Bases() if share_columns else None
         self._verified_files: dict[str, tuple[Any, ...]] = {}  # data_path -> _file_state
         all_stores.add(self)
         if migrate:
@@ -240,10 +250,59 @@ class Store:
         if data is None or data is _DAMAGED:
             return data
         try:
+            if row.data_format == shared.FORMAT:
+                return self._read_shared(row, data)
             return payloads.decode(row.data_format, data, row.content_hash)
         except Exception as exc:
             log.warning("payload %s could not be decoded (%s): %s", row.id, self._where(row), exc)
             return _DAMAGED
+
+    def _read_shared(self, row: Row, data: Any) -> Any:
+        """A table stored as the columns it changes (:mod:`banksim.store.shared`), completed from its
+        base; ``_DAMAGED`` (logged) if the base is gone, changed or damaged."""
+        base_row, blob = self.row_by_id(row.base_id)
+        expected = shared.described_base(data)["base_checksum"]
+        if base_row is None or base_row.data_format != "parquet" or base_row.checksum != expected:
+            log.warning("payload %s: its base (row %s) is gone or was rewritten", row.id, row.base_id)
+            return _DAMAGED
+        base = self.recent.get(base_row.id, base_row.checksum)
+        if base is None:
+            base = self._read(base_row, blob)
+            if base is None:  # its file went a moment ago (rewritten or purged): the caller looks again
+                return None
+            if base is _DAMAGED:  # removed (logged), and the tables stored against it with it
+                self._discard(table_of("simulations"), base_row)
+                return _DAMAGED
+            if self.recent.limit_bytes:
+                nbytes = footprint(base, base_row.size_bytes)
+                base = self.recent.put(base_row.id, base_row.checksum, base, nbytes)
+        exact = base_row.content_hash is not None and known_frame_key(base) == base_row.content_hash
+        return shared.decode(data, base, exact, row.content_hash)
+
+    def row_by_id(self, row_id: str | None) -> tuple[Row | None, bytes | None]:
+        """The ``simulations`` row ``row_id`` and its blob (None for a file), or (None, None)."""
+        from sqlalchemy import select
+
+        from .rows import SIMULATIONS
+
+        if row_id is None:
+            return None, None
+        columns = [SIMULATIONS.c[name] for name in _ROW_COLUMNS]
+        with self.transaction() as conn:
+            found = conn.execute(select(*columns).where(SIMULATIONS.c.id == row_id)).first()
+            if found is None:
+                return None, None
+            blob = None
+            if found.data_path is None:
+                blob = conn.execute(
+                    select(SIMULATIONS.c.data_blob).where(SIMULATIONS.c.id == row_id)
+                ).scalar()
+        return Row.of(found, found.kind, found.params_hash), blob
+
+    def payload_bytes(self, row: Row, blob: bytes | None = None) -> Any | None:
+        """The bytes of a row's payload (its file, or ``blob``) if they match its checksum, else None."""
+        data = self._verified_bytes(row, blob)
+        return None if data is _DAMAGED else data
 
     def _verified_bytes(self, row: Row, blob: bytes | None) -> Any:
         """The payload's bytes if they match the row's checksum; ``None`` if its file is
@@ -276,6 +335,8 @@ class Store:
         size and modification time are unchanged. A missing file reads as False and is left
         alone: its row may have been replaced or purged a moment ago.
         """
+        if row.base_id is not None and not self._base_intact(row):
+            return False
         if row.data_path is not None:
             seen = self._file_state(row)
             if seen is None:
@@ -286,6 +347,12 @@ class Store:
             return True
         self._discard(table if table is not None else table_of("simulations"), row)  # logged
         return False
+
+    def _base_intact(self, row: Row) -> bool:
+        """The base of a shared-columns row is stored whole and intact (whether it is the table the
+        row was stored against is checked on reading: its checksum is inside the payload)."""
+        base_row, blob = self.row_by_id(row.base_id)
+        return base_row is not None and base_row.base_id is None and self.payload_intact(base_row, blob)
 
     def _file_state(self, row: Row) -> tuple[Any, ...] | None:
         """What identifies a payload file's current content without reading it (see
@@ -378,6 +445,9 @@ class Store:
             if configuration is not None:
                 lock_keys.append(config_lock_key(configuration["params_hash"]))
             with self.transaction(write=True, lock_keys=lock_keys) as conn:
+                for _table, _key, payload, _extra in writes:
+                    if payload.base_id is not None:
+                        shared.check_base(conn, payload)
                 ids, replaced = [], []
                 for (table, key, payload, extra), path in zip(writes, staged, strict=True):
                     row_id, old_path = self._put(conn, table, key, payload, {**extra, "data_path": path})
@@ -447,6 +517,12 @@ class Store:
                 if value is _DAMAGED:
                     self._discard(table_of(table), row)
                     return None
+                if (
+                    self.bases is not None
+                    and row.data_format == "parquet"
+                    and isinstance(value, pd.DataFrame)
+                ):
+                    self.bases.read(name, row.id, row.checksum, value, row.content_hash)
                 if self.recent.limit_bytes:
                     value = self.recent.put(row.id, row.checksum, value, footprint(value, row.size_bytes))
             return (value, row.mime_type) if table == "artifacts" else value
@@ -462,8 +538,14 @@ class Store:
 
         with self.transaction(write=True, lock_keys=[lock_key(table, row.name, row.params_hash)]) as conn:
             deleted = conn.execute(delete(table).where(*same_payload(table, row))).rowcount
+            dependents = (
+                shared.delete_dependents(conn, [row.id]) if deleted and table.name == "simulations" else []
+            )
         if deleted:
-            self.files.remove(row.data_path)
+            if self.bases is not None:
+                self.bases.forget(row.id)
+            for path in [row.data_path, *dependents]:
+                self.files.remove(path)
 
     # -- the persistence API --------------------------------------------------------------------
     def save_dataframe(self, kind: str, params_hash: str, df: pd.DataFrame) -> str:
@@ -633,17 +715,57 @@ class Store:
         origins: Sequence[tuple[pd.DataFrame, Any] | None] | None = None,
     ) -> None:
         origins = origins or [None] * len(parts)
-        encoded = [
-            (name, _encode(value, label, origin), mime)
-            for (name, value, mime), origin in zip(parts, origins, strict=True)
+        tables = [
+            self._encode_part(name, value, label, origin)
+            for (name, value, _), origin in zip(parts, origins, strict=True)
         ]
+        encoded = [(name, payload, mime) for (name, _, mime), (payload, _) in zip(parts, tables, strict=True)]
         for (_, payload, _), origin in zip(encoded, origins, strict=True):
             if origin is not None and payload.content_hash is not None:  # the caller's table's key too
                 remember_key_as_of(origin[0], origin[1], payload.content_hash)
-        ids = self.save_entry(params_hash, configuration, encoded)
+        try:
+            ids = self.save_entry(params_hash, configuration, encoded)
+        except shared.BaseGone:  # a base was removed or rewritten since it was chosen: store them whole
+            for _, payload, _ in encoded:
+                if payload.base_id is not None and self.bases is not None:
+                    self.bases.forget(payload.base_id)
+            encoded = [
+                (name, _encode(value, label) if payload.base_id is not None else payload, mime)
+                for (name, value, mime), (_, payload, _) in zip(parts, encoded, strict=True)
+            ]
+            ids = self.save_entry(params_hash, configuration, encoded)
+        if self.bases is not None:
+            for (name, payload, _), (_, digests), row_id in zip(encoded, tables, ids, strict=True):
+                if payload.format == "parquet" and digests is not None:
+                    self.bases.wrote(name, row_id, payload.checksum, digests)
         if self.recent.limit_bytes:
             for (_, payload, _), (_, value, _), row_id in zip(encoded, parts, ids, strict=True):
                 self.recent.put(row_id, payload.checksum, value, footprint(value, payload.size_bytes))
+
+    def _encode_part(
+        self, kind: str, value: Any, label: str, origin: tuple[pd.DataFrame, Any] | None
+    ) -> tuple[payloads.Payload, FrameDigests | None]:
+        """A result part's payload, and a table's digests when they were taken: a table that shares
+        most of its columns with a table stored lately is stored as the columns it changes.
+
+        A table is hashed once: the caller's hash (``origin``, see :meth:`save_result`) is used if it
+        came first, else the hash taken here becomes the caller's table's too.
+        """
+        if self.bases is None or not isinstance(value, pd.DataFrame) or len(value) < shared.MIN_ROWS:
+            return _encode(value, label, origin), None
+        try:
+            if origin is None:  # written before returning: ``value`` is the caller's table itself
+                digests = hashing.remembered_digests(value)
+            else:
+                digests = hashing.digests_as_of(*origin) or hashing.frame_digests(value)
+                remember_key_as_of(*origin, digests.key(), digests)
+        except BanksimError:  # a column the key cannot cover: stored whole, as ever
+            return _encode(value, label, origin), None
+        chosen = self.bases.choose(kind, digests)
+        if chosen is not None:
+            return shared.encode(value, *chosen, digests), digests
+        payload = payloads.encode_dataframe(value, label, known_key=digests.key)
+        return payload, digests
 
     def save_entry(
         self,
@@ -690,7 +812,8 @@ class Store:
         with self.transaction() as conn:
             found = conn.execute(
                 select(
-                    table.c.id, table.c.data_path, table.c.checksum, table.c.size_bytes, table.c.created_at
+                    *(table.c[c] for c in ("id", "data_path", "checksum", "size_bytes", "created_at")),
+                    *(() if blob else (table.c.data_format, table.c.base_id)),
                 ).where(table.c.params_hash == params_hash, name_column == name)
             ).first()
             if found is None:
@@ -759,6 +882,13 @@ class Store:
         if grace is None:
             return maintenance.remove_orphans(self, dry_run=dry_run)
         return maintenance.remove_orphans(self, dry_run=dry_run, grace=grace)
+
+
+# What _row_by_id reads of a row: every column but the blob.
+_ROW_COLUMNS = (
+    "id", "kind", "params_hash", "data_format", "data_path", "row_count", "size_bytes", "checksum",
+    "code_version", "library_versions", "created_at", "content_hash", "base_id",
+)  # fmt: skip
 
 
 def _encode(value: Any, label: str, origin: tuple[pd.DataFrame, Any] | None = None) -> payloads.Payload:

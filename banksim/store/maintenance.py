@@ -21,6 +21,7 @@ from .backends import payload_relative
 from .engine import config_lock_key, lock_key
 from .names import parse_age, parse_size
 from .rows import ARTIFACTS, CONFIGURATIONS, SIMULATIONS, Row, table_of
+from .shared import delete_dependents
 
 if TYPE_CHECKING:
     from .core import Store
@@ -56,15 +57,17 @@ def verify(store: Store, kind: str | None = None, *, dry_run: bool = False) -> p
     -------
     pandas.DataFrame
         One row per damaged payload (``table``, ``kind``, ``params_hash``, ``location``,
-        ``problem``: ``"missing"``, ``"checksum"`` (also: unreadable) or ``"outside"`` (a
-        path that leads out of the store; nothing there is touched)), removed unless
-        ``dry_run``.
+        ``problem``: ``"missing"``, ``"checksum"`` (also: unreadable), ``"base"`` (a table
+        stored as the columns it changes whose base row is gone, :mod:`banksim.store.shared`) or
+        ``"outside"`` (a path that leads out of the store; nothing there is touched)), removed
+        unless ``dry_run``.
     """
     problems = []
     for table, name_column in ((SIMULATIONS, SIMULATIONS.c.kind), (ARTIFACTS, ARTIFACTS.c.name)):
         query = select(
             table.c.id, name_column.label("kind"), table.c.params_hash, table.c.data_path,
             table.c.checksum, table.c.size_bytes, table.c.created_at,
+            *((table.c.base_id,) if table is SIMULATIONS else ()),
         )  # fmt: skip
         if kind is not None:
             query = query.where(name_column == kind)
@@ -80,10 +83,12 @@ def verify(store: Store, kind: str | None = None, *, dry_run: bool = False) -> p
                 problem = "outside"
             elif row.data_path is not None and store._file_state(row) is None:
                 problem = "missing"
-            elif store._checksum_matches(row, blob):
-                continue
-            else:
+            elif not store._checksum_matches(row, blob):
                 problem = "checksum"
+            elif row.base_id is not None and store.row_by_id(row.base_id)[0] is None:
+                problem = "base"  # a table stored as the columns it changes, whose base is gone
+            else:
+                continue
             if not store._row_unchanged(table, row):  # replaced, rewritten or purged meanwhile
                 continue
             problems.append(
@@ -275,11 +280,16 @@ def _remove(store: Store, listing: pd.DataFrame) -> None:
             for table, name, params_hash in parts:
                 name_column = table.c.name if table is ARTIFACTS else table.c.kind
                 match = (table.c.params_hash == params_hash, name_column == name)
-                removed_paths += conn.execute(select(table.c.data_path).where(*match)).scalars()
+                found = conn.execute(select(table.c.id, table.c.data_path).where(*match)).all()
+                removed_paths += [row.data_path for row in found]
                 conn.execute(delete(table).where(*match))
+                if table is SIMULATIONS:  # tables stored against these as their bases go with them
+                    removed_paths += delete_dependents(conn, [row.id for row in found])
             for rows in batch:
                 _delete_configuration_if_empty(conn, rows["params_hash"].iloc[0])
     store.recent.clear()
+    if store.bases is not None:
+        store.bases.clear()
     for path in removed_paths:  # after the commit: no row points at these files any more
         store.files.remove(path)
 

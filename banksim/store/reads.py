@@ -27,7 +27,7 @@ KEY_COLUMNS = {"simulations": ("kind", "params_hash"), "artifacts": ("params_has
 ROW_COLUMNS = {
     "simulations": (
         "id, kind, params_hash, data_format, data_path, row_count, size_bytes, checksum, "
-        "code_version, library_versions, created_at, content_hash"
+        "code_version, library_versions, created_at, content_hash, base_id"
     ),
     "artifacts": (
         "id, params_hash, name, mime_type, data_path, size_bytes, checksum, code_version, "

@@ -42,6 +42,7 @@ def open_store(
     artifact_path: str | os.PathLike[str] | None = None,
     memory_cache_mb: int | None = None,
     write_behind_mb: int | None = None,
+    share_columns: bool | None = None,
 ) -> Store:
     """Open a store; unspecified parts come from the settings (``DB_URL`` and friends).
 
@@ -54,6 +55,7 @@ def open_store(
         artifact_path if artifact_path is not None else settings.artifact_path,
         memory_cache_mb=memory_cache_mb,
         write_behind_mb=write_behind_mb,
+        share_columns=share_columns,
     )
 
 

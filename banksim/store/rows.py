@@ -58,6 +58,7 @@ class Row:
     params_hash: str = ""
     created_at: Any = None  # reset by every write: a rewrite of identical content is a new row state
     content_hash: str | None = None  # a table's key as an argument (compute_params_hash), if stored
+    base_id: str | None = None  # the row whose table a shared-columns payload completes (store.shared)
 
     @classmethod
     def of(cls, found: Any, name: str, params_hash: str) -> Row:
@@ -74,6 +75,7 @@ class Row:
             params_hash=params_hash,
             created_at=found.created_at,
             content_hash=getattr(found, "content_hash", None),
+            base_id=getattr(found, "base_id", None),
         )
 
 
@@ -95,6 +97,7 @@ def simulation_values(payload: payloads.Payload) -> dict[str, Any]:
         "data_format": payload.format,
         "row_count": payload.row_count,
         "content_hash": payload.content_hash,
+        "base_id": payload.base_id,
     }
 
 

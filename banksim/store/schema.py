@@ -23,7 +23,7 @@ __all__ = ["SCHEMA_REVISION", "alembic_config", "current_revision", "upgrade"]
 
 # The latest migration in db/versions: the tables of banksim.models as they stand. A store at this
 # revision opens with one query; a test checks it against Alembic's head.
-SCHEMA_REVISION = "0003_leases"
+SCHEMA_REVISION = "0004_shared_columns"
 
 log = logging.getLogger("banksim.store")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "db"

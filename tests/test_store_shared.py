@@ -1,0 +1,271 @@
+"""Shared columns: a table repeating most columns of a stored table of its kind is stored as the
+columns it changes, and reads back exactly; its base never goes without it (banksim.store.shared)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+import banksim as bs
+from banksim.hashing import compute_params_hash, frame_digests, known_frame_key
+from banksim.store import shared
+from banksim.store.core import Store
+from conftest import new_pg_database
+
+calls: list[float] = []
+ROWS = 5000
+
+
+def _bank(shift: float, moved: int, index: bool) -> pd.DataFrame:
+    """Six columns of which the first ``moved`` numeric ones move with ``shift``."""
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame(
+        {
+            "position_id": [f"P{i:06d}" for i in range(ROWS)],
+            "segment": pd.Categorical(rng.choice(["retail", "corporate", "sovereign"], ROWS)),
+            "flag": rng.random(ROWS) > 0.5,
+            "pd": np.full(ROWS, 0.01),
+            "lgd": np.full(ROWS, 0.45),
+            "ead": rng.lognormal(10, 1, ROWS),
+        }
+    )
+    for name in ("pd", "lgd", "ead")[:moved]:
+        frame[name] = frame[name] * (1 + shift)
+    if index:
+        frame.index = pd.Index([f"row{i}" for i in range(ROWS)], name="row")
+    return frame
+
+
+@bs.cached(kind="sh_table")
+def table(shift: float, moved: int = 1, index: bool = False) -> pd.DataFrame:
+    calls.append(shift)
+    return _bank(shift, moved, index)
+
+
+def _rows(store: Store, kind: str = "sh_table") -> list[Any]:
+    with store.transaction() as conn:
+        query = text(
+            "SELECT id, params_hash, data_format, base_id, data_path, size_bytes, created_at "
+            "FROM simulations WHERE kind = :k ORDER BY created_at"
+        )
+        return list(conn.execute(query, {"k": kind}))
+
+
+def _reopened(store: Store, **options: Any) -> Store:
+    """Another store on the same database and payloads, with nothing in memory."""
+    return Store(store.url, store.artifact_store, store.artifact_root, memory_cache_mb=0, **options)
+
+
+def _same(loaded: pd.DataFrame, expected: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(loaded, expected, check_exact=True)
+    assert compute_params_hash(loaded) == compute_params_hash(expected.copy(deep=True))
+    key = known_frame_key(loaded)  # a seeded key must be the content's own
+    assert key is None or key == compute_params_hash(loaded.copy(deep=True))
+
+
+def test_a_table_sharing_most_columns_is_stored_as_the_columns_it_changes(store: Store) -> None:
+    calls.clear()
+    table(0.0)
+    table(0.5)
+    store.flush()
+    full, part = _rows(store)
+    assert (full.data_format, full.base_id) == ("parquet", None)
+    assert (part.data_format, part.base_id) == ("parquet+base", full.id)
+    assert part.size_bytes < full.size_bytes / 4  # one numeric column of six, no ids
+    other = _reopened(store)
+    with bs.use_store(other):
+        loaded, hit = table(0.5)
+    other.close()
+    assert hit and calls == [0.0, 0.5]
+    _same(loaded, _bank(0.5, 1, False))
+
+
+def test_a_table_with_its_own_index_reads_back_with_it(sqlite_store: Store) -> None:
+    table(0.0, index=True)
+    table(0.25, index=True)
+    sqlite_store.flush()
+    assert [row.data_format for row in _rows(sqlite_store)] == ["parquet", "parquet+base"]
+    other = _reopened(sqlite_store)
+    with bs.use_store(other):
+        loaded, _ = table(0.25, index=True)
+    other.close()
+    _same(loaded, _bank(0.25, 1, True))
+
+
+def test_a_table_changing_more_than_half_its_columns_is_stored_whole(sqlite_store: Store) -> None:
+    table(0.0, moved=3)
+    table(0.5, moved=3)  # pd, lgd, ead and nothing else: three of six is not more than half shared
+    table(0.5, moved=2)  # against the first table: two of six changed
+    sqlite_store.flush()
+    formats = [row.data_format for row in _rows(sqlite_store)]
+    assert formats == ["parquet", "parquet", "parquet+base"]
+
+
+def test_which_columns_differ_needs_the_same_rows_index_and_labels() -> None:
+    base = frame_digests(_bank(0.0, 1, False))
+    assert shared.shared_columns(base, frame_digests(_bank(0.5, 1, False))) == [3]
+    assert shared.shared_columns(base, frame_digests(_bank(0.0, 1, False))) == []
+    assert shared.shared_columns(base, frame_digests(_bank(0.0, 1, True))) is None  # another index
+    assert shared.shared_columns(base, frame_digests(_bank(0.0, 1, False).iloc[:-1])) is None  # rows
+    renamed = _bank(0.0, 1, False).rename(columns={"ead": "exposure"})
+    assert shared.shared_columns(base, frame_digests(renamed)) is None
+    reordered = _bank(0.0, 1, False)[["segment", "position_id", "flag", "pd", "lgd", "ead"]]
+    assert shared.shared_columns(base, frame_digests(reordered)) is None
+    retyped = _bank(0.0, 1, False).astype({"flag": "int8"})
+    assert shared.shared_columns(base, frame_digests(retyped)) == [2]  # the dtype is the column's
+    small = frame_digests(_bank(0.0, 1, False).iloc[: shared.MIN_ROWS - 1])
+    assert shared.shared_columns(small, small) is None
+
+
+def test_the_setting_turns_it_off(tmp_path: Path) -> None:
+    with bs.override_settings(share_columns=False):
+        store = Store(f"sqlite:///{tmp_path / 'off.db'}", "file", tmp_path / "a")
+    assert store.bases is None
+    with bs.use_store(store):
+        table(0.0)
+        table(0.5)
+        store.flush()
+    assert [row.data_format for row in _rows(store)] == ["parquet", "parquet"]
+    store.close()
+    with pytest.raises(bs.InputError, match="SHARE_COLUMNS"):
+        bs.Settings(share_columns="no")  # type: ignore[arg-type]
+
+
+def test_reading_a_table_whose_base_row_is_gone_is_a_logged_miss(
+    sqlite_store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls.clear()
+    table(0.0)
+    table(0.5)
+    sqlite_store.flush()
+    full, part = _rows(sqlite_store)
+    with sqlite_store.transaction(write=True) as conn:  # behind the store's back: no cascade
+        conn.execute(text("DELETE FROM simulations WHERE id = :id"), {"id": full.id})
+    report = sqlite_store.verify(dry_run=True)
+    assert report[["kind", "problem"]].values.tolist() == [["sh_table", "base"]]
+    other = _reopened(sqlite_store)
+    with bs.use_store(other), caplog.at_level(logging.WARNING, logger="banksim.store"):
+        loaded, hit = table(0.5)
+        other.flush()
+    other.close()
+    assert not hit and calls == [0.0, 0.5, 0.5]
+    assert f"its base (row {full.id}) is gone" in caplog.text
+    _same(loaded, _bank(0.5, 1, False))
+    assert [(row.data_format, row.id == part.id) for row in _rows(sqlite_store)] == [("parquet", False)]
+    assert not (sqlite_store.files.root / part.data_path).exists()
+
+
+def test_a_damaged_base_is_removed_with_the_tables_stored_against_it(sqlite_store: Store) -> None:
+    table(0.0)
+    table(0.5)
+    sqlite_store.flush()
+    full, part = _rows(sqlite_store)
+    (sqlite_store.files.root / full.data_path).write_bytes(b"not parquet")
+    other = _reopened(sqlite_store)
+    with bs.use_store(other):
+        assert table.load(0.5) is None
+    other.close()
+    assert _rows(sqlite_store) == []
+    assert not (sqlite_store.files.root / part.data_path).exists()
+
+
+def test_purging_a_base_purges_the_tables_stored_against_it(sqlite_store: Store) -> None:
+    table(0.0)
+    table(0.5)
+    sqlite_store.flush()
+    full, part = _rows(sqlite_store)
+    with sqlite_store.transaction(write=True) as conn:
+        old = text("UPDATE simulations SET created_at = '2020-01-01 00:00:00.000000' WHERE id = :id")
+        conn.execute(old, {"id": full.id})
+    purged = sqlite_store.purge(older_than="1d")
+    assert purged["params_hash"].tolist() == [full.params_hash]
+    assert _rows(sqlite_store) == []
+    assert not (sqlite_store.files.root / part.data_path).exists()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            yield f"sqlite:///{tmp_path / 'race.db'}"
+        else:
+            yield stack.enter_context(new_pg_database("banksim_test_shared"))
+
+
+def test_a_base_purged_before_the_commit_leaves_the_table_stored_whole(
+    database_url: str, tmp_path: Path
+) -> None:
+    calls.clear()
+    writer = Store(database_url, "file", tmp_path / "a", write_behind_mb=0)
+    other = Store(database_url, "file", tmp_path / "a")
+    with bs.use_store(writer):
+        table(0.0)
+        other.purge()  # another process: the writer still holds the base as a candidate
+        table(0.5)
+    assert [row.data_format for row in _rows(writer)] == ["parquet"]
+    reader = _reopened(writer)
+    with bs.use_store(reader):
+        loaded, hit = table(0.5)
+    assert hit
+    _same(loaded, _bank(0.5, 1, False))
+    for opened in (writer, other, reader):
+        opened.close()
+
+
+def test_sql_sees_every_table_whole(store: Store) -> None:
+    for shift in (0.0, 0.5, 1.0):
+        table(shift)
+    store.flush()
+    assert sorted(row.data_format for row in _rows(store)) == ["parquet", "parquet+base", "parquet+base"]
+    expected = {table.key(shift): _bank(shift, 1, False) for shift in (0.0, 0.5, 1.0)}
+    for read_only in (False, True):
+        got = bs.query(
+            "SELECT params_hash, count(*) AS n, sum(pd) AS pd, sum(ead) AS ead, "
+            "count(DISTINCT position_id) AS ids, sum(CASE WHEN flag THEN 1 ELSE 0 END) AS flags "
+            "FROM sh_table GROUP BY params_hash",
+            store,
+            read_only=read_only,
+        ).set_index("params_hash")
+        assert set(got.index) == set(expected)
+        for key, frame in expected.items():
+            assert got.loc[key, "n"] == got.loc[key, "ids"] == ROWS
+            assert got.loc[key, "pd"] == pytest.approx(frame["pd"].sum(), rel=1e-12)
+            assert got.loc[key, "ead"] == pytest.approx(frame["ead"].sum(), rel=1e-12)
+            assert got.loc[key, "flags"] == int(frame["flag"].sum())
+
+
+def test_stressed_runs_read_back_equal_to_a_full_computation(tmp_path: Path) -> None:
+    """The pipeline's own tables: a baseline and two stressed runs, read back from a fresh store
+    equal, table by table, to the same runs computed in full in a store that shares nothing."""
+    scenarios = bs.scenario_grid(pd_multiplier=[1.0, 2.0], house_price_change=[0.0, -0.2])
+    store = Store(f"sqlite:///{tmp_path / 'runs.db'}", "file", tmp_path / "a")
+    with bs.use_store(store):
+        for scenario in scenarios:
+            bs.run_pipeline(3000, 5, scenario=scenario)
+        store.flush()
+    with store.transaction() as conn:
+        shared_rows = conn.execute(
+            text("SELECT count(*) FROM simulations WHERE base_id IS NOT NULL")
+        ).scalar()
+    assert shared_rows >= 6  # positions, RWA, ECL and liquidity lines of the stressed runs at least
+    reader = _reopened(store)
+    plain = Store(f"sqlite:///{tmp_path / 'plain.db'}", "file", tmp_path / "p", share_columns=False)
+    for scenario in scenarios:
+        with bs.use_store(reader):
+            loaded = bs.run_pipeline(3000, 5, scenario=scenario)
+        with bs.use_store(plain):
+            full = bs.run_pipeline(3000, 5, scenario=scenario, incremental=False)
+        assert all(step["hit"] in (True, None) for step in loaded.steps.values())
+        for name, value in full.outputs.items():
+            if isinstance(value, pd.DataFrame):
+                _same(loaded.outputs[name], value)
+    for opened in (store, reader, plain):
+        opened.close()
