@@ -374,7 +374,8 @@ def test_tables_of_another_shape_are_refused_with_what_to_do(empty_database: str
                           "created_at TIMESTAMP)"))  # fmt: skip
         conn.execute(text("INSERT INTO configurations VALUES ('k', '{}', NULL, NULL)"))
     with pytest.raises(
-        bs.SchemaVersionError, match=r"no banksim schema revision.*simulations lacks [a-z_, ]*checksum.*DB_URL"
+        bs.SchemaVersionError,
+        match=r"no banksim schema revision.*simulations lacks [a-z_, ]*checksum.*DB_URL",
     ):
         bs.Store(url, "file", tmp_path / "a")
     with engine.connect() as conn:  # refused means untouched
