@@ -368,6 +368,17 @@ class CachedFunction:
         self._finish(call, values, True, started, configuration.get("compute_seconds"))
         return values if json.loads(configuration["result_layout"])["tuple"] else values[0]
 
+    def stored_result(self, key: str) -> tuple[Any, ...] | None:
+        """The result stored under ``key`` (a :meth:`key` of this function), or being stored by this
+        process, as a tuple of its parts (private copies); None if it is not there intact. Counts no
+        hit: for a caller that takes it as another call's result (banksim.incremental)."""
+        store = get_store()
+        pending = store.pending(key)
+        if pending is not None:
+            return tuple(private_copy(value) for value in pending.values)
+        found = self._load(key)
+        return None if found is None else found[0]
+
     def is_stored(self, key: str) -> bool:
         """True if the result stored under ``key`` (a :meth:`key` of this function) is intact;
         checks every part's checksum, decodes nothing."""

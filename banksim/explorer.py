@@ -655,7 +655,8 @@ def _step_status(step: registry.Step, info: Mapping[str, Any]) -> str:
         return step.skipped
     if info["hit"]:
         return "loaded from cache"
-    if info.get("reuse") == "baseline":  # methodology C.46
+    if info.get("reuse") in ("baseline", "scenario"):  # methodology C.46
         lines = f"{info['recomputed']:,} of {info['lines']:,} lines recomputed"
-        return f"from the baseline in {info['seconds']:.2f} s ({lines})"
+        source = "the baseline" if info["reuse"] == "baseline" else "an earlier scenario"
+        return f"from {source} in {info['seconds']:.2f} s ({lines})"
     return f"computed in {info['seconds']:.2f} s"

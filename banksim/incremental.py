@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import hashlib
 import importlib
 import threading
 from collections import OrderedDict
@@ -31,8 +32,10 @@ __all__ = [
     "line_count",
     "part_reads",
     "plan",
+    "reading_key",
     "reads",
     "recomputed_share",
+    "remember",
 ]
 
 # The modules whose code reads the positions table for each reusable step (methodology C.46): a
@@ -93,6 +96,11 @@ _MEMO_SIZE = 32  # baseline results kept in this process (a sweep reads the same
 _memo: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], tuple[Any, ...], str]] = OrderedDict()
 _derivations: OrderedDict[tuple[int, str], tuple[tuple[Any, ...], Any]] = OrderedDict()  # see _derived
 _derivations_lock = threading.Lock()
+# Scenarios' results by what they read (methodology C.46): a reading key (:func:`reading_key`) -> the
+# function and key of the call whose stored result it is. Bounded, oldest out.
+_READINGS_SIZE = 512
+_readings: OrderedDict[str, tuple[str, str]] = OrderedDict()
+_readings_lock = threading.Lock()
 
 
 @functools.cache
@@ -208,10 +216,14 @@ def recomputed_share(steps: Mapping[str, Mapping[str, Any]]) -> float:
 @dataclass(frozen=True)
 class Plan:
     """How a step is obtained on a miss: ``compute()`` returns the service's result; ``reused`` is
-    filled by it, with the number of lines computed anew, when it built the result from the baseline's."""
+    filled by it, with the number of lines computed anew, when it built the result from the baseline's
+    or another scenario's (``source``). ``readings``: the step's (or its parts') reading keys, see
+    :func:`remember`."""
 
     compute: Callable[[], Any]
     reused: list[int]
+    readings: Mapping[str, str]
+    source: list[str]  # where a reused result came from: "baseline", or "scenario" (another's)
 
 
 class Baseline:
@@ -281,20 +293,105 @@ class Baseline:
 
 def plan(step: Step, arguments: tuple[Any, ...], baseline: Baseline | None) -> Plan | None:
     """How to obtain ``step`` on a miss: from the baseline's stored result where the step's inputs
-    are the baseline's (as far as it reads them), else by its service; None when no baseline applies."""
+    are the baseline's (as far as it reads them), or from another scenario's whose inputs are the same
+    as far as the step reads them, else by its service; None when no baseline applies."""
     if baseline is None or step.name not in (*REUSABLE, "rwa"):
         return None
     recomputed: list[int] = []
-    reuse = {"rwa": _reuse_rwa, "liquidity": _reuse_liquidity}.get(step.name, _reuse)
+    source: list[str] = []
+    readings = _readings_of(step, arguments)
 
     def compute() -> Any:
-        result = reuse(step, arguments, baseline, recomputed)
+        if step.name == "rwa":
+            result = _reuse_rwa(step, arguments, baseline, recomputed)
+        elif step.name == "liquidity":
+            result = _reuse_liquidity(step, arguments, baseline, recomputed, readings, source)
+        else:
+            result = _reuse(step, arguments, baseline, recomputed)
+            if result is None and step.name in readings:
+                result = _from_reading(step, readings[step.name], recomputed)
+                source.append("scenario")
         if result is None:
             recomputed.clear()
+            source.clear()
             return step.function.func(*arguments)
+        source[:] = source or ["baseline"]
         return result
 
-    return Plan(compute, recomputed)
+    return Plan(compute, recomputed, readings, source)
+
+
+def reading_key(name: str, columns: frozenset[str], step: Step, arguments: tuple[Any, ...]) -> str | None:
+    """What ``step`` (or its part ``name``) reads of its ``arguments``, as a key: its code, the
+    positions' rows and index, the positions columns it reads (``columns``, by their digests) and its
+    other arguments. Two calls with the same reading key give the same result (methodology C.46);
+    None if an argument cannot be hashed."""
+    from banksim.errors import BanksimError
+    from banksim.hashing import compute_params_hash, remembered_digests
+
+    function = step.function
+    try:
+        digests = remembered_digests(arguments[0])
+        others = compute_params_hash(list(arguments[1:]))
+    except BanksimError:
+        return None
+    sink = hashlib.sha256()
+    head = (name, function.name, function.code_version, digests.shape, digests.index, others)
+    sink.update(repr(head).encode())
+    for digest in digests.index_digests:
+        sink.update(digest)
+    wanted = {repr(column) for column in columns}
+    for label, dtype, digest in digests.columns:
+        if label in wanted:
+            sink.update(f"{label}:{dtype}".encode() + digest)
+    return sink.hexdigest()
+
+
+def _readings_of(step: Step, arguments: tuple[Any, ...]) -> dict[str, str]:
+    """The reading keys of a step rebuilt from what it reads: the step's own, or each part's."""
+    if step.name in PART_READERS:
+        parts = {f"{step.name}.{part}": part_reads(step.name, part) for part in PART_READERS[step.name]}
+    elif step.name in READERS:
+        parts = {step.name: reads(step.name)}
+    else:
+        return {}
+    found = {name: reading_key(name, columns, step, arguments) for name, columns in parts.items()}
+    return {name: key for name, key in found.items() if key is not None}
+
+
+def remember(readings: Mapping[str, str], function: str, key: str) -> None:
+    """The result of the call ``key`` of ``function`` (stored, or being stored) is what the step with
+    these reading keys gives: a later scenario reading the same takes it (:func:`run_steps`)."""
+    with _readings_lock:
+        for reading in readings.values():
+            _readings[reading] = (function, key)
+            _readings.move_to_end(reading)
+        while len(_readings) > _READINGS_SIZE:
+            _readings.popitem(last=False)
+
+
+def _stored_by_reading(step: Step, reading: str | None) -> tuple[Any, ...] | None:
+    """The stored result of an earlier call of ``step`` with the same reading key, or None."""
+    if reading is None:
+        return None
+    with _readings_lock:
+        found = _readings.get(reading)
+    if found is None or found[0] != step.function.name:
+        return None
+    values = step.function.stored_result(found[1])
+    if values is None:  # purged since: forgotten
+        with _readings_lock:
+            _readings.pop(reading, None)
+    return values
+
+
+def _from_reading(step: Step, reading: str, recomputed: list[int]) -> Any:
+    """The step's result taken from another scenario's that read the same, or None."""
+    values = _stored_by_reading(step, reading)
+    if values is None:
+        return None
+    recomputed.append(0)
+    return values if len(values) > 1 else values[0]
 
 
 def _reuse(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recomputed: list[int]) -> Any:
@@ -329,11 +426,17 @@ def _reuse(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recompute
 
 
 def _reuse_liquidity(
-    step: Step, arguments: tuple[Any, ...], baseline: Baseline, recomputed: list[int]
+    step: Step,
+    arguments: tuple[Any, ...],
+    baseline: Baseline,
+    recomputed: list[int],
+    readings: Mapping[str, str],
+    source: list[str],
 ) -> Any:
     """The liquidity result with the LCR or the NSFR lines taken from the baseline's where the
-    positions columns they read are unchanged, the other part and the summary computed; None if
-    both parts changed or the parameters differ (methodology C.46)."""
+    positions columns they read are unchanged, or from another scenario's that read the same, the
+    other part and the summary computed; None if neither part is found or the parameters differ
+    (methodology C.46)."""
     found = baseline.result(step)
     if found is None:
         return None
@@ -342,16 +445,23 @@ def _reuse_liquidity(
     changed = baseline.changed(positions)
     if changed is None or not _same_values(base_rest, rest):
         return None
-    redo_lcr, redo_nsfr = (bool(changed & part_reads("liquidity", part)) for part in ("lcr", "nsfr"))
-    if redo_lcr and redo_nsfr:
+    parts: dict[str, Any] = {}
+    for position, (part, base_lines) in enumerate((("lcr", base_lcr), ("nsfr", base_nsfr))):
+        if not changed & part_reads("liquidity", part):
+            parts[part] = base_lines.copy()
+            continue
+        other = _stored_by_reading(step, readings.get(f"liquidity.{part}"))
+        if other is not None:
+            parts[part] = other[position]
+            source[:] = ["scenario"]
+    if not parts:
         return None
     from banksim.regulation.liquidity import liquidity_with
 
-    lcr = None if redo_lcr else base_lcr.copy()
-    nsfr = None if redo_nsfr else base_nsfr.copy()
     (parameters,) = rest
-    result = liquidity_with(positions, parameters, lcr=lcr, nsfr=nsfr)
-    recomputed.append((len(result[0]) if redo_lcr else 0) + (len(result[1]) if redo_nsfr else 0))
+    result = liquidity_with(positions, parameters, lcr=parts.get("lcr"), nsfr=parts.get("nsfr"))
+    lcr, nsfr, _ = result
+    recomputed.append((0 if "lcr" in parts else len(lcr)) + (0 if "nsfr" in parts else len(nsfr)))
     return result
 
 

@@ -44,7 +44,7 @@ class PipelineResult:
 
     ``steps`` maps a step name to ``{"hit": bool | None, "seconds": float, "key": str, "recomputed":
     int, "lines": int, "reuse": str}`` (``lines`` the rows of its line tables, ``recomputed`` those
-    computed anew, ``reuse`` "stored", "baseline" or "computed": methodology C.46); a step a
+    computed anew, ``reuse`` "stored", "baseline", "scenario" or "computed": methodology C.46); a step a
     scenario does not need (no balance-sheet shock) has ``hit`` None and no key. ``parameters``
     names the jurisdiction the run used: a preset's name, or "custom" for a dict of overrides.
     ``outputs`` holds every step's outputs by name (those of steps added to

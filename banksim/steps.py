@@ -377,12 +377,13 @@ def run_steps(
     Returns the values (run inputs and every output, by name) and, per step, ``{"hit", "seconds",
     "key", "recomputed", "lines", "reuse"}``: ``lines`` the rows of its line tables, ``recomputed``
     how many were computed anew (0 on a hit), ``reuse`` "stored" (a hit), "baseline" (built from the
-    unshocked run's stored result, methodology C.46) or "computed"; a step not needed has
+    unshocked run's stored result, methodology C.46), "scenario" (taken from another scenario's that
+    read the same) or "computed"; a step not needed has
     ``{"hit": None, "seconds": 0.0, "key": None}``. ``on_step(name, info)`` is called after each
     step, a skipped one included. ``incremental`` False (or ``use_cache`` False) computes every
     missed step in full.
     """
-    from banksim.incremental import Baseline, line_count, plan
+    from banksim.incremental import Baseline, line_count, plan, remember
 
     steps = _registry(steps)
     check_steps(steps)
@@ -403,11 +404,13 @@ def run_steps(
                 *results, hit = function.computed_by(route.compute, *arguments, use_cache=use_cache)
             call = function.last_call
             assert call is not None  # set by the call just made
+            if route is not None and route.readings:  # a later scenario reading the same takes it
+                remember(route.readings, function.name, call.key)
             outputs = dict(zip(step.outputs, results, strict=True))
             lines = line_count(step.name, outputs)
             reused = route is not None and bool(route.reused) and not hit
             recomputed = 0 if hit else route.reused[0] if reused and route else lines
-            reuse = "stored" if hit else "baseline" if reused else "computed"
+            reuse = "stored" if hit else route.source[0] if reused and route else "computed"
             info[step.name] = {"hit": hit, "seconds": call.seconds, "key": call.key,
                                "recomputed": recomputed, "lines": lines, "reuse": reuse}  # fmt: skip
             values.update(outputs)

@@ -400,3 +400,37 @@ def test_categories_in_another_order_are_a_change() -> None:
     swapped = base.assign(grade=pd.Categorical.from_codes(codes, categories=["y", "x"]))
     assert swapped["grade"].dtype == base["grade"].dtype  # what pandas says
     assert changed_columns(base, swapped) == frozenset({"grade"})
+
+
+def test_a_step_reading_what_an_earlier_scenario_read_takes_its_result() -> None:
+    """ECL reads PD and LGD, not house prices; the NSFR reads house prices (LTV), not PD or LGD: a
+    scenario takes each from the earlier scenario that moved what it reads alike (methodology C.46),
+    and every output equals a full computation."""
+    with baseline_store():
+        for pd_multiplier, house_prices in ((2.0, 0.0), (1.0, -0.2), (2.0, -0.2)):
+            shocks = bs.Shocks(pd_multiplier=pd_multiplier, house_price_change=house_prices)
+            incremental, steps = run(bs.Scenario(f"pd {pd_multiplier} hp {house_prices}", shocks))
+            full, _ = run(bs.Scenario("full", shocks), use_cache=False)
+            assert_same_outputs(incremental, full)
+    # the last one: ECL as the first scenario's (same PD), the NSFR lines as the second's (same LTV)
+    assert (steps["ecl"]["reuse"], steps["ecl"]["recomputed"]) == ("scenario", 0)
+    assert (steps["liquidity"]["reuse"], steps["liquidity"]["recomputed"]) == ("scenario", 0)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_results_taken_from_earlier_scenarios_equal_a_full_recomputation(data: st.DataObject) -> None:
+    """Scenarios that each change one shock of the first: steps reading none of what changed come from
+    an earlier scenario's result, and every output equals a full computation."""
+    first = data.draw(SHOCKS, label="first")
+    with baseline_store():
+        for index in range(3):
+            name = data.draw(st.sampled_from(sorted(first)), label=f"changed {index}")
+            value = data.draw(SHOCKS, label=f"from {index}")[name]
+            shocks = bs.Shocks(**{**first, name: value}) if index else bs.Shocks(**first)
+            incremental, steps = run(bs.Scenario(f"variant {index}", shocks))
+            full, _ = run(bs.Scenario("full", shocks), use_cache=False)
+            assert_same_outputs(incremental, full)
+            for info in steps.values():
+                if info["key"] is not None:
+                    assert 0 <= info["recomputed"] <= info["lines"]
