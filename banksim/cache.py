@@ -279,8 +279,10 @@ class CachedFunction:
         while another process holds it, wait for its result (or for its lease to expire)."""
         store = get_store()
         delay = 0.02
+        look = False  # the first claim follows a miss: most likely nobody holds the key
         while True:
-            lease = store.claim(key)
+            lease = store.claim(key, look=look)
+            look = True
             if lease is not None:
                 stored = self._load(key)  # stored between our miss and our claim
                 if stored is None:
@@ -332,7 +334,7 @@ class CachedFunction:
             ),
         }
         lease, held[0] = held[0], None  # from here the store releases it, once the result is stored
-        get_store().save_result(call.key, configuration, parts, on_stored=lease.release if lease else None)
+        get_store().save_result(call.key, configuration, parts, lease=lease)
         return self._finish(call, result if is_tuple else (result,), False, started, compute_seconds)
 
     def _finish(

@@ -299,11 +299,11 @@ def plan(step: Step, arguments: tuple[Any, ...], baseline: Baseline | None) -> P
         return None
     recomputed: list[int] = []
     source: list[str] = []
-    readings = _readings_of(step, arguments)
+    readings = _readings_of(step, arguments)  # the RWA's: added by _reuse_rwa
 
     def compute() -> Any:
         if step.name == "rwa":
-            result = _reuse_rwa(step, arguments, baseline, recomputed)
+            result = _reuse_rwa(step, arguments, baseline, recomputed, readings, source)
         elif step.name == "liquidity":
             result = _reuse_liquidity(step, arguments, baseline, recomputed, readings, source)
         else:
@@ -321,11 +321,13 @@ def plan(step: Step, arguments: tuple[Any, ...], baseline: Baseline | None) -> P
     return Plan(compute, recomputed, readings, source)
 
 
-def reading_key(name: str, columns: frozenset[str], step: Step, arguments: tuple[Any, ...]) -> str | None:
+def reading_key(
+    name: str, columns: frozenset[str], step: Step, arguments: tuple[Any, ...], extra: bytes = b""
+) -> str | None:
     """What ``step`` (or its part ``name``) reads of its ``arguments``, as a key: its code, the
-    positions' rows and index, the positions columns it reads (``columns``, by their digests) and its
-    other arguments. Two calls with the same reading key give the same result (methodology C.46);
-    None if an argument cannot be hashed."""
+    positions' rows and index, the positions columns it reads (``columns``, by their digests), its
+    other arguments and ``extra`` (a digest of what else it reads). Two calls with the same reading
+    key give the same result (methodology C.46); None if an argument cannot be hashed."""
     from banksim.errors import BanksimError
     from banksim.hashing import compute_params_hash, remembered_digests
 
@@ -344,7 +346,29 @@ def reading_key(name: str, columns: frozenset[str], step: Step, arguments: tuple
     for label, dtype, digest in digests.columns:
         if label in wanted:
             sink.update(f"{label}:{dtype}".encode() + digest)
+    sink.update(extra)
     return sink.hexdigest()
+
+
+def _rwa_reading(step: Step, arguments: tuple[Any, ...], provisioned: pd.DataFrame) -> str | None:
+    """The RWA's reading key: every positions column but the IRB risk parameters when every line is
+    under the SA (:data:`SA_UNREAD`), the specific provisions the ECL lines give (``provisioned``: the
+    positions with them, :func:`~banksim.regulation.provisions.ecl_specific_provisions`), and the
+    other arguments but the ECL lines, which the RWA reads through those provisions only."""
+    from banksim.errors import BanksimError
+    from banksim.hashing import series_fingerprint
+    from banksim.regulation._frame import is_in
+
+    positions = arguments[0]
+    if "approach" not in positions.columns or "specific_provisions" not in provisioned.columns:
+        return None
+    unread = set(SA_UNREAD) if bool(is_in(positions, "approach", "sa").all()) else set()
+    columns = frozenset(set(positions.columns) - unread - {"specific_provisions"})
+    try:
+        provisions = series_fingerprint(provisioned["specific_provisions"])
+    except BanksimError:
+        return None
+    return reading_key("rwa", columns, step, arguments[:5], provisions)
 
 
 def _readings_of(step: Step, arguments: tuple[Any, ...]) -> dict[str, str]:
@@ -503,9 +527,17 @@ def _same_cva(base: tuple[Any, ...], new: tuple[Any, ...], changed: frozenset[st
     return True
 
 
-def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recomputed: list[int]) -> Any:
-    """The RWA table from the baseline's lines, the lines of changed positions recomputed, or None
-    if the lines differ in number or order or the other arguments differ (methodology C.46)."""
+def _reuse_rwa(
+    step: Step,
+    arguments: tuple[Any, ...],
+    baseline: Baseline,
+    recomputed: list[int],
+    readings: dict[str, str],
+    source: list[str],
+) -> Any:
+    """The RWA table of another scenario that read the same, or the baseline's lines with the lines
+    of changed positions recomputed; None if the lines differ in number or order or the other
+    arguments differ (methodology C.46)."""
     found = baseline.result(step)
     if found is None:
         return None
@@ -524,6 +556,14 @@ def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recom
         )
     if rest[4] is not None:
         positions = ecl_specific_provisions(positions, rest[4])
+    reading = _rwa_reading(step, arguments, positions)
+    if reading is not None:
+        readings["rwa"] = reading
+        other = _stored_by_reading(step, reading)
+        if other is not None:
+            recomputed.append(0)
+            source[:] = ["scenario"]
+            return other[0]
     redo = _changed_lines(base_positions, positions, base_rest[3], rest[3])
     if redo is None:
         return None

@@ -439,6 +439,8 @@ def scenario_parameters(shocks: Shocks, base: Mapping[str, Any] | None = None) -
     """LCR parameter overrides for run-off multipliers and HQLA market-value haircuts."""
     from banksim.regulation.parameters import regulatory_parameters
 
+    if not shocks.deposit_run_off_multiplier and not shocks.hqla_haircut:
+        return {}  # nothing to scale: the parameters need not be resolved
     lcr = regulatory_parameters(base)["lcr"]
     overrides: dict[str, Any] = {}
     m = shocks.deposit_run_off_multiplier

@@ -10,13 +10,15 @@ in a fresh store with the in-memory tier off:
 - the same with write-behind off (``WRITE_BEHIND_MB=0``): every result written before returning.
 
 Then a grid of scenarios (PD multiplier x house prices x LGD multiplier) swept on the process pool
-from an empty store (worker start-up included), with the time per scenario and the share of
-lines each step recomputed, and the same sweep again, fully cached.
+from an empty store (worker start-up included), with the time per scenario, the share of lines each
+step recomputed and the bytes stored, and the same sweep again, fully cached; then the same grid with
+shared columns off (``SHARE_COLUMNS=false``: every table stored whole), side by side.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -83,34 +85,49 @@ def cold_pipeline(num_positions: int, repeats: int) -> None:
         print(f"  {name:<38} {median:7.2f} s  {median / base:5.2f}x direct")
 
 
-def grid(num_positions: int, scenarios: int) -> None:
+def grid(num_positions: int, scenarios: int, share_columns: bool = True) -> None:
     chosen = scenario_grid(
         pd_multiplier=[1.0, 1.25, 1.5, 2.0, 3.0],
         house_price_change=[0.0, -0.05, -0.1, -0.15, -0.2, -0.25, -0.3, -0.4],
         lgd_multiplier=[1.0, 1.1, 1.2, 1.3, 1.5],
     )[:scenarios]
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        store = bs.open_store(f"sqlite:///{root / 'grid.db'}", artifact_path=root / "artifacts")
-        with bs.use_store(store):
-            started = time.perf_counter()
-            table = bs.sweep(chosen, num_positions, 1, executor="process", progress=False)
-            seconds = time.perf_counter() - started
-            failed = int((table["status"] != "ok").sum())
-            each = seconds / len(chosen)
-            print(
-                f"grid of {len(chosen)} scenarios, {num_positions:,} positions, process pool: "
-                f"{seconds:.1f} s ({each:.3f} s each, {failed} failed; empty store, pool start in)"
-            )
-            shares = table["recomputed_share"]
-            print(
-                f"  lines recomputed per scenario (methodology C.46): median {shares.median():.1%}, "
-                f"min {shares.min():.1%}, max {shares.max():.1%}"
-            )
-            started = time.perf_counter()
-            bs.sweep(chosen, num_positions, 1, executor="process", progress=False)
-            print(f"  the same sweep again, fully cached: {time.perf_counter() - started:.1f} s")
-        store.close()
+    setting = os.environ.get("SHARE_COLUMNS")
+    os.environ["SHARE_COLUMNS"] = "true" if share_columns else "false"  # the workers' setting too
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            root = Path(folder)
+            store = bs.open_store(f"sqlite:///{root / 'grid.db'}", artifact_path=root / "artifacts")
+            with bs.use_store(store):
+                _sweep_and_report(chosen, num_positions, share_columns, store)
+            store.close()
+    finally:
+        if setting is None:
+            os.environ.pop("SHARE_COLUMNS")
+        else:
+            os.environ["SHARE_COLUMNS"] = setting
+
+
+def _sweep_and_report(chosen: list[Any], num_positions: int, share_columns: bool, store: bs.Store) -> None:
+    started = time.perf_counter()
+    table = bs.sweep(chosen, num_positions, 1, executor="process", progress=False)
+    seconds = time.perf_counter() - started
+    failed = int((table["status"] != "ok").sum())
+    each = seconds / len(chosen)
+    print(
+        f"grid of {len(chosen)} scenarios, {num_positions:,} positions, process pool, shared columns "
+        f"{'on' if share_columns else 'off'}: {seconds:.1f} s ({each:.3f} s each, {failed} failed; "
+        "empty store, pool start in)"
+    )
+    shares = table["recomputed_share"]
+    print(
+        f"  lines recomputed per scenario (methodology C.46): median {shares.median():.1%}, "
+        f"min {shares.min():.1%}, max {shares.max():.1%}"
+    )
+    stored = store.stats()["bytes"].sum() / 2**20
+    print(f"  payloads stored: {stored:,.0f} MiB ({stored / len(chosen):.1f} MiB per scenario)")
+    started = time.perf_counter()
+    bs.sweep(chosen, num_positions, 1, executor="process", progress=False)
+    print(f"  the same sweep again, fully cached: {time.perf_counter() - started:.1f} s")
 
 
 def main() -> None:
@@ -122,6 +139,7 @@ def main() -> None:
     arguments = parser.parse_args()
     cold_pipeline(arguments.positions, arguments.repeats)
     grid(arguments.grid_positions, arguments.scenarios)
+    grid(arguments.grid_positions, arguments.scenarios, share_columns=False)
 
 
 if __name__ == "__main__":

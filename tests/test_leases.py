@@ -168,8 +168,7 @@ def test_an_expired_lease_can_be_taken_over(sqlite_store: bs.Store) -> None:
     sqlite_store.lease_seconds = 2.0
     first = sqlite_store.claim("k")
     assert first is not None
-    first._released.set()  # what a crash does: no more renewal, no release
-    first._renewer.join()
+    first.abandon()  # what a crash does: no more renewal, no release
     assert sqlite_store.claim("k") is None  # not yet expired
     time.sleep(2.5)
     second = sqlite_store.claim("k")

@@ -17,7 +17,7 @@ import threading
 import types
 import uuid
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -126,6 +126,7 @@ class Store:
             write_behind_mb = get_settings().write_behind_mb
         self.write_queue = Writer(write_behind_mb * 2**20) if write_behind_mb else None
         self.lease_seconds = check_lease_seconds(lease_seconds)
+        self._renewer: Any = None  # leases.Renewer, made by the first claim
         # The tables of each kind lately written or read whole: bases of the next ones (None: off).
         if share_columns is None:
             share_columns = get_settings().share_columns
@@ -182,6 +183,8 @@ class Store:
         self.recent.reset_after_fork()
         if self.write_queue is not None:
             self.write_queue.after_fork()
+        if self._renewer is not None:
+            self._renewer.after_fork()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every result computed so far is written and committed (write-behind, see
@@ -236,12 +239,15 @@ class Store:
             lambda: self.transaction(write=True, lock_keys=["banksim-schema-migration"]),
         )
 
-    def claim(self, params_hash: str) -> Lease | None:
+    def claim(self, params_hash: str, *, look: bool = True) -> Lease | None:
         """Claim the right to compute ``params_hash`` (renewed until released), or None while
-        another process holds it; see :mod:`banksim.store.leases`."""
+        another process holds it; see :mod:`banksim.store.leases`. ``look`` False skips the read that
+        lets a waiting process poll without writing (for a first claim right after a miss)."""
         from . import leases
 
-        return leases.claim(self, check_key(params_hash), self.lease_seconds)
+        if self._renewer is None:
+            self._renewer = leases.Renewer(self)
+        return leases.claim(self, self._renewer, check_key(params_hash), self.lease_seconds, look)
 
     # -- reading and checking payloads ------------------------------------------------------------
     def _read(self, row: Row, blob: bytes | None) -> Any | None:
@@ -388,14 +394,18 @@ class Store:
         key: dict[str, str],
         payload: payloads.Payload,
         extra: dict[str, Any],
-    ) -> tuple[str, str | None]:
-        """Insert or replace the row for ``key``; return its id and the file it replaced."""
+    ) -> tuple[str, list[str | None]]:
+        """Insert or replace the row for ``key``; return its id and the files to remove once the
+        transaction has committed: the one it replaced, and those of the tables stored against it
+        (:mod:`banksim.store.shared`) if its content changed (they are deleted with it)."""
         from sqlalchemy import select, update
 
         from banksim.models import utcnow
 
         match = [table.c[name] == value for name, value in key.items()]
-        old = conn.execute(select(table.c.id, table.c.data_path).where(*match)).first()
+        old = conn.execute(select(table.c.id, table.c.data_path, table.c.checksum).where(*match)).first()
+        if old is not None and payload.base_id == old.id:  # its base is the row it replaces
+            raise shared.BaseGone(f"the base of {key} is the row it replaces")
         values = {
             "data_blob": payload.as_bytes() if extra.get("data_path") is None else None,
             "size_bytes": payload.size_bytes,
@@ -408,11 +418,13 @@ class Store:
         if old is not None:
             updated = conn.execute(update(table).where(table.c.id == old.id).values(**values))
             if updated.rowcount == 1:
-                replaced = old.data_path if old.data_path != values.get("data_path") else None
-                return old.id, replaced
+                removed = [old.data_path] if old.data_path != values.get("data_path") else []
+                if old.checksum != payload.checksum and table.name == "simulations":
+                    removed += shared.delete_dependents(conn, [old.id])
+                return old.id, removed
         row_id = str(uuid.uuid4())
         conn.execute(table.insert().values(id=row_id, **key, **values))
-        return row_id, None
+        return row_id, []
 
     def _stage(self, key: dict[str, str], payload: payloads.Payload) -> str | None:
         """Write a payload where new payloads go; return the row's ``data_path``."""
@@ -420,7 +432,10 @@ class Store:
         if kind is None:
             relative = f"artifacts/params_hash={params_hash}/{uuid.uuid4().hex[:12]}-{key['name']}"
         else:
-            suffix = {"parquet": ".parquet", "json": ".json"}.get(payload.format, "")
+            # a shared-columns payload is Parquet too, but not a table on its own: not named as one
+            suffix = {"parquet": ".parquet", "json": ".json", shared.FORMAT: ".columns"}.get(
+                payload.format, ""
+            )
             relative = f"kind={kind}/params_hash={params_hash}/{uuid.uuid4().hex}{suffix}"
         return self.writer.write(relative, payload)
 
@@ -428,8 +443,10 @@ class Store:
         self,
         writes: list[tuple[Table, dict[str, str], payloads.Payload, dict[str, Any]]],
         configuration: dict[str, Any] | None = None,
+        lease: Lease | None = None,
     ) -> list[str]:
-        """Write payload files, then every row in one transaction; return the row ids."""
+        """Write payload files, then every row in one transaction (removing ``lease``, whose key's
+        result they are); return the row ids."""
         from sqlalchemy.exc import OperationalError
 
         from .rows import CONFIGURATIONS
@@ -444,17 +461,21 @@ class Store:
             ]
             if configuration is not None:
                 lock_keys.append(config_lock_key(configuration["params_hash"]))
+            if lease is not None:
+                lock_keys.append(lease.lock_key)
             with self.transaction(write=True, lock_keys=lock_keys) as conn:
                 for _table, _key, payload, _extra in writes:
                     if payload.base_id is not None:
                         shared.check_base(conn, payload)
                 ids, replaced = [], []
                 for (table, key, payload, extra), path in zip(writes, staged, strict=True):
-                    row_id, old_path = self._put(conn, table, key, payload, {**extra, "data_path": path})
+                    row_id, removed = self._put(conn, table, key, payload, {**extra, "data_path": path})
                     ids.append(row_id)
-                    replaced.append(old_path)
+                    replaced += removed
                 if configuration is not None:
                     self._put_configuration(conn, CONFIGURATIONS, configuration)
+                if lease is not None:
+                    lease.delete_row(conn)
         except BaseException as exc:
             for path in staged:
                 self.files.remove(path)
@@ -664,7 +685,7 @@ class Store:
         params_hash: str,
         configuration: dict[str, Any],
         parts: Sequence[tuple[str, Any, str | None]],
-        on_stored: Callable[[], None] | None = None,
+        lease: Lease | None = None,
     ) -> None:
         """Store a cached call's result: now, or on the write-behind thread once the caller has it.
 
@@ -673,8 +694,8 @@ class Store:
         snapshot (a DataFrame shallowly, under copy-on-write), the call returns, and the writer
         encodes, writes, verifies and commits them in order; until then :meth:`pending` serves
         them. Either way the stored values enter the in-memory tier as they are (nothing is
-        decoded again), and ``on_stored`` (which releases the key's lease) runs after the commit
-        or the failure.
+        decoded again). The key's ``lease`` goes in the transaction that commits the rows (or is
+        released after a failure).
         """
         label = f"{configuration.get('function', configuration.get('kind'))} result"
         queue = self.write_queue
@@ -685,11 +706,13 @@ class Store:
         origins = [_origin(value) if queue is not None else None for _, value, _ in parts]
 
         def write() -> None:
+            committed = False
             try:
-                self._write_result(params_hash, configuration, snapshot, label, origins)
+                self._write_result(params_hash, configuration, snapshot, label, origins, lease)
+                committed = True
             finally:
-                if on_stored is not None:
-                    on_stored()
+                if lease is not None:
+                    lease.release(deleted=committed)
 
         if queue is None:
             write()
@@ -713,6 +736,7 @@ class Store:
         parts: Sequence[tuple[str, Any, str | None]],
         label: str,
         origins: Sequence[tuple[pd.DataFrame, Any] | None] | None = None,
+        lease: Lease | None = None,
     ) -> None:
         origins = origins or [None] * len(parts)
         tables = [
@@ -724,7 +748,7 @@ class Store:
             if origin is not None and payload.content_hash is not None:  # the caller's table's key too
                 remember_key_as_of(origin[0], origin[1], payload.content_hash)
         try:
-            ids = self.save_entry(params_hash, configuration, encoded)
+            ids = self.save_entry(params_hash, configuration, encoded, lease)
         except shared.BaseGone:  # a base was removed or rewritten since it was chosen: store them whole
             for _, payload, _ in encoded:
                 if payload.base_id is not None and self.bases is not None:
@@ -733,7 +757,7 @@ class Store:
                 (name, _encode(value, label) if payload.base_id is not None else payload, mime)
                 for (name, value, mime), (_, payload, _) in zip(parts, encoded, strict=True)
             ]
-            ids = self.save_entry(params_hash, configuration, encoded)
+            ids = self.save_entry(params_hash, configuration, encoded, lease)
         if self.bases is not None:
             for (name, payload, _), (_, digests), row_id in zip(encoded, tables, ids, strict=True):
                 if payload.format == "parquet" and digests is not None:
@@ -745,8 +769,10 @@ class Store:
     def _encode_part(
         self, kind: str, value: Any, label: str, origin: tuple[pd.DataFrame, Any] | None
     ) -> tuple[payloads.Payload, FrameDigests | None]:
-        """A result part's payload, and a table's digests when they were taken: a table that shares
-        most of its columns with a table stored lately is stored as the columns it changes.
+        """A result part's payload, and a table's digests when they were taken: a table stored
+        already (the same content, under another key) is stored as no columns against it, or as a
+        copy of its stored columns; a table that shares most of its columns with a table stored
+        lately is stored as the columns it changes (:mod:`banksim.store.shared`).
 
         A table is hashed once: the caller's hash (``origin``, see :meth:`save_result`) is used if it
         came first, else the hash taken here becomes the caller's table's too.
@@ -761,19 +787,60 @@ class Store:
                 remember_key_as_of(*origin, digests.key(), digests)
         except BanksimError:  # a column the key cannot cover: stored whole, as ever
             return _encode(value, label, origin), None
+        alike = self._stored_alike(value, digests)
+        if alike is not None:
+            return alike, digests
         chosen = self.bases.choose(kind, digests)
         if chosen is not None:
             return shared.encode(value, *chosen, digests), digests
         payload = payloads.encode_dataframe(value, label, known_key=digests.key)
         return payload, digests
 
+    def _stored_alike(self, value: pd.DataFrame, digests: FrameDigests) -> payloads.Payload | None:
+        """A payload for a table whose content a row holds already (a result taken whole from another
+        run's): no columns against that row if it holds the table whole, else a copy of its payload
+        (the columns it changes, against the same base); None if no row holds it."""
+        from sqlalchemy import select
+
+        from .rows import SIMULATIONS
+
+        key = digests.key()
+        formats = ("parquet", shared.FORMAT)
+        with self.transaction() as conn:
+            found = conn.execute(
+                select(SIMULATIONS.c.id)
+                .where(SIMULATIONS.c.content_hash == key, SIMULATIONS.c.data_format.in_(formats))
+                .order_by(SIMULATIONS.c.base_id.is_(None).desc())  # a whole table first
+                .limit(1)
+            ).scalar()
+        row, blob = self.row_by_id(found)
+        if row is None:
+            return None
+        if row.base_id is None:
+            return shared.encode(value, shared.Base(row.id, row.checksum, digests), [], digests)
+        data = self.payload_bytes(row, blob)
+        if data is None:
+            return None
+        base_checksum = shared.described_base(data)["base_checksum"]
+        return payloads.Payload(
+            shared.FORMAT,
+            data,
+            row.checksum,
+            len(value),
+            key,
+            base_id=row.base_id,
+            base_checksum=base_checksum,
+        )
+
     def save_entry(
         self,
         params_hash: str,
         configuration: dict[str, Any],
         parts: Sequence[tuple[str, payloads.Payload, str | None]],
+        lease: Lease | None = None,
     ) -> list[str]:
-        """Store a cached call's result parts and its configuration row in one transaction.
+        """Store a cached call's result parts and its configuration row in one transaction, which
+        removes the key's ``lease`` too (see :meth:`Lease.delete_row`).
 
         ``parts`` holds ``(kind_or_name, payload, mime)``; blobs (``mime`` given) go to artifacts.
         """
@@ -799,7 +866,7 @@ class Store:
                         {**simulation_values(payload), "code_version": configuration.get("code_version")},
                     )
                 )
-        return self._commit(writes, configuration={"params_hash": params_hash, **configuration})
+        return self._commit(writes, configuration={"params_hash": params_hash, **configuration}, lease=lease)
 
     def has_part(self, name: str, params_hash: str, blob: bool) -> bool:
         """True if a result part is stored intact; checks its checksum without decoding it."""

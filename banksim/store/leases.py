@@ -1,8 +1,9 @@
 """Leases: when many processes miss the same key, one computes and the others wait for it.
 
-A lease is a row (key, owner, expiry) claimed under the key's lock; its owner renews it from a
-background thread while it computes. A crashed owner stops renewing, its lease expires, and the
-next claim takes it over. Expiries compare the clocks of the machines that share the store.
+A lease is a row (key, owner, expiry) claimed under the key's lock; one background thread per store
+renews every lease the store holds while their keys are computed. A crashed owner stops renewing, its
+lease expires, and the next claim takes it over. The lease of a computed key goes in the transaction
+that commits its result. Expiries compare the clocks of the machines that share the store.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -22,77 +24,153 @@ from .names import check_lease_seconds
 from .rows import LEASES
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from .core import Store
 
-__all__ = ["Lease", "check_lease_seconds", "claim"]
+__all__ = ["Lease", "Renewer", "check_lease_seconds", "claim"]
 
 log = logging.getLogger("banksim.store")
+IDLE_SECONDS = 10.0  # the renewing thread ends after this long with no lease held (a new claim restarts it)
 
 
 class Lease:
-    """A held claim to compute one key; renewed until :meth:`release`."""
+    """A held claim to compute one key; renewed (by its store's :class:`Renewer`) until released."""
 
-    def __init__(self, store: Store, params_hash: str, owner: str, seconds: float) -> None:
-        self.store = store
+    def __init__(self, renewer: Renewer, params_hash: str, owner: str, seconds: float) -> None:
+        self.store = renewer.store
         self.params_hash = params_hash
         self.owner = owner
         self.seconds = seconds
-        self._released = threading.Event()
+        self.due = time.monotonic() + seconds / 3  # when it is renewed next
+        self._renewer = renewer
+        self._released = False
         self._releasing = threading.Lock()
-        self._renewer = threading.Thread(
-            target=self._renew, name=f"banksim-lease-{params_hash[:12]}", daemon=True
+        renewer.hold(self)
+
+    @property
+    def lock_key(self) -> str:
+        """The lock every change to this key's lease row takes."""
+        return _lock(self.params_hash)
+
+    def delete_row(self, conn: Connection) -> None:
+        """In the caller's write transaction (under :attr:`lock_key`): remove the lease if it is still
+        ours; then :meth:`release` with ``deleted`` once that transaction has committed."""
+        conn.execute(
+            delete(LEASES).where(LEASES.c.params_hash == self.params_hash, LEASES.c.owner == self.owner)
         )
-        self._renewer.start()
 
-    def _renew(self) -> None:
-        while not self._released.wait(self.seconds / 3):
-            try:
-                with self.store.transaction(write=True, lock_keys=[_lock(self.params_hash)]) as conn:
-                    renewed = conn.execute(
-                        update(LEASES)
-                        .where(LEASES.c.params_hash == self.params_hash, LEASES.c.owner == self.owner)
-                        .values(expires_at=_expiry(self.seconds))
-                    ).rowcount
-            except Exception as exc:  # a busy or unreachable database: try again next time
-                log.warning("lease on %s not renewed: %s", self.params_hash[:12], self._masked(exc))
-                continue
-            if not renewed:
-                log.warning("lease on %s was taken over; computing anyway", self.params_hash[:12])
-                return
+    def abandon(self) -> None:
+        """Stop renewing without releasing: what a crash does (the lease expires in its time)."""
+        self._renewer.drop(self)
 
-    def release(self) -> None:
-        """Stop renewing and remove the lease if it is still ours. Best effort: if the database
-        cannot be reached, the lease simply expires. A second call does nothing."""
+    def release(self, *, deleted: bool = False) -> None:
+        """Stop renewing and remove the lease if it is still ours (``deleted``: its row went in a
+        committed transaction already). Best effort: if the database cannot be reached, the lease
+        simply expires. A second call does nothing."""
         with self._releasing:
-            if self._released.is_set():
+            if self._released:
                 return
-            self._released.set()
-        self._renewer.join()
+            self._released = True
+        self._renewer.drop(self)
+        if deleted:
+            return
         try:
-            with self.store.transaction(write=True, lock_keys=[_lock(self.params_hash)]) as conn:
-                conn.execute(
-                    delete(LEASES).where(
-                        LEASES.c.params_hash == self.params_hash, LEASES.c.owner == self.owner
-                    )
-                )
+            with self.store.transaction(write=True, lock_keys=[self.lock_key]) as conn:
+                self.delete_row(conn)
         except Exception as exc:
             log.warning(
-                "lease on %s not released (it will expire): %s", self.params_hash[:12], self._masked(exc)
+                "lease on %s not released (it will expire): %s",
+                self.params_hash[:12],
+                _masked(exc, self.store),
             )
 
-    def _masked(self, exc: Exception) -> str:
-        return mask_secrets(str(exc), self.store.url)
+
+class Renewer:
+    """Renews the leases a store holds from one background thread, each a third of its duration
+    after it was claimed or last renewed; the thread ends when it has held nothing for a while."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._held: dict[int, Lease] = {}
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, lease: Lease) -> None:
+        with self._changed:
+            self._held[id(lease)] = lease
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="banksim-leases", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def drop(self, lease: Lease) -> None:
+        with self._changed:
+            self._held.pop(id(lease), None)
+
+    def after_fork(self) -> None:
+        """In a forked child: the parent's leases are the parent's, and its thread is not here."""
+        self._held = {}
+        self._changed = threading.Condition()
+        self._thread = None
+
+    def _run(self) -> None:
+        idle_since = time.monotonic()
+        while True:
+            with self._changed:
+                now = time.monotonic()
+                if not self._held and now - idle_since > IDLE_SECONDS:
+                    self._thread = None
+                    return
+                if self._held:
+                    idle_since = now
+                wait = min((lease.due for lease in self._held.values()), default=now + IDLE_SECONDS) - now
+                if wait > 0:
+                    self._changed.wait(wait)
+                    continue
+                due = [lease for lease in self._held.values() if lease.due <= now]
+            self._renew(due)
+
+    def _renew(self, due: list[Lease]) -> None:
+        """Renew the leases that are due in one transaction; one taken over is no longer renewed."""
+        for lease in due:
+            lease.due = time.monotonic() + lease.seconds / 3
+        try:
+            with self.store.transaction(write=True, lock_keys=[lease.lock_key for lease in due]) as conn:
+                lost = [lease for lease in due if not _renewed(conn, lease)]
+        except Exception as exc:  # a busy or unreachable database: try again next time
+            log.warning("%d lease(s) not renewed: %s", len(due), _masked(exc, self.store))
+            return
+        for lease in lost:
+            log.warning("lease on %s was taken over; computing anyway", lease.params_hash[:12])
+            self.drop(lease)
 
 
-def claim(store: Store, params_hash: str, seconds: float) -> Lease | None:
+def _renewed(conn: Connection, lease: Lease) -> bool:
+    return bool(
+        conn.execute(
+            update(LEASES)
+            .where(LEASES.c.params_hash == lease.params_hash, LEASES.c.owner == lease.owner)
+            .values(expires_at=_expiry(lease.seconds))
+        ).rowcount
+    )
+
+
+def claim(
+    store: Store, renewer: Renewer, params_hash: str, seconds: float, look: bool = True
+) -> Lease | None:
     """Take the lease on ``params_hash`` for ``seconds`` (renewed while held), or None if another
-    owner holds one that has not expired. A live lease is seen with a read; only a claim writes."""
+    owner holds one that has not expired. With ``look``, a live lease is seen with a read first,
+    so that a process waiting for another's result polls without writing."""
     owner = uuid.uuid4().hex
     now = utcnow()
-    with store.transaction() as conn:
-        held = conn.execute(select(LEASES.c.expires_at).where(LEASES.c.params_hash == params_hash)).first()
-    if held is not None and _aware(held.expires_at) > now:
-        return None
+    if look:
+        with store.transaction() as conn:
+            held = conn.execute(
+                select(LEASES.c.expires_at).where(LEASES.c.params_hash == params_hash)
+            ).first()
+        if held is not None and _aware(held.expires_at) > now:
+            return None
     with store.transaction(write=True, lock_keys=[_lock(params_hash)]) as conn:
         held = conn.execute(
             select(LEASES.c.owner, LEASES.c.expires_at).where(LEASES.c.params_hash == params_hash)
@@ -105,7 +183,7 @@ def claim(store: Store, params_hash: str, seconds: float) -> Lease | None:
         else:  # expired: its owner stopped renewing (crashed or killed)
             log.info("lease on %s expired; taking it over", params_hash[:12])
             conn.execute(update(LEASES).where(LEASES.c.params_hash == params_hash).values(**values))
-    return Lease(store, params_hash, owner, seconds)
+    return Lease(renewer, params_hash, owner, seconds)
 
 
 def _lock(params_hash: str) -> str:
@@ -119,3 +197,7 @@ def _expiry(seconds: float) -> dt.datetime:
 def _aware(moment: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes (stored in UTC)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _masked(exc: Exception, store: Store) -> str:
+    return mask_secrets(str(exc), store.url)
