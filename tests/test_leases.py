@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import text
 
 import banksim as bs
 
@@ -194,3 +196,37 @@ def test_a_held_lease_is_renewed_beyond_its_first_expiry(sqlite_store: bs.Store)
 def test_lease_seconds_is_a_positive_duration(seconds: object, tmp_path: Path) -> None:
     with pytest.raises(bs.InputError, match="lease_seconds"):
         bs.Store(f"sqlite:///{tmp_path / 's.db'}", "file", tmp_path / "a", lease_seconds=seconds)  # type: ignore[arg-type]
+
+
+def test_one_thread_renews_every_lease_a_store_holds(sqlite_store: bs.Store) -> None:
+    before = set(threading.enumerate())  # other stores' renewing threads may still be there
+    held = [sqlite_store.claim(f"k{i}") for i in range(5)]
+    assert all(lease is not None for lease in held)
+    started = [t for t in threading.enumerate() if t not in before]
+    assert [t.name for t in started] == ["banksim-leases"]
+    for lease in held:
+        assert lease is not None
+        lease.release()
+
+
+def test_a_computed_result_takes_its_lease_away_in_its_own_commit(
+    sqlite_store: bs.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lease row goes in the transaction that commits the result: no separate release writes."""
+    from banksim.store import leases
+
+    separate: list[str] = []
+    real = leases.Lease.release
+
+    def counting(lease: leases.Lease, *, deleted: bool = False) -> None:
+        if not deleted:
+            separate.append(lease.params_hash)
+        real(lease, deleted=deleted)
+
+    monkeypatch.setattr(leases.Lease, "release", counting)
+    counted_here(11)
+    sqlite_store.flush()
+    assert separate == []
+    with sqlite_store.transaction() as conn:
+        assert conn.execute(text("SELECT count(*) FROM leases")).scalar() == 0
+    assert sqlite_store.claim(counted_here.key(11)) is not None  # free for the next claim

@@ -269,3 +269,64 @@ def test_stressed_runs_read_back_equal_to_a_full_computation(tmp_path: Path) -> 
                 _same(loaded.outputs[name], value)
     for opened in (store, reader, plain):
         opened.close()
+
+
+@bs.cached(kind="sh_copy")
+def same_table(shift: float, label: str) -> pd.DataFrame:
+    """Another function's table with the same content as ``table(shift)``: ``label`` only keys it."""
+    return _bank(shift, 1, False)
+
+
+def test_a_table_stored_already_under_another_key_is_not_encoded_again(sqlite_store: Store) -> None:
+    table(0.0)
+    table(0.5)
+    same_table(0.0, "a")  # the content of a whole table: no columns against it
+    same_table(0.5, "b")  # the content of a shared-columns table: its payload copied, same base
+    sqlite_store.flush()
+    full, part = _rows(sqlite_store)
+    whole_copy, part_copy = _rows(sqlite_store, "sh_copy")
+    assert (whole_copy.data_format, whole_copy.base_id) == ("parquet+base", full.id)
+    assert whole_copy.size_bytes < 5000  # the file of no columns: metadata only
+    assert (part_copy.data_format, part_copy.base_id) == ("parquet+base", full.id)
+    root = sqlite_store.files.root
+    assert (root / part_copy.data_path).read_bytes() == (root / part.data_path).read_bytes()
+    other = _reopened(sqlite_store)
+    with bs.use_store(other):
+        _same(same_table(0.0, "a")[0], _bank(0.0, 1, False))
+        _same(same_table(0.5, "b")[0], _bank(0.5, 1, False))
+    other.close()
+
+
+@bs.cached(kind="sh_base")
+def base_table(version: int) -> pd.DataFrame:
+    """A table whose content the test changes under one key (``version`` is not part of it)."""
+    return _bank(0.0 if version == 1 else 0.3, 1, False)
+
+
+def test_a_base_rewritten_with_other_content_takes_the_tables_stored_against_it(
+    sqlite_store: Store,
+) -> None:
+    base_table(1)
+    sqlite_store.flush()
+    same_table(0.0, "against the base")  # stored as no columns against base_table's row
+    sqlite_store.flush()
+    (dependent,) = _rows(sqlite_store, "sh_copy")
+    (base,) = _rows(sqlite_store, "sh_base")
+    assert dependent.base_id == base.id
+    sqlite_store.save_dataframe("sh_base", base_table.key(1), _bank(0.3, 1, False))  # same key, new content
+    assert _rows(sqlite_store, "sh_copy") == []
+    assert not (sqlite_store.files.root / dependent.data_path).exists()
+
+
+def test_a_table_is_never_stored_against_the_row_it_replaces(sqlite_store: Store) -> None:
+    """Computing a stored key again (``use_cache=False``) finds the row it replaces holding the same
+    content: the table is stored whole, not against that row."""
+    table(0.0)
+    table(0.0, use_cache=False)
+    sqlite_store.flush()
+    (row,) = _rows(sqlite_store)
+    assert (row.data_format, row.base_id) == ("parquet", None)
+    other = _reopened(sqlite_store)
+    with bs.use_store(other):
+        _same(table(0.0)[0], _bank(0.0, 1, False))
+    other.close()
