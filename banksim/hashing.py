@@ -45,6 +45,7 @@ __all__ = [
     "frame_checked",
     "frame_state",
     "key_as_of",
+    "known_digests",
     "known_frame_key",
     "mark_content",
     "mark_frame",
@@ -688,6 +689,13 @@ def remembered_digests(frame: pd.DataFrame) -> FrameDigests:
     return _FRAMES.digests(frame, "frame")
 
 
+def known_digests(frame: pd.DataFrame) -> FrameDigests | None:
+    """:func:`frame_digests` of ``frame`` if the memo holds them for it as it is now, else None;
+    never reads the frame's data."""
+    entry = _FRAMES._current(frame)
+    return None if entry is None else entry.digests
+
+
 def digests_as_of(frame: pd.DataFrame, state: Any) -> FrameDigests | None:
     """:func:`frame_digests` of ``frame`` as it was at ``state`` (:func:`frame_state`), if the memo
     holds them (the frame was hashed here) and nothing was written to it since; else None."""
@@ -788,6 +796,7 @@ def remember_frame_copy(original: pd.DataFrame, copy: pd.DataFrame) -> bool:
         return False
     entry = _FRAMES.snapshot(copy)
     entry.fingerprint, entry.key, entry.checks = known.fingerprint, known.key, known.checks
+    entry.digests = known.digests
     _FRAMES.store(entry)
     return True
 

@@ -134,6 +134,14 @@ def changed_columns(base: pd.DataFrame, new: pd.DataFrame) -> frozenset[str] | N
     order (same ``position_id`` column and columns); None if the rows or columns differ."""
     if list(base.columns) != list(new.columns) or len(base) != len(new):
         return None
+    from banksim.hashing import known_digests
+
+    known = known_digests(base), known_digests(new)  # each table's key's digests, if taken already
+    if known[0] is not None and known[1] is not None:
+        same = [a == b for a, b in zip(known[0].columns, known[1].columns, strict=True)]
+        if not same[list(base.columns).index("position_id")]:
+            return None
+        return frozenset(c for c, alike in zip(base.columns, same, strict=True) if not alike)
     if not _same(base["position_id"], new["position_id"]):
         return None
     return frozenset(c for c in base.columns if not _same(base[c], new[c]))
@@ -396,6 +404,12 @@ def remember(readings: Mapping[str, str], function: str, key: str) -> None:
 
 def _stored_by_reading(step: Step, reading: str | None) -> tuple[Any, ...] | None:
     """The stored result of an earlier call of ``step`` with the same reading key, or None."""
+    found = _by_reading(step, reading)
+    return None if found is None else found[1]
+
+
+def _by_reading(step: Step, reading: str | None) -> tuple[str, tuple[Any, ...]] | None:
+    """The key and stored result of an earlier call of ``step`` with the same reading key, or None."""
     if reading is None:
         return None
     with _readings_lock:
@@ -406,7 +420,8 @@ def _stored_by_reading(step: Step, reading: str | None) -> tuple[Any, ...] | Non
     if values is None:  # purged since: forgotten
         with _readings_lock:
             _readings.pop(reading, None)
-    return values
+        return None
+    return found[1], values
 
 
 def _from_reading(step: Step, reading: str, recomputed: list[int]) -> Any:
@@ -459,29 +474,36 @@ def _reuse_liquidity(
 ) -> Any:
     """The liquidity result with the LCR or the NSFR lines taken from the baseline's where the
     positions columns they read are unchanged, or from another scenario's that read the same, the
-    other part and the summary computed; None if neither part is found or the parameters differ
-    (methodology C.46)."""
+    other part and the summary computed (the summary too when both parts come from one result);
+    None if neither part is found or the parameters differ (methodology C.46)."""
     found = baseline.result(step)
     if found is None:
         return None
-    (_, *base_rest), (base_lcr, base_nsfr, _) = found
+    (_, *base_rest), base_result = found
     positions, *rest = arguments
     changed = baseline.changed(positions)
     if changed is None or not _same_values(base_rest, rest):
         return None
-    parts: dict[str, Any] = {}
-    for position, (part, base_lines) in enumerate((("lcr", base_lcr), ("nsfr", base_nsfr))):
+    results: dict[str, tuple[Any, ...]] = {"baseline": base_result}  # by where they come from
+    origins: dict[str, str] = {}  # part -> where its lines come from
+    for part in ("lcr", "nsfr"):
         if not changed & part_reads("liquidity", part):
-            parts[part] = base_lines.copy()
+            origins[part] = "baseline"
             continue
-        other = _stored_by_reading(step, readings.get(f"liquidity.{part}"))
+        other = _by_reading(step, readings.get(f"liquidity.{part}"))
         if other is not None:
-            parts[part] = other[position]
+            results.setdefault(other[0], other[1])
+            origins[part] = other[0]
             source[:] = ["scenario"]
-    if not parts:
+    if not origins:
         return None
+    if origins.get("lcr") == origins.get("nsfr"):  # one result: its summary too
+        lcr, nsfr, summary = results[origins["lcr"]]
+        recomputed.append(0)
+        return lcr.copy(), nsfr.copy(), copy.deepcopy(summary)
     from banksim.regulation.liquidity import liquidity_with
 
+    parts = {part: results[origin][("lcr", "nsfr").index(part)].copy() for part, origin in origins.items()}
     (parameters,) = rest
     result = liquidity_with(positions, parameters, lcr=parts.get("lcr"), nsfr=parts.get("nsfr"))
     lcr, nsfr, _ = result
