@@ -11,6 +11,7 @@ import functools
 import inspect
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,7 +118,7 @@ class CachedFunction:
             raise InputError("func", f"{func.__qualname__} already has a 'use_cache' parameter")
         self.ignore = ignore
         self.name = f"{func.__module__}.{func.__qualname__}"
-        self.last_call: CallInfo | None = None
+        self._calls = threading.local()  # each thread's last call (see last_call)
         self._code = CodeVersion(func, version)
         functools.update_wrapper(self, func)
         self.__signature__ = self.signature.replace(
@@ -129,6 +130,16 @@ class CachedFunction:
 
     def __repr__(self) -> str:
         return f"<cached function {self.name} kind={self.kind!r}>"
+
+    @property
+    def last_call(self) -> CallInfo | None:
+        """What the last call of this function made by this thread did (key, hit, seconds); each
+        thread has its own, so scenarios run on threads never read each other's."""
+        return getattr(self._calls, "info", None)
+
+    @last_call.setter
+    def last_call(self, info: CallInfo | None) -> None:
+        self._calls.info = info
 
     @property
     def code_version(self) -> str:
@@ -284,7 +295,11 @@ class CachedFunction:
             lease = store.claim(key, look=look)
             look = True
             if lease is not None:
-                stored = self._load(key)  # stored between our miss and our claim
+                try:
+                    stored = self._load(key)  # stored between our miss and our claim
+                except BaseException:
+                    lease.release()
+                    raise
                 if stored is None:
                     return lease, None
                 lease.release()

@@ -11,6 +11,7 @@ import copy
 import functools
 import hashlib
 import importlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -101,6 +102,16 @@ _derivations_lock = threading.Lock()
 _READINGS_SIZE = 512
 _readings: OrderedDict[str, tuple[str, str]] = OrderedDict()
 _readings_lock = threading.Lock()
+
+
+def _after_fork() -> None:
+    """In a forked child: new locks (another thread may have held the parent's at the fork)."""
+    global _readings_lock, _derivations_lock
+    _readings_lock, _derivations_lock = threading.Lock(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 @functools.cache

@@ -402,3 +402,28 @@ def test_load_returns_what_is_stored_and_computes_nothing(sqlite_store: bs.Store
     assert summary == {"n": 2} and report == b"report 2" and len(lcr) == 2
     assert len(calls) == 2
     assert grid.is_stored(grid.key(4)) and not grid.is_stored(grid.key(5))
+
+
+def test_each_thread_sees_its_own_last_call(sqlite_store: bs.Store) -> None:
+    """``last_call`` is per thread: scenarios run on threads never read each other's call keys."""
+    import threading
+
+    @bs.cached(kind="per_thread")
+    def square(n: int) -> dict[str, int]:
+        return {"n": n * n}
+
+    seen: dict[int, str | None] = {}
+    ready = threading.Barrier(2)
+
+    def run(n: int) -> None:
+        square(n)
+        ready.wait()  # both have called before either reads
+        info = square.last_call
+        seen[n] = info.key if info else None
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in (2, 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {2: square.key(2), 3: square.key(3)}

@@ -186,7 +186,7 @@ def test_purging_a_base_purges_the_tables_stored_against_it(sqlite_store: Store)
         old = text("UPDATE simulations SET created_at = '2020-01-01 00:00:00.000000' WHERE id = :id")
         conn.execute(old, {"id": full.id})
     purged = sqlite_store.purge(older_than="1d")
-    assert purged["params_hash"].tolist() == [full.params_hash]
+    assert sorted(purged["params_hash"]) == sorted([full.params_hash, part.params_hash])  # listed too
     assert _rows(sqlite_store) == []
     assert not (sqlite_store.files.root / part.data_path).exists()
 
@@ -330,3 +330,82 @@ def test_a_table_is_never_stored_against_the_row_it_replaces(sqlite_store: Store
     with bs.use_store(other):
         _same(table(0.0)[0], _bank(0.0, 1, False))
     other.close()
+
+
+def test_a_base_whose_file_is_gone_is_removed_with_its_dependents_once(sqlite_store: Store) -> None:
+    """A base row whose payload file went missing is discarded (and what was stored against it): the
+    next call computes once and stores its table whole, never against the broken base again."""
+    calls.clear()
+    table(0.0)
+    table(0.5)
+    sqlite_store.flush()
+    full, _ = _rows(sqlite_store)
+    (sqlite_store.files.root / full.data_path).unlink()
+    other = _reopened(sqlite_store)
+    with bs.use_store(other):
+        for _ in range(3):
+            loaded, _hit = table(0.5)
+            other.flush()
+    other.close()
+    assert calls == [0.0, 0.5, 0.5]  # computed again once, then loaded
+    assert [row.data_format for row in _rows(sqlite_store)] == ["parquet"]
+    _same(loaded, _bank(0.5, 1, False))
+
+
+@bs.cached(kind="sh_labelled")
+def labelled(shift: float, name: str) -> pd.DataFrame:
+    frame = _bank(shift, 1, False)
+    frame.attrs = {"source": name}
+    frame.columns.name = name
+    return frame
+
+
+def test_a_table_with_attrs_or_a_named_column_index_is_stored_whole(sqlite_store: Store) -> None:
+    """Its key covers neither, so it never shares columns (it reads back with its own)."""
+    table(0.0)
+    labelled(0.0, "mine")
+    labelled(0.5, "yours")
+    sqlite_store.flush()
+    assert [row.data_format for row in _rows(sqlite_store, "sh_labelled")] == ["parquet", "parquet"]
+    other = _reopened(sqlite_store)
+    with bs.use_store(other):
+        loaded, hit = labelled(0.5, "yours")
+    other.close()
+    assert hit and loaded.attrs == {"source": "yours"} and loaded.columns.name == "yours"
+
+
+def test_a_database_error_reading_a_base_raises_and_removes_nothing(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    table(0.0)
+    table(0.5)
+    sqlite_store.flush()
+    before = _rows(sqlite_store)
+    other = _reopened(sqlite_store)
+
+    def unreachable(row_id: str | None) -> Any:
+        raise OperationalError("SELECT ...", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(other, "row_by_id", unreachable)
+    with bs.use_store(other), pytest.raises(OperationalError):
+        table.load(0.5)
+    other.close()
+    assert _rows(sqlite_store) == before
+
+
+def test_a_purge_lists_and_removes_the_calls_stored_against_what_it_removes(sqlite_store: Store) -> None:
+    table(0.0)
+    table(0.5)
+    sqlite_store.flush()
+    full, part = _rows(sqlite_store)
+    with sqlite_store.transaction(write=True) as conn:
+        old = text("UPDATE simulations SET created_at = '2020-01-01 00:00:00.000000' WHERE id = :id")
+        conn.execute(old, {"id": full.id})
+    listed = sqlite_store.purge(older_than="7d", dry_run=True)
+    assert sorted(listed["params_hash"]) == sorted([full.params_hash, part.params_hash])
+    sqlite_store.purge(older_than="7d")
+    with sqlite_store.transaction() as conn:
+        left = conn.execute(text("SELECT count(*) FROM configurations")).scalar()
+    assert _rows(sqlite_store) == [] and left == 0

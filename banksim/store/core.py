@@ -17,8 +17,8 @@ import threading
 import types
 import uuid
 import weakref
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -185,6 +185,8 @@ class Store:
             self.write_queue.after_fork()
         if self._renewer is not None:
             self._renewer.after_fork()
+        if self.bases is not None:
+            self.bases.after_fork()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every result computed so far is written and committed (write-behind, see
@@ -245,8 +247,9 @@ class Store:
         lets a waiting process poll without writing (for a first claim right after a miss)."""
         from . import leases
 
-        if self._renewer is None:
-            self._renewer = leases.Renewer(self)
+        with self._engine_lock:
+            if self._renewer is None:
+                self._renewer = leases.Renewer(self)
         return leases.claim(self, self._renewer, check_key(params_hash), self.lease_seconds, look)
 
     # -- reading and checking payloads ------------------------------------------------------------
@@ -255,35 +258,51 @@ class Store:
         data = self._verified_bytes(row, blob)
         if data is None or data is _DAMAGED:
             return data
+        if row.data_format == shared.FORMAT:  # its base is read from the database: errors there raise
+            return self._read_shared(row, data)
+        return self._decoded(row, lambda: payloads.decode(row.data_format, data, row.content_hash))
+
+    def _decoded(self, row: Row, decode: Callable[[], Any]) -> Any:
+        """``decode()``, or ``_DAMAGED`` (logged) if the payload cannot be decoded."""
         try:
-            if row.data_format == shared.FORMAT:
-                return self._read_shared(row, data)
-            return payloads.decode(row.data_format, data, row.content_hash)
+            return decode()
         except Exception as exc:
             log.warning("payload %s could not be decoded (%s): %s", row.id, self._where(row), exc)
             return _DAMAGED
 
     def _read_shared(self, row: Row, data: Any) -> Any:
         """A table stored as the columns it changes (:mod:`banksim.store.shared`), completed from its
-        base; ``_DAMAGED`` (logged) if the base is gone, changed or damaged."""
+        base; ``_DAMAGED`` (logged) if the base is gone, changed or damaged, None if its base's file
+        went a moment ago (a rewrite: the caller looks again)."""
+        described = self._decoded(row, lambda: shared.described_base(data))
+        if described is _DAMAGED:
+            return _DAMAGED
         base_row, blob = self.row_by_id(row.base_id)
-        expected = shared.described_base(data)["base_checksum"]
-        if base_row is None or base_row.data_format != "parquet" or base_row.checksum != expected:
+        if (
+            base_row is None
+            or base_row.data_format != "parquet"
+            or base_row.checksum != described["base_checksum"]
+        ):
             log.warning("payload %s: its base (row %s) is gone or was rewritten", row.id, row.base_id)
             return _DAMAGED
         base = self.recent.get(base_row.id, base_row.checksum)
         if base is None:
             base = self._read(base_row, blob)
+            simulations = table_of("simulations")
+            if base is None and self._row_unchanged(simulations, base_row):
+                log.warning("payload %s: its base's file (row %s) is missing", row.id, row.base_id)
+                base = _DAMAGED
             if base is None:  # its file went a moment ago (rewritten or purged): the caller looks again
                 return None
             if base is _DAMAGED:  # removed (logged), and the tables stored against it with it
-                self._discard(table_of("simulations"), base_row)
+                self._discard(simulations, base_row)
                 return _DAMAGED
             if self.recent.limit_bytes:
                 nbytes = footprint(base, base_row.size_bytes)
                 base = self.recent.put(base_row.id, base_row.checksum, base, nbytes)
-        exact = base_row.content_hash is not None and known_frame_key(base) == base_row.content_hash
-        return shared.decode(data, base, exact, row.content_hash)
+        frame = cast(pd.DataFrame, base)
+        exact = base_row.content_hash is not None and known_frame_key(frame) == base_row.content_hash
+        return self._decoded(row, lambda: shared.decode(data, frame, exact, row.content_hash))
 
     def row_by_id(self, row_id: str | None) -> tuple[Row | None, bytes | None]:
         """The ``simulations`` row ``row_id`` and its blob (None for a file), or (None, None)."""
@@ -464,9 +483,10 @@ class Store:
             if lease is not None:
                 lock_keys.append(lease.lock_key)
             with self.transaction(write=True, lock_keys=lock_keys) as conn:
+                writing = {(key["kind"], key["params_hash"]) for _, key, _, _ in writes if "kind" in key}
                 for _table, _key, payload, _extra in writes:
                     if payload.base_id is not None:
-                        shared.check_base(conn, payload)
+                        shared.check_base(conn, payload, writing)
                 ids, replaced = [], []
                 for (table, key, payload, extra), path in zip(writes, staged, strict=True):
                     row_id, removed = self._put(conn, table, key, payload, {**extra, "data_path": path})
@@ -702,8 +722,13 @@ class Store:
         # With write-behind the writer keeps its own copies: the caller may change the result in place.
         # A table's content key is shared between the caller's table and the writer's copy (as
         # each was when copied): whichever is hashed first, the other is not hashed again.
-        snapshot = parts if queue is None else [(name, private_copy(v), mime) for name, v, mime in parts]
-        origins = [_origin(value) if queue is not None else None for _, value, _ in parts]
+        try:
+            snapshot = parts if queue is None else [(name, private_copy(v), mime) for name, v, mime in parts]
+            origins = [_origin(value) if queue is not None else None for _, value, _ in parts]
+        except BaseException:
+            if lease is not None:  # never left renewed with nothing to write
+                lease.release()
+            raise
 
         def write() -> None:
             committed = False
@@ -725,9 +750,14 @@ class Store:
         values = tuple(value for _, value, _ in snapshot)
         nbytes = sum(footprint(value, 0) for value in values)
         describe = f"{configuration.get('kind')} {params_hash[:12]}"
-        queue.submit(
-            PendingWrite(params_hash, values, configuration, nbytes, write, describe, on_hits=record_hits)
-        )
+        try:
+            queue.submit(
+                PendingWrite(params_hash, values, configuration, nbytes, write, describe, on_hits=record_hits)
+            )
+        except BaseException:  # not queued (interrupted while the queue was full): nothing writes it
+            if lease is not None:
+                lease.release()
+            raise
 
     def _write_result(
         self,
@@ -777,7 +807,12 @@ class Store:
         A table is hashed once: the caller's hash (``origin``, see :meth:`save_result`) is used if it
         came first, else the hash taken here becomes the caller's table's too.
         """
-        if self.bases is None or not isinstance(value, pd.DataFrame) or len(value) < shared.MIN_ROWS:
+        if (
+            self.bases is None
+            or not isinstance(value, pd.DataFrame)
+            or len(value) < shared.MIN_ROWS
+            or not shared.plain(value)
+        ):
             return _encode(value, label, origin), None
         try:
             if origin is None:  # written before returning: ``value`` is the caller's table itself

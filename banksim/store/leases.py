@@ -132,18 +132,21 @@ class Renewer:
             self._renew(due)
 
     def _renew(self, due: list[Lease]) -> None:
-        """Renew the leases that are due in one transaction; one taken over is no longer renewed."""
+        """Renew the leases that are due, each in its own transaction (a long write holding one
+        key's lock delays no other key's renewal); one taken over is no longer renewed."""
         for lease in due:
             lease.due = time.monotonic() + lease.seconds / 3
-        try:
-            with self.store.transaction(write=True, lock_keys=[lease.lock_key for lease in due]) as conn:
-                lost = [lease for lease in due if not _renewed(conn, lease)]
-        except Exception as exc:  # a busy or unreachable database: try again next time
-            log.warning("%d lease(s) not renewed: %s", len(due), _masked(exc, self.store))
-            return
-        for lease in lost:
-            log.warning("lease on %s was taken over; computing anyway", lease.params_hash[:12])
-            self.drop(lease)
+            try:
+                with self.store.transaction(write=True, lock_keys=[lease.lock_key]) as conn:
+                    renewed = _renewed(conn, lease)
+            except Exception as exc:  # a busy or unreachable database: try again next time
+                log.warning("lease on %s not renewed: %s", lease.params_hash[:12], _masked(exc, self.store))
+                continue
+            with self._changed:
+                held = id(lease) in self._held  # not released meanwhile (its row gone with its result)
+            if not renewed and held:
+                log.warning("lease on %s was taken over; computing anyway", lease.params_hash[:12])
+                self.drop(lease)
 
 
 def _renewed(conn: Connection, lease: Lease) -> bool:

@@ -200,6 +200,8 @@ def purge(
 ) -> pd.DataFrame:
     """Remove entries by kind and/or age (``"7d"``); return what was (or would be) removed.
 
+    A table stored as the columns it changes against a removed one (:mod:`banksim.store.shared`)
+    cannot be read without it: its cached call goes too, whatever its kind or age, and is listed.
     Without ``dry_run`` it also removes orphan files (no row points at them) and temp files
     left by crashed writers more than an hour ago.
     """
@@ -207,6 +209,7 @@ def purge(
     listing = store.list_entries(kind)
     if age is not None:
         listing = listing[listing["created_at"] < pd.Timestamp(utcnow() - age)]
+    listing = _with_dependents(store, listing)
     if dry_run or listing.empty:
         if not dry_run:
             store.remove_orphans()
@@ -223,8 +226,9 @@ def shrink(
 
     A call is removed whole (every part and its configuration row), least recently used
     first; "used" is its last hit, or its creation if it was never hit. ``kind`` limits the
-    size counted and the calls considered. Returns what was (or, with ``dry_run``, would be)
-    removed, one row per payload, with ``last_used``.
+    size counted and the calls considered. The calls whose tables are stored as the columns they
+    change against a removed table go with it (listed, :mod:`banksim.store.shared`). Returns what
+    was (or, with ``dry_run``, would be) removed, one row per payload, with ``last_used``.
 
     Parameters
     ----------
@@ -252,11 +256,36 @@ def shrink(
     chosen = set(calls.index[freed_before < excess])
     everything = listing if kind is None else store.list_entries()  # whole calls, every part
     everything = everything.assign(last_used=everything["params_hash"].map(calls["last_used"]))
-    removed = everything[everything["params_hash"].isin(chosen)]
+    removed = _with_dependents(store, everything[everything["params_hash"].isin(chosen)])
     removed = removed.sort_values(["last_used", "params_hash"], ignore_index=True)
     if not dry_run:
         _remove(store, removed)
     return removed
+
+
+def _with_dependents(store: Store, listing: pd.DataFrame) -> pd.DataFrame:
+    """``listing`` with every part of the cached calls whose tables are stored against one of its
+    tables (:mod:`banksim.store.shared`): they cannot be read without it, so they go with it."""
+    with store.transaction() as conn:
+        rows = conn.execute(
+            select(SIMULATIONS.c.id, SIMULATIONS.c.kind, SIMULATIONS.c.params_hash, SIMULATIONS.c.base_id)
+        ).all()
+    if not any(row.base_id for row in rows):
+        return listing
+    calls = set(listing["params_hash"])
+    while True:
+        parts = listing[listing["table"] == "simulations"]
+        going = set(zip(parts["kind"], parts["params_hash"], strict=True))
+        ids = {row.id for row in rows if (row.kind, row.params_hash) in going}
+        more = {row.params_hash for row in rows if row.base_id in ids} - calls
+        if not more:
+            return listing
+        calls |= more
+        everything = store.list_entries()
+        extra = everything[everything["params_hash"].isin(more)]
+        if "last_used" in listing.columns:
+            extra = extra.assign(last_used=extra["created_at"])
+        listing = pd.concat([listing, extra], ignore_index=True)
 
 
 def _remove(store: Store, listing: pd.DataFrame) -> None:

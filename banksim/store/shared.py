@@ -33,6 +33,7 @@ __all__ = [
     "delete_dependents",
     "described_base",
     "encode",
+    "plain",
     "shared_columns",
 ]
 
@@ -112,7 +113,7 @@ class Bases:
         """``frame`` was decoded from the full table in ``row_id``, whose content hash is ``key``; its
         digests are taken when needed, if it is still alive and unchanged (held weakly: a table
         nobody keeps is no base)."""
-        if key is not None and len(frame) >= MIN_ROWS and known_frame_key(frame) == key:
+        if key is not None and len(frame) >= MIN_ROWS and known_frame_key(frame) == key and plain(frame):
             self._add(kind, _Candidate(row_id, checksum, None, frame, key))
 
     def _add(self, kind: str, candidate: _Candidate) -> None:
@@ -132,6 +133,10 @@ class Bases:
     def clear(self) -> None:
         with self._lock:
             self._kinds.clear()
+
+    def after_fork(self) -> None:
+        """In a forked child: a new lock (another thread may have held the parent's at the fork)."""
+        self._lock = threading.Lock()
 
     def choose(self, kind: str, digests: FrameDigests) -> tuple[Base, list[int]] | None:
         """The candidate base sharing the most columns with a table of ``kind`` with these digests
@@ -154,6 +159,12 @@ class Bases:
             if changed is not None and (best is None or len(changed) < len(best[1])):
                 best = (base, changed)
         return best
+
+
+def plain(frame: pd.DataFrame) -> bool:
+    """A table with nothing outside its rows, columns and index (no ``attrs``, no name on its column
+    labels): what a shared-columns payload keeps (its key does not cover the rest either)."""
+    return not frame.attrs and frame.columns.name is None
 
 
 def shared_columns(base: FrameDigests, table: FrameDigests) -> list[int] | None:
@@ -205,6 +216,9 @@ def decode(data: Any, base: pd.DataFrame, base_exact: bool, content_hash: str | 
         raise ValueError("its base has other columns or rows than it was stored against")
     part, exact = payloads.decode_table(data)
     frame = base.copy(deep=False)  # copy-on-write: the base's columns are shared, never written
+    frame.attrs = {}  # the stored table was plain (see :func:`plain`), whatever its base's
+    if frame.columns.name is not None:
+        frame.columns = frame.columns.rename(None)
     positions = {name: i for i, name in enumerate(base.columns)}
     for name in part.columns:
         frame.isetitem(positions[name], part[name].array)
@@ -213,19 +227,25 @@ def decode(data: Any, base: pd.DataFrame, base_exact: bool, content_hash: str | 
     return frame
 
 
-def check_base(conn: Connection, payload: payloads.Payload) -> None:
+def check_base(conn: Connection, payload: payloads.Payload, writing: set[tuple[str, str]]) -> None:
     """In a write transaction: the base of a shared-columns payload is still stored whole, as it was
-    when chosen; it stays so until the commit (PostgreSQL: the row is locked against deletion)."""
+    when chosen, and is not one of the rows the transaction rewrites (``writing``: their kinds and
+    keys); it stays so until the commit (PostgreSQL: the row is locked against deletion)."""
     from sqlalchemy import select
 
     from .rows import SIMULATIONS
 
     found = conn.execute(
-        select(SIMULATIONS.c.checksum, SIMULATIONS.c.base_id)
+        select(SIMULATIONS.c.checksum, SIMULATIONS.c.base_id, SIMULATIONS.c.kind, SIMULATIONS.c.params_hash)
         .where(SIMULATIONS.c.id == payload.base_id)
         .with_for_update(read=True)
     ).first()
-    if found is None or found.checksum != payload.base_checksum or found.base_id is not None:
+    if (
+        found is None
+        or found.checksum != payload.base_checksum
+        or found.base_id is not None
+        or (found.kind, found.params_hash) in writing
+    ):
         raise BaseGone(f"base {payload.base_id} of a shared-columns payload is gone or changed")
 
 
