@@ -241,7 +241,7 @@ class Plan:
 
     compute: Callable[[], Any]
     reused: list[int]
-    readings: Mapping[str, str]
+    readings: dict[str, str]
     source: list[str]  # where a reused result came from: "baseline", or "scenario" (another's)
 
 
@@ -316,28 +316,26 @@ def plan(step: Step, arguments: tuple[Any, ...], baseline: Baseline | None) -> P
     as far as the step reads them, else by its service; None when no baseline applies."""
     if baseline is None or step.name not in (*REUSABLE, "rwa"):
         return None
-    recomputed: list[int] = []
-    source: list[str] = []
-    readings = _readings_of(step, arguments)  # the RWA's: added by _reuse_rwa
 
     def compute() -> Any:
         if step.name == "rwa":
-            result = _reuse_rwa(step, arguments, baseline, recomputed, readings, source)
+            result = _reuse_rwa(step, arguments, baseline, route)
         elif step.name == "liquidity":
-            result = _reuse_liquidity(step, arguments, baseline, recomputed, readings, source)
+            result = _reuse_liquidity(step, arguments, baseline, route)
         else:
-            result = _reuse(step, arguments, baseline, recomputed)
-            if result is None and step.name in readings:
-                result = _from_reading(step, readings[step.name], recomputed)
-                source.append("scenario")
+            result = _reuse(step, arguments, baseline, route.reused)
+            if result is None and step.name in route.readings:
+                result = _from_reading(step, route.readings[step.name], route.reused)
+                route.source.append("scenario")
         if result is None:
-            recomputed.clear()
-            source.clear()
+            route.reused.clear()
+            route.source.clear()
             return step.function.func(*arguments)
-        source[:] = source or ["baseline"]
+        route.source[:] = route.source or ["baseline"]
         return result
 
-    return Plan(compute, recomputed, readings, source)
+    route = Plan(compute, [], _readings_of(step, arguments), [])  # the RWA's reading: added by _reuse_rwa
+    return route
 
 
 def reading_key(
@@ -475,14 +473,7 @@ def _reuse(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recompute
     return copied if len(copied) > 1 else copied[0]
 
 
-def _reuse_liquidity(
-    step: Step,
-    arguments: tuple[Any, ...],
-    baseline: Baseline,
-    recomputed: list[int],
-    readings: Mapping[str, str],
-    source: list[str],
-) -> Any:
+def _reuse_liquidity(step: Step, arguments: tuple[Any, ...], baseline: Baseline, route: Plan) -> Any:
     """The liquidity result with the LCR or the NSFR lines taken from the baseline's where the
     positions columns they read are unchanged, or from another scenario's that read the same, the
     other part and the summary computed (the summary too when both parts come from one result);
@@ -501,16 +492,16 @@ def _reuse_liquidity(
         if not changed & part_reads("liquidity", part):
             origins[part] = "baseline"
             continue
-        other = _by_reading(step, readings.get(f"liquidity.{part}"))
+        other = _by_reading(step, route.readings.get(f"liquidity.{part}"))
         if other is not None:
             results.setdefault(other[0], other[1])
             origins[part] = other[0]
-            source[:] = ["scenario"]
+            route.source[:] = ["scenario"]
     if not origins:
         return None
     if origins.get("lcr") == origins.get("nsfr"):  # one result: its summary too
         lcr, nsfr, summary = results[origins["lcr"]]
-        recomputed.append(0)
+        route.reused.append(0)
         return lcr.copy(), nsfr.copy(), copy.deepcopy(summary)
     from banksim.regulation.liquidity import liquidity_with
 
@@ -518,7 +509,7 @@ def _reuse_liquidity(
     (parameters,) = rest
     result = liquidity_with(positions, parameters, lcr=parts.get("lcr"), nsfr=parts.get("nsfr"))
     lcr, nsfr, _ = result
-    recomputed.append((0 if "lcr" in parts else len(lcr)) + (0 if "nsfr" in parts else len(nsfr)))
+    route.reused.append((0 if "lcr" in parts else len(lcr)) + (0 if "nsfr" in parts else len(nsfr)))
     return result
 
 
@@ -560,14 +551,7 @@ def _same_cva(base: tuple[Any, ...], new: tuple[Any, ...], changed: frozenset[st
     return True
 
 
-def _reuse_rwa(
-    step: Step,
-    arguments: tuple[Any, ...],
-    baseline: Baseline,
-    recomputed: list[int],
-    readings: dict[str, str],
-    source: list[str],
-) -> Any:
+def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, route: Plan) -> Any:
     """The RWA table of another scenario that read the same, or the baseline's lines with the lines
     of changed positions recomputed; None if the lines differ in number or order or the other
     arguments differ (methodology C.46)."""
@@ -591,11 +575,11 @@ def _reuse_rwa(
         positions = ecl_specific_provisions(positions, rest[4])
     reading = _rwa_reading(step, arguments, positions)
     if reading is not None:
-        readings["rwa"] = reading
+        route.readings["rwa"] = reading
         other = _stored_by_reading(step, reading)
         if other is not None:
-            recomputed.append(0)
-            source[:] = ["scenario"]
+            route.reused.append(0)
+            route.source[:] = ["scenario"]
             return other[0]
     redo = _changed_lines(base_positions, positions, base_rest[3], rest[3])
     if redo is None:
@@ -607,7 +591,7 @@ def _reuse_rwa(
     sub = _subset_rwa(step, positions, rest, lines, derivatives)
     spliced = _splice(base_rwa, sub, lines, derivatives)
     if spliced is not None:
-        recomputed.append(len(sub))
+        route.reused.append(len(sub))
     return spliced
 
 

@@ -64,6 +64,22 @@ def _reopened(store: Store, **options: Any) -> Store:
     return Store(store.url, store.artifact_store, store.artifact_root, memory_cache_mb=0, **options)
 
 
+def _base_and_part(store: Store) -> tuple[Any, Any]:
+    """Store ``table(0.0)`` whole and ``table(0.5)`` against it; their rows."""
+    table(0.0)
+    table(0.5)
+    store.flush()
+    full, part = _rows(store)
+    return full, part
+
+
+def _age(store: Store, row_id: str) -> None:
+    """Make a row look written in 2020."""
+    with store.transaction(write=True) as conn:
+        old = text("UPDATE simulations SET created_at = '2020-01-01 00:00:00.000000' WHERE id = :id")
+        conn.execute(old, {"id": row_id})
+
+
 def _same(loaded: pd.DataFrame, expected: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(loaded, expected, check_exact=True)
     assert compute_params_hash(loaded) == compute_params_hash(expected.copy(deep=True))
@@ -143,10 +159,7 @@ def test_reading_a_table_whose_base_row_is_gone_is_a_logged_miss(
     sqlite_store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     calls.clear()
-    table(0.0)
-    table(0.5)
-    sqlite_store.flush()
-    full, part = _rows(sqlite_store)
+    full, part = _base_and_part(sqlite_store)
     with sqlite_store.transaction(write=True) as conn:  # behind the store's back: no cascade
         conn.execute(text("DELETE FROM simulations WHERE id = :id"), {"id": full.id})
     report = sqlite_store.verify(dry_run=True)
@@ -164,10 +177,7 @@ def test_reading_a_table_whose_base_row_is_gone_is_a_logged_miss(
 
 
 def test_a_damaged_base_is_removed_with_the_tables_stored_against_it(sqlite_store: Store) -> None:
-    table(0.0)
-    table(0.5)
-    sqlite_store.flush()
-    full, part = _rows(sqlite_store)
+    full, part = _base_and_part(sqlite_store)
     (sqlite_store.files.root / full.data_path).write_bytes(b"not parquet")
     other = _reopened(sqlite_store)
     with bs.use_store(other):
@@ -178,13 +188,8 @@ def test_a_damaged_base_is_removed_with_the_tables_stored_against_it(sqlite_stor
 
 
 def test_purging_a_base_purges_the_tables_stored_against_it(sqlite_store: Store) -> None:
-    table(0.0)
-    table(0.5)
-    sqlite_store.flush()
-    full, part = _rows(sqlite_store)
-    with sqlite_store.transaction(write=True) as conn:
-        old = text("UPDATE simulations SET created_at = '2020-01-01 00:00:00.000000' WHERE id = :id")
-        conn.execute(old, {"id": full.id})
+    full, part = _base_and_part(sqlite_store)
+    _age(sqlite_store, full.id)
     purged = sqlite_store.purge(older_than="1d")
     assert sorted(purged["params_hash"]) == sorted([full.params_hash, part.params_hash])  # listed too
     assert _rows(sqlite_store) == []
@@ -396,13 +401,8 @@ def test_a_database_error_reading_a_base_raises_and_removes_nothing(
 
 
 def test_a_purge_lists_and_removes_the_calls_stored_against_what_it_removes(sqlite_store: Store) -> None:
-    table(0.0)
-    table(0.5)
-    sqlite_store.flush()
-    full, part = _rows(sqlite_store)
-    with sqlite_store.transaction(write=True) as conn:
-        old = text("UPDATE simulations SET created_at = '2020-01-01 00:00:00.000000' WHERE id = :id")
-        conn.execute(old, {"id": full.id})
+    full, part = _base_and_part(sqlite_store)
+    _age(sqlite_store, full.id)
     listed = sqlite_store.purge(older_than="7d", dry_run=True)
     assert sorted(listed["params_hash"]) == sorted([full.params_hash, part.params_hash])
     sqlite_store.purge(older_than="7d")
