@@ -131,6 +131,15 @@ class CachedFunction:
     def __repr__(self) -> str:
         return f"<cached function {self.name} kind={self.kind!r}>"
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Its state without the per-thread last calls (a ``threading.local`` cannot be copied):
+        a cached function deep-copies as it did."""
+        return {name: value for name, value in self.__dict__.items() if name != "_calls"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._calls = threading.local()
+
     @property
     def last_call(self) -> CallInfo | None:
         """What the last call of this function made by this thread did (key, hit, seconds); each

@@ -207,6 +207,10 @@ def _shared_tables(store: Store, kind: str, entries: list[Any]) -> pa.Table:
         base = bases[entry.base_id]
         described = described_base(data) if data is not None else None
         if data is None or base is None or described is None or base.schema.metadata is None:
+            log.warning(
+                "bs.query: a %s table (%s) is left out: its payload or its base's is unreadable",
+                kind, entry.params_hash[:12],
+            )  # fmt: skip
             continue
         if described["base_checksum"] != base.schema.metadata.get(b"banksim.checksum", b"").decode():
             log.warning("bs.query: a %s table's base changed since it was stored; it is left out", kind)

@@ -427,3 +427,13 @@ def test_each_thread_sees_its_own_last_call(sqlite_store: bs.Store) -> None:
     for thread in threads:
         thread.join()
     assert seen == {2: square.key(2), 3: square.key(3)}
+
+
+def test_a_cached_function_deep_copies() -> None:
+    """Its per-thread last calls are not part of its state: a copy works and starts with none."""
+    import copy
+
+    from banksim.services import compute_rwa
+
+    copied = copy.deepcopy(compute_rwa)
+    assert copied.name == compute_rwa.name and copied.last_call is None

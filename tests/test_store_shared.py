@@ -185,6 +185,9 @@ def test_a_damaged_base_is_removed_with_the_tables_stored_against_it(sqlite_stor
     other.close()
     assert _rows(sqlite_store) == []
     assert not (sqlite_store.files.root / part.data_path).exists()
+    with sqlite_store.transaction() as conn:  # the dependent's call had no other part: gone whole
+        left = conn.execute(text("SELECT params_hash FROM configurations")).scalars().all()
+    assert part.params_hash not in left
 
 
 def test_purging_a_base_purges_the_tables_stored_against_it(sqlite_store: Store) -> None:

@@ -187,6 +187,7 @@ class Store:
             self._renewer.after_fork()
         if self.bases is not None:
             self.bases.after_fork()
+        self._engine_lock = threading.Lock()  # another thread may have held the parent's
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every result computed so far is written and committed (write-behind, see

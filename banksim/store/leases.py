@@ -45,6 +45,7 @@ class Lease:
         self.due = time.monotonic() + seconds / 3  # when it is renewed next
         self._renewer = renewer
         self._released = False
+        self._deleted = False  # its row went in a result's transaction: no renewal finds it
         self._releasing = threading.Lock()
         renewer.hold(self)
 
@@ -59,6 +60,7 @@ class Lease:
         conn.execute(
             delete(LEASES).where(LEASES.c.params_hash == self.params_hash, LEASES.c.owner == self.owner)
         )
+        self._deleted = True  # if that transaction rolls back, release() deletes the row again
 
     def abandon(self) -> None:
         """Stop renewing without releasing: what a crash does (the lease expires in its time)."""
@@ -144,7 +146,7 @@ class Renewer:
                 continue
             with self._changed:
                 held = id(lease) in self._held  # not released meanwhile (its row gone with its result)
-            if not renewed and held:
+            if not renewed and held and not lease._deleted:
                 log.warning("lease on %s was taken over; computing anyway", lease.params_hash[:12])
                 self.drop(lease)
 

@@ -251,18 +251,28 @@ def check_base(conn: Connection, payload: payloads.Payload, writing: set[tuple[s
 
 def delete_dependents(conn: Connection, row_ids: Sequence[str]) -> list[str | None]:
     """In a write transaction: delete the shared-columns rows whose base is one of ``row_ids``
-    (unreadable without it); return their payload paths, to remove after the commit."""
-    from sqlalchemy import delete, select
+    (unreadable without it), and the configuration of a call left with no part; return their payload
+    paths, to remove after the commit. A call left with other parts reads as incomplete: a miss."""
+    from sqlalchemy import delete, func, select
 
-    from .rows import SIMULATIONS
+    from .rows import ARTIFACTS, CONFIGURATIONS, SIMULATIONS
 
     if not row_ids:
         return []
     paths: list[str | None] = []
+    calls: set[str] = set()
     for start in range(0, len(row_ids), 500):
         chunk = list(row_ids[start : start + 500])
-        paths += conn.execute(
-            select(SIMULATIONS.c.data_path).where(SIMULATIONS.c.base_id.in_(chunk))
-        ).scalars()
-        conn.execute(delete(SIMULATIONS).where(SIMULATIONS.c.base_id.in_(chunk)))
+        dependents = SIMULATIONS.c.base_id.in_(chunk)
+        for row in conn.execute(select(SIMULATIONS.c.data_path, SIMULATIONS.c.params_hash).where(dependents)):
+            paths.append(row.data_path)
+            calls.add(row.params_hash)
+        conn.execute(delete(SIMULATIONS).where(dependents))
+    for params_hash in calls:
+        counts = [
+            select(func.count()).select_from(table).where(table.c.params_hash == params_hash)
+            for table in (SIMULATIONS, ARTIFACTS)
+        ]
+        if not sum(conn.execute(count).scalar_one() for count in counts):
+            conn.execute(delete(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash))
     return paths
