@@ -131,14 +131,11 @@ class CachedFunction:
     def __repr__(self) -> str:
         return f"<cached function {self.name} kind={self.kind!r}>"
 
-    def __getstate__(self) -> dict[str, Any]:
-        """Its state without the per-thread last calls (a ``threading.local`` cannot be copied):
-        a cached function deep-copies as it did."""
-        return {name: value for name, value in self.__dict__.items() if name != "_calls"}
+    def __copy__(self) -> CachedFunction:
+        return self  # like a function: copies (of a step, a registry) share it
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._calls = threading.local()
+    def __deepcopy__(self, memo: dict[int, Any]) -> CachedFunction:
+        return self
 
     @property
     def last_call(self) -> CallInfo | None:

@@ -429,11 +429,18 @@ def test_each_thread_sees_its_own_last_call(sqlite_store: bs.Store) -> None:
     assert seen == {2: square.key(2), 3: square.key(3)}
 
 
-def test_a_cached_function_deep_copies() -> None:
-    """Its per-thread last calls are not part of its state: a copy works and starts with none."""
+def test_a_cached_function_is_copied_as_a_function_is(sqlite_store: bs.Store) -> None:
+    """``copy`` and ``deepcopy`` give the function itself (its per-thread last calls and code
+    watch cannot be copied), also inside what holds it, and after it was called."""
     import copy
 
-    from banksim.services import compute_rwa
+    from banksim.steps import STEPS
 
-    copied = copy.deepcopy(compute_rwa)
-    assert copied.name == compute_rwa.name and copied.last_call is None
+    @bs.cached(kind="copied")
+    def double(n: int) -> dict[str, int]:
+        return {"n": 2 * n}
+
+    double(3)
+    assert copy.copy(double) is double and copy.deepcopy(double) is double
+    assert copy.deepcopy({"f": double})["f"] is double
+    assert [step.function for step in copy.deepcopy(STEPS)] == [step.function for step in STEPS]
