@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, func, null, select
+from sqlalchemy import delete, func, null, select
 
 from banksim.errors import InputError
 from banksim.models import utcnow
@@ -20,7 +20,7 @@ from banksim.models import utcnow
 from .backends import payload_relative
 from .engine import config_lock_key, lock_key
 from .names import parse_age, parse_size
-from .rows import ARTIFACTS, CONFIGURATIONS, SIMULATIONS, Row, table_of
+from .rows import ARTIFACTS, CONFIGURATIONS, SIMULATIONS, Row, delete_configuration_if_empty, table_of
 from .shared import delete_dependents
 
 if TYPE_CHECKING:
@@ -315,22 +315,12 @@ def _remove(store: Store, listing: pd.DataFrame) -> None:
                 if table is SIMULATIONS:  # tables stored against these as their bases go with them
                     removed_paths += delete_dependents(conn, [row.id for row in found])
             for rows in batch:
-                _delete_configuration_if_empty(conn, rows["params_hash"].iloc[0])
+                delete_configuration_if_empty(conn, rows["params_hash"].iloc[0])
     store.recent.clear()
     if store.bases is not None:
         store.bases.clear()
     for path in removed_paths:  # after the commit: no row points at these files any more
         store.files.remove(path)
-
-
-def _delete_configuration_if_empty(conn: Connection, params_hash: str) -> None:
-    left = 0
-    for table in (SIMULATIONS, ARTIFACTS):
-        left += conn.execute(
-            select(func.count()).select_from(table).where(table.c.params_hash == params_hash)
-        ).scalar_one()
-    if not left:
-        conn.execute(delete(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash))
 
 
 def remove_orphans(store: Store, *, dry_run: bool = False, grace: dt.timedelta = TEMP_GRACE) -> list[str]:

@@ -15,9 +15,18 @@ from typing import TYPE_CHECKING, Any
 from banksim import payloads
 
 if TYPE_CHECKING:
-    from sqlalchemy import Table
+    from sqlalchemy import Connection, Table
 
-__all__ = ["ARTIFACTS", "CONFIGURATIONS", "LEASES", "SIMULATIONS", "Row", "library_versions", "same_payload"]
+__all__ = [
+    "ARTIFACTS",
+    "CONFIGURATIONS",
+    "LEASES",
+    "SIMULATIONS",
+    "Row",
+    "delete_configuration_if_empty",
+    "library_versions",
+    "same_payload",
+]
 
 # The tables come from banksim.models (SQLAlchemy's ORM) when first used: a cache hit on a SQLite
 # file reads with sqlite3 alone (banksim.store.reads) and loads neither.
@@ -89,6 +98,23 @@ def same_payload(table: Table, row: Row) -> tuple[Any, ...]:
     path = table.c.data_path.is_(None) if row.data_path is None else table.c.data_path == row.data_path
     same = (table.c.id == row.id, table.c.checksum == row.checksum, path)
     return same if row.created_at is None else (*same, table.c.created_at == row.created_at)
+
+
+def delete_configuration_if_empty(conn: Connection, params_hash: str) -> None:
+    """In a write transaction: delete the ``configurations`` row of a cached call none of whose
+    parts is left (in ``simulations`` or ``artifacts``)."""
+    from sqlalchemy import delete, func, select
+
+    tables = (__getattr__("SIMULATIONS"), __getattr__("ARTIFACTS"))
+    left = sum(
+        conn.execute(
+            select(func.count()).select_from(table).where(table.c.params_hash == params_hash)
+        ).scalar_one()
+        for table in tables
+    )
+    if not left:
+        configurations = __getattr__("CONFIGURATIONS")
+        conn.execute(delete(configurations).where(configurations.c.params_hash == params_hash))
 
 
 def simulation_values(payload: payloads.Payload) -> dict[str, Any]:

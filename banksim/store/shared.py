@@ -253,9 +253,9 @@ def delete_dependents(conn: Connection, row_ids: Sequence[str]) -> list[str | No
     """In a write transaction: delete the shared-columns rows whose base is one of ``row_ids``
     (unreadable without it), and the configuration of a call left with no part; return their payload
     paths, to remove after the commit. A call left with other parts reads as incomplete: a miss."""
-    from sqlalchemy import delete, func, select
+    from sqlalchemy import delete, select
 
-    from .rows import ARTIFACTS, CONFIGURATIONS, SIMULATIONS
+    from .rows import SIMULATIONS, delete_configuration_if_empty
 
     if not row_ids:
         return []
@@ -269,10 +269,5 @@ def delete_dependents(conn: Connection, row_ids: Sequence[str]) -> list[str | No
             calls.add(row.params_hash)
         conn.execute(delete(SIMULATIONS).where(dependents))
     for params_hash in calls:
-        counts = [
-            select(func.count()).select_from(table).where(table.c.params_hash == params_hash)
-            for table in (SIMULATIONS, ARTIFACTS)
-        ]
-        if not sum(conn.execute(count).scalar_one() for count in counts):
-            conn.execute(delete(CONFIGURATIONS).where(CONFIGURATIONS.c.params_hash == params_hash))
+        delete_configuration_if_empty(conn, params_hash)
     return paths
