@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import enum
 import hashlib
+import json
 import logging
 import math
 import os
@@ -363,19 +364,97 @@ class FrameDigests:
         """``compute_params_hash`` of the frame."""
         return _key_of(self.fingerprint())
 
+    def to_json(self) -> str:
+        """The digests as JSON (kept beside a stored table: see :meth:`from_json`)."""
+        return json.dumps(
+            {
+                "shape": list(self.shape),
+                "columns": [[label, dtype, digest.hex()] for label, dtype, digest in self.columns],
+                "index": self.index,
+                "index_digests": [digest.hex() for digest in self.index_digests],
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> FrameDigests | None:
+        """The digests :meth:`to_json` wrote, or None if ``text`` is not such JSON."""
+        try:
+            data = json.loads(text)
+            return cls(
+                (int(data["shape"][0]), int(data["shape"][1])),
+                tuple((str(label), str(dtype), bytes.fromhex(digest)) for label, dtype, digest in data["columns"]),
+                str(data["index"]),
+                tuple(bytes.fromhex(digest) for digest in data["index_digests"]),
+            )
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None
+
+    def describe(self, frame: pd.DataFrame) -> bool:
+        """Whether these could be ``frame``'s digests: its shape, column labels and dtypes, index
+        (a cheap check of the frame's make-up, not of its values)."""
+        return (
+            self.shape == frame.shape
+            and [(label, dtype) for label, dtype, _ in self.columns]
+            == [(_check_label(label, "frame"), str(dtype)) for label, dtype in frame.dtypes.items()]
+            and self.index == _index_header(frame.index, "frame")[0]
+        )
+
 
 def frame_digests(frame: pd.DataFrame, *, path: str = "frame") -> FrameDigests:
     """Return ``frame``'s fingerprint by its parts, one digest per column (see :class:`FrameDigests`):
-    two frames with the same rows share the digests of the columns they hold alike."""
+    two frames with the same rows share the digests of the columns they hold alike.
+
+    A column whose data is that of a column of a frame the memo holds digests for, unchanged since
+    (a shallow copy's, or the columns a step did not replace), takes that column's digest unread."""
+    return _frame_digests(frame, path)[0]
+
+
+def _frame_digests(frame: pd.DataFrame, path: str) -> tuple[FrameDigests, list[Any]]:
+    """:func:`frame_digests` and the columns' :func:`_column_signature` (None: not comparable)."""
+    signatures = _column_signatures(frame)
+    inherited = _FRAMES.inherited(signatures)
     columns = tuple(
-        (_check_label(label, path), str(series.dtype), _values_digest(series, f"{path}[{label!r}]"))
-        for label, series in frame.items()
+        (
+            _check_label(label, path),
+            str(series.dtype),
+            inherited.get(signature) or _values_digest(series, f"{path}[{label!r}]"),
+        )
+        for (label, series), signature in zip(frame.items(), signatures, strict=True)
     )
     index_text, index_columns = _index_header(frame.index, path)
     index_digests = tuple(
         _values_digest(level, f"{path}.index[{i}]") for i, level in enumerate(index_columns)
     )
-    return FrameDigests(frame.shape, columns, index_text, index_digests)
+    return FrameDigests(frame.shape, columns, index_text, index_digests), signatures
+
+
+def _column_signatures(frame: pd.DataFrame) -> list[Any]:
+    """Per column, where its data lives (:func:`_column_signature`)."""
+    manager = frame._mgr
+    blocks = manager.blocks
+    return [
+        _column_signature(blocks[number].values, place)
+        for number, place in zip(manager.blknos, manager.blklocs, strict=True)
+    ]
+
+
+def _column_signature(values: Any, place: int) -> Any:
+    """The memory a column's values occupy (address, strides, shape, dtype) or the immutable Arrow
+    array holding them, with what else its digest depends on; None for other kinds of column.
+
+    Two columns with the same signature hold the same values while the memory is not written, which
+    Copy-on-Write sees as long as a snapshot of the frame that hashed it holds the data (see below)."""
+    if isinstance(values, np.ndarray):
+        column = values[place] if values.ndim == 2 else values
+        return ("n", column.__array_interface__["data"][0], column.strides, column.shape, column.dtype.str)
+    if isinstance(values, pd.Categorical):
+        codes, categories = values.codes, values.categories
+        address = codes.__array_interface__["data"][0]
+        return ("c", address, codes.strides, codes.shape, codes.dtype.str, id(categories), categories.name, values.ordered)
+    arrow = getattr(values, "_pa_array", None)
+    if arrow is not None:  # immutable: held alive by the snapshot, its id stays its own
+        return ("a", id(arrow), len(values), str(values.dtype))
+    return None
 
 
 def frame_fingerprint(frame: pd.DataFrame, *, path: str = "frame") -> bytes:
@@ -445,6 +524,7 @@ class _Entry:
     key: str | None
     checks: tuple[Any, ...] = ()  # tokens of the checks the frame passed as it is (``mark_frame``)
     digests: FrameDigests | None = None  # the fingerprint by parts, when the frame was hashed here
+    signatures: dict[Any, bytes] | None = None  # column signature -> digest (see _column_signature)
 
 
 def _parts(frame: pd.DataFrame) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
@@ -548,6 +628,30 @@ class _FrameMemo:
             self._entries.move_to_end(id(frame))
             return entry
 
+    def inherited(self, signatures: list[Any], candidates: int = 16) -> dict[Any, bytes]:
+        """Digests of columns with these signatures, from the latest frames hashed here (at most
+        ``candidates``) that are unchanged since: their snapshots hold the data the signatures point
+        at, so that memory is theirs and unwritten (Copy-on-Write copies before a write)."""
+        wanted = {signature for signature in signatures if signature is not None}
+        if not wanted or not _copy_on_write():
+            return {}
+        with self._locked():
+            recent = [entry for entry in reversed(self._entries.values()) if entry.signatures][:candidates]
+        found: dict[Any, bytes] = {}
+        for entry in recent:
+            shared = wanted.intersection(entry.signatures or ())
+            if not shared:
+                continue
+            source = entry.ref()
+            if source is None or not _matches(entry, source):
+                continue
+            for signature in shared:
+                found[signature] = entry.signatures[signature]  # type: ignore[index]
+            wanted -= shared
+            if not wanted:
+                break
+        return found
+
     def checked(self, frame: pd.DataFrame, token: Any) -> bool:
         """Whether ``frame``, as it is now, passed the check ``token`` (compared by identity)."""
         entry = self._current(frame)
@@ -639,7 +743,12 @@ class _FrameMemo:
         entry = self.snapshot(frame)
         if known is not None and _same_parts(known, entry):  # unchanged between the two looks
             entry.checks = known.checks
-        digests = frame_digests(frame, path=path)
+        digests, signatures = _frame_digests(frame, path)
+        entry.signatures = {
+            signature: digest
+            for signature, (_, _, digest) in zip(signatures, digests.columns, strict=True)
+            if signature is not None
+        }
         fingerprint = digests.fingerprint()
         key = _key_of(fingerprint)
         if seeded is not None and seeded != key:
@@ -725,7 +834,7 @@ def remember_key_as_of(
     _FRAMES.store(state)
 
 
-def remember_frame_key(frame: pd.DataFrame, key: str) -> None:
+def remember_frame_key(frame: pd.DataFrame, key: str, digests: FrameDigests | None = None) -> None:
     """Seed the memo: ``compute_params_hash(frame)`` is ``key``, without hashing ``frame``.
 
     For a frame whose key is already known, such as a table just decoded from the store with the
@@ -740,7 +849,7 @@ def remember_frame_key(frame: pd.DataFrame, key: str) -> None:
     - ``frame`` is the object that will be passed on (a copy or a re-selection is another object).
 
     Later writes through pandas are detected as for a hashed frame: the seed is then forgotten.
-    Only the key is seeded: ``frame`` nested inside another argument (a list, a dict) is hashed
+    Only the key (and the digests) is seeded: ``frame`` nested inside another argument (a list, a dict) is hashed
     once, and a seed that disagrees with that hash is logged as a warning and replaced.
 
     Parameters
@@ -749,6 +858,9 @@ def remember_frame_key(frame: pd.DataFrame, key: str) -> None:
         The frame the key belongs to.
     key : str
         Its ``compute_params_hash``: 64 lowercase hexadecimal characters.
+    digests : FrameDigests, optional
+        Its :func:`frame_digests`, under the same conditions (kept beside a stored table): seeded
+        too when they give ``key`` and describe the frame's make-up, else left out.
 
     Raises
     ------
@@ -765,6 +877,13 @@ def remember_frame_key(frame: pd.DataFrame, key: str) -> None:
         raise InputError("key", f"frame was hashed to {_key_of(known)}, not {key}")
     entry = _FRAMES.snapshot(frame)
     entry.fingerprint, entry.key = known, key
+    if digests is not None and digests.key() == key and digests.describe(frame):
+        entry.fingerprint, entry.digests = digests.fingerprint(), digests
+        entry.signatures = {
+            signature: digest
+            for signature, (_, _, digest) in zip(_column_signatures(frame), digests.columns, strict=True)
+            if signature is not None
+        }
     _FRAMES.store(entry)
 
 

@@ -23,7 +23,7 @@ import xxhash
 from pandas.api.internals import create_dataframe_from_blocks
 
 from banksim.errors import BanksimError, InputError
-from banksim.hashing import compute_params_hash, remember_frame_key
+from banksim.hashing import FrameDigests, compute_params_hash, remember_frame_key
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ __all__ = [
     "checksum_of",
     "decode",
     "decode_table",
+    "decode_table_with_digests",
+    "digests_metadata",
     "encode_bytes",
     "encode_dataframe",
     "encode_dict",
@@ -101,15 +103,20 @@ def check_storable(value: pd.DataFrame | dict[str, Any], argument: str) -> None:
 
 
 def encode_dataframe(
-    frame: pd.DataFrame, argument: str = "df", known_key: Callable[[], str | None] | None = None
+    frame: pd.DataFrame,
+    argument: str = "df",
+    known_key: Callable[[], str | None] | None = None,
+    digests: FrameDigests | None = None,
 ) -> Payload:
     """Encode a DataFrame as Parquet (LZ4); dtypes, categoricals, tz and the index survive.
 
     ``known_key``, asked once the Parquet is written, may give the frame's content key (e.g. the key
     the caller computed meanwhile for the table ``frame`` is a copy of): it is then not hashed again.
+    ``digests``, the frame's :func:`~banksim.hashing.frame_digests` if taken, are kept in the file's
+    metadata: the decoded table then comes with them and is not hashed again (:func:`decode`).
     """
     _check_labels(frame, argument)
-    buffer = parquet_bytes(frame, argument)
+    buffer = parquet_bytes(frame, argument, metadata=digests_metadata(digests))
     key = known_key() if known_key is not None else None
     if key is not None:
         try:
@@ -171,6 +178,8 @@ def content_hash(frame: pd.DataFrame) -> str | None:
 
 
 CATEGORIES_KEY = b"banksim.categories"
+# A table's digests (banksim.hashing.FrameDigests as JSON), when they were taken before it was encoded.
+DIGESTS_KEY = b"banksim.digests"
 
 
 def _remember_categories(frame: pd.DataFrame, table: pa.Table) -> pa.Table:
@@ -261,9 +270,9 @@ def decode(format: str, data: Any, content_hash: str | None = None) -> Any:
     so passing it to the next cached step hashes nothing.
     """
     if format == "parquet":
-        frame, exact = decode_table(data)
+        frame, exact, digests = decode_table_with_digests(data)
         if content_hash is not None and exact:
-            remember_frame_key(frame, content_hash)
+            remember_frame_key(frame, content_hash, digests)
         return frame
     if format == "json":
         return json.loads(bytes(data).decode("utf-8"), parse_constant=_parse_constant)
@@ -275,6 +284,17 @@ def decode(format: str, data: Any, content_hash: str | None = None) -> Any:
 def decode_table(data: Any) -> tuple[pd.DataFrame, bool]:
     """A Parquet payload as a DataFrame, and whether it is exactly the frame that was encoded
     (it then has the encoded frame's key; see :func:`_keeps_its_key`)."""
+    frame, exact, _ = decode_table_with_digests(data)
+    return frame, exact
+
+
+def digests_metadata(digests: FrameDigests | None) -> dict[bytes, bytes] | None:
+    """The Parquet metadata that keeps a table's digests (None: nothing to keep)."""
+    return None if digests is None else {DIGESTS_KEY: digests.to_json().encode()}
+
+
+def decode_table_with_digests(data: Any) -> tuple[pd.DataFrame, bool, FrameDigests | None]:
+    """:func:`decode_table`, and the digests the payload keeps of the table it encoded, if any."""
     # ParquetFile.read gives one chunk per row group; read_table (the dataset reader) splits
     # columns into 128k-row chunks that to_pandas must then stitch (about 2x slower here).
     reader = pq.ParquetFile(pa.BufferReader(data))
@@ -282,13 +302,15 @@ def decode_table(data: Any) -> tuple[pd.DataFrame, bool]:
     # more than it saves (10k positions 5.2 ms wall single-threaded, 5.9 with the pool; 100k
     # 29 vs 32 on a busy 2-core machine, whose pool threads wait for a core).
     table = reader.read(use_threads=reader.metadata.num_rows > PLAIN_MAX_ROWS)
+    kept = (table.schema.metadata or {}).get(DIGESTS_KEY)
+    digests = None if kept is None else FrameDigests.from_json(kept)
     frame = _plain_frame(table)
     if frame is not None:
         # A plain frame has no object columns (each column's metadata was checked): it keeps its
         # key if it has columns, without reading the metadata again.
-        return frame, frame.shape[1] > 0
+        return frame, frame.shape[1] > 0, digests
     frame = _restore_categories(table, _writable(table.to_pandas()))
-    return frame, _keeps_its_key(table, frame)
+    return frame, _keeps_its_key(table, frame), digests
 
 
 def _keeps_its_key(table: pa.Table, frame: pd.DataFrame) -> bool:

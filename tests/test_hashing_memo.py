@@ -45,18 +45,18 @@ def fresh_key(frame: pd.DataFrame) -> str:
 
 
 class Spy:
-    """Counts the real reads of one frame object's content (``frame_digests``, which every
+    """Counts the real reads of one frame object's content (``_frame_digests``, which every
     fingerprint of a frame goes through)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.frames: list[int] = []
-        real = hashing.frame_digests
+        real = hashing._frame_digests
 
-        def counting(frame: pd.DataFrame, *args: Any, **kwargs: Any) -> hashing.FrameDigests:
+        def counting(frame: pd.DataFrame, path: str) -> tuple[hashing.FrameDigests, list[Any]]:
             self.frames.append(id(frame))
-            return real(frame, *args, **kwargs)
+            return real(frame, path)
 
-        monkeypatch.setattr(hashing, "frame_digests", counting)
+        monkeypatch.setattr(hashing, "_frame_digests", counting)
 
     def calls(self, frame: pd.DataFrame) -> int:
         return self.frames.count(id(frame))

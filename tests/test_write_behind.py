@@ -184,7 +184,7 @@ def test_a_write_error_is_logged_with_its_key_and_leaves_no_row(
 ) -> None:
     from banksim import payloads
 
-    def broken(frame: pd.DataFrame, argument: str = "df", known_key: object = None) -> payloads.Payload:
+    def broken(frame: pd.DataFrame, argument: str = "df", **_: object) -> payloads.Payload:
         raise OSError("disk on fire")
 
     monkeypatch.setattr(payloads, "encode_dataframe", broken)
@@ -401,17 +401,17 @@ def test_a_forked_worker_drains_its_pending_writes_before_it_exits(tmp_path: Pat
 
 def _count_hashes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
     """The shapes of the tables hashed from now on (every table's hash reads its columns through
-    ``frame_digests``: the key's, and the store's comparison with tables stored earlier)."""
+    ``_frame_digests``: the key's, and the store's comparison with tables stored earlier)."""
     from banksim import hashing
 
     hashed: list[tuple[int, ...]] = []
-    real = hashing.frame_digests
+    real = hashing._frame_digests
 
-    def counting(frame: pd.DataFrame, **kwargs: object) -> hashing.FrameDigests:
+    def counting(frame: pd.DataFrame, path: str) -> tuple[hashing.FrameDigests, list[object]]:
         hashed.append(frame.shape)
-        return real(frame, **kwargs)  # type: ignore[arg-type]
+        return real(frame, path)
 
-    monkeypatch.setattr(hashing, "frame_digests", counting)
+    monkeypatch.setattr(hashing, "_frame_digests", counting)
     return hashed
 
 

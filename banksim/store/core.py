@@ -116,6 +116,9 @@ class Store:
         self.sqlite_reads = SqliteReads(path) if path is not None else None
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
+        # SQLite allows one writer: this process's threads queue here rather than in SQLite's
+        # busy handler, which sleeps in steps of milliseconds (other processes still wait there).
+        self._write_lock = threading.RLock()
         if self.sqlite_reads is None:
             self.engine  # noqa: B018 - made now: a missing driver is reported on open
         self._token: contextvars.Token[Store | None] | None = None
@@ -188,6 +191,7 @@ class Store:
         if self.bases is not None:
             self.bases.after_fork()
         self._engine_lock = threading.Lock()  # another thread may have held the parent's
+        self._write_lock = threading.RLock()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every result computed so far is written and committed (write-behind, see
@@ -214,7 +218,8 @@ class Store:
     def transaction(self, *, write: bool = False, lock_keys: Sequence[str] = ()) -> Iterator[Connection]:
         """A transaction; ``write=True`` serialises writers (SQLite: BEGIN IMMEDIATE; PostgreSQL:
         advisory locks on ``lock_keys``)."""
-        with self.engine.connect() as conn:
+        serial = self._write_lock if write and self.dialect == "sqlite" else contextlib.nullcontext()
+        with serial, self.engine.connect() as conn:
             conn = conn.execution_options(banksim_write=write)
             with conn.begin():
                 if write and self.dialect == "postgresql":
@@ -829,7 +834,7 @@ class Store:
         chosen = self.bases.choose(kind, digests)
         if chosen is not None:
             return shared.encode(value, *chosen, digests), digests
-        payload = payloads.encode_dataframe(value, label, known_key=digests.key)
+        payload = payloads.encode_dataframe(value, label, known_key=digests.key, digests=digests)
         return payload, digests
 
     def _stored_alike(self, value: pd.DataFrame, digests: FrameDigests) -> payloads.Payload | None:
@@ -999,7 +1004,8 @@ def _encode(value: Any, label: str, origin: tuple[pd.DataFrame, Any] | None = No
     ``origin``: the caller's table ``value`` is a copy of, and its state when copied."""
     if isinstance(value, pd.DataFrame):
         known = None if origin is None else functools.partial(key_as_of, *origin)
-        return payloads.encode_dataframe(value, label, known_key=known)
+        digests = hashing.known_digests(value) if origin is None else hashing.digests_as_of(*origin)
+        return payloads.encode_dataframe(value, label, known_key=known, digests=digests)
     if isinstance(value, dict):
         return payloads.encode_dict(value, label)
     return payloads.encode_bytes(bytes(value))

@@ -188,7 +188,8 @@ def encode(frame: pd.DataFrame, base: Base, changed: list[int], digests: FrameDi
     and the full column order; its content hash is the whole frame's."""
     part = frame.iloc[:, changed]
     metadata = {"base_checksum": base.checksum, "columns": list(frame.columns), "rows": len(frame)}
-    buffer = payloads.parquet_bytes(part, index=False, metadata={BASE_KEY: json.dumps(metadata).encode()})
+    kept = {BASE_KEY: json.dumps(metadata).encode(), **(payloads.digests_metadata(digests) or {})}
+    buffer = payloads.parquet_bytes(part, index=False, metadata=kept)
     checksum = payloads.checksum_of(buffer)
     return payloads.Payload(
         FORMAT, buffer, checksum, len(frame), digests.key(), base_id=base.row_id, base_checksum=base.checksum
@@ -214,7 +215,7 @@ def decode(data: Any, base: pd.DataFrame, base_exact: bool, content_hash: str | 
     described = described_base(data)
     if described["columns"] != list(base.columns) or described["rows"] != len(base):
         raise ValueError("its base has other columns or rows than it was stored against")
-    part, exact = payloads.decode_table(data)
+    part, exact, digests = payloads.decode_table_with_digests(data)  # the whole table's digests
     frame = base.copy(deep=False)  # copy-on-write: the base's columns are shared, never written
     frame.attrs = {}  # the stored table was plain (see :func:`plain`), whatever its base's
     if frame.columns.name is not None:
@@ -223,7 +224,7 @@ def decode(data: Any, base: pd.DataFrame, base_exact: bool, content_hash: str | 
     for name in part.columns:
         frame.isetitem(positions[name], part[name].array)
     if content_hash is not None and base_exact and (exact or part.shape[1] == 0):
-        remember_frame_key(frame, content_hash)
+        remember_frame_key(frame, content_hash, digests)
     return frame
 
 
