@@ -299,22 +299,42 @@ def _values_digest(series: pd.Series, path: str) -> bytes:
 # its Index, so an id is never reused while it is here. Bounded, oldest out.
 _CATEGORIES: OrderedDict[int, tuple[pd.Index, Any, bytes]] = OrderedDict()
 _CATEGORIES_MAX = 4096
+_CATEGORIES_BY_VALUE: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 _CATEGORIES_LOCK = threading.Lock()
 
 
 def _categories_digest(categories: pd.Index, path: str) -> bytes:
     """``series_fingerprint`` of a categorical's categories, remembered by the Index's identity
-    (with its name, the one part of an Index that can be set in place)."""
+    (with its name, the one part of an Index that can be set in place), and a short list of string
+    categories by its values too (a step's result makes its categories anew each time)."""
     with _CATEGORIES_LOCK:
         known = _CATEGORIES.get(id(categories))
     if known is not None and known[0] is categories and known[1] == categories.name:  # name: settable
         return known[2]
-    digest = series_fingerprint(pd.Series(categories), path=f"{path}.categories")
+    values = _short_strings(categories)
+    with _CATEGORIES_LOCK:
+        digest = None if values is None else _CATEGORIES_BY_VALUE.get(values)
+    if digest is None:
+        digest = series_fingerprint(pd.Series(categories), path=f"{path}.categories")
     with _CATEGORIES_LOCK:
         _CATEGORIES[id(categories)] = (categories, categories.name, digest)
         while len(_CATEGORIES) > _CATEGORIES_MAX:
             _CATEGORIES.popitem(last=False)
+        if values is not None:
+            _CATEGORIES_BY_VALUE[values] = digest
+            while len(_CATEGORIES_BY_VALUE) > _CATEGORIES_MAX:
+                _CATEGORIES_BY_VALUE.popitem(last=False)
     return digest
+
+
+def _short_strings(categories: pd.Index) -> tuple[Any, ...] | None:
+    """What a short Index of strings is made of (dtype, name, values), as a dict key; else None."""
+    if len(categories) > 256 or not isinstance(categories.dtype, pd.StringDtype):
+        return None
+    values = categories.tolist()
+    if not all(type(value) is str for value in values) or not isinstance(categories.name, str | None):
+        return None
+    return (str(categories.dtype), categories.dtype.storage, categories.dtype.na_value is np.nan, categories.name, *values)
 
 
 def _object_digest(series: pd.Series, path: str) -> bytes:
@@ -412,7 +432,7 @@ def frame_digests(frame: pd.DataFrame, *, path: str = "frame") -> FrameDigests:
 def _frame_digests(frame: pd.DataFrame, path: str) -> tuple[FrameDigests, list[Any]]:
     """:func:`frame_digests` and the columns' :func:`_column_signature` (None: not comparable)."""
     signatures = _column_signatures(frame)
-    inherited = _FRAMES.inherited(signatures)
+    inherited = _FRAMES.inherited(signatures) if len(frame) >= INHERIT_MIN_ROWS else {}
     columns = tuple(
         (
             _check_label(label, path),
@@ -426,6 +446,20 @@ def _frame_digests(frame: pd.DataFrame, path: str) -> tuple[FrameDigests, list[A
         _values_digest(level, f"{path}.index[{i}]") for i, level in enumerate(index_columns)
     )
     return FrameDigests(frame.shape, columns, index_text, index_digests), signatures
+
+
+def _signed(
+    frame: pd.DataFrame, digests: FrameDigests, signatures: list[Any] | None = None
+) -> dict[Any, bytes]:
+    """Each column's digest by its signature (``signatures``: the frame's, if taken already)."""
+    if signatures is None:
+        signatures = _column_signatures(frame)
+    pairs = zip(signatures, digests.columns, strict=True)
+    return {signature: digest for signature, (_, _, digest) in pairs if signature is not None}
+
+
+# Below this many rows a column is read: looking for it among recent frames costs about as much.
+INHERIT_MIN_ROWS = 1000
 
 
 def _column_signatures(frame: pd.DataFrame) -> list[Any]:
@@ -454,6 +488,11 @@ def _column_signature(values: Any, place: int) -> Any:
     arrow = getattr(values, "_pa_array", None)
     if arrow is not None:  # immutable: held alive by the snapshot, its id stays its own
         return ("a", id(arrow), len(values), str(values.dtype))
+    array = getattr(values, "_ndarray", None)  # datetimes, timedeltas (2-D in their block)
+    if isinstance(array, np.ndarray) and array.ndim in (1, 2):
+        column = array[place] if array.ndim == 2 else array
+        address = column.__array_interface__["data"][0]
+        return ("d", address, column.strides, column.shape, column.dtype.str, str(values.dtype))
     return None
 
 
@@ -571,6 +610,7 @@ class _FrameMemo:
 
     def __init__(self) -> None:
         self._entries: OrderedDict[int, _Entry] = OrderedDict()
+        self._by_signature: dict[Any, int] = {}  # column signature -> memo slot (see inherited)
         self._lock = threading.Lock()
         self._owner: int | None = None  # the thread inside the lock
         self._dead: list[_FrameRef] = []
@@ -628,29 +668,42 @@ class _FrameMemo:
             self._entries.move_to_end(id(frame))
             return entry
 
-    def inherited(self, signatures: list[Any], candidates: int = 16) -> dict[Any, bytes]:
-        """Digests of columns with these signatures, from the latest frames hashed here (at most
-        ``candidates``) that are unchanged since: their snapshots hold the data the signatures point
-        at, so that memory is theirs and unwritten (Copy-on-Write copies before a write)."""
-        wanted = {signature for signature in signatures if signature is not None}
-        if not wanted or not _copy_on_write():
+    def inherited(self, signatures: list[Any]) -> dict[Any, bytes]:
+        """Digests of columns with these signatures, taken from frames the memo holds unchanged
+        since they were hashed: their snapshots hold the data the signatures point at, so that
+        memory is theirs and unwritten (Copy-on-Write copies before a write)."""
+        if not _copy_on_write():
             return {}
         with self._locked():
-            recent = [entry for entry in reversed(self._entries.values()) if entry.signatures][:candidates]
+            holders: dict[Any, _Entry] = {}
+            for signature in signatures:
+                slot = self._by_signature.get(signature) if signature is not None else None
+                entry = None if slot is None else self._entries.get(slot)
+                if entry is not None and entry.signatures and signature in entry.signatures:
+                    holders[signature] = entry
         found: dict[Any, bytes] = {}
-        for entry in recent:
-            shared = wanted.intersection(entry.signatures or ())
-            if not shared:
-                continue
-            source = entry.ref()
-            if source is None or not _matches(entry, source):
-                continue
-            for signature in shared:
+        valid: dict[int, bool] = {}
+        for signature, entry in holders.items():
+            if id(entry) not in valid:
+                source = entry.ref()
+                valid[id(entry)] = source is not None and _matches(entry, source)
+            if valid[id(entry)]:
                 found[signature] = entry.signatures[signature]  # type: ignore[index]
-            wanted -= shared
-            if not wanted:
-                break
         return found
+
+    def _index(self, entry: _Entry) -> None:
+        """Note where ``entry``'s columns can be found by signature (memo slots, not entries: the
+        index keeps no frame's data alive); rebuilt from the live entries when it has grown stale."""
+        if not entry.signatures:
+            return
+        for signature in entry.signatures:
+            self._by_signature[signature] = entry.ref.slot
+        if len(self._by_signature) > 64 * max(len(self._entries), 16):
+            self._by_signature = {
+                signature: slot
+                for slot, live in self._entries.items()
+                for signature in (live.signatures or ())
+            }
 
     def checked(self, frame: pd.DataFrame, token: Any) -> bool:
         """Whether ``frame``, as it is now, passed the check ``token`` (compared by identity)."""
@@ -691,6 +744,7 @@ class _FrameMemo:
                 return
             self._entries[entry.ref.slot] = entry
             self._entries.move_to_end(entry.ref.slot)
+            self._index(entry)
             while len(self._entries) > size:
                 self._entries.popitem(last=False)
 
@@ -703,6 +757,7 @@ class _FrameMemo:
     def clear(self) -> None:
         with self._locked():
             self._entries.clear()
+            self._by_signature.clear()
 
     def after_fork(self) -> None:
         """In a forked child: a new lock (another thread may have held the parent's at the fork)."""
@@ -744,11 +799,7 @@ class _FrameMemo:
         if known is not None and _same_parts(known, entry):  # unchanged between the two looks
             entry.checks = known.checks
         digests, signatures = _frame_digests(frame, path)
-        entry.signatures = {
-            signature: digest
-            for signature, (_, _, digest) in zip(signatures, digests.columns, strict=True)
-            if signature is not None
-        }
+        entry.signatures = _signed(frame, digests, signatures)
         fingerprint = digests.fingerprint()
         key = _key_of(fingerprint)
         if seeded is not None and seeded != key:
@@ -831,6 +882,8 @@ def remember_key_as_of(
     if known is not None and _same_parts(known, state):
         state.checks = known.checks
     state.key, state.digests = key, digests
+    if digests is not None and digests.key() == key:
+        state.signatures = _signed(frame, digests)
     _FRAMES.store(state)
 
 
@@ -879,11 +932,7 @@ def remember_frame_key(frame: pd.DataFrame, key: str, digests: FrameDigests | No
     entry.fingerprint, entry.key = known, key
     if digests is not None and digests.key() == key and digests.describe(frame):
         entry.fingerprint, entry.digests = digests.fingerprint(), digests
-        entry.signatures = {
-            signature: digest
-            for signature, (_, _, digest) in zip(_column_signatures(frame), digests.columns, strict=True)
-            if signature is not None
-        }
+        entry.signatures = _signed(frame, digests)
     _FRAMES.store(entry)
 
 
@@ -916,6 +965,8 @@ def remember_frame_copy(original: pd.DataFrame, copy: pd.DataFrame) -> bool:
     entry = _FRAMES.snapshot(copy)
     entry.fingerprint, entry.key, entry.checks = known.fingerprint, known.key, known.checks
     entry.digests = known.digests
+    if known.digests is not None:
+        entry.signatures = _signed(copy, known.digests)
     _FRAMES.store(entry)
     return True
 

@@ -7,7 +7,7 @@ inputs equal the baseline's, as far as it reads them, takes the baseline's resul
 from __future__ import annotations
 
 import ast
-import copy
+import contextlib
 import functools
 import hashlib
 import importlib
@@ -294,6 +294,7 @@ class Baseline:
                 self.missing.add(step.name)
                 return None
             result, key = (stored if isinstance(stored, tuple) else (stored,)), loaded.key
+            _remember_digests(result)  # every scenario's copy of it then comes with them
             _memo[memo_key] = (arguments, result, key)
             while len(_memo) > _MEMO_SIZE:
                 _memo.popitem(last=False)
@@ -308,6 +309,17 @@ class Baseline:
             return True
         producer = next((s for s in reversed(self.steps) if name in s.outputs), None)
         return producer is not None and self.result(producer) is not None and name in self.values
+
+
+def _remember_digests(values: tuple[Any, ...]) -> None:
+    """Have the memo hold the digests of the tables among ``values`` (kept for many scenarios)."""
+    from banksim.errors import BanksimError
+    from banksim.hashing import remembered_digests
+
+    for value in values:
+        if hasattr(value, "columns"):
+            with contextlib.suppress(BanksimError):  # a table no key covers: its copies are hashed
+                remembered_digests(value)
 
 
 def plan(step: Step, arguments: tuple[Any, ...], baseline: Baseline | None) -> Plan | None:
@@ -467,9 +479,9 @@ def _reuse(step: Step, arguments: tuple[Any, ...], baseline: Baseline, recompute
         recomputed.append(int((moved["amount"].to_numpy() != base_result[0]["amount"].to_numpy()).sum()))
         return moved
     recomputed.append(0)
-    copied = tuple(
-        value.copy() if hasattr(value, "columns") else copy.deepcopy(value) for value in base_result
-    )
+    from banksim.recent import private_copy
+
+    copied = tuple(private_copy(value) for value in base_result)  # the key and digests go with a copy
     return copied if len(copied) > 1 else copied[0]
 
 
@@ -499,13 +511,17 @@ def _reuse_liquidity(step: Step, arguments: tuple[Any, ...], baseline: Baseline,
             route.source[:] = ["scenario"]
     if not origins:
         return None
+    from banksim.recent import private_copy
+
     if origins.get("lcr") == origins.get("nsfr"):  # one result: its summary too
         lcr, nsfr, summary = results[origins["lcr"]]
         route.reused.append(0)
-        return lcr.copy(), nsfr.copy(), copy.deepcopy(summary)
+        return private_copy(lcr), private_copy(nsfr), private_copy(summary)
     from banksim.regulation.liquidity import liquidity_with
 
-    parts = {part: results[origin][("lcr", "nsfr").index(part)].copy() for part, origin in origins.items()}
+    parts = {
+        part: private_copy(results[origin][("lcr", "nsfr").index(part)]) for part, origin in origins.items()
+    }
     (parameters,) = rest
     result = liquidity_with(positions, parameters, lcr=parts.get("lcr"), nsfr=parts.get("nsfr"))
     lcr, nsfr, _ = result

@@ -486,3 +486,113 @@ def test_categories_are_hashed_once_per_index_and_by_content(monkeypatch: pytest
         {"grade": pd.Categorical(["low", "high"] * 50, categories=["high", "mid", "low"])}
     )
     assert hashing.frame_fingerprint(reordered) != hashing.frame_fingerprint(first)
+
+
+# -- columns a frame shares with a frame hashed earlier ---------------------------------------------
+
+
+class ColumnReads:
+    """Counts the columns whose values are read (``_values_digest``), by label path."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.paths: list[str] = []
+        real = hashing._values_digest
+
+        def counting(series: pd.Series, path: str) -> bytes:
+            self.paths.append(path)
+            return real(series, path)
+
+        monkeypatch.setattr(hashing, "_values_digest", counting)
+
+
+def _big(rows: int = 2_000) -> pd.DataFrame:
+    frame = sample(rows)
+    frame["i"] = frame["i"].astype("float64")  # a masked column is read, never shared (no signature)
+    return frame
+
+
+def test_a_derived_frame_reads_only_the_columns_it_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    hashing._FRAMES.clear()
+    source = _big()
+    compute_params_hash(source)
+    reads = ColumnReads(monkeypatch)
+    derived = source.copy(deep=False)  # copy-on-write: the columns are the source's until written
+    derived["a"] = derived["a"].to_numpy() * 2
+    derived["c"] = pd.Categorical(["y", "x"] * (len(derived) // 2))
+    key = compute_params_hash(derived)
+    assert sorted(path.split("[")[-1] for path in reads.paths if "categories" not in path) == ["'a']", "'c']"]
+    assert key == fresh_key(derived)
+
+
+def test_a_shared_column_written_since_is_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The source written through pandas after it was hashed: its snapshot no longer matches, so
+    nothing is taken from it, and the derived frame's key is its own content's."""
+    hashing._FRAMES.clear()
+    source = _big()
+    compute_params_hash(source)
+    derived = source.copy(deep=False)
+    source.loc[0, "b"] = -1  # copy-on-write: the source gets new blocks, ``derived`` keeps the old data
+    reads = ColumnReads(monkeypatch)
+    assert compute_params_hash(derived) == fresh_key(derived)
+    assert any("'b'" in path for path in reads.paths)
+    assert compute_params_hash(source) == fresh_key(source) != compute_params_hash(derived)
+
+
+def test_a_collected_source_lends_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    hashing._FRAMES.clear()
+    source = _big()
+    compute_params_hash(source)
+    derived = source.copy(deep=True)  # its own memory: nothing to take
+    del source
+    reads = ColumnReads(monkeypatch)
+    key = compute_params_hash(derived)
+    assert len([path for path in reads.paths if "categories" not in path]) == derived.shape[1]
+    assert key == fresh_key(derived)
+
+
+def test_a_decoded_table_comes_with_its_digests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digests kept in the Parquet metadata seed the memo: passing the decoded table on, or a
+    frame made from it, reads nothing but what changed."""
+    hashing._FRAMES.clear()
+    frame = _big()
+    digests = hashing.frame_digests(frame)
+    payload = payloads.encode_dataframe(frame, digests=digests)
+    hashing._FRAMES.clear()
+    reads = ColumnReads(monkeypatch)
+    decoded = payloads.decode("parquet", payload.data, payload.content_hash)
+    assert hashing.remembered_digests(decoded) == digests
+    derived = decoded.copy(deep=False)
+    derived["n"] = 0.0
+    key = compute_params_hash(derived)
+    assert [path.split("[")[-1] for path in reads.paths if "categories" not in path] == ["'n']"]
+    assert key == fresh_key(derived)
+
+
+def test_digests_that_are_not_the_tables_are_not_seeded() -> None:
+    """Digests kept with a payload must give its content hash and describe the decoded frame."""
+    hashing._FRAMES.clear()
+    frame, other = _big(), _big(2_002)
+    payload = payloads.encode_dataframe(frame, digests=hashing.frame_digests(other))
+    hashing._FRAMES.clear()
+    decoded = payloads.decode("parquet", payload.data, payload.content_hash)
+    assert hashing.known_digests(decoded) is None  # the key alone was seeded
+    assert hashing.remembered_digests(decoded) == hashing.frame_digests(frame.copy(deep=True))
+    assert hashing.FrameDigests.from_json(b"not json") is None
+
+
+def test_categories_alike_in_value_are_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = hashing.series_fingerprint
+
+    def counting(series: pd.Series, *, path: str = "series") -> bytes:
+        calls.append(path)
+        return real(series, path=path)
+
+    monkeypatch.setattr(hashing, "series_fingerprint", counting)
+    values = ["z1", "z2", "z3"]
+    first = compute_params_hash(pd.DataFrame({"k": pd.Categorical(values)}))
+    second = compute_params_hash(pd.DataFrame({"k": pd.Categorical(values)}))  # new categories Index
+    renamed = pd.CategoricalDtype(pd.Index(values, name="named"))
+    third = compute_params_hash(pd.DataFrame({"k": pd.Categorical(values, dtype=renamed)}))
+    assert first == second != third
+    assert len(calls) == 2  # the renamed categories are other categories
