@@ -433,19 +433,25 @@ def _frame_digests(frame: pd.DataFrame, path: str) -> tuple[FrameDigests, list[A
     """:func:`frame_digests` and the columns' :func:`_column_signature` (None: not comparable)."""
     signatures = _column_signatures(frame)
     inherited = _FRAMES.inherited(signatures) if len(frame) >= INHERIT_MIN_ROWS else {}
-    columns = tuple(
-        (
-            _check_label(label, path),
-            str(series.dtype),
-            inherited.get(signature) or _values_digest(series, f"{path}[{label!r}]"),
-        )
-        for (label, series), signature in zip(frame.items(), signatures, strict=True)
-    )
+    columns = []
+    for position, (label, signature) in enumerate(zip(frame.columns, signatures, strict=True)):
+        digest = inherited.get(signature)
+        if digest is None:  # read: the column as a Series (taken only here, it costs microseconds)
+            series = frame.iloc[:, position]
+            columns.append((_check_label(label, path), str(series.dtype), _values_digest(series, f"{path}[{label!r}]")))
+        else:
+            columns.append((_check_label(label, path), str(_column_dtype(frame, position)), digest))
     index_text, index_columns = _index_header(frame.index, path)
     index_digests = tuple(
         _values_digest(level, f"{path}.index[{i}]") for i, level in enumerate(index_columns)
     )
-    return FrameDigests(frame.shape, columns, index_text, index_digests), signatures
+    return FrameDigests(frame.shape, tuple(columns), index_text, index_digests), signatures
+
+
+def _column_dtype(frame: pd.DataFrame, position: int) -> Any:
+    """The dtype of the column at ``position``, from its block (no Series made)."""
+    manager = frame._mgr
+    return manager.blocks[manager.blknos[position]].dtype
 
 
 def _signed(

@@ -102,6 +102,11 @@ _derivations_lock = threading.Lock()
 _READINGS_SIZE = 512
 _readings: OrderedDict[str, tuple[str, str]] = OrderedDict()
 _readings_lock = threading.Lock()
+# Those results themselves, by reading key (the call's key, the result, its bytes), least recently
+# read out first beyond this many bytes: a sweep takes them from memory (the store's in-memory tier
+# holds every step's result, and evicts these sooner than a grid comes back to them).
+READING_VALUES_BYTES = 512 * 2**20
+_reading_values: OrderedDict[str, tuple[str, tuple[Any, ...], int]] = OrderedDict()
 
 
 def _after_fork() -> None:
@@ -412,15 +417,28 @@ def _readings_of(step: Step, arguments: tuple[Any, ...]) -> dict[str, str]:
     return {name: key for name, key in found.items() if key is not None}
 
 
-def remember(readings: Mapping[str, str], function: str, key: str) -> None:
+def remember(
+    readings: Mapping[str, str], function: str, key: str, values: tuple[Any, ...] | None = None
+) -> None:
     """The result of the call ``key`` of ``function`` (stored, or being stored) is what the step with
-    these reading keys gives: a later scenario reading the same takes it (:func:`run_steps`)."""
+    these reading keys gives: a later scenario reading the same takes it (:func:`run_steps`).
+    ``values``: that result, kept in memory (private copies) within :data:`READING_VALUES_BYTES`."""
+    from banksim.recent import footprint, private_copy
+
+    kept = None if values is None else tuple(private_copy(value) for value in values)
+    nbytes = 0 if kept is None else sum(footprint(value, 0) for value in kept)
     with _readings_lock:
         for reading in readings.values():
             _readings[reading] = (function, key)
             _readings.move_to_end(reading)
+            if kept is not None and reading not in _reading_values:
+                _reading_values[reading] = (key, kept, nbytes)
+            if reading in _reading_values:  # read again: the same values (by what a reading key is)
+                _reading_values.move_to_end(reading)
         while len(_readings) > _READINGS_SIZE:
             _readings.popitem(last=False)
+        while sum(size for _, _, size in _reading_values.values()) > READING_VALUES_BYTES:
+            _reading_values.popitem(last=False)
 
 
 def _stored_by_reading(step: Step, reading: str | None) -> tuple[Any, ...] | None:
@@ -433,10 +451,15 @@ def _by_reading(step: Step, reading: str | None) -> tuple[str, tuple[Any, ...]] 
     """The key and stored result of an earlier call of ``step`` with the same reading key, or None."""
     if reading is None:
         return None
+    from banksim.recent import private_copy
+
     with _readings_lock:
         found = _readings.get(reading)
+        kept = _reading_values.get(reading)
     if found is None or found[0] != step.function.name:
         return None
+    if kept is not None:  # a result in memory: the same as the stored one, whatever the store holds now
+        return kept[0], tuple(private_copy(value) for value in kept[1])
     values = step.function.stored_result(found[1])
     if values is None:  # purged since: forgotten
         with _readings_lock:

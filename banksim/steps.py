@@ -405,7 +405,7 @@ def run_steps(
             call = function.last_call
             assert call is not None  # set by the call just made
             if route is not None and route.readings:  # a later scenario reading the same takes it
-                remember(route.readings, function.name, call.key)
+                remember(route.readings, function.name, call.key, tuple(results))
             outputs = dict(zip(step.outputs, results, strict=True))
             lines = line_count(step.name, outputs)
             reused = route is not None and bool(route.reused) and not hit

@@ -786,3 +786,41 @@ def test_the_value_memo_never_serves_the_hash_of_an_edited_constant(tmp_path: Pa
         rules, 'Weight("a", 2.5), Weight("b", 8.0)', 'Weight("a", 0.5), Weight("b", 9.0)'
     )
     assert _run_fresh(tmp_path, name, memo) == {**first, "hit": True}
+
+
+# -- one reading per run --------------------------------------------------------------------------
+
+_TABLE = {"rate": 0.1}
+
+
+def _reads_table(x: float) -> float:
+    return x * _TABLE["rate"]
+
+
+def test_within_one_reading_a_version_is_checked_once() -> None:
+    """A pipeline run asks for each step's version several times: within ``one_reading`` the first
+    answer holds (an edit counts from the next reading), outside every ask checks again."""
+    version = CodeVersion(_reads_table)
+    before = version.current()
+    calls: list[int] = []
+    real = code_version_module._Watch.unchanged
+
+    def counting(watch: Any) -> bool:
+        calls.append(1)
+        return real(watch)
+
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(code_version_module._Watch, "unchanged", counting)
+            with code_version_module.one_reading():
+                assert version.current() == before
+                _TABLE["rate"] = 0.2  # edited in place mid-run
+                with code_version_module.one_reading():  # nested: the outer reading holds
+                    assert version.current() == before
+                assert version.current() == before
+                assert len(calls) == 1
+            assert version.current() != before  # outside: checked again, the edit seen
+            assert len(calls) == 2
+    finally:
+        _TABLE["rate"] = 0.1
+    assert version.current() == before
