@@ -47,7 +47,14 @@ from banksim.code_source import (
 from banksim.errors import UnhashableArgumentError
 from banksim.hashing import compute_params_hash
 
-__all__ = ["MEMO_MAX_AGE_DAYS", "CodeVersion", "SourceMemo", "code_version", "normalized_source", "one_reading"]
+__all__ = [
+    "MEMO_MAX_AGE_DAYS",
+    "CodeVersion",
+    "SourceMemo",
+    "code_version",
+    "normalized_source",
+    "one_reading",
+]
 
 # The caching machinery itself does not shape any result: editing it must not invalidate entries.
 # banksim.incremental is machinery too: it only chooses how a result is obtained (its results equal a
@@ -630,7 +637,9 @@ class CodeVersion:
         if version is None:
             # Constants that did not change keep their digests from the last walk. Two threads may
             # walk at once: both get the same answer, and no lock can be left held across a fork.
-            state = self._state = _walk(self.func, self.version, state.values if state else None, self._written)
+            state = self._state = _walk(
+                self.func, self.version, state.values if state else None, self._written
+            )
             version = state.version
         if pins is not None:
             pins[id(self)] = (self, version)

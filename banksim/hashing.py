@@ -334,7 +334,13 @@ def _short_strings(categories: pd.Index) -> tuple[Any, ...] | None:
     values = categories.tolist()
     if not all(type(value) is str for value in values) or not isinstance(categories.name, str | None):
         return None
-    return (str(categories.dtype), categories.dtype.storage, categories.dtype.na_value is np.nan, categories.name, *values)
+    return (
+        str(categories.dtype),
+        categories.dtype.storage,
+        categories.dtype.na_value is np.nan,
+        categories.name,
+        *values,
+    )
 
 
 def _object_digest(series: pd.Series, path: str) -> bytes:
@@ -402,7 +408,10 @@ class FrameDigests:
             data = json.loads(text)
             return cls(
                 (int(data["shape"][0]), int(data["shape"][1])),
-                tuple((str(label), str(dtype), bytes.fromhex(digest)) for label, dtype, digest in data["columns"]),
+                tuple(
+                    (str(label), str(dtype), bytes.fromhex(digest))
+                    for label, dtype, digest in data["columns"]
+                ),
                 str(data["index"]),
                 tuple(bytes.fromhex(digest) for digest in data["index_digests"]),
             )
@@ -438,7 +447,9 @@ def _frame_digests(frame: pd.DataFrame, path: str) -> tuple[FrameDigests, list[A
         digest = inherited.get(signature)
         if digest is None:  # read: the column as a Series (taken only here, it costs microseconds)
             series = frame.iloc[:, position]
-            columns.append((_check_label(label, path), str(series.dtype), _values_digest(series, f"{path}[{label!r}]")))
+            columns.append(
+                (_check_label(label, path), str(series.dtype), _values_digest(series, f"{path}[{label!r}]"))
+            )
         else:
             columns.append((_check_label(label, path), str(_column_dtype(frame, position)), digest))
     index_text, index_columns = _index_header(frame.index, path)
@@ -490,7 +501,16 @@ def _column_signature(values: Any, place: int) -> Any:
     if isinstance(values, pd.Categorical):
         codes, categories = values.codes, values.categories
         address = codes.__array_interface__["data"][0]
-        return ("c", address, codes.strides, codes.shape, codes.dtype.str, id(categories), categories.name, values.ordered)
+        return (
+            "c",
+            address,
+            codes.strides,
+            codes.shape,
+            codes.dtype.str,
+            id(categories),
+            categories.name,
+            values.ordered,
+        )
     arrow = getattr(values, "_pa_array", None)
     if arrow is not None:  # immutable: held alive by the snapshot, its id stays its own
         return ("a", id(arrow), len(values), str(values.dtype))
@@ -908,8 +928,8 @@ def remember_frame_key(frame: pd.DataFrame, key: str, digests: FrameDigests | No
     - ``frame`` is the object that will be passed on (a copy or a re-selection is another object).
 
     Later writes through pandas are detected as for a hashed frame: the seed is then forgotten.
-    Only the key (and the digests) is seeded: ``frame`` nested inside another argument (a list, a dict) is hashed
-    once, and a seed that disagrees with that hash is logged as a warning and replaced.
+    Only the key (and the digests) is seeded: ``frame`` nested inside another argument (a list, a
+    dict) is hashed once, and a seed that disagrees with that hash is logged as a warning and replaced.
 
     Parameters
     ----------

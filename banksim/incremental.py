@@ -103,9 +103,9 @@ _READINGS_SIZE = 512
 _readings: OrderedDict[str, tuple[str, str]] = OrderedDict()
 _readings_lock = threading.Lock()
 # Those results themselves, by reading key (the call's key, the result, its bytes), least recently
-# read out first beyond this many bytes: a sweep takes them from memory (the store's in-memory tier
-# holds every step's result, and evicts these sooner than a grid comes back to them).
-READING_VALUES_BYTES = 512 * 2**20
+# read out first beyond half the store's in-memory tier (MEMORY_CACHE_MB; none with the tier off): a
+# sweep takes them from memory (the tier holds every step's result, and evicts these sooner than a
+# grid comes back to them).
 _reading_values: OrderedDict[str, tuple[str, tuple[Any, ...], int]] = OrderedDict()
 
 
@@ -422,10 +422,12 @@ def remember(
 ) -> None:
     """The result of the call ``key`` of ``function`` (stored, or being stored) is what the step with
     these reading keys gives: a later scenario reading the same takes it (:func:`run_steps`).
-    ``values``: that result, kept in memory (private copies) within :data:`READING_VALUES_BYTES`."""
+    ``values``: that result, kept in memory (private copies) within half the store's in-memory tier."""
     from banksim.recent import footprint, private_copy
+    from banksim.store import get_store
 
-    kept = None if values is None else tuple(private_copy(value) for value in values)
+    limit = get_store().recent.limit_bytes // 2
+    kept = None if values is None or not limit else tuple(private_copy(value) for value in values)
     nbytes = 0 if kept is None else sum(footprint(value, 0) for value in kept)
     with _readings_lock:
         for reading in readings.values():
@@ -437,7 +439,7 @@ def remember(
                 _reading_values.move_to_end(reading)
         while len(_readings) > _READINGS_SIZE:
             _readings.popitem(last=False)
-        while sum(size for _, _, size in _reading_values.values()) > READING_VALUES_BYTES:
+        while _reading_values and sum(size for _, _, size in _reading_values.values()) > limit:
             _reading_values.popitem(last=False)
 
 

@@ -226,7 +226,9 @@ def run_pipeline(
         "include_derivatives": include_derivatives, "scenario": chosen, "parameters": overrides,
     }  # fmt: skip
     with one_reading():  # each step's code version checked once in the run
-        values, steps = registry.run_steps(inputs, use_cache=use_cache, on_step=on_step, incremental=incremental)
+        values, steps = registry.run_steps(
+            inputs, use_cache=use_cache, on_step=on_step, incremental=incremental
+        )
         outputs = {name: value for name, value in values.items() if name not in registry.RUN_INPUTS}
         headline = registry.headline(outputs)
         outcome = {"scenario": chosen.name, "parameters": jurisdiction, "steps": steps, "headline": headline}
@@ -287,9 +289,8 @@ def _sweep_task(
     The spec holds no secret: the database URL comes without its password (see
     :func:`_worker_url`), and object-store credentials come from the worker's own environment.
     """
-    from banksim.incremental import recomputed_share
-
     from banksim.code_version import one_reading
+    from banksim.incremental import recomputed_share
 
     started = time.perf_counter()
     try:

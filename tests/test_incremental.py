@@ -434,3 +434,39 @@ def test_results_taken_from_earlier_scenarios_equal_a_full_recomputation(data: s
             for info in steps.values():
                 if info["key"] is not None:
                     assert 0 <= info["recomputed"] <= info["lines"]
+
+
+def test_an_earlier_scenarios_result_comes_from_memory_within_half_the_memory_tier(
+    monkeypatch: Any,
+) -> None:
+    """A result another scenario reads again is kept in memory (half the in-memory tier's budget):
+    taking it reads nothing from the store; with the tier off it is read back from the store."""
+    from banksim.cache import CachedFunction
+    from banksim.incremental import _reading_values
+
+    reads: list[str] = []
+    real = CachedFunction.stored_result
+
+    def counting(self: CachedFunction, key: str) -> Any:
+        reads.append(self.name)
+        return real(self, key)
+
+    monkeypatch.setattr(CachedFunction, "stored_result", counting)
+    for tier_mb in (64, 0):
+        _reading_values.clear()
+        with baseline_store() as store:
+            monkeypatch.setattr(store.recent, "limit_bytes", tier_mb * 2**20)
+            for pd_multiplier, house_prices in ((2.0, 0.0), (1.0, -0.2)):
+                shocks = bs.Shocks(pd_multiplier=pd_multiplier, house_price_change=house_prices)
+                run(bs.Scenario(f"pd {pd_multiplier} hp {house_prices}", shocks))
+            reads.clear()
+            shocks = bs.Shocks(pd_multiplier=2.0, house_price_change=-0.2)
+            incremental, steps = run(bs.Scenario("both", shocks))
+            full, _ = run(bs.Scenario("full", shocks), use_cache=False)
+        assert_same_outputs(incremental, full)
+        assert steps["ecl"]["reuse"] == steps["liquidity"]["reuse"] == "scenario"
+        if tier_mb:
+            assert reads == [] and _reading_values
+        else:
+            assert {"banksim.services.compute_ecl", "banksim.services.compute_liquidity"} <= set(reads)
+            assert not _reading_values
