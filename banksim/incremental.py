@@ -13,6 +13,7 @@ import hashlib
 import importlib
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -102,11 +103,25 @@ _derivations_lock = threading.Lock()
 _READINGS_SIZE = 512
 _readings: OrderedDict[str, tuple[str, str]] = OrderedDict()
 _readings_lock = threading.Lock()
-# Those results themselves, by reading key (the call's key, the result, its bytes), least recently
-# read out first beyond half the store's in-memory tier (MEMORY_CACHE_MB; none with the tier off): a
-# sweep takes them from memory (the tier holds every step's result, and evicts these sooner than a
-# grid comes back to them).
-_reading_values: OrderedDict[str, tuple[str, tuple[Any, ...], int]] = OrderedDict()
+# Those results themselves, per store (what its scenarios computed or read), by reading key (the
+# call's key, the result, its bytes), least recently read out first beyond half the store's in-memory
+# tier (MEMORY_CACHE_MB; none with the tier off): a sweep takes them from memory (the tier holds every
+# step's result, and evicts these sooner than a grid comes back to them). They go with their store.
+_reading_values: weakref.WeakKeyDictionary[Any, OrderedDict[str, tuple[str, tuple[Any, ...], int]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def reading_values(store: Any) -> OrderedDict[str, tuple[str, tuple[Any, ...], int]]:
+    """The results kept in memory for ``store``'s later scenarios (see above), by reading key."""
+    with _readings_lock:
+        return _reading_values.setdefault(store, OrderedDict())
+
+
+def forget_store(store: Any) -> None:
+    """Drop what is kept in memory for ``store`` (it is closed)."""
+    with _readings_lock:
+        _reading_values.pop(store, None)
 
 
 def _after_fork() -> None:
@@ -426,21 +441,23 @@ def remember(
     from banksim.recent import footprint, private_copy
     from banksim.store import get_store
 
-    limit = get_store().recent.limit_bytes // 2
+    store = get_store()
+    limit = store.recent.limit_bytes // 2
     kept = None if values is None or not limit else tuple(private_copy(value) for value in values)
     nbytes = 0 if kept is None else sum(footprint(value, 0) for value in kept)
+    memory = reading_values(store)
     with _readings_lock:
         for reading in readings.values():
             _readings[reading] = (function, key)
             _readings.move_to_end(reading)
-            if kept is not None and reading not in _reading_values:
-                _reading_values[reading] = (key, kept, nbytes)
-            if reading in _reading_values:  # read again: the same values (by what a reading key is)
-                _reading_values.move_to_end(reading)
+            if kept is not None and reading not in memory:
+                memory[reading] = (key, kept, nbytes)
+            if reading in memory:  # read again: the same values (by what a reading key is)
+                memory.move_to_end(reading)
         while len(_readings) > _READINGS_SIZE:
             _readings.popitem(last=False)
-        while _reading_values and sum(size for _, _, size in _reading_values.values()) > limit:
-            _reading_values.popitem(last=False)
+        while memory and sum(size for _, _, size in memory.values()) > limit:
+            memory.popitem(last=False)
 
 
 def _stored_by_reading(step: Step, reading: str | None) -> tuple[Any, ...] | None:
@@ -454,10 +471,12 @@ def _by_reading(step: Step, reading: str | None) -> tuple[str, tuple[Any, ...]] 
     if reading is None:
         return None
     from banksim.recent import private_copy
+    from banksim.store import get_store
 
+    memory = reading_values(get_store())
     with _readings_lock:
         found = _readings.get(reading)
-        kept = _reading_values.get(reading)
+        kept = memory.get(reading)
     if found is None or found[0] != step.function.name:
         return None
     if kept is not None:  # a result in memory: the same as the stored one, whatever the store holds now

@@ -442,7 +442,7 @@ def test_an_earlier_scenarios_result_comes_from_memory_within_half_the_memory_ti
     """A result another scenario reads again is kept in memory (half the in-memory tier's budget):
     taking it reads nothing from the store; with the tier off it is read back from the store."""
     from banksim.cache import CachedFunction
-    from banksim.incremental import _reading_values
+    from banksim.incremental import reading_values
 
     reads: list[str] = []
     real = CachedFunction.stored_result
@@ -453,7 +453,6 @@ def test_an_earlier_scenarios_result_comes_from_memory_within_half_the_memory_ti
 
     monkeypatch.setattr(CachedFunction, "stored_result", counting)
     for tier_mb in (64, 0):
-        _reading_values.clear()
         with baseline_store() as store:
             monkeypatch.setattr(store.recent, "limit_bytes", tier_mb * 2**20)
             for pd_multiplier, house_prices in ((2.0, 0.0), (1.0, -0.2)):
@@ -462,11 +461,13 @@ def test_an_earlier_scenarios_result_comes_from_memory_within_half_the_memory_ti
             reads.clear()
             shocks = bs.Shocks(pd_multiplier=2.0, house_price_change=-0.2)
             incremental, steps = run(bs.Scenario("both", shocks))
+            kept = len(reading_values(store))
             full, _ = run(bs.Scenario("full", shocks), use_cache=False)
+        assert not reading_values(store)  # closed: what was kept for it is dropped
         assert_same_outputs(incremental, full)
         assert steps["ecl"]["reuse"] == steps["liquidity"]["reuse"] == "scenario"
         if tier_mb:
-            assert reads == [] and _reading_values
+            assert reads == [] and kept > 0
         else:
             assert {"banksim.services.compute_ecl", "banksim.services.compute_liquidity"} <= set(reads)
-            assert not _reading_values
+            assert kept == 0

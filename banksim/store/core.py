@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import logging
 import os
+import sys
 import threading
 import types
 import uuid
@@ -160,6 +161,9 @@ class Store:
         """Finish pending writes, then release database connections and the in-memory tier."""
         self.flush()
         self.recent.clear()
+        incremental = sys.modules.get("banksim.incremental")  # loaded by a pipeline run only
+        if incremental is not None:
+            incremental.forget_store(self)  # the results kept for its later scenarios
         if self.sqlite_reads is not None:
             self.sqlite_reads.close()
         if self._engine is not None:
