@@ -10,7 +10,6 @@ code object, name binding and constant it was computed from is still the same.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import dataclasses
 import datetime as dt
 import decimal
@@ -47,14 +46,7 @@ from banksim.code_source import (
 from banksim.errors import UnhashableArgumentError
 from banksim.hashing import compute_params_hash
 
-__all__ = [
-    "MEMO_MAX_AGE_DAYS",
-    "CodeVersion",
-    "SourceMemo",
-    "code_version",
-    "normalized_source",
-    "one_reading",
-]
+__all__ = ["MEMO_MAX_AGE_DAYS", "CodeVersion", "SourceMemo", "code_version", "normalized_source"]
 
 # The caching machinery itself does not shape any result: editing it must not invalidate entries.
 # banksim.incremental is machinery too: it only chooses how a result is obtained (its results equal a
@@ -624,26 +616,15 @@ class CodeVersion:
         self._written: dict[int, Any] = {}  # id -> value (kept alive so that the id stays its own)
 
     def current(self) -> str:
-        """The code version now: 64 hex characters of SHA-256 (within :func:`one_reading`, the
-        version read first there)."""
-        pins = _pins.get()
-        if pins is not None and id(self) in pins and pins[id(self)][0] is self:
-            return pins[id(self)][1]
+        """The code version now: 64 hex characters of SHA-256."""
         state = self._state
-        version = None
         with contextlib.suppress(RuntimeError):  # a dict resized by another thread mid-check
             if state is not None and state.watch.unchanged():
-                version = state.version
-        if version is None:
-            # Constants that did not change keep their digests from the last walk. Two threads may
-            # walk at once: both get the same answer, and no lock can be left held across a fork.
-            state = self._state = _walk(
-                self.func, self.version, state.values if state else None, self._written
-            )
-            version = state.version
-        if pins is not None:
-            pins[id(self)] = (self, version)
-        return version
+                return state.version
+        # Constants that did not change keep their digests from the last walk. Two threads may
+        # walk at once: both get the same answer, and no lock can be left held across a fork.
+        state = self._state = _walk(self.func, self.version, state.values if state else None, self._written)
+        return state.version
 
     def settle(self) -> list[str]:
         """After a run of the function: leave out the globals the run itself changed in place.
@@ -662,32 +643,7 @@ class CodeVersion:
         if changed:
             self._written.update((id(value), value) for _, value in changed)
             self._state = _walk(self.func, self.version, state.values, self._written)
-            pins = _pins.get()
-            if pins is not None:
-                pins.pop(id(self), None)
         return [label for label, _ in changed]
-
-
-# The versions read within :func:`one_reading` (id -> (CodeVersion, version)); None outside.
-_pins: contextvars.ContextVar[dict[int, tuple[CodeVersion, str]] | None] = contextvars.ContextVar(
-    "banksim_code_version_pins", default=None
-)
-
-
-@contextlib.contextmanager
-def one_reading() -> Iterator[None]:
-    """Within, each function's code version is checked once, when first asked for, and then read
-    as it was (a pipeline run asks for each step's several times: its key, what the step reads,
-    the run's record). Code edited while a run goes on counts from the next run, as code edited
-    while one step computes counts from its next call. Nested: the outermost reading holds."""
-    if _pins.get() is not None:
-        yield
-        return
-    token = _pins.set({})
-    try:
-        yield
-    finally:
-        _pins.reset(token)
 
 
 @functools.lru_cache(maxsize=4096)

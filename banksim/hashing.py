@@ -306,7 +306,7 @@ _CATEGORIES_LOCK = threading.Lock()
 def _categories_digest(categories: pd.Index, path: str) -> bytes:
     """``series_fingerprint`` of a categorical's categories, remembered by the Index's identity
     (with its name, the one part of an Index that can be set in place), and a short list of string
-    categories by its values too (a step's result makes its categories anew each time)."""
+    categories by its values too (a step's result makes its categories anew each time; oldest out)."""
     with _CATEGORIES_LOCK:
         known = _CATEGORIES.get(id(categories))
     if known is not None and known[0] is categories and known[1] == categories.name:  # name: settable
@@ -483,18 +483,24 @@ def _column_signatures(frame: pd.DataFrame) -> list[Any]:
     """Per column, where its data lives (:func:`_column_signature`)."""
     manager = frame._mgr
     blocks = manager.blocks
-    return [
-        _column_signature(blocks[number].values, place)
-        for number, place in zip(manager.blknos, manager.blklocs, strict=True)
-    ]
+    signatures = []
+    for number, place in zip(manager.blknos, manager.blklocs, strict=True):
+        block = blocks[number]
+        signature = _column_signature(block.values, place)
+        # pandas' own record of the blocks sharing this data: only data shared through pandas counts
+        # (a write through pandas to any of them copies first), not an array handed to two frames.
+        signatures.append(None if signature is None else (id(block.refs), *signature))
+    return signatures
 
 
 def _column_signature(values: Any, place: int) -> Any:
     """The memory a column's values occupy (address, strides, shape, dtype) or the immutable Arrow
     array holding them, with what else its digest depends on; None for other kinds of column.
 
-    Two columns with the same signature hold the same values while the memory is not written, which
-    Copy-on-Write sees as long as a snapshot of the frame that hashed it holds the data (see below)."""
+    Two columns with the same signature (and the same pandas references, see the caller) hold the
+    same values while the memory is not written: pandas' Copy-on-Write copies before a write through
+    pandas as long as a snapshot of the frame that hashed it holds the data (see below); a write
+    behind pandas' back is not seen, as for the frame itself (:func:`forget_frame`)."""
     if isinstance(values, np.ndarray):
         column = values[place] if values.ndim == 2 else values
         return ("n", column.__array_interface__["data"][0], column.strides, column.shape, column.dtype.str)
@@ -637,6 +643,7 @@ class _FrameMemo:
     def __init__(self) -> None:
         self._entries: OrderedDict[int, _Entry] = OrderedDict()
         self._by_signature: dict[Any, int] = {}  # column signature -> memo slot (see inherited)
+        self._indexed = 0  # its size when last rebuilt
         self._lock = threading.Lock()
         self._owner: int | None = None  # the thread inside the lock
         self._dead: list[_FrameRef] = []
@@ -719,17 +726,19 @@ class _FrameMemo:
 
     def _index(self, entry: _Entry) -> None:
         """Note where ``entry``'s columns can be found by signature (memo slots, not entries: the
-        index keeps no frame's data alive); rebuilt from the live entries when it has grown stale."""
+        index keeps no frame's data alive); rebuilt from the live entries once it has grown to twice
+        its size at the last rebuild (the signatures of dropped entries pile up)."""
         if not entry.signatures:
             return
         for signature in entry.signatures:
             self._by_signature[signature] = entry.ref.slot
-        if len(self._by_signature) > 64 * max(len(self._entries), 16):
+        if len(self._by_signature) > 2 * self._indexed + 4096:  # most of it left by dropped entries
             self._by_signature = {
                 signature: slot
                 for slot, live in self._entries.items()
                 for signature in (live.signatures or ())
             }
+            self._indexed = len(self._by_signature)
 
     def checked(self, frame: pd.DataFrame, token: Any) -> bool:
         """Whether ``frame``, as it is now, passed the check ``token`` (compared by identity)."""
@@ -775,15 +784,22 @@ class _FrameMemo:
                 self._entries.popitem(last=False)
 
     def forget(self, frame: pd.DataFrame) -> None:
+        """Drop ``frame``'s entry and those of the frames remembered as sharing its columns' data."""
+        shared = {signature for signature in _column_signatures(frame) if signature is not None}
         with self._locked():
             entry = self._entries.get(id(frame))
             if entry is not None and entry.ref() is frame:
                 del self._entries[id(frame)]
+            for slot in {self._by_signature.get(signature) for signature in shared} - {None}:
+                other = self._entries.get(slot)  # type: ignore[arg-type]
+                if other is not None and other.signatures and shared.intersection(other.signatures):
+                    del self._entries[slot]  # type: ignore[arg-type]
 
     def clear(self) -> None:
         with self._locked():
             self._entries.clear()
             self._by_signature.clear()
+            self._indexed = 0
 
     def after_fork(self) -> None:
         """In a forked child: a new lock (another thread may have held the parent's at the fork)."""
@@ -811,7 +827,7 @@ class _FrameMemo:
         return key
 
     def digests(self, frame: pd.DataFrame, path: str) -> FrameDigests:
-        """``frame_digests(frame)``, remembered (a frame whose key was seeded is hashed once more)."""
+        """``frame_digests(frame)``, remembered (a frame whose key alone was seeded is hashed once more)."""
         entry = self._current(frame)
         if entry is not None and entry.digests is not None:
             return entry.digests
@@ -929,7 +945,8 @@ def remember_frame_key(frame: pd.DataFrame, key: str, digests: FrameDigests | No
 
     Later writes through pandas are detected as for a hashed frame: the seed is then forgotten.
     Only the key (and the digests) is seeded: ``frame`` nested inside another argument (a list, a
-    dict) is hashed once, and a seed that disagrees with that hash is logged as a warning and replaced.
+    dict) is hashed once, and a key seed that disagrees with that hash is logged as a warning and
+    replaced (seeded digests are taken as they are: they come from the store's own payloads).
 
     Parameters
     ----------
@@ -1061,7 +1078,8 @@ def known_frame_key(frame: pd.DataFrame) -> str | None:
 
 
 def forget_frame(frame: pd.DataFrame) -> None:
-    """Forget what the memo knows of ``frame``: its next hash reads its content.
+    """Forget what the memo knows of ``frame``, and of the frames it knows to share its columns'
+    data (its copies): its next hash reads its content.
 
     Needed only after writing to its data behind pandas' back, which the memo cannot see: through
     ``Series.array`` or ``.values`` of an extension column (pandas returns the frame's own array

@@ -455,9 +455,11 @@ def remember(
             if reading in memory:  # read again: the same values (by what a reading key is)
                 memory.move_to_end(reading)
         while len(_readings) > _READINGS_SIZE:
-            _readings.popitem(last=False)
-        while memory and sum(size for _, _, size in memory.values()) > limit:
-            memory.popitem(last=False)
+            forgotten, _ = _readings.popitem(last=False)
+            memory.pop(forgotten, None)  # no longer found by its reading: nothing to keep it for
+        total = sum(size for _, _, size in memory.values())
+        while memory and total > limit:
+            total -= memory.popitem(last=False)[1][2]
 
 
 def _stored_by_reading(step: Step, reading: str | None) -> tuple[Any, ...] | None:

@@ -217,25 +217,20 @@ def run_pipeline(
         Positions, RWA, LCR and NSFR lines, the liquidity summary, the capital statement, and per
         step whether it was a cache hit. Changing one shock recomputes only what depends on it.
     """
-    from banksim.code_version import one_reading
-
     chosen = _scenario(scenario)
     overrides, jurisdiction = _parameters(parameters)
     inputs = {
         "num_positions": num_positions, "seed": seed, "config": config,
         "include_derivatives": include_derivatives, "scenario": chosen, "parameters": overrides,
     }  # fmt: skip
-    with one_reading():  # each step's code version checked once in the run
-        values, steps = registry.run_steps(
-            inputs, use_cache=use_cache, on_step=on_step, incremental=incremental
-        )
-        outputs = {name: value for name, value in values.items() if name not in registry.RUN_INPUTS}
-        headline = registry.headline(outputs)
-        outcome = {"scenario": chosen.name, "parameters": jurisdiction, "steps": steps, "headline": headline}
-        record_run(
-            num_positions, seed, config, include_derivatives, chosen, step_code_versions(), outcome,
-            overrides, use_cache=use_cache,
-        )  # fmt: skip
+    values, steps = registry.run_steps(inputs, use_cache=use_cache, on_step=on_step, incremental=incremental)
+    outputs = {name: value for name, value in values.items() if name not in registry.RUN_INPUTS}
+    headline = registry.headline(outputs)
+    outcome = {"scenario": chosen.name, "parameters": jurisdiction, "steps": steps, "headline": headline}
+    record_run(
+        num_positions, seed, config, include_derivatives, chosen, step_code_versions(), outcome,
+        overrides, use_cache=use_cache,
+    )  # fmt: skip
     return PipelineResult(
         chosen, outputs["positions"], outputs["rwa"], outputs["lcr"], outputs["nsfr"],
         outputs["liquidity"], outputs["capital"], steps, jurisdiction, outputs,
@@ -289,12 +284,11 @@ def _sweep_task(
     The spec holds no secret: the database URL comes without its password (see
     :func:`_worker_url`), and object-store credentials come from the worker's own environment.
     """
-    from banksim.code_version import one_reading
     from banksim.incremental import recomputed_share
 
     started = time.perf_counter()
     try:
-        with use_store(_worker_store(store_spec)), one_reading():
+        with use_store(_worker_store(store_spec)):
             record = _recorded(scenario, arguments)
             if record is not None:  # every step result it names is stored intact: nothing to load
                 row = {"scenario": scenario.name, "status": "ok", "error": "", **record["headline"]}

@@ -596,3 +596,31 @@ def test_categories_alike_in_value_are_hashed_once(monkeypatch: pytest.MonkeyPat
     third = compute_params_hash(pd.DataFrame({"k": pd.Categorical(values, dtype=renamed)}))
     assert first == second != third
     assert len(calls) == 2  # the renamed categories are other categories
+
+
+def test_data_shared_outside_pandas_lends_no_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frame built on another's array without a copy shares its memory but not pandas' record of
+    it: a write through pandas to one is not seen by the other's snapshot, so nothing is lent."""
+    hashing._FRAMES.clear()
+    source = _big()
+    compute_params_hash(source)
+    built = pd.DataFrame({"b": source["b"].array}, copy=False)
+    built.loc[0, "b"] = -5  # writes into the memory both hold
+    reads = ColumnReads(monkeypatch)
+    key = compute_params_hash(built)
+    assert reads.paths  # read, not lent
+    assert key == fresh_key(built)
+
+
+def test_forgetting_a_frame_forgets_the_frames_sharing_its_data() -> None:
+    """``forget_frame`` after a write behind pandas' back: the frame's copies (sharing its data) are
+    forgotten too, so neither serves the old digests."""
+    hashing._FRAMES.clear()
+    frame = _big()
+    compute_params_hash(frame)
+    copied = frame.copy(deep=False)
+    compute_params_hash(copied)
+    frame["c"].array._codes[0] = 1 - frame["c"].array._codes[0]  # behind pandas' back
+    forget_frame(frame)
+    assert compute_params_hash(frame) == fresh_key(frame)
+    assert compute_params_hash(copied) == fresh_key(copied)

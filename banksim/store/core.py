@@ -117,8 +117,9 @@ class Store:
         self.sqlite_reads = SqliteReads(path) if path is not None else None
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
-        # SQLite allows one writer: this process's threads queue here rather than in SQLite's
-        # busy handler, which sleeps in steps of milliseconds (other processes still wait there).
+        # SQLite allows one writer: this store's threads (its caller's, its writer's, its lease
+        # renewer's) queue here rather than in SQLite's busy handler, which sleeps in steps of
+        # milliseconds (other processes, and other Store objects on the same file, still wait there).
         self._write_lock = threading.RLock()
         if self.sqlite_reads is None:
             self.engine  # noqa: B018 - made now: a missing driver is reported on open
