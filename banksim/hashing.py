@@ -441,17 +441,13 @@ def frame_digests(frame: pd.DataFrame, *, path: str = "frame") -> FrameDigests:
 def _frame_digests(frame: pd.DataFrame, path: str) -> tuple[FrameDigests, list[Any]]:
     """:func:`frame_digests` and the columns' :func:`_column_signature` (None: not comparable)."""
     signatures = _column_signatures(frame)
-    inherited = _FRAMES.inherited(signatures) if len(frame) >= INHERIT_MIN_ROWS else {}
+    inherited = _FRAMES.inherited(signatures)
     columns = []
     for position, (label, signature) in enumerate(zip(frame.columns, signatures, strict=True)):
         digest = inherited.get(signature)
         if digest is None:  # read: the column as a Series (taken only here, it costs microseconds)
-            series = frame.iloc[:, position]
-            columns.append(
-                (_check_label(label, path), str(series.dtype), _values_digest(series, f"{path}[{label!r}]"))
-            )
-        else:
-            columns.append((_check_label(label, path), str(_column_dtype(frame, position)), digest))
+            digest = _values_digest(frame.iloc[:, position], f"{path}[{label!r}]")
+        columns.append((_check_label(label, path), str(_column_dtype(frame, position)), digest))
     index_text, index_columns = _index_header(frame.index, path)
     index_digests = tuple(
         _values_digest(level, f"{path}.index[{i}]") for i, level in enumerate(index_columns)
@@ -480,7 +476,10 @@ INHERIT_MIN_ROWS = 1000
 
 
 def _column_signatures(frame: pd.DataFrame) -> list[Any]:
-    """Per column, where its data lives (:func:`_column_signature`)."""
+    """Per column, where its data lives (:func:`_column_signature`); all None for a frame of fewer
+    than :data:`INHERIT_MIN_ROWS` rows (its columns are read, and lend to no other)."""
+    if len(frame) < INHERIT_MIN_ROWS:
+        return [None] * frame.shape[1]
     manager = frame._mgr
     blocks = manager.blocks
     signatures = []
@@ -705,7 +704,7 @@ class _FrameMemo:
         """Digests of columns with these signatures, taken from frames the memo holds unchanged
         since they were hashed: their snapshots hold the data the signatures point at, so that
         memory is theirs and unwritten (Copy-on-Write copies before a write)."""
-        if not _copy_on_write():
+        if not _copy_on_write() or not any(signature is not None for signature in signatures):
             return {}
         with self._locked():
             holders: dict[Any, _Entry] = {}

@@ -13,7 +13,6 @@ import hashlib
 import importlib
 import os
 import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -103,25 +102,7 @@ _derivations_lock = threading.Lock()
 _READINGS_SIZE = 512
 _readings: OrderedDict[str, tuple[str, str]] = OrderedDict()
 _readings_lock = threading.Lock()
-# Those results themselves, per store (what its scenarios computed or read), by reading key (the
-# call's key, the result, its bytes), least recently read out first beyond half the store's in-memory
-# tier (MEMORY_CACHE_MB; none with the tier off): a sweep takes them from memory (the tier holds every
-# step's result, and evicts these sooner than a grid comes back to them). They go with their store.
-_reading_values: weakref.WeakKeyDictionary[Any, OrderedDict[str, tuple[str, tuple[Any, ...], int]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def reading_values(store: Any) -> OrderedDict[str, tuple[str, tuple[Any, ...], int]]:
-    """The results kept in memory for ``store``'s later scenarios (see above), by reading key."""
-    with _readings_lock:
-        return _reading_values.setdefault(store, OrderedDict())
-
-
-def forget_store(store: Any) -> None:
-    """Drop what is kept in memory for ``store`` (it is closed)."""
-    with _readings_lock:
-        _reading_values.pop(store, None)
+# Those results themselves are kept on their store (``Store.readings``, see :func:`remember`).
 
 
 def _after_fork() -> None:
@@ -443,9 +424,13 @@ def remember(
 
     store = get_store()
     limit = store.recent.limit_bytes // 2
-    kept = None if values is None or not limit else tuple(private_copy(value) for value in values)
+    memory = store.readings
+    with _readings_lock:
+        new = any(reading not in memory for reading in readings.values())
+    kept = None  # copied only for a reading not kept yet (one kept holds the same values)
+    if values is not None and limit and new:
+        kept = tuple(private_copy(value) for value in values)
     nbytes = 0 if kept is None else sum(footprint(value, 0) for value in kept)
-    memory = reading_values(store)
     with _readings_lock:
         for reading in readings.values():
             _readings[reading] = (function, key)
@@ -475,7 +460,7 @@ def _by_reading(step: Step, reading: str | None) -> tuple[str, tuple[Any, ...]] 
     from banksim.recent import private_copy
     from banksim.store import get_store
 
-    memory = reading_values(get_store())
+    memory = get_store().readings
     with _readings_lock:
         found = _readings.get(reading)
         kept = memory.get(reading)

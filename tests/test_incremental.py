@@ -442,7 +442,6 @@ def test_an_earlier_scenarios_result_comes_from_memory_within_half_the_memory_ti
     """A result another scenario reads again is kept in memory (half the in-memory tier's budget):
     taking it reads nothing from the store; with the tier off it is read back from the store."""
     from banksim.cache import CachedFunction
-    from banksim.incremental import reading_values
 
     reads: list[str] = []
     real = CachedFunction.stored_result
@@ -461,9 +460,9 @@ def test_an_earlier_scenarios_result_comes_from_memory_within_half_the_memory_ti
             reads.clear()
             shocks = bs.Shocks(pd_multiplier=2.0, house_price_change=-0.2)
             incremental, steps = run(bs.Scenario("both", shocks))
-            kept = len(reading_values(store))
+            kept = len(store.readings)
             full, _ = run(bs.Scenario("full", shocks), use_cache=False)
-        assert not reading_values(store)  # closed: what was kept for it is dropped
+        assert not store.readings  # closed: what was kept for it is dropped
         assert_same_outputs(incremental, full)
         assert steps["ecl"]["reuse"] == steps["liquidity"]["reuse"] == "scenario"
         if tier_mb:

@@ -13,11 +13,11 @@ import datetime as dt
 import functools
 import logging
 import os
-import sys
 import threading
 import types
 import uuid
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -127,6 +127,9 @@ class Store:
         if memory_cache_mb is None:
             memory_cache_mb = get_settings().memory_cache_mb
         self.recent = RecentPayloads(memory_cache_mb * 2**20)
+        # Results this store's later scenarios may read again, by reading key: kept by
+        # banksim.incremental (within half the in-memory tier, under its lock), dropped on close.
+        self.readings: OrderedDict[str, tuple[str, tuple[Any, ...], int]] = OrderedDict()
         if write_behind_mb is None:
             write_behind_mb = get_settings().write_behind_mb
         self.write_queue = Writer(write_behind_mb * 2**20) if write_behind_mb else None
@@ -162,9 +165,7 @@ class Store:
         """Finish pending writes, then release database connections and the in-memory tier."""
         self.flush()
         self.recent.clear()
-        incremental = sys.modules.get("banksim.incremental")  # loaded by a pipeline run only
-        if incremental is not None:
-            incremental.forget_store(self)  # the results kept for its later scenarios
+        self.readings.clear()
         if self.sqlite_reads is not None:
             self.sqlite_reads.close()
         if self._engine is not None:
