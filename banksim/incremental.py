@@ -419,32 +419,25 @@ def remember(
     """The result of the call ``key`` of ``function`` (stored, or being stored) is what the step with
     these reading keys gives: a later scenario reading the same takes it (:func:`run_steps`).
     ``values``: that result, kept in memory (private copies) within half the store's in-memory tier."""
-    from banksim.recent import footprint, private_copy
+    from banksim.recent import private_copy
     from banksim.store import get_store
 
-    store = get_store()
-    limit = store.recent.limit_bytes // 2
-    memory = store.readings
-    with _readings_lock:
-        new = any(reading not in memory for reading in readings.values())
+    memory = get_store().readings
+    new = any(reading not in memory for reading in readings.values())
     kept = None  # copied only for a reading not kept yet (one kept holds the same values)
-    if values is not None and limit and new:
-        kept = tuple(private_copy(value) for value in values)
-    nbytes = 0 if kept is None else sum(footprint(value, 0) for value in kept)
+    if values is not None and memory.limit_bytes and new:
+        kept = (key, tuple(private_copy(value) for value in values))
     with _readings_lock:
         for reading in readings.values():
             _readings[reading] = (function, key)
             _readings.move_to_end(reading)
-            if kept is not None and reading not in memory:
-                memory[reading] = (key, kept, nbytes)
             if reading in memory:  # read again: the same values (by what a reading key is)
-                memory.move_to_end(reading)
+                memory.get_kept(reading)
+            elif kept is not None:
+                memory.keep(reading, kept)
         while len(_readings) > _READINGS_SIZE:
             forgotten, _ = _readings.popitem(last=False)
-            memory.pop(forgotten, None)  # no longer found by its reading: nothing to keep it for
-        total = sum(size for _, _, size in memory.values())
-        while memory and total > limit:
-            total -= memory.popitem(last=False)[1][2]
+            memory.pop(forgotten)  # no longer found by its reading: nothing to keep it for
 
 
 def _stored_by_reading(step: Step, reading: str | None) -> tuple[Any, ...] | None:
@@ -460,12 +453,11 @@ def _by_reading(step: Step, reading: str | None) -> tuple[str, tuple[Any, ...]] 
     from banksim.recent import private_copy
     from banksim.store import get_store
 
-    memory = get_store().readings
     with _readings_lock:
         found = _readings.get(reading)
-        kept = memory.get(reading)
     if found is None or found[0] != step.function.name:
         return None
+    kept = get_store().readings.get_kept(reading)
     if kept is not None:  # a result in memory: the same as the stored one, whatever the store holds now
         return kept[0], tuple(private_copy(value) for value in kept[1])
     values = step.function.stored_result(found[1])
@@ -795,11 +787,10 @@ def _subset_rwa(
 def _splice(base: pd.DataFrame, sub: pd.DataFrame, lines: Any, derivatives: bool) -> pd.DataFrame | None:
     """The baseline's table with the recomputed lines of ``sub`` in their places: row order, index and
     dtypes of a full computation (rule categories canonical, others the baseline's); None if ``sub``'s
-    columns or dtypes do not fit."""
+    columns or dtypes do not fit. A column whose lines all equal the baseline's is the baseline's own
+    (shared in memory, copied by pandas before any write)."""
     import numpy as np
     import pandas as pd
-
-    from banksim.services import RULE_COLUMNS
 
     if list(sub.columns) != list(base.columns):
         return None
@@ -808,25 +799,64 @@ def _splice(base: pd.DataFrame, sub: pd.DataFrame, lines: Any, derivatives: bool
     source[lines] = len(base) + np.arange(done)
     counterparty = len(base) + np.arange(done, len(sub) - 1) if derivatives else np.arange(n, len(base) - 1)
     source = np.concatenate([source, counterparty, [len(base) + len(sub) - 1]])
+    index = pd.RangeIndex(len(source))
+    same_rows = len(source) == len(base) and base.index.equals(index)
+    taken = np.flatnonzero(source >= len(base))  # the result's rows that come from ``sub``
     columns: dict[str, Any] = {}
     for column in base.columns:
-        a, b = base[column], sub[column]
-        if isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype):
-            union = pd.CategoricalDtype(list(dict.fromkeys([*a.cat.categories, *b.cat.categories])))
-            codes = np.concatenate([a.cat.codes.to_numpy(), b.astype(union).cat.codes.to_numpy()])[source]
-            value: Any = pd.Categorical.from_codes(codes, dtype=union)
-            if column in RULE_COLUMNS:
-                used = value.remove_unused_categories()
-                value = used.reorder_categories(sorted(used.categories))
-            elif (codes >= len(a.cat.categories)).any():
-                return None  # a value outside the baseline's vocabulary
-            else:
-                value = pd.Categorical.from_codes(codes, dtype=a.dtype)
-        elif a.dtype == b.dtype and isinstance(a.dtype, np.dtype) and a.dtype.kind in "fiub":
-            value = np.concatenate([a.to_numpy(), b.to_numpy()])[source]
-        elif a.dtype == b.dtype:
-            value = pd.concat([a, b], ignore_index=True).array.take(source)
-        else:
+        if same_rows and _same_lines(base[column], sub[column], taken, source[taken] - len(base)):
+            continue
+        value = _spliced(base[column], sub[column], source, column)
+        if value is None:
             return None
         columns[column] = value
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(source)), copy=False)
+    if not same_rows:
+        return pd.DataFrame(columns, index=index, copy=False)
+    spliced = base.copy(deep=False)
+    for column, value in columns.items():
+        spliced[column] = value
+    return spliced
+
+
+def _same_lines(a: pd.Series, b: pd.Series, rows: Any, sub_rows: Any) -> bool:
+    """The recomputed lines ``sub_rows`` of ``b`` equal the baseline's lines ``rows`` of ``a``, with
+    the same dtype (floats bit for bit, missing equal to missing)."""
+    import numpy as np
+    import pandas as pd
+
+    if not _same_dtype(a, b):
+        return False
+    if isinstance(a.dtype, np.dtype) and a.dtype.kind in "fiub":
+        x, y = a.to_numpy()[rows], b.to_numpy()[sub_rows]
+        if x.dtype.kind == "f":
+            x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
+        return bool(np.array_equal(x, y))
+    if isinstance(a.dtype, pd.CategoricalDtype):
+        return bool(np.array_equal(a.array.codes[rows], b.array.codes[sub_rows]))
+    x, y = a.take(rows).reset_index(drop=True), b.take(sub_rows).reset_index(drop=True)
+    return bool(x.equals(y))
+
+
+def _spliced(a: pd.Series, b: pd.Series, source: Any, column: str) -> Any:
+    """One column of the spliced table: the baseline's ``a`` and the recomputed ``b`` taken in the
+    order ``source`` (rows of ``a``, then of ``b``); None if their dtypes do not fit."""
+    import numpy as np
+    import pandas as pd
+
+    from banksim.services import RULE_COLUMNS
+
+    if isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype):
+        union = pd.CategoricalDtype(list(dict.fromkeys([*a.cat.categories, *b.cat.categories])))
+        codes = np.concatenate([a.cat.codes.to_numpy(), b.astype(union).cat.codes.to_numpy()])[source]
+        value: Any = pd.Categorical.from_codes(codes, dtype=union)
+        if column in RULE_COLUMNS:
+            used = value.remove_unused_categories()
+            return used.reorder_categories(sorted(used.categories))
+        if (codes >= len(a.cat.categories)).any():
+            return None  # a value outside the baseline's vocabulary
+        return pd.Categorical.from_codes(codes, dtype=a.dtype)
+    if a.dtype == b.dtype and isinstance(a.dtype, np.dtype) and a.dtype.kind in "fiub":
+        return np.concatenate([a.to_numpy(), b.to_numpy()])[source]
+    if a.dtype == b.dtype:
+        return pd.concat([a, b], ignore_index=True).array.take(source)
+    return None

@@ -453,7 +453,7 @@ def test_an_earlier_scenarios_result_comes_from_memory_within_half_the_memory_ti
     monkeypatch.setattr(CachedFunction, "stored_result", counting)
     for tier_mb in (64, 0):
         with baseline_store() as store:
-            monkeypatch.setattr(store.recent, "limit_bytes", tier_mb * 2**20)
+            monkeypatch.setattr(store.readings, "limit_bytes", tier_mb * 2**20 // 2)
             for pd_multiplier, house_prices in ((2.0, 0.0), (1.0, -0.2)):
                 shocks = bs.Shocks(pd_multiplier=pd_multiplier, house_price_change=house_prices)
                 run(bs.Scenario(f"pd {pd_multiplier} hp {house_prices}", shocks))

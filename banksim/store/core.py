@@ -17,7 +17,6 @@ import threading
 import types
 import uuid
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -29,7 +28,7 @@ from banksim.hashing import FrameDigests, frame_state, key_as_of, known_frame_ke
 from banksim.recent import RecentPayloads, footprint, private_copy
 from banksim.settings import ARTIFACT_STORES, check_db_url, get_settings, mask_secrets, mask_url
 
-from . import schema, shared
+from . import schema, shared, statements
 from .backends import DatabaseBlobs, LocalFiles, PayloadBackend, Unreadable, file_backend
 from .engine import config_lock_key, lock_key
 from .names import check_key, check_kind, check_lease_seconds, check_mime, check_name
@@ -128,8 +127,8 @@ class Store:
             memory_cache_mb = get_settings().memory_cache_mb
         self.recent = RecentPayloads(memory_cache_mb * 2**20)
         # Results this store's later scenarios may read again, by reading key: kept by
-        # banksim.incremental (within half the in-memory tier, under its lock), dropped on close.
-        self.readings: OrderedDict[str, tuple[str, tuple[Any, ...], int]] = OrderedDict()
+        # banksim.incremental (within half the in-memory tier's bytes), dropped on close.
+        self.readings = RecentPayloads(memory_cache_mb * 2**20 // 2)
         if write_behind_mb is None:
             write_behind_mb = get_settings().write_behind_mb
         self.write_queue = Writer(write_behind_mb * 2**20) if write_behind_mb else None
@@ -318,22 +317,15 @@ class Store:
 
     def row_by_id(self, row_id: str | None) -> tuple[Row | None, bytes | None]:
         """The ``simulations`` row ``row_id`` and its blob (None for a file), or (None, None)."""
-        from sqlalchemy import select
-
-        from .rows import SIMULATIONS
-
         if row_id is None:
             return None, None
-        columns = [SIMULATIONS.c[name] for name in _ROW_COLUMNS]
         with self.transaction() as conn:
-            found = conn.execute(select(*columns).where(SIMULATIONS.c.id == row_id)).first()
+            found = conn.execute(statements.row_by_id(_ROW_COLUMNS), {"b_id": row_id}).first()
             if found is None:
                 return None, None
             blob = None
             if found.data_path is None:
-                blob = conn.execute(
-                    select(SIMULATIONS.c.data_blob).where(SIMULATIONS.c.id == row_id)
-                ).scalar()
+                blob = conn.execute(statements.row_by_id(("data_blob",)), {"b_id": row_id}).scalar()
         return Row.of(found, found.kind, found.params_hash), blob
 
     def payload_bytes(self, row: Row, blob: bytes | None = None) -> Any | None:
@@ -429,12 +421,11 @@ class Store:
         """Insert or replace the row for ``key``; return its id and the files to remove once the
         transaction has committed: the one it replaced, and those of the tables stored against it
         (:mod:`banksim.store.shared`) if its content changed (they are deleted with it)."""
-        from sqlalchemy import select, update
-
         from banksim.models import utcnow
 
-        match = [table.c[name] == value for name, value in key.items()]
-        old = conn.execute(select(table.c.id, table.c.data_path, table.c.checksum).where(*match)).first()
+        names = tuple(key)
+        found = statements.row_by_key(table, names)
+        old = conn.execute(found, {f"k_{name}": key[name] for name in names}).first()
         if old is not None and payload.base_id == old.id:  # its base is the row it replaces
             raise shared.BaseGone(f"the base of {key} is the row it replaces")
         values = {
@@ -447,14 +438,14 @@ class Store:
             **extra,
         }
         if old is not None:
-            updated = conn.execute(update(table).where(table.c.id == old.id).values(**values))
+            updated = conn.execute(statements.row_update(table), {"b_id": old.id, **values})
             if updated.rowcount == 1:
                 removed = [old.data_path] if old.data_path != values.get("data_path") else []
                 if old.checksum != payload.checksum and table.name == "simulations":
                     removed += shared.delete_dependents(conn, [old.id])
                 return old.id, removed
         row_id = str(uuid.uuid4())
-        conn.execute(table.insert().values(id=row_id, **key, **values))
+        conn.execute(statements.insert(table), {"id": row_id, **key, **values})
         return row_id, []
 
     def _stage(self, key: dict[str, str], payload: payloads.Payload) -> str | None:
@@ -523,24 +514,18 @@ class Store:
         return ids
 
     def _put_configuration(self, conn: Connection, table: Table, values: dict[str, Any]) -> None:
-        from sqlalchemy import select, update
-
         from banksim.models import utcnow
 
         now = utcnow()
-        exists = conn.execute(
-            select(table.c.params_hash).where(table.c.params_hash == values["params_hash"])
-        ).first()
-        if exists is not None:
-            updated = conn.execute(
-                update(table)
-                .where(table.c.params_hash == values["params_hash"])
-                .values(updated_at=now, miss_count=table.c.miss_count + 1, **values)
-            )
+        params_hash = {"b_params_hash": values["params_hash"]}
+        if conn.execute(statements.configuration_exists(), params_hash).first() is not None:
+            missed = {**params_hash, "updated_at": now, **values}
+            updated = conn.execute(statements.configuration_missed(), missed)
             if updated.rowcount == 1:
                 return
         conn.execute(
-            table.insert().values(created_at=now, updated_at=now, hit_count=0, miss_count=1, **values)
+            statements.insert(table),
+            {"created_at": now, "updated_at": now, "hit_count": 0, "miss_count": 1, **values},
         )
 
     def _get(self, table: str, key: dict[str, str]) -> Any | None:
@@ -847,19 +832,9 @@ class Store:
         """A payload for a table whose content a row holds already (a result taken whole from another
         run's): no columns against that row if it holds the table whole, else a copy of its payload
         (the columns it changes, against the same base); None if no row holds it."""
-        from sqlalchemy import select
-
-        from .rows import SIMULATIONS
-
-        key = digests.key()
         formats = ("parquet", shared.FORMAT)
         with self.transaction() as conn:
-            found = conn.execute(
-                select(SIMULATIONS.c.id)
-                .where(SIMULATIONS.c.content_hash == key, SIMULATIONS.c.data_format.in_(formats))
-                .order_by(SIMULATIONS.c.base_id.is_(None).desc())  # a whole table first
-                .limit(1)
-            ).scalar()
+            found = conn.execute(statements.content_alike(formats), {"b_key": digests.key()}).scalar()
         row, blob = self.row_by_id(found)
         if row is None:
             return None
@@ -874,7 +849,7 @@ class Store:
             data,
             row.checksum,
             len(value),
-            key,
+            digests.key(),
             base_id=row.base_id,
             base_checksum=base_checksum,
         )

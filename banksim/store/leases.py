@@ -15,11 +15,12 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import update
 
 from banksim.models import utcnow
 from banksim.settings import mask_secrets
 
+from . import statements
 from .names import check_lease_seconds
 from .rows import LEASES
 
@@ -57,9 +58,7 @@ class Lease:
     def delete_row(self, conn: Connection) -> None:
         """In the caller's write transaction (under :attr:`lock_key`): remove the lease if it is still
         ours; then :meth:`release` with ``deleted`` once that transaction has committed."""
-        conn.execute(
-            delete(LEASES).where(LEASES.c.params_hash == self.params_hash, LEASES.c.owner == self.owner)
-        )
+        conn.execute(statements.lease_delete(), {"b_params_hash": self.params_hash, "b_owner": self.owner})
         self._deleted = True  # if that transaction rolls back, release() deletes the row again
 
     def abandon(self) -> None:
@@ -169,25 +168,22 @@ def claim(
     so that a process waiting for another's result polls without writing."""
     owner = uuid.uuid4().hex
     now = utcnow()
+    key = {"b_params_hash": params_hash}
     if look:
         with store.transaction() as conn:
-            held = conn.execute(
-                select(LEASES.c.expires_at).where(LEASES.c.params_hash == params_hash)
-            ).first()
+            held = conn.execute(statements.lease_held(False), key).first()
         if held is not None and _aware(held.expires_at) > now:
             return None
     with store.transaction(write=True, lock_keys=[_lock(params_hash)]) as conn:
-        held = conn.execute(
-            select(LEASES.c.owner, LEASES.c.expires_at).where(LEASES.c.params_hash == params_hash)
-        ).first()
+        held = conn.execute(statements.lease_held(True), key).first()
         if held is not None and _aware(held.expires_at) > now:
             return None
         values = {"owner": owner, "expires_at": _expiry(seconds), "created_at": now}
         if held is None:
-            conn.execute(insert(LEASES).values(params_hash=params_hash, **values))
+            conn.execute(statements.insert(LEASES), {"params_hash": params_hash, **values})
         else:  # expired: its owner stopped renewing (crashed or killed)
             log.info("lease on %s expired; taking it over", params_hash[:12])
-            conn.execute(update(LEASES).where(LEASES.c.params_hash == params_hash).values(**values))
+            conn.execute(statements.lease_taken_over(), {**key, **values})
     return Lease(renewer, params_hash, owner, seconds)
 
 

@@ -232,15 +232,9 @@ def check_base(conn: Connection, payload: payloads.Payload, writing: set[tuple[s
     """In a write transaction: the base of a shared-columns payload is still stored whole, as it was
     when chosen, and is not one of the rows the transaction rewrites (``writing``: their kinds and
     keys); it stays so until the commit (PostgreSQL: the row is locked against deletion)."""
-    from sqlalchemy import select
+    from .statements import row_checked_as_base
 
-    from .rows import SIMULATIONS
-
-    found = conn.execute(
-        select(SIMULATIONS.c.checksum, SIMULATIONS.c.base_id, SIMULATIONS.c.kind, SIMULATIONS.c.params_hash)
-        .where(SIMULATIONS.c.id == payload.base_id)
-        .with_for_update(read=True)
-    ).first()
+    found = conn.execute(row_checked_as_base(), {"b_id": payload.base_id}).first()
     if (
         found is None
         or found.checksum != payload.base_checksum
