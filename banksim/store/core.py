@@ -220,19 +220,31 @@ class Store:
 
     # -- transactions and schema ------------------------------------------------------------------
     @contextlib.contextmanager
-    def transaction(self, *, write: bool = False, lock_keys: Sequence[str] = ()) -> Iterator[Connection]:
+    def transaction(
+        self, *, write: bool = False, lock_keys: Sequence[str] = (), durable: bool = True
+    ) -> Iterator[Connection]:
         """A transaction; ``write=True`` serialises writers (SQLite: BEGIN IMMEDIATE; PostgreSQL:
-        advisory locks on ``lock_keys``)."""
+        advisory locks on ``lock_keys``). ``durable=False``, for rows a power cut may lose (a lease
+        expires anyway), commits a SQLite write without waiting for the disk (``synchronous =
+        NORMAL``: the database stays consistent, and a crashed process loses nothing)."""
         serial = self._write_lock if write and self.dialect == "sqlite" else contextlib.nullcontext()
         with serial, self.engine.connect() as conn:
-            conn = conn.execution_options(banksim_write=write)
-            with conn.begin():
-                if write and self.dialect == "postgresql":
-                    for key in sorted(set(lock_keys)):
-                        conn.exec_driver_sql(
-                            "SELECT pg_advisory_xact_lock(hashtextextended(%(k)s, 0))", {"k": key}
-                        )
-                yield conn
+            driver = None
+            if not durable and write and self.dialect == "sqlite":
+                driver = conn.connection.driver_connection
+                driver.execute("PRAGMA synchronous = NORMAL")  # outside any transaction: allowed
+            try:
+                conn = conn.execution_options(banksim_write=write)
+                with conn.begin():
+                    if write and self.dialect == "postgresql":
+                        for key in sorted(set(lock_keys)):
+                            conn.exec_driver_sql(
+                                "SELECT pg_advisory_xact_lock(hashtextextended(%(k)s, 0))", {"k": key}
+                            )
+                    yield conn
+            finally:
+                if driver is not None:  # a pooled connection never keeps it
+                    driver.execute("PRAGMA synchronous = FULL")
 
     def current_revision(self) -> str | None:
         """The schema revision of the database (None for an empty database)."""

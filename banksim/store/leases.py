@@ -77,7 +77,7 @@ class Lease:
         if deleted:
             return
         try:
-            with self.store.transaction(write=True, lock_keys=[self.lock_key]) as conn:
+            with self.store.transaction(write=True, lock_keys=[self.lock_key], durable=False) as conn:
                 self.delete_row(conn)
         except Exception as exc:
             log.warning(
@@ -138,7 +138,7 @@ class Renewer:
         for lease in due:
             lease.due = time.monotonic() + lease.seconds / 3
             try:
-                with self.store.transaction(write=True, lock_keys=[lease.lock_key]) as conn:
+                with self.store.transaction(write=True, lock_keys=[lease.lock_key], durable=False) as conn:
                     renewed = _renewed(conn, lease)
             except Exception as exc:  # a busy or unreachable database: try again next time
                 log.warning("lease on %s not renewed: %s", lease.params_hash[:12], _masked(exc, self.store))
@@ -174,7 +174,7 @@ def claim(
             held = conn.execute(statements.lease_held(False), key).first()
         if held is not None and _aware(held.expires_at) > now:
             return None
-    with store.transaction(write=True, lock_keys=[_lock(params_hash)]) as conn:
+    with store.transaction(write=True, lock_keys=[_lock(params_hash)], durable=False) as conn:
         held = conn.execute(statements.lease_held(True), key).first()
         if held is not None and _aware(held.expires_at) > now:
             return None
