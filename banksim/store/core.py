@@ -229,7 +229,7 @@ class Store:
         NORMAL``: the database stays consistent, and a crashed process loses nothing)."""
         serial = self._write_lock if write and self.dialect == "sqlite" else contextlib.nullcontext()
         with serial, self.engine.connect() as conn:
-            driver = None
+            driver: Any = None
             if not durable and write and self.dialect == "sqlite":
                 driver = conn.connection.driver_connection
                 driver.execute("PRAGMA synchronous = NORMAL")  # outside any transaction: allowed
