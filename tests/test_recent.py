@@ -198,3 +198,22 @@ def test_footprint_of_a_table_counts_its_buffers_as_memory_usage_does(frame: pd.
     positions = bs.generate_positions(2_000, 3)
     usage = int(positions.memory_usage(index=True, deep=False).sum())
     assert 0.98 * usage <= footprint(positions, 0) <= usage
+
+
+def test_a_buffer_shared_by_two_kept_tables_counts_once() -> None:
+    """A stressed table that keeps the baseline's columns adds only the columns it replaced: 100k
+    float64 values are 800,000 bytes, and the shallow copy with one column replaced adds one column."""
+    base = pd.DataFrame({"a": np.arange(100_000, dtype=float), "b": np.ones(100_000)})
+    base = base.copy()  # columns in their own blocks: {"a", "b"} as two 800,000-byte buffers or one
+    stressed = base.copy(deep=False)
+    stressed["b"] = np.zeros(100_000)
+    recent = RecentPayloads(limit_bytes=10 * 2**20)
+    recent.put("base", "x", base, 0)
+    alone = recent.size_bytes
+    assert alone >= 1_600_000
+    recent.put("stressed", "x", stressed, 0)
+    assert recent.size_bytes == alone + 800_000
+    recent.pop(("base", "x"))  # the stressed table still holds the shared buffer
+    assert recent.size_bytes == alone + 800_000
+    recent.pop(("stressed", "x"))
+    assert recent.size_bytes == 0
