@@ -820,21 +820,9 @@ def _splice(base: pd.DataFrame, sub: pd.DataFrame, lines: Any, derivatives: bool
 
 def _same_lines(a: pd.Series, b: pd.Series, rows: Any, sub_rows: Any) -> bool:
     """The recomputed lines ``sub_rows`` of ``b`` equal the baseline's lines ``rows`` of ``a``, with
-    the same dtype (floats bit for bit, missing equal to missing)."""
-    import numpy as np
-    import pandas as pd
-
-    if not _same_dtype(a, b):
-        return False
-    if isinstance(a.dtype, np.dtype) and a.dtype.kind in "fiub":
-        x, y = a.to_numpy()[rows], b.to_numpy()[sub_rows]
-        if x.dtype.kind == "f":
-            x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
-        return bool(np.array_equal(x, y))
-    if isinstance(a.dtype, pd.CategoricalDtype):
-        return bool(np.array_equal(a.array.codes[rows], b.array.codes[sub_rows]))
-    x, y = a.take(rows).reset_index(drop=True), b.take(sub_rows).reset_index(drop=True)
-    return bool(x.equals(y))
+    the same dtype (compared as :func:`_differs` compares)."""
+    differ = _differs(a.iloc[rows].reset_index(drop=True), b.iloc[sub_rows].reset_index(drop=True))
+    return differ is not None and not differ.any()
 
 
 def _spliced(a: pd.Series, b: pd.Series, source: Any, column: str) -> Any:

@@ -321,8 +321,7 @@ class Store:
                 self._discard(simulations, base_row)
                 return _DAMAGED
             if self.recent.limit_bytes:
-                nbytes = footprint(base, base_row.size_bytes)
-                base = self.recent.put(base_row.id, base_row.checksum, base, nbytes)
+                base = self.recent.put(base_row.id, base_row.checksum, base, base_row.size_bytes)
         frame = cast(pd.DataFrame, base)
         exact = base_row.content_hash is not None and known_frame_key(frame) == base_row.content_hash
         return self._decoded(row, lambda: shared.decode(data, frame, exact, row.content_hash))
@@ -574,7 +573,7 @@ class Store:
                 ):
                     self.bases.read(name, row.id, row.checksum, value, row.content_hash)
                 if self.recent.limit_bytes:
-                    value = self.recent.put(row.id, row.checksum, value, footprint(value, row.size_bytes))
+                    value = self.recent.put(row.id, row.checksum, value, row.size_bytes)
             return (value, row.mime_type) if table == "artifacts" else value
         log.warning("payload for %s is missing on disk; treating it as missing", key)
         self._discard(table_of(table), row)
@@ -803,7 +802,7 @@ class Store:
                     self.bases.wrote(name, row_id, payload.checksum, digests)
         if self.recent.limit_bytes:
             for (_, payload, _), (_, value, _), row_id in zip(encoded, parts, ids, strict=True):
-                self.recent.put(row_id, payload.checksum, value, footprint(value, payload.size_bytes))
+                self.recent.put(row_id, payload.checksum, value, payload.size_bytes)
 
     def _encode_part(
         self, kind: str, value: Any, label: str, origin: tuple[pd.DataFrame, Any] | None
@@ -844,9 +843,10 @@ class Store:
         """A payload for a table whose content a row holds already (a result taken whole from another
         run's): no columns against that row if it holds the table whole, else a copy of its payload
         (the columns it changes, against the same base); None if no row holds it."""
+        key = digests.key()
         formats = ("parquet", shared.FORMAT)
         with self.transaction() as conn:
-            found = conn.execute(statements.content_alike(formats), {"b_key": digests.key()}).scalar()
+            found = conn.execute(statements.content_alike(formats), {"b_key": key}).scalar()
         row, blob = self.row_by_id(found)
         if row is None:
             return None
@@ -861,7 +861,7 @@ class Store:
             data,
             row.checksum,
             len(value),
-            digests.key(),
+            key,
             base_id=row.base_id,
             base_checksum=base_checksum,
         )
