@@ -13,7 +13,7 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -276,32 +276,53 @@ def _worker_store(store_spec: tuple[str, str, str]) -> Store:
         return store
 
 
-def _sweep_task(
-    store_spec: tuple[str, str, str], scenario: Scenario, arguments: dict[str, Any]
-) -> dict[str, Any]:
-    """Run one scenario on the store described by ``store_spec`` (in this or another process).
+# A sweep hands its workers runs of neighbouring scenarios (see _sweep_task): about this many per
+# worker, so that the last ones end together, and at most this many scenarios each, so that the
+# progress bar moves.
+BATCHES_PER_WORKER = 2
+BATCH_MAX = 50
 
-    The spec holds no secret: the database URL comes without its password (see
+
+def _sweep_task(
+    store_spec: tuple[str, str, str], scenarios: Sequence[Scenario], arguments: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Run a batch of scenarios, in order, on the store described by ``store_spec`` (in this or
+    another process); one row per scenario.
+
+    A batch holds neighbouring scenarios of the sweep: each finds the results of the one before it
+    in this process's memory (methodology C.46), and its writes (write-behind) overlap the next
+    one's steps. Every result is stored before the rows are returned, a failed scenario's finished
+    steps included. The spec holds no secret: the database URL comes without its password (see
     :func:`_worker_url`), and object-store credentials come from the worker's own environment.
     """
+    try:
+        with use_store(_worker_store(store_spec)):
+            return [_sweep_row(scenario, arguments) for scenario in scenarios]
+    finally:
+        opened = _worker_stores.get(store_spec)
+        if opened is not None:
+            opened.flush()
+
+
+def _sweep_row(scenario: Scenario, arguments: dict[str, Any]) -> dict[str, Any]:
+    """One scenario's row of the sweep table, on the active store."""
     from banksim.incremental import recomputed_share
 
     started = time.perf_counter()
     try:
-        with use_store(_worker_store(store_spec)):
-            record = _recorded(scenario, arguments)
-            if record is not None:  # every step result it names is stored intact: nothing to load
-                row = {"scenario": scenario.name, "status": "ok", "error": "", **record["headline"]}
-                row["steps"] = row["hits"] = sum(step["key"] is not None for step in record["steps"].values())
-                row["recomputed_share"] = 0.0  # read from the stored record: no line computed
-                row["record"] = True
-            else:
-                result = run_pipeline(scenario=scenario, **arguments)
-                row = {"scenario": scenario.name, "status": "ok", "error": "", **result.headline()}
-                row["hits"] = sum(step["hit"] is True for step in result.steps.values())
-                row["steps"] = sum(step["key"] is not None for step in result.steps.values())
-                row["recomputed_share"] = recomputed_share(result.steps)
-                row["record"] = False
+        record = _recorded(scenario, arguments)
+        if record is not None:  # every step result it names is stored intact: nothing to load
+            row = {"scenario": scenario.name, "status": "ok", "error": "", **record["headline"]}
+            row["steps"] = row["hits"] = sum(step["key"] is not None for step in record["steps"].values())
+            row["recomputed_share"] = 0.0  # read from the stored record: no line computed
+            row["record"] = True
+        else:
+            result = run_pipeline(scenario=scenario, **arguments)
+            row = {"scenario": scenario.name, "status": "ok", "error": "", **result.headline()}
+            row["hits"] = sum(step["hit"] is True for step in result.steps.values())
+            row["steps"] = sum(step["key"] is not None for step in result.steps.values())
+            row["recomputed_share"] = recomputed_share(result.steps)
+            row["record"] = False
     except Exception as exc:  # one bad scenario must not sink the batch
         row = {
             "scenario": scenario.name,
@@ -309,15 +330,16 @@ def _sweep_task(
             "error": f"{type(exc).__name__}: {exc}",
             "traceback": traceback.format_exc(limit=3),
         }
-    finally:
-        # Stored before the row is returned, a failed scenario's finished steps included: a
-        # worker's writes (write-behind) overlap its steps, not the end of the sweep.
-        opened = _worker_stores.get(store_spec)
-        if opened is not None:
-            opened.flush()
     row["seconds"] = time.perf_counter() - started
     row["pid"] = os.getpid()
     return row
+
+
+def _batches(scenarios: Sequence[Scenario], workers: int) -> list[list[Scenario]]:
+    """``scenarios`` cut into runs of neighbours: about :data:`BATCHES_PER_WORKER` per worker (so
+    that a slow batch does not leave the others idle at the end), at most :data:`BATCH_MAX` each."""
+    size = max(1, min(BATCH_MAX, -(-len(scenarios) // (workers * BATCHES_PER_WORKER))))
+    return [list(scenarios[start : start + size]) for start in range(0, len(scenarios), size)]
 
 
 def _recorded(scenario: Scenario, arguments: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -373,6 +395,11 @@ def sweep(
         machines). The database URL is sent without its password: a worker uses its own
         ``DB_URL`` when that names the same database, else finds the password as its driver does
         (``PGPASSWORD``, ``~/.pgpass``); object-store credentials come from its own environment.
+        Workers get the scenarios in runs of neighbours, in the given order (about two runs per
+        worker, at most :data:`BATCH_MAX` scenarios each): a scenario next to the one before it
+        finds most of its lines in the worker's memory (methodology C.46), so order a grid with
+        its most alike scenarios side by side, as :func:`~banksim.scenarios.scenario_grid` does.
+        The progress bar moves by runs.
     progress : bool
         Show a progress bar (tqdm).
     parameters : str or dict, optional
@@ -420,23 +447,23 @@ def sweep(
     try:
         if executor is None:
             for scenario in chosen:
-                rows[scenario.name] = _sweep_task(spec, scenario, arguments)
+                rows[scenario.name] = _sweep_task(spec, [scenario], arguments)[0]
                 bar.update()
         elif isinstance(executor, Executor) or hasattr(executor, "submit"):
             submit, completed = _submit_and_completed(executor)
-            futures = {submit(_sweep_task, spec, s, arguments): s for s in chosen}
+            batches = _batches(chosen, _worker_count(executor))
+            futures = {submit(_sweep_task, spec, batch, arguments): batch for batch in batches}
             try:
                 for future in completed(futures):
-                    scenario = futures[future]
+                    batch = futures[future]
                     try:
-                        rows[scenario.name] = future.result()
-                    except Exception as exc:  # the worker itself died
-                        rows[scenario.name] = {
-                            "scenario": scenario.name,
-                            "status": "failed",
-                            "error": f"{type(exc).__name__}: {exc}",
-                        }
-                    bar.update()
+                        rows.update((row["scenario"], row) for row in future.result())
+                    except Exception as exc:  # the worker itself died: its batch failed
+                        error = f"{type(exc).__name__}: {exc}"
+                        rows.update(
+                            (s.name, {"scenario": s.name, "status": "failed", "error": error}) for s in batch
+                        )
+                    bar.update(len(batch))
             finally:  # interrupted: scenarios not started yet are dropped, not left running
                 for future in futures:
                     if not future.done():
@@ -454,6 +481,14 @@ def sweep(
     counts = ["hits", "steps", "recomputed_share", "record", "seconds", "pid"]
     columns = ["scenario", "status", "error", *metrics, *counts]
     return table.reindex(columns=columns)
+
+
+def _worker_count(executor: Any) -> int:
+    """How many scenarios ``executor`` runs at once: a pool's workers, a Dask cluster's threads."""
+    count = getattr(executor, "_max_workers", None)  # concurrent.futures' pools
+    if count is None and callable(getattr(executor, "nthreads", None)):  # a Dask client
+        count = sum(executor.nthreads().values())
+    return max(1, int(count or os.cpu_count() or 1))
 
 
 def _submit_and_completed(executor: Any) -> tuple[Callable[..., Any], Callable[[Any], Iterable[Any]]]:

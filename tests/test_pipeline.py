@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 import banksim as bs
+from banksim import pipeline
 from banksim.pipeline import HEADLINE_COLUMNS
 from banksim.query import _view_name_ok
 
@@ -87,6 +88,18 @@ def test_sweep_in_two_processes_matches_a_serial_run(tmp_path) -> None:  # type:
     ok = again[again["status"] == "ok"]
     assert ok["record"].all() and (ok["hits"] == ok["steps"]).all()  # re-run: served from the shared store
     assert set(ok["steps"]) == {sum(step.always for step in bs.STEPS), len(bs.STEPS)}  # scenario step or not
+
+
+def test_a_sweep_hands_its_workers_runs_of_neighbouring_scenarios() -> None:
+    """Every scenario once, in order, in runs of neighbours: two per worker, at most BATCH_MAX each."""
+    names = [f"s{i}" for i in range(200)]
+    batches = pipeline._batches(names, 2)  # type: ignore[arg-type]
+    assert [name for batch in batches for name in batch] == names
+    assert [len(batch) for batch in batches] == [50, 50, 50, 50]
+    assert [len(b) for b in pipeline._batches(names[:7], 2)] == [2, 2, 2, 1]  # type: ignore[arg-type]
+    assert [len(b) for b in pipeline._batches(names[:3], 8)] == [1, 1, 1]  # type: ignore[arg-type]
+    many = pipeline._batches([f"s{i}" for i in range(1000)], 2)  # type: ignore[arg-type]
+    assert {len(batch) for batch in many} == {pipeline.BATCH_MAX}
 
 
 def test_sweep_counts_what_it_loaded(sqlite_store: bs.Store) -> None:
