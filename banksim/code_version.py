@@ -312,10 +312,14 @@ class _Watch:
     constants: list[tuple[str, Any, _Check]] = dataclasses.field(default_factory=list)
     attributes: list[tuple[Any, str, Any]] = dataclasses.field(default_factory=list)
 
+    grouped: list[_Bindings] | None = None
+
     def unchanged(self) -> bool:
+        if self.grouped is None:  # after the walk: the bindings of each namespace, read at once
+            self.grouped = _grouped(self.bindings)
         return (
-            all(func.__code__ is code for func, code in self.codes)
-            and all(space.get(name, _MISSING) is value for space, name, value in self.bindings)
+            all(map(operator.is_, map(_CODE, (func for func, _ in self.codes)), (c for _, c in self.codes)))
+            and all(bindings.unchanged() for bindings in self.grouped)
             and all(getattr(obj, name, _MISSING) is value for obj, name, value in self.attributes)
             and all(_cell_contents(cell) is value for cell, value in self.cells)
             and all(tuple(space) == names for space, names in self.members)
@@ -525,6 +529,42 @@ def _slot_names(cls: type) -> list[str]:
 
 def _qualname(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+_CODE = operator.attrgetter("__code__")
+
+
+def _grouped(bindings: list[tuple[Mapping[str, Any], str, Any]]) -> list[_Bindings]:
+    """The bindings by namespace, each checked at once."""
+    spaces: dict[int, tuple[Mapping[str, Any], list[str], list[Any]]] = {}
+    for space, name, value in bindings:
+        _, names, values = spaces.setdefault(id(space), (space, [], []))
+        names.append(name)
+        values.append(value)
+    return [_Bindings(space, names, values) for space, names, values in spaces.values()]
+
+
+class _Bindings:
+    """Names of one namespace and what they were bound to (:data:`_MISSING`: not bound)."""
+
+    def __init__(self, space: Mapping[str, Any], names: list[str], values: list[Any]) -> None:
+        self.space = space
+        bound = [(name, value) for name, value in zip(names, values, strict=True) if value is not _MISSING]
+        self.absent = frozenset(name for name, value in zip(names, values, strict=True) if value is _MISSING)
+        self.values = tuple(value for _, value in bound)
+        # the first name read again at the end: the getter returns a tuple even for one name
+        self.read = operator.itemgetter(*(name for name, _ in bound), bound[0][0]) if bound else None
+
+    def unchanged(self) -> bool:
+        if not self.space.keys().isdisjoint(self.absent):
+            return False
+        if self.read is None:
+            return True
+        try:
+            now = self.read(self.space)
+        except KeyError:  # a name unbound since
+            return False
+        return all(map(operator.is_, now, self.values))
 
 
 def _cell_contents(cell: types.CellType) -> Any:

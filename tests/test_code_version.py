@@ -786,3 +786,28 @@ def test_the_value_memo_never_serves_the_hash_of_an_edited_constant(tmp_path: Pa
         rules, 'Weight("a", 2.5), Weight("b", 8.0)', 'Weight("a", 0.5), Weight("b", 9.0)'
     )
     assert _run_fresh(tmp_path, name, memo) == {**first, "hit": True}
+
+
+def test_a_watch_sees_a_name_rebound_unbound_or_bound_anew_in_any_namespace() -> None:
+    """The bindings are checked a namespace at once: each kind of change is still seen."""
+    helpers = types.ModuleType("helpers")
+    helpers.rate, helpers.table = 0.5, {"a": 1}
+    other = {"limit": 3}
+    bindings: list[tuple[Any, str, Any]] = [
+        (vars(helpers), "rate", helpers.rate),
+        (vars(helpers), "table", helpers.table),
+        (vars(helpers), "later", code_version_module._MISSING),  # read, not bound when walked
+        (other, "limit", other["limit"]),
+    ]
+    watch = code_version_module._Watch(bindings=bindings)
+    assert watch.unchanged()
+    helpers.table = {"a": 1}  # rebound to an equal, new object
+    assert not watch.unchanged()
+    helpers.table = bindings[1][2]
+    assert watch.unchanged()
+    helpers.later = 1
+    assert not watch.unchanged()
+    del helpers.later
+    assert watch.unchanged()
+    del other["limit"]
+    assert not watch.unchanged()
