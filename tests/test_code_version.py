@@ -790,8 +790,7 @@ def test_the_value_memo_never_serves_the_hash_of_an_edited_constant(tmp_path: Pa
 
 def test_a_watch_sees_a_name_rebound_unbound_or_bound_anew_in_any_namespace() -> None:
     """The bindings are checked a namespace at once: each kind of change is still seen."""
-    helpers = types.ModuleType("helpers")
-    helpers.rate, helpers.table = 0.5, {"a": 1}
+    helpers = types.SimpleNamespace(rate=0.5, table={"a": 1})  # a module's namespace, say
     other = {"limit": 3}
     bindings: list[tuple[Any, str, Any]] = [
         (vars(helpers), "rate", helpers.rate),
