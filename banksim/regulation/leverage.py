@@ -14,6 +14,7 @@ import pandas as pd
 
 from banksim.errors import InputError
 from banksim.positions.vocabulary import LEVERAGE_OPTION_CLASSES
+from banksim.regulation._frame import labels
 
 __all__ = ["CASH_INSTRUMENTS", "trading_book_leverage_exposure"]
 
@@ -57,7 +58,7 @@ def trading_book_leverage_exposure(
 
     book = validate_trading_book(trading_book)
     saccr = regulatory_parameters(parameters)["saccr"]
-    kind = book["instrument_type"].astype(str).to_numpy()
+    kind = _text(book, "instrument_type")
     value = book["market_value"].to_numpy(dtype=float)
     cash = np.isin(kind, CASH_INSTRUMENTS)
     replacement, future = _swap_terms(book, kind == "swap_leg", saccr)
@@ -83,6 +84,14 @@ def trading_book_leverage_exposure(
             "rule": rule,
         }
     )
+
+
+def _text(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column's labels as a NumPy array: a categorical's from its codes ('' where missing), with no
+    Python string made per row."""
+    if isinstance(frame[column].dtype, pd.CategoricalDtype):
+        return labels(frame, column)
+    return frame[column].astype(str).to_numpy()
 
 
 def _maturity_factor(maturity: np.ndarray, saccr: Mapping[str, Any]) -> np.ndarray:
@@ -115,7 +124,7 @@ def _option_terms(options: pd.DataFrame, saccr: Mapping[str, Any]) -> tuple[np.n
     (CRE52.35, CRE52.40, CRE52.48); each option its own netting set (C.48)."""
     from scipy.special import ndtr  # loaded on first use: keeps `import banksim` light
 
-    klass = options["risk_class"].astype(str).to_numpy()
+    klass = _text(options, "risk_class")
     bad = ~np.isin(klass, LEVERAGE_OPTION_CLASSES)
     if bad.any():
         raise InputError(
@@ -127,7 +136,7 @@ def _option_terms(options: pd.DataFrame, saccr: Mapping[str, Any]) -> tuple[np.n
     _check_options(options)
     sf, vol = saccr["supervisory_factor"], saccr["option_volatility"]
     index = options["is_index"].to_numpy()
-    electricity = options["commodity"].astype(str).to_numpy() == "electricity"
+    electricity = _text(options, "commodity") == "electricity"
     factor = _by_option_class(klass, index, electricity, sf)
     sigma = _by_option_class(klass, index, electricity, vol)
     price = options["underlying_price"].to_numpy()
@@ -135,8 +144,8 @@ def _option_terms(options: pd.DataFrame, saccr: Mapping[str, Any]) -> tuple[np.n
     expiry = options["option_residual_maturity"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         d = (np.log(price / strike) + 0.5 * sigma**2 * expiry) / (sigma * np.sqrt(expiry))
-    call = options["option_type"].astype(str).to_numpy() == "call"
-    bought = options["option_position"].astype(str).to_numpy() == "bought"
+    call = _text(options, "option_type") == "call"
+    bought = _text(options, "option_position") == "bought"
     delta = np.where(call, ndtr(d), -ndtr(-d)) * np.where(bought, 1.0, -1.0)  # CRE52.40
     notional = options["quantity"].to_numpy() * price
     add_on = factor * np.abs(delta * notional) * _maturity_factor(expiry, saccr)
@@ -161,7 +170,7 @@ def _check_options(options: pd.DataFrame) -> None:
     """An option's PFE needs its type, side, units, spot, strike and expiry (CRE52.40)."""
     ids = options["position_id"].to_numpy()
     for column, allowed in (("option_type", ("call", "put")), ("option_position", ("bought", "written"))):
-        bad = ~np.isin(options[column].astype(str).to_numpy(), allowed)
+        bad = ~np.isin(_text(options, column), allowed)
         if bad.any():
             raise InputError(
                 f"trading_book[{column!r}]",
