@@ -445,14 +445,27 @@ def _frame_digests(frame: pd.DataFrame, path: str) -> tuple[FrameDigests, list[A
     columns = []
     for position, (label, signature) in enumerate(zip(frame.columns, signatures, strict=True)):
         digest = inherited.get(signature)
-        if digest is None:  # read: the column as a Series (taken only here, it costs microseconds)
-            digest = _values_digest(frame.iloc[:, position], f"{path}[{label!r}]")
+        if digest is None:  # read
+            digest = _column_digest(frame, position, f"{path}[{label!r}]")
         columns.append((_check_label(label, path), str(_column_dtype(frame, position)), digest))
     index_text, index_columns = _index_header(frame.index, path)
     index_digests = tuple(
         _values_digest(level, f"{path}.index[{i}]") for i, level in enumerate(index_columns)
     )
     return FrameDigests(frame.shape, tuple(columns), index_text, index_digests), signatures
+
+
+def _column_digest(frame: pd.DataFrame, position: int, path: str) -> bytes:
+    """:func:`_values_digest` of the column at ``position``, a NumPy or categorical column read from
+    its block (no Series made: that costs more than hashing a column of a few thousand rows)."""
+    manager = frame._mgr
+    values = manager.blocks[manager.blknos[position]].values
+    if isinstance(values, np.ndarray) and values.dtype.kind in "biufcmM":
+        return _xxh(values[manager.blklocs[position]] if values.ndim == 2 else values)
+    if isinstance(values, pd.Categorical):
+        categories = _categories_digest(values.categories, path)
+        return categories + _xxh(values.codes) + (b"o" if values.ordered else b"u")
+    return _values_digest(frame.iloc[:, position], path)
 
 
 def _column_dtype(frame: pd.DataFrame, position: int) -> Any:

@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import banksim as bs
+from banksim import hashing
 from banksim.hashing import compute_params_hash as h
 from banksim.hashing import frame_fingerprint
 
@@ -204,3 +205,31 @@ def test_object_columns_with_mixed_values_are_hashed_by_value() -> None:
     b = pd.DataFrame({"x": pd.Series(["1", "1", None], dtype=object)})
     assert h(a) != h(b)
     assert h(a) == h(a.copy())
+
+
+def test_a_column_read_from_its_block_has_the_digest_of_the_column_as_a_series() -> None:
+    """The block fast path (NumPy and categorical columns) and the Series path agree, dtype by dtype."""
+    rows = 1_500
+    frame = pd.DataFrame(
+        {
+            "float": np.linspace(-1.0, 1.0, rows),
+            "int": np.arange(rows, dtype=np.int64),
+            "int32": np.arange(rows, dtype=np.int32),
+            "bool": np.arange(rows) % 3 == 0,
+            "when": pd.date_range("2026-01-01", periods=rows, freq="h"),
+            "span": pd.to_timedelta(np.arange(rows), unit="s"),
+            "cat": pd.Categorical(["b", "a", "c"] * (rows // 3)),
+            "ordered": pd.Categorical(
+                ["lo", "hi", "lo"] * (rows // 3), categories=["lo", "hi"], ordered=True
+            ),
+            "text": [f"id{i}" for i in range(rows)],
+            "masked": pd.array(np.arange(rows) % 5, dtype="Int64"),
+            "zoned": pd.date_range("2026-01-01", periods=rows, freq="h", tz="Europe/Berlin"),
+        }
+    )
+    frame["float2"] = frame["float"] * 2  # a second float column: a 2-D block of two
+    frame = pd.concat([frame, frame[["float"]].rename(columns={"float": "float3"})], axis=1)
+    for position, label in enumerate(frame.columns):
+        path = f"frame[{label!r}]"
+        expected = hashing._values_digest(frame.iloc[:, position], path)
+        assert hashing._column_digest(frame, position, path) == expected, label

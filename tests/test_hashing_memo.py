@@ -492,17 +492,29 @@ def test_categories_are_hashed_once_per_index_and_by_content(monkeypatch: pytest
 
 
 class ColumnReads:
-    """Counts the columns whose values are read (``_values_digest``), by label path."""
+    """Counts the columns whose values are read (``_column_digest``, or ``_values_digest`` on its
+    own: an index level), by label path."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.paths: list[str] = []
-        real = hashing._values_digest
+        self.reading = False
+        column, values = hashing._column_digest, hashing._values_digest
 
-        def counting(series: pd.Series, path: str) -> bytes:
+        def counting_column(frame: pd.DataFrame, position: int, path: str) -> bytes:
             self.paths.append(path)
-            return real(series, path)
+            self.reading = True
+            try:
+                return column(frame, position, path)
+            finally:
+                self.reading = False
 
-        monkeypatch.setattr(hashing, "_values_digest", counting)
+        def counting_values(series: pd.Series, path: str) -> bytes:
+            if not self.reading:
+                self.paths.append(path)
+            return values(series, path)
+
+        monkeypatch.setattr(hashing, "_column_digest", counting_column)
+        monkeypatch.setattr(hashing, "_values_digest", counting_values)
 
 
 def _big(rows: int = 2_000) -> pd.DataFrame:
