@@ -37,6 +37,7 @@ __all__ = [
     "FRAME_MEMO_SIZE",
     "FrameDigests",
     "KEY_SCHEME",
+    "column_signatures",
     "compute_params_hash",
     "digests_as_of",
     "forget_frame",
@@ -440,7 +441,7 @@ def frame_digests(frame: pd.DataFrame, *, path: str = "frame") -> FrameDigests:
 
 def _frame_digests(frame: pd.DataFrame, path: str) -> tuple[FrameDigests, list[Any]]:
     """:func:`frame_digests` and the columns' :func:`_column_signature` (None: not comparable)."""
-    signatures = _column_signatures(frame)
+    signatures = column_signatures(frame)
     inherited = _FRAMES.inherited(signatures)
     columns = []
     for position, (label, signature) in enumerate(zip(frame.columns, signatures, strict=True)):
@@ -479,7 +480,7 @@ def _signed(
 ) -> dict[Any, bytes]:
     """Each column's digest by its signature (``signatures``: the frame's, if taken already)."""
     if signatures is None:
-        signatures = _column_signatures(frame)
+        signatures = column_signatures(frame)
     pairs = zip(signatures, digests.columns, strict=True)
     return {signature: digest for signature, (_, _, digest) in pairs if signature is not None}
 
@@ -488,7 +489,7 @@ def _signed(
 INHERIT_MIN_ROWS = 1000
 
 
-def _column_signatures(frame: pd.DataFrame) -> list[Any]:
+def column_signatures(frame: pd.DataFrame) -> list[Any]:
     """Per column, where its data lives (:func:`_column_signature`); all None for a frame of fewer
     than :data:`INHERIT_MIN_ROWS` rows (its columns are read, and lend to no other)."""
     if len(frame) < INHERIT_MIN_ROWS:
@@ -797,7 +798,7 @@ class _FrameMemo:
 
     def forget(self, frame: pd.DataFrame) -> None:
         """Drop ``frame``'s entry and those of the frames remembered as sharing its columns' data."""
-        shared = {signature for signature in _column_signatures(frame) if signature is not None}
+        shared = {signature for signature in column_signatures(frame) if signature is not None}
         with self._locked():
             entry = self._entries.get(id(frame))
             if entry is not None and entry.ref() is frame:

@@ -156,7 +156,19 @@ def changed_columns(base: pd.DataFrame, new: pd.DataFrame) -> frozenset[str] | N
         return frozenset(c for c, alike in zip(base.columns, same, strict=True) if not alike)
     if not _same(base["position_id"], new["position_id"]):
         return None
-    return frozenset(c for c in base.columns if not _same(base[c], new[c]))
+    return frozenset(c for c in _unshared(base, new, base.columns) if not _same(base[c], new[c]))
+
+
+def _unshared(base: pd.DataFrame, new: pd.DataFrame, columns: Any) -> list[str]:
+    """Those of ``columns`` that are not the same data in memory in both tables (as :func:`_shared`
+    finds, read from the tables' blocks, no Series made): only these can differ."""
+    from banksim.hashing import column_signatures
+
+    position = {label: i for i, label in enumerate(base.columns)}
+    if list(new.columns) != list(base.columns) or len(new) != len(base):
+        return list(columns)
+    ours, theirs = column_signatures(base), column_signatures(new)
+    return [c for c in columns if ours[position[c]] is None or ours[position[c]] != theirs[position[c]]]
 
 
 def _shared(a: pd.Series, b: pd.Series) -> bool:
@@ -578,7 +590,7 @@ def _same_cva(base: tuple[Any, ...], new: tuple[Any, ...], changed: frozenset[st
         if len(frame_base) == len(frame_new) and np.array_equal(rows_base, rows_new):
             # the same rows in the same places: compare the columns that may differ, on those rows
             rows = np.flatnonzero(rows_base)
-            for c in columns:
+            for c in _unshared(frame_base, frame_new, columns):
                 differ = _differs(frame_base[c], frame_new[c], rows)
                 if differ is None or differ.any():
                     return False

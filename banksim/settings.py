@@ -31,8 +31,10 @@ DEFAULTS = {
     "MEMORY_CACHE_MB": "1024",
     "WRITE_BEHIND_MB": "1024",
     "SHARE_COLUMNS": "true",
+    "INLINE_KB": "64",
 }
 ARTIFACT_STORES = ("file", "db")
+INLINE_KB_MAX = 1024  # larger payloads in rows would make every row read heavy
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 DB_SCHEMES = ("sqlite", "postgresql")  # a driver may follow: postgresql+psycopg, sqlite+pysqlite
@@ -100,6 +102,10 @@ class Settings:
         Store a result table that repeats most columns of a table stored lately (a
         stressed scenario's against the baseline's) as the columns it changes (``SHARE_COLUMNS``);
         false stores every table whole. See :mod:`banksim.store.shared`.
+    inline_kb : int
+        KiB up to which a payload goes in its database row rather than a file of its own
+        (``INLINE_KB``): a small result then costs no file and no disk syncs of its own; 0 puts
+        every payload in a file (with ``ARTIFACT_STORE=db`` every payload is in its row anyway).
     """
 
     db_url: str = DEFAULTS["DB_URL"]
@@ -109,6 +115,7 @@ class Settings:
     memory_cache_mb: int = int(DEFAULTS["MEMORY_CACHE_MB"])
     write_behind_mb: int = int(DEFAULTS["WRITE_BEHIND_MB"])
     share_columns: bool = True
+    inline_kb: int = int(DEFAULTS["INLINE_KB"])
 
     def __post_init__(self) -> None:
         if not isinstance(self.share_columns, bool):
@@ -117,6 +124,7 @@ class Settings:
         _check_mib(
             "WRITE_BEHIND_MB", self.write_behind_mb, "write-behind off: results are written before returning"
         )
+        check_inline_kb(self.inline_kb)
         if self.artifact_store not in ARTIFACT_STORES:
             raise InputError(
                 "ARTIFACT_STORE", f"unknown value {self.artifact_store!r}", allowed=ARTIFACT_STORES
@@ -130,7 +138,17 @@ class Settings:
             f"Settings(db_url={mask_url(self.db_url)!r}, artifact_store={self.artifact_store!r}, "
             f"artifact_path={mask_url(self.artifact_path)!r}, log_level={self.log_level!r}, "
             f"memory_cache_mb={self.memory_cache_mb!r}, write_behind_mb={self.write_behind_mb!r}, "
-            f"share_columns={self.share_columns!r})"
+            f"share_columns={self.share_columns!r}, inline_kb={self.inline_kb!r})"
+        )
+
+
+def check_inline_kb(value: Any, name: str = "INLINE_KB") -> None:
+    """A payload size in KiB up to which payloads go in their rows: a whole number from 0 to 1024."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INLINE_KB_MAX:
+        raise InputError(
+            name,
+            f"{value!r} is not a size in KiB from 0 to {INLINE_KB_MAX}",
+            allowed=f"a whole number from 0 (every payload in a file) to {INLINE_KB_MAX}",
         )
 
 
@@ -275,6 +293,7 @@ def _resolved(
         memory_cache_mb=_whole_number("MEMORY_CACHE_MB", values["MEMORY_CACHE_MB"]),
         write_behind_mb=_whole_number("WRITE_BEHIND_MB", values["WRITE_BEHIND_MB"]),
         share_columns=_switch("SHARE_COLUMNS", values["SHARE_COLUMNS"]),
+        inline_kb=_whole_number("INLINE_KB", values["INLINE_KB"]),
     )
 
 

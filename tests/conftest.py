@@ -115,7 +115,9 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[bs.Store]:  # ty
         artifacts = f"memory://banksim-{uuid.uuid4().hex[:12]}"
     elif mode == "s3":
         artifacts = f"{request.getfixturevalue('s3_bucket')}/{uuid.uuid4().hex[:12]}"
-    store = bs.Store(url, "db" if mode == "db" else "file", artifacts)
+    # Each mode as named: every payload in a file (file, memory, s3) or in its row (db). The default's
+    # mix (small payloads in rows, INLINE_KB) has its own tests in test_store.py.
+    store = bs.Store(url, "db" if mode == "db" else "file", artifacts, inline_kb=0)
     if backend == "postgresql":
         _clear(store)
     with bs.use_store(store):
@@ -127,8 +129,8 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[bs.Store]:  # ty
 
 @pytest.fixture
 def sqlite_store(tmp_path) -> Iterator[bs.Store]:  # type: ignore[no-untyped-def]
-    """A file-mode SQLite store for tests that do not depend on the backend."""
-    store = bs.Store(f"sqlite:///{tmp_path / 'store.db'}", "file", tmp_path / "artifacts")
+    """A file-mode SQLite store (every payload in a file) for tests that do not depend on the backend."""
+    store = bs.Store(f"sqlite:///{tmp_path / 'store.db'}", "file", tmp_path / "artifacts", inline_kb=0)
     with bs.use_store(store):
         yield store
     store.close()

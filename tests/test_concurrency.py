@@ -35,7 +35,7 @@ def hammered(key: int) -> pd.DataFrame:
 
 def worker(url: str, artifact_path: str, mode: str, worker_id: int) -> list[str]:
     errors: list[str] = []
-    store = bs.Store(url, mode, artifact_path)
+    store = bs.Store(url, mode, artifact_path, inline_kb=0)  # file mode: every payload a file, counted
     with bs.use_store(store):
         for round_ in range(ROUNDS):
             key = (worker_id + round_) % KEYS
@@ -63,7 +63,7 @@ def test_processes_writing_overlapping_keys_never_error_or_duplicate(
         url = f"sqlite:///{tmp_path / 'shared.db'}"
     else:
         url = request.getfixturevalue("pg_database_url")
-    store = bs.Store(url, mode, tmp_path / "artifacts")  # also brings the schema to head
+    store = bs.Store(url, mode, tmp_path / "artifacts", inline_kb=0)  # also brings the schema to head
     with store.transaction(write=True) as conn:
         for table in ("simulations", "artifacts", "configurations"):
             conn.execute(text(f"DELETE FROM {table}"))

@@ -21,6 +21,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         "ARTIFACT_PATH",
         "LOG_LEVEL",
         "MEMORY_CACHE_MB",
+        "INLINE_KB",
         "BANKSIM_PROJECT_ROOT",
     ):
         monkeypatch.delenv(name, raising=False)
@@ -36,6 +37,7 @@ def test_defaults_match_the_design(clean_env: Path) -> None:
         artifact_path=f"{clean_env}/data/artifacts",
         log_level="INFO",
         memory_cache_mb=1024,
+        inline_kb=64,
     )
 
 
@@ -201,3 +203,15 @@ def test_log_level_acts_outside_the_cli(
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     get_settings()
     assert banksim_logger.level == logging.ERROR
+
+
+@pytest.mark.parametrize("text", ["-1", "2048", "64k"])
+def test_a_bad_inline_kb_names_the_setting_and_what_is_allowed(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    monkeypatch.setenv("INLINE_KB", text)
+    with pytest.raises(bs.InputError, match="INLINE_KB") as error:
+        get_settings()
+    assert "whole number" in str(error.value)
+    monkeypatch.setenv("INLINE_KB", "0")
+    assert get_settings().inline_kb == 0

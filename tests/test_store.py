@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -444,3 +445,81 @@ def test_verify_finds_and_removes_every_damaged_payload(store: bs.Store) -> None
     assert store.load_dataframe("positions", "good") is not None
     assert store.load_artifact("good", "report.txt") == (b"fine", "text/plain")
     assert len(store.list_entries()) == 4 - len(expected)
+
+
+# -- small payloads in their rows (INLINE_KB) --------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def mixed_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[bs.Store]:
+    """A file-mode store with the default split: payloads up to 64 KiB in their rows, larger in files."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'mixed.db'}"
+    else:
+        url = request.getfixturevalue("pg_database_url")
+    store = bs.Store(url, "file", tmp_path / "artifacts", memory_cache_mb=0)
+    with store.transaction(write=True) as conn:  # the session's PostgreSQL database: start empty
+        for table in ("simulations", "artifacts", "configurations", "leases"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    with bs.use_store(store):
+        yield store
+    store.close()
+
+
+def _where_stored(store: bs.Store, kind: str) -> tuple[str | None, bool, int]:
+    store.flush()
+    with store.transaction() as conn:
+        path, blob, size = conn.execute(
+            text("SELECT data_path, data_blob, size_bytes FROM simulations WHERE kind = :k"), {"k": kind}
+        ).one()
+    return path, blob is not None, size
+
+
+def test_a_small_payload_is_kept_in_its_row_and_a_large_one_in_a_file(mixed_store: bs.Store) -> None:
+    assert mixed_store.inline_bytes == 64 * 1024  # the INLINE_KB default
+    small = rich_frame(50)
+    large = pd.DataFrame({"x": np.random.default_rng(1).normal(size=20_000)})  # 160 kB of noise
+    mixed_store.save_dataframe("small_table", "k", small)
+    mixed_store.save_dataframe("large_table", "k", large)
+    mixed_store.save_dict("summary", "k", {"cet1_ratio": 0.131})
+    path, in_row, size = _where_stored(mixed_store, "small_table")
+    assert path is None and in_row and size <= mixed_store.inline_bytes
+    assert _where_stored(mixed_store, "summary")[:2] == (None, True)
+    path, in_row, size = _where_stored(mixed_store, "large_table")
+    assert path is not None and not in_row and size > mixed_store.inline_bytes
+    assert [p for p, _ in mixed_store.files.listing()] == [path]  # the one file: the large table's
+    pd.testing.assert_frame_equal(mixed_store.load_dataframe("small_table", "k"), small)
+    pd.testing.assert_frame_equal(mixed_store.load_dataframe("large_table", "k"), large)
+    assert mixed_store.load_dict("summary", "k") == {"cet1_ratio": 0.131}
+    assert mixed_store.verify().empty  # nothing damaged
+    counts = bs.query(
+        "SELECT (SELECT count(*) FROM small_table) AS s, (SELECT count(*) FROM large_table) AS l"
+    )
+    assert counts.iloc[0].tolist() == [50, 20_000]
+
+
+def test_a_damaged_payload_in_a_row_is_a_logged_miss(
+    mixed_store: bs.Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    mixed_store.save_dataframe("small_table", "k", rich_frame(50))
+    with mixed_store.transaction(write=True) as conn:
+        blob = conn.execute(text("SELECT data_blob FROM simulations")).scalar_one()
+        damaged = bytes(blob[:-20]) + bytes(b ^ 0xFF for b in blob[-20:])
+        conn.execute(text("UPDATE simulations SET data_blob = :b"), {"b": damaged})
+    with caplog.at_level(logging.WARNING, logger="banksim.store"):
+        assert mixed_store.load_dataframe("small_table", "k") is None
+    assert "checksum" in caplog.text
+    assert mixed_store.list_entries().empty
+
+
+def test_inline_kb_zero_puts_every_payload_in_a_file(tmp_path: Path) -> None:
+    with (
+        bs.override_settings(inline_kb=0),
+        bs.open_store(f"sqlite:///{tmp_path / 's.db'}", artifact_path=tmp_path / "a") as store,
+    ):
+        store.save_dict("summary", "k", {"a": 1})
+        path, in_row, _ = _where_stored(store, "summary")
+        assert path is not None and not in_row
+    with pytest.raises(bs.InputError, match="inline_kb") as error:
+        bs.Store(f"sqlite:///{tmp_path / 's.db'}", artifact_path=tmp_path / "a", inline_kb=-1)
+    assert "0 (every payload in a file)" in str(error.value)

@@ -212,7 +212,7 @@ def test_a_row_removed_between_a_writers_read_and_update_is_written_again(store:
 def test_discarding_a_damaged_row_waits_for_the_writer_of_that_key(
     pg_database_url: str, tmp_path: Path
 ) -> None:
-    store = bs.Store(pg_database_url, "file", tmp_path / "a")
+    store = bs.Store(pg_database_url, "file", tmp_path / "a", inline_kb=0)  # a payload file to damage
     try:
         store.save_dataframe("t", "k", FRAME)
         relative = _data_path(store, "t", "k")

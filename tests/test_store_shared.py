@@ -61,7 +61,15 @@ def _rows(store: Store, kind: str = "sh_table") -> list[Any]:
 
 def _reopened(store: Store, **options: Any) -> Store:
     """Another store on the same database and payloads, with nothing in memory."""
-    return Store(store.url, store.artifact_store, store.artifact_root, memory_cache_mb=0, **options)
+    inline_kb = store.inline_bytes // 1024
+    return Store(
+        store.url,
+        store.artifact_store,
+        store.artifact_root,
+        memory_cache_mb=0,
+        inline_kb=inline_kb,
+        **options,
+    )
 
 
 def _base_and_part(store: Store) -> tuple[Any, Any]:

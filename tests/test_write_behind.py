@@ -243,7 +243,7 @@ def main(url, artifacts, slow, ending):
         return real_write(self, relative, payload)
 
     backends.LocalFiles.write = half_then_rest
-    store = Store(url, "file", artifacts, write_behind_mb=512, lease_seconds=1.0)
+    store = Store(url, "file", artifacts, write_behind_mb=512, lease_seconds=1.0, inline_kb=0)  # files to watch
     with bs.use_store(store):
         for n in range(1, 6):
             frame(1000 * n)

@@ -94,6 +94,9 @@ class DatabaseBlobs:
     root = "database blobs"
 
     def write(self, relative: str, payload: payloads.Payload) -> str | None:
+        held = memoryview(payload.data).nbytes
+        if held != payload.size_bytes:  # verified whole, as a file is, before its row is written
+            raise StoreError(f"the payload for {relative} holds {held} of {payload.size_bytes} bytes")
         return None
 
     def read(self, row: Row, blob: bytes | None) -> Any | None:

@@ -26,7 +26,14 @@ from banksim import hashing, payloads
 from banksim.errors import BanksimError, InputError, StoreError
 from banksim.hashing import FrameDigests, frame_state, key_as_of, known_frame_key, remember_key_as_of
 from banksim.recent import RecentPayloads, footprint, private_copy
-from banksim.settings import ARTIFACT_STORES, check_db_url, get_settings, mask_secrets, mask_url
+from banksim.settings import (
+    ARTIFACT_STORES,
+    check_db_url,
+    check_inline_kb,
+    get_settings,
+    mask_secrets,
+    mask_url,
+)
 
 from . import schema, shared, statements
 from .backends import DatabaseBlobs, LocalFiles, PayloadBackend, Unreadable, file_backend
@@ -79,6 +86,9 @@ class Store:
         stressed scenario's against the baseline's) as the columns it changes, its row pointing at
         the other for the rest (:mod:`banksim.store.shared`); default from the
         ``SHARE_COLUMNS`` setting. ``False`` stores every table whole.
+    inline_kb : int, optional
+        KiB up to which a payload goes in its row (``data_blob``) rather than a file; default
+        from the ``INLINE_KB`` setting, 0 for every payload in a file.
 
     Examples
     --------
@@ -97,8 +107,12 @@ class Store:
         lease_seconds: float = 30.0,
         write_behind_mb: int | None = None,
         share_columns: bool | None = None,
+        inline_kb: int | None = None,
     ) -> None:
         check_db_url(db_url, "db_url")
+        if inline_kb is None:
+            inline_kb = get_settings().inline_kb
+        check_inline_kb(inline_kb, "inline_kb")
         if artifact_store not in ARTIFACT_STORES:
             raise InputError("artifact_store", f"unknown value {artifact_store!r}", allowed=ARTIFACT_STORES)
         self.url = db_url
@@ -106,6 +120,8 @@ class Store:
         self.files = file_backend(artifact_path)
         self.blobs = DatabaseBlobs()
         self.writer: PayloadBackend = self.blobs if artifact_store == "db" else self.files
+        # A small payload goes in its row: no file, no disk syncs of its own (README, Settings).
+        self.inline_bytes = inline_kb * 1024
         # A folder as a resolved Path; an fsspec root as its URL (what a worker reopens).
         self.artifact_root: Any = (
             self.files.root if isinstance(self.files, LocalFiles) else str(artifact_path)
@@ -470,7 +486,8 @@ class Store:
                 payload.format, ""
             )
             relative = f"kind={kind}/params_hash={params_hash}/{uuid.uuid4().hex}{suffix}"
-        return self.writer.write(relative, payload)
+        backend = self.blobs if payload.size_bytes <= self.inline_bytes else self.writer
+        return backend.write(relative, payload)
 
     def _commit(
         self,

@@ -43,6 +43,7 @@ def open_store(
     memory_cache_mb: int | None = None,
     write_behind_mb: int | None = None,
     share_columns: bool | None = None,
+    inline_kb: int | None = None,
 ) -> Store:
     """Open a store; unspecified parts come from the settings (``DB_URL`` and friends).
 
@@ -56,6 +57,7 @@ def open_store(
         memory_cache_mb=memory_cache_mb,
         write_behind_mb=write_behind_mb,
         share_columns=share_columns,
+        inline_kb=inline_kb,
     )
 
 
