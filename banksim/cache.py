@@ -7,13 +7,15 @@ to the active store (DataFrames as Parquet, dicts as JSON, bytes as artifacts, t
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import inspect
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,13 +31,37 @@ from banksim.store import check_kind, get_store
 if TYPE_CHECKING:
     from banksim.store.leases import Lease
 
-__all__ = ["CachedFunction", "CallInfo", "cached"]
+__all__ = ["CachedFunction", "CallInfo", "cached", "code_versions_pinned"]
 
 log = logging.getLogger("banksim.cache")
 
 
 class ResultTypeError(BanksimError, TypeError):
     """A cached function returned something the store cannot keep."""
+
+
+# Code versions taken once per run (see code_versions_pinned): function -> version, or None outside.
+_PINNED: contextvars.ContextVar[dict[CachedFunction, str] | None] = contextvars.ContextVar(
+    "banksim_pinned_code_versions", default=None
+)
+
+
+@contextlib.contextmanager
+def code_versions_pinned() -> Iterator[None]:
+    """Within: each cached function's code version is checked once, then taken as it was.
+
+    One run of the pipeline asks for each step's version several times (its key, its reading keys,
+    the run record); the code does not change under a single call, so the watch of what each
+    version was computed from is checked once. Nested uses keep the outermost's versions.
+    """
+    if _PINNED.get() is not None:
+        yield
+        return
+    token = _PINNED.set({})
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
 
 
 @dataclass(frozen=True)
@@ -152,7 +178,13 @@ class CachedFunction:
         """Hash of the function's source and the local code and constants it uses, as they are
         now: an edited helper, constant or parameter table, a notebook cell run again or a
         reloaded module changes it (see :class:`banksim.code_version.CodeVersion`)."""
-        return self._code.current()
+        pinned = _PINNED.get()
+        if pinned is None:
+            return self._code.current()
+        version = pinned.get(self)
+        if version is None:
+            version = pinned[self] = self._code.current()
+        return version
 
     # -- keys -----------------------------------------------------------------------------------
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Call:
@@ -332,6 +364,7 @@ class CachedFunction:
         compute_seconds = time.perf_counter() - computing
         written = self._code.settle()
         if written:  # globals the run itself changed are state it writes, not inputs: key without them
+            (_PINNED.get() or {}).pop(self, None)
             log.info("%s changes %s when it runs; they are left out of its code version", self.name, written)
             call = self._keyed(call.arguments)
         parts, is_tuple = self._parts(result)

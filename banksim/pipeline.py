@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from banksim import steps as registry
-from banksim.cache import cached
+from banksim.cache import cached, code_versions_pinned
 from banksim.errors import InputError
 from banksim.regulation.jurisdictions import resolve_parameters
 from banksim.scenarios import SCENARIOS, Scenario
@@ -217,6 +217,31 @@ def run_pipeline(
         Positions, RWA, LCR and NSFR lines, the liquidity summary, the capital statement, and per
         step whether it was a cache hit. Changing one shock recomputes only what depends on it.
     """
+    with code_versions_pinned():  # the code does not change under one run: each version checked once
+        return _run_pipeline(
+            num_positions,
+            seed,
+            config,
+            scenario,
+            include_derivatives,
+            use_cache,
+            on_step,
+            parameters,
+            incremental,
+        )
+
+
+def _run_pipeline(
+    num_positions: int,
+    seed: int,
+    config: Mapping[str, Any] | None,
+    scenario: Scenario | str | Mapping[str, Any] | None,
+    include_derivatives: bool,
+    use_cache: bool,
+    on_step: Callable[[str, dict[str, Any]], None] | None,
+    parameters: str | Mapping[str, Any] | None,
+    incremental: bool,
+) -> PipelineResult:
     chosen = _scenario(scenario)
     overrides, jurisdiction = _parameters(parameters)
     inputs = {
@@ -310,19 +335,20 @@ def _sweep_row(scenario: Scenario, arguments: dict[str, Any]) -> dict[str, Any]:
 
     started = time.perf_counter()
     try:
-        record = _recorded(scenario, arguments)
-        if record is not None:  # every step result it names is stored intact: nothing to load
-            row = {"scenario": scenario.name, "status": "ok", "error": "", **record["headline"]}
-            row["steps"] = row["hits"] = sum(step["key"] is not None for step in record["steps"].values())
-            row["recomputed_share"] = 0.0  # read from the stored record: no line computed
-            row["record"] = True
-        else:
-            result = run_pipeline(scenario=scenario, **arguments)
-            row = {"scenario": scenario.name, "status": "ok", "error": "", **result.headline()}
-            row["hits"] = sum(step["hit"] is True for step in result.steps.values())
-            row["steps"] = sum(step["key"] is not None for step in result.steps.values())
-            row["recomputed_share"] = recomputed_share(result.steps)
-            row["record"] = False
+        with code_versions_pinned():  # the record's check and the run: each code version checked once
+            record = _recorded(scenario, arguments)
+            if record is not None:  # every step result it names is stored intact: nothing to load
+                row = {"scenario": scenario.name, "status": "ok", "error": "", **record["headline"]}
+                row["steps"] = row["hits"] = sum(step["key"] is not None for step in record["steps"].values())
+                row["recomputed_share"] = 0.0  # read from the stored record: no line computed
+                row["record"] = True
+            else:
+                result = run_pipeline(scenario=scenario, **arguments)
+                row = {"scenario": scenario.name, "status": "ok", "error": "", **result.headline()}
+                row["hits"] = sum(step["hit"] is True for step in result.steps.values())
+                row["steps"] = sum(step["key"] is not None for step in result.steps.values())
+                row["recomputed_share"] = recomputed_share(result.steps)
+                row["record"] = False
     except Exception as exc:  # one bad scenario must not sink the batch
         row = {
             "scenario": scenario.name,

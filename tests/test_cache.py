@@ -444,3 +444,28 @@ def test_a_cached_function_is_copied_as_a_function_is(sqlite_store: bs.Store) ->
     assert copy.copy(double) is double and copy.deepcopy(double) is double
     assert copy.deepcopy({"f": double})["f"] is double
     assert [step.function for step in copy.deepcopy(STEPS)] == [step.function for step in STEPS]
+
+
+def test_within_a_run_each_code_version_is_checked_once(
+    sqlite_store: bs.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pipeline run asks for each step's version several times; its watch is checked once per
+    run, and a run after an edit sees the edit."""
+    from banksim import cache
+    from banksim.code_version import CodeVersion
+
+    checks: list[object] = []
+    current = CodeVersion.current
+    monkeypatch.setattr(CodeVersion, "current", lambda self: checks.append(self.func) or current(self))
+    function = bs.compute_rwa
+    with cache.code_versions_pinned():
+        first = function.code_version
+        with cache.code_versions_pinned():  # nested: the outer run's versions
+            assert function.code_version == first
+        assert function.code_version == first
+    assert checks.count(function._code.func) == 1
+    assert function.code_version == first and checks.count(function._code.func) == 2  # outside: each call
+    checks.clear()
+    bs.run_pipeline(2_000, seed=3)
+    assert function._code.func in checks
+    assert len(checks) == len(set(checks)), checks  # one run: each version checked once
