@@ -364,7 +364,7 @@ class CachedFunction:
         compute_seconds = time.perf_counter() - computing
         written = self._code.settle()
         if written:  # globals the run itself changed are state it writes, not inputs: key without them
-            (_PINNED.get() or {}).pop(self, None)
+            (_PINNED.get() or {}).clear()  # another step may read what it changed: check each again
             log.info("%s changes %s when it runs; they are left out of its code version", self.name, written)
             call = self._keyed(call.arguments)
         parts, is_tuple = self._parts(result)

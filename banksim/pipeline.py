@@ -8,6 +8,7 @@ and collects headline metrics, a failing scenario reported.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import threading
@@ -321,12 +322,14 @@ def _sweep_task(
     :func:`_worker_url`), and object-store credentials come from the worker's own environment.
     """
     try:
-        with use_store(_worker_store(store_spec)):
+        store = _worker_store(store_spec)
+    except Exception as exc:  # the store cannot be opened here: each scenario of the batch fails
+        return [_failed_row(scenario, exc) for scenario in scenarios]
+    try:
+        with use_store(store):
             return [_sweep_row(scenario, arguments) for scenario in scenarios]
     finally:
-        opened = _worker_stores.get(store_spec)
-        if opened is not None:
-            opened.flush()
+        store.flush()
 
 
 def _sweep_row(scenario: Scenario, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -350,14 +353,18 @@ def _sweep_row(scenario: Scenario, arguments: dict[str, Any]) -> dict[str, Any]:
                 row["recomputed_share"] = recomputed_share(result.steps)
                 row["record"] = False
     except Exception as exc:  # one bad scenario must not sink the batch
-        row = {
-            "scenario": scenario.name,
-            "status": "failed",
-            "error": f"{type(exc).__name__}: {exc}",
-            "traceback": traceback.format_exc(limit=3),
-        }
+        row = _failed_row(scenario, exc)
     row["seconds"] = time.perf_counter() - started
     row["pid"] = os.getpid()
+    return row
+
+
+def _failed_row(scenario: Scenario, exc: Exception, with_traceback: bool = True) -> dict[str, Any]:
+    """The sweep row of a scenario that failed with ``exc`` (raised in this process, for its
+    traceback, unless ``with_traceback`` is False)."""
+    row = {"scenario": scenario.name, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    if with_traceback:
+        row["traceback"] = traceback.format_exc(limit=3)
     return row
 
 
@@ -425,7 +432,9 @@ def sweep(
         worker, at most :data:`BATCH_MAX` scenarios each): a scenario next to the one before it
         finds most of its lines in the worker's memory (methodology C.46), so order a grid with
         its most alike scenarios side by side, as :func:`~banksim.scenarios.scenario_grid` does.
-        The progress bar moves by runs.
+        The progress bar moves by runs. A run whose worker died is run again one scenario at a time
+        (only a scenario that kills its worker again is a ``failed`` row); an interrupted sweep
+        drops the runs not started and lets those under way finish.
     progress : bool
         Show a progress bar (tqdm).
     parameters : str or dict, optional
@@ -477,23 +486,9 @@ def sweep(
                 bar.update()
         elif isinstance(executor, Executor) or hasattr(executor, "submit"):
             submit, completed = _submit_and_completed(executor)
-            batches = _batches(chosen, _worker_count(executor))
-            futures = {submit(_sweep_task, spec, batch, arguments): batch for batch in batches}
-            try:
-                for future in completed(futures):
-                    batch = futures[future]
-                    try:
-                        rows.update((row["scenario"], row) for row in future.result())
-                    except Exception as exc:  # the worker itself died: its batch failed
-                        error = f"{type(exc).__name__}: {exc}"
-                        rows.update(
-                            (s.name, {"scenario": s.name, "status": "failed", "error": error}) for s in batch
-                        )
-                    bar.update(len(batch))
-            finally:  # interrupted: scenarios not started yet are dropped, not left running
-                for future in futures:
-                    if not future.done():
-                        future.cancel()
+            run = functools.partial(_run_batches, submit, completed, spec, arguments, rows, bar)
+            again = run(_batches(chosen, _worker_count(executor)))
+            run([[scenario] for scenario in again])  # a dead worker's batch: its scenarios one by one
         else:
             raise InputError(
                 "executor", f"expected an Executor, a Dask Client or 'process', got {executor!r}"
@@ -507,6 +502,37 @@ def sweep(
     counts = ["hits", "steps", "recomputed_share", "record", "seconds", "pid"]
     columns = ["scenario", "status", "error", *metrics, *counts]
     return table.reindex(columns=columns)
+
+
+def _run_batches(
+    submit: Callable[..., Any],
+    completed: Callable[[Any], Iterable[Any]],
+    spec: tuple[str, str, str],
+    arguments: dict[str, Any],
+    rows: dict[str, dict[str, Any]],
+    bar: Any,
+    batches: list[list[Scenario]],
+) -> list[Scenario]:
+    """Run ``batches`` on the executor, filling ``rows``; return the scenarios of batches of more
+    than one whose worker died (which of them it died on is unknown: they are run again alone)."""
+    futures = {submit(_sweep_task, spec, batch, arguments): batch for batch in batches}
+    again: list[Scenario] = []
+    try:
+        for future in completed(futures):
+            batch = futures[future]
+            try:
+                rows.update((row["scenario"], row) for row in future.result())
+            except Exception as exc:  # the worker itself died
+                if len(batch) > 1:
+                    again += batch
+                    continue
+                rows[batch[0].name] = _failed_row(batch[0], exc, with_traceback=False)
+            bar.update(len(batch))
+    finally:  # interrupted: batches not started yet are dropped, not left running
+        for future in futures:
+            if not future.done():
+                future.cancel()
+    return again
 
 
 def _worker_count(executor: Any) -> int:

@@ -138,7 +138,7 @@ def test_sweep_passes_parameters_to_its_workers(tmp_path) -> None:  # type: igno
 
 
 class CapturingExecutor(Executor):
-    """Records what is submitted and answers each scenario with an 'ok' row, running nothing."""
+    """Records what is submitted and answers each scenario of a batch with an 'ok' row, running nothing."""
 
     def __init__(self) -> None:
         self.submitted: list[tuple[Any, ...]] = []
@@ -146,7 +146,7 @@ class CapturingExecutor(Executor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         self.submitted.append(args)
         future: Future[Any] = Future()
-        future.set_result({"scenario": args[1].name, "status": "ok", "error": ""})
+        future.set_result([{"scenario": s.name, "status": "ok", "error": ""} for s in args[1]])
         return future
 
 
@@ -158,8 +158,8 @@ def test_the_spec_sent_to_workers_holds_no_password(
     executor = CapturingExecutor()
     table = bs.sweep(["baseline", "mild_recession"], **SMALL, executor=executor, progress=False)
     assert list(table["status"]) == ["ok", "ok"]
-    assert len(executor.submitted) == 2
-    for spec, _scenario, arguments in executor.submitted:
+    assert sum(len(batch) for _, batch, _ in executor.submitted) == 2
+    for spec, _batch, arguments in executor.submitted:
         assert spec[0] == "postgresql+psycopg://alice@db.example:5432/risk?sslmode=require"
         assert not any(s in repr((spec, arguments)) for s in ("s3cret", "t0ken", "k3y"))
         assert spec[1:] == (sqlite_store.artifact_store, str(sqlite_store.artifact_root))
@@ -186,3 +186,30 @@ def test_a_worker_opens_the_store_with_its_own_url_for_the_same_database(
         first = pipeline._worker_store(spec)
         assert pipeline._worker_store(spec) is first  # one store per spec and process
     assert stores == [(opened, "file", "/tmp/artifacts")]
+
+
+class DyingExecutor(CapturingExecutor):
+    """A one-worker pool whose worker dies on the scenario named ``deadly``, taking its batch with it."""
+
+    _max_workers = 1
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if any(s.name == "deadly" for s in args[1]):
+            self.submitted.append(args)
+            future: Future[Any] = Future()
+            future.set_exception(RuntimeError("A process in the process pool was terminated abruptly"))
+            return future
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_dead_workers_batch_runs_again_one_scenario_at_a_time(sqlite_store: bs.Store) -> None:
+    """Which scenario of a batch killed its worker is unknown: each runs again alone, and only the
+    one that kills its worker again is a failed row."""
+    scenarios = [bs.Scenario(name, bs.Shocks()) for name in ("first", "deadly", "third", "fourth")]
+    executor = DyingExecutor()
+    table = bs.sweep(scenarios, **SMALL, executor=executor, progress=False)
+    assert list(table["scenario"]) == ["first", "deadly", "third", "fourth"]
+    assert list(table["status"]) == ["ok", "failed", "ok", "ok"]
+    assert "terminated abruptly" in table.set_index("scenario").loc["deadly", "error"]
+    batches = [[s.name for s in batch] for _, batch, _ in executor.submitted]
+    assert batches == [["first", "deadly"], ["third", "fourth"], ["first"], ["deadly"]]

@@ -94,10 +94,7 @@ class DatabaseBlobs:
     root = "database blobs"
 
     def write(self, relative: str, payload: payloads.Payload) -> str | None:
-        held = memoryview(payload.data).nbytes
-        if held != payload.size_bytes:  # verified whole, as a file is, before its row is written
-            raise StoreError(f"the payload for {relative} holds {held} of {payload.size_bytes} bytes")
-        return None
+        return None  # the bytes go in the row, in the transaction that writes it
 
     def read(self, row: Row, blob: bytes | None) -> Any | None:
         return blob

@@ -486,7 +486,7 @@ class Store:
                 payload.format, ""
             )
             relative = f"kind={kind}/params_hash={params_hash}/{uuid.uuid4().hex}{suffix}"
-        backend = self.blobs if payload.size_bytes <= self.inline_bytes else self.writer
+        backend = self.blobs if self.inline_bytes and payload.size_bytes <= self.inline_bytes else self.writer
         return backend.write(relative, payload)
 
     def _commit(
