@@ -488,6 +488,8 @@ def test_a_small_payload_is_kept_in_its_row_and_a_large_one_in_a_file(mixed_stor
     path, in_row, size = _where_stored(mixed_store, "large_table")
     assert path is not None and not in_row and size > mixed_store.inline_bytes
     assert [p for p, _ in mixed_store.files.listing()] == [path]  # the one file: the large table's
+    locations = mixed_store.list_entries().set_index("kind")["location"].to_dict()
+    assert locations == {"small_table": "db", "large_table": "file", "summary": "db"}
     pd.testing.assert_frame_equal(mixed_store.load_dataframe("small_table", "k"), small)
     pd.testing.assert_frame_equal(mixed_store.load_dataframe("large_table", "k"), large)
     assert mixed_store.load_dict("summary", "k") == {"cet1_ratio": 0.131}

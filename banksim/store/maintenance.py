@@ -11,6 +11,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import delete, func, null, select
 
@@ -141,7 +142,8 @@ def list_entries(store: Store, kind: str | None = None) -> pd.DataFrame:
     listing = pd.DataFrame.from_records(records, columns=[*LISTING_COLUMNS, "data_path", "params_json"])
     if kind is not None:
         listing = listing[(listing["kind"] == kind) | (listing["function_kind"] == kind)]
-    listing["location"] = listing["data_path"].map(lambda path: "file" if path else "db")
+    # a file's path, or missing (NaN in a string column): the payload is in its row
+    listing["location"] = np.where(listing["data_path"].notna(), "file", "db")
     listing["params"] = listing["params_json"].map(_params_of)
     listing["created_at"] = pd.to_datetime(listing["created_at"], utc=True)
     listing["rows"] = listing["rows"].astype("Int64")
