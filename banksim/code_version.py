@@ -312,13 +312,13 @@ class _Watch:
     constants: list[tuple[str, Any, _Check]] = dataclasses.field(default_factory=list)
     attributes: list[tuple[Any, str, Any]] = dataclasses.field(default_factory=list)
 
-    grouped: list[_Bindings] | None = None
+    grouped: list[_Bindings] | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def unchanged(self) -> bool:
         if self.grouped is None:  # after the walk: the bindings of each namespace, read at once
             self.grouped = _grouped(self.bindings)
         return (
-            all(map(operator.is_, map(_CODE, (func for func, _ in self.codes)), (c for _, c in self.codes)))
+            all(func.__code__ is code for func, code in self.codes)
             and all(bindings.unchanged() for bindings in self.grouped)
             and all(getattr(obj, name, _MISSING) is value for obj, name, value in self.attributes)
             and all(_cell_contents(cell) is value for cell, value in self.cells)
@@ -529,9 +529,6 @@ def _slot_names(cls: type) -> list[str]:
 
 def _qualname(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
-
-
-_CODE = operator.attrgetter("__code__")
 
 
 def _grouped(bindings: list[tuple[Mapping[str, Any], str, Any]]) -> list[_Bindings]:

@@ -269,9 +269,7 @@ def _xxh(values: Any) -> bytes:
 def _values_digest(series: pd.Series, path: str) -> bytes:
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        categories = _categories_digest(dtype.categories, path)
-        codes = np.ascontiguousarray(series.cat.codes.to_numpy())
-        return categories + _xxh(codes) + (b"o" if dtype.ordered else b"u")
+        return _categorical_digest(series.array, path)
     if isinstance(dtype, pd.DatetimeTZDtype):
         return _xxh(series.array.asi8)
     if isinstance(dtype, np.dtype) and dtype.kind in "biufcmM":
@@ -464,9 +462,14 @@ def _column_digest(frame: pd.DataFrame, position: int, path: str) -> bytes:
     if isinstance(values, np.ndarray) and values.dtype.kind in "biufcmM":
         return _xxh(values[manager.blklocs[position]] if values.ndim == 2 else values)
     if isinstance(values, pd.Categorical):
-        categories = _categories_digest(values.categories, path)
-        return categories + _xxh(values.codes) + (b"o" if values.ordered else b"u")
+        return _categorical_digest(values, path)
     return _values_digest(frame.iloc[:, position], path)
+
+
+def _categorical_digest(values: pd.Categorical, path: str) -> bytes:
+    """A categorical column's digest: its categories', its codes' and whether it is ordered."""
+    categories = _categories_digest(values.categories, path)
+    return categories + _xxh(values.codes) + (b"o" if values.ordered else b"u")
 
 
 def _column_dtype(frame: pd.DataFrame, position: int) -> Any:

@@ -164,9 +164,9 @@ def _unshared(base: pd.DataFrame, new: pd.DataFrame, columns: Any) -> list[str]:
     finds, read from the tables' blocks, no Series made): only these can differ."""
     from banksim.hashing import column_signatures
 
-    position = {label: i for i, label in enumerate(base.columns)}
     if list(new.columns) != list(base.columns) or len(new) != len(base):
         return list(columns)
+    position = {label: i for i, label in enumerate(base.columns)}
     ours, theirs = column_signatures(base), column_signatures(new)
     return [c for c in columns if ours[position[c]] is None or ours[position[c]] != theirs[position[c]]]
 

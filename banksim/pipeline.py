@@ -175,6 +175,7 @@ class _RunCodeVersions:
 _RUN_CODE_VERSIONS = _RunCodeVersions()
 
 
+@code_versions_pinned()  # the code does not change under one run: each version checked once
 def run_pipeline(
     num_positions: int,
     seed: int,
@@ -218,31 +219,6 @@ def run_pipeline(
         Positions, RWA, LCR and NSFR lines, the liquidity summary, the capital statement, and per
         step whether it was a cache hit. Changing one shock recomputes only what depends on it.
     """
-    with code_versions_pinned():  # the code does not change under one run: each version checked once
-        return _run_pipeline(
-            num_positions,
-            seed,
-            config,
-            scenario,
-            include_derivatives,
-            use_cache,
-            on_step,
-            parameters,
-            incremental,
-        )
-
-
-def _run_pipeline(
-    num_positions: int,
-    seed: int,
-    config: Mapping[str, Any] | None,
-    scenario: Scenario | str | Mapping[str, Any] | None,
-    include_derivatives: bool,
-    use_cache: bool,
-    on_step: Callable[[str, dict[str, Any]], None] | None,
-    parameters: str | Mapping[str, Any] | None,
-    incremental: bool,
-) -> PipelineResult:
     chosen = _scenario(scenario)
     overrides, jurisdiction = _parameters(parameters)
     inputs = {
