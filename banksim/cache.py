@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,16 @@ from banksim.store import check_kind, get_store
 if TYPE_CHECKING:
     from banksim.store.leases import Lease
 
-__all__ = ["CachedFunction", "CallInfo", "cached", "code_versions_pinned"]
+__all__ = [
+    # caching a function in the store
+    "CachedFunction",
+    "CallInfo",
+    "cached",
+    # code versions and values derived within a process
+    "code_versions_pinned",
+    "derived",
+    "pinned_version",
+]
 
 log = logging.getLogger("banksim.cache")
 
@@ -41,7 +51,7 @@ class ResultTypeError(BanksimError, TypeError):
 
 
 # Code versions taken once per run (see code_versions_pinned): function -> version, or None outside.
-_PINNED: contextvars.ContextVar[dict[CachedFunction, str] | None] = contextvars.ContextVar(
+_PINNED: contextvars.ContextVar[dict[Any, str] | None] = contextvars.ContextVar(
     "banksim_pinned_code_versions", default=None
 )
 
@@ -62,6 +72,50 @@ def code_versions_pinned() -> Iterator[None]:
         yield
     finally:
         _PINNED.reset(token)
+
+
+def pinned_version(owner: Any, current: Callable[[], str]) -> str:
+    """``current()``, the code version of ``owner``; within :func:`code_versions_pinned`, taken once."""
+    pinned = _PINNED.get()
+    if pinned is None:
+        return current()
+    version = pinned.get(owner)
+    if version is None:
+        version = pinned[owner] = current()
+    return version
+
+
+# Values derived from unchanging inputs (see derived): (function, code version, arguments' key) ->
+# value, least recent out; and each function's code version.
+DERIVED_SIZE = 16
+_derived: OrderedDict[tuple[Callable[..., Any], str, str], Any] = OrderedDict()
+_derived_code: dict[Callable[..., Any], CodeVersion] = {}
+_derived_lock = threading.Lock()
+
+
+def derived(func: Callable[..., Any], *arguments: Any) -> Any:
+    """``func(*arguments)``, computed once in this process for the same arguments (by content) and
+    code of ``func``, then taken from memory (the :data:`DERIVED_SIZE` most recent).
+
+    For a value a step derives again and again from an input that every call shares, such as the
+    trading book's leverage exposure in every scenario's capital statement. The value is shared
+    between callers: ``func`` must return an immutable one (a number, a string, a tuple of them).
+    """
+    with _derived_lock:
+        code = _derived_code.get(func)
+        if code is None:
+            code = _derived_code[func] = CodeVersion(func)
+    key = (func, pinned_version(code, code.current), compute_params_hash(list(arguments)))
+    with _derived_lock:
+        if key in _derived:
+            _derived.move_to_end(key)
+            return _derived[key]
+    value = func(*arguments)
+    with _derived_lock:
+        _derived[key] = value
+        while len(_derived) > DERIVED_SIZE:
+            _derived.popitem(last=False)
+    return value
 
 
 @dataclass(frozen=True)
@@ -178,13 +232,7 @@ class CachedFunction:
         """Hash of the function's source and the local code and constants it uses, as they are
         now: an edited helper, constant or parameter table, a notebook cell run again or a
         reloaded module changes it (see :class:`banksim.code_version.CodeVersion`)."""
-        pinned = _PINNED.get()
-        if pinned is None:
-            return self._code.current()
-        version = pinned.get(self)
-        if version is None:
-            version = pinned[self] = self._code.current()
-        return version
+        return pinned_version(self, self._code.current)
 
     # -- keys -----------------------------------------------------------------------------------
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Call:

@@ -37,6 +37,7 @@ __all__ = [
     "FRAME_MEMO_SIZE",
     "FrameDigests",
     "KEY_SCHEME",
+    "column_digest",
     "column_signatures",
     "compute_params_hash",
     "digests_as_of",
@@ -452,6 +453,13 @@ def _frame_digests(frame: pd.DataFrame, path: str) -> tuple[FrameDigests, list[A
         _values_digest(level, f"{path}.index[{i}]") for i, level in enumerate(index_columns)
     )
     return FrameDigests(frame.shape, tuple(columns), index_text, index_digests), signatures
+
+
+def column_digest(frame: pd.DataFrame, position: int) -> tuple[str, bytes]:
+    """The dtype (as :class:`FrameDigests` writes it) and values digest of the column at ``position``
+    of ``frame``: what its digests hold for that column when it holds these values."""
+    path = f"frame[{frame.columns[position]!r}]"
+    return str(_column_dtype(frame, position)), _column_digest(frame, position, path)
 
 
 def _column_digest(frame: pd.DataFrame, position: int, path: str) -> bytes:

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -131,11 +131,15 @@ def parquet_bytes(
     argument: str = "df",
     index: bool | None = None,
     metadata: dict[bytes, bytes] | None = None,
+    delta: Sequence[str] = (),
 ) -> pa.Buffer:
     """``frame`` as Parquet (LZ4) bytes, with ``metadata`` added to the schema's; ``index`` as
-    ``Table.from_pandas``'s ``preserve_index`` (None: a RangeIndex by its bounds, any other as columns)."""
+    ``Table.from_pandas``'s ``preserve_index`` (None: a RangeIndex by its bounds, any other as columns);
+    the integer columns named in ``delta`` (e.g. increasing row positions) delta-encoded."""
     try:
-        table = pa.Table.from_pandas(frame, preserve_index=index)
+        # A table up to PLAIN_MAX_ROWS converts in this thread: a thread pool per call costs more.
+        threads = None if len(frame) > PLAIN_MAX_ROWS else 1
+        table = pa.Table.from_pandas(frame, preserve_index=index, nthreads=threads)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
         raise InputError(argument, f"cannot be stored as Parquet: {exc}") from exc
     table = _remember_categories(frame, table)
@@ -151,6 +155,7 @@ def parquet_bytes(
         compression=PARQUET_COMPRESSION,
         use_dictionary=_dictionary_columns(table),
         write_statistics=False,
+        column_encoding=dict.fromkeys(delta, "DELTA_BINARY_PACKED") or None,
     )
     return sink.getvalue()
 

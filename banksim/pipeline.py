@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from banksim import steps as registry
-from banksim.cache import cached, code_versions_pinned
+from banksim.cache import cached, code_versions_pinned, pinned_version
 from banksim.errors import InputError
 from banksim.regulation.jurisdictions import resolve_parameters
 from banksim.scenarios import SCENARIOS, Scenario
@@ -148,7 +148,7 @@ def step_code_versions() -> dict[str, str]:
     code that runs them (``"run"``)."""
     versions = {step.function.kind: step.function.code_version for step in registry.STEPS}
     functions = [f for f in _run_code() if f is not None]
-    versions["run"] = _RUN_CODE_VERSIONS.current(functions)
+    versions["run"] = pinned_version(_RUN_CODE_VERSIONS, lambda: _RUN_CODE_VERSIONS.current(functions))
     return versions
 
 
@@ -301,8 +301,8 @@ def _sweep_task(
         store = _worker_store(store_spec)
     except Exception as exc:  # the store cannot be opened here: each scenario of the batch fails
         return [_failed_row(scenario, exc) for scenario in scenarios]
-    try:
-        with use_store(store):
+    try:  # the code does not change under a batch: each version checked once (its first scenario)
+        with use_store(store), code_versions_pinned():
             return [_sweep_row(scenario, arguments) for scenario in scenarios]
     finally:
         store.flush()

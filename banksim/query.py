@@ -25,7 +25,7 @@ from banksim.errors import InputError
 from banksim.lineage import edges_between
 from banksim.store import CONFIGURATIONS, SIMULATIONS, Row, Store, check_kind, get_store
 from banksim.store.shared import FORMAT as SHARED_FORMAT
-from banksim.store.shared import described_base
+from banksim.store.shared import completed, described_base
 
 __all__ = [
     "connect",
@@ -215,10 +215,11 @@ def _shared_tables(store: Store, kind: str, entries: list[Any]) -> pa.Table:
         if described["base_checksum"] != base.schema.metadata.get(b"banksim.checksum", b"").decode():
             log.warning("bs.query: a %s table's base changed since it was stored; it is left out", kind)
             continue
-        part = pq.read_table(pa.BufferReader(data))
-        names = base.column_names
-        columns = [part.column(name) if name in part.column_names else base.column(name) for name in names]
-        table = pa.table(columns, names=names)
+        try:
+            table = completed(base, data)
+        except (ValueError, pa.ArrowException) as exc:
+            log.warning("bs.query: a %s table (%s) is left out: %s", kind, entry.params_hash[:12], exc)
+            continue
         tables.append(table.append_column("params_hash", pa.array([entry.params_hash] * table.num_rows)))
     if not tables:
         return pa.table({"params_hash": pa.array([], pa.string())})

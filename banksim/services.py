@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from banksim.cache import cached
+from banksim.cache import cached, derived
 from banksim.errors import InputError
 from banksim.regulation.capital import BufferSettings, CapitalAdequacy, capital_adequacy
 from banksim.regulation.liquidity import LiquiditySummary, liquidity
@@ -272,15 +272,19 @@ def compute_capital(
     cache_hit : bool
         True if the result was loaded from the store.
     """
-    from banksim.regulation.leverage import trading_book_leverage_exposure
-
-    exposure = 0.0
-    if trading_book is not None:
-        exposure = float(trading_book_leverage_exposure(trading_book, parameters)["leverage_exposure"].sum())
+    # the same trading book in every scenario of a sweep: its exposure derived once
+    exposure = 0.0 if trading_book is None else derived(_trading_book_exposure, trading_book, parameters)
     return capital_adequacy(
         rwa, own_funds, buffers, parameters, as_of, cva_rwa, market_risk_rwa, provisions=provisions,
         trading_book_leverage_exposure=exposure,
     )  # fmt: skip
+
+
+def _trading_book_exposure(trading_book: pd.DataFrame, parameters: Mapping[str, Any] | None) -> float:
+    """The trading book's leverage exposure in the exposure measure (LEV30, methodology C.48)."""
+    from banksim.regulation.leverage import trading_book_leverage_exposure
+
+    return float(trading_book_leverage_exposure(trading_book, parameters)["leverage_exposure"].sum())
 
 
 @cached(kind="ecl", parts=("lines", "summary", "totals"))

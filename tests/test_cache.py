@@ -469,3 +469,52 @@ def test_within_a_run_each_code_version_is_checked_once(
     bs.run_pipeline(2_000, seed=3)
     assert function._code.func in checks
     assert len(checks) == len(set(checks)), checks  # one run: each version checked once
+
+
+EXPOSURE_FACTOR = 2.0  # read by _exposure: part of its code version
+
+
+def _exposure(frame: pd.DataFrame, scale: float) -> float:
+    return float(frame["x"].sum()) * scale * EXPOSURE_FACTOR
+
+
+def test_a_derived_value_is_computed_once_per_content_of_its_arguments_and_its_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from banksim.cache import derived
+
+    exposure_calls: list[int] = []  # its calls, counted by the sums it takes
+    total = pd.Series.sum
+    monkeypatch.setattr(
+        pd.Series, "sum", lambda self, *a, **k: exposure_calls.append(len(self)) or total(self, *a, **k)
+    )
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
+    assert derived(_exposure, frame, 1.0) == 12.0
+    assert derived(_exposure, frame.copy(), 1.0) == 12.0  # another frame, the same content
+    assert exposure_calls == [3]
+    assert derived(_exposure, frame, 0.5) == 6.0  # another argument
+    assert derived(_exposure, pd.DataFrame({"x": [1.0]}), 1.0) == 2.0  # another content
+    assert len(exposure_calls) == 3
+    monkeypatch.setattr(sys.modules[__name__], "EXPOSURE_FACTOR", 3.0)  # its code reads a new value
+    assert derived(_exposure, frame, 1.0) == 18.0
+    assert len(exposure_calls) == 4
+
+
+def test_a_sweep_batch_checks_each_code_version_once(
+    sqlite_store: bs.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scenarios of a sweep's batch run under one check of each code version (the first)."""
+    from banksim import pipeline
+    from banksim.code_version import CodeVersion
+
+    checks: list[object] = []
+    current = CodeVersion.current
+    monkeypatch.setattr(CodeVersion, "current", lambda self: checks.append(self.func) or current(self))
+    spec = (sqlite_store.url, sqlite_store.artifact_store, str(sqlite_store.artifact_root))
+    monkeypatch.setitem(pipeline._worker_stores, spec, sqlite_store)
+    scenarios = bs.scenario_grid(pd_multiplier=[1.0, 1.5, 2.0])
+    arguments = {"num_positions": 1_000, "seed": 3, "config": None, "include_derivatives": True}
+    rows = pipeline._sweep_task(spec, scenarios, arguments)
+    assert [row["status"] for row in rows] == ["ok"] * 3
+    assert bs.compute_rwa._code.func in checks
+    assert len(checks) == len(set(checks)), checks  # three runs: each version checked once

@@ -257,6 +257,19 @@ def test_countercyclical_buffer_weights_private_sector_credit_only() -> None:
     assert rate == pytest.approx(0.01) and weights == {"DE": pytest.approx(1.0)}
 
 
+def test_countercyclical_buffer_of_a_categorical_country_is_that_of_its_names() -> None:
+    """The same lines with the country as text or as categories (in any order, one unused): the same
+    rate, 0.4 x 1% + 0.6 x 0.5% = 0.7%, and the weights by jurisdiction in the order of their names."""
+    rwa = rwa_table(("FR", 600.0, 600.0, 0.0), ("DE", 400.0, 400.0, 0.0))
+    rwa["country"] = rwa["country"].astype(str)
+    rates = {"DE": 0.01, "FR": 0.005}
+    rate, weights = countercyclical_buffer(rwa, rates)
+    assert rate == pytest.approx(0.007) and list(weights) == ["DE", "FR"]
+    rwa["country"] = pd.Categorical(rwa["country"], categories=["FR", "IT", "DE"])
+    assert countercyclical_buffer(rwa, rates) == (rate, weights)
+    assert list(countercyclical_buffer(rwa, rates)[1]) == ["DE", "FR"]
+
+
 def test_buffer_stack_takes_the_higher_systemic_buffer() -> None:
     """G-SIB bucket 1 (1%) and D-SIB 2%: systemic 2%, CBR = 2.5% + 0 + 2% = 4.5% (RBC40.18-19)."""
     stack = buffer_stack(RWA_1000, BufferSettings(gsib_bucket=1, dsib_rate=0.02), CAP)

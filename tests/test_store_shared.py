@@ -420,3 +420,104 @@ def test_a_purge_lists_and_removes_the_calls_stored_against_what_it_removes(sqli
     with sqlite_store.transaction() as conn:
         left = conn.execute(text("SELECT count(*) FROM configurations")).scalar()
     assert _rows(sqlite_store) == [] and left == 0
+
+
+# -- patches: the rows a table changes ------------------------------------------------------------
+
+
+def _wide(stressed: bool) -> pd.DataFrame:
+    """Twelve columns; stressed, four of them change on a few rows each: a float, a categorical, a
+    boolean, and a zero that turns into a negative zero (the same number, other bits)."""
+    frame = _bank(0.0, 0, False)
+    rng = np.random.default_rng(11)
+    for i in range(6):
+        frame[f"x{i}"] = rng.random(ROWS)
+    frame.loc[70, "lgd"] = 0.0
+    if stressed:
+        frame.loc[:49, "ead"] *= 1.5
+        frame.loc[50:59, "segment"] = "sovereign"
+        frame.loc[60:69, "flag"] = ~frame.loc[60:69, "flag"]
+        frame.loc[70, "lgd"] = -0.0
+    return frame
+
+
+@bs.cached(kind="sh_rows")
+def rows_table(stressed: bool) -> pd.DataFrame:
+    return _wide(stressed)
+
+
+def _patch_metadata(store: Store, row: Any) -> dict[str, Any]:
+    return shared.described_base((store.files.root / row.data_path).read_bytes())
+
+
+def test_a_table_changing_a_few_rows_is_stored_as_the_rows_it_changes(store: Store) -> None:
+    base, _ = rows_table(False)  # kept by the caller: the base is in memory when the next is written
+    rows_table(True)
+    store.flush()
+    full, part = _rows(store, "sh_rows")
+    assert (part.data_format, part.base_id) == ("parquet+base", full.id)
+    whole_columns = _wide(True)[["segment", "flag", "lgd", "ead"]]
+    assert part.size_bytes < len(whole_columns.to_parquet()) / 4  # 71 rows of four columns, not 5,000
+    other = _reopened(store)
+    with bs.use_store(other):
+        loaded, hit = rows_table(True)
+    other.close()
+    assert hit
+    _same(loaded, _wide(True))  # the negative zero included: its bits, not its value, were compared
+    assert base is not None
+
+
+def test_sql_sees_a_patched_table_whole(sqlite_store: Store) -> None:
+    base, _ = rows_table(False)
+    rows_table(True)
+    sqlite_store.flush()
+    _, part = _rows(sqlite_store, "sh_rows")
+    assert _patch_metadata(sqlite_store, part).get("patch") is True
+    for read_only in (False, True):
+        got = bs.query(
+            "SELECT params_hash, count(*) AS n, sum(ead) AS ead, sum(CASE WHEN flag THEN 1 ELSE 0 END) AS "
+            "flags, sum(CASE WHEN segment = 'sovereign' THEN 1 ELSE 0 END) AS sovereign FROM sh_rows "
+            "GROUP BY params_hash",
+            sqlite_store,
+            read_only=read_only,
+        ).set_index("params_hash")
+        for stressed in (False, True):
+            frame = _wide(stressed)
+            found = got.loc[rows_table.key(stressed)]
+            assert found["n"] == ROWS
+            assert found["ead"] == pytest.approx(frame["ead"].sum(), rel=1e-12)
+            assert found["flags"] == int(frame["flag"].sum())
+            assert found["sovereign"] == int((frame["segment"] == "sovereign").sum())
+    assert base is not None
+
+
+def test_a_base_changed_in_memory_since_it_was_stored_gives_no_patch(sqlite_store: Store) -> None:
+    """The rows are found against the base's table in memory only if each column compared holds what
+    the stored base holds (by its digest): a caller's table written to since is not the base."""
+    base, _ = rows_table(False)
+    base.loc[:, "ead"] = 1.0  # the caller's table, no longer what was stored (copy-on-write)
+    rows_table(True)
+    sqlite_store.flush()
+    _, part = _rows(sqlite_store, "sh_rows")
+    assert part.data_format == "parquet+base"
+    assert "patch" not in _patch_metadata(sqlite_store, part)  # whole columns
+    other = _reopened(sqlite_store)
+    with bs.use_store(other):
+        _same(rows_table(True)[0], _wide(True))
+    other.close()
+
+
+def test_a_patch_whose_rows_are_not_within_its_base_is_refused() -> None:
+    base = _wide(False)
+    digests = frame_digests(_wide(True))
+    changed = shared.shared_columns(frame_digests(base), digests)
+    assert changed == [1, 2, 4, 5]  # segment, flag, lgd, ead
+    payload = shared.encode(
+        _wide(True), shared.Base("row", "sum", frame_digests(base), base), changed, digests
+    )
+    assert shared.described_base(payload.data).get("patch") is True
+    _same(shared.decode(payload.data, base, True, digests.key()), _wide(True))
+    with pytest.raises(ValueError, match="rows"):
+        shared.decode(payload.data, base.iloc[:60].reset_index(drop=True), True, None)
+    with pytest.raises(ValueError, match="patch's rows"):
+        shared._patch_rows(np.array([3, 2]), 10)

@@ -374,8 +374,7 @@ def countercyclical_buffer(rwa: pd.DataFrame, rates: Mapping[str, float]) -> tup
     private = is_in(rwa, "counterparty_type", *PRIVATE_SECTOR_COUNTERPARTIES) & is_in(
         rwa, "risk_type", "credit", "counterparty"
     )
-    countries = _text(rwa["country"])[private]  # the private lines only, not a copy of the table
-    private_rwa = pd.Series(rwa["rwa"].to_numpy()[private]).groupby(countries).sum()
+    private_rwa = _by_country(rwa["country"], rwa["rwa"].to_numpy(), private)
     weight_total = float(private_rwa.sum())
     if not weight_total > 0:
         return 0.0, {}
@@ -385,13 +384,23 @@ def countercyclical_buffer(rwa: pd.DataFrame, rates: Mapping[str, float]) -> tup
     return rate, {str(k): float(v) / weight_total for k, v in private_rwa.items()}
 
 
-def _text(column: pd.Series) -> np.ndarray:
-    """A column's values as text (a missing value stays missing: groupby leaves it out), from a
-    categorical's codes."""
-    if not isinstance(column.dtype, pd.CategoricalDtype):
-        return np.asarray(column.astype(str).to_numpy(), dtype=object)
-    names = [str(c) for c in column.cat.categories] + [np.nan]
-    return np.asarray(names, dtype=object)[column.cat.codes.to_numpy()]
+def _by_country(country: pd.Series, amounts: np.ndarray, rows: np.ndarray) -> pd.Series:
+    """The sum of ``amounts`` over ``rows`` by country, countries in order of their names (a missing
+    country left out); a categorical column is summed by its codes, without a table of its names."""
+    if not isinstance(country.dtype, pd.CategoricalDtype):
+        return (
+            pd.Series(amounts[rows])
+            .groupby(np.asarray(country.astype(str).to_numpy(), dtype=object)[rows])
+            .sum()
+        )
+    codes = country.cat.codes.to_numpy()[rows]
+    named = codes >= 0
+    size = len(country.cat.categories)
+    sums = np.bincount(codes[named], weights=amounts[rows][named], minlength=size)
+    present = np.bincount(codes[named], minlength=size) > 0
+    names = np.asarray([str(c) for c in country.cat.categories], dtype=object)[present]
+    order = np.argsort(names, kind="stable")
+    return pd.Series(sums[present][order], index=names[order])
 
 
 def buffer_stack(rwa: pd.DataFrame, settings: BufferSettings, cap: Mapping[str, Any]) -> Buffers:

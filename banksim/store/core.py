@@ -583,14 +583,10 @@ class Store:
                 if value is _DAMAGED:
                     self._discard(table_of(table), row)
                     return None
-                if (
-                    self.bases is not None
-                    and row.data_format == "parquet"
-                    and isinstance(value, pd.DataFrame)
-                ):
-                    self.bases.read(name, row.id, row.checksum, value, row.content_hash)
                 if self.recent.limit_bytes:
                     value = self.recent.put(row.id, row.checksum, value, row.size_bytes)
+            if self.bases is not None and row.data_format == "parquet" and isinstance(value, pd.DataFrame):
+                self.bases.read(name, row.id, row.checksum, value, row.content_hash)  # the caller's, weakly
             return (value, row.mime_type) if table == "artifacts" else value
         log.warning("payload for %s is missing on disk; treating it as missing", key)
         self._discard(table_of(table), row)
@@ -814,9 +810,13 @@ class Store:
             ]
             ids = self.save_entry(params_hash, configuration, encoded, lease)
         if self.bases is not None:
-            for (name, payload, _), (_, digests), row_id in zip(encoded, tables, ids, strict=True):
-                if payload.format == "parquet" and digests is not None:
-                    self.bases.wrote(name, row_id, payload.checksum, digests)
+            for (name, payload, _), (_, digests), (_, value, _), origin, row_id in zip(
+                encoded, tables, parts, origins, ids, strict=True
+            ):
+                if payload.format == "parquet" and digests is not None:  # the caller's table, held weakly
+                    self.bases.wrote(
+                        name, row_id, payload.checksum, digests, value if origin is None else origin[0]
+                    )
         if self.recent.limit_bytes:
             for (_, payload, _), (_, value, _), row_id in zip(encoded, parts, ids, strict=True):
                 self.recent.put(row_id, payload.checksum, value, payload.size_bytes)

@@ -11,15 +11,24 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
 
 from banksim import payloads
 from banksim.errors import BanksimError
-from banksim.hashing import FrameDigests, known_frame_key, remember_frame_key, remembered_digests
+from banksim.hashing import (
+    FrameDigests,
+    column_digest,
+    known_frame_key,
+    remember_frame_key,
+    remembered_digests,
+)
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pyarrow as pa
     from sqlalchemy import Connection
 
 __all__ = [
@@ -29,6 +38,7 @@ __all__ = [
     "BaseGone",
     "Bases",
     "check_base",
+    "completed",
     "decode",
     "delete_dependents",
     "described_base",
@@ -45,6 +55,11 @@ MIN_SHARED = 0.5
 MIN_ROWS = 1000
 # Candidate bases remembered per kind, most recent first (each is a few digests, or a weak reference).
 PER_KIND = 2
+# The changed columns are stored as the rows they change (a patch) when those are at most this share
+# of the rows and the base's table is still in memory to find them (a stressed scenario changes the
+# RWA of a few classes' lines: whole columns would store the unchanged rows again).
+PATCH_MAX = 0.5
+PATCH_ROWS = "__banksim_rows__"  # the index of a patch: the positions of its rows in the table
 
 
 class BaseGone(Exception):
@@ -58,11 +73,13 @@ class Base:
     row_id: str
     checksum: str
     digests: FrameDigests
+    # The table itself if it is still in memory (unverified: see _changed_rows), else None.
+    frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
 
 class _Candidate:
-    """A candidate base: its digests, or the table read from it, held weakly, whose digests are
-    taken when first needed (a table read from the store is not hashed on the caller's path)."""
+    """A candidate base: its digests and its table, held weakly; the digests of a table read from
+    the store are taken when first needed (it is not hashed on the caller's path)."""
 
     __slots__ = ("checksum", "digests", "frame", "key", "row_id")
 
@@ -80,10 +97,11 @@ class _Candidate:
         return None if frame is None else frame.shape
 
     def base(self) -> Base | None:
-        """The candidate's digests, taken now if needed; None if its table is gone or was written to
-        since it was read (the hashing memo no longer knows it as the stored content)."""
+        """The candidate's digests, taken now if needed, and its table if it is alive; None if its
+        digests are not known and its table is gone or was written to since it was read (the
+        hashing memo no longer knows it as the stored content)."""
+        frame = self.frame() if self.frame is not None else None
         if self.digests is None:
-            frame = self.frame() if self.frame is not None else None
             if frame is None or known_frame_key(frame) != self.key:
                 return None
             try:
@@ -92,8 +110,8 @@ class _Candidate:
                 return None
             if digests.key() != self.key:
                 return None
-            self.digests, self.frame = digests, None
-        return Base(self.row_id, self.checksum, self.digests)
+            self.digests = digests
+        return Base(self.row_id, self.checksum, self.digests, frame)
 
 
 class Bases:
@@ -105,16 +123,22 @@ class Bases:
         self._lock = threading.Lock()
         self._kinds: dict[str, OrderedDict[str, _Candidate]] = {}
 
-    def wrote(self, kind: str, row_id: str, checksum: str, digests: FrameDigests) -> None:
-        """A full table of ``kind`` with these digests is stored in ``row_id``."""
-        self._add(kind, _Candidate(row_id, checksum, digests))
+    def wrote(
+        self, kind: str, row_id: str, checksum: str, digests: FrameDigests, frame: pd.DataFrame | None = None
+    ) -> None:
+        """A full table of ``kind`` with these digests is stored in ``row_id`` (``frame``, held weakly)."""
+        self._add(kind, _Candidate(row_id, checksum, digests, frame))
 
     def read(self, kind: str, row_id: str, checksum: str, frame: pd.DataFrame, key: str | None) -> None:
-        """``frame`` was decoded from the full table in ``row_id``, whose content hash is ``key``; its
-        digests are taken when needed, if it is still alive and unchanged (held weakly: a table
-        nobody keeps is no base)."""
-        if key is not None and len(frame) >= MIN_ROWS and known_frame_key(frame) == key and plain(frame):
-            self._add(kind, _Candidate(row_id, checksum, None, frame, key))
+        """``frame`` was read (decoded, or copied from the memory tier) from the full table in
+        ``row_id``, whose content hash is ``key``; its digests are taken when needed, if it is still
+        alive and unchanged (held weakly: a table nobody keeps is no base, nor a patch's reference)."""
+        if key is None or len(frame) < MIN_ROWS or known_frame_key(frame) != key or not plain(frame):
+            return
+        with self._lock:
+            known = self._kinds.get(kind, {}).get(row_id)
+        digests = known.digests if known is not None and known.checksum == checksum else None
+        self._add(kind, _Candidate(row_id, checksum, digests, frame, key))
 
     def _add(self, kind: str, candidate: _Candidate) -> None:
         with self._lock:
@@ -184,15 +208,67 @@ def shared_columns(base: FrameDigests, table: FrameDigests) -> list[int] | None:
 
 
 def encode(frame: pd.DataFrame, base: Base, changed: list[int], digests: FrameDigests) -> payloads.Payload:
-    """``frame`` as the Parquet of its ``changed`` columns (no index), naming its base's checksum
-    and the full column order; its content hash is the whole frame's."""
-    part = frame.iloc[:, changed]
-    metadata = {"base_checksum": base.checksum, "columns": list(frame.columns), "rows": len(frame)}
+    """``frame`` as the Parquet of its ``changed`` columns, naming its base's checksum and the full
+    column order; its content hash is the whole frame's. The columns are whole (no index), or, as a
+    patch, the rows where they differ from the base's, with those rows' positions as the index."""
+    rows = _changed_rows(frame, base, changed, digests)
+    metadata: dict[str, Any] = {
+        "base_checksum": base.checksum,
+        "columns": list(frame.columns),
+        "rows": len(frame),
+    }
+    if rows is None:
+        part = frame.iloc[:, changed]
+    else:
+        part = frame.iloc[rows, changed]
+        part.index = pd.Index(rows, dtype=np.int64, name=PATCH_ROWS)
+        metadata["patch"] = True
     kept = {BASE_KEY: json.dumps(metadata).encode(), **(payloads.digests_metadata(digests) or {})}
-    buffer = payloads.parquet_bytes(part, index=False, metadata=kept)
+    buffer = payloads.parquet_bytes(part, index=rows is not None, metadata=kept, delta=(PATCH_ROWS,))
     checksum = payloads.checksum_of(buffer)
     return payloads.Payload(
         FORMAT, buffer, checksum, len(frame), digests.key(), base_id=base.row_id, base_checksum=base.checksum
+    )
+
+
+def _changed_rows(
+    frame: pd.DataFrame, base: Base, changed: list[int], digests: FrameDigests
+) -> np.ndarray | None:
+    """The positions of the rows in which ``frame``'s ``changed`` columns differ from its base's, if
+    they are few enough for a patch (:data:`PATCH_MAX`); None if they are not, or cannot be found:
+    the base's table is not in memory as it was stored (each column is checked by its digest), or
+    a column changed its dtype or is not one a patch keeps (NumPy numbers, booleans, dates and
+    categoricals, compared bit for bit or code for code)."""
+    if base.frame is None or base.frame.shape != frame.shape or not changed or PATCH_ROWS in frame.columns:
+        return None
+    differ = np.zeros(len(frame), dtype=bool)
+    for position in changed:
+        stored = base.digests.columns[position][1:]
+        if stored[0] != digests.columns[position][1] or column_digest(base.frame, position) != stored:
+            return None
+        before, after = base.frame.iloc[:, position], frame.iloc[:, position]
+        if before.dtype != after.dtype or not _patchable(after.dtype):
+            return None
+        differ |= _differs(before, after)
+    rows = np.flatnonzero(differ)
+    return rows if 0 < len(rows) <= PATCH_MAX * len(frame) else None
+
+
+def _patchable(dtype: Any) -> bool:
+    return isinstance(dtype, pd.CategoricalDtype) or (isinstance(dtype, np.dtype) and dtype.kind in "biufmM")
+
+
+def _differs(before: pd.Series, after: pd.Series) -> np.ndarray:
+    """Where two columns of one patchable dtype differ: categorical codes, or bits (so -0.0 differs
+    from 0.0, and a NaN from itself only if its bits do)."""
+    if isinstance(after.dtype, pd.CategoricalDtype):
+        return np.asarray(before.cat.codes.to_numpy() != after.cat.codes.to_numpy())
+    a, b = np.ascontiguousarray(before.to_numpy()), np.ascontiguousarray(after.to_numpy())
+    bits = np.dtype(f"u{a.dtype.itemsize}") if a.dtype.itemsize in (1, 2, 4, 8) else None
+    if bits is not None:
+        return np.asarray(a.view(bits) != b.view(bits))
+    return np.asarray(
+        (a.view(np.uint8).reshape(len(a), -1) != b.view(np.uint8).reshape(len(b), -1)).any(axis=1)
     )
 
 
@@ -216,16 +292,70 @@ def decode(data: Any, base: pd.DataFrame, base_exact: bool, content_hash: str | 
     if described["columns"] != list(base.columns) or described["rows"] != len(base):
         raise ValueError("its base has other columns or rows than it was stored against")
     part, exact, digests = payloads.decode_table_with_digests(data)  # the whole table's digests
+    rows = _patch_rows(part.index.to_numpy(), len(base)) if described.get("patch") else None
     frame = base.copy(deep=False)  # copy-on-write: the base's columns are shared, never written
     frame.attrs = {}  # the stored table was plain (see :func:`plain`), whatever its base's
     if frame.columns.name is not None:
         frame.columns = frame.columns.rename(None)
     positions = {name: i for i, name in enumerate(base.columns)}
     for name in part.columns:
-        frame.isetitem(positions[name], part[name].array)
+        column = part[name]
+        position = positions[name]
+        frame.isetitem(
+            position, column.array if rows is None else _patched(base.iloc[:, position], column, rows)
+        )
     if content_hash is not None and base_exact and (exact or part.shape[1] == 0):
         remember_frame_key(frame, content_hash, digests)
     return frame
+
+
+def _patch_rows(rows: np.ndarray, count: int) -> np.ndarray:
+    """A patch's row positions, checked: increasing integers within the base's ``count`` rows."""
+    if rows.dtype.kind not in "iu" or (
+        len(rows) and (rows[0] < 0 or rows[-1] >= count or bool((np.diff(rows) <= 0).any()))
+    ):
+        raise ValueError("its patch's rows are not increasing positions within its base's rows")
+    return rows
+
+
+def _patched(column: pd.Series, values: pd.Series, rows: np.ndarray) -> Any:
+    """A copy of the base's ``column`` with ``values`` put in at ``rows`` (its dtype kept)."""
+    if column.dtype != values.dtype:
+        raise ValueError(f"its patch of column {column.name!r} has another dtype than its base's")
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy().copy()
+        codes[rows] = values.cat.codes.to_numpy()
+        return pd.Categorical.from_codes(codes, dtype=column.dtype)
+    patched = column.to_numpy(copy=True)
+    patched[rows] = values.to_numpy()
+    return patched
+
+
+def completed(base: pa.Table, data: Any) -> pa.Table:
+    """The table of a shared-columns payload as Arrow: ``base`` (its base, read as Arrow) with the
+    payload's columns, or its patch of them, in their places."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    part = pq.read_table(pa.BufferReader(data))
+    names = base.column_names
+    if not described_base(data).get("patch"):
+        return pa.table(
+            [part.column(n) if n in part.column_names else base.column(n) for n in names], names=names
+        )
+    if PATCH_ROWS not in part.column_names:
+        raise ValueError("its patch has no row positions")
+    rows = _patch_rows(part.column(PATCH_ROWS).to_numpy(), base.num_rows)
+    taken = np.arange(base.num_rows)
+    taken[rows] = base.num_rows + np.arange(len(rows))  # the patch's rows follow the base's
+    columns = []
+    for name in names:
+        column = base.column(name)
+        if name in part.column_names:
+            values = part.column(name).cast(column.type)
+            column = pa.chunked_array([*column.chunks, *values.chunks], type=column.type).take(taken)
+        columns.append(column)
+    return pa.table(columns, names=names)
 
 
 def check_base(conn: Connection, payload: payloads.Payload, writing: set[tuple[str, str]]) -> None:
