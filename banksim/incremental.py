@@ -711,7 +711,7 @@ def _changed_rows(
         return None
     changed = np.zeros(len(base), dtype=bool)
     ignored, read = ((), None) if unread is None else (unread[0], ~unread[1])
-    for column in base.columns:
+    for column in _unshared(base, new, base.columns):  # a column shared in memory has no difference
         differ = _differs(base[column], new[column])
         if differ is None:
             return None
@@ -833,8 +833,21 @@ def _splice(base: pd.DataFrame, sub: pd.DataFrame, lines: Any, derivatives: bool
 def _same_lines(a: pd.Series, b: pd.Series, rows: Any, sub_rows: Any) -> bool:
     """The recomputed lines ``sub_rows`` of ``b`` equal the baseline's lines ``rows`` of ``a``, with
     the same dtype (compared as :func:`_differs` compares)."""
-    differ = _differs(a.iloc[rows].reset_index(drop=True), b.iloc[sub_rows].reset_index(drop=True))
-    return differ is not None and not differ.any()
+    import numpy as np
+    import pandas as pd
+
+    if not _same_dtype(a, b):
+        return False
+    if isinstance(a.dtype, pd.CategoricalDtype):
+        x, y = a.array.codes[rows], b.array.codes[sub_rows]
+    elif a.dtype.kind in "fiub":
+        x, y = a.to_numpy()[rows], b.to_numpy()[sub_rows]
+        if x.dtype.kind == "f":
+            x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
+    else:
+        differ = _differs(a.iloc[rows].reset_index(drop=True), b.iloc[sub_rows].reset_index(drop=True))
+        return differ is not None and not differ.any()
+    return bool(np.array_equal(x, y))
 
 
 def _spliced(a: pd.Series, b: pd.Series, source: Any, column: str) -> Any:
