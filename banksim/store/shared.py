@@ -1,7 +1,8 @@
-"""Shared columns: a table stored as the columns that differ from a table stored whole.
+"""Shared columns: a table stored as the columns that differ from a table stored whole, or as a patch.
 
 A stressed scenario's tables repeat most of the unstressed run's columns; such a table is written as
-those it changes, with its row pointing at the full table (its base) for the rest (README, Architecture).
+those it changes (a patch: only the rows where they differ), with its row pointing at the full table
+(its base) for the rest (README, Architecture).
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ class Bases:
         if key is None or len(frame) < MIN_ROWS or known_frame_key(frame) != key or not plain(frame):
             return
         with self._lock:
-            known = self._kinds.get(kind, {}).get(row_id)
+            kind_bases = self._kinds.get(kind)
+            known = None if kind_bases is None else kind_bases.get(row_id)
         digests = known.digests if known is not None and known.checksum == checksum else None
         self._add(kind, _Candidate(row_id, checksum, digests, frame, key))
 
