@@ -213,7 +213,10 @@ def encode(frame: pd.DataFrame, base: Base, changed: list[int], digests: FrameDi
     """``frame`` as the Parquet of its ``changed`` columns, naming its base's checksum and the full
     column order; its content hash is the whole frame's. The columns are whole (no index), or, as a
     patch, the rows where they differ from the base's, with those rows' positions as the index."""
-    rows = _changed_rows(frame, base, changed, digests)
+    try:
+        rows = _changed_rows(frame, base, changed, digests)
+    except Exception:  # the base's table, the caller's, reshaped while it was read: whole columns
+        rows = None
     metadata: dict[str, Any] = {
         "base_checksum": base.checksum,
         "columns": list(frame.columns),
@@ -246,9 +249,13 @@ def _changed_rows(
     differ = np.zeros(len(frame), dtype=bool)
     for position in changed:
         stored = base.digests.columns[position][1:]
-        if stored[0] != digests.columns[position][1] or column_digest(base.frame, position) != stored:
+        if stored[0] != digests.columns[position][1]:
             return None
-        before, after = base.frame.iloc[:, position], frame.iloc[:, position]
+        # A copy of its own, checked: the caller may write to its table while this thread reads it.
+        copied = base.frame.iloc[:, [position]].copy(deep=True)
+        if column_digest(copied, 0) != stored:
+            return None
+        before, after = copied.iloc[:, 0], frame.iloc[:, position]
         if before.dtype != after.dtype or not _patchable(after.dtype):
             return None
         differ |= _differs(before, after)
