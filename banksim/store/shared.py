@@ -258,13 +258,19 @@ def _changed_rows(
         before, after = copied.iloc[:, 0], frame.iloc[:, position]
         if before.dtype != after.dtype or not _patchable(after.dtype):
             return None
+        if isinstance(after.dtype, pd.CategoricalDtype) and not (
+            before.cat.categories.equals(after.cat.categories) and before.cat.ordered == after.cat.ordered
+        ):
+            return None  # pandas counts reordered categories as equal dtypes: their codes are not
         differ |= _differs(before, after)
     rows = np.flatnonzero(differ)
     return rows if 0 < len(rows) <= PATCH_MAX * len(frame) else None
 
 
 def _patchable(dtype: Any) -> bool:
-    return isinstance(dtype, pd.CategoricalDtype) or (isinstance(dtype, np.dtype) and dtype.kind in "biufmM")
+    return isinstance(dtype, pd.CategoricalDtype) or (
+        isinstance(dtype, np.dtype) and dtype.kind in "biufmM" and dtype != np.dtype("datetime64[s]")
+    )
 
 
 def _differs(before: pd.Series, after: pd.Series) -> np.ndarray:
@@ -329,7 +335,10 @@ def _patch_rows(rows: np.ndarray, count: int) -> np.ndarray:
 
 def _patched(column: pd.Series, values: pd.Series, rows: np.ndarray) -> Any:
     """A copy of the base's ``column`` with ``values`` put in at ``rows`` (its dtype kept)."""
-    if column.dtype != values.dtype:
+    if column.dtype != values.dtype or (
+        isinstance(column.dtype, pd.CategoricalDtype)
+        and not column.cat.categories.equals(values.cat.categories)
+    ):
         raise ValueError(f"its patch of column {column.name!r} has another dtype than its base's")
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy().copy()
