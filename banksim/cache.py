@@ -13,6 +13,7 @@ import functools
 import inspect
 import json
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -91,6 +92,16 @@ DERIVED_SIZE = 16
 _derived: OrderedDict[tuple[Callable[..., Any], str, str], Any] = OrderedDict()
 _derived_code: dict[Callable[..., Any], CodeVersion] = {}
 _derived_lock = threading.Lock()
+
+
+def _after_fork() -> None:
+    """In a forked child: a new lock (another thread may have held the parent's at the fork)."""
+    global _derived_lock
+    _derived_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def derived(func: Callable[..., Any], *arguments: Any) -> Any:

@@ -719,28 +719,31 @@ def _changed_rows(
     return changed
 
 
-def _differs(a: pd.Series, b: pd.Series, rows: Any = None) -> Any:
+def _differs(a: pd.Series, b: pd.Series, rows: Any = None, b_rows: Any = None) -> Any:
     """Mask of the rows (of ``rows`` only, if given) where two columns of the same length differ;
-    None if their dtypes differ."""
+    None if their dtypes differ. ``b_rows``: compare ``a``'s ``rows`` with these rows of ``b``
+    (columns of any lengths) instead."""
     import numpy as np
     import pandas as pd
 
     if not _same_dtype(a, b):
         return None
-    if _shared(a, b):
-        return np.zeros(len(a) if rows is None else len(rows), dtype=bool)
+    if b_rows is None:
+        if _shared(a, b):
+            return np.zeros(len(a) if rows is None else len(rows), dtype=bool)
+        b_rows = rows
     if isinstance(a.dtype, pd.CategoricalDtype):
         x, y = a.array.codes, b.array.codes
     elif a.dtype.kind in "fiub":
         x, y = a.to_numpy(), b.to_numpy()
     else:
         if rows is not None:
-            a, b = a.take(rows), b.take(rows)
+            a, b = a.take(rows).reset_index(drop=True), b.take(b_rows).reset_index(drop=True)
         missing = a.isna().to_numpy() & b.isna().to_numpy()
         differ = np.asarray((a != b).to_numpy(dtype=object, na_value=True), dtype=bool)
         return differ & ~missing
     if rows is not None:
-        x, y = x[rows], y[rows]
+        x, y = x[rows], y[b_rows]
     if x.dtype.kind == "f":
         x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
     return x != y
@@ -833,21 +836,8 @@ def _splice(base: pd.DataFrame, sub: pd.DataFrame, lines: Any, derivatives: bool
 def _same_lines(a: pd.Series, b: pd.Series, rows: Any, sub_rows: Any) -> bool:
     """The recomputed lines ``sub_rows`` of ``b`` equal the baseline's lines ``rows`` of ``a``, with
     the same dtype (compared as :func:`_differs` compares)."""
-    import numpy as np
-    import pandas as pd
-
-    if not _same_dtype(a, b):
-        return False
-    if isinstance(a.dtype, pd.CategoricalDtype):
-        x, y = a.array.codes[rows], b.array.codes[sub_rows]
-    elif a.dtype.kind in "fiub":
-        x, y = a.to_numpy()[rows], b.to_numpy()[sub_rows]
-        if x.dtype.kind == "f":
-            x, y = x.view(f"i{x.itemsize}"), y.view(f"i{y.itemsize}")
-    else:
-        differ = _differs(a.iloc[rows].reset_index(drop=True), b.iloc[sub_rows].reset_index(drop=True))
-        return differ is not None and not differ.any()
-    return bool(np.array_equal(x, y))
+    differ = _differs(a, b, rows, sub_rows)
+    return differ is not None and not differ.any()
 
 
 def _spliced(a: pd.Series, b: pd.Series, source: Any, column: str) -> Any:

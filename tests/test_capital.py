@@ -268,6 +268,10 @@ def test_countercyclical_buffer_of_a_categorical_country_is_that_of_its_names() 
     rwa["country"] = pd.Categorical(rwa["country"], categories=["FR", "IT", "DE"])
     assert countercyclical_buffer(rwa, rates) == (rate, weights)
     assert list(countercyclical_buffer(rwa, rates)[1]) == ["DE", "FR"]
+    # A line without an RWA amount weighs nothing, as a line without a country (RBC30.14).
+    missing = pd.concat([rwa, rwa_table(("DE", 1.0, 1.0, 0.0)).assign(rwa=float("nan"))], ignore_index=True)
+    missing["country"] = pd.Categorical(missing["country"], categories=["FR", "IT", "DE"])
+    assert countercyclical_buffer(missing, rates)[0] == pytest.approx(0.007)
 
 
 def test_buffer_stack_takes_the_higher_systemic_buffer() -> None:

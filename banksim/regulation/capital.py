@@ -386,7 +386,7 @@ def countercyclical_buffer(rwa: pd.DataFrame, rates: Mapping[str, float]) -> tup
 
 def _by_country(country: pd.Series, amounts: np.ndarray, rows: np.ndarray) -> pd.Series:
     """The sum of ``amounts`` over ``rows`` by country, countries in order of their names (a missing
-    country left out); a categorical column is summed by its codes, without a table of its names."""
+    country or amount left out); a categorical column is grouped by its codes, without a name per row."""
     if not isinstance(country.dtype, pd.CategoricalDtype):
         return (
             pd.Series(amounts[rows])
@@ -395,12 +395,9 @@ def _by_country(country: pd.Series, amounts: np.ndarray, rows: np.ndarray) -> pd
         )
     codes = country.cat.codes.to_numpy()[rows]
     named = codes >= 0
-    size = len(country.cat.categories)
-    sums = np.bincount(codes[named], weights=amounts[rows][named], minlength=size)
-    present = np.bincount(codes[named], minlength=size) > 0
-    names = np.asarray([str(c) for c in country.cat.categories], dtype=object)[present]
-    order = np.argsort(names, kind="stable")
-    return pd.Series(sums[present][order], index=names[order])
+    by_code = pd.Series(amounts[rows][named]).groupby(codes[named]).sum()
+    names = np.asarray([str(c) for c in country.cat.categories], dtype=object)[by_code.index.to_numpy()]
+    return pd.Series(by_code.to_numpy(), index=names).groupby(level=0).sum()  # by name, as text
 
 
 def buffer_stack(rwa: pd.DataFrame, settings: BufferSettings, cap: Mapping[str, Any]) -> Buffers:
