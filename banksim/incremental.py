@@ -819,9 +819,12 @@ def _splice(base: pd.DataFrame, sub: pd.DataFrame, lines: Any, derivatives: bool
     taken = np.flatnonzero(source >= len(base))  # the result's rows that come from ``sub``
     columns: dict[str, Any] = {}
     for column in base.columns:
-        if same_rows and _same_lines(base[column], sub[column], taken, source[taken] - len(base)):
+        a, b = base[column], sub[column]
+        value = _overwritten(a, b, taken, source[taken] - len(base), column) if same_rows else _MISS
+        if value is _SAME:
             continue
-        value = _spliced(base[column], sub[column], source, column)
+        if value is _MISS:
+            value = _spliced(a, b, source, column)
         if value is None:
             return None
         columns[column] = value
@@ -831,6 +834,64 @@ def _splice(base: pd.DataFrame, sub: pd.DataFrame, lines: Any, derivatives: bool
     for column, value in columns.items():
         spliced[column] = value
     return spliced
+
+
+# What _overwritten says besides a column: the baseline's own column fits; it cannot tell (splice it).
+_SAME, _MISS = object(), object()
+
+
+def _overwritten(a: pd.Series, b: pd.Series, rows: Any, sub_rows: Any, column: str) -> Any:
+    """The baseline's column ``a`` with its ``rows`` replaced by the recomputed lines ``sub_rows`` of
+    ``b``, as :func:`_spliced` makes it (the same value and dtype) but without taking every row:
+    ``_SAME`` if those lines equal the baseline's (bit for bit); ``_MISS`` for a dtype it does not
+    handle (not a NumPy number or a categorical); None if the dtypes do not fit."""
+    import numpy as np
+    import pandas as pd
+
+    from banksim.services import RULE_COLUMNS, canonical_rules
+
+    if isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype):
+        x, y = a.array, b.array
+        rules = column in RULE_COLUMNS
+        if rules and x.ordered:
+            return _MISS  # a splice gives rule columns unordered
+        recode = x.categories.get_indexer(y.categories)
+        new = recode < 0
+        categories = x.categories.append(y.categories[new]) if new.any() else x.categories
+        recode[new] = len(x.categories) + np.arange(int(new.sum()))
+        lines = np.append(recode, -1)[y.codes[sub_rows]]  # code -1 (missing) stays -1
+        if not rules and (lines >= len(x.categories)).any():
+            return None  # a value outside the baseline's vocabulary
+        if np.array_equal(x.codes[rows], lines) and (not rules or _canonical(x)):
+            return _SAME  # the same codes of the same categories: the baseline's values and dtype
+        codes = x.codes.copy()
+        codes[rows] = lines
+        if rules:
+            return canonical_rules(codes, categories)
+        return pd.Categorical.from_codes(codes, dtype=a.dtype, validate=False)
+    if a.dtype == b.dtype and isinstance(a.dtype, np.dtype) and a.dtype.kind in "fiub":
+        x, lines = a.to_numpy(), b.to_numpy()[sub_rows]
+        if a.dtype.kind == "f":
+            same = np.array_equal(x[rows].view(f"i{x.itemsize}"), lines.view(f"i{x.itemsize}"))
+        else:
+            same = np.array_equal(x[rows], lines)
+        if same:
+            return _SAME
+        spliced = x.copy()
+        spliced[rows] = lines
+        return spliced
+    if _same_lines(a, b, rows, sub_rows):
+        return _SAME
+    return _MISS
+
+
+def _canonical(rules: pd.Categorical) -> bool:
+    """Every category of ``rules`` is used and they are sorted, as in a computed table's rule columns."""
+    import numpy as np
+
+    codes = rules.codes
+    used = np.bincount(codes[codes >= 0], minlength=len(rules.categories))
+    return bool(used.all()) and rules.categories.is_monotonic_increasing
 
 
 def _same_lines(a: pd.Series, b: pd.Series, rows: Any, sub_rows: Any) -> bool:

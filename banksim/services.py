@@ -146,20 +146,23 @@ RULE_COLUMNS = ("rule", "sa_rule", "crm_rule", "sa_crm_rule")
 def _canonical_rules(rwa: pd.DataFrame) -> pd.DataFrame:
     """``rwa`` with the categories of :data:`RULE_COLUMNS` those used, sorted: the same lines give the
     same dtype whatever the other lines of the table (a splice of lines is exact, methodology C.46)."""
-    import numpy as np
-
     for column in RULE_COLUMNS:
         rules = rwa[column].array
-        codes, categories = rules.codes, rules.categories
-        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(categories)))
-        labels = categories.take(used)
-        order = np.argsort(labels.to_numpy(dtype=object), kind="stable")  # as sorted() orders str
-        recode = np.full(len(categories) + 1, -1, dtype=codes.dtype)  # its last item: -1 stays -1
-        recode[used[order]] = np.arange(len(used), dtype=codes.dtype)
-        rwa[column] = pd.Categorical.from_codes(
-            recode[codes], labels.take(order), ordered=rules.ordered, validate=False
-        )
+        rwa[column] = canonical_rules(rules.codes, rules.categories, rules.ordered)
     return rwa
+
+
+def canonical_rules(codes: Any, categories: pd.Index, ordered: bool = False) -> pd.Categorical:
+    """The Categorical of ``codes`` into ``categories`` with only the categories used, sorted as
+    ``sorted()`` sorts text (the dtype of :data:`RULE_COLUMNS`)."""
+    import numpy as np
+
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(categories)))
+    labels = categories.take(used)
+    order = np.argsort(labels.to_numpy(dtype=object), kind="stable")  # as sorted() orders str
+    recode = np.full(len(categories) + 1, -1, dtype=codes.dtype)  # its last item: -1 stays -1
+    recode[used[order]] = np.arange(len(used), dtype=codes.dtype)
+    return pd.Categorical.from_codes(recode[codes], labels.take(order), ordered=ordered, validate=False)
 
 
 @cached(kind="protection")
