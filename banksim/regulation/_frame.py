@@ -66,33 +66,46 @@ def concat_categorical(parts: Sequence[pd.DataFrame], columns: Sequence[str]) ->
     """Concatenate frames keeping ``columns`` categorical: one union of categories (in the order the
     parts list them), each part's codes mapped to it through its few categories (no strings per row).
     The parts are left as they are."""
-    dtypes: dict[str, pd.CategoricalDtype] = {}
-    coded: list[dict[str, np.ndarray]] = [{} for _ in parts]
-    for column in columns:
-        values = [_categorical_values(part[column]) for part in parts]
-        categories = list(dict.fromkeys(str(c) for value in values for c in value.categories))
-        place = {name: code for code, name in enumerate(categories)}
-        ordered = all(value.ordered for value in values)
-        dtypes[column] = pd.CategoricalDtype(categories, ordered=ordered)
-        for codes, value in zip(coded, values, strict=True):
-            recode = np.array([place[str(c)] for c in value.categories] + [-1], dtype=np.int32)
-            codes[column] = recode[value.codes]  # code -1 (missing) takes the last entry: -1
-    result = pd.concat(
-        [part.assign(**codes) for part, codes in zip(parts, coded, strict=True)], ignore_index=True
-    )
-    return result.assign(
-        **{
-            column: pd.Categorical.from_codes(result[column].to_numpy(), dtype=dtype)
-            for column, dtype in dtypes.items()
-        }
-    )
+    order = list(dict.fromkeys(name for part in parts for name in part.columns))  # as pd.concat's
+    rest = pd.concat([part.drop(columns=list(columns)) for part in parts], ignore_index=True)
+    for column in sorted(columns, key=order.index):
+        rest.insert(order.index(column), column, _union([part[column] for part in parts]))
+    return rest
 
 
-def _categorical_values(series: pd.Series) -> pd.Categorical:
-    """The series as a Categorical: its own, or one of its values (as ``astype("category")``)."""
+def _union(values: Sequence[pd.Series]) -> pd.Categorical:
+    """The series end to end as one Categorical, its categories those of each in turn (as text)."""
+    coded = [_codes_and_categories(value) for value in values]
+    categories = list(dict.fromkeys(str(c) for _, names in coded for c in names))
+    place = {name: code for code, name in enumerate(categories)}
+    codes = np.concatenate(
+        [np.array([place[str(c)] for c in names] + [-1], dtype=np.int32)[own] for own, names in coded]
+    )  # code -1 (missing) takes the last entry: -1
+    ordered = all(isinstance(value.dtype, pd.CategoricalDtype) and value.dtype.ordered for value in values)
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories, ordered=ordered))
+
+
+def _codes_and_categories(series: pd.Series) -> tuple[np.ndarray, Any]:
+    """The series' codes and categories: its own if categorical, else as ``astype("category")``
+    makes them (the sorted distinct values, missing values code -1)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return series.array
-    return pd.Categorical(series)
+        return series.array.codes, series.dtype.categories
+    values = (
+        [None if pd.isna(value) else value for value in series.tolist()] if len(series) <= FEW_ROWS else []
+    )
+    try:
+        names = sorted({value for value in values if value is not None})
+    except TypeError:  # values that do not compare (text beside numbers): as pandas sorts them
+        values = []
+    if not values:
+        codes, uniques = pd.factorize(series, sort=True)
+        return codes, uniques
+    place = {name: code for code, name in enumerate(names)}
+    return np.array([-1 if value is None else place[value] for value in values], dtype=np.int32), names
+
+
+# Up to this many rows, a text column's codes are found in Python (pandas' factorize costs more).
+FEW_ROWS = 256
 
 
 def categorical(codes: np.ndarray, categories: Sequence[str]) -> Any:
