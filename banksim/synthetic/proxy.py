@@ -55,4 +55,8 @@ def business_indicator_proxy(positions: pd.DataFrame) -> pd.DataFrame:
 
 def _is_in(positions: pd.DataFrame, column: str, *values: str) -> np.ndarray:
     """Rows whose ``column`` is one of ``values`` (on a categorical column, compared on its codes)."""
-    return np.asarray(positions[column].isin(values), dtype=bool)
+    series = positions[column]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        wanted = [code for code, name in enumerate(series.dtype.categories) if name in values]
+        return np.isin(series.array.codes, wanted)
+    return np.asarray(series.isin(values), dtype=bool)
