@@ -402,6 +402,59 @@ def test_categories_in_another_order_are_a_change() -> None:
     assert changed_columns(base, swapped) == frozenset({"grade"})
 
 
+def _rwa_lines(
+    rwa: list[float], rules: list[str], classes: list[str], class_vocabulary: list[str]
+) -> pd.DataFrame:
+    """An RWA table as compute_rwa shapes it: rule categories those used, sorted."""
+    return pd.DataFrame(
+        {
+            "rwa": rwa,
+            "rule": pd.Categorical(rules, categories=sorted(set(rules))),
+            "exposure_class": pd.Categorical(classes, categories=class_vocabulary),
+        }
+    )
+
+
+def test_a_splice_overwrites_the_recomputed_lines_only() -> None:
+    """Three credit lines and the operational line; line 1 recomputed. Its RWA is -0.0 (bit for bit
+    not the baseline's 0.0), its rule a new paragraph, its class unchanged: the rule column keeps the
+    paragraphs still used, sorted (CRE20.7 gone), and the class column is the baseline's own."""
+    from banksim.incremental import _splice
+
+    vocabulary = ["corporate", "retail", "operational_risk"]
+    base = _rwa_lines(
+        [1.0, 0.0, 3.0, 9.0],
+        ["CRE20.1", "CRE20.7", "CRE20.1", "OPE25.2"],
+        ["corporate", "retail", "corporate", "operational_risk"],
+        vocabulary,
+    )
+    sub = _rwa_lines(
+        [-0.0, 9.0], ["CRE20.9", "OPE25.2"], ["retail", "operational_risk"], ["retail", "operational_risk"]
+    )
+    spliced = _splice(base, sub, np.array([False, True, False]), derivatives=False)
+    assert spliced is not None
+    expected = _rwa_lines(
+        [1.0, -0.0, 3.0, 9.0],
+        ["CRE20.1", "CRE20.9", "CRE20.1", "OPE25.2"],
+        ["corporate", "retail", "corporate", "operational_risk"],
+        vocabulary,
+    )
+    pd.testing.assert_frame_equal(spliced, expected, check_exact=True)
+    assert np.signbit(spliced["rwa"].to_numpy()[1])
+    assert np.shares_memory(spliced["exposure_class"].array.codes, base["exposure_class"].array.codes)
+
+
+def test_a_splice_refuses_a_class_outside_the_baselines_vocabulary() -> None:
+    from banksim.incremental import _splice
+
+    vocabulary = ["corporate", "operational_risk"]
+    base = _rwa_lines([1.0, 9.0], ["CRE20.1", "OPE25.2"], ["corporate", "operational_risk"], vocabulary)
+    sub = _rwa_lines(
+        [2.0, 9.0], ["CRE20.1", "OPE25.2"], ["bank", "operational_risk"], ["bank", "operational_risk"]
+    )
+    assert _splice(base, sub, np.array([True]), derivatives=False) is None
+
+
 def test_a_step_reading_what_an_earlier_scenario_read_takes_its_result() -> None:
     """ECL reads PD and LGD, not house prices; the NSFR reads house prices (LTV), not PD or LGD: a
     scenario takes each from the earlier scenario that moved what it reads alike (methodology C.46),
