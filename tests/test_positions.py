@@ -7,6 +7,7 @@ import pkgutil
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -289,3 +290,14 @@ def test_a_write_while_a_table_is_checked_is_not_marked_valid(monkeypatch: pytes
     monkeypatch.setattr(validation, "_conforms", real)
     with pytest.raises(bs.InputError, match="drawn_amount"):
         validate_positions(frame)
+
+
+def test_a_selection_of_valid_rows_is_valid_unless_a_row_comes_twice() -> None:
+    from banksim.hashing import frame_checked
+    from banksim.positions.validation import POSITIONS_SCHEMA, take_rows, validate_positions
+
+    positions = validate_positions(bs.generate_positions(200, 1, None, True))
+    assert frame_checked(take_rows(positions, np.array([0, 5, 7])), POSITIONS_SCHEMA)
+    assert frame_checked(take_rows(positions, np.array([7, 0, 5])), POSITIONS_SCHEMA)
+    assert not frame_checked(take_rows(positions, np.array([0, 5, 5])), POSITIONS_SCHEMA)
+    assert not frame_checked(take_rows(positions, np.array([5, 0, 5])), POSITIONS_SCHEMA)

@@ -133,9 +133,16 @@ def take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     """The rows ``rows`` (positions, in order, each once) of a positions table, renumbered from 0;
     marked valid if ``frame`` was found valid (a selection of valid rows is a valid table)."""
     subset = frame.take(rows).reset_index(drop=True)
-    if frame_checked(frame, POSITIONS_SCHEMA) and len(np.unique(rows)) == len(rows):
+    if frame_checked(frame, POSITIONS_SCHEMA) and _each_once(np.asarray(rows)):
         mark_frame(subset, POSITIONS_SCHEMA)
     return subset
+
+
+def _each_once(rows: np.ndarray) -> bool:
+    """No row twice: at once for increasing rows (a mask's), else by sorting them."""
+    if len(rows) < 2 or bool((rows[1:] > rows[:-1]).all()):
+        return True
+    return len(np.unique(rows)) == len(rows)
 
 
 def _valid(frame: pd.DataFrame) -> pd.DataFrame:
