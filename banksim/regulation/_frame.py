@@ -73,7 +73,7 @@ def concat_categorical(parts: Sequence[pd.DataFrame], columns: Sequence[str]) ->
     return rest
 
 
-def _union(values: Sequence[pd.Series]) -> pd.Categorical:
+def _union(values: Sequence[pd.Series]) -> Any:
     """The series end to end as one Categorical, its categories those of each in turn (as text)."""
     coded = [_codes_and_categories(value) for value in values]
     categories = list(dict.fromkeys(str(c) for _, names in coded for c in names))
