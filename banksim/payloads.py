@@ -10,6 +10,9 @@ import datetime as dt
 import json
 import logging
 import math
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -116,14 +119,69 @@ def encode_dataframe(
     metadata: the decoded table then comes with them and is not hashed again (:func:`decode`).
     """
     _check_labels(frame, argument)
+    if len(frame) <= ENCODED_MAX_ROWS and not frame.attrs and frame.columns.name is None:
+        return _small_table(frame, argument, known_key, digests)
     buffer = parquet_bytes(frame, argument, metadata=digests_metadata(digests))
+    _remember_given_key(frame, argument, known_key)
+    return Payload("parquet", buffer, checksum_of(buffer), len(frame), content_hash(frame))
+
+
+def _remember_given_key(
+    frame: pd.DataFrame, argument: str, known_key: Callable[[], str | None] | None
+) -> None:
+    """Have the hashing memo hold the key ``known_key`` gives for ``frame``, if any."""
     key = known_key() if known_key is not None else None
     if key is not None:
         try:
             remember_frame_key(frame, key)
-        except InputError:  # the frame hashed to another key: hashed again below
+        except InputError:  # the frame hashed to another key: hashed again when asked
             log.warning("%s: the key given for it is not its content's; hashing it", argument)
-    return Payload("parquet", buffer, checksum_of(buffer), len(frame), content_hash(frame))
+
+
+# Small tables encoded lately, by content key and whether their digests were kept: the same content
+# is the same Parquet, and a sweep stores the same small tables (CVA, IRRBB, summaries) scenario after
+# scenario. Plain tables only (no attrs, no name on the column labels: what the key does not cover).
+ENCODED_MAX_ROWS = 2_000
+ENCODED_SIZE = 256
+_encoded: OrderedDict[tuple[str, bool], Payload] = OrderedDict()
+_encoded_lock = threading.Lock()
+
+
+def _small_table(
+    frame: pd.DataFrame,
+    argument: str,
+    known_key: Callable[[], str | None] | None,
+    digests: FrameDigests | None,
+) -> Payload:
+    """A small plain table's payload: the one encoded lately for the same content, else its own."""
+    _remember_given_key(frame, argument, known_key)
+    key = content_hash(frame)
+    if key is None:
+        buffer = parquet_bytes(frame, argument, metadata=digests_metadata(digests))
+        return Payload("parquet", buffer, checksum_of(buffer), len(frame), key)
+    memo_key = (key, digests is not None)
+    with _encoded_lock:
+        found = _encoded.get(memo_key)
+        if found is not None:
+            _encoded.move_to_end(memo_key)
+            return found
+    buffer = parquet_bytes(frame, argument, metadata=digests_metadata(digests))
+    payload = Payload("parquet", buffer, checksum_of(buffer), len(frame), key)
+    with _encoded_lock:
+        _encoded[memo_key] = payload
+        while len(_encoded) > ENCODED_SIZE:
+            _encoded.popitem(last=False)
+    return payload
+
+
+def _after_fork() -> None:
+    """In a forked child: a new lock (another thread may have held the parent's at the fork)."""
+    global _encoded_lock
+    _encoded_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def parquet_bytes(

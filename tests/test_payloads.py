@@ -1,0 +1,81 @@
+"""Payload encoding: a small table whose content was encoded lately is not encoded again.
+
+A sweep stores the same small tables (CVA, IRRBB, summaries) scenario after scenario; the calls to
+Parquet are counted to prove that equal content is encoded once and that anything the content key
+does not cover (``attrs``, a name on the column labels, kept digests) is encoded on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from banksim import payloads
+from banksim.hashing import frame_digests
+
+
+@pytest.fixture
+def parquet_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The rows of every table Parquet-encoded while the test runs (the memo starts empty)."""
+    calls: list[int] = []
+    real = payloads.parquet_bytes
+
+    def counting(frame: pd.DataFrame, *args: object, **kwargs: object) -> object:
+        calls.append(len(frame))
+        return real(frame, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(payloads, "parquet_bytes", counting)
+    monkeypatch.setattr(payloads, "_encoded", type(payloads._encoded)())
+    yield calls
+
+
+def _table(rwa: float = 1.5) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "counterparty": pd.Categorical(["bank_a", "corp_b", "bank_a"]),
+            "rwa": [rwa, -0.0, np.nan],
+            "netted": [True, False, True],
+        }
+    )
+
+
+def test_equal_content_is_encoded_once(parquet_calls: list[int]) -> None:
+    first = payloads.encode_dataframe(_table())
+    again = payloads.encode_dataframe(_table())  # another frame, the same content
+    assert parquet_calls == [3]
+    assert again.as_bytes() == first.as_bytes() and again.checksum == first.checksum
+    assert again.content_hash == first.content_hash
+    pd.testing.assert_frame_equal(payloads.decode_table(again.data)[0], _table(), check_exact=True)
+
+
+def test_other_content_is_encoded_on_its_own(parquet_calls: list[int]) -> None:
+    payloads.encode_dataframe(_table(1.5))
+    other = payloads.encode_dataframe(_table(2.5))
+    negative = payloads.encode_dataframe(_table().assign(rwa=[1.5, 0.0, np.nan]))  # 0.0, not -0.0
+    assert parquet_calls == [3, 3, 3]
+    assert payloads.decode_table(other.data)[0]["rwa"].iloc[0] == 2.5
+    assert not np.signbit(payloads.decode_table(negative.data)[0]["rwa"].iloc[1])
+
+
+def test_what_the_key_does_not_cover_is_encoded_on_its_own(parquet_calls: list[int]) -> None:
+    payloads.encode_dataframe(_table())
+    with_attrs = _table()
+    with_attrs.attrs["source"] = "desk"
+    named = _table()
+    named.columns.name = "field"
+    payloads.encode_dataframe(with_attrs)
+    payloads.encode_dataframe(named)
+    kept = payloads.encode_dataframe(_table(), digests=frame_digests(_table()))
+    assert parquet_calls == [3, 3, 3, 3]
+    assert payloads.decode_table_with_digests(kept.data)[2] == frame_digests(_table())
+
+
+def test_a_large_table_is_encoded_every_time(parquet_calls: list[int]) -> None:
+    rows = payloads.ENCODED_MAX_ROWS + 1
+    table = pd.DataFrame({"rwa": np.arange(rows, dtype=float)})
+    payloads.encode_dataframe(table)
+    payloads.encode_dataframe(table.copy())
+    assert parquet_calls == [rows, rows]
