@@ -76,13 +76,27 @@ def concat_categorical(parts: Sequence[pd.DataFrame], columns: Sequence[str]) ->
 def _union(values: Sequence[pd.Series]) -> Any:
     """The series end to end as one Categorical, its categories those of each in turn (as text)."""
     coded = [_codes_and_categories(value) for value in values]
-    categories = list(dict.fromkeys(str(c) for _, names in coded for c in names))
+    names = [[str(c) for c in (own if isinstance(own, list) else own.tolist())] for _, own in coded]
+    categories = list(dict.fromkeys(name for own in names for name in own))
     place = {name: code for code, name in enumerate(categories)}
     codes = np.concatenate(
-        [np.array([place[str(c)] for c in names] + [-1], dtype=np.int32)[own] for own, names in coded]
+        [
+            np.array([place[c] for c in own] + [-1], dtype=np.int32)[codes]
+            for (codes, _), own in zip(coded, names, strict=True)
+        ]
     )  # code -1 (missing) takes the last entry: -1
     ordered = all(isinstance(value.dtype, pd.CategoricalDtype) and value.dtype.ordered for value in values)
-    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories, ordered=ordered))
+    first = values[0].dtype
+    kept = isinstance(first, pd.CategoricalDtype) and first.ordered == ordered and names[0] == categories
+    if kept and first.categories.dtype == _TEXT_CATEGORIES:  # the dtype a list of text would make
+        return pd.Categorical.from_codes(codes, dtype=first, validate=False)
+    return pd.Categorical.from_codes(
+        codes, dtype=pd.CategoricalDtype(categories, ordered=ordered), validate=False
+    )
+
+
+# The dtype pandas gives categories made from a list of text.
+_TEXT_CATEGORIES = pd.CategoricalDtype(["text"]).categories.dtype
 
 
 def _codes_and_categories(series: pd.Series) -> tuple[np.ndarray, Any]:
