@@ -86,13 +86,19 @@ def _union(values: Sequence[pd.Series]) -> Any:
         ]
     )  # code -1 (missing) takes the last entry: -1
     ordered = all(isinstance(value.dtype, pd.CategoricalDtype) and value.dtype.ordered for value in values)
-    first = values[0].dtype
-    kept = isinstance(first, pd.CategoricalDtype) and first.ordered == ordered and names[0] == categories
-    if kept and first.categories.dtype == _TEXT_CATEGORIES:  # the dtype a list of text would make
-        return pd.Categorical.from_codes(codes, dtype=first, validate=False)
     return pd.Categorical.from_codes(
-        codes, dtype=pd.CategoricalDtype(categories, ordered=ordered), validate=False
+        codes, dtype=_union_dtype(values[0], categories, ordered), validate=False
     )
+
+
+def _union_dtype(first: pd.Series, categories: list[str], ordered: bool) -> pd.CategoricalDtype:
+    """The dtype of the union: the first series' own when it lists those categories (as the list of
+    text would make them), else a new one."""
+    dtype = first.dtype
+    own = isinstance(dtype, pd.CategoricalDtype) and dtype.categories.dtype == _TEXT_CATEGORIES
+    if own and dtype.ordered == ordered and dtype.categories.tolist() == categories:
+        return dtype
+    return pd.CategoricalDtype(categories, ordered=ordered)
 
 
 # The dtype pandas gives categories made from a list of text.
