@@ -95,8 +95,12 @@ def _union_dtype(first: pd.Series, categories: list[str], ordered: bool) -> pd.C
     """The dtype of the union: the first series' own when it lists those categories (as the list of
     text would make them), else a new one."""
     dtype = first.dtype
-    own = isinstance(dtype, pd.CategoricalDtype) and dtype.categories.dtype == _TEXT_CATEGORIES
-    if own and dtype.ordered == ordered and dtype.categories.tolist() == categories:
+    if (
+        isinstance(dtype, pd.CategoricalDtype)
+        and dtype.categories.dtype == _TEXT_CATEGORIES
+        and dtype.ordered == ordered
+        and dtype.categories.tolist() == categories
+    ):
         return dtype
     return pd.CategoricalDtype(categories, ordered=ordered)
 
