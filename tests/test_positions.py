@@ -270,6 +270,30 @@ def test_concatenated_categoricals_take_the_union_of_categories_in_order() -> No
     assert second["k"].dtype == object or not isinstance(second["k"].dtype, pd.CategoricalDtype)  # left alone
 
 
+def test_concatenated_parts_keep_the_column_order_and_sort_text_parts() -> None:
+    """A part's text column takes its sorted distinct values as categories (as astype("category"));
+    columns come in the order the parts first list them, a column a part lacks is NaN there; a
+    union that is the first part's categories keeps its dtype, ordered only if every part is."""
+    from banksim.regulation._frame import concat_categorical
+
+    grades = pd.CategoricalDtype(["low", "high"], ordered=True)
+    first = pd.DataFrame(
+        {"rule": pd.Categorical(["r2", "r1"]), "grade": pd.Categorical(["high", "low"], dtype=grades)}
+    )
+    second = pd.DataFrame({"x": [7.0, 8.0, 9.0], "rule": ["r9", "r1", "r3"], "grade": ["low", "low", None]})
+    result = concat_categorical([first, second], ["rule", "grade"])
+    assert list(result.columns) == ["rule", "grade", "x"]
+    assert list(result["rule"].cat.categories) == ["r1", "r2", "r3", "r9"]
+    assert result["rule"].astype(str).tolist() == ["r2", "r1", "r9", "r1", "r3"]
+    assert result["grade"].dtype == pd.CategoricalDtype(
+        ["low", "high"], ordered=False
+    )  # the text part is not ordered
+    assert result["grade"].isna().tolist() == [False, False, False, False, True]
+    assert np.isnan(result["x"].to_numpy()[:2]).all() and result["x"].tolist()[2:] == [7.0, 8.0, 9.0]
+    same = concat_categorical([first, first], ["rule", "grade"])
+    assert same["grade"].dtype == grades and same["rule"].dtype == first["rule"].dtype
+
+
 def test_a_write_while_a_table_is_checked_is_not_marked_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     """The mark is of the table as it was when the check began: a write during the check (another
     thread, here the check itself) leaves the table unmarked, so its next validation checks it."""
