@@ -294,6 +294,18 @@ def test_concatenated_parts_keep_the_column_order_and_sort_text_parts() -> None:
     assert same["grade"].dtype == grades and same["rule"].dtype == first["rule"].dtype
 
 
+def test_codes_among_wanted_ones_by_comparison_or_lookup() -> None:
+    """A few wanted codes are compared one by one, many looked up: the same mask, -1 (missing) never in."""
+    from banksim.regulation._frame import FEW_CODES, codes_among
+
+    codes = np.array([0, 3, -1, 2, 11, 3], dtype=np.int8)
+    assert codes_among(codes, []).tolist() == [False] * 6
+    assert codes_among(codes, [3]).tolist() == [False, True, False, False, False, True]
+    assert codes_among(codes, [0, 2, 11]).tolist() == [True, False, False, True, True, False]
+    many = list(range(FEW_CODES + 3))  # 0..10: the lookup
+    assert codes_among(codes, many).tolist() == [True, True, False, True, False, True]
+
+
 def test_a_write_while_a_table_is_checked_is_not_marked_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     """The mark is of the table as it was when the check began: a write during the check (another
     thread, here the check itself) leaves the table unmarked, so its next validation checks it."""

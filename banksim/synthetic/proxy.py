@@ -57,6 +57,10 @@ def _is_in(positions: pd.DataFrame, column: str, *values: str) -> np.ndarray:
     """Rows whose ``column`` is one of ``values`` (on a categorical column, compared on its codes)."""
     series = positions[column]
     if isinstance(series.dtype, pd.CategoricalDtype):
-        wanted = [code for code, name in enumerate(series.dtype.categories) if name in values]
-        return np.isin(series.array.codes, wanted)
+        codes = series.array.codes
+        mask = np.zeros(len(codes), dtype=bool)
+        for code, name in enumerate(series.dtype.categories):
+            if name in values:  # a comparison per value: np.isin first widens int8 codes
+                mask |= codes == code
+        return mask
     return np.asarray(series.isin(values), dtype=bool)
