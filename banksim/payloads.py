@@ -138,12 +138,12 @@ def _remember_given_key(
             log.warning("%s: the key given for it is not its content's; hashing it", argument)
 
 
-# Small tables encoded lately, by content key and whether their digests were kept: the same content
+# Small tables encoded lately, by content key and the key of the digests kept with them: the same content
 # is the same Parquet, and a sweep stores the same small tables (CVA, IRRBB, summaries) scenario after
 # scenario. Plain tables only (no attrs, no name on the column labels: what the key does not cover).
 ENCODED_MAX_ROWS = 2_000
 ENCODED_SIZE = 256
-_encoded: OrderedDict[tuple[str, bool], Payload] = OrderedDict()
+_encoded: OrderedDict[tuple[str, str | None], Payload] = OrderedDict()
 _encoded_lock = threading.Lock()
 
 
@@ -159,7 +159,7 @@ def _small_table(
     if key is None:
         buffer = parquet_bytes(frame, argument, metadata=digests_metadata(digests))
         return Payload("parquet", buffer, checksum_of(buffer), len(frame), key)
-    memo_key = (key, digests is not None)
+    memo_key = (key, None if digests is None else digests.key())  # the digests kept: whose they are
     with _encoded_lock:
         found = _encoded.get(memo_key)
         if found is not None:

@@ -79,3 +79,11 @@ def test_a_large_table_is_encoded_every_time(parquet_calls: list[int]) -> None:
     payloads.encode_dataframe(table)
     payloads.encode_dataframe(table.copy())
     assert parquet_calls == [rows, rows]
+
+
+def test_digests_of_another_table_are_encoded_on_their_own(parquet_calls: list[int]) -> None:
+    own = payloads.encode_dataframe(_table(), digests=frame_digests(_table()))
+    other = payloads.encode_dataframe(_table(), digests=frame_digests(_table(2.5)))
+    assert parquet_calls == [3, 3]
+    assert payloads.decode_table_with_digests(own.data)[2] == frame_digests(_table())
+    assert payloads.decode_table_with_digests(other.data)[2] == frame_digests(_table(2.5))

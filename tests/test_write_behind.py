@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,10 +44,10 @@ class Gate:
         self.entered = threading.Event()
         real = Store._write_result
 
-        def held(store: Store, *args: object) -> None:
+        def held(store: Store, *args: Any, **kwargs: Any) -> None:
             self.entered.set()
             assert self.open.wait(30), "the test never opened the gate"
-            real(store, *args)
+            real(store, *args, **kwargs)
 
         monkeypatch.setattr(Store, "_write_result", held)
 
@@ -375,9 +376,9 @@ def _compute_in_child(url: str, artifacts: str) -> None:
 
     real = Store._write_result
 
-    def slow(store: Store, *args: object) -> None:  # still writing when the child's work is done
+    def slow(store: Store, *args: Any, **kwargs: Any) -> None:  # still writing when the child's work is done
         time.sleep(0.5)
-        real(store, *args)
+        real(store, *args, **kwargs)
 
     Store._write_result = slow  # type: ignore[method-assign]
     store = Store(url, "file", artifacts, write_behind_mb=64)

@@ -754,7 +754,9 @@ class Store:
         def write() -> None:
             committed = False
             try:
-                self._write_result(params_hash, configuration, snapshot, label, origins, lease)
+                self._write_result(
+                    params_hash, configuration, snapshot, label, origins, lease, owned=queue is not None
+                )
                 committed = True
             finally:
                 if lease is not None:
@@ -788,7 +790,10 @@ class Store:
         label: str,
         origins: Sequence[tuple[pd.DataFrame, Any] | None] | None = None,
         lease: Lease | None = None,
+        owned: bool = False,
     ) -> None:
+        """Encode, write and commit a result's ``parts``; ``owned``: they are the writer's snapshot,
+        kept in the memory tier as they are (else the tier keeps copies)."""
         origins = origins or [None] * len(parts)
         tables = [
             self._encode_part(name, value, label, origin)
@@ -819,7 +824,10 @@ class Store:
                     )
         if self.recent.limit_bytes:
             for (_, payload, _), (_, value, _), row_id in zip(encoded, parts, ids, strict=True):
-                self.recent.put(row_id, payload.checksum, value, payload.size_bytes)
+                if owned:  # the writer's own snapshot, nobody else's: kept as it is
+                    self.recent.keep((row_id, payload.checksum), value, payload.size_bytes)
+                else:
+                    self.recent.put(row_id, payload.checksum, value, payload.size_bytes)
 
     def _encode_part(
         self, kind: str, value: Any, label: str, origin: tuple[pd.DataFrame, Any] | None
