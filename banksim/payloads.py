@@ -97,6 +97,9 @@ def check_storable(value: pd.DataFrame | dict[str, Any], argument: str) -> None:
         encode_dict(value, argument)
         return
     _check_labels(value, argument)
+    blocks = getattr(getattr(value, "_mgr", None), "blocks", None)  # no Series of dtypes built
+    if len(value) == 0 or (blocks is not None and all(b.dtype != np.dtype(object) for b in blocks)):
+        return  # no value that Arrow could refuse
     objects = [name for name, dtype in value.dtypes.items() if dtype == np.dtype(object)]
     if objects:
         try:
