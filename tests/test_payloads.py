@@ -92,11 +92,11 @@ def test_digests_of_another_table_are_encoded_on_their_own(parquet_calls: list[i
 def test_a_table_arrow_cannot_type_is_refused_before_it_is_encoded() -> None:
     from banksim.errors import InputError
 
-    with pytest.raises(InputError, match="^result: cannot be stored as Parquet"):
+    with pytest.raises(InputError, match=r"^result: cannot be stored as Parquet"):
         payloads.check_storable(pd.DataFrame({"a": [1, "x", 2.5]}), "result")
     empty = pd.DataFrame({"a": pd.Series([], dtype=object)})
     payloads.check_storable(empty, "result")  # no value to refuse: it encodes
     assert payloads.encode_dataframe(empty).row_count == 0
     payloads.check_storable(_table(), "result")
-    with pytest.raises(InputError, match="^result: column labels must be strings"):
+    with pytest.raises(InputError, match=r"^result: column labels must be strings"):
         payloads.check_storable(pd.DataFrame({1: [1.0]}), "result")
