@@ -13,13 +13,22 @@ Then a grid of scenarios (PD multiplier x house prices x LGD multiplier) swept o
 from an empty store (worker start-up included), with the time per scenario, the share of lines each
 step recomputed and the bytes stored, and the same sweep again, fully cached; then the same grid with
 shared columns off (``SHARE_COLUMNS=false``: every table stored whole), side by side.
+
+``--baseline DIR`` (another copy of the package, e.g. a ``git worktree`` of the code before a change)
+measures instead the CPU a scenario costs: the grid's first scenarios run one after another in one
+process per copy, both copies at the same time (so that the machine's drifting speed hits them
+alike), ``--rounds`` times; printed per scenario: the whole process's CPU (the steps and the
+write-behind thread) and the steps' thread's alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -86,11 +95,7 @@ def cold_pipeline(num_positions: int, repeats: int) -> None:
 
 
 def grid(num_positions: int, scenarios: int, share_columns: bool = True) -> None:
-    chosen = scenario_grid(
-        pd_multiplier=[1.0, 1.25, 1.5, 2.0, 3.0],
-        house_price_change=[0.0, -0.05, -0.1, -0.15, -0.2, -0.25, -0.3, -0.4],
-        lgd_multiplier=[1.0, 1.1, 1.2, 1.3, 1.5],
-    )[:scenarios]
+    chosen = _grid_scenarios()[:scenarios]
     setting = os.environ.get("SHARE_COLUMNS")
     os.environ["SHARE_COLUMNS"] = "true" if share_columns else "false"  # the workers' setting too
     try:
@@ -130,13 +135,88 @@ def _sweep_and_report(chosen: list[Any], num_positions: int, share_columns: bool
     print(f"  the same sweep again, fully cached: {time.perf_counter() - started:.1f} s")
 
 
+def _grid_scenarios() -> list[Any]:
+    return scenario_grid(
+        pd_multiplier=[1.0, 1.25, 1.5, 2.0, 3.0],
+        house_price_change=[0.0, -0.05, -0.1, -0.15, -0.2, -0.25, -0.3, -0.4],
+        lgd_multiplier=[1.0, 1.1, 1.2, 1.3, 1.5],
+    )
+
+
+def scenario_cpu_child(num_positions: int, scenarios: int) -> None:
+    """In a child process: the grid's first ``scenarios`` one after another in a fresh store (the
+    first, the unshocked run, left out of the figures); print the CPU per scenario as JSON."""
+    chosen = _grid_scenarios()[:scenarios]
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        store = bs.open_store(f"sqlite:///{root / 'cpu.db'}", artifact_path=root / "artifacts")
+        with bs.use_store(store):
+            bs.run_pipeline(num_positions, 1, scenario=chosen[0])
+            store.flush()
+            process, thread = time.process_time(), time.thread_time()
+            for scenario in chosen[1:]:
+                bs.run_pipeline(num_positions, 1, scenario=scenario)
+            steps = time.thread_time() - thread
+            store.flush()  # the writes of those scenarios count too
+            total = time.process_time() - process
+        store.close()
+    each = len(chosen) - 1
+    print(json.dumps({"process": total / each, "steps": steps / each}))
+
+
+def scenario_cpu(num_positions: int, scenarios: int, baseline: str, rounds: int) -> None:
+    """CPU per scenario of this copy and of ``baseline``, both run at the same time, ``rounds`` times."""
+    copies = {"this": str(Path(__file__).resolve().parents[1]), "baseline": baseline}
+    figures: dict[str, list[dict[str, float]]] = {name: [] for name in copies}
+    for _ in range(rounds):
+        children = {
+            name: subprocess.Popen(
+                [sys.executable, __file__, "--cpu-child", str(num_positions), str(scenarios)],
+                env=os.environ | {"PYTHONPATH": folder},
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for name, folder in copies.items()
+        }
+        for name, child in children.items():
+            out, _ = child.communicate()  # waits: every child has ended when the round ends
+            if child.returncode != 0:
+                raise SystemExit(f"the {name} copy failed (exit {child.returncode})")
+            figures[name].append(json.loads(out.strip().splitlines()[-1]))
+    print(
+        f"CPU per scenario, grid's first {scenarios - 1} scenarios after the unshocked run, "
+        f"{num_positions:,} positions, both copies at once, medians of {rounds} rounds:"
+    )
+    medians = {
+        name: {part: statistics.median(f[part] for f in found) for part in ("process", "steps")}
+        for name, found in figures.items()
+    }
+    for name, median in medians.items():
+        ratio = median["process"] / medians["baseline"]["process"]
+        print(
+            f"  {name:<9} {median['process'] * 1000:6.0f} ms (steps' thread {median['steps'] * 1000:4.0f} ms)"
+            f"  {ratio:5.2f}x baseline"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--positions", type=int, default=1_000_000)
     parser.add_argument("--grid-positions", type=int, default=100_000)
     parser.add_argument("--scenarios", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline", help="another copy of the package: CPU per scenario side by side")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cpu-child", nargs=2, type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.cpu_child:
+        scenario_cpu_child(*arguments.cpu_child)
+        return
+    if arguments.baseline:
+        scenario_cpu(
+            arguments.grid_positions, min(arguments.scenarios, 40), arguments.baseline, arguments.rounds
+        )
+        return
     cold_pipeline(arguments.positions, arguments.repeats)
     grid(arguments.grid_positions, arguments.scenarios)
     grid(arguments.grid_positions, arguments.scenarios, share_columns=False)
