@@ -853,8 +853,8 @@ def _overwritten(a: pd.Series, b: pd.Series, rows: Any, sub_rows: Any, column: s
     if isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype):
         x, y = a.array, b.array
         rules = column in RULE_COLUMNS
-        if rules and x.ordered:
-            return _MISS  # a splice gives rule columns unordered
+        if rules and x.ordered:  # a splice gives rule columns unordered: as _spliced does it
+            return _SAME if _same_lines(a, b, rows, sub_rows) else _MISS
         recode = x.categories.get_indexer(y.categories)
         new = recode < 0
         categories = x.categories.append(y.categories[new]) if new.any() else x.categories
@@ -864,7 +864,7 @@ def _overwritten(a: pd.Series, b: pd.Series, rows: Any, sub_rows: Any, column: s
             return None  # a value outside the baseline's vocabulary
         if np.array_equal(x.codes[rows], lines) and (not rules or _canonical(x)):
             return _SAME  # the same codes of the same categories: the baseline's values and dtype
-        codes = x.codes.copy()
+        codes = x.codes.astype(np.int32)  # a copy, wide enough for the categories added (int8 wraps)
         codes[rows] = lines
         if rules:
             return canonical_rules(codes, categories)

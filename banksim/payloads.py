@@ -122,7 +122,7 @@ def encode_dataframe(
     metadata: the decoded table then comes with them and is not hashed again (:func:`decode`).
     """
     _check_labels(frame, argument)
-    if len(frame) <= ENCODED_MAX_ROWS and not frame.attrs and frame.columns.name is None:
+    if len(frame) <= ENCODED_MAX_ROWS and _encodes_as_its_key(frame):
         return _small_table(frame, argument, known_key, digests)
     buffer = parquet_bytes(frame, argument, metadata=digests_metadata(digests))
     _remember_given_key(frame, argument, known_key)
@@ -143,9 +143,27 @@ def _remember_given_key(
 
 # Small tables encoded lately, by content key and the key of the digests kept with them: the same content
 # is the same Parquet, and a sweep stores the same small tables (CVA, IRRBB, summaries) scenario after
-# scenario. Plain tables only (no attrs, no name on the column labels: what the key does not cover).
+# scenario. Only tables whose key covers all their Parquet holds (see _encodes_as_its_key), up to
+# ENCODED_MAX_BYTES of Parquet each.
 ENCODED_MAX_ROWS = 2_000
+ENCODED_MAX_BYTES = 64 * 1024
 ENCODED_SIZE = 256
+
+
+def _encodes_as_its_key(frame: pd.DataFrame) -> bool:
+    """Whether two tables of ``frame``'s content key encode to values that decode alike: a plain table
+    (no attrs, no name on the column labels) with a RangeIndex and no object column or object
+    categories (the key counts ``"a"`` and ``b"a"``, or 1.5 as a float32 and a float, as the same)."""
+    if frame.attrs or frame.columns.name is not None or not isinstance(frame.index, pd.RangeIndex):
+        return False
+    for dtype in frame.dtypes:
+        if isinstance(dtype, pd.CategoricalDtype):
+            dtype = dtype.categories.dtype
+        if dtype == np.dtype(object):
+            return False
+    return True
+
+
 _encoded: OrderedDict[tuple[str, str | None], Payload] = OrderedDict()
 _encoded_lock = threading.Lock()
 
@@ -170,6 +188,8 @@ def _small_table(
             return found
     buffer = parquet_bytes(frame, argument, metadata=digests_metadata(digests))
     payload = Payload("parquet", buffer, checksum_of(buffer), len(frame), key)
+    if payload.size_bytes > ENCODED_MAX_BYTES:
+        return payload
     with _encoded_lock:
         _encoded[memo_key] = payload
         while len(_encoded) > ENCODED_SIZE:

@@ -444,6 +444,29 @@ def test_a_splice_overwrites_the_recomputed_lines_only() -> None:
     assert np.shares_memory(spliced["exposure_class"].array.codes, base["exposure_class"].array.codes)
 
 
+def test_a_splice_adding_rules_past_127_categories_keeps_every_rule() -> None:
+    """125 paragraphs in the baseline (int8 codes), six lines recomputed to six new ones: the codes
+    widen, none wraps around (the full table's rule column lists all 130, sorted, unused ones gone)."""
+    from banksim.incremental import _splice
+
+    old = [f"r{i:03d}" for i in range(125)]
+    rules = [old[i % 125] for i in range(130)] + ["OPE25.2"]
+    vocabulary = ["corporate", "operational_risk"]
+    classes = ["corporate"] * 130 + ["operational_risk"]
+    base = _rwa_lines([1.0] * 131, rules, classes, vocabulary)
+    new = [f"z{i}" for i in range(6)]
+    sub = _rwa_lines(
+        [2.0] * 6 + [1.0], [*new, "OPE25.2"], ["corporate"] * 6 + ["operational_risk"], vocabulary
+    )
+    lines = np.zeros(130, dtype=bool)
+    lines[:6] = True
+    spliced = _splice(base, sub, lines, derivatives=False)
+    assert spliced is not None
+    expected = new + rules[6:]
+    assert spliced["rule"].astype(str).tolist() == expected
+    assert list(spliced["rule"].cat.categories) == sorted(set(expected))
+
+
 def test_a_splice_refuses_a_class_outside_the_baselines_vocabulary() -> None:
     from banksim.incremental import _splice
 

@@ -100,3 +100,18 @@ def test_a_table_arrow_cannot_type_is_refused_before_it_is_encoded() -> None:
     payloads.check_storable(_table(), "result")
     with pytest.raises(InputError, match=r"^result: column labels must be strings"):
         payloads.check_storable(pd.DataFrame({1: [1.0]}), "result")
+
+
+def test_tables_the_key_counts_alike_but_parquet_does_not_are_encoded_on_their_own(
+    parquet_calls: list[int],
+) -> None:
+    """The content key counts "abc" and b"abc" in an object column alike (and 1.5 as a float32 and
+    as a float): such tables, and those with another index than a RangeIndex, are not memoised."""
+    text = payloads.encode_dataframe(pd.DataFrame({"a": pd.Series(["abc"], dtype=object)}))
+    raw = payloads.encode_dataframe(pd.DataFrame({"a": pd.Series([b"abc"], dtype=object)}))
+    assert payloads.decode_table(text.data)[0]["a"].tolist() == ["abc"]
+    assert payloads.decode_table(raw.data)[0]["a"].tolist() == [b"abc"]
+    indexed = _table().set_index(pd.Index([10, 30, 20]))
+    payloads.encode_dataframe(indexed)
+    payloads.encode_dataframe(indexed.copy())
+    assert parquet_calls == [1, 1, 3, 3]
