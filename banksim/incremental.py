@@ -848,41 +848,44 @@ def _overwritten(a: pd.Series, b: pd.Series, rows: Any, sub_rows: Any, column: s
     import numpy as np
     import pandas as pd
 
-    from banksim.services import RULE_COLUMNS, canonical_rules
+    from banksim.services import RULE_COLUMNS
 
-    if isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype):
-        x, y = a.array, b.array
-        rules = column in RULE_COLUMNS
-        if rules and x.ordered:  # a splice gives rule columns unordered: as _spliced does it
-            return _SAME if _same_lines(a, b, rows, sub_rows) else _MISS
-        recode = x.categories.get_indexer(y.categories)
-        new = recode < 0
-        categories = x.categories.append(y.categories[new]) if new.any() else x.categories
-        recode[new] = len(x.categories) + np.arange(int(new.sum()))
-        lines = np.append(recode, -1)[y.codes[sub_rows]]  # code -1 (missing) stays -1
-        if not rules and (lines >= len(x.categories)).any():
-            return None  # a value outside the baseline's vocabulary
-        if np.array_equal(x.codes[rows], lines) and (not rules or _canonical(x)):
-            return _SAME  # the same codes of the same categories: the baseline's values and dtype
-        codes = x.codes.astype(np.int32)  # a copy, wide enough for the categories added (int8 wraps)
-        codes[rows] = lines
-        if rules:
-            return canonical_rules(codes, categories)
-        return pd.Categorical.from_codes(codes, dtype=a.dtype, validate=False)
-    if a.dtype == b.dtype and isinstance(a.dtype, np.dtype) and a.dtype.kind in "fiub":
-        x, lines = a.to_numpy(), b.to_numpy()[sub_rows]
-        if a.dtype.kind == "f":
-            same = np.array_equal(x[rows].view(f"i{x.itemsize}"), lines.view(f"i{x.itemsize}"))
-        else:
-            same = np.array_equal(x[rows], lines)
-        if same:
-            return _SAME
-        spliced = x.copy()
-        spliced[rows] = lines
-        return spliced
+    rules = column in RULE_COLUMNS
+    categorical = isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype)
+    if categorical and not (rules and a.cat.ordered):  # a splice gives rule columns unordered
+        return _overwritten_codes(a, b, rows, sub_rows, rules)
     if _same_lines(a, b, rows, sub_rows):
         return _SAME
+    if a.dtype == b.dtype and isinstance(a.dtype, np.dtype) and a.dtype.kind in "fiub":
+        spliced = a.to_numpy().copy()
+        spliced[rows] = b.to_numpy()[sub_rows]
+        return spliced
     return _MISS
+
+
+def _overwritten_codes(a: pd.Series, b: pd.Series, rows: Any, sub_rows: Any, rules: bool) -> Any:
+    """:func:`_overwritten` for two categoricals: ``b``'s categories recoded into ``a``'s (a rule
+    column takes the new ones too, then only those used, sorted)."""
+    import numpy as np
+    import pandas as pd
+
+    from banksim.services import canonical_rules
+
+    x, y = a.array, b.array
+    recode = x.categories.get_indexer(y.categories)
+    new = recode < 0
+    categories = x.categories.append(y.categories[new]) if new.any() else x.categories
+    recode[new] = len(x.categories) + np.arange(int(new.sum()))
+    lines = np.append(recode, -1)[y.codes[sub_rows]]  # code -1 (missing) stays -1
+    if not rules and (lines >= len(x.categories)).any():
+        return None  # a value outside the baseline's vocabulary
+    if np.array_equal(x.codes[rows], lines) and (not rules or _canonical(x)):
+        return _SAME  # the same codes of the same categories: the baseline's values and dtype
+    codes = x.codes.astype(np.int32)  # a copy, wide enough for the categories added (int8 wraps)
+    codes[rows] = lines
+    if rules:
+        return canonical_rules(codes, categories)
+    return pd.Categorical.from_codes(codes, dtype=x.dtype, validate=False)
 
 
 def _canonical(rules: pd.Categorical) -> bool:
