@@ -91,14 +91,10 @@ def concat_categorical(parts: Sequence[pd.DataFrame], columns: Sequence[str]) ->
 def _union(values: Sequence[pd.Series]) -> Any:
     """The series end to end as one Categorical, its categories those of each in turn (as text)."""
     coded = [_codes_and_categories(value) for value in values]
-    names = [[str(c) for c in (own if isinstance(own, list) else own.tolist())] for _, own in coded]
-    categories = list(dict.fromkeys(name for own in names for name in own))
+    categories = list(dict.fromkeys(name for _, names in coded for name in names))
     place = {name: code for code, name in enumerate(categories)}
     codes = np.concatenate(
-        [
-            np.array([place[c] for c in own] + [-1], dtype=np.int32)[codes]
-            for (codes, _), own in zip(coded, names, strict=True)
-        ]
+        [np.array([place[name] for name in names] + [-1], dtype=np.int32)[own] for own, names in coded]
     )  # code -1 (missing) takes the last entry: -1
     ordered = all(isinstance(value.dtype, pd.CategoricalDtype) and value.dtype.ordered for value in values)
     return pd.Categorical.from_codes(
@@ -124,23 +120,23 @@ def _union_dtype(first: pd.Series, categories: list[str], ordered: bool) -> pd.C
 _TEXT_CATEGORIES = pd.CategoricalDtype(["text"]).categories.dtype
 
 
-def _codes_and_categories(series: pd.Series) -> tuple[np.ndarray, Any]:
-    """The series' codes and categories: its own if categorical, else as ``astype("category")``
-    makes them (the sorted distinct values, missing values code -1)."""
+def _codes_and_categories(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """The series' codes and categories (as text): its own if categorical, else as
+    ``astype("category")`` makes them (the sorted distinct values, missing values code -1)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return series.array.codes, series.dtype.categories
-    values = (
-        [None if pd.isna(value) else value for value in series.tolist()] if len(series) <= FEW_ROWS else []
-    )
-    try:
-        names = sorted({value for value in values if value is not None})
-    except TypeError:  # values that do not compare (text beside numbers): as pandas sorts them
-        values = []
-    if not values:
-        codes, uniques = pd.factorize(series, sort=True)
-        return codes, uniques
-    place = {name: code for code, name in enumerate(names)}
-    return np.array([-1 if value is None else place[value] for value in values], dtype=np.int32), names
+        return series.array.codes, [str(c) for c in series.dtype.categories.tolist()]
+    if len(series) <= FEW_ROWS:  # a few lines: coded in Python
+        values = [None if pd.isna(value) else value for value in series.tolist()]
+        try:
+            names = sorted({value for value in values if value is not None})
+        except TypeError:  # values that do not compare (text beside numbers): as pandas sorts them
+            pass
+        else:
+            place = {name: code for code, name in enumerate(names)}
+            own = np.array([-1 if value is None else place[value] for value in values], dtype=np.int32)
+            return own, [str(name) for name in names]
+    codes, uniques = pd.factorize(series, sort=True)
+    return codes, [str(c) for c in uniques.tolist()]
 
 
 # Up to this many rows, a text column's codes are found in Python (pandas' factorize costs more).
