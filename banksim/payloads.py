@@ -164,7 +164,7 @@ def _encodes_as_its_key(frame: pd.DataFrame) -> bool:
     return True
 
 
-_encoded: OrderedDict[tuple[str, str | None], Payload] = OrderedDict()
+_encoded: OrderedDict[tuple[str | None, str | None], Payload] = OrderedDict()
 _encoded_lock = threading.Lock()
 
 
@@ -176,24 +176,20 @@ def _small_table(
 ) -> Payload:
     """A small plain table's payload: the one encoded lately for the same content, else its own."""
     _remember_given_key(frame, argument, known_key)
-    key = content_hash(frame)
-    if key is None:
-        buffer = parquet_bytes(frame, argument, metadata=digests_metadata(digests))
-        return Payload("parquet", buffer, checksum_of(buffer), len(frame), key)
+    key = content_hash(frame)  # None: not hashable, never memoised
     memo_key = (key, None if digests is None else digests.key())  # the digests kept: whose they are
     with _encoded_lock:
-        found = _encoded.get(memo_key)
+        found = _encoded.get(memo_key) if key is not None else None
         if found is not None:
             _encoded.move_to_end(memo_key)
             return found
     buffer = parquet_bytes(frame, argument, metadata=digests_metadata(digests))
     payload = Payload("parquet", buffer, checksum_of(buffer), len(frame), key)
-    if payload.size_bytes > ENCODED_MAX_BYTES:
-        return payload
-    with _encoded_lock:
-        _encoded[memo_key] = payload
-        while len(_encoded) > ENCODED_SIZE:
-            _encoded.popitem(last=False)
+    if key is not None and payload.size_bytes <= ENCODED_MAX_BYTES:
+        with _encoded_lock:
+            _encoded[memo_key] = payload
+            while len(_encoded) > ENCODED_SIZE:
+                _encoded.popitem(last=False)
     return payload
 
 
