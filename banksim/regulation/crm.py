@@ -21,7 +21,8 @@ from banksim.positions.protection import (
     validate_crm_lines,
     validate_protection,
 )
-from banksim.regulation.crm_allocation import allocate, codes_in, item_lines, per_line, rule_labels
+from banksim.regulation._frame import is_in
+from banksim.regulation.crm_allocation import allocate, item_lines, per_line, rule_labels
 from banksim.regulation.crm_haircuts import (
     collateral_risk_weight,
     fx_haircut,
@@ -358,7 +359,7 @@ def _scaling(state: _State, crm: Mapping[str, Any]) -> np.ndarray:
 def _comprehensive(state: _State, crm: Mapping[str, Any]) -> None:
     """E* = max(0, E(1 + He) - sum C(1 - Hc - Hfx) MF) on the netted exposure (CRE22.46-59, C.26-C.27)."""
     scaling = _scaling(state, crm)
-    lent = ~codes_in(state.frame, "lent_security_type", "none")
+    lent = ~is_in(state.frame, "lent_security_type", "none")
     he = np.zeros(state.n)
     if lent.any():
         he10, non_eligible = lent_security_haircut(state.frame, crm)
@@ -416,7 +417,7 @@ def _simple(state: _State, sa: Mapping[str, Any], crm: Mapping[str, Any]) -> Non
     any_cash = state.kind("cash") & same
     any_zero_sovereign = (
         state.kind("debt_security")
-        & codes_in(state.items, "issuer_type", "sovereign", "pse")
+        & is_in(state.items, "issuer_type", "sovereign", "pse")
         & (np.abs(coll_rw) <= tol)
         & same
     )
@@ -541,7 +542,7 @@ def _guarantees(state: _State, sa: Mapping[str, Any], crm: Mapping[str, Any]) ->
     recognised = ~np.isnan(provider_rw) & (provider_rw < state.rw[line])
     amount = items["amount"].to_numpy()
     no_restructuring = (
-        codes_in(items, "protection_type", "credit_derivative") & ~items["restructuring_covered"].to_numpy()
+        is_in(items, "protection_type", "credit_derivative") & ~items["restructuring_covered"].to_numpy()
     )
     factor = crm["credit_derivative_no_restructuring"]
     g_prime = np.where(no_restructuring, factor * np.minimum(amount, e_g[line]), amount)

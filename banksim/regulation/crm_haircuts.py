@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 
 from banksim.errors import InputError
-from banksim.regulation._frame import lookup
-from banksim.regulation.crm_allocation import codes_in
+from banksim.regulation._frame import is_in, lookup
 from banksim.regulation.crm_parameters import HAIRCUT_MATURITY_UPPER
 from banksim.regulation.parameters import BUCKETS, RATING_BUCKETS
 
@@ -61,12 +60,12 @@ def eligible_debt_security(
     securitisations down to BBB-; unrated only a bank's senior paper of CRE22.34(3)(b).
     """
     bucket = bucket_of(frame, rating)
-    sovereign = codes_in(frame, issuer, *SOVEREIGN_COLUMN)
+    sovereign = is_in(frame, issuer, *SOVEREIGN_COLUMN)
     flagged = np.zeros(len(frame), dtype=bool) if unrated_flag is None else unrated_flag
-    unrated_bank = (bucket == 6) & codes_in(frame, issuer, "bank") & flagged
+    unrated_bank = (bucket == 6) & is_in(frame, issuer, "bank") & flagged
     group = np.where(unrated_bank, 1, RATING_GROUP_OF_BUCKET[bucket])
     eligible = (group <= 1) | ((group == 2) & sovereign)
-    return group, eligible & ~codes_in(frame, issuer, "none")
+    return group, eligible & ~is_in(frame, issuer, "none")
 
 
 def debt_security_haircut(
@@ -79,9 +78,9 @@ def debt_security_haircut(
     band = haircut_maturity_band(maturity.to_numpy(), crm["relative_tolerance"])
     table = crm["haircut"]
     column = np.where(
-        codes_in(frame, issuer, *SOVEREIGN_COLUMN),
+        is_in(frame, issuer, *SOVEREIGN_COLUMN),
         0,
-        np.where(codes_in(frame, issuer, "securitisation"), 2, 1),
+        np.where(is_in(frame, issuer, "securitisation"), 2, 1),
     )
     values = np.full((3, 4, 5), np.nan)  # issuer column x rating group x maturity band
     for c, name in enumerate(("sovereign", "other", "securitisation")):
@@ -111,9 +110,9 @@ def supervisory_haircut(protection: pd.DataFrame, crm: Mapping[str, Any]) -> np.
             "equity_other_listed": table["equity_other_listed"],
         },
     ).astype(float, copy=False)
-    fund = codes_in(protection, "protection_type", "ucits_fund")
+    fund = is_in(protection, "protection_type", "ucits_fund")
     haircut[fund] = protection["fund_haircut"].to_numpy()[fund]
-    security = codes_in(protection, "protection_type", "debt_security")
+    security = is_in(protection, "protection_type", "debt_security")
     if security.any():
         flag = protection["unrated_bank_senior_eligible"].to_numpy()
         haircut = np.where(security, debt_security_haircut(protection, "", flag, crm)[0], haircut)
@@ -138,12 +137,12 @@ def lent_security_haircut(lines: pd.DataFrame, crm: Mapping[str, Any]) -> tuple[
             "non_eligible": table["non_eligible_lent"],
         },
     ).astype(float, copy=False)
-    security = codes_in(lines, "lent_security_type", "debt_security")
+    security = is_in(lines, "lent_security_type", "debt_security")
     if security.any():
         he = np.where(security, debt_security_haircut(lines, "lent_security_", None, crm)[0], he)
     non_eligible = np.isnan(he)
     he[non_eligible] = table["non_eligible_lent"]
-    return he, non_eligible | codes_in(lines, "lent_security_type", "non_eligible")
+    return he, non_eligible | is_in(lines, "lent_security_type", "non_eligible")
 
 
 def holding_period_scaling(
@@ -212,7 +211,7 @@ def collateral_risk_weight(items: pd.DataFrame, sa: Mapping[str, Any], crm: Mapp
         "protection_type",
         {"cash": 0.0, "gold": simple["gold"], "equity_main_index": simple["equity_main_index"]},
     ).astype(float, copy=False)
-    security = codes_in(items, "protection_type", "debt_security")
+    security = is_in(items, "protection_type", "debt_security")
     if security.any():
         _, eligible = eligible_debt_security(items, "issuer_type", "rating", None)
         rated = bucket_of(items, "rating") < 6
@@ -249,8 +248,8 @@ def provider_risk_weight(items: pd.DataFrame, sa: Mapping[str, Any], crm: Mappin
     rw = _issuer_table_weight(items, sa, crm)
     unrated = bucket_of(items, "rating") == 6
     scra = lookup(items, "scra_grade", {g: sa["scra"][g] for g in ("A", "B", "C")}).astype(float, copy=False)
-    rw = np.where(codes_in(items, "issuer_type", "bank") & unrated, scra, rw)
-    rw = np.where(codes_in(items, "issuer_type", "corporate") & unrated, np.nan, rw)
+    rw = np.where(is_in(items, "issuer_type", "bank") & unrated, scra, rw)
+    rw = np.where(is_in(items, "issuer_type", "corporate") & unrated, np.nan, rw)
     given = items["provider_risk_weight"].to_numpy()
     return np.where(np.isnan(given), rw, given)
 

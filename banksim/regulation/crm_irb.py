@@ -20,9 +20,9 @@ from banksim.positions.protection import (
     validate_crm_lines,
     validate_protection,
 )
-from banksim.regulation._frame import lookup
+from banksim.regulation._frame import is_in, lookup
 from banksim.regulation.crm import CrmResult, crm_parameters
-from banksim.regulation.crm_allocation import allocate, codes_in, item_lines, per_line, rule_labels
+from banksim.regulation.crm_allocation import allocate, item_lines, per_line, rule_labels
 from banksim.regulation.crm_haircuts import (
     fx_haircut,
     holding_period_scaling,
@@ -87,7 +87,7 @@ def firb_lgd_matched(
     with np.errstate(invalid="ignore", divide="ignore"):
         weighted = (lgd_u * unsecured + per_line(line, covered * np.nan_to_num(lgd_s), n)) / capacity
     used = covered > 0
-    financial = codes_in(items, "protection_type", *FINANCIAL_COLLATERAL) & (np.nan_to_num(haircut) > 0)
+    financial = is_in(items, "protection_type", *FINANCIAL_COLLATERAL) & (np.nan_to_num(haircut) > 0)
     flags = {
         "CRE32.10": _lines(used, line, n),
         "CRE32.12": _lines(used & (fx > 0), line, n),
@@ -124,7 +124,7 @@ def firb_lgd_matched(
 
 def _refuse_guarantees(items: pd.DataFrame) -> None:
     """Guarantees and credit derivatives are not collateral: an input error here (methodology C.47)."""
-    guarantee = codes_in(items, "protection_type", *GUARANTEE_TYPES)
+    guarantee = is_in(items, "protection_type", *GUARANTEE_TYPES)
     if guarantee.any():
         raise InputError(
             "protection['protection_type']",
@@ -139,7 +139,7 @@ def _line_terms(frame: pd.DataFrame, crm: Mapping[str, Any]) -> tuple[np.ndarray
     """LGD_U (CRE32.6-7), the haircut scaling of CRE22.59 and He (CRE22.54) of each line (C.29)."""
     firb = crm["firb"]
     lgd_u = np.where(
-        codes_in(frame, "seniority", "subordinated"),
+        is_in(frame, "seniority", "subordinated"),
         firb["lgd_unsecured"]["subordinated"],
         lookup(frame, "obligor_group", firb["lgd_unsecured"]).astype(float, copy=False),
     )
@@ -159,9 +159,9 @@ def _item_haircuts(
     """
     firb = crm["firb"]
     mismatch = items["currency"].cat.codes.to_numpy() != frame["currency"].cat.codes.to_numpy()[line]
-    financial = codes_in(items, "protection_type", *FINANCIAL_COLLATERAL)
-    physical = codes_in(items, "protection_type", *PHYSICAL_COLLATERAL)
-    deposit = codes_in(items, "protection_type", "deposit_netting")
+    financial = is_in(items, "protection_type", *FINANCIAL_COLLATERAL)
+    physical = is_in(items, "protection_type", *PHYSICAL_COLLATERAL)
+    deposit = is_in(items, "protection_type", "deposit_netting")
     line_scaling = scaling[line]
     haircut = np.where(financial, supervisory_haircut(items, crm) * line_scaling, np.nan)
     haircut = np.where(deposit, 0.0, np.where(physical, firb["non_financial_haircut"], haircut))

@@ -17,9 +17,9 @@ from banksim.positions.columns import REQUIRED_COLUMNS, SCHEMA_BY_NAME
 from banksim.positions.protection import GUARANTEE_TYPES, checked_crm_lines, validate_protection
 from banksim.positions.validation import _conforms, validate_positions
 from banksim.positions.vocabulary import CRM_TRANSACTION_TYPES, TRANSACTION_TYPES
-from banksim.regulation._frame import categorical
+from banksim.regulation._frame import categorical, codes_among, is_in
 from banksim.regulation.crm import APPROACHES, COMPREHENSIVE_COLLATERAL, mitigate_matched
-from banksim.regulation.crm_allocation import codes_in, item_lines, per_line, subset_items
+from banksim.regulation.crm_allocation import item_lines, per_line, subset_items
 from banksim.regulation.crm_irb import firb_lgd_matched
 
 __all__ = ["CRM_RWA_COLUMNS", "apply_crm", "neutral_crm_columns"]
@@ -71,12 +71,8 @@ class _Columns:
     def is_in(self, column: str, rows: np.ndarray, *names: str) -> np.ndarray:
         """Whether the categorical ``column`` is one of ``names`` on ``rows`` (the rows' codes only)."""
         values = self.out[column].array  # a Categorical: its codes, no copy
-        codes = values.codes[rows]
-        mask = np.zeros(len(codes), dtype=bool)
-        for name in names:
-            if name in values.categories:
-                mask |= codes == values.categories.get_loc(name)
-        return mask
+        wanted = [int(values.categories.get_loc(name)) for name in names if name in values.categories]
+        return codes_among(values.codes[rows], wanted)
 
     def set(self, column: str, rows: np.ndarray, values: np.ndarray) -> None:
         """Write ``values`` on ``rows`` of ``column``."""
@@ -182,8 +178,8 @@ def apply_crm(
     table = validate_protection(protection)  # once: the steps below take it as checked
     if table.empty:
         return out
-    credit_rows = np.flatnonzero(codes_in(out, "risk_type", "credit"))
-    position_rows = np.flatnonzero(codes_in(positions, "side", "asset", "off_balance"))
+    credit_rows = np.flatnonzero(is_in(out, "risk_type", "credit"))
+    position_rows = np.flatnonzero(is_in(positions, "side", "asset", "off_balance"))
     if len(position_rows) != len(credit_rows):
         raise InputError("rwa", "does not match the positions (credit lines differ)")
     touched, line, table = _protected_lines(_ids(out, credit_rows), table)
@@ -191,7 +187,7 @@ def apply_crm(
     rows = credit_rows[touched]
     columns = _Columns(out)
     standardised = _standardised_view(columns, rows, lines, table, line, approach, params)
-    irb = ~codes_in(out, "approach", "sa")[rows]
+    irb = ~is_in(out, "approach", "sa")[rows]
     _sa_lines(columns, rows[~irb], standardised.loc[~irb])
     if irb.any():
         irb_lines = lines.loc[irb].reset_index(drop=True)
@@ -246,7 +242,7 @@ def _protected_lines(
 def _crm_lines(lines: pd.DataFrame, exposure: np.ndarray) -> pd.DataFrame:
     """The line inputs of CRM from positions (methodology 9.10: 'auto' -> repo_style for reverse repos)."""
     codes = lines["transaction_type"].cat.codes.to_numpy()  # CRM_TRANSACTION_TYPES: TRANSACTION_TYPES + auto
-    repo = codes_in(lines, "product", "reverse_repo")
+    repo = is_in(lines, "product", "reverse_repo")
     auto = codes == CRM_TRANSACTION_TYPES.index("auto")
     kind = np.where(auto, np.where(repo, TRANSACTION_TYPES.index("repo_style"), 0), codes)
     columns = {name: lines[name].array for name in LINE_INPUTS if name != "product"}
@@ -341,7 +337,7 @@ def _firb_lines(
     subordinated = out.is_in("exposure_class", rows, "subordinated_debt")
     rows, lines = rows[foundation], lines.loc[foundation]
     ead, lgd_used = out.get("exposure", rows), out.get("lgd_used", rows)
-    line, items = table.of(foundation, ~codes_in(table.items, "protection_type", *GUARANTEE_TYPES))
+    line, items = table.of(foundation, ~is_in(table.items, "protection_type", *GUARANTEE_TYPES))
     frame = _crm_lines(lines, ead).assign(  # FIRB_LINE_COLUMNS' categories (CRE32.6-7)
         obligor_group=pd.Categorical.from_codes(
             financial[foundation].astype(np.int8), dtype=OBLIGOR_GROUP_DTYPE
@@ -388,7 +384,7 @@ def _irb_guarantees(
     rule are those of the SA (CRE32.23, CRE32.26, methodology 9.6); the line's supporting factor
     applies after (as on SA lines). A-IRB lines take the same treatment (CRE32.28).
     """
-    guarantee = codes_in(table.items, "protection_type", *GUARANTEE_TYPES)
+    guarantee = is_in(table.items, "protection_type", *GUARANTEE_TYPES)
     has = table.lines_with(guarantee)
     if not has.any():
         return
@@ -423,7 +419,7 @@ def _irb_guarantees(
 
 def _item_haircuts(items: pd.DataFrame, line: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Value-weighted Hc and Hfx of each line's recognised financial collateral; NaN if none."""
-    used = items["recognised"].to_numpy() & codes_in(items, "protection_type", *COMPREHENSIVE_COLLATERAL)
+    used = items["recognised"].to_numpy() & is_in(items, "protection_type", *COMPREHENSIVE_COLLATERAL)
     amount = np.where(used, items["amount"].to_numpy(), 0.0)
     total = per_line(line, amount, n)
     with np.errstate(invalid="ignore", divide="ignore"):

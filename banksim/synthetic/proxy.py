@@ -55,12 +55,10 @@ def business_indicator_proxy(positions: pd.DataFrame) -> pd.DataFrame:
 
 def _is_in(positions: pd.DataFrame, column: str, *values: str) -> np.ndarray:
     """Rows whose ``column`` is one of ``values`` (on a categorical column, compared on its codes)."""
+    from banksim.regulation._frame import codes_among  # here: the regulation package imports this module
+
     series = positions[column]
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.array.codes
-        mask = np.zeros(len(codes), dtype=bool)
-        for code, name in enumerate(series.dtype.categories):
-            if name in values:  # a comparison per value: np.isin first widens int8 codes
-                mask |= codes == code
-        return mask
+        wanted = [code for code, name in enumerate(series.dtype.categories) if name in values]
+        return codes_among(series.array.codes, wanted)
     return np.asarray(series.isin(values), dtype=bool)
