@@ -177,11 +177,13 @@ def _shared(a: pd.Series, b: pd.Series) -> bool:
     import numpy as np
     import pandas as pd
 
+    from banksim.store.shared import same_dtype
+
     x, y = a.array, b.array
     if x is y:
         return True
     if isinstance(x, pd.Categorical) and isinstance(y, pd.Categorical):
-        return _same_dtype(a, b) and _same_buffer(x.codes, y.codes)
+        return same_dtype(a, b) and _same_buffer(x.codes, y.codes)
     arrow = getattr(x, "_pa_array", None)
     if arrow is not None:
         return arrow is getattr(y, "_pa_array", None)
@@ -200,25 +202,14 @@ def _same_buffer(x: Any, y: Any) -> bool:
     )
 
 
-def _same_dtype(a: pd.Series, b: pd.Series) -> bool:
-    """The same dtype, categories in the same order (pandas counts unordered categoricals with the
-    same categories in another order as equal dtypes, but the same codes then mean other values)."""
-    import pandas as pd
-
-    x, y = a.dtype, b.dtype
-    if x != y:
-        return False
-    if isinstance(x, pd.CategoricalDtype) and isinstance(y, pd.CategoricalDtype):
-        return bool(x.categories.equals(y.categories))
-    return True
-
-
 def _same(a: pd.Series, b: pd.Series) -> bool:
     """Identical values and dtype (floats bit for bit: -0.0 and 0.0 differ, NaN equals NaN)."""
     import numpy as np
     import pandas as pd
 
-    if not _same_dtype(a, b):
+    from banksim.store.shared import same_dtype
+
+    if not same_dtype(a, b):
         return False
     if _shared(a, b):
         return True
@@ -726,7 +717,9 @@ def _differs(a: pd.Series, b: pd.Series, rows: Any = None, b_rows: Any = None) -
     import numpy as np
     import pandas as pd
 
-    if not _same_dtype(a, b):
+    from banksim.store.shared import same_dtype
+
+    if not same_dtype(a, b):
         return None
     if b_rows is None:
         if _shared(a, b):

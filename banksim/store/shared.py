@@ -45,6 +45,7 @@ __all__ = [
     "described_base",
     "encode",
     "plain",
+    "same_dtype",
     "shared_columns",
 ]
 
@@ -256,14 +257,14 @@ def _changed_rows(
         if column_digest(copied, 0) != stored:
             return None
         before, after = copied.iloc[:, 0], frame.iloc[:, position]
-        if not _same_dtype(before, after) or not _patchable(after.dtype):
+        if not same_dtype(before, after) or not _patchable(after.dtype):
             return None
         differ |= _differs(before, after)
     rows = np.flatnonzero(differ)
     return rows if 0 < len(rows) <= PATCH_MAX * len(frame) else None
 
 
-def _same_dtype(a: pd.Series, b: pd.Series) -> bool:
+def same_dtype(a: pd.Series, b: pd.Series) -> bool:
     """The same dtype, categories in the same order (pandas counts unordered categoricals with the
     same categories in another order as equal dtypes, but the same codes then mean other values)."""
     if a.dtype != b.dtype:
@@ -339,7 +340,7 @@ def _patch_rows(rows: np.ndarray, count: int) -> np.ndarray:
 
 def _patched(column: pd.Series, values: pd.Series, rows: np.ndarray) -> Any:
     """A copy of the base's ``column`` with ``values`` put in at ``rows`` (its dtype kept)."""
-    if not _same_dtype(column, values):
+    if not same_dtype(column, values):
         raise ValueError(f"its patch of column {column.name!r} has another dtype than its base's")
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy().copy()
