@@ -37,7 +37,8 @@ __all__ = [
     "FRAME_MEMO_SIZE",
     "FrameDigests",
     "KEY_SCHEME",
-    "column_digest",
+    "column_copy",
+    "column_values",
     "column_signatures",
     "compute_params_hash",
     "digests_as_of",
@@ -455,13 +456,6 @@ def _frame_digests(frame: pd.DataFrame, path: str) -> tuple[FrameDigests, list[A
     return FrameDigests(frame.shape, tuple(columns), index_text, index_digests), signatures
 
 
-def column_digest(frame: pd.DataFrame, position: int) -> tuple[str, bytes]:
-    """The dtype (as :class:`FrameDigests` writes it) and values digest of the column at ``position``
-    of ``frame``: what its digests hold for that column when it holds these values."""
-    path = f"frame[{frame.columns[position]!r}]"
-    return str(_column_dtype(frame, position)), _column_digest(frame, position, path)
-
-
 def _column_digest(frame: pd.DataFrame, position: int, path: str) -> bytes:
     """:func:`_values_digest` of the column at ``position``, a NumPy or categorical column read from
     its block (no Series made: that costs more than hashing a column of a few thousand rows)."""
@@ -472,6 +466,31 @@ def _column_digest(frame: pd.DataFrame, position: int, path: str) -> bytes:
     if isinstance(values, pd.Categorical):
         return _categorical_digest(values, path)
     return _values_digest(frame.iloc[:, position], path)
+
+
+def column_values(frame: pd.DataFrame, position: int) -> np.ndarray | pd.Categorical | None:
+    """The values of the NumPy or categorical column at ``position`` of ``frame``, read from its
+    block (no Series made); None for a column of another kind."""
+    manager = frame._mgr
+    values = manager.blocks[manager.blknos[position]].values
+    if isinstance(values, np.ndarray) and values.dtype.kind in "biufcmM":
+        return values[manager.blklocs[position]] if values.ndim == 2 else values
+    return values if isinstance(values, pd.Categorical) else None
+
+
+def column_copy(frame: pd.DataFrame, position: int) -> tuple[Any, tuple[str, bytes]] | None:
+    """A copy of :func:`column_values`, and its dtype (as :class:`FrameDigests` writes it) and values
+    digest taken on the copy: what the column held when copied, whoever writes to ``frame``
+    meanwhile. None for a column of another kind."""
+    values = column_values(frame, position)
+    if values is None:
+        return None
+    dtype = str(_column_dtype(frame, position))
+    if isinstance(values, pd.Categorical):
+        copied = values.copy()
+        return copied, (dtype, _categorical_digest(copied, f"frame[{frame.columns[position]!r}]"))
+    copied = np.array(values, copy=True)
+    return copied, (dtype, _xxh(copied))
 
 
 def _categorical_digest(values: pd.Categorical, path: str) -> bytes:

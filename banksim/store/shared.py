@@ -22,7 +22,8 @@ from banksim import payloads
 from banksim.errors import BanksimError
 from banksim.hashing import (
     FrameDigests,
-    column_digest,
+    column_copy,
+    column_values,
     known_frame_key,
     remember_frame_key,
     remembered_digests,
@@ -253,15 +254,15 @@ def _changed_rows(
         if stored[0] != digests.columns[position][1]:
             return None
         # A copy of its own, checked: the caller may write to its table while this thread reads it.
-        copied = base.frame.iloc[:, [position]].copy(deep=True)
-        if column_digest(copied, 0) != stored:
+        copied = column_copy(base.frame, position)
+        after = column_values(frame, position)
+        if copied is None or after is None or copied[1] != stored or not _patchable(copied[0], after):
             return None
-        before, after = copied.iloc[:, 0], frame.iloc[:, position]
-        if not same_dtype(before, after) or not _patchable(after.dtype):
+        differ |= _differs(copied[0], after)
+        if np.count_nonzero(differ) > PATCH_MAX * len(frame):  # too many already: whole columns
             return None
-        differ |= _differs(before, after)
     rows = np.flatnonzero(differ)
-    return rows if 0 < len(rows) <= PATCH_MAX * len(frame) else None
+    return rows if len(rows) else None
 
 
 def same_dtype(a: pd.Series, b: pd.Series) -> bool:
@@ -272,18 +273,26 @@ def same_dtype(a: pd.Series, b: pd.Series) -> bool:
     return not isinstance(a.dtype, pd.CategoricalDtype) or bool(a.cat.categories.equals(b.cat.categories))
 
 
-def _patchable(dtype: Any) -> bool:
-    return isinstance(dtype, pd.CategoricalDtype) or (
-        isinstance(dtype, np.dtype) and dtype.kind in "biufmM" and dtype != np.dtype("datetime64[s]")
-    )
+def _patchable(before: Any, after: Any) -> bool:
+    """Two columns' values (:func:`~banksim.hashing.column_values`) a patch keeps: NumPy numbers,
+    booleans and dates of one dtype, or categoricals of one dtype with their categories in the same
+    order (pandas counts unordered ones with the same categories in another order as equal dtypes)."""
+    if isinstance(after, pd.Categorical):
+        return (
+            isinstance(before, pd.Categorical)
+            and before.dtype == after.dtype
+            and bool(before.categories.equals(after.categories))
+        )
+    dtype = after.dtype
+    return before.dtype == dtype and dtype.kind in "biufmM" and dtype != np.dtype("datetime64[s]")
 
 
-def _differs(before: pd.Series, after: pd.Series) -> np.ndarray:
-    """Where two columns of one patchable dtype differ: categorical codes, or bits (so -0.0 differs
-    from 0.0, and a NaN from itself only if its bits do)."""
-    if isinstance(after.dtype, pd.CategoricalDtype):
-        return np.asarray(before.cat.codes.to_numpy() != after.cat.codes.to_numpy())
-    a, b = np.ascontiguousarray(before.to_numpy()), np.ascontiguousarray(after.to_numpy())
+def _differs(before: Any, after: Any) -> np.ndarray:
+    """Where two columns' values of one patchable dtype differ: categorical codes, or bits (so -0.0
+    differs from 0.0, and a NaN from itself only if its bits do)."""
+    if isinstance(after, pd.Categorical):
+        return np.asarray(before.codes != after.codes)
+    a, b = np.ascontiguousarray(before), np.ascontiguousarray(after)
     bits = np.dtype(f"u{a.dtype.itemsize}") if a.dtype.itemsize in (1, 2, 4, 8) else None
     if bits is not None:
         return np.asarray(a.view(bits) != b.view(bits))
