@@ -120,6 +120,7 @@ def test_tables_the_key_counts_alike_but_parquet_does_not_are_encoded_on_their_o
 def test_an_empty_table_with_object_columns_is_encoded_once(parquet_calls: list[int]) -> None:
     """No value to count alike: the same empty table (a scenario's CVA hedges) takes its Parquet again,
     and an empty table of other dtypes or labels does not."""
+
     def empty(dtype: object = object, label: str = "hedge_id") -> pd.DataFrame:
         return pd.DataFrame({label: pd.Series([], dtype=dtype), "rwa": pd.Series([], dtype=float)})
 
@@ -130,4 +131,4 @@ def test_an_empty_table_with_object_columns_is_encoded_once(parquet_calls: list[
     assert parquet_calls == [0, 0, 0]
     assert again.data == first.data
     decoded = payloads.decode_table(again.data)[0]
-    assert decoded.shape == (0, 2) and decoded.dtypes["hedge_id"] == object
+    assert decoded.shape == (0, 2) and decoded.dtypes["hedge_id"] == np.dtype(object)
