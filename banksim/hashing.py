@@ -487,8 +487,8 @@ def column_copy(frame: pd.DataFrame, position: int) -> tuple[Any, tuple[str, byt
         return None
     dtype = str(_column_dtype(frame, position))
     if isinstance(values, pd.Categorical):
-        copied = values.copy()
-        return copied, (dtype, _categorical_digest(copied, f"frame[{frame.columns[position]!r}]"))
+        codes = values.copy()
+        return codes, (dtype, _categorical_digest(codes, f"frame[{frame.columns[position]!r}]"))
     copied = np.array(values, copy=True)
     return copied, (dtype, _xxh(copied))
 

@@ -30,6 +30,7 @@ __all__ = [
     "Baseline",
     "Plan",
     "changed_columns",
+    "learn_reads",
     "line_count",
     "part_reads",
     "plan",
@@ -107,8 +108,8 @@ _readings_lock = threading.Lock()
 
 def _after_fork() -> None:
     """In a forked child: new locks (another thread may have held the parent's at the fork)."""
-    global _readings_lock, _derivations_lock
-    _readings_lock, _derivations_lock = threading.Lock(), threading.Lock()
+    global _readings_lock, _derivations_lock, _last_rwa_lock
+    _readings_lock, _derivations_lock, _last_rwa_lock = threading.Lock(), threading.Lock(), threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -120,6 +121,16 @@ def reads(step: str) -> frozenset[str]:
     """The positions columns the ``step``'s computation reads: each column of the positions schema
     named as a string constant in the modules of :data:`READERS` (methodology C.46)."""
     return _named(READERS[step]) | {"position_id"}
+
+
+def learn_reads() -> None:
+    """Find the columns every reusable step, and every part of one, reads (:func:`reads`,
+    :func:`part_reads`) now: a sweep's worker does so before its first scenario."""
+    for step in READERS:
+        reads(step)
+    for step, parts in PART_READERS.items():
+        for part in parts:
+            part_reads(step, part)
 
 
 @functools.cache
@@ -624,6 +635,12 @@ def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, route
             route.source[:] = ["scenario"]
             return other[0]
     redo = _changed_lines(base_positions, positions, base_rest[3], rest[3])
+    last = _last_rwa_alike(rest, step.function.code_version)
+    if last is not None:  # the last scenario spliced here: fewer lines changed since, in a sweep's run
+        since = _changed_lines(last.positions, positions, last.protection, rest[3])
+        if since is not None and (redo is None or since.sum() < redo.sum()):
+            redo, base_rwa = since, last.rwa
+            route.source[:] = ["scenario"]
     if redo is None:
         return None
     split = _split(base_rwa, positions, redo)
@@ -634,7 +651,41 @@ def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, route
     spliced = _splice(base_rwa, sub, lines, derivatives)
     if spliced is not None:
         route.reused.append(len(sub))
+        _keep_last_rwa(_LastRwa(positions, rest[3], tuple(rest[:3]), step.function.code_version, spliced))
     return spliced
+
+
+@dataclass(frozen=True)
+class _LastRwa:
+    """The RWA table this process spliced last, with what it read: the positions (their specific
+    provisions applied), the protection items and the other arguments (parameters, business
+    indicator, annual losses), and the code version of the step that made it."""
+
+    positions: pd.DataFrame
+    protection: Any
+    others: tuple[Any, ...]
+    code_version: str
+    rwa: pd.DataFrame
+
+
+_last_rwa: list[_LastRwa] = []  # at most one
+_last_rwa_lock = threading.Lock()
+
+
+def _keep_last_rwa(last: _LastRwa) -> None:
+    with _last_rwa_lock:
+        _last_rwa[:] = [last]
+
+
+def _last_rwa_alike(rest: Sequence[Any], code_version: str) -> _LastRwa | None:
+    """The RWA table spliced last, if the same code made it and its parameters, business indicator
+    and annual losses are ``rest``'s (its lines are then a full computation's for its positions, as
+    the baseline's are)."""
+    with _last_rwa_lock:
+        last = _last_rwa[0] if _last_rwa else None
+    if last is None or last.code_version != code_version or not _same_values(last.others, rest[:3]):
+        return None
+    return last
 
 
 def _derived(owner: tuple[Any, ...], name: str, make: Callable[[], Any]) -> Any:

@@ -8,7 +8,9 @@ and collects headline metrics, a failing scenario reported.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 import multiprocessing
 import os
 import threading
@@ -25,7 +27,7 @@ from banksim import steps as registry
 from banksim.cache import cached, code_versions_pinned, pinned_version
 from banksim.errors import InputError
 from banksim.regulation.jurisdictions import resolve_parameters
-from banksim.scenarios import SCENARIOS, Scenario
+from banksim.scenarios import SCENARIOS, Scenario, Shocks
 from banksim.settings import get_settings
 from banksim.store import Store, get_store, use_store
 from banksim.synthetic.config import check_bank_arguments
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from distributed import Client
 
 __all__ = ["HEADLINE_COLUMNS", "PipelineResult", "run_pipeline", "sweep"]
+
+log = logging.getLogger("banksim.pipeline")
 
 # The headline metrics of the steps in banksim.steps.STEPS, step by step.
 HEADLINE_COLUMNS = registry.headline_columns()
@@ -389,6 +393,11 @@ def sweep(
 ) -> pd.DataFrame:
     """Run many scenarios through :func:`run_pipeline` and collect their headline metrics.
 
+    With more than one scenario, the unshocked one runs first, in this process (the first scenario
+    of no shock in ``scenarios``, else :data:`~banksim.scenarios.SCENARIOS` ``["baseline"]``, which
+    gets no row): every other scenario builds its results from it (methodology C.46), and a pool's
+    workers start meanwhile.
+
     Parameters
     ----------
     scenarios : iterable
@@ -406,8 +415,9 @@ def sweep(
         (``PGPASSWORD``, ``~/.pgpass``); object-store credentials come from its own environment.
         Workers get the scenarios in runs of neighbours, in the given order (about two runs per
         worker, at most :data:`BATCH_MAX` scenarios each): a scenario next to the one before it
-        finds most of its lines in the worker's memory (methodology C.46), so order a grid with
-        its most alike scenarios side by side, as :func:`~banksim.scenarios.scenario_grid` does.
+        finds most of its lines in the worker's memory, and its RWA is spliced onto that
+        scenario's lines when fewer changed since (methodology C.46), so order a grid with its
+        most alike scenarios side by side, as :func:`~banksim.scenarios.scenario_grid` does.
         The progress bar moves by runs. A run whose worker died is run again one scenario at a time
         (only a scenario that kills its worker again is a ``failed`` row); an interrupted sweep
         drops the runs not started and lets those under way finish.
@@ -456,14 +466,18 @@ def sweep(
             os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")
         )
     try:
+        if len(chosen) > 1:  # every scenario then finds the unshocked run (methodology C.46)
+            rows.update(_run_unshocked(chosen, spec, arguments, executor))
+            bar.update(len(rows))
+        rest = [scenario for scenario in chosen if scenario.name not in rows]
         if executor is None:
-            for scenario in chosen:
+            for scenario in rest:
                 rows[scenario.name] = _sweep_task(spec, [scenario], arguments)[0]
                 bar.update()
         elif isinstance(executor, Executor) or hasattr(executor, "submit"):
             submit, completed = _submit_and_completed(executor)
             run = functools.partial(_run_batches, submit, completed, spec, arguments, rows, bar)
-            again = run(_batches(chosen, _worker_count(executor)))
+            again = run(_batches(rest, _worker_count(executor)))
             run([[scenario] for scenario in again])  # a dead worker's batch: its scenarios one by one
         else:
             raise InputError(
@@ -478,6 +492,49 @@ def sweep(
     counts = ["hits", "steps", "recomputed_share", "record", "seconds", "pid"]
     columns = ["scenario", "status", "error", *metrics, *counts]
     return table.reindex(columns=columns)
+
+
+def _run_unshocked(
+    chosen: Sequence[Scenario], spec: tuple[str, str, str], arguments: dict[str, Any], executor: Any
+) -> dict[str, dict[str, Any]]:
+    """Run the unshocked scenario here, on the active store, before a sweep's other scenarios, and
+    return its row if it is one of them (a scenario of no shock: the first such). Every other scenario
+    then builds its results from it (methodology C.46), instead of the first one of each worker
+    computing everything in full. A pool's workers start meanwhile (:func:`_warm_worker`). An
+    unshocked run outside the sweep that fails is logged: the scenarios then run as they can."""
+    if executor is not None:  # submitted ahead of the scenarios' tasks
+        submit, _ = _submit_and_completed(executor)
+        for _ in range(_worker_count(executor)):
+            submit(_warm_worker, spec)
+    unshocked = next((scenario for scenario in chosen if scenario.shocks == Shocks()), None)
+    store = get_store()
+    try:
+        if unshocked is not None:
+            return {unshocked.name: _sweep_row(unshocked, arguments)}
+        try:
+            with code_versions_pinned():
+                run_pipeline(scenario=SCENARIOS["baseline"], **arguments)
+        except Exception as exc:
+            log.warning(
+                "the unshocked run before the sweep failed (%s: %s); scenarios run without it",
+                type(exc).__name__,
+                exc,
+            )
+        return {}
+    finally:
+        store.flush()  # stored before any worker looks for it
+
+
+def _warm_worker(store_spec: tuple[str, str, str]) -> None:
+    """In a worker, while the sweep runs the unshocked scenario: open the sweep's store, import and
+    version the steps' code, and find the columns each step reads, so that its first scenario does
+    not (they are the most of a first scenario's cost)."""
+    with contextlib.suppress(Exception):  # the scenarios' own tasks report what fails
+        _worker_store(store_spec)
+        step_code_versions()
+        from banksim.incremental import learn_reads
+
+        learn_reads()
 
 
 def _run_batches(

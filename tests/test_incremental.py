@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import banksim as bs
+from banksim import incremental
 from banksim import steps as registry
 from banksim.incremental import READERS, part_reads, reads, recomputed_share
 from banksim.positions.protection import COLLATERAL_TYPES
@@ -546,3 +547,34 @@ def test_an_earlier_scenarios_result_comes_from_memory_within_half_the_memory_ti
         else:
             assert {"banksim.services.compute_ecl", "banksim.services.compute_liquidity"} <= set(reads)
             assert kept == 0
+
+
+def test_a_scenario_splices_onto_the_last_scenarios_lines_when_fewer_changed_since() -> None:
+    """A sweep's neighbours differ in one shock: after a house-price scenario, the same one with an
+    LGD multiplier recomputes the lines the LGD moved since (the IRB lines, and those whose stage 3
+    allowance moved), not the real-estate lines again (methodology C.46), where against the baseline
+    it is computed in full; equal to a full computation."""
+    houses = bs.Shocks(house_price_change=-0.3)
+    both = bs.Shocks(house_price_change=-0.3, lgd_multiplier=1.2)
+    with baseline_store(IRB_BANK):
+        incremental._last_rwa.clear()  # nothing spliced before: against the baseline
+        _, alone = run(bs.Scenario("houses and LGD", both), bank=IRB_BANK)
+    with baseline_store(IRB_BANK):
+        incremental._last_rwa.clear()
+        first, before = run(bs.Scenario("houses", houses), bank=IRB_BANK)
+        values, steps = run(bs.Scenario("houses and LGD", both), bank=IRB_BANK)
+        full, _ = run(bs.Scenario("houses and LGD", both), bank=IRB_BANK, use_cache=False)
+    assert_same_outputs(values, full)
+    # against the baseline, more than half the credit lines changed: computed in full (MOST)
+    assert (alone["rwa"]["reuse"], alone["rwa"]["recomputed"]) == ("computed", alone["rwa"]["lines"])
+    assert (before["rwa"]["reuse"], steps["rwa"]["reuse"]) == ("baseline", "scenario")
+    rwa, earlier = values["rwa"], first["rwa"]
+    credit = (rwa["risk_type"] == "credit").to_numpy()
+    irb = credit & (rwa["approach"] != "sa").to_numpy()
+    moved = credit & (rwa["specific_provisions"].to_numpy() != earlier["specific_provisions"].to_numpy())
+    # at most those lines, the counterparty lines and the operational line; fewer than from the baseline
+    counterparty = int((rwa["risk_type"] == "counterparty").sum())
+    assert (
+        int((irb | moved).sum()) <= steps["rwa"]["recomputed"] <= int((irb | moved).sum()) + counterparty + 1
+    )
+    assert steps["rwa"]["recomputed"] < alone["rwa"]["recomputed"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -16,6 +17,7 @@ import banksim as bs
 from banksim import pipeline
 from banksim.pipeline import HEADLINE_COLUMNS
 from banksim.query import _view_name_ok
+from banksim.scenarios import Shocks
 
 SMALL = {"num_positions": 1_500, "seed": 3}
 
@@ -79,7 +81,9 @@ def test_sweep_in_two_processes_matches_a_serial_run(tmp_path) -> None:  # type:
             parallel = bs.sweep(scenarios, **SMALL, executor=pool, progress=False)
         again = bs.sweep(scenarios, **SMALL, executor="process", progress=False)
     assert list(parallel["scenario"]) == [s.name for s in scenarios]
-    assert parallel["pid"].nunique() == 2
+    # the unshocked scenario runs here first (every other one builds on it), the others on the workers
+    assert scenarios[0].shocks == Shocks() and parallel["pid"].iloc[0] == os.getpid()
+    assert parallel["pid"].iloc[1:].nunique() == 2 and os.getpid() not in set(parallel["pid"].iloc[1:])
     columns = ["scenario", "status", *HEADLINE_COLUMNS]
     pd.testing.assert_frame_equal(parallel[columns], serial[columns])
     failed = serial.set_index("scenario").loc["too_much_growth"]
@@ -193,3 +197,16 @@ def test_sql_leaves_out_a_damaged_payload_and_removes_it(
     assert "checksum" in caplog.text
     assert list(store.list_entries()["params_hash"]) == ["k1"]
     assert bs.query("SELECT count(*) AS n FROM lines")["n"].item() == 1_000  # checked files are remembered
+
+
+def test_a_sweep_runs_the_unshocked_scenario_first(sqlite_store: bs.Store) -> None:
+    """A sweep of shocked scenarios runs the unshocked one first (no row for it): each scenario, the
+    first included, then builds on it and recomputes a share of its lines (methodology C.46)."""
+    table = bs.sweep(["mild_recession", "severe_recession"], **SMALL, progress=False)
+    assert list(table["scenario"]) == ["mild_recession", "severe_recession"]
+    assert (table["status"] == "ok").all()
+    assert ((table["recomputed_share"] > 0) & (table["recomputed_share"] < 1)).all()
+    unshocked = bs.run_pipeline(**SMALL)
+    assert all(step["hit"] for step in unshocked.steps.values() if step["key"] is not None)
+    single = bs.sweep(["baseline"], **{**SMALL, "seed": SMALL["seed"] + 1}, progress=False)
+    assert single["recomputed_share"].tolist() == [1.0]  # one scenario: nothing run before it
