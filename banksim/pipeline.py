@@ -25,6 +25,7 @@ import pandas as pd
 
 from banksim import steps as registry
 from banksim.cache import cached, code_versions_pinned, pinned_version
+from banksim.collector import fewer_collections, freeze_long_lived
 from banksim.errors import InputError
 from banksim.regulation.jurisdictions import resolve_parameters
 from banksim.scenarios import SCENARIOS, Scenario, Shocks
@@ -306,7 +307,7 @@ def _sweep_task(
     except Exception as exc:  # the store cannot be opened here: each scenario of the batch fails
         return [_failed_row(scenario, exc) for scenario in scenarios]
     try:  # the code does not change under a batch: each version checked once (its first scenario)
-        with use_store(store), code_versions_pinned():
+        with use_store(store), code_versions_pinned(), fewer_collections():
             return [_sweep_row(scenario, arguments) for scenario in scenarios]
     finally:
         store.flush()
@@ -528,13 +529,15 @@ def _run_unshocked(
 def _warm_worker(store_spec: tuple[str, str, str]) -> None:
     """In a worker, while the sweep runs the unshocked scenario: open the sweep's store, import and
     version the steps' code, and find the columns each step reads, so that its first scenario does
-    not (they are the most of a first scenario's cost)."""
+    not (they are the most of a first scenario's cost); then exempt all that from the garbage
+    collector's scans (:func:`banksim.collector.freeze_long_lived`)."""
     with contextlib.suppress(Exception):  # the scenarios' own tasks report what fails
         _worker_store(store_spec)
         step_code_versions()
         from banksim.incremental import learn_reads
 
         learn_reads()
+    freeze_long_lived()
 
 
 def _run_batches(

@@ -15,10 +15,11 @@ step recomputed and the bytes stored, and the same sweep again, fully cached; th
 shared columns off (``SHARE_COLUMNS=false``: every table stored whole), side by side.
 
 ``--baseline DIR`` (another copy of the package, e.g. a ``git worktree`` of the code before a change)
-measures instead the CPU a scenario costs: the grid's first scenarios run one after another in one
-process per copy, both copies at the same time (so that the machine's drifting speed hits them
-alike), ``--rounds`` times; printed per scenario: the whole process's CPU (the steps and the
-write-behind thread) and the steps' thread's alone.
+measures instead the CPU a scenario costs: the grid's first scenarios swept serially (``executor``
+None: one after another, each stored before the next) in one process per copy, after the unshocked
+run, both copies at the same time (so that the machine's drifting speed hits them alike),
+``--rounds`` times; printed per scenario: the whole process's CPU (the steps and the write-behind
+thread) and the steps' thread's alone.
 """
 
 from __future__ import annotations
@@ -144,8 +145,8 @@ def _grid_scenarios() -> list[Any]:
 
 
 def scenario_cpu_child(num_positions: int, scenarios: int) -> None:
-    """In a child process: the grid's first ``scenarios`` one after another in a fresh store (the
-    first, the unshocked run, left out of the figures); print the CPU per scenario as JSON."""
+    """In a child process: the grid's first ``scenarios`` swept serially in a fresh store (the first,
+    the unshocked run, computed before: left out of the figures); print the CPU per scenario as JSON."""
     chosen = _grid_scenarios()[:scenarios]
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -154,12 +155,13 @@ def scenario_cpu_child(num_positions: int, scenarios: int) -> None:
             bs.run_pipeline(num_positions, 1, scenario=chosen[0])
             store.flush()
             process, thread = time.process_time(), time.thread_time()
-            for scenario in chosen[1:]:
-                bs.run_pipeline(num_positions, 1, scenario=scenario)
+            table = bs.sweep(chosen[1:], num_positions, 1, progress=False)  # serial: in this process
             steps = time.thread_time() - thread
             store.flush()  # the writes of those scenarios count too
             total = time.process_time() - process
         store.close()
+    if (table["status"] != "ok").any():
+        raise SystemExit(f"failed scenarios: {table.loc[table['status'] != 'ok', 'error'].tolist()}")
     each = len(chosen) - 1
     print(json.dumps({"process": total / each, "steps": steps / each}))
 
