@@ -91,6 +91,9 @@ LINES: dict[str, tuple[str, ...]] = {
 }
 # RWA is computed in full when more than this share of its credit lines changed (a splice costs more).
 MOST = 0.5
+# At most this share of the positions changed since the last scenario spliced: spliced onto its lines
+# without comparing the positions with the baseline's too (they cannot be much fewer there).
+FEW = 0.02
 # Positions columns no line under the standardised approach reads (methodology C.46): the IRB risk
 # parameters. A change in them recomputes the IRB lines only (tests/test_incremental.py checks it).
 SA_UNREAD = ("pd", "lgd", "elbe")
@@ -634,13 +637,9 @@ def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, route
             route.reused.append(0)
             route.source[:] = ["scenario"]
             return other[0]
-    redo = _changed_lines(base_positions, positions, base_rest[3], rest[3])
-    last = _last_rwa_alike(rest, step.function.code_version)
-    if last is not None:  # the last scenario spliced here: fewer lines changed since, in a sweep's run
-        since = _changed_lines(last.positions, positions, last.protection, rest[3])
-        if since is not None and (redo is None or since.sum() < redo.sum()):
-            redo, base_rwa = since, last.rwa
-            route.source[:] = ["scenario"]
+    redo, base_rwa, onto_last = _closest_lines(step, positions, rest, base_positions, base_rest[3], base_rwa)
+    if onto_last:
+        route.source[:] = ["scenario"]
     if redo is None:
         return None
     split = _split(base_rwa, positions, redo)
@@ -653,6 +652,27 @@ def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, route
         route.reused.append(len(sub))
         _keep_last_rwa(_LastRwa(positions, rest[3], tuple(rest[:3]), step.function.code_version, spliced))
     return spliced
+
+
+def _closest_lines(
+    step: Step,
+    positions: pd.DataFrame,
+    rest: Sequence[Any],
+    base_positions: pd.DataFrame,
+    base_protection: Any,
+    base_rwa: pd.DataFrame,
+) -> tuple[Any, pd.DataFrame, bool]:
+    """The lines to recompute (a mask over the positions, None if no splice fits) and the table to
+    splice them onto: the last one spliced here if fewer lines changed since (in a sweep's run of
+    neighbours), else the baseline's; and whether it is the last one."""
+    last = _last_rwa_alike(rest, step.function.code_version)
+    since = None if last is None else _changed_lines(last.positions, positions, last.protection, rest[3])
+    if last is not None and since is not None and since.sum() <= FEW * len(since):
+        return since, last.rwa, True  # not worth comparing with the baseline's too
+    redo = _changed_lines(base_positions, positions, base_protection, rest[3])
+    if last is not None and since is not None and (redo is None or since.sum() < redo.sum()):
+        return since, last.rwa, True
+    return redo, base_rwa, False
 
 
 @dataclass(frozen=True)

@@ -869,9 +869,8 @@ class Store:
         run's): no columns against that row if it holds the table whole, else a copy of its payload
         (the columns it changes, against the same base); None if no row holds it."""
         key = digests.key()
-        formats = ("parquet", shared.FORMAT)
-        with self.transaction() as conn:
-            found = conn.execute(statements.content_alike(formats), {"b_key": key}).scalar()
+        with self._reading() as reads:
+            found = reads.content_alike(key, ("parquet", shared.FORMAT))
         row, blob = self.row_by_id(found)
         if row is None:
             return None

@@ -1,4 +1,4 @@
-"""The reads of a cache hit: the schema revision, a row, a blob, and the hit count.
+"""The reads of a cache hit (the schema revision, a row, a blob, the hit count) and of a table stored alike.
 
 A SQLite file is read with the ``sqlite3`` driver alone, so a hit loads no SQLAlchemy; other
 databases (PostgreSQL, SQLite in memory or by URI) go through the store's engine, with the same
@@ -66,6 +66,8 @@ class Reads(Protocol):
     def blob(self, table: str, row_id: str) -> bytes | None: ...
 
     def configuration(self, params_hash: str) -> dict[str, Any] | None: ...
+
+    def content_alike(self, key: str, formats: tuple[str, ...]) -> str | None: ...
 
 
 class SqliteReads:
@@ -202,6 +204,17 @@ class _Queries:
 
     def configuration(self, params_hash: str) -> dict[str, Any] | None:
         return self._first(f"SELECT * FROM configurations WHERE params_hash = {self.mark}", (params_hash,))
+
+    def content_alike(self, key: str, formats: tuple[str, ...]) -> str | None:
+        """The id of a ``simulations`` row holding a table of content key ``key`` in one of
+        ``formats``: a whole table first."""
+        marks = ", ".join([self.mark] * len(formats))
+        found = self._first(
+            f"SELECT id FROM simulations WHERE content_hash = {self.mark} AND data_format IN ({marks}) "
+            "ORDER BY base_id IS NULL DESC LIMIT 1",
+            (key, *formats),
+        )
+        return None if found is None else found["id"]
 
 
 def _typed(found: dict[str, Any]) -> dict[str, Any]:

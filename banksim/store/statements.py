@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 __all__ = [
     "configuration_exists",
     "configuration_missed",
-    "content_alike",
     "insert",
     "lease_delete",
     "lease_held",
@@ -58,22 +57,6 @@ def row_by_id(columns: tuple[str, ...]) -> Select:
     from .rows import SIMULATIONS
 
     return select(*(SIMULATIONS.c[name] for name in columns)).where(SIMULATIONS.c.id == bindparam("b_id"))
-
-
-@functools.cache
-def content_alike(formats: tuple[str, ...]) -> Select:
-    """The id of a ``simulations`` row holding a table whose content key is ``b_key``, in one of
-    ``formats``: a whole table first."""
-    from sqlalchemy import bindparam, select
-
-    from .rows import SIMULATIONS
-
-    return (
-        select(SIMULATIONS.c.id)
-        .where(SIMULATIONS.c.content_hash == bindparam("b_key"), SIMULATIONS.c.data_format.in_(formats))
-        .order_by(SIMULATIONS.c.base_id.is_(None).desc())
-        .limit(1)
-    )
 
 
 @functools.cache
