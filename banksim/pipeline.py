@@ -468,7 +468,7 @@ def sweep(
         )
     try:
         if len(chosen) > 1:  # every scenario then finds the unshocked run (methodology C.46)
-            rows.update(_run_unshocked(chosen, spec, arguments, executor))
+            rows.update(_run_unshocked(chosen, spec, arguments, executor, owned is not None))
             bar.update(len(rows))
         rest = [scenario for scenario in chosen if scenario.name not in rows]
         if executor is None:
@@ -496,17 +496,22 @@ def sweep(
 
 
 def _run_unshocked(
-    chosen: Sequence[Scenario], spec: tuple[str, str, str], arguments: dict[str, Any], executor: Any
+    chosen: Sequence[Scenario],
+    spec: tuple[str, str, str],
+    arguments: dict[str, Any],
+    executor: Any,
+    own_pool: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Run the unshocked scenario here, on the active store, before a sweep's other scenarios, and
     return its row if it is one of them (a scenario of no shock: the first such). Every other scenario
     then builds its results from it (methodology C.46), instead of the first one of each worker
-    computing everything in full. A pool's workers start meanwhile (:func:`_warm_worker`). An
-    unshocked run outside the sweep that fails is logged: the scenarios then run as they can."""
+    computing everything in full. A pool's workers start meanwhile (:func:`_warm_worker`; ``own_pool``:
+    the sweep's own processes, whose long-lived objects it may freeze). An unshocked run outside the
+    sweep that fails is logged: the scenarios then run as they can."""
     if executor is not None:  # submitted ahead of the scenarios' tasks
         submit, _ = _submit_and_completed(executor)
         for _ in range(_worker_count(executor)):
-            submit(_warm_worker, spec)
+            submit(_warm_worker, spec, own_pool)
     unshocked = next((scenario for scenario in chosen if scenario.shocks == Shocks()), None)
     store = get_store()
     try:
@@ -526,18 +531,21 @@ def _run_unshocked(
         store.flush()  # stored before any worker looks for it
 
 
-def _warm_worker(store_spec: tuple[str, str, str]) -> None:
+def _warm_worker(store_spec: tuple[str, str, str], freeze: bool = False) -> None:
     """In a worker, while the sweep runs the unshocked scenario: open the sweep's store, import and
     version the steps' code, and find the columns each step reads, so that its first scenario does
-    not (they are the most of a first scenario's cost); then exempt all that from the garbage
-    collector's scans (:func:`banksim.collector.freeze_long_lived`)."""
+    not (they are the most of a first scenario's cost). ``freeze``, in a process the sweep started
+    for itself: exempt all that from the garbage collector's scans
+    (:func:`banksim.collector.freeze_long_lived`); never in another's process, where it would keep
+    the owner's objects from ever being collected."""
     with contextlib.suppress(Exception):  # the scenarios' own tasks report what fails
         _worker_store(store_spec)
         step_code_versions()
         from banksim.incremental import learn_reads
 
         learn_reads()
-    freeze_long_lived()
+    if freeze:
+        freeze_long_lived()
 
 
 def _run_batches(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -210,3 +211,15 @@ def test_a_sweep_runs_the_unshocked_scenario_first(sqlite_store: bs.Store) -> No
     assert all(step["hit"] for step in unshocked.steps.values() if step["key"] is not None)
     single = bs.sweep(["baseline"], **{**SMALL, "seed": SMALL["seed"] + 1}, progress=False)
     assert single["recomputed_share"].tolist() == [1.0]  # one scenario: nothing run before it
+
+
+def test_a_sweep_on_threads_of_this_process_freezes_none_of_its_objects(sqlite_store: bs.Store) -> None:
+    """Only the sweep's own worker processes exempt their long-lived objects from the garbage
+    collector: a pool of threads here leaves this process's collector as it was."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    frozen, thresholds = gc.get_freeze_count(), gc.get_threshold()
+    with ThreadPoolExecutor(2) as pool:
+        table = bs.sweep(["mild_recession", "severe_recession"], **SMALL, executor=pool, progress=False)
+    assert (table["status"] == "ok").all()
+    assert (gc.get_freeze_count(), gc.get_threshold()) == (frozen, thresholds)
