@@ -531,20 +531,27 @@ def _run_unshocked(
         store.flush()  # stored before any worker looks for it
 
 
-def _warm_worker(store_spec: tuple[str, str, str], freeze: bool = False) -> None:
+def _warm_worker(store_spec: tuple[str, str, str], own_process: bool = False) -> None:
     """In a worker, while the sweep runs the unshocked scenario: open the sweep's store, import and
     version the steps' code, and find the columns each step reads, so that its first scenario does
-    not (they are the most of a first scenario's cost). ``freeze``, in a process the sweep started
-    for itself: exempt all that from the garbage collector's scans
-    (:func:`banksim.collector.freeze_long_lived`); never in another's process, where it would keep
-    the owner's objects from ever being collected."""
+    not (they are the most of a first scenario's cost).
+
+    ``own_process``, in a process the sweep started for itself (never in another's, whose objects
+    and threads are its owner's): exempt all that from the garbage collector's scans
+    (:func:`banksim.collector.freeze_long_lived`), and give Arrow one thread (the sweep runs as
+    many processes as cores: more threads in each only contend for them).
+    """
     with contextlib.suppress(Exception):  # the scenarios' own tasks report what fails
         _worker_store(store_spec)
         step_code_versions()
         from banksim.incremental import learn_reads
 
         learn_reads()
-    if freeze:
+    if own_process:
+        import pyarrow as pa
+
+        pa.set_cpu_count(1)
+        pa.set_io_thread_count(1)
         freeze_long_lived()
 
 
