@@ -693,8 +693,15 @@ _last_rwa_lock = threading.Lock()
 
 
 def _keep_last_rwa(last: _LastRwa) -> None:
+    """Keep ``last``, as copies of its tables (the caller gets the RWA table and may write to it)."""
+    from banksim.recent import private_copy
+
+    kept = _LastRwa(
+        private_copy(last.positions), private_copy(last.protection), last.others, last.code_version,
+        private_copy(last.rwa),
+    )  # fmt: skip
     with _last_rwa_lock:
-        _last_rwa[:] = [last]
+        _last_rwa[:] = [kept]
 
 
 def _last_rwa_alike(rest: Sequence[Any], code_version: str) -> _LastRwa | None:

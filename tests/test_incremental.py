@@ -578,3 +578,20 @@ def test_a_scenario_splices_onto_the_last_scenarios_lines_when_fewer_changed_sin
         int((irb | moved).sum()) <= steps["rwa"]["recomputed"] <= int((irb | moved).sum()) + counterparty + 1
     )
     assert steps["rwa"]["recomputed"] < alone["rwa"]["recomputed"]
+
+
+def test_writing_to_a_returned_rwa_table_changes_no_later_scenario() -> None:
+    """The table a scenario splices onto is its own copy of the last one: a caller writing to the
+    RWA table it got changes nothing in the next scenario, which still equals a full computation."""
+    houses = bs.Shocks(house_price_change=-0.3)
+    both = bs.Shocks(house_price_change=-0.3, lgd_multiplier=1.2)
+    with baseline_store(IRB_BANK):
+        incremental._last_rwa.clear()
+        first, _ = run(bs.Scenario("houses", houses), bank=IRB_BANK)
+        first["rwa"]["rwa"] = 0.0
+        first["rwa"].loc[0, "exposure"] = -1.0
+        first["positions"]["lgd"] = 0.0
+        values, steps = run(bs.Scenario("houses and LGD", both), bank=IRB_BANK)
+        full, _ = run(bs.Scenario("houses and LGD", both), bank=IRB_BANK, use_cache=False)
+    assert steps["rwa"]["reuse"] == "scenario"
+    assert_same_outputs(values, full)
