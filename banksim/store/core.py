@@ -197,6 +197,12 @@ class Store:
                     self._engine = make_engine(self.url)
         return self._engine
 
+    @property
+    def write_lock(self) -> threading.RLock:
+        """The lock this process's writes to a SQLite database take, one at a time (a write transaction
+        of another thread would wait for the database's own lock, polling)."""
+        return self._write_lock
+
     def after_fork(self) -> None:
         """In a forked child: drop the parent's connections without closing them, and the
         in-memory tier (see :meth:`RecentPayloads.reset_after_fork`)."""

@@ -168,23 +168,55 @@ def claim(
     so that a process waiting for another's result polls without writing."""
     owner = uuid.uuid4().hex
     now = utcnow()
-    key = {"b_params_hash": params_hash}
     if look:
         with store.transaction() as conn:
-            held = conn.execute(statements.lease_held(False), key).first()
+            held = conn.execute(statements.lease_held(False), {"b_params_hash": params_hash}).first()
         if held is not None and _aware(held.expires_at) > now:
             return None
+    taken = _taken_sqlite if store.sqlite_reads is not None else _taken
+    if not taken(store, params_hash, owner, now, _expiry(seconds)):
+        return None
+    return Lease(renewer, params_hash, owner, seconds)
+
+
+def _taken(store: Store, params_hash: str, owner: str, now: dt.datetime, expires: dt.datetime) -> bool:
+    """Write ``owner``'s lease on ``params_hash`` unless a live one is held (through the engine)."""
+    key = {"b_params_hash": params_hash}
     with store.transaction(write=True, lock_keys=[_lock(params_hash)], durable=False) as conn:
         held = conn.execute(statements.lease_held(True), key).first()
         if held is not None and _aware(held.expires_at) > now:
-            return None
-        values = {"owner": owner, "expires_at": _expiry(seconds), "created_at": now}
+            return False
+        values = {"owner": owner, "expires_at": expires, "created_at": now}
         if held is None:
             conn.execute(statements.insert(LEASES), {"params_hash": params_hash, **values})
         else:  # expired: its owner stopped renewing (crashed or killed)
             log.info("lease on %s expired; taking it over", params_hash[:12])
             conn.execute(statements.lease_taken_over(), {**key, **values})
-    return Lease(renewer, params_hash, owner, seconds)
+    return True
+
+
+def _taken_sqlite(store: Store, params_hash: str, owner: str, now: dt.datetime, expires: dt.datetime) -> bool:
+    """:func:`_taken` on a SQLite file with ``sqlite3`` alone (a claim precedes every miss's
+    computation: the engine's statement machinery costs several times the writes), the dates as the
+    engine writes and reads them; serialised with this process's other writers, as theirs are."""
+    from .reads import SQLITE_DATETIME, sqlite_datetime
+
+    assert store.sqlite_reads is not None
+    written = (owner, expires.strftime(SQLITE_DATETIME), now.strftime(SQLITE_DATETIME), params_hash)
+    with store.write_lock, store.sqlite_reads.write_transaction() as conn:
+        held = conn.execute("SELECT expires_at FROM leases WHERE params_hash = ?", (params_hash,)).fetchone()
+        if held is not None and _aware(sqlite_datetime(held[0])) > now:
+            return False
+        if held is None:
+            conn.execute(
+                "INSERT INTO leases (owner, expires_at, created_at, params_hash) VALUES (?, ?, ?, ?)", written
+            )
+        else:  # expired: its owner stopped renewing (crashed or killed)
+            log.info("lease on %s expired; taking it over", params_hash[:12])
+            conn.execute(
+                "UPDATE leases SET owner = ?, expires_at = ?, created_at = ? WHERE params_hash = ?", written
+            )
+    return True
 
 
 def _lock(params_hash: str) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-__all__ = ["EngineReads", "Reads", "SqliteReads", "sqlite_file"]
+__all__ = ["EngineReads", "Reads", "SqliteReads", "sqlite_datetime", "sqlite_file"]
 
 log = logging.getLogger("banksim.store")
 # Columns a payload row is looked up by, and the ones read on a hit (every column but the blob).
@@ -74,7 +74,7 @@ class SqliteReads:
     """Reads (and the hit count) of a SQLite file through ``sqlite3`` connections kept for reuse.
 
     The connections are set up as the engine's are (WAL, a busy timeout) but for one thing: the
-    only write they make, a hit count, commits without waiting for the disk
+    writes they make, hit counts and leases, commit without waiting for the disk
     (``synchronous = NORMAL``). In WAL mode that never damages the database and loses no commit
     when a process crashes; a power cut may lose the last counts. Hit counts are statistics:
     that is the price of a hit that does not wait for an fsync. Payload rows are written by the
@@ -128,6 +128,20 @@ class SqliteReads:
         with self._connection() as conn:
             conn.execute("BEGIN")
             yield _SqliteTransaction(conn)
+            conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def write_transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``) committed without waiting for the disk, for rows
+        a power cut may lose (a lease, which expires anyway; see the class notes); rolled back if the
+        block raises."""
+        with self._connection() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
             conn.execute("COMMIT")
 
     def revision(self) -> str | None:
@@ -220,11 +234,11 @@ class _Queries:
 def _typed(found: dict[str, Any]) -> dict[str, Any]:
     """A row with its DateTime columns as datetimes (SQLite keeps them as text)."""
     return {
-        name: _sqlite_datetime(value) if name in DATETIME_COLUMNS else value for name, value in found.items()
+        name: sqlite_datetime(value) if name in DATETIME_COLUMNS else value for name, value in found.items()
     }
 
 
-def _sqlite_datetime(value: Any) -> Any:
+def sqlite_datetime(value: Any) -> Any:
     """A DateTime column's text as the naive datetime SQLAlchemy reads it as."""
     return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
