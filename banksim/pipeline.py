@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import logging
 import multiprocessing
 import os
@@ -516,9 +517,10 @@ def _run_unshocked(
     store = get_store()
     try:
         if unshocked is not None:
-            return {unshocked.name: _sweep_row(unshocked, arguments)}
+            with fewer_collections():
+                return {unshocked.name: _sweep_row(unshocked, arguments)}
         try:
-            with code_versions_pinned():
+            with code_versions_pinned(), fewer_collections():
                 run_pipeline(scenario=SCENARIOS["baseline"], **arguments)
         except Exception as exc:
             log.warning(
@@ -529,6 +531,12 @@ def _run_unshocked(
         return {}
     finally:
         store.flush()  # stored before any worker looks for it
+
+
+# What a scenario's steps load on first use, beyond their own modules (which step_code_versions
+# imports): a miss's lease (and the ORM tables it writes with), and SciPy's normal distribution (the
+# IRB, SA-CCR and option formulas).
+WARM_IMPORTS = ("banksim.store.leases", "banksim.models", "scipy.special")
 
 
 def _warm_worker(store_spec: tuple[str, str, str], own_process: bool = False) -> None:
@@ -547,6 +555,8 @@ def _warm_worker(store_spec: tuple[str, str, str], own_process: bool = False) ->
         from banksim.incremental import learn_reads
 
         learn_reads()
+        for module in WARM_IMPORTS:
+            importlib.import_module(module)
     if own_process:
         import pyarrow as pa
 
