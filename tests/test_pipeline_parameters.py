@@ -138,14 +138,20 @@ def test_sweep_passes_parameters_to_its_workers(tmp_path) -> None:  # type: igno
 
 
 class CapturingExecutor(Executor):
-    """Records what is submitted and answers each scenario of a batch with an 'ok' row, running nothing."""
+    """Records what is submitted and answers each scenario of a batch with an 'ok' row, running nothing
+    (a worker's warm-up, submitted first, answers None)."""
 
     def __init__(self) -> None:
-        self.submitted: list[tuple[Any, ...]] = []
+        self.submitted: list[tuple[Any, ...]] = []  # the batches' arguments
+        self.warm_ups: list[tuple[Any, ...]] = []
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        self.submitted.append(args)
         future: Future[Any] = Future()
+        if fn is pipeline._warm_worker:
+            self.warm_ups.append(args)
+            future.set_result(None)
+            return future
+        self.submitted.append(args)
         future.set_result([{"scenario": s.name, "status": "ok", "error": ""} for s in args[1]])
         return future
 
@@ -155,14 +161,25 @@ def test_the_spec_sent_to_workers_holds_no_password(
 ) -> None:
     url = "postgresql+psycopg://alice:s3cret@db.example:5432/risk?sslmode=require&password=t0ken&sslpassword=k3y"
     monkeypatch.setattr(sqlite_store, "url", url)
+    monkeypatch.setattr(pipeline, "_run_unshocked", _no_unshocked_run)  # no database at that URL
     executor = CapturingExecutor()
     table = bs.sweep(["baseline", "mild_recession"], **SMALL, executor=executor, progress=False)
     assert list(table["status"]) == ["ok", "ok"]
     assert sum(len(batch) for _, batch, _ in executor.submitted) == 2
-    for spec, _batch, arguments in executor.submitted:
+    sent = [(spec, arguments) for spec, _batch, arguments in executor.submitted]
+    for spec, arguments in sent + [(spec, None) for spec, _own in executor.warm_ups]:
         assert spec[0] == "postgresql+psycopg://alice@db.example:5432/risk?sslmode=require"
         assert not any(s in repr((spec, arguments)) for s in ("s3cret", "t0ken", "k3y"))
         assert spec[1:] == (sqlite_store.artifact_store, str(sqlite_store.artifact_root))
+
+
+def _no_unshocked_run(
+    chosen: Any, spec: tuple[str, str, str], arguments: Any, executor: Any, own_pool: bool = False
+) -> dict[str, Any]:
+    """The sweep's start without the unshocked run: only the workers' warm-ups are submitted."""
+    for _ in range(pipeline._worker_count(executor)):
+        executor.submit(pipeline._warm_worker, spec, own_pool)
+    return {}
 
 
 @pytest.mark.parametrize(
@@ -194,7 +211,7 @@ class DyingExecutor(CapturingExecutor):
     _max_workers = 1
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        if any(s.name == "deadly" for s in args[1]):
+        if fn is pipeline._sweep_task and any(s.name == "deadly" for s in args[1]):
             self.submitted.append(args)
             future: Future[Any] = Future()
             future.set_exception(RuntimeError("A process in the process pool was terminated abruptly"))
@@ -205,7 +222,8 @@ class DyingExecutor(CapturingExecutor):
 def test_a_dead_workers_batch_runs_again_one_scenario_at_a_time(sqlite_store: bs.Store) -> None:
     """Which scenario of a batch killed its worker is unknown: each runs again alone, and only the
     one that kills its worker again is a failed row."""
-    scenarios = [bs.Scenario(name, bs.Shocks()) for name in ("first", "deadly", "third", "fourth")]
+    names = ("first", "deadly", "third", "fourth")  # shocked: none is the unshocked run, run here first
+    scenarios = [bs.Scenario(name, bs.Shocks(dividend=0.01 * (i + 1))) for i, name in enumerate(names)]
     executor = DyingExecutor()
     table = bs.sweep(scenarios, **SMALL, executor=executor, progress=False)
     assert list(table["scenario"]) == ["first", "deadly", "third", "fourth"]
