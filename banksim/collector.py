@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import threading
 from collections.abc import Iterator
 
@@ -25,13 +26,14 @@ _saved: tuple[int, int, int] | None = None
 
 @contextlib.contextmanager
 def fewer_collections() -> Iterator[None]:
-    """Raise the first generation's threshold to :data:`SWEEP_THRESHOLD` (if lower) inside the block;
-    the process's own thresholds are back once the last such block in it has ended."""
+    """Raise the first generation's threshold to :data:`SWEEP_THRESHOLD` (if lower, and not 0: no
+    automatic collection) inside the block; the process's own thresholds are back once the last such
+    block in it has ended."""
     global _active, _saved
     with _lock:
         if _active == 0:
             _saved = gc.get_threshold()
-            if _saved[0] < SWEEP_THRESHOLD:
+            if 0 < _saved[0] < SWEEP_THRESHOLD:  # 0: the process collects only when asked; kept
                 gc.set_threshold(SWEEP_THRESHOLD, *_saved[1:])
         _active += 1
     try:
@@ -42,6 +44,16 @@ def fewer_collections() -> Iterator[None]:
             if _active == 0 and _saved is not None:
                 gc.set_threshold(*_saved)
                 _saved = None
+
+
+def _after_fork() -> None:
+    """In a forked child: a new lock (another thread may have held the parent's at the fork)."""
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def freeze_long_lived() -> None:

@@ -469,13 +469,20 @@ def _column_digest(frame: pd.DataFrame, position: int, path: str) -> bytes:
 
 
 def column_values(frame: pd.DataFrame, position: int) -> np.ndarray | pd.Categorical | None:
-    """The values of the NumPy or categorical column at ``position`` of ``frame``, read from its
-    block (no Series made); None for a column of another kind."""
+    """The values of the NumPy (dates and durations without a time zone included) or categorical
+    column at ``position`` of ``frame``, read from its block (no Series made); None for a column of
+    another kind."""
     manager = frame._mgr
     values = manager.blocks[manager.blknos[position]].values
+    if isinstance(values, pd.Categorical):
+        return values
+    if isinstance(values, pd.arrays.DatetimeArray | pd.arrays.TimedeltaArray) and isinstance(
+        values.dtype, np.dtype
+    ):  # no time zone: their NumPy values
+        values = values._ndarray
     if isinstance(values, np.ndarray) and values.dtype.kind in "biufcmM":
         return values[manager.blklocs[position]] if values.ndim == 2 else values
-    return values if isinstance(values, pd.Categorical) else None
+    return None
 
 
 def column_copy(frame: pd.DataFrame, position: int) -> tuple[Any, tuple[str, bytes]] | None:

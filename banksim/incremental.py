@@ -650,7 +650,7 @@ def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, route
     spliced = _splice(base_rwa, sub, lines, derivatives)
     if spliced is not None:
         route.reused.append(len(sub))
-        _keep_last_rwa(_LastRwa(positions, rest[3], tuple(rest[:3]), step.function.code_version, spliced))
+        _keep_last_rwa(_LastRwa(positions, rest[3], _others_key(rest), step.function.code_version, spliced))
     return spliced
 
 
@@ -678,12 +678,13 @@ def _closest_lines(
 @dataclass(frozen=True)
 class _LastRwa:
     """The RWA table this process spliced last, with what it read: the positions (their specific
-    provisions applied), the protection items and the other arguments (parameters, business
-    indicator, annual losses), and the code version of the step that made it."""
+    provisions applied), the protection items, the key of the other arguments (parameters, business
+    indicator, annual losses: taken when it was made, whoever changes those objects after), and the
+    code version of the step that made it."""
 
     positions: pd.DataFrame
     protection: Any
-    others: tuple[Any, ...]
+    others: str
     code_version: str
     rwa: pd.DataFrame
 
@@ -710,9 +711,16 @@ def _last_rwa_alike(rest: Sequence[Any], code_version: str) -> _LastRwa | None:
     the baseline's are)."""
     with _last_rwa_lock:
         last = _last_rwa[0] if _last_rwa else None
-    if last is None or last.code_version != code_version or not _same_values(last.others, rest[:3]):
+    if last is None or last.code_version != code_version or last.others != _others_key(rest):
         return None
     return last
+
+
+def _others_key(rest: Sequence[Any]) -> str:
+    """The key of the RWA step's parameters, business indicator and annual losses, as they are now."""
+    from banksim.hashing import compute_params_hash
+
+    return compute_params_hash(list(rest[:3]))
 
 
 def _derived(owner: tuple[Any, ...], name: str, make: Callable[[], Any]) -> Any:

@@ -153,16 +153,16 @@ ENCODED_SIZE = 256
 def _encodes_as_its_key(frame: pd.DataFrame) -> bool:
     """Whether two tables of ``frame``'s content key encode to values that decode alike: a plain table
     (no attrs, no name on the column labels) with a RangeIndex and no object column or object
-    categories (the key counts ``"a"`` and ``b"a"``, or 1.5 as a float32 and a float, as the same),
-    unless it has no rows (no value to count alike: a scenario's empty CVA hedges, say)."""
+    categories (the key counts ``"a"`` and ``b"a"``, or 1.5 as a float32 and a float, as the same);
+    object columns are no matter in a table with no rows (no value to count alike: a scenario's empty
+    CVA hedges, say), object categories are."""
     if frame.attrs or frame.columns.name is not None or not isinstance(frame.index, pd.RangeIndex):
         return False
-    if len(frame) == 0:
-        return True
     for dtype in frame.dtypes:
-        if isinstance(dtype, pd.CategoricalDtype):
-            dtype = dtype.categories.dtype
-        if dtype == np.dtype(object):
+        if isinstance(dtype, pd.CategoricalDtype):  # its categories are values, even with no row
+            if dtype.categories.dtype == np.dtype(object):
+                return False
+        elif dtype == np.dtype(object) and len(frame):
             return False
     return True
 

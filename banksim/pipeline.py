@@ -395,10 +395,11 @@ def sweep(
 ) -> pd.DataFrame:
     """Run many scenarios through :func:`run_pipeline` and collect their headline metrics.
 
-    With more than one scenario, the unshocked one runs first, in this process (the first scenario
-    of no shock in ``scenarios``, else :data:`~banksim.scenarios.SCENARIOS` ``["baseline"]``, which
-    gets no row): every other scenario builds its results from it (methodology C.46), and a pool's
-    workers start meanwhile.
+    With more than one scenario, the unshocked one runs first, in this process, on the active store
+    (the first scenario of no shock in ``scenarios``, else :data:`~banksim.scenarios.SCENARIOS`
+    ``["baseline"]``, which gets no row): every other scenario builds its results from it
+    (methodology C.46), and a pool's workers start meanwhile. This process must reach the store
+    as the workers do.
 
     Parameters
     ----------
@@ -449,6 +450,13 @@ def sweep(
             "names must be unique",
             failure_cases=sorted({n for n in names if names.count(n) > 1}),
         )
+    if not (
+        executor is None
+        or executor == "process"
+        or isinstance(executor, Executor)
+        or hasattr(executor, "submit")
+    ):
+        raise InputError("executor", f"expected an Executor, a Dask Client or 'process', got {executor!r}")
     store = get_store()
     spec = (_without_password(store.url), store.artifact_store, str(store.artifact_root))
     arguments = {
@@ -467,24 +475,21 @@ def sweep(
         owned = executor = ProcessPoolExecutor(
             os.cpu_count() or 1, mp_context=multiprocessing.get_context("spawn")
         )
+    warming: list[Any] = []  # the workers' warm-ups: a Dask client cancels a task whose future is gone
     try:
         if len(chosen) > 1:  # every scenario then finds the unshocked run (methodology C.46)
-            rows.update(_run_unshocked(chosen, spec, arguments, executor, owned is not None))
+            rows.update(_run_unshocked(chosen, spec, arguments, executor, warming, owned is not None))
             bar.update(len(rows))
         rest = [scenario for scenario in chosen if scenario.name not in rows]
         if executor is None:
             for scenario in rest:
                 rows[scenario.name] = _sweep_task(spec, [scenario], arguments)[0]
                 bar.update()
-        elif isinstance(executor, Executor) or hasattr(executor, "submit"):
+        else:
             submit, completed = _submit_and_completed(executor)
             run = functools.partial(_run_batches, submit, completed, spec, arguments, rows, bar)
             again = run(_batches(rest, _worker_count(executor)))
             run([[scenario] for scenario in again])  # a dead worker's batch: its scenarios one by one
-        else:
-            raise InputError(
-                "executor", f"expected an Executor, a Dask Client or 'process', got {executor!r}"
-            )
     finally:
         bar.close()
         if owned is not None:
@@ -501,18 +506,19 @@ def _run_unshocked(
     spec: tuple[str, str, str],
     arguments: dict[str, Any],
     executor: Any,
+    warming: list[Any],
     own_pool: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Run the unshocked scenario here, on the active store, before a sweep's other scenarios, and
     return its row if it is one of them (a scenario of no shock: the first such). Every other scenario
     then builds its results from it (methodology C.46), instead of the first one of each worker
-    computing everything in full. A pool's workers start meanwhile (:func:`_warm_worker`; ``own_pool``:
-    the sweep's own processes, whose long-lived objects it may freeze). An unshocked run outside the
-    sweep that fails is logged: the scenarios then run as they can."""
+    computing everything in full. A pool's workers start meanwhile (:func:`_warm_worker`, their
+    futures added to ``warming``; ``own_pool``: the sweep's own processes, whose long-lived objects
+    it may freeze). An unshocked run outside the sweep that fails is logged: the scenarios then run
+    as they can."""
     if executor is not None:  # submitted ahead of the scenarios' tasks
         submit, _ = _submit_and_completed(executor)
-        for _ in range(_worker_count(executor)):
-            submit(_warm_worker, spec, own_pool)
+        warming += [submit(_warm_worker, spec, own_pool) for _ in range(_worker_count(executor))]
     unshocked = next((scenario for scenario in chosen if scenario.shocks == Shocks()), None)
     store = get_store()
     try:

@@ -595,3 +595,23 @@ def test_writing_to_a_returned_rwa_table_changes_no_later_scenario() -> None:
         full, _ = run(bs.Scenario("houses and LGD", both), bank=IRB_BANK, use_cache=False)
     assert steps["rwa"]["reuse"] == "scenario"
     assert_same_outputs(values, full)
+
+
+def test_parameters_changed_in_place_are_not_the_last_scenarios() -> None:
+    """The last RWA table is kept with the key of the parameters it was made with: a caller changing
+    its parameters dict in place before the next scenario gets a full computation's table, not one
+    spliced onto lines made under the old parameters."""
+    parameters = {"sa": {"ccf": {"commitment": 0.5}}}
+    houses = bs.Shocks(house_price_change=-0.3)
+    more = bs.Shocks(house_price_change=-0.3, lgd_multiplier=1.2)
+    with baseline_store(IRB_BANK):
+        incremental._last_rwa.clear()
+        run_steps = registry.run_steps
+        inputs = {**IRB_BANK, "parameters": parameters}
+        run_steps({**inputs, "scenario": bs.SCENARIOS["baseline"]})  # the baseline under 0.5
+        run_steps({**inputs, "scenario": bs.Scenario("houses", houses)})
+        parameters["sa"]["ccf"]["commitment"] = 1.0  # in place: the kept table was made under 0.5
+        run_steps({**inputs, "scenario": bs.SCENARIOS["baseline"]})  # the baseline under 1.0
+        values, _ = run_steps({**inputs, "scenario": bs.Scenario("more", more)})
+        full, _ = run_steps({**inputs, "scenario": bs.Scenario("more", more)}, use_cache=False)
+    assert_same_outputs(values, full)

@@ -132,3 +132,17 @@ def test_an_empty_table_with_object_columns_is_encoded_once(parquet_calls: list[
     assert again.data == first.data
     decoded = payloads.decode_table(again.data)[0]
     assert decoded.shape == (0, 2) and decoded.dtypes["hedge_id"] == np.dtype(object)
+
+
+def test_an_empty_table_with_object_categories_is_encoded_on_its_own(parquet_calls: list[int]) -> None:
+    """Categories are values even with no row: b"a" and "a" count alike in the key, so such a table
+    is not memoised."""
+
+    def empty(categories: list[object]) -> pd.DataFrame:
+        return pd.DataFrame({"c": pd.Categorical([], categories=pd.Index(categories, dtype=object))})
+
+    raw = payloads.encode_dataframe(empty([b"a", b"b"]))
+    text = payloads.encode_dataframe(empty(["a", "b"]))
+    assert parquet_calls == [0, 0]
+    assert raw.data != text.data
+    assert list(payloads.decode_table(text.data)[0]["c"].cat.categories) == ["a", "b"]

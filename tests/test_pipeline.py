@@ -225,3 +225,9 @@ def test_a_sweep_on_threads_of_this_process_freezes_none_of_its_objects(sqlite_s
         table = bs.sweep(["mild_recession", "severe_recession"], **SMALL, executor=pool, progress=False)
     assert (table["status"] == "ok").all()
     assert (gc.get_freeze_count(), gc.get_threshold(), pa.cpu_count(), pa.io_thread_count()) == before
+
+
+def test_an_unknown_executor_is_refused_before_anything_runs(sqlite_store: bs.Store) -> None:
+    with pytest.raises(bs.InputError, match=r"^executor: expected an Executor, a Dask Client or 'process'"):
+        bs.sweep(["baseline", "mild_recession"], **SMALL, executor="threads", progress=False)  # type: ignore[arg-type]
+    assert sqlite_store.list_entries().empty  # nothing ran, nothing written

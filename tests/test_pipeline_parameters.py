@@ -174,11 +174,18 @@ def test_the_spec_sent_to_workers_holds_no_password(
 
 
 def _no_unshocked_run(
-    chosen: Any, spec: tuple[str, str, str], arguments: Any, executor: Any, own_pool: bool = False
+    chosen: Any,
+    spec: tuple[str, str, str],
+    arguments: Any,
+    executor: Any,
+    warming: list[Any],
+    own_pool: bool = False,
 ) -> dict[str, Any]:
     """The sweep's start without the unshocked run: only the workers' warm-ups are submitted."""
-    for _ in range(pipeline._worker_count(executor)):
+    warming += [
         executor.submit(pipeline._warm_worker, spec, own_pool)
+        for _ in range(pipeline._worker_count(executor))
+    ]
     return {}
 
 

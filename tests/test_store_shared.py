@@ -538,3 +538,36 @@ def test_a_categorical_with_its_categories_reordered_is_no_patch() -> None:
     payload = shared.encode(stressed, shared.Base("row", "sum", frame_digests(base), base), changed, digests)
     assert "patch" not in shared.described_base(payload.data)
     _same(shared.decode(payload.data, base, True, digests.key()), stressed)
+
+
+def _dated(stressed: bool) -> pd.DataFrame:
+    """``_wide``'s table with a date and a duration column (no time zone); stressed, each changes on
+    ten rows."""
+    frame = _wide(False)
+    frame["maturity"] = pd.Timestamp("2030-01-01") + pd.to_timedelta(np.arange(ROWS), "D")
+    frame["tenor"] = pd.to_timedelta(np.arange(ROWS), "D")
+    if stressed:
+        frame.loc[:9, "maturity"] += pd.Timedelta(days=365)
+        frame.loc[10:19, "tenor"] *= 2
+    return frame
+
+
+@bs.cached(kind="sh_dates")
+def dates_table(stressed: bool) -> pd.DataFrame:
+    return _dated(stressed)
+
+
+def test_date_columns_changing_a_few_rows_are_stored_as_those_rows(sqlite_store: Store) -> None:
+    base, _ = dates_table(False)  # kept by the caller: the base is in memory when the next is written
+    dates_table(True)
+    sqlite_store.flush()
+    full, part = _rows(sqlite_store, "sh_dates")
+    assert (part.data_format, part.base_id) == ("parquet+base", full.id)
+    assert _patch_metadata(sqlite_store, part).get("patch") is True  # 20 rows, not whole columns
+    other = _reopened(sqlite_store)
+    with bs.use_store(other):
+        loaded, hit = dates_table(True)
+    other.close()
+    assert hit
+    _same(loaded, _dated(True))
+    assert base is not None
