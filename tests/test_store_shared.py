@@ -450,20 +450,33 @@ def _patch_metadata(store: Store, row: Any) -> dict[str, Any]:
     return shared.described_base((store.files.root / row.data_path).read_bytes())
 
 
-def test_a_table_changing_a_few_rows_is_stored_as_the_rows_it_changes(store: Store) -> None:
-    base, _ = rows_table(False)  # kept by the caller: the base is in memory when the next is written
-    rows_table(True)
+def _stressed_against_base(store: Store, function: Any, kind: str) -> tuple[Any, Any, Any]:
+    """Store ``function(False)`` then ``function(True)`` (the first kept by the caller: the base is in
+    memory when the next is written); its two rows, the second stored against the first, and the base."""
+    base, _ = function(False)
+    function(True)
     store.flush()
-    full, part = _rows(store, "sh_rows")
+    full, part = _rows(store, kind)
     assert (part.data_format, part.base_id) == ("parquet+base", full.id)
-    whole_columns = _wide(True)[["segment", "flag", "lgd", "ead"]]
-    assert part.size_bytes < len(whole_columns.to_parquet()) / 4  # 71 rows of four columns, not 5,000
+    return full, part, base
+
+
+def _read_back(store: Store, function: Any) -> pd.DataFrame:
+    """``function(True)`` read by another store on the same database, nothing in memory: a hit."""
     other = _reopened(store)
     with bs.use_store(other):
-        loaded, hit = rows_table(True)
+        loaded, hit = function(True)
     other.close()
     assert hit
-    _same(loaded, _wide(True))  # the negative zero included: its bits, not its value, were compared
+    return loaded
+
+
+def test_a_table_changing_a_few_rows_is_stored_as_the_rows_it_changes(store: Store) -> None:
+    _, part, base = _stressed_against_base(store, rows_table, "sh_rows")
+    whole_columns = _wide(True)[["segment", "flag", "lgd", "ead"]]
+    assert part.size_bytes < len(whole_columns.to_parquet()) / 4  # 71 rows of four columns, not 5,000
+    # the negative zero included: its bits, not its value, were compared
+    _same(_read_back(store, rows_table), _wide(True))
     assert base is not None
 
 
@@ -558,16 +571,7 @@ def dates_table(stressed: bool) -> pd.DataFrame:
 
 
 def test_date_columns_changing_a_few_rows_are_stored_as_those_rows(sqlite_store: Store) -> None:
-    base, _ = dates_table(False)  # kept by the caller: the base is in memory when the next is written
-    dates_table(True)
-    sqlite_store.flush()
-    full, part = _rows(sqlite_store, "sh_dates")
-    assert (part.data_format, part.base_id) == ("parquet+base", full.id)
+    _, part, base = _stressed_against_base(sqlite_store, dates_table, "sh_dates")
     assert _patch_metadata(sqlite_store, part).get("patch") is True  # 20 rows, not whole columns
-    other = _reopened(sqlite_store)
-    with bs.use_store(other):
-        loaded, hit = dates_table(True)
-    other.close()
-    assert hit
-    _same(loaded, _dated(True))
+    _same(_read_back(sqlite_store, dates_table), _dated(True))
     assert base is not None
