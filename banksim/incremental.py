@@ -618,7 +618,8 @@ def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, route
 
     (base_positions, *base_rest), (base_rwa,) = found
     positions, *rest = arguments
-    if not _same_values(base_rest[:3], rest[:3]):  # parameters, business indicator, annual losses
+    others = _others_key(rest)
+    if _others_key(base_rest) != others:  # parameters, business indicator, annual losses
         return None
     # the positions as the RWA reads them: the ECL's stage 3 allowances as specific provisions
     if base_rest[4] is not None:  # the baseline's: the same for every scenario, made once
@@ -637,7 +638,9 @@ def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, route
             route.reused.append(0)
             route.source[:] = ["scenario"]
             return other[0]
-    redo, base_rwa, onto_last = _closest_lines(step, positions, rest, base_positions, base_rest[3], base_rwa)
+    redo, base_rwa, onto_last = _closest_lines(
+        step, positions, rest, others, base_positions, base_rest[3], base_rwa
+    )
     if onto_last:
         route.source[:] = ["scenario"]
     if redo is None:
@@ -650,7 +653,7 @@ def _reuse_rwa(step: Step, arguments: tuple[Any, ...], baseline: Baseline, route
     spliced = _splice(base_rwa, sub, lines, derivatives)
     if spliced is not None:
         route.reused.append(len(sub))
-        _keep_last_rwa(_LastRwa(positions, rest[3], _others_key(rest), step.function.code_version, spliced))
+        _keep_last_rwa(positions, rest[3], others, step.function.code_version, spliced)
     return spliced
 
 
@@ -658,14 +661,16 @@ def _closest_lines(
     step: Step,
     positions: pd.DataFrame,
     rest: Sequence[Any],
+    others: str,
     base_positions: pd.DataFrame,
     base_protection: Any,
     base_rwa: pd.DataFrame,
 ) -> tuple[Any, pd.DataFrame, bool]:
     """The lines to recompute (a mask over the positions, None if no splice fits) and the table to
     splice them onto: the last one spliced here if fewer lines changed since (in a sweep's run of
-    neighbours), else the baseline's; and whether it is the last one."""
-    last = _last_rwa_alike(rest, step.function.code_version)
+    neighbours), else the baseline's; and whether it is the last one. ``others``: the key of the
+    other arguments (:func:`_others_key`)."""
+    last = _last_rwa_alike(others, step.function.code_version)
     since = None if last is None else _changed_lines(last.positions, positions, last.protection, rest[3])
     if last is not None and since is not None and since.sum() <= FEW * len(since):
         return since, last.rwa, True  # not worth comparing with the baseline's too
@@ -693,25 +698,27 @@ _last_rwa: list[_LastRwa] = []  # at most one
 _last_rwa_lock = threading.Lock()
 
 
-def _keep_last_rwa(last: _LastRwa) -> None:
-    """Keep ``last``, as copies of its tables (the caller gets the RWA table and may write to it)."""
+def _keep_last_rwa(
+    positions: pd.DataFrame, protection: Any, others: str, code_version: str, rwa: pd.DataFrame
+) -> None:
+    """Keep the RWA table just spliced, with what it read, as copies of the tables (the caller gets
+    the RWA table and may write to it)."""
     from banksim.recent import private_copy
 
     kept = _LastRwa(
-        private_copy(last.positions), private_copy(last.protection), last.others, last.code_version,
-        private_copy(last.rwa),
-    )  # fmt: skip
+        private_copy(positions), private_copy(protection), others, code_version, private_copy(rwa)
+    )
     with _last_rwa_lock:
         _last_rwa[:] = [kept]
 
 
-def _last_rwa_alike(rest: Sequence[Any], code_version: str) -> _LastRwa | None:
-    """The RWA table spliced last, if the same code made it and its parameters, business indicator
-    and annual losses are ``rest``'s (its lines are then a full computation's for its positions, as
-    the baseline's are)."""
+def _last_rwa_alike(others: str, code_version: str) -> _LastRwa | None:
+    """The RWA table spliced last, if the same code made it and the key of its parameters, business
+    indicator and annual losses is ``others`` (its lines are then a full computation's for its
+    positions, as the baseline's are)."""
     with _last_rwa_lock:
         last = _last_rwa[0] if _last_rwa else None
-    if last is None or last.code_version != code_version or last.others != _others_key(rest):
+    if last is None or last.code_version != code_version or last.others != others:
         return None
     return last
 

@@ -265,26 +265,25 @@ def _changed_rows(
     return rows if len(rows) else None
 
 
-def same_dtype(a: pd.Series, b: pd.Series) -> bool:
+def same_dtype(a: Any, b: Any) -> bool:
     """The same dtype, categories in the same order (pandas counts unordered categoricals with the
-    same categories in another order as equal dtypes, but the same codes then mean other values)."""
-    if a.dtype != b.dtype:
+    same categories in another order as equal dtypes, but the same codes then mean other values), of
+    two columns or of their values (arrays, Categoricals)."""
+    x, y = a.dtype, b.dtype
+    if x != y:
         return False
-    return not isinstance(a.dtype, pd.CategoricalDtype) or bool(a.cat.categories.equals(b.cat.categories))
+    return not isinstance(x, pd.CategoricalDtype) or bool(x.categories.equals(y.categories))
 
 
 def _patchable(before: Any, after: Any) -> bool:
-    """Two columns' values (:func:`~banksim.hashing.column_values`) a patch keeps: NumPy numbers,
-    booleans and dates of one dtype, or categoricals of one dtype with their categories in the same
-    order (pandas counts unordered ones with the same categories in another order as equal dtypes)."""
-    if isinstance(after, pd.Categorical):
-        return (
-            isinstance(before, pd.Categorical)
-            and before.dtype == after.dtype
-            and bool(before.categories.equals(after.categories))
-        )
+    """Two columns' values (:func:`~banksim.hashing.column_values`) a patch keeps: of one dtype
+    (:func:`same_dtype`), categoricals or NumPy numbers, booleans and dates."""
+    if not same_dtype(before, after):
+        return False
     dtype = after.dtype
-    return before.dtype == dtype and dtype.kind in "biufmM" and dtype != np.dtype("datetime64[s]")
+    return isinstance(after, pd.Categorical) or (
+        dtype.kind in "biufmM" and dtype != np.dtype("datetime64[s]")
+    )
 
 
 def _differs(before: Any, after: Any) -> np.ndarray:
